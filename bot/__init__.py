@@ -1,0 +1,1 @@
+"""Werkhelpdesk: a helpdesk bot for newcomers looking for work in the Netherlands."""

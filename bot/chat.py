@@ -1,0 +1,47 @@
+"""`werkhelpdesk chat`: the same pipeline in a terminal, for staff preview and trying the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from bot.pipeline import Incoming, Outgoing, mark_delivered, process, set_chosen_language
+from bot.services import Services
+
+LOCAL_USER_ID = 0  # Telegram user ids are positive; 0 is the local terminal user
+
+
+def _show(out: Outgoing, buttons: list[str], stream: TextIO) -> None:
+    print(out.text, file=stream)
+    for row in out.buttons:
+        for label, data in row:
+            buttons.append(data)
+            print(f"  [{len(buttons)}] {label}", file=stream)
+    print(file=stream)
+
+
+async def chat(services: Services, lang: str | None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+    await set_chosen_language(services, LOCAL_USER_ID, lang)
+    print("Werkhelpdesk chat: type a message, a /command, or a button number. Ctrl-D ends.\n", file=stdout)
+    buttons: list[str] = []
+    while True:
+        print("> ", end="", file=stdout, flush=True)
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            break
+        line = line.strip()
+        if not line:
+            continue
+        if line.isdigit() and 0 < int(line) <= len(buttons):
+            incoming = Incoming(LOCAL_USER_ID, LOCAL_USER_ID, "button", text=buttons[int(line) - 1])
+        elif line.startswith("/"):
+            name, _, args = line[1:].partition(" ")
+            incoming = Incoming(LOCAL_USER_ID, LOCAL_USER_ID, "command", text=args, command=name.lower())
+        else:
+            incoming = Incoming(LOCAL_USER_ID, LOCAL_USER_ID, "text", text=line)
+        result = await process(services, incoming)
+        buttons = []
+        for out in result.outgoing:
+            _show(out, buttons, stdout)
+            await mark_delivered(services, out.id, None)

@@ -1,0 +1,129 @@
+"""The `werkhelpdesk` command line (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from bot.languages import LANGUAGES
+from bot.settings import Settings
+
+log = logging.getLogger("werkhelpdesk")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="werkhelpdesk", description="Werkhelpdesk: work questions of newcomers")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the bot (long polling, or webhook when WEBHOOK_URL is set)")
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--lang", choices=LANGUAGES, help="reply in this language (default: detect)")
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply the migrations")
+    flows = sub.add_parser("flows", help="FAQ content").add_subparsers(dest="flows_command", required=True)
+    flows.add_parser("check", help="validate flows/ (exit 1 on errors)")
+    return parser
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL, which contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+async def _db_upgrade(settings: Settings) -> int:
+    from bot.db.engine import create_engine
+    from bot.db.migrate import upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    print("database is up to date")
+    return 0
+
+
+def _flows_check(settings: Settings) -> int:
+    from bot.flows.loader import check_flows
+
+    result = check_flows(settings.flows_dir)
+    for problem in result.problems:
+        print(problem)
+    flows = result.flows.flows
+    nodes = sum(len(f.nodes) for f in flows.values())
+    print(f"{len(flows)} flows, {nodes} nodes: {len(result.errors)} errors, {len(result.warnings)} warnings")
+    return 1 if result.errors else 0
+
+
+async def _chat(settings: Settings, lang: str | None) -> int:
+    from bot.chat import chat
+    from bot.services import open_services
+
+    async with open_services(settings) as services:
+        await chat(services, lang)
+    return 0
+
+
+async def _run(settings: Settings) -> int:
+    from bot.services import open_services
+    from bot.tg.app import build_application
+    from bot.web import start_web
+
+    if not settings.telegram_token:
+        print("TELEGRAM_TOKEN is not set: get a token from @BotFather and put it in .env", file=sys.stderr)
+        return 2
+    if settings.webhook_url:
+        print("webhook mode is not available yet: unset WEBHOOK_URL to use long polling", file=sys.stderr)
+        return 2
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with open_services(settings) as services:
+        application = build_application(services)
+        runner = await start_web(services)
+        try:
+            async with application:
+                await application.start()
+                assert application.updater is not None
+                await application.updater.start_polling(allowed_updates=["message", "edited_message", "callback_query"])
+                log.info("bot is running (long polling); web server on %s:%d", settings.web_host, settings.web_port)
+                await stop.wait()
+                await application.updater.stop()
+                await application.stop()
+        finally:
+            await runner.cleanup()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _configure_logging()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    from bot.db.migrate import MigrationsPendingError
+    from bot.flows.loader import FlowsInvalidError
+    from bot.i18n import CatalogMissingError
+
+    try:
+        if args.command == "run":
+            return asyncio.run(_run(settings))
+        if args.command == "chat":
+            return asyncio.run(_chat(settings, args.lang))
+        if args.command == "db":
+            return asyncio.run(_db_upgrade(settings))
+        if args.command == "flows":
+            return _flows_check(settings)
+    except (MigrationsPendingError, FlowsInvalidError, CatalogMissingError) as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 2
+    return 2

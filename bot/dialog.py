@@ -1,0 +1,282 @@
+"""The dialog core: pure. Given an event, the conversation state and the NLU result, it decides the
+replies (as message ids and flow references), the new state and any change of language. It sends
+nothing and stores nothing; the pipeline persists the outcome and the adapter renders and sends it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from bot.flows.model import Flow, FlowSet, node_callback
+from bot.languages import LANGUAGES, NATIVE_NAMES
+from bot.messages import Button, ButtonLabel, FlowTitle, Label, Msg, NodeText, Plain, Reply, t_, tn_
+from bot.nlu.types import NluResult
+
+MENU = "a:menu"
+LANGUAGE = "a:language"
+SMALL_TALK_WITHOUT_FLOW = frozenset({"affirm", "deny"})
+
+
+@dataclass(frozen=True)
+class State:
+    flow: str | None = None
+    node: str | None = None
+    low_confidence_streak: int = 0
+
+
+@dataclass(frozen=True)
+class TextIn:
+    text: str
+    nlu: NluResult
+
+
+@dataclass(frozen=True)
+class ButtonIn:
+    data: str
+
+
+@dataclass(frozen=True)
+class CommandIn:
+    name: str
+    args: str = ""
+
+
+@dataclass(frozen=True)
+class MediaIn:
+    kind: str
+
+
+@dataclass(frozen=True)
+class EditedIn:
+    pass
+
+
+Event = TextIn | ButtonIn | CommandIn | MediaIn | EditedIn
+
+
+@dataclass(frozen=True)
+class Outcome:
+    replies: tuple[Reply, ...]
+    state: State
+    chosen_language: str | None = None  # set when the user explicitly picked a language
+    unanswered: bool = False  # low confidence or out of scope: staff should see it
+    intent: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class DialogConfig:
+    flows: FlowSet
+    threshold: float
+    actions: frozenset[str] = frozenset({"menu", "language"})  # built-in actions this deployment offers
+
+
+def language_buttons() -> tuple[tuple[Button, ...], ...]:
+    buttons = [Button(Plain(NATIVE_NAMES[lang]), f"l:{lang}") for lang in LANGUAGES]
+    return (tuple(buttons[:2]), tuple(buttons[2:]))
+
+
+def menu_buttons(flows: FlowSet) -> tuple[tuple[Button, ...], ...]:
+    items = [Button(FlowTitle(f.id), node_callback(f.id, f.start)) for f in flows.menu()]
+    rows = tuple(tuple(items[i : i + 2]) for i in range(0, len(items), 2))
+    return (*rows, (Button(t_("Choose language"), LANGUAGE),))
+
+
+def _footer() -> tuple[Button, ...]:
+    return (Button(t_("Main menu"), MENU),)
+
+
+def node_reply(flow: Flow, node_id: str, actions: frozenset[str]) -> Reply:
+    """A flow node as a reply: its text, its follow-up buttons, then the main-menu button."""
+    node = flow.nodes[node_id]
+    rows: list[tuple[Button, ...]] = []
+    for i, button in enumerate(node.buttons):
+        if button.goto is not None:
+            target_flow, target_node = flow.resolve(button.goto)
+            rows.append((Button(ButtonLabel(flow.id, node_id, i), node_callback(target_flow, target_node)),))
+        elif button.action == "language":
+            rows.extend(language_buttons())
+        elif button.action is not None and button.action in actions and button.action != "menu":
+            label: Label = ButtonLabel(flow.id, node_id, i) if button.label else ACTION_LABELS[button.action]
+            rows.append((Button(label, f"a:{button.action}"),))
+    rows.append(_footer())
+    return Reply(NodeText(flow.id, node_id), tuple(rows))
+
+
+ACTION_LABELS: dict[str, Label] = {
+    "coach": t_("Talk to a coach"),
+    "intake": t_("Sign up for guidance"),
+    "language": t_("Choose language"),
+    "menu": t_("Main menu"),
+}
+
+
+class Dialog:
+    """Decides what to answer. Holds only immutable configuration (the flows and the threshold)."""
+
+    def __init__(self, config: DialogConfig) -> None:
+        self._flows = config.flows
+        self._threshold = config.threshold
+        self._actions = config.actions
+
+    def decide(self, event: Event, state: State) -> Outcome:
+        if isinstance(event, CommandIn):
+            return self._command(event, state)
+        if isinstance(event, ButtonIn):
+            return self._button(event, state)
+        if isinstance(event, MediaIn):
+            return Outcome((Reply(MEDIA, menu_buttons(self._flows)),), state)
+        if isinstance(event, EditedIn):
+            return Outcome((Reply(EDITED),), state)
+        return self._text(event, state)
+
+    # commands -------------------------------------------------------------------------------------
+    def _command(self, event: CommandIn, state: State) -> Outcome:
+        if event.name == "start":
+            return Outcome(
+                (
+                    Reply(WELCOME, language_buttons()),
+                    Reply(
+                        self._menu_text(),
+                        menu_buttons(self._flows),
+                    ),
+                ),
+                State(),
+            )
+        if event.name == "help":
+            return Outcome((Reply(HELP, menu_buttons(self._flows)),), state)
+        if event.name == "language":
+            return Outcome((Reply(t_("Which language do you want me to use?"), language_buttons()),), state)
+        if event.name == "menu":
+            return self._menu(state)
+        return Outcome((Reply(UNKNOWN_COMMAND, menu_buttons(self._flows)),), state)
+
+    def _menu_text(self) -> Msg:
+        return tn_(
+            "I can answer questions about %(num)d topic. Choose it, or type your question in your own words.",
+            "I can answer questions about %(num)d topics. Choose one, or type your question in your own words.",
+            len(self._flows.menu()),
+        )
+
+    def _menu(self, state: State) -> Outcome:
+        return Outcome(
+            (
+                Reply(
+                    self._menu_text(),
+                    menu_buttons(self._flows),
+                ),
+            ),
+            replace(state, flow=None, node=None),
+        )
+
+    # buttons --------------------------------------------------------------------------------------
+    def _button(self, event: ButtonIn, state: State) -> Outcome:
+        kind, _, value = event.data.partition(":")
+        if kind == "n":
+            flow_id, _, node_id = value.partition(".")
+            flow = self._flows.flows.get(flow_id)
+            if flow is not None and node_id in flow.nodes:
+                return self._answer(flow, node_id, state, intent=None)
+        elif kind == "l" and value in LANGUAGES:
+            return Outcome(
+                (
+                    Reply(
+                        t_("I will speak English with you now. You can change this any time with /language."),
+                        menu_buttons(self._flows),
+                    ),
+                ),
+                state,
+                chosen_language=value,
+            )
+        elif kind == "i":
+            flow = self._flows.for_intent(value)
+            if flow is not None:
+                return self._answer(flow, flow.start, state, intent=value)
+        elif event.data == MENU:
+            return self._menu(state)
+        elif event.data == LANGUAGE:
+            return Outcome((Reply(t_("Which language do you want me to use?"), language_buttons()),), state)
+        # Forged, stale (from an older version of the flows) or unknown: say so kindly, offer the menu.
+        return Outcome((Reply(STALE_BUTTON, menu_buttons(self._flows)),), state, notes=("stale_button",))
+
+    # text -----------------------------------------------------------------------------------------
+    def _text(self, event: TextIn, state: State) -> Outcome:
+        nlu = event.nlu
+        if not any(ch.isalnum() for ch in event.text):
+            return Outcome((Reply(NO_WORDS, menu_buttons(self._flows)),), state)
+        if nlu.confidence < self._threshold:
+            return self._unsure(nlu, state)
+        if nlu.intent in SMALL_TALK_WITHOUT_FLOW:
+            msg = (
+                t_("Okay! What else would you like to know?")
+                if nlu.intent == "affirm"
+                else t_("All right. Is there anything else I can help you with?")
+            )
+            return Outcome(
+                (Reply(msg, menu_buttons(self._flows)),), replace(state, low_confidence_streak=0), intent=nlu.intent
+            )
+        if nlu.intent == "change_language" and self._flows.for_intent("change_language") is None:
+            return Outcome(
+                (Reply(t_("Which language do you want me to use?"), language_buttons()),), state, intent=nlu.intent
+            )
+        flow = self._flows.for_intent(nlu.intent)
+        if flow is None:
+            return self._unsure(nlu, state)
+        node_id = flow.start
+        for entity, routes in flow.entities.items():
+            value = nlu.entity(entity)
+            if value is not None and value in routes:
+                node_id = routes[value]
+                break
+        return self._answer(flow, node_id, state, intent=nlu.intent, unanswered=nlu.intent == "out_of_scope")
+
+    def _answer(
+        self, flow: Flow, node_id: str, state: State, *, intent: str | None, unanswered: bool = False
+    ) -> Outcome:
+        return Outcome(
+            (node_reply(flow, node_id, self._actions),),
+            State(flow=flow.id, node=node_id, low_confidence_streak=0),
+            unanswered=unanswered,
+            intent=intent,
+        )
+
+    def _unsure(self, nlu: NluResult, state: State) -> Outcome:
+        """Ask which of the likeliest topics was meant instead of guessing."""
+        candidates: list[Button] = []
+        for intent, _confidence in nlu.ranking:
+            flow = self._flows.for_intent(intent)
+            if flow is not None and flow.menu is not None and len(candidates) < 3:
+                candidates.append(Button(FlowTitle(flow.id), f"i:{intent}"))
+        rows = (*tuple((b,) for b in candidates), (Button(t_("Something else"), MENU),))
+        return Outcome(
+            (Reply(UNSURE, rows),),
+            replace(state, low_confidence_streak=state.low_confidence_streak + 1),
+            unanswered=True,
+            intent=nlu.intent,
+        )
+
+
+WELCOME = t_(
+    "Hello, welcome to the Werkhelpdesk! I answer questions about working in the Netherlands: "
+    "your diploma, regulated professions, your CV, applying for jobs and Dutch work culture.\n\n"
+    "I speak English with you. Choose another language here:"
+)
+HELP = t_(
+    "I can help you with:\n"
+    "• having your foreign diploma evaluated\n"
+    "• working in a regulated profession (doctor, nurse, teacher…)\n"
+    "• writing a Dutch CV and applying for jobs\n"
+    "• Dutch work culture\n\n"
+    "Type your question in your own words, or choose a topic.\n"
+    "/language – choose your language\n"
+    "/menu – all topics\n"
+    "/help – this message"
+)
+MEDIA = t_(
+    "Thank you! I can only read text, so I cannot look at photos, voice messages or stickers. "
+    "Please type your question in a few words."
+)
+EDITED = t_("I saw that you changed a message. I only answer new messages: please send your question again.")
+NO_WORDS = t_("I did not find any words in your message. Please type your question, or choose a topic.")
+UNKNOWN_COMMAND = t_("I do not know that command. Choose a topic, or type your question in your own words.")
+STALE_BUTTON = t_("This button no longer works, maybe because the information was updated. Please choose again:")
+UNSURE = t_("I am not sure I understood you. Did you mean one of these topics?")

@@ -1,0 +1,1 @@
+"""FAQ flows: YAML content that staff edit, validated with file:line errors."""

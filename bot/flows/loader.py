@@ -1,0 +1,247 @@
+"""Loads flows/*.yml and checks them; every problem is reported as `file line N: plain words`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import ValidationError
+
+from bot.flows.model import Flow, FlowSet, node_callback
+from bot.languages import LANGUAGES
+from bot.nlu.types import INTENTS
+
+LANGUAGE_NAMES = {"nl": "Dutch", "ar": "Arabic", "ti": "Tigrinya", "en": "English"}
+MAX_TEXT = 4000
+MAX_LABEL = 40
+MAX_CALLBACK_BYTES = 64
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+    level: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        return f"{self.file} line {self.line}: {self.level}: {self.message}"
+
+
+@dataclass
+class CheckResult:
+    flows: FlowSet
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "warning"]
+
+
+class FlowsInvalidError(ValueError):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+class _DuplicateKeyError(ValueError):
+    def __init__(self, key: str, line: int) -> None:
+        super().__init__(key)
+        self.key, self.line = key, line
+
+
+def _to_python(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(yaml.safe_load(yaml.serialize(key_node)))
+            if key in result:
+                raise _DuplicateKeyError(key, key_node.start_mark.line + 1)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            result[key] = _to_python(value_node, (*path, key), lines)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_python(item, (*path, i), lines) for i, item in enumerate(node.value)]
+    return yaml.safe_load(yaml.serialize(node))
+
+
+def _line(lines: dict[Path_, int], path: Iterable[str | int]) -> int:
+    parts = tuple(path)
+    while parts and parts not in lines:
+        parts = parts[:-1]
+    return lines.get(parts, 1)
+
+
+@dataclass
+class _File:
+    name: str
+    flow: Flow
+    lines: dict[Path_, int]
+
+
+def _read(path: Path, display: str, problems: list[Problem]) -> _File | None:
+    lines: dict[Path_, int] = {}
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"))
+        if root is None:
+            problems.append(Problem(display, 1, "the file is empty"))
+            return None
+        data = _to_python(root, (), lines)
+    except _DuplicateKeyError as exc:
+        problems.append(Problem(display, exc.line, f"'{exc.key}' appears twice here; keep only one"))
+        return None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problems.append(Problem(display, line, f"this is not valid YAML ({getattr(exc, 'problem', exc)})"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(display, 1, "a flow file must be a mapping with id, title and nodes"))
+        return None
+    try:
+        flow = Flow.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            where = " → ".join(str(p) for p in loc) or "the file"
+            problems.append(Problem(display, _line(lines, loc), f"{where}: {_plain(error)}"))
+        return None
+    if flow.id != path.stem:
+        problems.append(Problem(display, _line(lines, ("id",)), f"id '{flow.id}' must be the file name '{path.stem}'"))
+    return _File(display, flow, lines)
+
+
+def _plain(error: Any) -> str:
+    kind = error.get("type", "")
+    if kind == "missing":
+        return "this is required but missing"
+    if kind == "extra_forbidden":
+        return "this field is unknown (a typo?)"
+    if kind == "string_pattern_mismatch":
+        return "use only lowercase letters, digits and _ (a URL must start with https://)"
+    return str(error.get("msg", "invalid value"))
+
+
+def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem]) -> None:
+    flow, name, lines = f.flow, f.name, f.lines
+
+    def add(path: Iterable[str | int], message: str, level: Literal["error", "warning"] = "error") -> None:
+        problems.append(Problem(name, _line(lines, path), message, level))
+
+    for intent in flow.intents:
+        if intent not in INTENTS:
+            add(("intents",), f"unknown intent '{intent}' (see shared/contracts.md for the list)")
+    for lang in LANGUAGES:
+        if not flow.title.get(lang, "").strip():
+            add(("title",), f"the title has no {LANGUAGE_NAMES[lang]} text")
+    if flow.start not in flow.nodes:
+        add(("start",), f"the start node '{flow.start}' does not exist")
+    for entity, routes in flow.entities.items():
+        for value, target in routes.items():
+            if target not in flow.nodes:
+                add(
+                    ("entities", entity, value),
+                    f"entity value '{value}' points to node '{target}', which does not exist",
+                )
+    for node_id, node in flow.nodes.items():
+        base = ("nodes", node_id)
+        if (
+            len(node_id) > 40
+            or not node_id.replace("_", "").isalnum()
+            or (not node_id.islower() and not node_id.isdigit())
+        ):
+            add(base, f"node id '{node_id}' must use only lowercase letters, digits and _")
+        if len(node_callback(flow.id, node_id).encode()) > MAX_CALLBACK_BYTES:
+            add(base, f"node id '{node_id}' is too long for a Telegram button; shorten it")
+        for lang in LANGUAGES:
+            text = node.text.get(lang, "")
+            if not text.strip():
+                add((*base, "text"), f"node '{node_id}' has no {LANGUAGE_NAMES[lang]} text")
+            elif len(text) > MAX_TEXT:
+                add(
+                    (*base, "text", lang),
+                    f"node '{node_id}': the {LANGUAGE_NAMES[lang]} text is too long ({len(text)} characters, at most {MAX_TEXT})",
+                )
+            if lang != "nl" and text.strip():
+                review = node.review.get(lang)
+                if review is None:
+                    add(
+                        (*base, "text", lang),
+                        f"node '{node_id}': the {LANGUAGE_NAMES[lang]} text has no review status (add review: {lang}: {{reviewed: false}})",
+                        "warning",
+                    )
+                elif node.is_stale(lang):
+                    add(
+                        (*base, "review", lang),
+                        f"node '{node_id}': the Dutch text changed after the {LANGUAGE_NAMES[lang]} translation was made; update the translation",
+                        "warning",
+                    )
+        if node.factual and not node.sources:
+            add(base, f"node '{node_id}' states facts but has no sources (add sources: with url and checked date)")
+        for i, button in enumerate(node.buttons):
+            bpath = (*base, "buttons", i)
+            if (button.goto is None) == (button.action is None):
+                add(bpath, f"node '{node_id}' button {i + 1} needs exactly one of goto or action")
+                continue
+            if button.goto is not None:
+                target_flow, target_node = flow.resolve(button.goto)
+                linked = all_flows.get(target_flow)
+                if linked is None or target_node not in linked.nodes:
+                    add(bpath, f"node '{node_id}' button {i + 1} goes to '{button.goto}', which does not exist")
+                for lang in LANGUAGES:
+                    label = button.label.get(lang, "")
+                    if not label.strip():
+                        add(bpath, f"node '{node_id}' button {i + 1} has no {LANGUAGE_NAMES[lang]} label")
+                    elif len(label) > MAX_LABEL:
+                        add(
+                            bpath,
+                            f"node '{node_id}' button {i + 1}: the {LANGUAGE_NAMES[lang]} label is too long ({len(label)} characters, at most {MAX_LABEL})",
+                        )
+
+
+def check_flows(flows_dir: Path, display_root: Path | None = None) -> CheckResult:
+    problems: list[Problem] = []
+    files: list[_File] = []
+    root = display_root or flows_dir.parent
+    paths = sorted(flows_dir.glob("*.yml"))
+    if not paths:
+        problems.append(Problem(str(flows_dir), 1, "there are no flow files (*.yml) here"))
+    for path in paths:
+        display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        loaded = _read(path, display, problems)
+        if loaded is not None:
+            files.append(loaded)
+    all_flows = {f.flow.id: f.flow for f in files}
+    owner: dict[str, str] = {}
+    for f in files:
+        _check_file(f, all_flows, problems)
+        for intent in f.flow.intents:
+            if intent in owner:
+                problems.append(
+                    Problem(
+                        f.name,
+                        _line(f.lines, ("intents",)),
+                        f"intent '{intent}' is already answered by {owner[intent]}",
+                    )
+                )
+            owner.setdefault(intent, f.name)
+    return CheckResult(FlowSet(all_flows), problems)
+
+
+def load_flows(flows_dir: Path) -> FlowSet:
+    """The flows, or FlowsInvalidError with every error when the set is not valid."""
+    result = check_flows(flows_dir)
+    if result.errors:
+        raise FlowsInvalidError(result.errors)
+    return result.flows

@@ -1,0 +1,76 @@
+"""UI messages as data: the dialog returns message ids with parameters, the renderer translates them.
+
+`t_` and `tn_` mark strings for `pybabel extract` (see babel.cfg) without translating them here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A gettext message id, optionally plural, with its %-style parameters."""
+
+    msgid: str
+    params: tuple[tuple[str, str | int], ...] = ()
+    plural: str | None = None
+    count: int | None = None
+
+    def param_dict(self) -> dict[str, str | int]:
+        return dict(self.params)
+
+
+@dataclass(frozen=True)
+class Plain:
+    """Text that is the same in every language (a language's own name, a user's words)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class NodeText:
+    """The answer text of a flow node."""
+
+    flow: str
+    node: str
+
+
+@dataclass(frozen=True)
+class ButtonLabel:
+    """The label of a flow node's button."""
+
+    flow: str
+    node: str
+    index: int
+
+
+@dataclass(frozen=True)
+class FlowTitle:
+    """A flow's title, for menus and "did you mean…?" buttons."""
+
+    flow: str
+
+
+Text = Msg | Plain | NodeText
+Label = Msg | Plain | ButtonLabel | FlowTitle
+
+
+@dataclass(frozen=True)
+class Button:
+    label: Label
+    data: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: Text
+    buttons: tuple[tuple[Button, ...], ...] = field(default=())
+
+
+def t_(msgid: str, **params: str | int) -> Msg:
+    return Msg(msgid, tuple(sorted(params.items())))
+
+
+def tn_(singular: str, plural: str, count: int, **params: str | int) -> Msg:
+    return Msg(singular, tuple(sorted({**params, "num": count}.items())), plural, count)

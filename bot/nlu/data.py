@@ -1,0 +1,66 @@
+"""Reads the Rasa 3 NLU training data (nlu/data/<lang>.yml), the same files a Rasa server trains on."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.nlu.types import Entity
+
+# [surface](entity) or [surface]{"entity": "...", "value": "..."}
+_ANNOTATION = re.compile(r"\[(?P<surface>[^\]]+)\](?:\((?P<name>[^)]+)\)|(?P<json>\{[^}]*\}))")
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    intent: str
+    language: str
+    entities: tuple[tuple[str, Entity], ...] = ()  # (surface text, entity)
+
+
+class TrainingDataError(ValueError):
+    pass
+
+
+def parse_example(raw: str) -> tuple[str, tuple[tuple[str, Entity], ...]]:
+    """Strip Rasa entity annotations from an example; return the plain text and (surface, entity) pairs."""
+    found: list[tuple[str, Entity]] = []
+
+    def replace(match: re.Match[str]) -> str:
+        surface = match.group("surface")
+        if match.group("name"):
+            found.append((surface, Entity(match.group("name"), surface)))
+        else:
+            spec = json.loads(match.group("json"))
+            found.append((surface, Entity(str(spec["entity"]), str(spec.get("value", surface)))))
+        return surface
+
+    return _ANNOTATION.sub(replace, raw), tuple(found)
+
+
+def load_examples(data_dir: Path) -> list[Example]:
+    """All examples of `data_dir/*.yml`; the file name (nl.yml, ar.yml, ...) is the examples' language."""
+    examples: list[Example] = []
+    files = sorted(data_dir.glob("*.yml"))
+    if not files:
+        raise TrainingDataError(f"no training data in {data_dir}")
+    for path in files:
+        language = path.stem
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in doc.get("nlu", []):
+            intent = block.get("intent")
+            if not intent:
+                continue  # synonyms, lookup tables, regexes
+            for line in str(block.get("examples", "")).splitlines():
+                line = line.strip()
+                if not line.startswith("- "):
+                    continue
+                text, entities = parse_example(line[2:].strip())
+                if text:
+                    examples.append(Example(text, intent, language, entities))
+    return examples

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+INTENTS: tuple[str, ...] = (
+    "greet",
+    "goodbye",
+    "thanks",
+    "affirm",
+    "deny",
+    "diploma_recognition",
+    "profession_accreditation",
+    "cv_help",
+    "job_application",
+    "work_culture",
+    "language_learning",
+    "work_and_benefits",
+    "education_routes",
+    "volunteering_internship",
+    "self_employment",
+    "employment_contract",
+    "start_intake",
+    "request_human",
+    "change_language",
+    "out_of_scope",
+)
+
+
+@dataclass(frozen=True)
+class Entity:
+    entity: str
+    value: str
+
+
+@dataclass(frozen=True)
+class NluResult:
+    text: str
+    language: str | None
+    intent: str
+    confidence: float
+    ranking: tuple[tuple[str, float], ...]
+    entities: tuple[Entity, ...] = ()
+
+    def entity(self, name: str) -> str | None:
+        return next((e.value for e in self.entities if e.entity == name), None)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "language": self.language,
+            "intent": self.intent,
+            "confidence": round(self.confidence, 4),
+            "ranking": [{"intent": i, "confidence": round(c, 4)} for i, c in self.ranking],
+            "entities": [{"entity": e.entity, "value": e.value} for e in self.entities],
+        }
+
+
+class Parser(Protocol):
+    async def parse(self, text: str) -> NluResult: ...

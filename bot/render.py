@@ -1,0 +1,72 @@
+"""Turns the dialog's replies (message ids, flow references) into text and buttons in one language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.flows.model import FlowSet
+from bot.i18n import Translator, directional
+from bot.messages import ButtonLabel, FlowTitle, Label, Msg, NodeText, Plain, Reply, Text
+
+TELEGRAM_MAX_TEXT = 4096
+
+Keyboard = tuple[tuple[tuple[str, str], ...], ...]  # rows of (label, callback data)
+
+
+@dataclass(frozen=True)
+class RenderedReply:
+    text: str
+    buttons: Keyboard = ()
+
+
+def split_text(text: str, limit: int = TELEGRAM_MAX_TEXT) -> list[str]:
+    """Split a long text into Telegram-sized parts, at paragraph, line or word boundaries if possible."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"))
+        if cut < limit // 2:
+            cut = window.rfind(" ")
+        if cut < limit // 2:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest or not parts:
+        parts.append(rest)
+    return parts
+
+
+class Renderer:
+    def __init__(self, translator: Translator, flows: FlowSet) -> None:
+        self._translator = translator
+        self._flows = flows
+
+    def text(self, text: Text, lang: str) -> str:
+        if isinstance(text, Msg):
+            return self._translator.gettext(lang, text)
+        if isinstance(text, Plain):
+            return text.text
+        return self._flows.text(text.flow, text.node, lang).strip()
+
+    def label(self, label: Label, lang: str) -> str:
+        if isinstance(label, ButtonLabel):
+            node = self._flows.node(label.flow, label.node)
+            labels = node.buttons[label.index].label if node is not None else {}
+            return labels.get(lang) or labels.get("nl", "…")
+        if isinstance(label, FlowTitle):
+            flow = self._flows.flows.get(label.flow)
+            return (flow.title.get(lang) or flow.title["nl"]) if flow else "…"
+        return self.text(label, lang)
+
+    def render(self, reply: Reply, lang: str) -> list[RenderedReply]:
+        """One reply as one or more Telegram messages; the buttons go with the last part."""
+        text = directional(self.text(reply.text, lang), lang)
+        buttons = tuple(
+            tuple((directional(self.label(b.label, lang), lang), b.data) for b in row) for row in reply.buttons
+        )
+        parts = split_text(text)
+        return [RenderedReply(part, buttons if i == len(parts) - 1 else ()) for i, part in enumerate(parts)]
+
+
+__all__ = ["Keyboard", "NodeText", "RenderedReply", "Renderer", "split_text"]

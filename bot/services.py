@@ -1,0 +1,68 @@
+"""All long-lived resources, created and closed in one place."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import aiohttp
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.db.engine import create_engine, create_sessionmaker
+from bot.db.migrate import ensure_current
+from bot.flows.loader import load_flows
+from bot.flows.model import FlowSet
+from bot.i18n import Translator
+from bot.nlu.data import load_examples
+from bot.nlu.embedded import EmbeddedClassifier, train_in_thread
+from bot.nlu.rasa import FallbackParser, RasaClient
+from bot.nlu.types import Parser
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    translator: Translator
+    flows: FlowSet
+    embedded: EmbeddedClassifier
+    nlu: Parser
+    http: aiohttp.ClientSession
+
+
+async def train_embedded(settings: Settings) -> EmbeddedClassifier:
+    started = time.perf_counter()
+    examples = load_examples(settings.nlu_dir / "data")
+    classifier = await train_in_thread(examples)
+    log.info("embedded NLU trained on %d examples in %.1f s", len(examples), time.perf_counter() - started)
+    return classifier
+
+
+@asynccontextmanager
+async def open_services(
+    settings: Settings, *, check_migrations: bool = True, embedded: EmbeddedClassifier | None = None
+) -> AsyncIterator[Services]:
+    """Build every resource the bot needs; close them all on exit, whatever happens."""
+    translator = Translator.load(settings.locales_dir)
+    flows = load_flows(settings.flows_dir)
+    engine = create_engine(settings.database_url)
+    http = aiohttp.ClientSession()
+    try:
+        if check_migrations:
+            await ensure_current(engine)
+        if embedded is None:
+            embedded = await train_embedded(settings)
+        nlu: Parser = embedded
+        if settings.rasa_url:
+            nlu = FallbackParser(RasaClient(http, settings.rasa_url, settings.rasa_timeout), embedded)
+        yield Services(settings, engine, create_sessionmaker(engine), translator, flows, embedded, nlu, http)
+    finally:
+        await http.close()
+        await engine.dispose()

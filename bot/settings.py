@@ -1,0 +1,52 @@
+"""One validated settings object, built once at start-up (never at import time)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Environment variables (or a `.env` file) as documented in the README."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_token: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = "sqlite+aiosqlite:///werkhelpdesk.db"
+    rasa_url: str = ""
+    rasa_timeout: float = Field(default=2.0, gt=0)
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)
+    coach_chat_id: int | None = None
+
+    default_language: str = "nl"
+    nlu_threshold: float = Field(default=0.45, ge=0, le=1)
+    flows_dir: Path = PROJECT_ROOT / "flows"
+    nlu_dir: Path = PROJECT_ROOT / "nlu"
+    locales_dir: Path = PROJECT_ROOT / "locales"
+
+    @field_validator("coach_chat_id", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        from bot.languages import LANGUAGES
+
+        if value not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return value

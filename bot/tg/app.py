@@ -1,0 +1,148 @@
+"""Builds the python-telegram-bot Application around the shared services."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, CallbackContext, ContextTypes, ExtBot, TypeHandler
+
+from bot.languages import LANGUAGES, negotiate
+from bot.messages import t_
+from bot.pipeline import process, undelivered
+from bot.services import Services
+from bot.tg.convert import to_incoming
+from bot.tg.sender import deliver
+
+log = logging.getLogger(__name__)
+
+OUTBOX_INTERVAL = 30.0
+
+COMMAND_DESCRIPTIONS = {
+    "start": t_("Start and choose a language"),
+    "menu": t_("All topics"),
+    "language": t_("Change the language"),
+    "help": t_("What I can do"),
+}
+
+
+@dataclass
+class BotData:
+    """Typed application-wide data: the services, set once before the bot starts."""
+
+    services: Services | None = None
+    background: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    @property
+    def services(self) -> Services:
+        services = self.bot_data.services
+        if services is None:
+            raise RuntimeError("services are not set up")
+        return services
+
+
+WerkApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, None]
+
+
+async def on_update(update: Update, context: BotContext) -> None:
+    incoming = to_incoming(update)
+    if update.callback_query is not None:
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer()
+    if incoming is None:
+        return
+    if incoming.kind != "button":
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_chat_action(incoming.chat_id, ChatAction.TYPING)
+    result = await process(context.services, incoming)
+    await deliver(context.bot, context.services, result.outgoing)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log without personal data, and tell the user something kind."""
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("update %s failed: %s", update_id, type(error).__name__, exc_info=error)
+    if not isinstance(update, Update) or update.effective_chat is None or update.effective_chat.type != "private":
+        return
+    services = context.bot_data.services
+    if services is None:
+        return
+    user = update.effective_user
+    lang = negotiate(user.language_code if user else None) or services.settings.default_language
+    text = services.translator.gettext(lang, SORRY)
+    with contextlib.suppress(TelegramError):
+        await context.bot.send_message(update.effective_chat.id, text)
+
+
+SORRY = t_("Sorry, something went wrong on my side. Please try again in a minute.")
+
+
+async def drain_outbox(application: WerkApplication) -> None:
+    """Send replies that were stored but not delivered, e.g. because the process stopped."""
+    services = application.bot_data.services
+    assert services is not None
+    pending = await undelivered(services)
+    if pending:
+        log.info("sending %d undelivered replies from the outbox", len(pending))
+        await deliver(application.bot, services, pending)
+
+
+async def _outbox_loop(application: WerkApplication) -> None:
+    while True:
+        try:
+            await drain_outbox(application)
+        except Exception:
+            log.exception("outbox drain failed")
+        await asyncio.sleep(OUTBOX_INTERVAL)
+
+
+async def register_commands(application: WerkApplication) -> None:
+    services = application.bot_data.services
+    assert services is not None
+    for lang in (*LANGUAGES, None):
+        language = lang or services.settings.default_language
+        commands = [
+            BotCommand(name, services.translator.gettext(language, msg)) for name, msg in COMMAND_DESCRIPTIONS.items()
+        ]
+        await application.bot.set_my_commands(commands, language_code=lang)
+
+
+async def _post_init(application: WerkApplication) -> None:
+    await register_commands(application)
+    application.bot_data.background.append(asyncio.create_task(_outbox_loop(application)))
+
+
+async def _post_shutdown(application: WerkApplication) -> None:
+    for task in application.bot_data.background:
+        task.cancel()
+    await asyncio.gather(*application.bot_data.background, return_exceptions=True)
+    application.bot_data.background.clear()
+
+
+def build_application(services: Services) -> WerkApplication:
+    settings = services.settings
+    context_types = ContextTypes(context=BotContext, bot_data=BotData)
+    application: WerkApplication = (
+        ApplicationBuilder()
+        .token(settings.telegram_token)
+        .base_url(f"{settings.telegram_api_url}/bot")
+        .base_file_url(f"{settings.telegram_api_url}/file/bot")
+        .context_types(context_types)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .job_queue(None)
+        .build()
+    )
+    application.bot_data.services = services
+    application.add_handler(TypeHandler(Update, on_update))
+    application.add_error_handler(on_error)
+    return application

@@ -1,0 +1,76 @@
+"""Telegram updates to the pipeline's `Incoming`: which updates the bot answers, and how it sees them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from telegram import Chat, Message, Update
+from telegram.constants import MessageEntityType
+
+from bot.pipeline import Incoming
+
+MEDIA_KINDS = (
+    "sticker",
+    "animation",
+    "photo",
+    "voice",
+    "video_note",
+    "video",
+    "audio",
+    "document",
+    "contact",
+    "venue",
+    "location",
+    "poll",
+    "dice",
+    "game",
+    "story",
+)
+
+
+def message_kind(message: Message) -> str:
+    if message.text is not None:
+        return "text"
+    for kind in MEDIA_KINDS:
+        if getattr(message, kind, None):
+            return kind
+    return "other"
+
+
+def _command(message: Message) -> tuple[str, str] | None:
+    text = message.text or ""
+    entity = next(iter(message.entities), None)
+    if not text.startswith("/") or entity is None or entity.type != MessageEntityType.BOT_COMMAND or entity.offset:
+        return None
+    name = text[1 : entity.length].split("@", 1)[0].lower()
+    return name, text[entity.length :].strip()
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """What the user did, or None for updates the bot ignores on purpose (groups, channels, service
+    messages, inline callback queries)."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None or chat.type != Chat.PRIVATE or user.is_bot:
+        return None
+    base = Incoming(
+        telegram_user_id=user.id,
+        chat_id=chat.id,
+        kind="",
+        update_id=update.update_id,
+        first_name=user.first_name,
+        telegram_language=user.language_code,
+    )
+    if update.callback_query is not None:
+        return replace(base, kind="button", text=update.callback_query.data or "")
+    if update.edited_message is not None:
+        return replace(base, kind="edited", message_id=update.edited_message.message_id)
+    message = update.message
+    if message is None:
+        return None
+    command = _command(message)
+    if command is not None:
+        return replace(base, kind="command", command=command[0], text=command[1], message_id=message.message_id)
+    kind = message_kind(message)
+    text = message.text if kind == "text" else message.caption
+    return replace(base, kind=kind, text=text, message_id=message.message_id)

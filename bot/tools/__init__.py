@@ -1,0 +1,1 @@
+"""Maintenance tools for staff and CI."""

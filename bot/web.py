@@ -1,0 +1,39 @@
+"""The bot's aiohttp server: health and readiness for orchestrators (later: webhook, web inbox)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.services import Services
+
+SERVICES = web.AppKey("services", Services)
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    try:
+        async with services.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        return web.json_response({"status": "unavailable", "database": type(exc).__name__}, status=503)
+    return web.json_response({"status": "ok", "database": "ok", "nlu": "ok"})
+
+
+def create_web_app(services: Services) -> web.Application:
+    app = web.Application()
+    app[SERVICES] = services
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app
+
+
+async def start_web(services: Services) -> web.AppRunner:
+    runner = web.AppRunner(create_web_app(services), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, services.settings.web_host, services.settings.web_port).start()
+    return runner
