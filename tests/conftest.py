@@ -1,0 +1,97 @@
+"""Shared fixtures: compiled catalogs, one trained classifier, a database per backend, the services."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from sqlalchemy import text
+
+from bot.db.engine import create_engine
+from bot.db.migrate import upgrade
+from bot.languages import LANGUAGES
+from bot.nlu.data import load_examples
+from bot.nlu.embedded import EmbeddedClassifier
+from bot.services import Services, open_services
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--rasa-url", default=os.environ.get("RASA_URL", ""), help="a running Rasa server for -m rasa")
+
+
+@pytest.fixture(scope="session")
+def locales_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's .po catalogs compiled with Babel, as `pybabel compile` does."""
+    out = tmp_path_factory.mktemp("locales")
+    for lang in LANGUAGES:
+        with (ROOT / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as fp:
+            catalog = read_po(fp, locale=lang)
+        target = out / lang / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        with (target / "messages.mo").open("wb") as fp:
+            write_mo(fp, catalog)
+    return out
+
+
+@pytest.fixture(scope="session")
+def embedded() -> EmbeddedClassifier:
+    return EmbeddedClassifier.train(load_examples(ROOT / "nlu" / "data"))
+
+
+async def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'werkhelpdesk.db'}"
+        return
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        if os.environ.get("TEST_REQUIRE_POSTGRES"):
+            pytest.fail("TEST_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not a PostgreSQL URL")
+        pytest.skip("no PostgreSQL: set TEST_DATABASE_URL=postgresql+asyncpg://... to run this on PostgreSQL")
+    await _reset_postgres(url)
+    yield url
+
+
+def make_settings(database_url: str, locales_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "locales_dir": locales_dir,
+        "telegram_token": "123456:TEST",
+        "rasa_url": "",
+        "web_port": 0,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(database_url: str, locales_dir: Path) -> Settings:
+    return make_settings(database_url, locales_dir)
+
+
+@pytest.fixture
+async def services(settings: Settings, embedded: EmbeddedClassifier) -> AsyncIterator[Services]:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    async with open_services(settings, embedded=embedded) as opened:
+        yield opened

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.textnorm import normalize, strip_invisible
+
+
+def test_arabic_diacritics_tatweel_and_letter_variants() -> None:
+    assert normalize("أَهْلاً") == "اهلا"
+    assert normalize("شهـــادة") == "شهاده"
+    assert normalize("إلى مستشفى") == "الي مستشفي"
+    assert normalize("مؤسسة") == normalize("موسسه")
+
+
+def test_arabic_indic_digits() -> None:
+    assert normalize("٢٠٢٦ ۱۲") == "2026 12"
+
+
+def test_ethiopic_letter_variants_and_punctuation() -> None:
+    assert normalize("ሐሙስ") == normalize("ሀሙስ")
+    assert normalize("ሠላም") == normalize("ሰላም")
+    assert normalize("ዐዲ") == normalize("አዲ")
+    assert normalize("ፀሓይ") == normalize("ጸሃይ")
+    assert normalize("ሰላም። ከመይ፣ ኣለኻ፧") == "ሰላም. ከመይ, ኣለኻ?"
+    assert normalize("ሰላም፡ኣለኻ") == "ሰላም ኣለኻ"
+
+
+def test_invisible_marks_removed_and_spaces_folded() -> None:
+    assert normalize("\u200fCV\u200b  maken\u202b\ufeff ") == "cv maken"
+    assert strip_invisible("a\u200db\u2066c\u2069") == "abc"
+
+
+def test_nfkc_and_case() -> None:
+    assert normalize("ＣＶ Ｍaken") == "cv maken"
+
+
+@given(st.text())
+def test_normalize_any_text_is_stable(text: str) -> None:
+    once = normalize(text)
+    assert isinstance(once, str)
+    assert normalize(once) == once
+    assert "\u200f" not in once
+    assert "\u200b" not in once
