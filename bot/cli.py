@@ -27,6 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply the migrations")
     flows = sub.add_parser("flows", help="FAQ content").add_subparsers(dest="flows_command", required=True)
     flows.add_parser("check", help="validate flows/ (exit 1 on errors)")
+    nlu = sub.add_parser("nlu", help="intent recognition").add_subparsers(dest="nlu_command", required=True)
+    nlu.add_parser("parse", help="stdin: one message per line; stdout: one JSON object per line")
+    evaluate = nlu.add_parser("evaluate", help="cross-validated report per language")
+    evaluate.add_argument("--folds", type=int, default=5)
+    evaluate.add_argument("--json", dest="json_path", help="also write the report as JSON to this file")
     return parser
 
 
@@ -59,6 +64,33 @@ def _flows_check(settings: Settings) -> int:
     nodes = sum(len(f.nodes) for f in flows.values())
     print(f"{len(flows)} flows, {nodes} nodes: {len(result.errors)} errors, {len(result.warnings)} warnings")
     return 1 if result.errors else 0
+
+
+async def _nlu_parse(settings: Settings) -> int:
+    import json
+
+    from bot.services import train_embedded
+
+    classifier = await train_embedded(settings)
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        if text.strip():
+            print(json.dumps(classifier.predict(text).as_json(), ensure_ascii=False), flush=True)
+    return 0
+
+
+def _nlu_evaluate(settings: Settings, folds: int, json_path: str | None) -> int:
+    import json
+
+    from bot.nlu.data import load_examples
+    from bot.nlu.evaluate import cross_validate, format_report
+
+    report = cross_validate(load_examples(settings.nlu_dir / "data"), folds)
+    print(format_report(report))
+    if json_path:
+        with open(json_path, "w", encoding="utf-8") as fp:
+            json.dump(report.as_json(), fp, ensure_ascii=False, indent=2)
+    return 0
 
 
 async def _chat(settings: Settings, lang: str | None) -> int:
@@ -123,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_db_upgrade(settings))
         if args.command == "flows":
             return _flows_check(settings)
+        if args.command == "nlu" and args.nlu_command == "parse":
+            return asyncio.run(_nlu_parse(settings))
+        if args.command == "nlu":
+            return _nlu_evaluate(settings, args.folds, args.json_path)
     except (MigrationsPendingError, FlowsInvalidError, CatalogMissingError) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2

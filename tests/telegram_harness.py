@@ -1,0 +1,48 @@
+"""Runs the real python-telegram-bot Application over real HTTP against the fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from bot.services import Services
+from bot.tg.app import WerkApplication, build_application
+from tests.fake_bot_api import FakeBotAPI
+
+
+@asynccontextmanager
+async def running_bot(services: Services) -> AsyncIterator[WerkApplication]:
+    application = build_application(services)
+    await application.initialize()
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0.0)
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+
+
+async def say(
+    fake: FakeBotAPI, update: dict[str, Any], *, replies: int = 1, wait: float = 10.0
+) -> list[dict[str, Any]]:
+    """Push an update and wait for the bot's `replies` messages to that chat."""
+    chat_id = _chat_id(update)
+    fake.mark()
+    fake.push_update(update)
+    return await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == chat_id, timeout=wait, count=replies)
+
+
+def _chat_id(update: dict[str, Any]) -> int:
+    for key in ("message", "edited_message", "channel_post"):
+        if key in update:
+            return int(update[key]["chat"]["id"])
+    return int(update["callback_query"]["message"]["chat"]["id"])
+
+
+def buttons(reply: dict[str, Any]) -> list[tuple[str, str]]:
+    markup = reply.get("reply_markup") or {}
+    return [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
