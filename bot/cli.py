@@ -104,7 +104,7 @@ async def _chat(settings: Settings, lang: str | None) -> int:
 
 async def _run(settings: Settings) -> int:
     from bot.services import open_services
-    from bot.tg.app import build_application
+    from bot.tg.app import build_application, start_application, stop_application
     from bot.web import start_web
 
     if not settings.telegram_token:
@@ -121,15 +121,11 @@ async def _run(settings: Settings) -> int:
         application = build_application(services)
         runner = await start_web(services)
         try:
-            async with application:
-                await application.start()
-                assert application.updater is not None
-                await application.updater.start_polling(allowed_updates=["message", "edited_message", "callback_query"])
-                log.info("bot is running (long polling); web server on %s:%d", settings.web_host, settings.web_port)
-                await stop.wait()
-                await application.updater.stop()
-                await application.stop()
+            await start_application(application)
+            log.info("bot is running (long polling); web server on %s:%d", settings.web_host, settings.web_port)
+            await stop.wait()
         finally:
+            await stop_application(application)
             await runner.cleanup()
     return 0
 

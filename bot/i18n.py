@@ -46,9 +46,23 @@ class Translator:
         return text % params if params else text
 
 
+def _is_rtl(ch: str) -> bool:
+    return "\u0590" <= ch <= "\u08ff" or "\ufb1d" <= ch <= "\ufefc"
+
+
+def _needs_mark(line: str) -> bool:
+    """True when a line with right-to-left text would start left-to-right: its first letter is Latin
+    (a URL, 'IDW', 'CV'), so Telegram would lay out the whole line left to right."""
+    if not any(_is_rtl(ch) for ch in line):
+        return False
+    first_letter = next((ch for ch in line if ch.isalpha()), "")
+    return not _is_rtl(first_letter)
+
+
 def directional(text: str, lang: str) -> str:
-    """Give every line of a right-to-left reply a right-to-left start, so Telegram lays out lines that
-    begin with a Latin word, a number or a URL right-to-left and puts punctuation at the correct end."""
+    """In a right-to-left language, start every line that would otherwise begin left-to-right with a
+    right-to-left mark, so lines that begin with a Latin word, number or URL read right to left and
+    their punctuation ends up at the correct end."""
     if lang not in RTL_LANGUAGES:
         return text
-    return "\n".join(RLM + line if line.strip() and not line.startswith(RLM) else line for line in text.split("\n"))
+    return "\n".join(RLM + line if _needs_mark(line) else line for line in text.split("\n"))

@@ -47,7 +47,7 @@ class Renderer:
             return self._translator.gettext(lang, text)
         if isinstance(text, Plain):
             return text.text
-        return self._flows.text(text.flow, text.node, lang).strip()
+        return self._flows.text(text.flow, text.node, lang)
 
     def label(self, label: Label, lang: str) -> str:
         if isinstance(label, ButtonLabel):

@@ -7,23 +7,18 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from bot.services import Services
-from bot.tg.app import WerkApplication, build_application
+from bot.tg.app import WerkApplication, build_application, start_application, stop_application
 from tests.fake_bot_api import FakeBotAPI
 
 
 @asynccontextmanager
 async def running_bot(services: Services) -> AsyncIterator[WerkApplication]:
     application = build_application(services)
-    await application.initialize()
-    await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0.0)
+    await start_application(application)
     try:
         yield application
     finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
+        await stop_application(application)
 
 
 async def say(

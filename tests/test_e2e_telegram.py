@@ -13,7 +13,7 @@ from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
 from bot.db.models import ConversationState, Message, ProcessedUpdate, User
 from bot.dialog import MEDIA
-from bot.i18n import RLM, directional
+from bot.i18n import directional
 from bot.nlu.embedded import EmbeddedClassifier
 from bot.services import Services, open_services
 from bot.settings import Settings
@@ -80,10 +80,8 @@ async def test_arabic_conversation_with_buttons_and_language_change(fake: FakeBo
     amal = tg.user(1001, "Amal", language_code="ar")
     async with running_bot(services):
         (reply,) = await say(fake, tg.text_update(amal, "بدي اعادل شهادتي"))
-        assert reply["text"].startswith(RLM)
         assert reply["text"] == answer(services, "diploma_recognition", "start", "ar")
-        label, data = buttons(reply)[0]
-        assert label.startswith(RLM)
+        _label, data = buttons(reply)[0]
 
         # Press a follow-up button: the callback is answered and the next node comes in Arabic.
         (follow,) = await say(fake, tg.callback_update(amal, data))
@@ -150,6 +148,7 @@ async def test_restart_mid_conversation_button_still_works(
 async def test_redelivered_update_is_answered_once(fake: FakeBotAPI, services: Services) -> None:
     sara = tg.user(3003, "Sara", language_code="nl")
     update = tg.text_update(sara, "ik wil CV maken")
+    update["update_id"] = 500
     async with running_bot(services):
         await say(fake, update)
         fake.mark()

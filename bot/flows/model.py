@@ -89,7 +89,7 @@ class FlowSet:
         found = self.node(flow, node)
         if found is None:
             raise KeyError(f"{flow}.{node}")
-        return found.text.get(lang) or found.text["nl"]
+        return (found.text.get(lang) or found.text["nl"]).strip()
 
 
 def node_callback(flow: str, node: str) -> str:

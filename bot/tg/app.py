@@ -116,16 +116,31 @@ async def register_commands(application: WerkApplication) -> None:
         await application.bot.set_my_commands(commands, language_code=lang)
 
 
-async def _post_init(application: WerkApplication) -> None:
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+
+async def start_application(application: WerkApplication, *, polling: bool = True) -> None:
+    """Initialise, register the command menus, start processing and the outbox loop, then poll."""
+    await application.initialize()
     await register_commands(application)
+    await application.start()
     application.bot_data.background.append(asyncio.create_task(_outbox_loop(application)))
+    if polling:
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, allowed_updates=ALLOWED_UPDATES)
 
 
-async def _post_shutdown(application: WerkApplication) -> None:
+async def stop_application(application: WerkApplication) -> None:
+    """Stop polling, let updates in flight finish, stop background work, release everything."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
     for task in application.bot_data.background:
         task.cancel()
     await asyncio.gather(*application.bot_data.background, return_exceptions=True)
     application.bot_data.background.clear()
+    await application.shutdown()
 
 
 def build_application(services: Services) -> WerkApplication:
@@ -137,8 +152,6 @@ def build_application(services: Services) -> WerkApplication:
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .context_types(context_types)
-        .post_init(_post_init)
-        .post_shutdown(_post_shutdown)
         .job_queue(None)
         .build()
     )
