@@ -1186,10 +1186,14 @@ class FakeBotAPI:
         predicate: Callable[[dict[str, Any]], bool] | None = None,
         timeout: float = 10.0,  # noqa: ASYNC109 - part of the documented test API
         count: int = 1,
+        *,
+        ok: bool | None = None,
     ) -> list[dict[str, Any]]:
         """Wait until ``count`` calls of ``method`` matching ``predicate`` arrived since mark().
 
-        Every call counts, answered or not (also those answered with an injected failure).
+        By default every call counts as soon as it arrives, also one that is then answered with
+        an error (an injected 429, a blocked user...). ``ok=True`` counts only calls answered
+        successfully ("the bot's message got through"), ``ok=False`` only failed ones.
         Returns the parameters of the first ``count`` matching calls.
         """
         loop = asyncio.get_running_loop()
@@ -1198,13 +1202,15 @@ class FakeBotAPI:
             matches = [
                 r.params
                 for r in self.requests[self._mark :]
-                if r.method == method and (predicate is None or predicate(r.params))
+                if r.method == method
+                and (ok is None or (r.status is not None and (r.status == 200) == ok))
+                and (predicate is None or predicate(r.params))
             ]
             if len(matches) >= count:
                 return matches[:count]
             remaining = deadline - loop.time()
             if remaining <= 0:
-                raise AssertionError(self._timeout_summary(method, predicate, timeout, count, len(matches)))
+                raise AssertionError(self._timeout_summary(method, predicate, timeout, count, len(matches), ok))
             await self._request_signal.wait(remaining)
 
     def fail_next(
@@ -1365,11 +1371,14 @@ class FakeBotAPI:
         timeout: float,
         count: int,
         found: int,
+        ok: bool | None,
     ) -> str:
         since_mark = self.requests[self._mark :]
         shown = [r for r in since_mark if r.method != "getUpdates"]
         hidden = len(since_mark) - len(shown)
         what = f"{count} call(s) of {method}" + (" matching the predicate" if predicate else "")
+        if ok is not None:
+            what += " answered successfully" if ok else " answered with an error"
         lines = [
             f"Timed out after {timeout}s waiting for {what}; found {found}.",
             f"Requests since mark ({len(since_mark)}, {hidden} getUpdates not shown):",

@@ -172,6 +172,28 @@ async def test_unconfirmed_updates_are_redelivered_to_a_new_application(fake: Fa
     assert await bot.get_updates(timeout=0) == ()
 
 
+async def test_application_retries_after_429(fake: FakeBotAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")  # else RetryAfter() itself warns (an error under -W error)
+
+    async def patient_echo(update: Update, context: Ctx) -> None:
+        assert update.effective_message is not None
+        try:
+            await update.effective_message.reply_text("na de pauze")
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            await asyncio.sleep(wait.total_seconds() if isinstance(wait, dtm.timedelta) else wait)
+            await update.effective_message.reply_text("na de pauze")
+
+    fake.fail_next("sendMessage", status=429, retry_after=1)
+    async with running_app(fake, MessageHandler(filters.TEXT, patient_echo)):
+        fake.push_update(text_update(user(), "hoi"))
+        [delivered] = await fake.wait_for("sendMessage", ok=True)
+    assert delivered["text"] == "na de pauze"
+    first, second = (r for r in fake.requests if r.method == "sendMessage")
+    assert (first.status, second.status) == (429, 200)
+    assert second.at - first.at >= 1.0
+
+
 async def test_handler_errors_from_send_reach_the_error_handler(fake: FakeBotAPI) -> None:
     errors: list[object] = []
 
@@ -595,6 +617,8 @@ async def test_mark_wait_for_and_sent_since_mark(fake: FakeBotAPI, bot: Bot) -> 
     await bot.send_message(1001, "na")
     assert [p["text"] for p in fake.sent_since_mark()] == ["na"]
     assert [p["text"] for p in await fake.wait_for("sendMessage", count=2)] == ["mislukt", "na"]
+    assert [p["text"] for p in await fake.wait_for("sendMessage", ok=True)] == ["na"]
+    assert [p["text"] for p in await fake.wait_for("sendMessage", ok=False)] == ["mislukt"]
     with pytest.raises(AssertionError) as info:
         await fake.wait_for("sendMessage", lambda p: p["text"] == "nooit", timeout=0.2)
     summary = str(info.value)
