@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -133,6 +134,8 @@ async def _run(settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # python-telegram-bot 22: time periods (RetryAfter.retry_after) as timedelta, without deprecation warnings.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     _configure_logging()
     try:
         settings = Settings()

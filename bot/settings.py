@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     coach_chat_id: int | None = None
 
     default_language: str = "nl"
-    nlu_threshold: float = Field(default=0.45, ge=0, le=1)
+    nlu_threshold: float = Field(default=0.35, ge=0, le=1)
     flows_dir: Path = PROJECT_ROOT / "flows"
     nlu_dir: Path = PROJECT_ROOT / "nlu"
     locales_dir: Path = PROJECT_ROOT / "locales"

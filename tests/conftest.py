@@ -22,6 +22,11 @@ from bot.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # As `werkhelpdesk` does at start-up: python-telegram-bot's time periods as timedelta.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--rasa-url", default=os.environ.get("RASA_URL", ""), help="a running Rasa server for -m rasa")
 

@@ -28,7 +28,9 @@ async def say(
     chat_id = _chat_id(update)
     fake.mark()
     fake.push_update(update)
-    return await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == chat_id, timeout=wait, count=replies)
+    return await fake.wait_for(
+        "sendMessage", lambda p: int(p["chat_id"]) == chat_id, timeout=wait, count=replies, ok=True
+    )
 
 
 def _chat_id(update: dict[str, Any]) -> int:

@@ -33,7 +33,7 @@ def build_pipeline() -> Pipeline:
     )
     # A linear SVM is fast to train on n-grams; sigmoid calibration turns its scores into confidences
     # that the dialog can compare with its threshold.
-    model = CalibratedClassifierCV(LinearSVC(C=0.5, class_weight="balanced"), cv=3, method="sigmoid")
+    model = CalibratedClassifierCV(LinearSVC(C=1.0, class_weight="balanced"), cv=3, method="sigmoid")
     return Pipeline([("features", features), ("model", model)])
 
 
