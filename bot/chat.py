@@ -44,4 +44,4 @@ async def chat(services: Services, lang: str | None, stdin: TextIO = sys.stdin, 
         buttons = []
         for out in result.outgoing:
             _show(out, buttons, stdout)
-            await mark_delivered(services, out.id, None)
+            await mark_delivered(services, out, None)

@@ -28,6 +28,15 @@ def _parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply the migrations")
     flows = sub.add_parser("flows", help="FAQ content").add_subparsers(dest="flows_command", required=True)
     flows.add_parser("check", help="validate flows/ (exit 1 on errors)")
+    coach = sub.add_parser("coach", help="who may work the queue").add_subparsers(dest="coach_command", required=True)
+    add = coach.add_parser("add", help="add or update a coach")
+    add.add_argument("--telegram-id", type=int, required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--languages", required=True, help="comma-separated, e.g. ar,nl")
+    add.add_argument("--staff", action="store_true", help="staff: coach with extra rights")
+    coach.add_parser("list", help="list coaches")
+    remove = coach.add_parser("remove", help="remove a coach (their claimed cases go back to the queue)")
+    remove.add_argument("--telegram-id", type=int, required=True)
     nlu = sub.add_parser("nlu", help="intent recognition").add_subparsers(dest="nlu_command", required=True)
     nlu.add_parser("parse", help="stdin: one message per line; stdout: one JSON object per line")
     evaluate = nlu.add_parser("evaluate", help="cross-validated report per language")
@@ -95,6 +104,39 @@ def _nlu_evaluate(settings: Settings, folds: int, json_path: str | None) -> int:
     return 0
 
 
+async def _coach(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db.engine import create_engine, create_sessionmaker
+    from bot.db.migrate import ensure_current
+    from bot.handoff.coaches import CoachError, add_coach, list_coaches, remove_coach
+
+    engine = create_engine(settings.database_url)
+    try:
+        await ensure_current(engine)
+        async with create_sessionmaker(engine)() as session, session.begin():
+            if args.coach_command == "add":
+                try:
+                    coach = await add_coach(session, args.telegram_id, args.name, args.languages, staff=args.staff)
+                except CoachError as exc:
+                    print(f"error: {exc}", file=sys.stderr)
+                    return 1
+                print(
+                    f"coach {coach.name} ({args.telegram_id}) speaks {coach.languages}{' (staff)' if coach.is_staff else ''}"
+                )
+            elif args.coach_command == "list":
+                coaches = await list_coaches(session)
+                for c in coaches:
+                    print(f"{c.telegram_id}\t{c.name}\t{c.languages}\t{'staff' if c.is_staff else 'coach'}")
+                print(f"{len(coaches)} coaches")
+            else:
+                if not await remove_coach(session, args.telegram_id):
+                    print(f"no coach with Telegram id {args.telegram_id}", file=sys.stderr)
+                    return 1
+                print(f"coach {args.telegram_id} removed")
+    finally:
+        await engine.dispose()
+    return 0
+
+
 async def _chat(settings: Settings, lang: str | None) -> int:
     from bot.chat import chat
     from bot.services import open_services
@@ -153,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_chat(settings, args.lang))
         if args.command == "db":
             return asyncio.run(_db_upgrade(settings))
+        if args.command == "coach":
+            return asyncio.run(_coach(settings, args))
         if args.command == "flows":
             return _flows_check(settings)
         if args.command == "nlu" and args.nlu_command == "parse":

@@ -13,6 +13,8 @@ from bot.nlu.types import NluResult
 
 MENU = "a:menu"
 LANGUAGE = "a:language"
+COACH = "a:coach"
+COACH_YES = "a:coach_yes"
 SMALL_TALK_WITHOUT_FLOW = frozenset({"affirm", "deny"})
 
 
@@ -54,12 +56,26 @@ Event = TextIn | ButtonIn | CommandIn | MediaIn | EditedIn
 
 
 @dataclass(frozen=True)
+class HandoffRequest:
+    reason: str  # asked, low_confidence, sensitive
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class HandoffInfo:
+    """What the newcomer is told before queueing: the wait now, or when the coaches are back."""
+
+    wait: Msg
+
+
+@dataclass(frozen=True)
 class Outcome:
     replies: tuple[Reply, ...]
     state: State
     chosen_language: str | None = None  # set when the user explicitly picked a language
     unanswered: bool = False  # low confidence or out of scope: staff should see it
     intent: str | None = None
+    handoff: HandoffRequest | None = None
     notes: tuple[str, ...] = field(default=())
 
 
@@ -81,7 +97,9 @@ def menu_buttons(flows: FlowSet) -> tuple[tuple[Button, ...], ...]:
     return (*rows, (Button(t_("Choose language"), LANGUAGE),))
 
 
-def _footer() -> tuple[Button, ...]:
+def _footer(actions: frozenset[str]) -> tuple[Button, ...]:
+    if "coach" in actions:
+        return (Button(t_("Talk to a coach"), COACH), Button(t_("Main menu"), MENU))
     return (Button(t_("Main menu"), MENU),)
 
 
@@ -95,10 +113,10 @@ def node_reply(flow: Flow, node_id: str, actions: frozenset[str]) -> Reply:
             rows.append((Button(ButtonLabel(flow.id, node_id, i), node_callback(target_flow, target_node)),))
         elif button.action == "language":
             rows.extend(language_buttons())
-        elif button.action is not None and button.action in actions and button.action != "menu":
+        elif button.action is not None and button.action in actions and button.action not in {"menu", "coach"}:
             label: Label = ButtonLabel(flow.id, node_id, i) if button.label else ACTION_LABELS[button.action]
             rows.append((Button(label, f"a:{button.action}"),))
-    rows.append(_footer())
+    rows.append(_footer(actions))
     return Reply(NodeText(flow.id, node_id), tuple(rows))
 
 
@@ -113,10 +131,11 @@ ACTION_LABELS: dict[str, Label] = {
 class Dialog:
     """Decides what to answer. Holds only immutable configuration (the flows and the threshold)."""
 
-    def __init__(self, config: DialogConfig) -> None:
+    def __init__(self, config: DialogConfig, handoff: HandoffInfo | None = None) -> None:
         self._flows = config.flows
         self._threshold = config.threshold
-        self._actions = config.actions
+        self._actions = config.actions if handoff is not None else config.actions - {"coach"}
+        self._handoff = handoff
 
     def decide(self, event: Event, state: State) -> Outcome:
         if isinstance(event, CommandIn):
@@ -143,7 +162,9 @@ class Dialog:
                 State(),
             )
         if event.name == "help":
-            return Outcome((Reply(HELP, menu_buttons(self._flows)),), state)
+            return Outcome((Reply(HELP, self._with_coach(menu_buttons(self._flows))),), state)
+        if event.name == "cancel":
+            return self._menu(state)
         if event.name == "language":
             return Outcome((Reply(t_("Which language do you want me to use?"), language_buttons()),), state)
         if event.name == "menu":
@@ -193,6 +214,10 @@ class Dialog:
                 return self._answer(flow, flow.start, state, intent=value)
         elif event.data == MENU:
             return self._menu(state)
+        elif event.data == COACH and self._handoff is not None:
+            return self._offer_coach(state)
+        elif event.data == COACH_YES and self._handoff is not None:
+            return Outcome((Reply(QUEUED),), state, handoff=HandoffRequest("asked", state.flow))
         elif event.data == LANGUAGE:
             return Outcome((Reply(t_("Which language do you want me to use?"), language_buttons()),), state)
         # Forged, stale (from an older version of the flows) or unknown: say so kindly, offer the menu.
@@ -214,6 +239,8 @@ class Dialog:
             return Outcome(
                 (Reply(msg, menu_buttons(self._flows)),), replace(state, low_confidence_streak=0), intent=nlu.intent
             )
+        if nlu.intent == "request_human" and self._handoff is not None:
+            return replace(self._offer_coach(state), intent=nlu.intent)
         if nlu.intent == "change_language" and self._flows.for_intent("change_language") is None:
             return Outcome(
                 (Reply(t_("Which language do you want me to use?"), language_buttons()),), state, intent=nlu.intent
@@ -239,6 +266,15 @@ class Dialog:
             intent=intent,
         )
 
+    def _with_coach(self, rows: tuple[tuple[Button, ...], ...]) -> tuple[tuple[Button, ...], ...]:
+        return ((Button(t_("Talk to a coach"), COACH),), *rows) if self._handoff is not None else rows
+
+    def _offer_coach(self, state: State) -> Outcome:
+        """Confirm first, and say honestly what happens next."""
+        assert self._handoff is not None
+        buttons = ((Button(t_("Yes, connect me"), COACH_YES),), (Button(t_("No, back to the menu"), MENU),))
+        return Outcome((Reply(self._handoff.wait, buttons),), state)
+
     def _unsure(self, nlu: NluResult, state: State) -> Outcome:
         """Ask which of the likeliest topics was meant instead of guessing."""
         candidates: list[Button] = []
@@ -246,10 +282,16 @@ class Dialog:
             flow = self._flows.for_intent(intent)
             if flow is not None and flow.menu is not None and len(candidates) < 3:
                 candidates.append(Button(FlowTitle(flow.id), f"i:{intent}"))
-        rows = (*tuple((b,) for b in candidates), (Button(t_("Something else"), MENU),))
+        streak = state.low_confidence_streak + 1
+        rows: tuple[tuple[Button, ...], ...] = (*tuple((b,) for b in candidates), (Button(t_("Something else"), MENU),))
+        text = UNSURE
+        if streak >= 2 and self._handoff is not None:
+            # Unsure twice in a row: offer a person instead of guessing again.
+            rows = ((Button(t_("Talk to a coach"), COACH),), *rows)
+            text = UNSURE_TWICE
         return Outcome(
-            (Reply(UNSURE, rows),),
-            replace(state, low_confidence_streak=state.low_confidence_streak + 1),
+            (Reply(text, rows),),
+            replace(state, low_confidence_streak=streak),
             unanswered=True,
             intent=nlu.intent,
         )
@@ -280,3 +322,11 @@ NO_WORDS = t_("I did not find any words in your message. Please type your questi
 UNKNOWN_COMMAND = t_("I do not know that command. Choose a topic, or type your question in your own words.")
 STALE_BUTTON = t_("This button no longer works, maybe because the information was updated. Please choose again:")
 UNSURE = t_("I am not sure I understood you. Did you mean one of these topics?")
+UNSURE_TWICE = t_(
+    "I still do not understand you well, sorry. A coach can help you: tap the first button. "
+    "Or choose one of these topics."
+)
+QUEUED = t_(
+    "You are in the queue. A coach will write to you here. You can already send your question; "
+    "the coach will read it. Send /cancel to go back to the bot."
+)

@@ -1,25 +1,26 @@
-"""The way of one message, independent of Telegram: resolve the user and language, understand,
-decide, and persist state, transcript and outgoing replies in one transaction. The caller sends the
-returned replies and marks them delivered; undelivered replies stay in the outbox for a retry."""
+"""The way of one message, independent of Telegram: resolve the sender and language, route (coach,
+case relay or the bot's own dialog), understand, decide, and persist state, transcript, case changes
+and outgoing messages in one transaction. The caller sends the returned messages and marks them
+delivered; undelivered ones stay in the outbox for a retry."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import ConversationState, Message, ProcessedUpdate, User, utcnow
-from bot.dialog import ButtonIn, CommandIn, Dialog, DialogConfig, EditedIn, Event, MediaIn, Outcome, State, TextIn
+from bot.db.models import CASE_CLOSED, Case, CaseEvent, ConversationState, Message, ProcessedUpdate, User, utcnow
+from bot.dialog import ButtonIn, CommandIn, Dialog, DialogConfig, EditedIn, Event, HandoffInfo, MediaIn, State, TextIn
+from bot.handoff import queue, service
+from bot.handoff.service import Sender, Turn
 from bot.languages import resolve_language
+from bot.messages import Reply
 from bot.nlu.types import NluResult
+from bot.outbox import Outbox, Outgoing, undelivered_for_user
 from bot.render import Renderer
 from bot.services import Services
-
-COMMANDS = frozenset({"start", "help", "language", "menu"})
-MAX_DELIVERY_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -35,16 +36,9 @@ class Incoming:
     message_id: int | None = None
     first_name: str | None = None
     telegram_language: str | None = None
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A reply stored in the outbox, ready to send."""
-
-    id: int
-    chat_id: int
-    text: str
-    buttons: tuple[tuple[tuple[str, str], ...], ...]
+    in_group: bool = False  # sent in the coaches' group (only that group reaches the pipeline)
+    thread_id: int | None = None
+    reply_to_message_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +46,7 @@ class Result:
     outgoing: list[Outgoing]
     duplicate: bool = False
     language: str | None = None
+    callback_text: str | None = field(default=None)
 
 
 def _event(incoming: Incoming, nlu: NluResult | None) -> Event:
@@ -70,11 +65,6 @@ def _needs_nlu(incoming: Incoming) -> bool:
     return incoming.kind not in {"command", "button", "edited"} and bool(incoming.text and incoming.text.strip())
 
 
-def _outgoing(row: Message) -> Outgoing:
-    buttons: Any = row.buttons or []
-    return Outgoing(row.id, row.chat_id, row.text or "", tuple(tuple((b[0], b[1]) for b in r) for r in buttons))
-
-
 async def _user(session: AsyncSession, incoming: Incoming) -> User:
     user = await session.scalar(select(User).where(User.telegram_id == incoming.telegram_user_id))
     if user is None:
@@ -88,15 +78,6 @@ async def _user(session: AsyncSession, incoming: Incoming) -> User:
     user.last_seen_at = utcnow()
     user.unreachable = False  # they wrote to us, so they can be reached again
     return user
-
-
-async def _undelivered(session: AsyncSession, user_id: int) -> list[Outgoing]:
-    rows = await session.scalars(
-        select(Message)
-        .where(Message.user_id == user_id, Message.direction == "out", Message.delivered_at.is_(None))
-        .order_by(Message.id)
-    )
-    return [_outgoing(r) for r in rows]
 
 
 async def _claim_update(session: AsyncSession, update_id: int | None) -> bool:
@@ -113,104 +94,213 @@ async def _claim_update(session: AsyncSession, update_id: int | None) -> bool:
     return True
 
 
+async def _is_plain_newcomer_turn(services: Services, incoming: Incoming) -> bool:
+    """Whether this update goes to the bot's own dialog (so the NLU is needed), read before the
+    transaction so that a slow Rasa server never holds a database transaction open."""
+    if incoming.in_group:
+        return False
+    async with services.sessions() as session:
+        if await queue.coach_by_telegram_id(session, incoming.telegram_user_id) is not None:
+            return False
+        user_id = await session.scalar(select(User.id).where(User.telegram_id == incoming.telegram_user_id))
+        return user_id is None or await queue.open_case_of(session, user_id) is None
+
+
+def _store_incoming(
+    session: AsyncSession,
+    user: User,
+    incoming: Incoming,
+    language: str,
+    nlu: NluResult | None,
+    intent: str | None,
+    case_id: int | None,
+) -> None:
+    session.add(
+        Message(
+            user_id=user.id,
+            chat_id=incoming.chat_id,
+            direction="in",
+            kind=incoming.kind,
+            text=f"/{incoming.command} {incoming.text or ''}".strip() if incoming.kind == "command" else incoming.text,
+            language=language,
+            intent=nlu.intent if nlu else intent,
+            confidence=nlu.confidence if nlu else None,
+            update_id=incoming.update_id,
+            telegram_message_id=incoming.message_id,
+            case_id=case_id,
+            thread_id=incoming.thread_id,
+        )
+    )
+
+
 async def process(services: Services, incoming: Incoming) -> Result:
-    nlu = await services.nlu.parse(incoming.text or "") if _needs_nlu(incoming) else None
+    nlu: NluResult | None = None
+    if _needs_nlu(incoming) and await _is_plain_newcomer_turn(services, incoming):
+        nlu = await services.nlu.parse(incoming.text or "")
     flows = services.flows
-    dialog = Dialog(DialogConfig(flows, services.settings.nlu_threshold))
+    settings = services.settings
     renderer = Renderer(services.translator, flows)
     async with services.sessions() as session, session.begin():
         fresh = await _claim_update(session, incoming.update_id)
         user = await _user(session, incoming)
         if not fresh:
-            return Result(await _undelivered(session, user.id), duplicate=True)
-        state_row = await session.get(ConversationState, user.id)
-        if state_row is None:
-            state_row = ConversationState(user_id=user.id, pending=[])
-            session.add(state_row)
-        state = State(state_row.flow, state_row.node, state_row.low_confidence_streak or 0)
+            return Result(await undelivered_for_user(session, user.id), duplicate=True)
+        outbox = Outbox(session, renderer, incoming.update_id)
+        now = utcnow()
+        turn = Turn(session, outbox, settings, flows, now)
+        coach = await queue.coach_by_telegram_id(session, incoming.telegram_user_id)
         language = resolve_language(
             text=incoming.text if nlu is not None else None,
             chosen=user.chosen_language,
             last=user.last_language,
             telegram_code=incoming.telegram_language or user.telegram_language,
-            default=services.settings.default_language,
+            default=settings.default_language,
         )
-        outcome: Outcome = dialog.decide(_event(incoming, nlu), state)
+        sender = Sender(user, language, coach)
+
+        # The coaches' group: only registered coaches are heard there.
+        if incoming.in_group:
+            if coach is not None:
+                await _coach_update(turn, sender, incoming)
+            return Result(await outbox.flush(), language=language)
+
+        # A registered coach in private chat: coach commands, claim buttons, relays to their case.
+        if coach is not None and await _coach_update(turn, sender, incoming):
+            _store_incoming(session, user, incoming, language, None, None, coach.active_case_id)
+            return Result(await outbox.flush(), language=language)
+
+        # A newcomer whose conversation is with a coach: relay, the bot stays quiet.
+        case = await queue.open_case_of(session, user.id)
+        if incoming.kind == "button" and (incoming.text or "").startswith("s:"):
+            _store_incoming(session, user, incoming, language, None, None, None)
+            if await service.satisfaction(turn, sender, incoming.text or "", incoming.chat_id):
+                return Result(await outbox.flush(), language=language)
+        if case is not None:
+            _store_incoming(session, user, incoming, language, None, None, case.id)
+            await service.newcomer_in_case(
+                turn,
+                sender,
+                case,
+                kind=incoming.kind,
+                command=incoming.command,
+                text=incoming.text,
+                chat_id=incoming.chat_id,
+                message_id=incoming.message_id,
+            )
+            return Result(await outbox.flush(), language=language)
+
+        # The bot's own dialog.
+        state_row = await session.get(ConversationState, user.id)
+        if state_row is None:
+            state_row = ConversationState(user_id=user.id, pending=[])
+            session.add(state_row)
+        state = State(state_row.flow, state_row.node, state_row.low_confidence_streak or 0)
+        waiting = (await queue.stats(session)).waiting
+        handoff_info = HandoffInfo(service.wait_message(turn, waiting, language))
+        dialog = Dialog(
+            DialogConfig(flows, settings.nlu_threshold, frozenset({"menu", "language", "coach"})), handoff_info
+        )
+        outcome = dialog.decide(_event(incoming, nlu), state)
         if outcome.chosen_language is not None:
             user.chosen_language = language = outcome.chosen_language
         user.last_language = language
         state_row.flow, state_row.node = outcome.state.flow, outcome.state.node
         state_row.low_confidence_streak = outcome.state.low_confidence_streak
-        session.add(
-            Message(
-                user_id=user.id,
-                chat_id=incoming.chat_id,
-                direction="in",
-                kind=incoming.kind if incoming.kind != "command" else "command",
-                text=f"/{incoming.command} {incoming.text or ''}".strip()
-                if incoming.kind == "command"
-                else incoming.text,
-                language=language,
-                intent=nlu.intent if nlu else outcome.intent,
-                confidence=nlu.confidence if nlu else None,
-                update_id=incoming.update_id,
-                telegram_message_id=incoming.message_id,
+        _store_incoming(session, user, incoming, language, nlu, outcome.intent, None)
+        for reply in outcome.replies:
+            outbox.reply(user, incoming.chat_id, language, reply)
+        if outcome.handoff is not None:
+            topic = outcome.handoff.topic or state_row.flow
+            await service.start_case(turn, user, language, topic=topic, reason=outcome.handoff.reason)
+        return Result(await outbox.flush(), language=language)
+
+
+async def _coach_update(turn: Turn, sender: Sender, incoming: Incoming) -> bool:
+    """Handle an update of a registered coach; False when it is not coach business (then the coach
+    gets the newcomer experience, e.g. to try the bot)."""
+    coach = sender.coach
+    assert coach is not None
+    if incoming.kind == "button":
+        data = incoming.text or ""
+        if data.startswith("c:"):
+            await service.coach_button(turn, sender, data, incoming.telegram_user_id)
+            return True
+        return False
+    if incoming.kind == "command":
+        if incoming.command in service.COACH_COMMANDS and not incoming.in_group:
+            await service.coach_command(turn, sender, incoming.command or "", incoming.text or "", incoming.chat_id)
+            return True
+        return False
+    if incoming.kind == "edited":
+        return incoming.in_group
+    case = await service.case_for_coach_message(
+        turn, coach, incoming.chat_id, incoming.reply_to_message_id, incoming.thread_id
+    )
+    if case is None:
+        if not incoming.in_group:
+            turn.outbox.reply(
+                sender.user,
+                incoming.chat_id,
+                sender.lang,
+                Reply(service.NO_ACTIVE_CASE),
             )
-        )
-        rows = [
-            Message(
-                user_id=user.id,
-                chat_id=incoming.chat_id,
-                direction="out",
-                kind="text",
-                text=part.text,
-                language=language,
-                buttons=[[list(b) for b in row] for row in part.buttons] or None,
-                update_id=incoming.update_id,
+        return True
+    await service.coach_relay(
+        turn,
+        sender,
+        case,
+        kind=incoming.kind,
+        text=incoming.text,
+        chat_id=incoming.chat_id,
+        message_id=incoming.message_id,
+    )
+    return True
+
+
+# delivery bookkeeping ------------------------------------------------------------------------------
+async def mark_delivered(services: Services, outgoing: Outgoing, telegram_message_id: int | None) -> None:
+    from bot.outbox import mark_delivered as _mark
+
+    async with services.sessions() as session, session.begin():
+        await _mark(session, outgoing.id, telegram_message_id)
+        if outgoing.kind == "card" and outgoing.case_id is not None and telegram_message_id is not None:
+            await session.execute(
+                update(Case)
+                .where(Case.id == outgoing.case_id)
+                .values(group_chat_id=outgoing.chat_id, group_message_id=telegram_message_id)
             )
-            for reply in outcome.replies
-            for part in renderer.render(reply, language)
-        ]
-        session.add_all(rows)
-        await session.flush()
-        return Result([_outgoing(r) for r in rows], language=language)
 
 
-async def mark_delivered(services: Services, outgoing_id: int, telegram_message_id: int | None) -> None:
+async def mark_failed(services: Services, outgoing_id: int, *, give_up: bool = False) -> None:
+    from bot.outbox import mark_failed as _mark
+
     async with services.sessions() as session, session.begin():
-        await session.execute(
-            update(Message)
-            .where(Message.id == outgoing_id)
-            .values(delivered_at=utcnow(), telegram_message_id=telegram_message_id, attempts=Message.attempts + 1)
-        )
-
-
-async def mark_failed(services: Services, outgoing_id: int) -> None:
-    async with services.sessions() as session, session.begin():
-        await session.execute(update(Message).where(Message.id == outgoing_id).values(attempts=Message.attempts + 1))
-
-
-async def undelivered(services: Services, limit: int = 100) -> list[Outgoing]:
-    """Replies that were stored but never accepted by Telegram (e.g. the process died before sending)."""
-    async with services.sessions() as session:
-        rows = await session.scalars(
-            select(Message)
-            .where(Message.direction == "out", Message.delivered_at.is_(None), Message.attempts < MAX_DELIVERY_ATTEMPTS)
-            .order_by(Message.id)
-            .limit(limit)
-        )
-        return [_outgoing(r) for r in rows]
+        await _mark(session, outgoing_id, give_up=give_up)
 
 
 async def mark_unreachable(services: Services, chat_id: int) -> None:
-    """The user blocked the bot: remember it, and stop trying to deliver their pending replies."""
+    """The user blocked the bot: remember it, note it on their open case, stop delivering to them."""
+    from bot.outbox import MAX_DELIVERY_ATTEMPTS
+
     async with services.sessions() as session, session.begin():
-        await session.execute(update(User).where(User.telegram_id == chat_id).values(unreachable=True))
+        user = await session.scalar(select(User).where(User.telegram_id == chat_id))
+        if user is not None:
+            user.unreachable = True
+            case = await queue.open_case_of(session, user.id)
+            if case is not None:
+                session.add(CaseEvent(case_id=case.id, action="unreachable", detail="the newcomer blocked the bot"))
         await session.execute(
             update(Message)
             .where(Message.chat_id == chat_id, Message.direction == "out", Message.delivered_at.is_(None))
             .values(attempts=MAX_DELIVERY_ATTEMPTS)
         )
+
+
+async def undelivered(services: Services, limit: int = 100) -> list[Outgoing]:
+    from bot.outbox import undelivered as _undelivered
+
+    async with services.sessions() as session:
+        return await _undelivered(session, limit)
 
 
 async def set_chosen_language(services: Services, telegram_user_id: int, lang: str | None) -> None:
@@ -221,3 +311,14 @@ async def set_chosen_language(services: Services, telegram_user_id: int, lang: s
             session.add(user)
         user.chosen_language = lang
         user.last_language = lang
+
+
+async def run_timers(services: Services) -> list[Outgoing]:
+    renderer = Renderer(services.translator, services.flows)
+    async with services.sessions() as session, session.begin():
+        outbox = Outbox(session, renderer, None)
+        await service.run_timers(Turn(session, outbox, services.settings, services.flows, utcnow()))
+        return await outbox.flush()
+
+
+__all__ = ["CASE_CLOSED", "Incoming", "Outgoing", "Reply", "Result", "process"]

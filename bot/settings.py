@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     web_port: int = Field(default=8080, ge=0, le=65535)
     coach_chat_id: int | None = None
 
+    office_hours: str = "mon-fri 09:00-17:00"
+    timezone: str = "Europe/Amsterdam"
+    reannounce_after_minutes: int = Field(default=15, ge=1)
+    idle_after_minutes: int = Field(default=30, ge=1)
+    minutes_per_case: int = Field(default=10, ge=1)  # for the expected waiting time told to newcomers
+
     default_language: str = "nl"
     nlu_threshold: float = Field(default=0.35, ge=0, le=1)
     flows_dir: Path = PROJECT_ROOT / "flows"
@@ -36,6 +42,14 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("office_hours")
+    @classmethod
+    def _valid_hours(cls, value: str) -> str:
+        from bot.handoff.hours import OfficeHours
+
+        OfficeHours.parse(value, "UTC")
+        return value
 
     @field_validator("telegram_api_url")
     @classmethod

@@ -110,7 +110,13 @@ async def test_start_greets_in_telegram_language_and_registers_commands(fake: Fa
     assert any(data.startswith("n:") for _, data in buttons(menu))
     registered = {call.get("language_code") for call in fake.calls("setMyCommands")}
     assert registered == {None, "nl", "ar", "ti", "en"}
-    assert [c["command"] for c in fake.my_commands(language_code="ar")] == ["start", "menu", "language", "help"]
+    assert [c["command"] for c in fake.my_commands(language_code="ar")] == [
+        "start",
+        "menu",
+        "language",
+        "help",
+        "cancel",
+    ]
 
 
 async def test_everything_said_is_in_the_transcript(fake: FakeBotAPI, services: Services) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -61,7 +61,8 @@ class Message(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The newcomer or coach the message is with; empty for messages to the coaches' group.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     direction: Mapped[str] = mapped_column(String(3))  # "in" or "out"
     kind: Mapped[str] = mapped_column(String(16))  # text, button, command, photo, sticker, ...
@@ -75,6 +76,11 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column()
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Relays: the case, and for media the message to copy (copyMessage from_chat_id/message_id).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL", name="fk_messages_case_id"))
+    copy_from_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    copy_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class ProcessedUpdate(Base):
@@ -84,3 +90,85 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Coach(Base):
+    """Someone who may work the queue. Staff are coaches with extra rights."""
+
+    __tablename__ = "coaches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    languages: Mapped[str] = mapped_column(String(64))  # comma separated: "ar,nl"
+    is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    active_case_id: Mapped[int | None] = mapped_column(Integer)  # where their private messages go
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def speaks(self) -> list[str]:
+        return [lang for lang in self.languages.split(",") if lang]
+
+
+CASE_WAITING = "waiting"
+CASE_CLAIMED = "claimed"
+CASE_CLOSED = "closed"
+
+
+class Case(Base):
+    """A conversation handed to the coaches. waiting -> claimed -> closed (released: back to waiting)."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_status_created", "status", "created_at"),
+        # A newcomer has at most one open case.
+        Index(
+            "uq_cases_one_open_per_user",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status != 'closed'"),
+            postgresql_where=text("status != 'closed'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default=CASE_WAITING)
+    language: Mapped[str] = mapped_column(String(8))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(32))  # asked, low_confidence, sensitive, intake
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id", ondelete="SET NULL"))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    group_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseEvent(Base):
+    """Audit trail of a case: who did what, when."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32))  # created, claimed, released, transferred, closed, note, ...
+    detail: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Timer(Base):
+    """A reminder due at a time; processed by a periodic job on any replica."""
+
+    __tablename__ = "timers"
+    __table_args__ = (Index("ix_timers_due", "done_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))  # reannounce, idle_reminder
+    due_at: Mapped[datetime] = mapped_column()
+    done_at: Mapped[datetime | None] = mapped_column()

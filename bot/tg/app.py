@@ -15,10 +15,10 @@ from telegram.ext import Application, ApplicationBuilder, CallbackContext, Conte
 
 from bot.languages import LANGUAGES, negotiate
 from bot.messages import t_
-from bot.pipeline import process, undelivered
+from bot.pipeline import process, run_timers, undelivered
 from bot.services import Services
 from bot.tg.convert import to_incoming
-from bot.tg.sender import deliver
+from bot.tg.sender import Sender
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ COMMAND_DESCRIPTIONS = {
     "menu": t_("All topics"),
     "language": t_("Change the language"),
     "help": t_("What I can do"),
+    "cancel": t_("Stop talking to a coach"),
 }
 
 
@@ -37,6 +38,7 @@ class BotData:
     """Typed application-wide data: the services, set once before the bot starts."""
 
     services: Services | None = None
+    sender: Sender | None = None
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -48,22 +50,29 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
             raise RuntimeError("services are not set up")
         return services
 
+    @property
+    def sender(self) -> Sender:
+        sender = self.bot_data.sender
+        if sender is None:
+            raise RuntimeError("sender is not set up")
+        return sender
+
 
 WerkApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, None]
 
 
 async def on_update(update: Update, context: BotContext) -> None:
-    incoming = to_incoming(update)
+    incoming = to_incoming(update, context.services.settings.coach_chat_id)
     if update.callback_query is not None:
         with contextlib.suppress(TelegramError):
             await update.callback_query.answer()
     if incoming is None:
         return
-    if incoming.kind != "button":
+    if incoming.kind != "button" and not incoming.in_group:
         with contextlib.suppress(TelegramError):
             await context.bot.send_chat_action(incoming.chat_id, ChatAction.TYPING)
     result = await process(context.services, incoming)
-    await deliver(context.bot, context.services, result.outgoing)
+    await context.sender.deliver(result.outgoing)
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -90,10 +99,15 @@ async def drain_outbox(application: WerkApplication) -> None:
     """Send replies that were stored but not delivered, e.g. because the process stopped."""
     services = application.bot_data.services
     assert services is not None
+    sender = application.bot_data.sender
+    assert sender is not None
     pending = await undelivered(services)
     if pending:
-        log.info("sending %d undelivered replies from the outbox", len(pending))
-        await deliver(application.bot, services, pending)
+        log.info("sending %d undelivered messages from the outbox", len(pending))
+        await sender.deliver(pending)
+    reminders = await run_timers(services)
+    if reminders:
+        await sender.deliver(reminders)
 
 
 async def _outbox_loop(application: WerkApplication) -> None:
@@ -156,6 +170,7 @@ def build_application(services: Services) -> WerkApplication:
         .build()
     )
     application.bot_data.services = services
+    application.bot_data.sender = Sender(application.bot, services)
     application.add_handler(TypeHandler(Update, on_update))
     application.add_error_handler(on_error)
     return application

@@ -46,12 +46,15 @@ def _command(message: Message) -> tuple[str, str] | None:
     return name, text[entity.length :].strip()
 
 
-def to_incoming(update: Update) -> Incoming | None:
-    """What the user did, or None for updates the bot ignores on purpose (groups, channels, service
-    messages, inline callback queries)."""
+def to_incoming(update: Update, coach_chat_id: int | None = None) -> Incoming | None:
+    """What the user did, or None for updates the bot ignores on purpose (other groups, channels,
+    service messages, inline callback queries)."""
     user = update.effective_user
     chat = update.effective_chat
-    if user is None or chat is None or chat.type != Chat.PRIVATE or user.is_bot:
+    if user is None or chat is None or user.is_bot:
+        return None
+    in_group = coach_chat_id is not None and chat.id == coach_chat_id
+    if chat.type != Chat.PRIVATE and not in_group:
         return None
     base = Incoming(
         telegram_user_id=user.id,
@@ -60,6 +63,7 @@ def to_incoming(update: Update) -> Incoming | None:
         update_id=update.update_id,
         first_name=user.first_name,
         telegram_language=user.language_code,
+        in_group=in_group,
     )
     if update.callback_query is not None:
         return replace(base, kind="button", text=update.callback_query.data or "")
@@ -73,4 +77,7 @@ def to_incoming(update: Update) -> Incoming | None:
         return replace(base, kind="command", command=command[0], text=command[1], message_id=message.message_id)
     kind = message_kind(message)
     text = message.text if kind == "text" else message.caption
-    return replace(base, kind=kind, text=text, message_id=message.message_id)
+    if message.is_topic_message or in_group:
+        base = replace(base, thread_id=message.message_thread_id if message.is_topic_message else None)
+    reply_to = message.reply_to_message.message_id if message.reply_to_message is not None else None
+    return replace(base, kind=kind, text=text, message_id=message.message_id, reply_to_message_id=reply_to)

@@ -1,18 +1,22 @@
-"""Sends stored replies to Telegram: waits out flood limits, retries server errors with backoff,
-stops at a user who blocked the bot, and splits a text Telegram finds too long."""
+"""Sends stored messages to Telegram: waits out flood limits, retries server errors with backoff,
+stops at a user who blocked the bot, splits a text Telegram finds too long, copies media for
+relays, edits case cards, and opens a forum topic per case in the coaches' group."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dtm
 import logging
-import warnings
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from sqlalchemy import update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.pipeline import Outgoing, mark_delivered, mark_failed, mark_unreachable
+from bot.db.models import Case
+from bot.outbox import Outgoing
+from bot.pipeline import mark_delivered, mark_failed, mark_unreachable
 from bot.render import split_text
 from bot.services import Services
 
@@ -20,6 +24,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 MAX_FLOOD_WAIT = 60.0
+T = TypeVar("T")
 
 
 def keyboard(buttons: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
@@ -31,9 +36,7 @@ def keyboard(buttons: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMark
 
 
 def _retry_seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = exc.retry_after
+    value = exc.retry_after
     return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
 
 
@@ -41,12 +44,12 @@ class Blocked(Exception):
     """The user blocked the bot: stop sending to this chat."""
 
 
-async def _send(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> int:
+async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
+    """One Bot API call: wait out 429 (bounded), retry 5xx and time-outs with backoff (bounded)."""
     delay = 0.5
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            message = await bot.send_message(chat_id, text, reply_markup=markup)
-            return message.message_id
+            return await call()
         except RetryAfter as exc:
             wait = min(_retry_seconds(exc), MAX_FLOOD_WAIT)
             log.warning("flood control: waiting %.1f s before retrying (attempt %d)", wait, attempt)
@@ -64,26 +67,92 @@ async def _send(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup 
     raise TimedOut("gave up after retries")
 
 
-async def deliver(bot: Bot, services: Services, outgoing: Sequence[Outgoing]) -> None:
-    """Send replies in order; each is marked delivered in the outbox once Telegram accepted it."""
-    for out in outgoing:
+class Sender:
+    def __init__(self, bot: Bot, services: Services) -> None:
+        self._bot = bot
+        self._services = services
+        self._forum: dict[int, bool] = {}
+
+    async def _is_forum(self, chat_id: int) -> bool:
+        if chat_id not in self._forum:
+            chat = await with_retries(lambda: self._bot.get_chat(chat_id))
+            self._forum[chat_id] = bool(chat.is_forum)
+        return self._forum[chat_id]
+
+    async def _thread_for(self, out: Outgoing) -> int | None:
+        """The case's forum topic in the coaches' group, created with the first card."""
+        if out.thread_id is not None or out.case_id is None or out.chat_id != self._services.settings.coach_chat_id:
+            return out.thread_id
+        async with self._services.sessions() as session, session.begin():
+            case = await session.get(Case, out.case_id)
+            if case is None:
+                return None
+            if case.thread_id is None and out.kind == "card" and await self._is_forum(out.chat_id):
+                topic = await with_retries(
+                    lambda: self._bot.create_forum_topic(
+                        out.chat_id, f"#{case.id} {case.language} {case.topic or ''}"[:128]
+                    )
+                )
+                await session.execute(update(Case).where(Case.id == case.id).values(thread_id=topic.message_thread_id))
+                return topic.message_thread_id
+            return case.thread_id
+
+    async def _send_text(
+        self, out: Outgoing, text: str, markup: InlineKeyboardMarkup | None, thread: int | None
+    ) -> Message:
+        return await with_retries(
+            lambda: self._bot.send_message(out.chat_id, text, reply_markup=markup, message_thread_id=thread)
+        )
+
+    async def _send_one(self, out: Outgoing) -> int | None:
         markup = keyboard(out.buttons)
+        thread = await self._thread_for(out)
+        if out.kind == "copy" and out.copy_from_chat_id is not None and out.ref_message_id is not None:
+            from_chat, ref = out.copy_from_chat_id, out.ref_message_id
+            copied = await with_retries(
+                lambda: self._bot.copy_message(out.chat_id, from_chat, ref, message_thread_id=thread)
+            )
+            return copied.message_id
+        if out.kind == "edit" and out.ref_message_id is not None:
+            ref = out.ref_message_id
+            await with_retries(lambda: self._bot.edit_message_text(out.text, out.chat_id, ref, reply_markup=markup))
+            return ref
         try:
+            return (await self._send_text(out, out.text, markup, thread)).message_id
+        except BadRequest as exc:
+            if "too long" not in exc.message.lower():
+                raise
+            parts = split_text(out.text, 4000)
+            message_id = 0
+            for i, part in enumerate(parts):
+                message_id = (
+                    await self._send_text(out, part, markup if i == len(parts) - 1 else None, thread)
+                ).message_id
+            return message_id
+
+    async def deliver(self, outgoing: Sequence[Outgoing]) -> None:
+        """Send in order; each is marked delivered in the outbox once Telegram accepted it."""
+        blocked: set[int] = set()
+        for out in outgoing:
+            if out.chat_id in blocked:
+                continue
             try:
-                message_id = await _send(bot, out.chat_id, out.text, markup)
+                message_id = await self._send_one(out)
+            except Blocked:
+                log.info("a user blocked the bot: marking unreachable, not retrying")
+                blocked.add(out.chat_id)
+                await mark_unreachable(self._services, out.chat_id)
+                continue
             except BadRequest as exc:
-                if "too long" not in exc.message.lower():
-                    raise
-                parts = split_text(out.text, 4000)
-                message_id = 0
-                for i, part in enumerate(parts):
-                    message_id = await _send(bot, out.chat_id, part, markup if i == len(parts) - 1 else None)
-        except Blocked:
-            log.info("user blocked the bot: marking unreachable, not retrying")
-            await mark_unreachable(services, out.chat_id)
-            return
-        except (BadRequest, TimedOut, NetworkError) as exc:
-            log.error("could not deliver reply %d: %s", out.id, type(exc).__name__)
-            await mark_failed(services, out.id)
-            return
-        await mark_delivered(services, out.id, message_id)
+                log.error("Telegram refused message %d: %s", out.id, exc.message)
+                await mark_failed(self._services, out.id, give_up=True)
+                continue
+            except (TimedOut, NetworkError) as exc:
+                log.error("could not deliver message %d: %s", out.id, type(exc).__name__)
+                await mark_failed(self._services, out.id)
+                continue
+            await mark_delivered(self._services, out, message_id)
+
+
+async def deliver(bot: Bot, services: Services, outgoing: Sequence[Outgoing]) -> None:
+    await Sender(bot, services).deliver(outgoing)

@@ -1,0 +1,151 @@
+"""Translation progress of the flows: per language how many nodes are translated, reviewed, stale, unstamped.
+
+Backs `werkhelpdesk flows status [--by-flow]`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.flows.loader import LANGUAGE_NAMES, Problem, check_flows
+from bot.flows.model import Node
+from bot.languages import LANGUAGES
+
+SOURCE_LANGUAGE = "nl"
+# Dutch (the source) first, then the translations in the order the flow files list them.
+_DISPLAY_ORDER = ("nl", "en", "ar", "ti")
+STATUS_LANGUAGES: tuple[str, ...] = tuple(sorted(LANGUAGES, key=lambda lang: (*_DISPLAY_ORDER, lang).index(lang)))
+
+
+@dataclass
+class Counts:
+    """Counts for one language. `translated`, `reviewed`, `stale` and `unstamped` only count nodes that have
+    a (non-empty) text in that language, so each is at most `translated`."""
+
+    nodes: int = 0
+    translated: int = 0
+    reviewed: int = 0
+    stale: int = 0
+    unstamped: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.nodes += other.nodes
+        self.translated += other.translated
+        self.reviewed += other.reviewed
+        self.stale += other.stale
+        self.unstamped += other.unstamped
+
+
+@dataclass(frozen=True)
+class StaleTranslation:
+    flow: str
+    node: str
+    lang: str
+
+
+@dataclass
+class StatusReport:
+    languages: tuple[str, ...]
+    flows: int
+    nodes: int
+    totals: dict[str, Counts]
+    by_flow: dict[str, dict[str, Counts]]
+    stale: list[StaleTranslation] = field(default_factory=list)
+    # Errors found while reading the files: a file that cannot be read is not counted.
+    errors: list[Problem] = field(default_factory=list)
+
+
+def node_counts(node: Node, lang: str) -> Counts:
+    """This one node's contribution to the counts of `lang`."""
+    translated = bool(node.text.get(lang, "").strip())
+    if lang == SOURCE_LANGUAGE:
+        # The Dutch text is the source: it needs no review and cannot be stale.
+        return Counts(nodes=1, translated=int(translated), reviewed=int(translated))
+    review = node.review.get(lang)
+    return Counts(
+        nodes=1,
+        translated=int(translated),
+        reviewed=int(translated and review is not None and review.reviewed),
+        stale=int(translated and node.is_stale(lang)),
+        unstamped=int(translated and (review is None or review.nl_hash is None)),
+    )
+
+
+def flow_status(flows_dir: Path) -> StatusReport:
+    result = check_flows(flows_dir)
+    languages = STATUS_LANGUAGES
+    totals = {lang: Counts() for lang in languages}
+    by_flow: dict[str, dict[str, Counts]] = {}
+    stale: list[StaleTranslation] = []
+    nodes = 0
+    for flow_id in sorted(result.flows.flows):
+        flow = result.flows.flows[flow_id]
+        counts = {lang: Counts() for lang in languages}
+        for node_id, node in flow.nodes.items():
+            nodes += 1
+            for lang in languages:
+                one = node_counts(node, lang)
+                counts[lang].add(one)
+                if one.stale:
+                    stale.append(StaleTranslation(flow_id, node_id, lang))
+        by_flow[flow_id] = counts
+        for lang in languages:
+            totals[lang].add(counts[lang])
+    return StatusReport(
+        languages=languages,
+        flows=len(by_flow),
+        nodes=nodes,
+        totals=totals,
+        by_flow=by_flow,
+        stale=stale,
+        errors=result.errors,
+    )
+
+
+_HEADER = ("language", "nodes", "translated", "reviewed", "stale", "unstamped")
+
+
+def _table(languages: tuple[str, ...], counts: dict[str, Counts], indent: str = "") -> list[str]:
+    rows: list[tuple[str, ...]] = [_HEADER]
+    for lang in languages:
+        c = counts[lang]
+        name = f"{lang} {LANGUAGE_NAMES.get(lang, lang)}"
+        if lang == SOURCE_LANGUAGE:
+            rows.append((f"{name} (source)", str(c.nodes), str(c.translated), str(c.reviewed), "-", "-"))
+        else:
+            rows.append((name, str(c.nodes), str(c.translated), str(c.reviewed), str(c.stale), str(c.unstamped)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
+    return [
+        indent
+        + "  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)).rstrip()
+        for row in rows
+    ]
+
+
+def format_status(report: StatusReport, *, by_flow: bool = False) -> str:
+    lines = [f"{report.flows} flows, {report.nodes} nodes", *_table(report.languages, report.totals)]
+    if by_flow:
+        for flow_id, counts in report.by_flow.items():
+            first = next(iter(counts.values()), Counts())
+            lines += [
+                "",
+                f"{flow_id} ({first.nodes} node{'' if first.nodes == 1 else 's'})",
+                *_table(report.languages, counts, indent="  "),
+            ]
+    lines += [
+        "",
+        "translated: has a text; reviewed: checked by a native speaker (reviewed: true);",
+        "stale: the Dutch text changed after the translation was made;",
+        "unstamped: the translation has no nl_hash yet (werkhelpdesk flows stamp --only-missing).",
+    ]
+    if report.stale:
+        lines += ["", "Stale translations: update the text, then run `werkhelpdesk flows stamp --lang LANG FLOW`:"]
+        lines += [f"  {s.flow} node '{s.node}': {s.lang}" for s in report.stale]
+    if report.errors:
+        lines += [
+            "",
+            f"{len(report.errors)} errors in the flow files; a file that cannot be read is not counted. "
+            "Run `werkhelpdesk flows check`.",
+        ]
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Human handoff: the coach queue in the database, claiming, relaying, reminders."""

@@ -1,0 +1,525 @@
+"""What happens around a case: announcing it to the coaches, coach commands, relaying both ways,
+closing with a satisfaction question, and the reminder timers. Runs inside the update's transaction
+and writes every outgoing message to the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import CASE_CLAIMED, CASE_CLOSED, CASE_WAITING, Case, Coach, Message, Timer, User, utcnow
+from bot.flows.model import FlowSet
+from bot.handoff import queue
+from bot.handoff.hours import OfficeHours, format_opening
+from bot.languages import LANGUAGES, NATIVE_NAMES
+from bot.messages import Button, Msg, Plain, Reply, t_, tn_
+from bot.outbox import Outbox
+from bot.settings import Settings
+
+RELAY_NOTE = t_("You are talking with a coach. Send /cancel to go back to the bot.")
+SAVED_WAITING = t_(
+    "Thank you, your message is saved. A coach will read it as soon as they pick up your question. "
+    "Send /cancel to go back to the bot."
+)
+CASE_CLOSED_MSG = t_(
+    "Your conversation with the coach has ended. You are talking to the bot again. Did the coach help you?"
+)
+CANCELLED = t_("You left the queue. You are talking to the bot again.")
+THANKS_FEEDBACK = t_("Thank you for your answer!")
+
+NO_ACTIVE_CASE = t_("You have no active case. /mine lists your cases, /claim takes a new one.")
+COACH_COMMANDS = frozenset({"queue", "claim", "mine", "release", "transfer", "close", "note"})
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The person behind an update in a private chat or the coaches' group."""
+
+    user: User
+    lang: str
+    coach: Coach | None
+
+
+@dataclass
+class Turn:
+    session: AsyncSession
+    outbox: Outbox
+    settings: Settings
+    flows: FlowSet
+    now: datetime
+
+    @property
+    def hours(self) -> OfficeHours:
+        return OfficeHours.parse(self.settings.office_hours, self.settings.timezone)
+
+
+def satisfaction_buttons(case_id: int) -> tuple[tuple[Button, ...], ...]:
+    return (
+        (
+            Button(t_("Yes, it helped"), f"s:{case_id}:3"),
+            Button(t_("A little"), f"s:{case_id}:2"),
+            Button(t_("No"), f"s:{case_id}:1"),
+        ),
+    )
+
+
+def wait_message(turn: Turn, waiting: int, lang: str) -> Msg:
+    """What happens next, honestly: the queue now, or when the coaches are back."""
+    if turn.hours.is_open(turn.now):
+        minutes = max(turn.settings.minutes_per_case, waiting * turn.settings.minutes_per_case)
+        return tn_(
+            "Do you want to talk to a coach? %(num)d person is waiting before you; "
+            "a coach usually replies within about %(minutes)d minutes.",
+            "Do you want to talk to a coach? %(num)d people are waiting before you; "
+            "a coach usually replies within about %(minutes)d minutes.",
+            waiting,
+            minutes=minutes,
+        )
+    return t_(
+        "Do you want to talk to a coach? Our coaches are not working right now. A coach will reply on %(when)s.",
+        when=format_opening(turn.hours.next_opening(turn.now), lang),
+    )
+
+
+def _topic_title(flows: FlowSet, topic: str | None, lang: str) -> str:
+    flow = flows.for_intent(topic) if topic else None
+    flow = flow or (flows.flows.get(topic) if topic else None)
+    return (flow.title.get(lang) or flow.title["nl"]) if flow else "-"
+
+
+async def _last_texts(session: AsyncSession, user_id: int, limit: int = 5) -> list[str]:
+    rows = await session.scalars(
+        select(Message.text)
+        .where(Message.user_id == user_id, Message.direction == "in", Message.text.is_not(None))
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    return [t[:300] for t in reversed([r for r in rows if r])]
+
+
+async def card(turn: Turn, case: Case, user: User, lang: str, coach: Coach | None = None) -> Reply:
+    """The summary card coaches see: language, topic, the last messages, waiting since."""
+    since = format_opening(case.created_at.astimezone(turn.hours.zone), lang)
+    lines = "\n".join(f"> {text}" for text in await _last_texts(turn.session, user.id)) or "-"
+    params: dict[str, str | int] = {
+        "id": case.id,
+        "name": user.first_name or "?",
+        "language": NATIVE_NAMES.get(case.language, case.language),
+        "topic": _topic_title(turn.flows, case.topic, lang),
+        "since": since,
+        "messages": lines,
+    }
+    if coach is not None:
+        return Reply(
+            t_(
+                "Case #%(id)s – %(name)s\nLanguage: %(language)s\nTopic: %(topic)s\nWaiting since: %(since)s\n"
+                "Taken by %(coach)s.\nLast messages:\n%(messages)s",
+                coach=coach.name,
+                **params,
+            )
+        )
+    return Reply(
+        t_(
+            "New case #%(id)s – %(name)s\nLanguage: %(language)s\nTopic: %(topic)s\nWaiting since: %(since)s\n"
+            "Last messages:\n%(messages)s",
+            **params,
+        ),
+        ((Button(t_("Claim"), f"c:claim:{case.id}"),),),
+    )
+
+
+async def _coach_user(session: AsyncSession, coach: Coach) -> User:
+    user = await session.scalar(select(User).where(User.telegram_id == coach.telegram_id))
+    if user is None:
+        user = User(telegram_id=coach.telegram_id)
+        session.add(user)
+        await session.flush()
+    return user
+
+
+def coach_language(coach: Coach, user: User | None) -> str:
+    for lang in (user.chosen_language if user else None, *coach.speaks()):
+        if lang in LANGUAGES:
+            return lang
+    return "nl"
+
+
+async def announce(turn: Turn, case: Case, user: User, *, again: bool = False) -> None:
+    """Tell the coaches: a card in the coaches' group, or privately to each coach who speaks the language."""
+    group = turn.settings.coach_chat_id
+    if group is not None:
+        lang = turn.settings.default_language
+        reply = await card(turn, case, user, lang)
+        turn.outbox.reply(None, group, lang, reply, case_id=case.id, thread_id=case.thread_id, kind="card")
+        return
+    coaches = await turn.session.scalars(select(Coach))
+    for coach in coaches:
+        if case.language in coach.speaks() or not coach.speaks():
+            coach_user = await _coach_user(turn.session, coach)
+            lang = coach_language(coach, coach_user)
+            turn.outbox.reply(coach_user, coach.telegram_id, lang, await card(turn, case, user, lang), case_id=case.id)
+
+
+async def start_case(turn: Turn, user: User, lang: str, *, topic: str | None, reason: str) -> Case:
+    case, created = await queue.create_case(
+        turn.session,
+        user,
+        language=lang,
+        topic=topic,
+        reason=reason,
+        reannounce_after=timedelta(minutes=turn.settings.reannounce_after_minutes),
+    )
+    if created:
+        await announce(turn, case, user)
+    return case
+
+
+# newcomer side -------------------------------------------------------------------------------------
+async def newcomer_in_case(
+    turn: Turn,
+    sender: Sender,
+    case: Case,
+    *,
+    kind: str,
+    command: str | None,
+    text: str | None,
+    chat_id: int,
+    message_id: int | None,
+) -> None:
+    """A newcomer with an open case: the bot does not answer itself; everything goes to the coach."""
+    user, lang = sender.user, sender.lang
+    if kind == "command" and command == "cancel":
+        coach = await turn.session.get(Coach, case.coach_id) if case.coach_id else None
+        await queue.close(turn.session, case, "cancelled", None)
+        turn.outbox.reply(user, chat_id, lang, Reply(CANCELLED, ((Button(t_("Main menu"), "a:menu"),),)))
+        if coach is not None:
+            coach_user = await _coach_user(turn.session, coach)
+            turn.outbox.reply(
+                coach_user,
+                coach.telegram_id,
+                coach_language(coach, coach_user),
+                Reply(t_("%(name)s left case #%(id)s; it is closed.", name=user.first_name or "?", id=case.id)),
+                case_id=case.id,
+            )
+        return
+    if kind in {"command", "button", "edited"}:
+        turn.outbox.reply(user, chat_id, lang, Reply(RELAY_NOTE))
+        return
+    await queue.touch(turn.session, case)
+    target = await _relay_target(turn, case)
+    if target is not None:
+        target_user, target_chat, thread = target
+        header = f"#{case.id} {user.first_name or '?'}"
+        if kind == "text":
+            turn.outbox.reply(
+                target_user, target_chat, "nl", Reply(Plain(f"{header}: {text}")), case_id=case.id, thread_id=thread
+            )
+        else:
+            turn.outbox.reply(
+                target_user, target_chat, "nl", Reply(Plain(f"{header}:")), case_id=case.id, thread_id=thread
+            )
+            if message_id is not None:
+                turn.outbox.copy(target_user, target_chat, chat_id, message_id, case_id=case.id, thread_id=thread)
+    if case.status == CASE_WAITING:
+        turn.outbox.reply(user, chat_id, lang, Reply(SAVED_WAITING))
+
+
+async def _relay_target(turn: Turn, case: Case) -> tuple[User | None, int, int | None] | None:
+    """Where a newcomer's message goes: the case's topic in the coaches' group, else the coach's chat."""
+    if case.thread_id is not None and turn.settings.coach_chat_id is not None:
+        return None, turn.settings.coach_chat_id, case.thread_id
+    if case.status == CASE_CLAIMED and case.coach_id is not None:
+        coach = await turn.session.get(Coach, case.coach_id)
+        if coach is not None:
+            return await _coach_user(turn.session, coach), coach.telegram_id, None
+    return None
+
+
+async def satisfaction(turn: Turn, sender: Sender, data: str, chat_id: int) -> bool:
+    """`s:<case>:<score>` from the closing question. True when handled."""
+    parts = data.split(":")
+    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in {"1", "2", "3"}:
+        return False
+    case = await turn.session.get(Case, int(parts[1]))
+    if case is None or case.user_id != sender.user.id or case.status != CASE_CLOSED:
+        return False
+    case.satisfaction = int(parts[2])
+    turn.outbox.reply(
+        sender.user, chat_id, sender.lang, Reply(THANKS_FEEDBACK, ((Button(t_("Main menu"), "a:menu"),),))
+    )
+    return True
+
+
+# coach side ----------------------------------------------------------------------------------------
+async def _newcomer(turn: Turn, case: Case) -> tuple[User, str]:
+    user = await turn.session.get(User, case.user_id)
+    assert user is not None
+    return user, user.chosen_language or user.last_language or case.language
+
+
+async def _after_claim(turn: Turn, coach: Coach, coach_user: User, lang: str, case: Case) -> None:
+    newcomer, newcomer_lang = await _newcomer(turn, case)
+    texts = "\n".join(f"> {t}" for t in await _last_texts(turn.session, newcomer.id)) or "-"
+    turn.outbox.reply(
+        coach_user,
+        coach.telegram_id,
+        lang,
+        Reply(
+            t_(
+                "You have case #%(id)s (%(name)s, %(language)s). Last messages:\n%(messages)s\n\n"
+                "Write here to answer; /note for an internal note, /release, /transfer or /close when done.",
+                id=case.id,
+                name=newcomer.first_name or "?",
+                language=NATIVE_NAMES.get(case.language, case.language),
+                messages=texts,
+            )
+        ),
+        case_id=case.id,
+    )
+    turn.outbox.reply(newcomer, newcomer.telegram_id, newcomer_lang, Reply(COACH_JOINED_FOR(coach)), case_id=case.id)
+    if case.group_chat_id is not None and case.group_message_id is not None:
+        group_lang = turn.settings.default_language
+        turn.outbox.edit(
+            case.group_chat_id,
+            case.group_message_id,
+            group_lang,
+            await card(turn, case, newcomer, group_lang, coach),
+            case_id=case.id,
+        )
+
+
+def COACH_JOINED_FOR(coach: Coach) -> Msg:
+    return t_("Coach %(name)s is now with you. You can write here.", name=coach.name)
+
+
+async def claim(
+    turn: Turn, coach: Coach, coach_user: User, lang: str, case_id: int | None, *, all_languages: bool = False
+) -> Case | None:
+    case = await queue.claim(
+        turn.session,
+        coach,
+        case_id,
+        None if all_languages or case_id is not None else coach.speaks(),
+        timedelta(minutes=turn.settings.idle_after_minutes),
+    )
+    if case is not None:
+        await _after_claim(turn, coach, coach_user, lang, case)
+    return case
+
+
+async def coach_command(turn: Turn, sender: Sender, command: str, args: str, chat_id: int) -> None:
+    coach, user, lang = sender.coach, sender.user, sender.lang
+    assert coach is not None
+    out = turn.outbox
+
+    def say(msg: Msg, buttons: tuple[tuple[Button, ...], ...] = ()) -> None:
+        out.reply(user, chat_id, lang, Reply(msg, buttons))
+
+    active = await turn.session.get(Case, coach.active_case_id) if coach.active_case_id else None
+    if active is not None and (active.status != CASE_CLAIMED or active.coach_id != coach.id):
+        coach.active_case_id, active = None, None
+
+    if command == "queue":
+        cases = await queue.waiting_cases(turn.session, None if args.strip() == "all" else coach.speaks())
+        if not cases:
+            say(t_("No cases are waiting in your languages. /queue all shows every language."))
+            return
+        lines = []
+        for case in cases:
+            minutes = int((turn.now - case.created_at).total_seconds() // 60) if case.created_at.tzinfo else 0
+            lines.append(f"#{case.id} · {case.language} · {_topic_title(turn.flows, case.topic, lang)} · {minutes} min")
+        buttons = tuple((Button(Plain(f"Claim #{c.id}"), f"c:claim:{c.id}"),) for c in cases[:8])
+        say(
+            tn_(
+                "%(num)d case is waiting:\n%(cases)s",
+                "%(num)d cases are waiting:\n%(cases)s",
+                len(cases),
+                cases="\n".join(lines),
+            ),
+            buttons,
+        )
+        return
+    if command == "claim":
+        arg = args.strip().lstrip("#")
+        if arg and not arg.isdigit():
+            say(t_("Use /claim or /claim followed by a case number, for example /claim 12."))
+            return
+        claimed = await claim(turn, coach, user, lang, int(arg) if arg else None)
+        if claimed is None:
+            say(t_("There is no waiting case to claim (it may have been taken already). /queue shows the queue."))
+        return
+    if command == "mine":
+        cases = list(
+            await turn.session.scalars(select(Case).where(Case.coach_id == coach.id, Case.status == CASE_CLAIMED))
+        )
+        if not cases:
+            say(t_("You have no open cases. /claim takes the oldest waiting case."))
+            return
+        mine = "\n".join(f"{'→ ' if c.id == coach.active_case_id else ''}#{c.id} · {c.language}" for c in cases)
+        say(
+            t_("Your cases:\n%(cases)s", cases=mine),
+            tuple((Button(Plain(f"#{c.id}"), f"c:use:{c.id}"),) for c in cases[:8]),
+        )
+        return
+    if active is None:
+        say(NO_ACTIVE_CASE)
+        return
+    if command == "release":
+        await queue.release(turn.session, coach, active)
+        say(t_("Case #%(id)s is back in the queue.", id=active.id))
+        newcomer, _ = await _newcomer(turn, active)
+        await announce(turn, active, newcomer, again=True)
+        return
+    if command == "transfer":
+        target = await queue.find_coach(turn.session, args) if args.strip() else None
+        if target is None or target.id == coach.id:
+            say(t_("Use /transfer followed by the name or Telegram id of another coach."))
+            return
+        await queue.transfer(turn.session, coach, active, target)
+        say(t_("Case #%(id)s now belongs to %(name)s.", id=active.id, name=target.name))
+        target_user = await _coach_user(turn.session, target)
+        await _after_claim(turn, target, target_user, coach_language(target, target_user), active)
+        return
+    if command == "close":
+        outcome = args.strip().lower() or "answered"
+        if outcome not in queue.OUTCOMES:
+            say(t_("Unknown outcome. Use one of: %(outcomes)s", outcomes=", ".join(queue.OUTCOMES[:4])))
+            return
+        await queue.close(turn.session, active, outcome, coach)
+        say(t_("Case #%(id)s is closed (%(outcome)s).", id=active.id, outcome=outcome))
+        newcomer, newcomer_lang = await _newcomer(turn, active)
+        out.reply(
+            newcomer,
+            newcomer.telegram_id,
+            newcomer_lang,
+            Reply(CASE_CLOSED_MSG, satisfaction_buttons(active.id)),
+            case_id=active.id,
+        )
+        return
+    if command == "note":
+        if not args.strip():
+            say(t_("Use /note followed by your note. Notes are never shown to the newcomer."))
+            return
+        await queue.note(turn.session, coach, active, args.strip())
+        say(t_("Note saved for case #%(id)s (not shown to the newcomer).", id=active.id))
+
+
+async def coach_button(turn: Turn, sender: Sender, data: str, chat_id: int) -> None:
+    """`c:claim:<id>` (card or queue button) and `c:use:<id>` (switch the active case)."""
+    coach = sender.coach
+    assert coach is not None
+    parts = data.split(":")
+    if len(parts) != 3 or not parts[2].isdigit():
+        return
+    case_id = int(parts[2])
+    if parts[1] == "claim":
+        case = await claim(turn, coach, sender.user, sender.lang, case_id)
+        if case is None:
+            existing = await turn.session.get(Case, case_id)
+            taken_by = await turn.session.get(Coach, existing.coach_id) if existing and existing.coach_id else None
+            msg = (
+                t_("Case #%(id)s was already taken by %(name)s.", id=case_id, name=taken_by.name)
+                if taken_by
+                else t_("Case #%(id)s cannot be claimed any more.", id=case_id)
+            )
+            turn.outbox.reply(sender.user, coach.telegram_id, sender.lang, Reply(msg))
+    elif parts[1] == "use":
+        case = await turn.session.get(Case, case_id)
+        if case is not None and case.coach_id == coach.id and case.status == CASE_CLAIMED:
+            coach.active_case_id = case.id
+            turn.outbox.reply(
+                sender.user, chat_id, sender.lang, Reply(t_("Your messages now go to case #%(id)s.", id=case.id))
+            )
+
+
+async def coach_relay(
+    turn: Turn, sender: Sender, case: Case, *, kind: str, text: str | None, chat_id: int, message_id: int | None
+) -> None:
+    """A coach's message (text or media) to the newcomer of `case`."""
+    coach = sender.coach
+    assert coach is not None
+    newcomer, newcomer_lang = await _newcomer(turn, case)
+    await queue.touch(turn.session, case)
+    if kind == "text":
+        turn.outbox.reply(
+            newcomer, newcomer.telegram_id, newcomer_lang, Reply(Plain(f"{coach.name}: {text}")), case_id=case.id
+        )
+    elif message_id is not None:
+        turn.outbox.copy(newcomer, newcomer.telegram_id, chat_id, message_id, case_id=case.id)
+
+
+async def case_for_coach_message(
+    turn: Turn, coach: Coach, chat_id: int, reply_to: int | None, thread_id: int | None
+) -> Case | None:
+    """Which case a coach's message is for: the case's topic, the relayed message they reply to, or
+    their active case."""
+    case: Case | None = None
+    if thread_id is not None and chat_id == turn.settings.coach_chat_id:
+        case = await turn.session.scalar(select(Case).where(Case.thread_id == thread_id, Case.status != CASE_CLOSED))
+    elif reply_to is not None:
+        case_id = await turn.session.scalar(
+            select(Message.case_id).where(Message.chat_id == chat_id, Message.telegram_message_id == reply_to)
+        )
+        case = await turn.session.get(Case, case_id) if case_id else None
+    if case is None and thread_id is None and coach.active_case_id:
+        case = await turn.session.get(Case, coach.active_case_id)
+    if case is None or case.status != CASE_CLAIMED or case.coach_id != coach.id:
+        return None
+    return case
+
+
+# timers --------------------------------------------------------------------------------------------
+async def run_timers(turn: Turn) -> int:
+    """Re-announce cases waiting too long and remind coaches of idle cases. Rows, not memory: any
+    replica may run this; on PostgreSQL due timers are locked with SKIP LOCKED."""
+    done = 0
+    for timer in await queue.due_timers(turn.session, turn.now):
+        timer.done_at = turn.now
+        done += 1
+        case = await turn.session.get(Case, timer.case_id)
+        if case is None:
+            continue
+        if timer.kind == "reannounce" and case.status == CASE_WAITING:
+            newcomer, _ = await _newcomer(turn, case)
+            await announce(turn, case, newcomer, again=True)
+            turn.session.add(
+                Timer(
+                    case_id=case.id,
+                    kind="reannounce",
+                    due_at=turn.now + timedelta(minutes=turn.settings.reannounce_after_minutes),
+                )
+            )
+        elif timer.kind == "idle_reminder" and case.status == CASE_CLAIMED and case.coach_id is not None:
+            idle = timedelta(minutes=turn.settings.idle_after_minutes)
+            quiet_since = case.last_activity_at
+            if quiet_since.tzinfo is None:
+                quiet_since = quiet_since.replace(tzinfo=turn.now.tzinfo)
+            if turn.now - quiet_since >= idle:
+                coach = await turn.session.get(Coach, case.coach_id)
+                if coach is not None:
+                    coach_user = await _coach_user(turn.session, coach)
+                    turn.outbox.reply(
+                        coach_user,
+                        coach.telegram_id,
+                        coach_language(coach, coach_user),
+                        Reply(
+                            t_(
+                                "Case #%(id)s has been quiet for %(minutes)d minutes. Write to the newcomer, or /close it.",
+                                id=case.id,
+                                minutes=int((turn.now - quiet_since).total_seconds() // 60),
+                            )
+                        ),
+                        case_id=case.id,
+                    )
+                next_due = turn.now + idle
+            else:
+                next_due = quiet_since + idle
+            turn.session.add(Timer(case_id=case.id, kind="idle_reminder", due_at=next_due))
+    return done
+
+
+def now() -> datetime:
+    return utcnow()

@@ -1,0 +1,165 @@
+"""Outgoing messages are rows first (transcript and outbox in one), sent after the transaction commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Message, User, utcnow
+from bot.messages import Reply
+from bot.render import Keyboard, Renderer
+
+MAX_DELIVERY_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message stored in the outbox, ready to send. kind: text, copy (copyMessage of a user's
+    media), card (a case card for the coaches' group) or edit (edit an earlier bot message)."""
+
+    id: int
+    chat_id: int
+    text: str
+    buttons: Keyboard
+    kind: str = "text"
+    case_id: int | None = None
+    thread_id: int | None = None
+    copy_from_chat_id: int | None = None
+    ref_message_id: int | None = None  # the message to copy or to edit
+
+
+def to_outgoing(row: Message) -> Outgoing:
+    buttons: Any = row.buttons or []
+    return Outgoing(
+        row.id,
+        row.chat_id,
+        row.text or "",
+        tuple(tuple((b[0], b[1]) for b in r) for r in buttons),
+        row.kind,
+        row.case_id,
+        row.thread_id,
+        row.copy_from_chat_id,
+        row.copy_message_id,
+    )
+
+
+class Outbox:
+    """Collects the outgoing rows of one update, inside its transaction."""
+
+    def __init__(self, session: AsyncSession, renderer: Renderer, update_id: int | None) -> None:
+        self._session = session
+        self._renderer = renderer
+        self._update_id = update_id
+        self.rows: list[Message] = []
+
+    def _add(self, row: Message) -> None:
+        self._session.add(row)
+        self.rows.append(row)
+
+    def reply(
+        self,
+        user: User | None,
+        chat_id: int,
+        lang: str,
+        reply: Reply,
+        *,
+        case_id: int | None = None,
+        thread_id: int | None = None,
+        kind: str = "text",
+    ) -> None:
+        for part in self._renderer.render(reply, lang):
+            self._add(
+                Message(
+                    user_id=user.id if user else None,
+                    chat_id=chat_id,
+                    direction="out",
+                    kind=kind,
+                    text=part.text,
+                    language=lang,
+                    buttons=[[list(b) for b in row] for row in part.buttons] or None,
+                    update_id=self._update_id,
+                    case_id=case_id,
+                    thread_id=thread_id,
+                )
+            )
+
+    def copy(
+        self,
+        user: User | None,
+        chat_id: int,
+        from_chat_id: int,
+        message_id: int,
+        *,
+        case_id: int,
+        thread_id: int | None = None,
+    ) -> None:
+        self._add(
+            Message(
+                user_id=user.id if user else None,
+                chat_id=chat_id,
+                direction="out",
+                kind="copy",
+                update_id=self._update_id,
+                case_id=case_id,
+                thread_id=thread_id,
+                copy_from_chat_id=from_chat_id,
+                copy_message_id=message_id,
+            )
+        )
+
+    def edit(self, chat_id: int, message_id: int, lang: str, reply: Reply, *, case_id: int) -> None:
+        part = self._renderer.render(reply, lang)[0]
+        self._add(
+            Message(
+                user_id=None,
+                chat_id=chat_id,
+                direction="out",
+                kind="edit",
+                text=part.text,
+                language=lang,
+                buttons=[[list(b) for b in row] for row in part.buttons] or None,
+                update_id=self._update_id,
+                case_id=case_id,
+                copy_message_id=message_id,
+            )
+        )
+
+    async def flush(self) -> list[Outgoing]:
+        await self._session.flush()
+        return [to_outgoing(r) for r in self.rows]
+
+
+async def undelivered_for_user(session: AsyncSession, user_id: int) -> list[Outgoing]:
+    rows = await session.scalars(
+        select(Message)
+        .where(Message.user_id == user_id, Message.direction == "out", Message.delivered_at.is_(None))
+        .where(Message.attempts < MAX_DELIVERY_ATTEMPTS)
+        .order_by(Message.id)
+    )
+    return [to_outgoing(r) for r in rows]
+
+
+async def undelivered(session: AsyncSession, limit: int = 100) -> list[Outgoing]:
+    rows = await session.scalars(
+        select(Message)
+        .where(Message.direction == "out", Message.delivered_at.is_(None), Message.attempts < MAX_DELIVERY_ATTEMPTS)
+        .order_by(Message.id)
+        .limit(limit)
+    )
+    return [to_outgoing(r) for r in rows]
+
+
+async def mark_delivered(session: AsyncSession, outgoing_id: int, telegram_message_id: int | None) -> None:
+    await session.execute(
+        update(Message)
+        .where(Message.id == outgoing_id)
+        .values(delivered_at=utcnow(), telegram_message_id=telegram_message_id, attempts=Message.attempts + 1)
+    )
+
+
+async def mark_failed(session: AsyncSession, outgoing_id: int, *, give_up: bool = False) -> None:
+    values: dict[str, Any] = {"attempts": MAX_DELIVERY_ATTEMPTS} if give_up else {"attempts": Message.attempts + 1}
+    await session.execute(update(Message).where(Message.id == outgoing_id).values(**values))
