@@ -28,6 +28,14 @@ def _parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply the migrations")
     flows = sub.add_parser("flows", help="FAQ content").add_subparsers(dest="flows_command", required=True)
     flows.add_parser("check", help="validate flows/ (exit 1 on errors)")
+    status = flows.add_parser("status", help="translation progress: translated, reviewed, stale, unstamped")
+    status.add_argument("--by-flow", action="store_true", help="also show each flow")
+    stamp = flows.add_parser("stamp", help="mark translations as made from the current Dutch text")
+    stamp.add_argument(
+        "--lang", action="append", required=True, choices=("en", "ar", "ti"), help="translation (repeat for more)"
+    )
+    stamp.add_argument("--only-missing", action="store_true", help="only translations without an nl_hash yet")
+    stamp.add_argument("flow", nargs="*", help="flow ids, e.g. cv_help (default: all flows)")
     coach = sub.add_parser("coach", help="who may work the queue").add_subparsers(dest="coach_command", required=True)
     add = coach.add_parser("add", help="add or update a coach")
     add.add_argument("--telegram-id", type=int, required=True)
@@ -75,6 +83,29 @@ def _flows_check(settings: Settings) -> int:
     nodes = sum(len(f.nodes) for f in flows.values())
     print(f"{len(flows)} flows, {nodes} nodes: {len(result.errors)} errors, {len(result.warnings)} warnings")
     return 1 if result.errors else 0
+
+
+def _flows_status(settings: Settings, by_flow: bool) -> int:
+    from bot.flows.status import flow_status, format_status
+
+    report = flow_status(settings.flows_dir)
+    print(format_status(report, by_flow=by_flow))
+    return 1 if report.errors else 0
+
+
+def _flows_stamp(settings: Settings, languages: list[str], flows: list[str], only_missing: bool) -> int:
+    from bot.flows.stamp import StampError, stamp
+
+    try:
+        lines = stamp(settings.flows_dir, languages=languages, flows=flows or None, only_missing=only_missing)
+    except StampError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for line in lines:
+        print(line)
+    if not lines:
+        print("nothing to stamp: these translations already match the current Dutch text")
+    return 1 if any(": not stamped: " in line for line in lines) else 0
 
 
 async def _nlu_parse(settings: Settings) -> int:
@@ -197,6 +228,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_db_upgrade(settings))
         if args.command == "coach":
             return asyncio.run(_coach(settings, args))
+        if args.command == "flows" and args.flows_command == "status":
+            return _flows_status(settings, args.by_flow)
+        if args.command == "flows" and args.flows_command == "stamp":
+            return _flows_stamp(settings, args.lang, args.flow, args.only_missing)
         if args.command == "flows":
             return _flows_check(settings)
         if args.command == "nlu" and args.nlu_command == "parse":

@@ -169,6 +169,11 @@ async def process(services: Services, incoming: Incoming) -> Result:
             _store_incoming(session, user, incoming, language, None, None, coach.active_case_id)
             return Result(await outbox.flush(), language=language)
 
+        # Coach buttons pressed (or forged) by someone who is not a coach: nothing at all.
+        if incoming.kind == "button" and (incoming.text or "").startswith("c:"):
+            _store_incoming(session, user, incoming, language, None, None, None)
+            return Result(await outbox.flush(), language=language)
+
         # A newcomer whose conversation is with a coach: relay, the bot stays quiet.
         case = await queue.open_case_of(session, user.id)
         if incoming.kind == "button" and (incoming.text or "").startswith("s:"):

@@ -22,10 +22,10 @@ async def running_bot(services: Services) -> AsyncIterator[WerkApplication]:
 
 
 async def say(
-    fake: FakeBotAPI, update: dict[str, Any], *, replies: int = 1, wait: float = 10.0
+    fake: FakeBotAPI, update: dict[str, Any], *, replies: int = 1, wait: float = 10.0, chat: int | None = None
 ) -> list[dict[str, Any]]:
-    """Push an update and wait for the bot's `replies` messages to that chat."""
-    chat_id = _chat_id(update)
+    """Push an update and wait for the bot's `replies` messages to that chat (or to `chat`)."""
+    chat_id = chat if chat is not None else _chat_id(update)
     fake.mark()
     fake.push_update(update)
     return await fake.wait_for(
