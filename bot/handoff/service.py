@@ -155,12 +155,12 @@ async def announce(turn: Turn, case: Case, user: User, *, again: bool = False) -
         reply = await card(turn, case, user, lang)
         turn.outbox.reply(None, group, lang, reply, case_id=case.id, thread_id=case.thread_id, kind="card")
         return
-    coaches = await turn.session.scalars(select(Coach))
-    for coach in coaches:
-        if case.language in coach.speaks() or not coach.speaks():
-            coach_user = await _coach_user(turn.session, coach)
-            lang = coach_language(coach, coach_user)
-            turn.outbox.reply(coach_user, coach.telegram_id, lang, await card(turn, case, user, lang), case_id=case.id)
+    coaches = list(await turn.session.scalars(select(Coach)))
+    speakers = [c for c in coaches if case.language in c.speaks()]
+    for coach in speakers or coaches:  # nobody speaks the language: tell everyone rather than no one
+        coach_user = await _coach_user(turn.session, coach)
+        lang = coach_language(coach, coach_user)
+        turn.outbox.reply(coach_user, coach.telegram_id, lang, await card(turn, case, user, lang), case_id=case.id)
 
 
 async def start_case(turn: Turn, user: User, lang: str, *, topic: str | None, reason: str) -> Case:
