@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     coach.add_parser("list", help="list coaches")
     remove = coach.add_parser("remove", help="remove a coach (their claimed cases go back to the queue)")
     remove.add_argument("--telegram-id", type=int, required=True)
+    report = sub.add_parser("report", help="reports for staff").add_subparsers(dest="report_command", required=True)
+    unanswered = report.add_parser("unanswered", help="questions no FAQ answered, grouped by language and similarity")
+    unanswered.add_argument("--days", type=int, default=30)
     nlu = sub.add_parser("nlu", help="intent recognition").add_subparsers(dest="nlu_command", required=True)
     nlu.add_parser("parse", help="stdin: one message per line; stdout: one JSON object per line")
     evaluate = nlu.add_parser("evaluate", help="cross-validated report per language")
@@ -168,6 +171,21 @@ async def _coach(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _report_unanswered(settings: Settings, days: int) -> int:
+    from bot.db.engine import create_engine, create_sessionmaker
+    from bot.db.migrate import ensure_current
+    from bot.tools.unanswered import format_groups, unanswered_groups
+
+    engine = create_engine(settings.database_url)
+    try:
+        await ensure_current(engine)
+        async with create_sessionmaker(engine)() as session:
+            print(format_groups(await unanswered_groups(session, days=days), days))
+    finally:
+        await engine.dispose()
+    return 0
+
+
 async def _chat(settings: Settings, lang: str | None) -> int:
     from bot.chat import chat
     from bot.services import open_services
@@ -226,6 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_chat(settings, args.lang))
         if args.command == "db":
             return asyncio.run(_db_upgrade(settings))
+        if args.command == "report":
+            return asyncio.run(_report_unanswered(settings, args.days))
         if args.command == "coach":
             return asyncio.run(_coach(settings, args))
         if args.command == "flows" and args.flows_command == "status":

@@ -11,12 +11,34 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import CASE_CLOSED, Case, CaseEvent, ConversationState, Message, ProcessedUpdate, User, utcnow
-from bot.dialog import ButtonIn, CommandIn, Dialog, DialogConfig, EditedIn, Event, HandoffInfo, MediaIn, State, TextIn
+from bot.db.models import (
+    CASE_CLOSED,
+    Case,
+    CaseEvent,
+    ConversationState,
+    Message,
+    ProcessedUpdate,
+    UnansweredQuestion,
+    User,
+    utcnow,
+)
+from bot.dialog import (
+    ButtonIn,
+    CommandIn,
+    Dialog,
+    DialogConfig,
+    EditedIn,
+    Event,
+    HandoffInfo,
+    MediaIn,
+    State,
+    TextIn,
+    node_reply,
+)
 from bot.handoff import queue, service
 from bot.handoff.service import Sender, Turn
-from bot.languages import resolve_language
-from bot.messages import Reply
+from bot.languages import LANGUAGES, resolve_language
+from bot.messages import Reply, t_
 from bot.nlu.types import NluResult
 from bot.outbox import Outbox, Outgoing, undelivered_for_user
 from bot.render import Renderer
@@ -164,6 +186,12 @@ async def process(services: Services, incoming: Incoming) -> Result:
                 await _coach_update(turn, sender, incoming)
             return Result(await outbox.flush(), language=language)
 
+        # Staff: reload and preview the content.
+        if coach is not None and coach.is_staff and incoming.kind == "command" and incoming.command in STAFF_COMMANDS:
+            _staff_command(services, outbox, sender, incoming)
+            _store_incoming(session, user, incoming, language, None, None, None)
+            return Result(await outbox.flush(), language=language)
+
         # A registered coach in private chat: coach commands, claim buttons, relays to their case.
         if coach is not None and await _coach_update(turn, sender, incoming):
             _store_incoming(session, user, incoming, language, None, None, coach.active_case_id)
@@ -212,12 +240,59 @@ async def process(services: Services, incoming: Incoming) -> Result:
         state_row.flow, state_row.node = outcome.state.flow, outcome.state.node
         state_row.low_confidence_streak = outcome.state.low_confidence_streak
         _store_incoming(session, user, incoming, language, nlu, outcome.intent, None)
+        if outcome.unanswered and nlu is not None and incoming.text:
+            session.add(
+                UnansweredQuestion(
+                    user_id=user.id,
+                    text=incoming.text[:2000],
+                    language=language,
+                    intent=nlu.intent,
+                    confidence=nlu.confidence,
+                )
+            )
         for reply in outcome.replies:
             outbox.reply(user, incoming.chat_id, language, reply)
         if outcome.handoff is not None:
             topic = outcome.handoff.topic or state_row.flow
             await service.start_case(turn, user, language, topic=topic, reason=outcome.handoff.reason)
         return Result(await outbox.flush(), language=language)
+
+
+STAFF_COMMANDS = frozenset({"reload", "preview"})
+
+
+def _staff_command(services: Services, outbox: Outbox, sender: Sender, incoming: Incoming) -> None:
+    user, lang, chat = sender.user, sender.lang, incoming.chat_id
+    if incoming.command == "reload":
+        result = services.flow_store.reload()
+        if result.problems:
+            problems = "\n".join(str(p) for p in result.problems[:15])
+            msg = t_(
+                "The flows were NOT reloaded; the old content keeps serving. Fix these errors first:\n%(problems)s",
+                problems=problems,
+            )
+        else:
+            msg = t_("Flows reloaded: %(num)d topics are live.", num=result.flows)
+        outbox.reply(user, chat, lang, Reply(msg))
+        return
+    args = (incoming.text or "").split()
+    flow = services.flows.flows.get(args[0]) if args else None
+    preview_lang = args[1] if len(args) > 1 and args[1] in LANGUAGES else lang
+    if flow is None:
+        names = ", ".join(sorted(services.flows.flows))
+        outbox.reply(
+            user,
+            chat,
+            lang,
+            Reply(
+                t_(
+                    "Use /preview followed by a flow and optionally a language, e.g. /preview cv_help ar. Flows: %(flows)s",
+                    flows=names,
+                )
+            ),
+        )
+        return
+    outbox.reply(user, chat, preview_lang, node_reply(flow, flow.start, frozenset({"menu", "language", "coach"})))
 
 
 async def _coach_update(turn: Turn, sender: Sender, incoming: Incoming) -> bool:

@@ -15,6 +15,7 @@ from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import ensure_current
 from bot.flows.loader import load_flows
 from bot.flows.model import FlowSet
+from bot.flows.store import FlowStore
 from bot.i18n import Translator
 from bot.nlu.data import load_examples
 from bot.nlu.embedded import EmbeddedClassifier, train_in_thread
@@ -31,10 +32,15 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     translator: Translator
-    flows: FlowSet
+    flow_store: FlowStore
     embedded: EmbeddedClassifier
     nlu: Parser
     http: aiohttp.ClientSession
+
+    @property
+    def flows(self) -> FlowSet:
+        """The flows being served now (hot reload swaps them for a valid new set)."""
+        return self.flow_store.current
 
 
 async def train_embedded(settings: Settings) -> EmbeddedClassifier:
@@ -62,7 +68,8 @@ async def open_services(
         nlu: Parser = embedded
         if settings.rasa_url:
             nlu = FallbackParser(RasaClient(http, settings.rasa_url, settings.rasa_timeout), embedded)
-        yield Services(settings, engine, create_sessionmaker(engine), translator, flows, embedded, nlu, http)
+        store = FlowStore(settings.flows_dir, flows)
+        yield Services(settings, engine, create_sessionmaker(engine), translator, store, embedded, nlu, http)
     finally:
         await http.close()
         await engine.dispose()

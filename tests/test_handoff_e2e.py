@@ -13,6 +13,7 @@ from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
 from bot.db.models import Case, CaseEvent, Message
 from bot.handoff.coaches import add_coach
+from bot.messages import t_
 from bot.nlu.embedded import EmbeddedClassifier
 from bot.services import Services, open_services
 from bot.settings import Settings
@@ -22,6 +23,7 @@ from tests.fake_bot_api import FakeBotAPI
 from tests.telegram_harness import buttons, running_bot, say
 
 GROUP = -1001234567890
+NO_CASE_TEXT = "There is no waiting case to claim (it may have been taken already). /queue shows the queue."
 FATIMA = tg.user(501, "Fatima", language_code="nl")
 PIETER = tg.user(502, "Pieter", language_code="nl")
 YONAS = tg.user(2002, "Yonas", language_code="ti")
@@ -90,7 +92,7 @@ async def test_full_handoff_in_tigrinya(fake: FakeBotAPI, services: Services) ->
         assert "Yonas" in card["text"]
         assert "ትግርኛ" in card["text"]  # the newcomer's language
         assert "ዲፕሎማይ ከመይ ክፈልጦ" in card["text"]  # the last messages
-        assert buttons(card) == [("Claim", "c:claim:1")]
+        assert buttons(card) == [(services.translator.gettext("nl", t_("Claim")), "c:claim:1")]
         card_message = fake.message(GROUP, card_id := _sent_id(fake, card))
         assert card_message is not None
 
@@ -103,7 +105,8 @@ async def test_full_handoff_in_tigrinya(fake: FakeBotAPI, services: Services) ->
         to_fatima = [c["text"] for c in fake.sent_since_mark() if int(c["chat_id"]) == 501]
         to_pieter = [c["text"] for c in fake.sent_since_mark() if int(c["chat_id"]) == 502]
         assert any("#1" in t and "ዲፕሎማይ" in t for t in to_fatima)
-        assert to_pieter == ["Case #1 was already taken by Fatima."]
+        taken = t_("Case #%(id)s was already taken by %(name)s.", id=1, name="Fatima")
+        assert to_pieter == [services.translator.gettext("nl", taken)]
         (edited,) = fake.calls("editMessageText")
         assert int(edited["message_id"]) == card_id
         assert "Fatima" in edited["text"]
@@ -197,7 +200,7 @@ async def test_coach_queue_and_claim_commands(fake: FakeBotAPI, services: Servic
         (bad,) = await say(fake, tg.command_update(FATIMA, "claim", "abc"))
         assert "/claim 12" in bad["text"]
         (missing,) = await say(fake, tg.command_update(FATIMA, "claim", "999999"))
-        assert "no waiting case" in missing["text"]
+        assert missing["text"] == services.translator.gettext("nl", t_(NO_CASE_TEXT))
         fake.mark()
         fake.push_update(tg.command_update(FATIMA, "claim"))
         await fake.wait_for("sendMessage", to(2002), ok=True)

@@ -116,7 +116,8 @@ async def test_timers_reannounce_and_remind(services: Services) -> None:
         await session.execute(update(Timer).where(Timer.kind == "idle_reminder").values(due_at=datetime.now(UTC)))
     reminders = await run_timers(services)
     assert [o.chat_id for o in reminders] == [501]
-    assert "quiet" in reminders[0].text
+    assert "#1" in reminders[0].text
+    assert "/close" in reminders[0].text
     async with services.sessions() as session:
         pending = list(await session.scalars(select(Timer).where(Timer.done_at.is_(None))))
         assert {t.kind for t in pending} == {"reannounce", "idle_reminder"}  # rescheduled, not lost

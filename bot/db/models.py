@@ -172,3 +172,18 @@ class Timer(Base):
     kind: Mapped[str] = mapped_column(String(32))  # reannounce, idle_reminder
     due_at: Mapped[datetime] = mapped_column()
     done_at: Mapped[datetime | None] = mapped_column()
+
+
+class UnansweredQuestion(Base):
+    """A message the bot could not answer well (low confidence or out of scope), so staff see which
+    FAQ is missing. Deleted with the user's data."""
+
+    __tablename__ = "unanswered_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
+    intent: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

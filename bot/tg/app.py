@@ -105,6 +105,7 @@ async def drain_outbox(application: WerkApplication) -> None:
     if pending:
         log.info("sending %d undelivered messages from the outbox", len(pending))
         await sender.deliver(pending)
+    services.flow_store.reload(only_if_changed=True)  # staff edited flows/: serve them if they are valid
     reminders = await run_timers(services)
     if reminders:
         await sender.deliver(reminders)
