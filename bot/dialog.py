@@ -217,7 +217,7 @@ class Dialog:
         elif event.data == COACH and self._handoff is not None:
             return self._offer_coach(state)
         elif event.data == COACH_YES and self._handoff is not None:
-            return Outcome((Reply(QUEUED),), state, handoff=HandoffRequest("asked", state.flow))
+            return Outcome((Reply(QUEUED),), state, handoff=HandoffRequest(self._reason(state), state.flow))
         elif event.data == LANGUAGE:
             return Outcome((Reply(t_("Which language do you want me to use?"), language_buttons()),), state)
         # Forged, stale (from an older version of the flows) or unknown: say so kindly, offer the menu.
@@ -259,12 +259,22 @@ class Dialog:
     def _answer(
         self, flow: Flow, node_id: str, state: State, *, intent: str | None, unanswered: bool = False
     ) -> Outcome:
+        replies: tuple[Reply, ...] = (node_reply(flow, node_id, self._actions),)
+        if flow.nodes[node_id].handoff and self._handoff is not None:
+            # A sensitive topic (discrimination, dismissal, crisis…): answer, then offer a person.
+            replies = (*replies, self._offer_coach(state).replies[0])
         return Outcome(
-            (node_reply(flow, node_id, self._actions),),
+            replies,
             State(flow=flow.id, node=node_id, low_confidence_streak=0),
             unanswered=unanswered,
             intent=intent,
         )
+
+    def _reason(self, state: State) -> str:
+        node = self._flows.node(state.flow, state.node) if state.flow and state.node else None
+        if node is not None and node.handoff:
+            return "sensitive"
+        return "low_confidence" if state.low_confidence_streak >= 2 else "asked"
 
     def _with_coach(self, rows: tuple[tuple[Button, ...], ...]) -> tuple[tuple[Button, ...], ...]:
         return ((Button(t_("Talk to a coach"), COACH),), *rows) if self._handoff is not None else rows

@@ -269,3 +269,24 @@ async def test_forum_group_gets_a_topic_per_case(fake: FakeBotAPI, services: Ser
         # The newcomer's answer goes to the topic.
         (in_topic,) = await say(fake, tg.text_update(YONAS, "የቐንየለይ"), chat=GROUP)
         assert int(in_topic["message_thread_id"]) == thread
+
+
+async def test_coach_reply_to_a_relayed_message_goes_to_that_case(fake: FakeBotAPI, services: Services) -> None:
+    amal = tg.user(2003, "Amal", language_code="ti")
+    async with running_bot(services):
+        await queue_yonas(fake)
+        await say(fake, tg.callback_update(amal, "a:coach"))
+        await say(fake, tg.callback_update(amal, "a:coach_yes"), chat=2003)
+        for _ in range(2):
+            fake.mark()
+            fake.push_update(tg.command_update(FATIMA, "claim"))
+            await fake.wait_for("sendMessage", to(501), ok=True)
+        # Fatima's active case is now Amal's (#2). Yonas writes; Fatima answers by replying to his message.
+        (relayed,) = await say(fake, tg.text_update(YONAS, "ሕቶ ኣለኒ"), chat=501)
+        relayed_message = fake.message(501, _sent_id(fake, relayed))
+        assert relayed_message is not None
+        (answer,) = await say(fake, tg.text_update(FATIMA, "እወ Yonas", reply_to=relayed_message), chat=2002)
+        assert answer["text"] == "Fatima: እወ Yonas"
+        # Without a reply, her message goes to the active case.
+        (to_amal,) = await say(fake, tg.text_update(FATIMA, "ሰላም Amal"), chat=2003)
+        assert to_amal["text"] == "Fatima: ሰላም Amal"

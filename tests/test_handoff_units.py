@@ -8,7 +8,18 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.db.models import Case, Timer, User
-from bot.dialog import COACH, COACH_YES, ButtonIn, CommandIn, Dialog, DialogConfig, HandoffInfo, State, TextIn
+from bot.dialog import (
+    COACH,
+    COACH_YES,
+    ButtonIn,
+    CommandIn,
+    Dialog,
+    DialogConfig,
+    HandoffInfo,
+    HandoffRequest,
+    State,
+    TextIn,
+)
 from bot.flows.model import FlowSet
 from bot.handoff.coaches import CoachError, add_coach, parse_languages
 from bot.handoff.hours import OfficeHours, format_opening
@@ -80,9 +91,14 @@ async def test_dialog_handoff_triggers(services: Services) -> None:
     offer = dialog.decide(TextIn("ik wil een mens spreken", _nlu("request_human", 0.9)), State())
     assert [b.data for row in offer.replies[0].buttons for b in row] == [COACH_YES, "a:menu"]
     assert offer.handoff is None  # confirm first
-    queued = dialog.decide(ButtonIn(COACH_YES), State("work_culture", "discrimination"))
+    queued = dialog.decide(ButtonIn(COACH_YES), State("work_culture", "start"))
     assert queued.handoff is not None
     assert (queued.handoff.reason, queued.handoff.topic) == ("asked", "work_culture")
+    # A sensitive node answers and then offers a coach; the case records why.
+    sensitive = dialog.decide(ButtonIn("n:work_culture.discrimination"), State())
+    assert len(sensitive.replies) == 2
+    assert [b.data for row in sensitive.replies[1].buttons for b in row] == [COACH_YES, "a:menu"]
+    assert dialog.decide(ButtonIn(COACH_YES), sensitive.state).handoff == HandoffRequest("sensitive", "work_culture")
     # Every answer offers a coach; so does /help.
     answer = dialog.decide(ButtonIn("n:cv_help.start"), State())
     assert answer.replies[0].buttons[-1][0].data == COACH
