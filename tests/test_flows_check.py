@@ -99,3 +99,12 @@ def test_real_flows_are_valid() -> None:
     root = Path(__file__).resolve().parent.parent / "flows"
     result = check_flows(root)
     assert result.errors == [], "\n".join(map(str, result.errors))
+
+
+def test_long_text_is_a_warning_and_very_long_text_an_error(tmp_path: Path) -> None:
+    flows_dir = write_flows(tmp_path / "flows", greet=GREET.replace("en: Hello!", "en: " + "Hello! " * 200))
+    result = check_flows(flows_dir)
+    assert result.errors == []
+    assert any("long for a phone screen (1399 characters" in str(w) for w in result.warnings)
+    flows_dir = write_flows(tmp_path / "b" / "flows", greet=GREET.replace("en: Hello!", "en: " + "Hello! " * 700))
+    assert any("English text is too long (4899 characters" in str(e) for e in check_flows(flows_dir).errors)

@@ -16,6 +16,7 @@ from bot.nlu.types import INTENTS
 
 LANGUAGE_NAMES = {"nl": "Dutch", "ar": "Arabic", "ti": "Tigrinya", "en": "English"}
 MAX_TEXT = 4000
+PHONE_SCREEN = 1000
 MAX_LABEL = 40
 MAX_CALLBACK_BYTES = 64
 
@@ -172,6 +173,13 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem]) -
                 add(
                     (*base, "text", lang),
                     f"node '{node_id}': the {LANGUAGE_NAMES[lang]} text is too long ({len(text)} characters, at most {MAX_TEXT})",
+                )
+            if len(text) > PHONE_SCREEN:
+                add(
+                    (*base, "text", lang),
+                    f"node '{node_id}': the {LANGUAGE_NAMES[lang]} text is long for a phone screen "
+                    f"({len(text)} characters; aim for at most {PHONE_SCREEN})",
+                    "warning",
                 )
             if lang != "nl" and text.strip():
                 review = node.review.get(lang)
