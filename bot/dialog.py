@@ -15,6 +15,7 @@ MENU = "a:menu"
 LANGUAGE = "a:language"
 COACH = "a:coach"
 COACH_YES = "a:coach_yes"
+INTAKE = "a:intake"
 SMALL_TALK_WITHOUT_FLOW = frozenset({"affirm", "deny"})
 
 
@@ -76,6 +77,7 @@ class Outcome:
     unanswered: bool = False  # low confidence or out of scope: staff should see it
     intent: str | None = None
     handoff: HandoffRequest | None = None
+    start_intake: bool = False
     notes: tuple[str, ...] = field(default=())
 
 
@@ -113,9 +115,13 @@ def node_reply(flow: Flow, node_id: str, actions: frozenset[str]) -> Reply:
             rows.append((Button(ButtonLabel(flow.id, node_id, i), node_callback(target_flow, target_node)),))
         elif button.action == "language":
             rows.extend(language_buttons())
-        elif button.action is not None and button.action in actions and button.action not in {"menu", "coach"}:
+        elif (
+            button.action is not None and button.action in actions and button.action not in {"menu", "coach", "intake"}
+        ):
             label: Label = ButtonLabel(flow.id, node_id, i) if button.label else ACTION_LABELS[button.action]
             rows.append((Button(label, f"a:{button.action}"),))
+    if "intake" in actions and flow.menu is not None:
+        rows.append((Button(t_("Sign up for guidance"), INTAKE),))
     rows.append(_footer(actions))
     return Reply(NodeText(flow.id, node_id), tuple(rows))
 
@@ -214,6 +220,8 @@ class Dialog:
                 return self._answer(flow, flow.start, state, intent=value)
         elif event.data == MENU:
             return self._menu(state)
+        elif event.data == INTAKE and "intake" in self._actions:
+            return Outcome((), state, start_intake=True)
         elif event.data == COACH and self._handoff is not None:
             return self._offer_coach(state)
         elif event.data == COACH_YES and self._handoff is not None:
@@ -239,6 +247,8 @@ class Dialog:
             return Outcome(
                 (Reply(msg, menu_buttons(self._flows)),), replace(state, low_confidence_streak=0), intent=nlu.intent
             )
+        if nlu.intent == "start_intake" and "intake" in self._actions:
+            return Outcome((), replace(state, low_confidence_streak=0), intent=nlu.intent, start_intake=True)
         if nlu.intent == "request_human" and self._handoff is not None:
             return replace(self._offer_coach(state), intent=nlu.intent)
         if nlu.intent == "change_language" and self._flows.for_intent("change_language") is None:

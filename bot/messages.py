@@ -52,7 +52,22 @@ class FlowTitle:
     flow: str
 
 
-Text = Msg | Plain | NodeText
+@dataclass(frozen=True)
+class Listing:
+    """Several short items (chosen options), each translated on its own, shown as a list."""
+
+    items: tuple[Msg | Plain, ...]
+
+
+@dataclass(frozen=True)
+class Lines:
+    """A heading and 'label: value' lines (a summary of answers), each part translated on its own."""
+
+    heading: Msg
+    items: tuple[tuple[Msg, Msg | Plain | Listing], ...]
+
+
+Text = Msg | Plain | NodeText | Lines
 Label = Msg | Plain | ButtonLabel | FlowTitle
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Message, User, utcnow
@@ -127,6 +127,24 @@ class Outbox:
             )
         )
 
+    def document(self, user: User | None, chat_id: int, content: str, filename: str) -> None:
+        """A text file (e.g. the /mydata JSON); `buttons` carries the file name."""
+        self._add(
+            Message(
+                user_id=user.id if user else None,
+                chat_id=chat_id,
+                direction="out",
+                kind="document",
+                text=content,
+                buttons=[[[filename, ""]]],
+                update_id=self._update_id,
+            )
+        )
+
+    def ephemeral(self, chat_id: int, lang: str, reply: Reply) -> None:
+        """A message to someone whose data was just erased: kept only until it is delivered."""
+        self.reply(None, chat_id, lang, reply, kind="ephemeral")
+
     async def flush(self) -> list[Outgoing]:
         await self._session.flush()
         return [to_outgoing(r) for r in self.rows]
@@ -152,7 +170,12 @@ async def undelivered(session: AsyncSession, limit: int = 100) -> list[Outgoing]
     return [to_outgoing(r) for r in rows]
 
 
-async def mark_delivered(session: AsyncSession, outgoing_id: int, telegram_message_id: int | None) -> None:
+async def mark_delivered(
+    session: AsyncSession, outgoing_id: int, telegram_message_id: int | None, *, forget: bool = False
+) -> None:
+    if forget:
+        await session.execute(delete(Message).where(Message.id == outgoing_id))
+        return
     await session.execute(
         update(Message)
         .where(Message.id == outgoing_id)

@@ -5,16 +5,18 @@ delivered; undelivered ones stay in the outbox for a retry."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import privacy
 from bot.db.models import (
     CASE_CLOSED,
     Case,
     CaseEvent,
+    Coach,
     ConversationState,
     Message,
     ProcessedUpdate,
@@ -37,8 +39,10 @@ from bot.dialog import (
 )
 from bot.handoff import queue, service
 from bot.handoff.service import Sender, Turn
+from bot.intake import form, validate
+from bot.intake import store as intake_store
 from bot.languages import LANGUAGES, resolve_language
-from bot.messages import Reply, t_
+from bot.messages import Button, Reply, t_
 from bot.nlu.types import NluResult
 from bot.outbox import Outbox, Outgoing, undelivered_for_user
 from bot.render import Renderer
@@ -197,6 +201,10 @@ async def process(services: Services, incoming: Incoming) -> Result:
             _store_incoming(session, user, incoming, language, None, None, coach.active_case_id)
             return Result(await outbox.flush(), language=language)
 
+        # The newcomer's data rights, whatever else is going on.
+        if await _data_rights(turn, services, sender, incoming):
+            return Result(await outbox.flush(), language=language)
+
         # Coach buttons pressed (or forged) by someone who is not a coach: nothing at all.
         if incoming.kind == "button" and (incoming.text or "").startswith("c:"):
             _store_incoming(session, user, incoming, language, None, None, None)
@@ -208,6 +216,14 @@ async def process(services: Services, incoming: Incoming) -> Result:
             _store_incoming(session, user, incoming, language, None, None, None)
             if await service.satisfaction(turn, sender, incoming.text or "", incoming.chat_id):
                 return Result(await outbox.flush(), language=language)
+        intake = await intake_store.load(session, user.id)
+        if form.is_active(intake) and _is_intake_input(incoming):
+            assert intake is not None
+            _store_incoming(session, user, incoming, language, None, None, case.id if case else None)
+            await _intake_step(turn, sender, incoming, intake, case)
+            return Result(await outbox.flush(), language=language)
+        if intake is not None and intake.status == "asking" and incoming.kind in {"command", "button"}:
+            await intake_store.save(session, user.id, replace(intake, status="paused"))  # they went elsewhere
         if case is not None:
             _store_incoming(session, user, incoming, language, None, None, case.id)
             await service.newcomer_in_case(
@@ -252,6 +268,11 @@ async def process(services: Services, incoming: Incoming) -> Result:
             )
         for reply in outcome.replies:
             outbox.reply(user, incoming.chat_id, language, reply)
+        if outcome.start_intake:
+            started = form.start(intake)
+            await intake_store.save(session, user.id, started.state)
+            for reply in started.replies:
+                outbox.reply(user, incoming.chat_id, language, reply)
         if outcome.handoff is not None:
             topic = outcome.handoff.topic or state_row.flow
             await service.start_case(turn, user, language, topic=topic, reason=outcome.handoff.reason)
@@ -259,6 +280,77 @@ async def process(services: Services, incoming: Incoming) -> Result:
 
 
 STAFF_COMMANDS = frozenset({"reload", "preview"})
+
+
+def _is_intake_input(incoming: Incoming) -> bool:
+    """What the intake takes: answers (text) and its own buttons; /cancel pauses it."""
+    if incoming.kind == "text":
+        return True
+    if incoming.kind == "button":
+        return (incoming.text or "").startswith("in:")
+    return incoming.kind == "command" and incoming.command == "cancel"
+
+
+async def _intake_step(
+    turn: Turn, sender: Sender, incoming: Incoming, intake: form.IntakeState, case: Case | None
+) -> None:
+    municipalities = validate.municipalities()
+    if incoming.kind == "command":
+        step = form.on_button(intake, "in:stop", municipalities.match)
+    elif incoming.kind == "button":
+        step = form.on_button(intake, incoming.text or "", municipalities.match)
+    else:
+        step = form.on_text(intake, incoming.text or "", municipalities.match)
+    await intake_store.save(turn.session, sender.user.id, step.state)
+    for reply in step.replies:
+        turn.outbox.reply(sender.user, incoming.chat_id, sender.lang, reply)
+    if step.submit:
+        await service.intake_submitted(turn, sender.user, sender.lang, dict(step.state.answers), case)
+
+
+async def _data_rights(turn: Turn, services: Services, sender: Sender, incoming: Incoming) -> bool:
+    """/mydata, /delete and its confirmation buttons."""
+    user, lang, chat = sender.user, sender.lang, incoming.chat_id
+    if incoming.kind == "command" and incoming.command == "mydata":
+        document = await privacy.export(turn.session, user)
+        intake = document["intake"] or {}
+        summary = form.summary(
+            intake.get("answers") or {},
+            t_("This is what I have stored about you. The attached file has everything, including all messages."),
+        )
+        turn.outbox.reply(user, chat, lang, Reply(summary))
+        turn.outbox.document(user, chat, privacy.export_json(document), "werkhelpdesk-my-data.json")
+        return True
+    if incoming.kind == "command" and incoming.command == "delete":
+        buttons = ((Button(t_("Yes, delete everything"), "del:yes"), Button(t_("No, keep it"), "del:no")),)
+        turn.outbox.reply(
+            user,
+            chat,
+            lang,
+            Reply(
+                t_(
+                    "Do you want me to delete everything I stored about you: your answers, your messages and your "
+                    "conversations with coaches? This cannot be undone."
+                ),
+                buttons,
+            ),
+        )
+        return True
+    if incoming.kind == "button" and incoming.text == "del:no":
+        turn.outbox.reply(user, chat, lang, Reply(t_("Nothing was deleted."), ((Button(t_("Main menu"), "a:menu"),),)))
+        return True
+    if incoming.kind == "button" and incoming.text == "del:yes":
+        case = await queue.open_case_of(turn.session, user.id)
+        coach = await turn.session.get(Coach, case.coach_id) if case is not None and case.coach_id else None
+        await privacy.erase(turn.session, user)
+        done = t_("All your data has been deleted. If you write to me again, we start fresh.")
+        turn.outbox.ephemeral(chat, lang, Reply(done))
+        if coach is not None:
+            await service.tell_coach(
+                turn, coach, t_("Case #%(id)s was closed: the newcomer deleted their data.", id=case.id if case else 0)
+            )
+        return True
+    return False
 
 
 def _staff_command(services: Services, outbox: Outbox, sender: Sender, incoming: Incoming) -> None:
@@ -342,7 +434,7 @@ async def mark_delivered(services: Services, outgoing: Outgoing, telegram_messag
     from bot.outbox import mark_delivered as _mark
 
     async with services.sessions() as session, session.begin():
-        await _mark(session, outgoing.id, telegram_message_id)
+        await _mark(session, outgoing.id, telegram_message_id, forget=outgoing.kind == "ephemeral")
         if outgoing.kind == "card" and outgoing.case_id is not None and telegram_message_id is not None:
             await session.execute(
                 update(Case)

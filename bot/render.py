@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.flows.model import FlowSet
 from bot.i18n import Translator, directional
-from bot.messages import ButtonLabel, FlowTitle, Label, Msg, NodeText, Plain, Reply, Text
+from bot.messages import ButtonLabel, FlowTitle, Label, Lines, Listing, Msg, NodeText, Plain, Reply, Text
 
 TELEGRAM_MAX_TEXT = 4096
 
@@ -42,11 +42,17 @@ class Renderer:
         self._translator = translator
         self._flows = flows
 
-    def text(self, text: Text, lang: str) -> str:
+    def text(self, text: Text | Listing, lang: str) -> str:
         if isinstance(text, Msg):
             return self._translator.gettext(lang, text)
         if isinstance(text, Plain):
             return text.text
+        if isinstance(text, Listing):
+            return ", ".join(self.text(item, lang) for item in text.items)
+        if isinstance(text, Lines):
+            lines = [self.text(text.heading, lang)]
+            lines += [f"• {self.text(label, lang)}: {self.text(value, lang)}" for label, value in text.items]
+            return "\n".join(lines)
         return self._flows.text(text.flow, text.node, lang)
 
     def label(self, label: Label, lang: str) -> str:

@@ -131,7 +131,8 @@ class Case(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Empty once the newcomer's data is erased: the case stays as an anonymous count.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default=CASE_WAITING)
     language: Mapped[str] = mapped_column(String(8))
     topic: Mapped[str | None] = mapped_column(String(64))
@@ -187,3 +188,19 @@ class UnansweredQuestion(Base):
     intent: Mapped[str | None] = mapped_column(String(64))
     confidence: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Intake(Base):
+    """The newcomer's intake answers (stored only after consent) and where they are in it."""
+
+    __tablename__ = "intakes"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    field: Mapped[str | None] = mapped_column(String(32))
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    editing: Mapped[bool] = mapped_column(Boolean, default=False)
+    selected: Mapped[list[Any]] = mapped_column(default=list)
+    consent_at: Mapped[datetime | None] = mapped_column()
+    submitted_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -31,7 +31,7 @@ CANCELLED = t_("You left the queue. You are talking to the bot again.")
 THANKS_FEEDBACK = t_("Thank you for your answer!")
 
 NO_ACTIVE_CASE = t_("You have no active case. /mine lists your cases, /claim takes a new one.")
-COACH_COMMANDS = frozenset({"queue", "claim", "mine", "release", "transfer", "close", "note"})
+COACH_COMMANDS = frozenset({"queue", "claim", "mine", "release", "transfer", "close", "note", "intake"})
 
 
 @dataclass(frozen=True)
@@ -253,6 +253,62 @@ async def satisfaction(turn: Turn, sender: Sender, data: str, chat_id: int) -> b
     return True
 
 
+async def tell_coach(turn: Turn, coach: Coach, msg: Msg) -> None:
+    coach_user = await _coach_user(turn.session, coach)
+    turn.outbox.reply(coach_user, coach.telegram_id, coach_language(coach, coach_user), Reply(msg))
+
+
+def intake_card(case_id: int, answers: dict[str, str]) -> Reply:
+    from bot.intake.form import summary
+
+    return Reply(summary(answers, t_("Intake of case #%(id)s:", id=case_id)))
+
+
+async def _send_intake(turn: Turn, case: Case, answers: dict[str, str]) -> None:
+    """The intake answers as a card for whoever handles the case, in their language."""
+    group = turn.settings.coach_chat_id
+    if case.coach_id is not None:
+        coach = await turn.session.get(Coach, case.coach_id)
+        if coach is not None:
+            coach_user = await _coach_user(turn.session, coach)
+            turn.outbox.reply(
+                coach_user,
+                coach.telegram_id,
+                coach_language(coach, coach_user),
+                intake_card(case.id, answers),
+                case_id=case.id,
+            )
+            return
+    if group is not None:
+        turn.outbox.reply(
+            None,
+            group,
+            turn.settings.default_language,
+            intake_card(case.id, answers),
+            case_id=case.id,
+            thread_id=case.thread_id,
+        )
+        return
+    coaches = list(await turn.session.scalars(select(Coach)))
+    for coach in [c for c in coaches if case.language in c.speaks()] or coaches:
+        coach_user = await _coach_user(turn.session, coach)
+        turn.outbox.reply(
+            coach_user,
+            coach.telegram_id,
+            coach_language(coach, coach_user),
+            intake_card(case.id, answers),
+            case_id=case.id,
+        )
+
+
+async def intake_submitted(turn: Turn, user: User, lang: str, answers: dict[str, str], case: Case | None) -> Case:
+    """Attach the intake to the newcomer's open case, or open a new case for it."""
+    if case is None:
+        case = await start_case(turn, user, lang, topic="start_intake", reason="intake")
+    await _send_intake(turn, case, answers)
+    return case
+
+
 # coach side ----------------------------------------------------------------------------------------
 async def _newcomer(turn: Turn, case: Case) -> tuple[User, str]:
     user = await turn.session.get(User, case.user_id)
@@ -398,6 +454,17 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
             Reply(CASE_CLOSED_MSG, satisfaction_buttons(active.id)),
             case_id=active.id,
         )
+        return
+    if command == "intake":
+        from bot.intake import form
+        from bot.intake import store as intake_store
+
+        newcomer, newcomer_lang = await _newcomer(turn, active)
+        started = form.start(await intake_store.load(turn.session, newcomer.id))
+        await intake_store.save(turn.session, newcomer.id, started.state)
+        for reply in started.replies:
+            out.reply(newcomer, newcomer.telegram_id, newcomer_lang, reply, case_id=active.id)
+        say(t_("The intake questions were sent to the newcomer of case #%(id)s.", id=active.id))
         return
     if command == "note":
         if not args.strip():

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from sqlalchemy import update
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.db.models import Case
@@ -105,7 +105,7 @@ class Sender:
         )
 
     async def _send_one(self, out: Outgoing) -> int | None:
-        markup = keyboard(out.buttons)
+        markup = keyboard(out.buttons) if out.kind != "document" else None
         thread = await self._thread_for(out)
         if out.kind == "copy" and out.copy_from_chat_id is not None and out.ref_message_id is not None:
             from_chat, ref = out.copy_from_chat_id, out.ref_message_id
@@ -113,6 +113,15 @@ class Sender:
                 lambda: self._bot.copy_message(out.chat_id, from_chat, ref, message_thread_id=thread)
             )
             return copied.message_id
+        if out.kind == "document":
+            filename = out.buttons[0][0][0] if out.buttons else "document.txt"
+            data = out.text.encode("utf-8")
+            sent = await with_retries(
+                lambda: self._bot.send_document(
+                    out.chat_id, InputFile(data, filename=filename), message_thread_id=thread
+                )
+            )
+            return sent.message_id
         if out.kind == "edit" and out.ref_message_id is not None:
             ref = out.ref_message_id
             await with_retries(lambda: self._bot.edit_message_text(out.text, out.chat_id, ref, reply_markup=markup))

@@ -1,0 +1,1 @@
+"""The intake: consent first, then questions, review and edit, submit to the coach queue."""

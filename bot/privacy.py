@@ -1,0 +1,150 @@
+"""The newcomer's data rights: see everything stored (/mydata), erase it (/delete), and the
+retention purge (`werkhelpdesk privacy purge`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    CASE_CLOSED,
+    Case,
+    CaseEvent,
+    Coach,
+    ConversationState,
+    Intake,
+    Message,
+    UnansweredQuestion,
+    User,
+    utcnow,
+)
+from bot.handoff import queue
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+async def export(session: AsyncSession, user: User) -> dict[str, Any]:
+    """Everything stored about the user, as a JSON-ready document."""
+    state = await session.get(ConversationState, user.id)
+    intake = await session.get(Intake, user.id)
+    cases = list(await session.scalars(select(Case).where(Case.user_id == user.id).order_by(Case.id)))
+    messages = list(await session.scalars(select(Message).where(Message.user_id == user.id).order_by(Message.id)))
+    unanswered = list(await session.scalars(select(UnansweredQuestion).where(UnansweredQuestion.user_id == user.id)))
+    return {
+        "profile": {
+            "telegram_id": user.telegram_id,
+            "first_name": user.first_name,
+            "chosen_language": user.chosen_language,
+            "language": user.last_language,
+            "telegram_language": user.telegram_language,
+            "first_seen": _iso(user.created_at),
+            "last_seen": _iso(user.last_seen_at),
+        },
+        "conversation": {"flow": state.flow, "node": state.node} if state else None,
+        "intake": {
+            "status": intake.status,
+            "answers": intake.answers,
+            "consent_given": _iso(intake.consent_at),
+            "submitted": _iso(intake.submitted_at),
+        }
+        if intake
+        else None,
+        "cases": [
+            {
+                "id": c.id,
+                "status": c.status,
+                "topic": c.topic,
+                "opened": _iso(c.created_at),
+                "closed": _iso(c.closed_at),
+                "outcome": c.outcome,
+                "satisfaction": c.satisfaction,
+            }
+            for c in cases
+        ],
+        "unanswered_questions": [{"text": u.text, "at": _iso(u.created_at)} for u in unanswered],
+        "transcript": [
+            {
+                "at": _iso(m.created_at),
+                "from": "you" if m.direction == "in" else "werkhelpdesk",
+                "kind": m.kind,
+                "text": m.text,
+            }
+            for m in messages
+        ],
+    }
+
+
+def export_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+@dataclass(frozen=True)
+class Erased:
+    messages: int
+    cases_anonymised: int
+    cases_closed: int
+
+
+async def erase(session: AsyncSession, user: User) -> Erased:
+    """Erase the user's personal data: profile, conversation, intake, transcript, unanswered
+    questions and what their cases contain. Cases stay as anonymous rows (status, language, topic,
+    outcome, times) for reporting; an open case is closed with a note for its coach."""
+    cases = list(await session.scalars(select(Case).where(Case.user_id == user.id)))
+    closed = 0
+    for case in cases:
+        if case.status != CASE_CLOSED:
+            await queue.close(session, case, "erased")
+            closed += 1
+        case.group_message_id = None
+    case_ids = [c.id for c in cases]
+    removed = 0
+    if case_ids:
+        # Relays and cards about the case hold the newcomer's name and words.
+        removed += (await session.execute(delete(Message).where(Message.case_id.in_(case_ids)))).rowcount or 0  # type: ignore[attr-defined]
+        await session.execute(update(CaseEvent).where(CaseEvent.case_id.in_(case_ids)).values(detail=None))
+        session.add_all(
+            CaseEvent(case_id=cid, action="erased", detail="the newcomer's data was erased on request")
+            for cid in case_ids
+        )
+        await session.execute(update(Case).where(Case.id.in_(case_ids)).values(user_id=None))
+    removed += (
+        await session.execute(
+            delete(Message).where((Message.user_id == user.id) | (Message.chat_id == user.telegram_id))
+        )
+    ).rowcount or 0  # type: ignore[attr-defined]
+    await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.user_id == user.id))
+    await session.execute(delete(Intake).where(Intake.user_id == user.id))
+    await session.execute(delete(ConversationState).where(ConversationState.user_id == user.id))
+    await session.delete(user)
+    await session.flush()
+    return Erased(removed, len(case_ids), closed)
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    users: int
+    messages: int
+    cases_anonymised: int
+
+
+async def purge_inactive(session: AsyncSession, *, inactive_for: timedelta, now: datetime | None = None) -> PurgeReport:
+    """Erase newcomers inactive for longer than `inactive_for`. Safe to run from cron: running it
+    again finds nothing more to do."""
+    cutoff = (now or utcnow()) - inactive_for
+    coach_ids = select(Coach.telegram_id)
+    users = list(
+        await session.scalars(select(User).where(User.last_seen_at < cutoff, User.telegram_id.not_in(coach_ids)))
+    )
+    messages = cases = 0
+    for user in users:
+        erased = await erase(session, user)
+        messages += erased.messages
+        cases += erased.cases_anonymised
+    return PurgeReport(len(users), messages, cases)
