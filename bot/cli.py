@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     coach.add_parser("list", help="list coaches")
     remove = coach.add_parser("remove", help="remove a coach (their claimed cases go back to the queue)")
     remove.add_argument("--telegram-id", type=int, required=True)
+    privacy = sub.add_parser("privacy", help="data protection").add_subparsers(dest="privacy_command", required=True)
+    purge = privacy.add_parser("purge", help="erase newcomers inactive longer than RETENTION_MONTHS (cron-safe)")
+    purge.add_argument("--months", type=int, help="override RETENTION_MONTHS")
     report = sub.add_parser("report", help="reports for staff").add_subparsers(dest="report_command", required=True)
     unanswered = report.add_parser("unanswered", help="questions no FAQ answered, grouped by language and similarity")
     unanswered.add_argument("--days", type=int, default=30)
@@ -171,6 +174,28 @@ async def _coach(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _privacy_purge(settings: Settings, months: int | None) -> int:
+    from datetime import timedelta
+
+    from bot.db.engine import create_engine, create_sessionmaker
+    from bot.db.migrate import ensure_current
+    from bot.privacy import purge_inactive
+
+    months = months or settings.retention_months
+    engine = create_engine(settings.database_url)
+    try:
+        await ensure_current(engine)
+        async with create_sessionmaker(engine)() as session, session.begin():
+            report = await purge_inactive(session, inactive_for=timedelta(days=30 * months))
+    finally:
+        await engine.dispose()
+    print(
+        f"purged {report.users} newcomers inactive for more than {months} months: "
+        f"{report.messages} messages erased, {report.cases_anonymised} cases kept as anonymous counts"
+    )
+    return 0
+
+
 async def _report_unanswered(settings: Settings, days: int) -> int:
     from bot.db.engine import create_engine, create_sessionmaker
     from bot.db.migrate import ensure_current
@@ -244,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_chat(settings, args.lang))
         if args.command == "db":
             return asyncio.run(_db_upgrade(settings))
+        if args.command == "privacy":
+            return asyncio.run(_privacy_purge(settings, args.months))
         if args.command == "report":
             return asyncio.run(_report_unanswered(settings, args.days))
         if args.command == "coach":

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     idle_after_minutes: int = Field(default=30, ge=1)
     minutes_per_case: int = Field(default=10, ge=1)  # for the expected waiting time told to newcomers
 
+    retention_months: int = Field(default=12, ge=1)  # `werkhelpdesk privacy purge` erases newcomers inactive longer
+
     default_language: str = "nl"
     nlu_threshold: float = Field(default=0.35, ge=0, le=1)
     flows_dir: Path = PROJECT_ROOT / "flows"
