@@ -247,7 +247,8 @@ async def process(services: Services, incoming: Incoming) -> Result:
         waiting = (await queue.stats(session)).waiting
         handoff_info = HandoffInfo(service.wait_message(turn, waiting, language))
         dialog = Dialog(
-            DialogConfig(flows, settings.nlu_threshold, frozenset({"menu", "language", "coach", "intake"})), handoff_info
+            DialogConfig(flows, settings.nlu_threshold, frozenset({"menu", "language", "coach", "intake"})),
+            handoff_info,
         )
         outcome = dialog.decide(_event(incoming, nlu), state)
         if outcome.chosen_language is not None:
