@@ -239,3 +239,23 @@ async def test_mydata_and_delete(fake: FakeBotAPI, services: Services) -> None:
         case = await session.scalar(select(Case))
         assert case is not None
         assert (case.status, case.outcome, case.user_id) == ("closed", "erased", None)  # an anonymous count
+
+
+async def test_coach_asks_for_the_intake_during_a_case(fake: FakeBotAPI, services: Services) -> None:
+    async with running_bot(services):
+        await press(fake, "a:coach")
+        await press(fake, "a:coach_yes")
+        fake.mark()
+        fake.push_update(tg.command_update(COACH, "claim"))
+        await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 1001, ok=True)
+        (consent,) = await say(fake, tg.command_update(COACH, "intake"), chat=1001)
+        assert consent["text"] == text_of(services, form.CONSENT)
+        asks(services, await press(fake, "in:consent:yes"), "first_name")
+        # While the intake runs inside the case, answers go to the intake, not to the coach.
+        fake.mark()
+        asks(services, await write(fake, "أمل"), "municipality")
+        assert not [c for c in fake.sent_since_mark() if int(c["chat_id"]) == 501]
+        await press(fake, "in:stop")
+        # Paused: messages go to the coach again.
+        (relayed,) = await say(fake, tg.text_update(AMAL, "شكرا"), chat=501)
+        assert relayed["text"] == "#1 Amal: شكرا"
