@@ -5,10 +5,13 @@ delivered; undelivered ones stay in the outbox for a retry."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import privacy
@@ -47,6 +50,8 @@ from bot.nlu.types import NluResult
 from bot.outbox import Outbox, Outgoing, undelivered_for_user
 from bot.render import Renderer
 from bot.services import Services
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,31 @@ def _store_incoming(
     )
 
 
+DB_RETRIES = 6
+
+
+def _connection_problem(exc: BaseException) -> bool:
+    if isinstance(exc, OperationalError | InterfaceError | ConnectionError | TimeoutError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+async def process_reliably(services: Services, incoming: Incoming) -> Result:
+    """`process`, retried with backoff while the database is unreachable (e.g. PostgreSQL restarting):
+    the transaction was rolled back, so a retry processes the update exactly once."""
+    delay = 0.5
+    for attempt in range(1, DB_RETRIES + 1):
+        try:
+            return await process(services, incoming)
+        except Exception as exc:
+            if not _connection_problem(exc) or attempt == DB_RETRIES:
+                raise
+            log.warning("database unreachable (%s): retrying the update in %.1f s", type(exc).__name__, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 async def process(services: Services, incoming: Incoming) -> Result:
     nlu: NluResult | None = None
     if _needs_nlu(incoming) and await _is_plain_newcomer_turn(services, incoming):
@@ -199,6 +229,17 @@ async def process(services: Services, incoming: Incoming) -> Result:
         # A registered coach in private chat: coach commands, claim buttons, relays to their case.
         if coach is not None and await _coach_update(turn, sender, incoming):
             _store_incoming(session, user, incoming, language, None, None, coach.active_case_id)
+            return Result(await outbox.flush(), language=language)
+
+        # A flood of messages: store them all, answer with one polite notice per window.
+        if (
+            coach is None
+            and incoming.kind not in {"button", "command"}
+            and await _flooding(session, user.id, now, settings.rate_limit, settings.rate_window_seconds)
+        ):
+            _store_incoming(session, user, incoming, language, None, None, None)
+            if not await _noticed(session, user.id, now, settings.rate_window_seconds):
+                outbox.reply(user, incoming.chat_id, language, Reply(SLOW_DOWN), kind="ratelimit")
             return Result(await outbox.flush(), language=language)
 
         # The newcomer's data rights, whatever else is going on.
@@ -281,6 +322,37 @@ async def process(services: Services, incoming: Incoming) -> Result:
 
 
 STAFF_COMMANDS = frozenset({"reload", "preview"})
+SLOW_DOWN = t_(
+    "You are sending many messages very fast. I have saved them all; please wait a moment, then send "
+    "your question in one message."
+)
+
+
+async def _flooding(session: AsyncSession, user_id: int, now: datetime, limit: int, window: int) -> bool:
+    recent = await session.scalar(
+        select(func.count())
+        .select_from(Message)
+        .where(
+            Message.user_id == user_id,
+            Message.direction == "in",
+            Message.kind.not_in(["button", "command"]),  # taps are deliberate; floods are typed or pasted
+            Message.created_at > now - timedelta(seconds=window),
+        )
+    )
+    return (recent or 0) >= limit
+
+
+async def _noticed(session: AsyncSession, user_id: int, now: datetime, window: int) -> bool:
+    notice = await session.scalar(
+        select(Message.id)
+        .where(
+            Message.user_id == user_id,
+            Message.kind == "ratelimit",
+            Message.created_at > now - timedelta(seconds=window),
+        )
+        .limit(1)
+    )
+    return notice is not None
 
 
 def _is_intake_input(incoming: Incoming) -> bool:

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     idle_after_minutes: int = Field(default=30, ge=1)
     minutes_per_case: int = Field(default=10, ge=1)  # for the expected waiting time told to newcomers
 
+    rate_limit: int = Field(default=15, ge=1)  # messages per window before the bot answers with one notice
+    rate_window_seconds: int = Field(default=10, ge=1)
+    telegram_timeout: float = Field(default=10.0, gt=0)  # seconds for one Bot API call
     retention_months: int = Field(default=12, ge=1)  # `werkhelpdesk privacy purge` erases newcomers inactive longer
 
     default_language: str = "nl"

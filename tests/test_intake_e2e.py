@@ -50,7 +50,7 @@ async def bot_settings(database_url: str, locales_dir: Path, fake: FakeBotAPI) -
 async def services(bot_settings: Settings, embedded: EmbeddedClassifier) -> AsyncIterator[Services]:
     async with open_services(bot_settings, embedded=embedded) as opened:
         async with opened.sessions() as session, session.begin():
-            await add_coach(session, 501, "Fatima", "ar,nl", staff=False)
+            await add_coach(session, 501, "Fatima", "nl,ar", staff=False)  # her first language: Dutch
         yield opened
 
 

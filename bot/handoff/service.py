@@ -141,7 +141,7 @@ async def _coach_user(session: AsyncSession, coach: Coach) -> User:
 
 
 def coach_language(coach: Coach, user: User | None) -> str:
-    for lang in (user.chosen_language if user else None, *coach.speaks()):
+    for lang in (user.chosen_language if user else None, user.last_language if user else None, *coach.speaks()):
         if lang in LANGUAGES:
             return lang
     return "nl"

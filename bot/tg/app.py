@@ -15,7 +15,7 @@ from telegram.ext import Application, ApplicationBuilder, CallbackContext, Conte
 
 from bot.languages import LANGUAGES, negotiate
 from bot.messages import t_
-from bot.pipeline import process, run_timers, undelivered
+from bot.pipeline import process_reliably, run_timers, undelivered
 from bot.services import Services
 from bot.tg.convert import to_incoming
 from bot.tg.sender import Sender
@@ -71,7 +71,7 @@ async def on_update(update: Update, context: BotContext) -> None:
     if incoming.kind != "button" and not incoming.in_group:
         with contextlib.suppress(TelegramError):
             await context.bot.send_chat_action(incoming.chat_id, ChatAction.TYPING)
-    result = await process(context.services, incoming)
+    result = await process_reliably(context.services, incoming)
     await context.sender.deliver(result.outgoing)
 
 
@@ -167,6 +167,10 @@ def build_application(services: Services) -> WerkApplication:
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .context_types(context_types)
+        .connect_timeout(settings.telegram_timeout)
+        .read_timeout(settings.telegram_timeout)
+        .write_timeout(settings.telegram_timeout)
+        .pool_timeout(settings.telegram_timeout)
         .job_queue(None)
         .build()
     )

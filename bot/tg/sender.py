@@ -129,6 +129,9 @@ class Sender:
         try:
             return (await self._send_text(out, out.text, markup, thread)).message_id
         except BadRequest as exc:
+            if "parse entities" in exc.message.lower():
+                # We never send markup, but if Telegram found some: resend as plain text once.
+                return (await self._send_text(out, out.text, markup, thread)).message_id
             if "too long" not in exc.message.lower():
                 raise
             parts = split_text(out.text, 4000)
