@@ -165,6 +165,7 @@ def _store_incoming(
 
 
 DB_RETRIES = 6
+DB_RETRY_DELAY = 0.5  # seconds, doubled per attempt up to 10 s
 
 
 def _connection_problem(exc: BaseException) -> bool:
@@ -176,7 +177,7 @@ def _connection_problem(exc: BaseException) -> bool:
 async def process_reliably(services: Services, incoming: Incoming) -> Result:
     """`process`, retried with backoff while the database is unreachable (e.g. PostgreSQL restarting):
     the transaction was rolled back, so a retry processes the update exactly once."""
-    delay = 0.5
+    delay = DB_RETRY_DELAY
     for attempt in range(1, DB_RETRIES + 1):
         try:
             return await process(services, incoming)

@@ -1,0 +1,220 @@
+"""Faults: Telegram errors, database connection loss, the process killed mid-update."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
+
+from bot.db.engine import create_engine
+from bot.db.migrate import upgrade
+from bot.db.models import CaseEvent, Message, User
+from bot.handoff.coaches import add_coach
+from bot.languages import LANGUAGES, detect_language, resolve_language
+from bot.nlu.embedded import EmbeddedClassifier
+from bot.pipeline import Incoming, process_reliably
+from bot.services import Services, open_services
+from bot.settings import Settings
+from tests import fake_bot_api as tg
+from tests.conftest import ROOT, make_settings
+from tests.fake_bot_api import FakeBotAPI
+from tests.telegram_harness import running_bot, say
+
+SARA = tg.user(3003, "Sara", language_code="nl")
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as api:
+        yield api
+
+
+@pytest.fixture
+async def bot_settings(database_url: str, locales_dir: Path, fake: FakeBotAPI) -> Settings:
+    settings = make_settings(
+        database_url, locales_dir, telegram_api_url=fake.url, telegram_token=fake.token, telegram_timeout=1.0
+    )
+    engine = create_engine(settings.database_url)
+    await upgrade(engine)
+    await engine.dispose()
+    return settings
+
+
+@pytest.fixture
+async def services(bot_settings: Settings, embedded: EmbeddedClassifier) -> AsyncIterator[Services]:
+    async with open_services(bot_settings, embedded=embedded) as opened:
+        yield opened
+
+
+def cv_answer(services: Services) -> str:
+    return services.flows.text("cv_help", "start", "nl")
+
+
+@pytest.mark.parametrize(
+    ("status", "description"),
+    [
+        (500, "Internal Server Error"),
+        (502, "Bad Gateway"),
+        (400, "Bad Request: message is too long"),
+        (400, "Bad Request: can't parse entities: Unsupported start tag"),
+    ],
+)
+async def test_telegram_errors_are_retried_or_fixed(
+    fake: FakeBotAPI, services: Services, status: int, description: str
+) -> None:
+    fake.fail_next("sendMessage", status=status, description=description, times=1 if status == 400 else 2)
+    async with running_bot(services):
+        (reply,) = await say(fake, tg.text_update(SARA, "ik wil CV maken"))
+    assert reply["text"] == cv_answer(services)
+    async with services.sessions() as session:
+        undelivered = await session.scalar(
+            select(func.count()).select_from(Message).where(Message.direction == "out", Message.delivered_at.is_(None))
+        )
+    assert undelivered == 0
+
+
+async def test_telegram_timeout_is_retried(fake: FakeBotAPI, services: Services) -> None:
+    fake.delay_next("sendMessage", 1.6)  # longer than TELEGRAM_TIMEOUT=1 s
+    async with running_bot(services):
+        replies = await say(fake, tg.text_update(SARA, "ik wil CV maken"), wait=20)
+    assert replies[-1]["text"] == cv_answer(services)
+
+
+async def test_persistent_server_errors_give_up_and_keep_the_reply_in_the_outbox(
+    fake: FakeBotAPI, services: Services
+) -> None:
+    fake.fail_next("sendMessage", status=502, description="Bad Gateway", times=50)
+    async with running_bot(services):
+        fake.push_update(tg.text_update(SARA, "ik wil CV maken"))
+        await fake.wait_for("sendMessage", count=5, timeout=30)  # bounded: five attempts with backoff
+        await asyncio.sleep(0.5)
+    assert len(fake.calls("sendMessage")) == 5
+    async with services.sessions() as session:
+        row = await session.scalar(select(Message).where(Message.direction == "out"))
+    assert row is not None
+    assert row.delivered_at is None  # kept for the outbox loop to retry later
+    assert row.attempts == 1
+
+
+async def test_blocked_user_is_noted_on_the_case(fake: FakeBotAPI, services: Services) -> None:
+    async with services.sessions() as session, session.begin():
+        await add_coach(session, 501, "Fatima", "nl", staff=False)
+    async with running_bot(services):
+        await say(fake, tg.callback_update(SARA, "a:coach_yes"))
+        fake.mark()
+        fake.push_update(tg.command_update(tg.user(501, "Fatima", language_code="nl"), "claim"))
+        await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 501, ok=True)
+        fake.block_user(3003)
+        fake.mark()
+        fake.push_update(tg.text_update(tg.user(501, "Fatima", language_code="nl"), "Hallo Sara"))
+        await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 3003, ok=False)
+        for _ in range(50):
+            async with services.sessions() as session:
+                event = await session.scalar(select(CaseEvent.action).where(CaseEvent.action == "unreachable"))
+            if event:
+                break
+            await asyncio.sleep(0.1)
+    assert event == "unreachable"
+    assert len([c for c in fake.calls("sendMessage") if int(c["chat_id"]) == 3003 and "Hallo Sara" in c["text"]]) == 1
+
+
+async def test_database_connection_lost_mid_conversation(services: Services, database_url: str) -> None:
+    """PostgreSQL restarted: every connection is cut. The next update is processed after reconnecting,
+    once, with nothing lost."""
+    first = await process_reliably(services, Incoming(3003, 3003, "text", text="ik wil CV maken", update_id=1))
+    assert first.outgoing
+    if database_url.startswith("postgresql"):
+        admin = create_engine(database_url)
+        async with admin.connect() as conn:
+            await conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            await conn.commit()
+        await admin.dispose()
+    second = await process_reliably(services, Incoming(3003, 3003, "text", text="dank je wel", update_id=2))
+    assert second.outgoing
+    async with services.sessions() as session:
+        texts = list(await session.scalars(select(Message.text).where(Message.direction == "in").order_by(Message.id)))
+    assert texts == ["ik wil CV maken", "dank je wel"]
+
+
+async def test_database_outage_is_retried_with_backoff(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import pipeline
+
+    calls = 0
+    real = pipeline.process
+
+    async def flaky(services_: Services, incoming: Incoming) -> pipeline.Result:
+        nonlocal calls
+        calls += 1
+        if calls < 3:
+            raise OperationalError("SELECT 1", {}, ConnectionRefusedError("database is restarting"))
+        return await real(services_, incoming)
+
+    monkeypatch.setattr(pipeline, "process", flaky)
+    monkeypatch.setattr(pipeline, "DB_RETRY_DELAY", 0.0)
+    result = await process_reliably(services, Incoming(3003, 3003, "text", text="ik wil CV maken", update_id=9))
+    assert calls == 3
+    assert len(result.outgoing) == 1
+    async with services.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(User)) == 1  # processed exactly once
+
+
+async def test_killed_mid_update_the_reply_is_sent_once_after_restart(bot_settings: Settings, fake: FakeBotAPI) -> None:
+    """The process dies after storing the reply but before Telegram accepted it (and before the update
+    was confirmed). After the restart Telegram redelivers the update: it is not processed again, and
+    the stored reply is delivered exactly once."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": bot_settings.database_url,
+        "LOCALES_DIR": str(bot_settings.locales_dir),
+        "TELEGRAM_TOKEN": fake.token,
+        "TELEGRAM_API_URL": fake.url,
+        "RASA_URL": "",
+        "WEB_PORT": "0",
+    }
+
+    async def start() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            env=env,
+            cwd=ROOT,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+
+    fake.delay_next("sendMessage", 30)  # Telegram hangs on the reply...
+    first = await start()
+    fake.push_update(tg.text_update(SARA, "ik wil CV maken"))
+    await fake.wait_for("sendMessage", timeout=60)  # ...the reply is on its way: kill the process now
+    first.send_signal(signal.SIGKILL)
+    await first.wait()
+    second = await start()
+    try:
+        fake.mark()
+        (reply,) = await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 3003, ok=True, timeout=60)
+        await asyncio.sleep(1.0)  # give a duplicate every chance to appear
+        assert [c["text"] for c in fake.sent_since_mark() if int(c["chat_id"]) == 3003] == [reply["text"]]
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(second.wait(), 30)
+
+
+@given(st.text(max_size=200), st.sampled_from([None, *LANGUAGES]), st.sampled_from([None, "fa", "ar-SY", "", "ti"]))
+def test_language_resolution_always_gives_a_supported_language(text: str, chosen: str | None, code: str | None) -> None:
+    assert detect_language(text) in (None, *LANGUAGES)
+    assert resolve_language(text=text, chosen=chosen, last=None, telegram_code=code, default="nl") in LANGUAGES
