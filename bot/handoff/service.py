@@ -196,14 +196,8 @@ async def newcomer_in_case(
         await queue.close(turn.session, case, "cancelled", None)
         turn.outbox.reply(user, chat_id, lang, Reply(CANCELLED, ((Button(t_("Main menu"), "a:menu"),),)))
         if coach is not None:
-            coach_user = await _coach_user(turn.session, coach)
-            turn.outbox.reply(
-                coach_user,
-                coach.telegram_id,
-                coach_language(coach, coach_user),
-                Reply(t_("%(name)s left case #%(id)s; it is closed.", name=user.first_name or "?", id=case.id)),
-                case_id=case.id,
-            )
+            left = t_("%(name)s left case #%(id)s; it is closed.", name=user.first_name or "?", id=case.id)
+            await tell_coach(turn, coach, left, case.id)
         return
     if kind in {"command", "button", "edited"}:
         turn.outbox.reply(user, chat_id, lang, Reply(RELAY_NOTE))
@@ -253,9 +247,11 @@ async def satisfaction(turn: Turn, sender: Sender, data: str, chat_id: int) -> b
     return True
 
 
-async def tell_coach(turn: Turn, coach: Coach, msg: Msg) -> None:
+async def tell_coach(turn: Turn, coach: Coach, message: Msg | Reply, case_id: int | None = None) -> None:
+    """A message to a coach's private chat, in the coach's language."""
     coach_user = await _coach_user(turn.session, coach)
-    turn.outbox.reply(coach_user, coach.telegram_id, coach_language(coach, coach_user), Reply(msg))
+    reply = message if isinstance(message, Reply) else Reply(message)
+    turn.outbox.reply(coach_user, coach.telegram_id, coach_language(coach, coach_user), reply, case_id=case_id)
 
 
 def intake_card(case_id: int, answers: dict[str, str]) -> Reply:
@@ -270,14 +266,7 @@ async def _send_intake(turn: Turn, case: Case, answers: dict[str, str]) -> None:
     if case.coach_id is not None:
         coach = await turn.session.get(Coach, case.coach_id)
         if coach is not None:
-            coach_user = await _coach_user(turn.session, coach)
-            turn.outbox.reply(
-                coach_user,
-                coach.telegram_id,
-                coach_language(coach, coach_user),
-                intake_card(case.id, answers),
-                case_id=case.id,
-            )
+            await tell_coach(turn, coach, intake_card(case.id, answers), case.id)
             return
     if group is not None:
         turn.outbox.reply(
@@ -291,14 +280,7 @@ async def _send_intake(turn: Turn, case: Case, answers: dict[str, str]) -> None:
         return
     coaches = list(await turn.session.scalars(select(Coach)))
     for coach in [c for c in coaches if case.language in c.speaks()] or coaches:
-        coach_user = await _coach_user(turn.session, coach)
-        turn.outbox.reply(
-            coach_user,
-            coach.telegram_id,
-            coach_language(coach, coach_user),
-            intake_card(case.id, answers),
-            case_id=case.id,
-        )
+        await tell_coach(turn, coach, intake_card(case.id, answers), case.id)
 
 
 async def intake_submitted(turn: Turn, user: User, lang: str, answers: dict[str, str], case: Case | None) -> Case:
@@ -567,20 +549,13 @@ async def run_timers(turn: Turn) -> int:
             if turn.now - quiet_since >= idle:
                 coach = await turn.session.get(Coach, case.coach_id)
                 if coach is not None:
-                    coach_user = await _coach_user(turn.session, coach)
-                    turn.outbox.reply(
-                        coach_user,
-                        coach.telegram_id,
-                        coach_language(coach, coach_user),
-                        Reply(
-                            t_(
-                                "Case #%(id)s has been quiet for %(minutes)d minutes. Write to the newcomer, or /close it.",
-                                id=case.id,
-                                minutes=int((turn.now - quiet_since).total_seconds() // 60),
-                            )
-                        ),
-                        case_id=case.id,
+                    minutes = int((turn.now - quiet_since).total_seconds() // 60)
+                    quiet = t_(
+                        "Case #%(id)s has been quiet for %(minutes)d minutes. Write to the newcomer, or /close it.",
+                        id=case.id,
+                        minutes=minutes,
                     )
+                    await tell_coach(turn, coach, quiet, case.id)
                 next_due = turn.now + idle
             else:
                 next_due = quiet_since + idle
