@@ -18,6 +18,7 @@ from bot.nlu.data import load_examples
 from bot.nlu.embedded import EmbeddedClassifier
 from bot.services import Services, open_services
 from bot.settings import Settings
+from tests.fake_bot_api import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,17 +87,40 @@ def make_settings(database_url: str, locales_dir: Path, **overrides: object) -> 
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-@pytest.fixture
-def settings(database_url: str, locales_dir: Path) -> Settings:
-    return make_settings(database_url, locales_dir)
-
-
-@pytest.fixture
-async def services(settings: Settings, embedded: EmbeddedClassifier) -> AsyncIterator[Services]:
-    engine = create_engine(settings.database_url)
+async def migrate(url: str) -> None:
+    engine = create_engine(url)
     try:
         await upgrade(engine)
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotAPI]:
+    """A fake Telegram Bot API server on a free local port."""
+    async with FakeBotAPI() as api:
+        yield api
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    """Test modules override this fixture to change settings (e.g. COACH_CHAT_ID)."""
+    return {}
+
+
+@pytest.fixture
+async def settings(
+    database_url: str, locales_dir: Path, fake: FakeBotAPI, settings_overrides: dict[str, object]
+) -> Settings:
+    """Settings for a bot that talks to the fake Bot API, on a migrated database."""
+    settings = make_settings(
+        database_url, locales_dir, telegram_api_url=fake.url, telegram_token=fake.token, **settings_overrides
+    )
+    await migrate(settings.database_url)
+    return settings
+
+
+@pytest.fixture
+async def services(settings: Settings, embedded: EmbeddedClassifier) -> AsyncIterator[Services]:
     async with open_services(settings, embedded=embedded) as opened:
         yield opened

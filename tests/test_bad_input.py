@@ -5,20 +5,15 @@ is still answering."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.db.engine import create_engine
-from bot.db.migrate import upgrade
-from bot.nlu.embedded import EmbeddedClassifier
 from bot.pipeline import SLOW_DOWN
-from bot.services import Services, open_services
+from bot.services import Services
 from tests import fake_bot_api as tg
-from tests.conftest import make_settings
 from tests.fake_bot_api import FakeBotAPI
 from tests.telegram_harness import running_bot
 
@@ -116,24 +111,6 @@ CASES = [
     Case("/cancel outside a case", lambda: tg.command_update(AR, "cancel"), "reply", "arabic"),
     Case("intake button without an intake", lambda: tg.callback_update(AR, "in:pick:bachelor"), "reply", "arabic"),
 ]
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as api:
-        yield api
-
-
-@pytest.fixture
-async def services(
-    database_url: str, locales_dir: Path, fake: FakeBotAPI, embedded: EmbeddedClassifier
-) -> AsyncIterator[Services]:
-    settings = make_settings(database_url, locales_dir, telegram_api_url=fake.url, telegram_token=fake.token)
-    engine = create_engine(settings.database_url)
-    await upgrade(engine)
-    await engine.dispose()
-    async with open_services(settings, embedded=embedded) as opened:
-        yield opened
 
 
 def _script_of(text: str) -> set[str]:

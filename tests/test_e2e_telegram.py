@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.db.engine import create_engine
-from bot.db.migrate import upgrade
 from bot.db.models import ConversationState, Message, ProcessedUpdate, User
 from bot.dialog import MEDIA
 from bot.i18n import directional
@@ -18,34 +14,8 @@ from bot.nlu.embedded import EmbeddedClassifier
 from bot.services import Services, open_services
 from bot.settings import Settings
 from tests import fake_bot_api as tg
-from tests.conftest import make_settings
 from tests.fake_bot_api import FakeBotAPI
 from tests.telegram_harness import buttons, running_bot, say
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    api = FakeBotAPI()
-    await api.start()
-    yield api
-    await api.stop()
-
-
-@pytest.fixture
-async def bot_settings(database_url: str, locales_dir: Path, fake: FakeBotAPI) -> Settings:
-    settings = make_settings(database_url, locales_dir, telegram_api_url=fake.url, telegram_token=fake.token)
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
-    return settings
-
-
-@pytest.fixture
-async def services(bot_settings: Settings, embedded: EmbeddedClassifier) -> AsyncIterator[Services]:
-    async with open_services(bot_settings, embedded=embedded) as opened:
-        yield opened
 
 
 def answer(services: Services, flow: str, node: str, lang: str) -> str:
@@ -134,14 +104,14 @@ async def test_everything_said_is_in_the_transcript(fake: FakeBotAPI, services: 
 
 
 async def test_restart_mid_conversation_button_still_works(
-    fake: FakeBotAPI, bot_settings: Settings, embedded: EmbeddedClassifier
+    fake: FakeBotAPI, settings: Settings, embedded: EmbeddedClassifier
 ) -> None:
     amal = tg.user(1001, "Amal", language_code="ar")
-    async with open_services(bot_settings, embedded=embedded) as first, running_bot(first):
+    async with open_services(settings, embedded=embedded) as first, running_bot(first):
         (reply,) = await say(fake, tg.text_update(amal, "بدي اعادل شهادتي"))
     _, data = buttons(reply)[0]
     # A new process: new services, new Application, same database.
-    async with open_services(bot_settings, embedded=embedded) as second, running_bot(second):
+    async with open_services(settings, embedded=embedded) as second, running_bot(second):
         (follow,) = await say(fake, tg.callback_update(amal, data))
         flow, node = data[2:].split(".")
         assert follow["text"] == answer(second, flow, node, "ar")
@@ -231,14 +201,14 @@ async def test_blocked_user_is_marked_unreachable_without_retry_storm(fake: Fake
 
 
 async def test_undelivered_replies_are_sent_after_a_restart(
-    fake: FakeBotAPI, bot_settings: Settings, embedded: EmbeddedClassifier
+    fake: FakeBotAPI, settings: Settings, embedded: EmbeddedClassifier
 ) -> None:
     from bot.pipeline import Incoming, process
 
-    async with open_services(bot_settings, embedded=embedded) as services:
+    async with open_services(settings, embedded=embedded) as services:
         # The process stored the reply, then died before sending it.
         result = await process(services, Incoming(3003, 3003, "text", text="ik wil CV maken", update_id=77))
         assert len(result.outgoing) == 1
-    async with open_services(bot_settings, embedded=embedded) as services, running_bot(services):
+    async with open_services(settings, embedded=embedded) as services, running_bot(services):
         (sent,) = await fake.wait_for("sendMessage", timeout=10)
     assert sent["text"] == result.outgoing[0].text

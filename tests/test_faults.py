@@ -6,8 +6,6 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -16,16 +14,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from bot.db.engine import create_engine
-from bot.db.migrate import upgrade
 from bot.db.models import CaseEvent, Message, User
 from bot.handoff.coaches import add_coach
 from bot.languages import LANGUAGES, detect_language, resolve_language
-from bot.nlu.embedded import EmbeddedClassifier
 from bot.pipeline import Incoming, process_reliably
-from bot.services import Services, open_services
+from bot.services import Services
 from bot.settings import Settings
 from tests import fake_bot_api as tg
-from tests.conftest import ROOT, make_settings
+from tests.conftest import ROOT
 from tests.fake_bot_api import FakeBotAPI
 from tests.telegram_harness import running_bot, say
 
@@ -33,26 +29,8 @@ SARA = tg.user(3003, "Sara", language_code="nl")
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as api:
-        yield api
-
-
-@pytest.fixture
-async def bot_settings(database_url: str, locales_dir: Path, fake: FakeBotAPI) -> Settings:
-    settings = make_settings(
-        database_url, locales_dir, telegram_api_url=fake.url, telegram_token=fake.token, telegram_timeout=1.0
-    )
-    engine = create_engine(settings.database_url)
-    await upgrade(engine)
-    await engine.dispose()
-    return settings
-
-
-@pytest.fixture
-async def services(bot_settings: Settings, embedded: EmbeddedClassifier) -> AsyncIterator[Services]:
-    async with open_services(bot_settings, embedded=embedded) as opened:
-        yield opened
+def settings_overrides() -> dict[str, object]:
+    return {"telegram_timeout": 1.0}
 
 
 def cv_answer(services: Services) -> str:
@@ -171,14 +149,14 @@ async def test_database_outage_is_retried_with_backoff(services: Services, monke
         assert await session.scalar(select(func.count()).select_from(User)) == 1  # processed exactly once
 
 
-async def test_killed_mid_update_the_reply_is_sent_once_after_restart(bot_settings: Settings, fake: FakeBotAPI) -> None:
+async def test_killed_mid_update_the_reply_is_sent_once_after_restart(settings: Settings, fake: FakeBotAPI) -> None:
     """The process dies after storing the reply but before Telegram accepted it (and before the update
     was confirmed). After the restart Telegram redelivers the update: it is not processed again, and
     the stored reply is delivered exactly once."""
     env = {
         **os.environ,
-        "DATABASE_URL": bot_settings.database_url,
-        "LOCALES_DIR": str(bot_settings.locales_dir),
+        "DATABASE_URL": settings.database_url,
+        "LOCALES_DIR": str(settings.locales_dir),
         "TELEGRAM_TOKEN": fake.token,
         "TELEGRAM_API_URL": fake.url,
         "RASA_URL": "",

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.db.engine import create_engine
-from bot.db.migrate import upgrade
 from bot.db.models import Case, CaseEvent, Message
 from bot.handoff.coaches import add_coach
 from bot.messages import t_
@@ -18,7 +14,6 @@ from bot.nlu.embedded import EmbeddedClassifier
 from bot.services import Services, open_services
 from bot.settings import Settings
 from tests import fake_bot_api as tg
-from tests.conftest import make_settings
 from tests.fake_bot_api import FakeBotAPI
 from tests.telegram_harness import buttons, running_bot, say
 
@@ -31,40 +26,17 @@ STRANGER = tg.user(3003, "Sara", language_code="nl")
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as api:
-        yield api
-
-
-async def _settings(database_url: str, locales_dir: Path, fake: FakeBotAPI) -> Settings:
-    settings = make_settings(
-        database_url,
-        locales_dir,
-        telegram_api_url=fake.url,
-        telegram_token=fake.token,
-        coach_chat_id=GROUP,
-        office_hours="mon-sun 00:00-23:59",
-    )
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
-    return settings
+def settings_overrides() -> dict[str, object]:
+    return {"coach_chat_id": GROUP, "office_hours": "mon-sun 00:00-23:59"}
 
 
 @pytest.fixture
-async def bot_settings(database_url: str, locales_dir: Path, fake: FakeBotAPI) -> Settings:
-    return await _settings(database_url, locales_dir, fake)
-
-
-@pytest.fixture
-async def services(bot_settings: Settings, embedded: EmbeddedClassifier) -> AsyncIterator[Services]:
-    async with open_services(bot_settings, embedded=embedded) as opened:
-        async with opened.sessions() as session, session.begin():
-            await add_coach(session, 501, "Fatima", "ti,nl", staff=False)
-            await add_coach(session, 502, "Pieter", "ti,ar", staff=True)
-        yield opened
+async def services(services: Services) -> Services:
+    """The services with two coaches registered."""
+    async with services.sessions() as session, session.begin():
+        await add_coach(session, 501, "Fatima", "ti,nl", staff=False)
+        await add_coach(session, 502, "Pieter", "ti,ar", staff=True)
+    return services
 
 
 def to(chat_id: int) -> Any:
@@ -217,9 +189,9 @@ async def test_coach_queue_and_claim_commands(fake: FakeBotAPI, services: Servic
 
 
 async def test_restart_mid_case_relay_continues(
-    fake: FakeBotAPI, bot_settings: Settings, embedded: EmbeddedClassifier
+    fake: FakeBotAPI, settings: Settings, embedded: EmbeddedClassifier
 ) -> None:
-    async with open_services(bot_settings, embedded=embedded) as first:
+    async with open_services(settings, embedded=embedded) as first:
         async with first.sessions() as session, session.begin():
             await add_coach(session, 501, "Fatima", "ti", staff=False)
         async with running_bot(first):
@@ -227,7 +199,7 @@ async def test_restart_mid_case_relay_continues(
             fake.mark()
             fake.push_update(tg.command_update(FATIMA, "claim"))
             await fake.wait_for("sendMessage", to(2002), ok=True)
-    async with open_services(bot_settings, embedded=embedded) as second, running_bot(second):
+    async with open_services(settings, embedded=embedded) as second, running_bot(second):
         (at_coach,) = await say(fake, tg.text_update(YONAS, "ሰላም, ሕቶ ኣለኒ"), chat=501)
         assert at_coach["text"] == "#1 Yonas: ሰላም, ሕቶ ኣለኒ"
         (at_newcomer,) = await say(fake, tg.text_update(FATIMA, "እወ, ንገረኒ"), chat=2002)

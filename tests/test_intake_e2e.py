@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.engine import create_engine
-from bot.db.migrate import upgrade
 from bot.db.models import Base, Case, Intake, User
 from bot.handoff.coaches import add_coach
 from bot.i18n import directional
@@ -23,7 +19,6 @@ from bot.nlu.embedded import EmbeddedClassifier
 from bot.services import Services, open_services
 from bot.settings import Settings
 from tests import fake_bot_api as tg
-from tests.conftest import make_settings
 from tests.fake_bot_api import FakeBotAPI
 from tests.telegram_harness import buttons, running_bot, say
 
@@ -32,26 +27,11 @@ COACH = tg.user(501, "Fatima", language_code="nl")
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as api:
-        yield api
-
-
-@pytest.fixture
-async def bot_settings(database_url: str, locales_dir: Path, fake: FakeBotAPI) -> Settings:
-    settings = make_settings(database_url, locales_dir, telegram_api_url=fake.url, telegram_token=fake.token)
-    engine = create_engine(settings.database_url)
-    await upgrade(engine)
-    await engine.dispose()
-    return settings
-
-
-@pytest.fixture
-async def services(bot_settings: Settings, embedded: EmbeddedClassifier) -> AsyncIterator[Services]:
-    async with open_services(bot_settings, embedded=embedded) as opened:
-        async with opened.sessions() as session, session.begin():
-            await add_coach(session, 501, "Fatima", "nl,ar", staff=False)  # her first language: Dutch
-        yield opened
+async def services(services: Services) -> Services:
+    """The services with a coach registered (Dutch first)."""
+    async with services.sessions() as session, session.begin():
+        await add_coach(session, 501, "Fatima", "nl,ar", staff=False)
+    return services
 
 
 async def amal_intake(session: AsyncSession) -> Intake | None:
@@ -164,9 +144,9 @@ async def test_full_intake_in_arabic_with_retries_edit_and_submit(
 
 
 async def test_interrupted_intake_resumes_after_a_restart(
-    fake: FakeBotAPI, bot_settings: Settings, embedded: EmbeddedClassifier
+    fake: FakeBotAPI, settings: Settings, embedded: EmbeddedClassifier
 ) -> None:
-    async with open_services(bot_settings, embedded=embedded) as first, running_bot(first):
+    async with open_services(settings, embedded=embedded) as first, running_bot(first):
         await start_with_consent(fake, first)
         asks(first, await write(fake, "أمل"), "municipality")
         paused = await press(fake, "in:stop")
@@ -174,7 +154,7 @@ async def test_interrupted_intake_resumes_after_a_restart(
         # While paused, questions go to the FAQ again.
         faq = await write(fake, "بدي اعادل شهادتي")
         assert faq["text"] == directional(first.flows.text("diploma_recognition", "start", "ar"), "ar")
-    async with open_services(bot_settings, embedded=embedded) as second, running_bot(second):
+    async with open_services(settings, embedded=embedded) as second, running_bot(second):
         welcome, question = await say(fake, tg.callback_update(AMAL, "a:intake"), replies=2)
         assert welcome["text"] == text_of(second, form.RESUME)
         asks(second, question, "municipality")
