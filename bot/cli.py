@@ -223,13 +223,11 @@ async def _chat(settings: Settings, lang: str | None) -> int:
 async def _run(settings: Settings) -> int:
     from bot.services import open_services
     from bot.tg.app import build_application, start_application, stop_application
+    from bot.tg.webhook import Inbox
     from bot.web import start_web
 
     if not settings.telegram_token:
         print("TELEGRAM_TOKEN is not set: get a token from @BotFather and put it in .env", file=sys.stderr)
-        return 2
-    if settings.webhook_url:
-        print("webhook mode is not available yet: unset WEBHOOK_URL to use long polling", file=sys.stderr)
         return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -237,14 +235,21 @@ async def _run(settings: Settings) -> int:
         loop.add_signal_handler(sig, stop.set)
     async with open_services(settings) as services:
         application = build_application(services)
-        runner = await start_web(services)
+        webhook = bool(settings.webhook_url)
+        inbox = Inbox(application, services, settings.webhook_workers) if webhook else None
+        runner = await start_web(services, inbox.add_routes if inbox else None)
         try:
-            await start_application(application)
-            log.info("bot is running (long polling); web server on %s:%d", settings.web_host, settings.web_port)
+            await start_application(application, polling=not webhook)
+            if inbox is not None:
+                await inbox.start()
+            mode = "webhook" if webhook else "long polling"
+            log.info("bot is running (%s); web server on %s:%d", mode, settings.web_host, settings.web_port)
             await stop.wait()
         finally:
-            await stop_application(application)
+            if inbox is not None:
+                await inbox.stop()  # refuse new updates (Telegram retries them), finish those in flight
             await runner.cleanup()
+            await stop_application(application)
     return 0
 
 

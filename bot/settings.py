@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +35,7 @@ class Settings(BaseSettings):
 
     rate_limit: int = Field(default=15, ge=1)  # messages per window before the bot answers with one notice
     rate_window_seconds: int = Field(default=10, ge=1)
+    webhook_workers: int = Field(default=8, ge=1)  # update workers per replica (PostgreSQL; SQLite uses one)
     telegram_timeout: float = Field(default=10.0, gt=0)  # seconds for one Bot API call
     retention_months: int = Field(default=12, ge=1)  # `werkhelpdesk privacy purge` erases newcomers inactive longer
 
@@ -47,6 +49,17 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url:
+            if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", self.webhook_secret):
+                raise ValueError(
+                    "WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, 0-9, _ or - when WEBHOOK_URL is set"
+                )
+            if not self.webhook_url.startswith("https://"):
+                raise ValueError("WEBHOOK_URL must start with https:// (Telegram only calls HTTPS webhooks)")
+        return self
 
     @field_validator("office_hours")
     @classmethod

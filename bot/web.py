@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
 from sqlalchemy import text
 
@@ -24,16 +26,18 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "database": "ok", "nlu": "ok"})
 
 
-def create_web_app(services: Services) -> web.Application:
+def create_web_app(services: Services, routes: Callable[[web.Application], None] | None = None) -> web.Application:
     app = web.Application()
     app[SERVICES] = services
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    if routes is not None:
+        routes(app)
     return app
 
 
-async def start_web(services: Services) -> web.AppRunner:
-    runner = web.AppRunner(create_web_app(services), access_log=None)
+async def start_web(services: Services, routes: Callable[[web.Application], None] | None = None) -> web.AppRunner:
+    runner = web.AppRunner(create_web_app(services, routes), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, services.settings.web_host, services.settings.web_port).start()
     return runner

@@ -204,3 +204,18 @@ class Intake(Base):
     consent_at: Mapped[datetime | None] = mapped_column()
     submitted_at: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class InboxUpdate(Base):
+    """An update received by webhook, stored before Telegram gets its 200 so that nothing is lost;
+    any replica processes it, the oldest unprocessed update of a chat first."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_pending", "processed_at", "chat_id", "update_id"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -135,7 +135,8 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
 async def start_application(application: WerkApplication, *, polling: bool = True) -> None:
-    """Initialise, register the command menus, start processing and the outbox loop, then poll."""
+    """Initialise, register the command menus, start processing and the outbox loop, then poll —
+    or, in webhook mode, register the webhook with its secret token."""
     await application.initialize()
     await register_commands(application)
     await application.start()
@@ -143,6 +144,12 @@ async def start_application(application: WerkApplication, *, polling: bool = Tru
     if polling:
         assert application.updater is not None
         await application.updater.start_polling(poll_interval=0.0, allowed_updates=ALLOWED_UPDATES)
+        return
+    settings = application.bot_data.services.settings if application.bot_data.services else None
+    assert settings is not None
+    await application.bot.set_webhook(
+        settings.webhook_url, secret_token=settings.webhook_secret, allowed_updates=ALLOWED_UPDATES
+    )
 
 
 async def stop_application(application: WerkApplication) -> None:

@@ -1,0 +1,117 @@
+"""Webhook mode: the secret header, malformed bodies, the inbox, redelivery, per-chat order."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import func, select
+
+from bot.db.models import InboxUpdate
+from bot.services import Services
+from bot.settings import Settings
+from bot.tg.app import build_application, start_application, stop_application
+from bot.tg.webhook import SECRET_HEADER, Inbox
+from bot.web import start_web
+from tests import fake_bot_api as tg
+from tests.fake_bot_api import FakeBotAPI
+
+SECRET = "s3cret-token_for-tests"
+SARA = tg.user(3003, "Sara", language_code="nl")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    return {
+        "webhook_url": "https://werkhelpdesk.example/tg/webhook",
+        "webhook_secret": SECRET,
+        "web_port": free_port(),
+    }
+
+
+@pytest.fixture
+async def local_url(services: Services) -> AsyncIterator[str]:
+    application = build_application(services)
+    inbox = Inbox(application, services, services.settings.webhook_workers)
+    runner = await start_web(services, inbox.add_routes)
+    await start_application(application, polling=False)
+    await inbox.start()
+    try:
+        yield f"http://127.0.0.1:{services.settings.web_port}/tg/webhook"
+    finally:
+        await inbox.stop()
+        await runner.cleanup()
+        await stop_application(application)
+
+
+async def post(url: str, body: Any, secret: str | None = SECRET) -> int:
+    headers = {SECRET_HEADER: secret} if secret is not None else {}
+    async with aiohttp.ClientSession() as session:
+        data = body if isinstance(body, str) else None
+        async with session.post(url, json=None if data else body, data=data, headers=headers) as response:
+            return response.status
+
+
+async def test_webhook_registers_with_secret_and_answers(fake: FakeBotAPI, services: Services, local_url: str) -> None:
+    assert fake.webhook is not None
+    assert fake.webhook["url"] == "https://werkhelpdesk.example/tg/webhook"
+    assert fake.webhook["secret_token"] == SECRET
+    assert await fake.deliver_webhook_update(tg.text_update(SARA, "ik wil CV maken"), url=local_url) == 200
+    (reply,) = await fake.wait_for("sendMessage", ok=True)
+    assert reply["text"] == services.flows.text("cv_help", "start", "nl")
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong-secret-xxxxxxx"])
+async def test_requests_without_the_secret_are_refused(services: Services, local_url: str, secret: str | None) -> None:
+    update = tg.text_update(SARA, "ik wil CV maken")
+    update["update_id"] = 77
+    assert await post(local_url, update, secret=secret) == 403
+    async with services.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 0
+
+
+@pytest.mark.parametrize("body", ["{not json", '"a string"', '{"no_update_id": 1}', '{"update_id": "x"}'])
+async def test_malformed_bodies_get_400(local_url: str, body: str) -> None:
+    assert await post(local_url, body) == 400
+
+
+async def test_redelivery_is_processed_once_and_chat_order_is_kept(
+    fake: FakeBotAPI, services: Services, local_url: str
+) -> None:
+    updates = [
+        tg.text_update(SARA, text)
+        for text in ("ik wil CV maken", "dank je wel", "Hoe kan ik mijn diploma laten waarderen?")
+    ]
+    for i, update in enumerate(updates):
+        update["update_id"] = 1000 + i
+    # Telegram sends one chat's updates one after the other; redeliveries may come at any time, even at once.
+    statuses = [await fake.deliver_webhook_update(u, url=local_url) for u in updates]
+    statuses += await asyncio.gather(
+        *(fake.deliver_webhook_update(u, url=local_url) for u in [updates[0], updates[0], updates[1]])
+    )
+    assert statuses == [200] * 6
+    replies = await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 3003, ok=True, count=3)
+    await asyncio.sleep(0.5)  # a duplicate would show up now
+    sent = [c["text"] for c in fake.calls("sendMessage") if int(c["chat_id"]) == 3003]
+    assert len(sent) == 3
+    assert sent[0] == services.flows.text("cv_help", "start", "nl")
+    assert sent[2] == services.flows.text("diploma_recognition", "start", "nl")
+    assert replies
+
+
+def test_webhook_settings_need_https_and_a_strong_secret() -> None:
+    with pytest.raises(ValidationError, match="WEBHOOK_SECRET"):
+        Settings(_env_file=None, webhook_url="https://x.example/hook", webhook_secret="short")  # type: ignore[call-arg]
+    with pytest.raises(ValidationError, match="https"):
+        Settings(_env_file=None, webhook_url="http://x.example/hook", webhook_secret=SECRET)  # type: ignore[call-arg]
