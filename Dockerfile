@@ -7,5 +7,7 @@ COPY flows ./flows
 COPY nlu ./nlu
 COPY locales ./locales
 RUN pybabel compile -d locales -D messages
-ENV FLOWS_DIR=/app/flows NLU_DIR=/app/nlu LOCALES_DIR=/app/locales
+ENV FLOWS_DIR=/app/flows NLU_DIR=/app/nlu LOCALES_DIR=/app/locales PYTHONUNBUFFERED=1
+USER nobody
+EXPOSE 8080
 CMD ["sh", "-c", "werkhelpdesk db upgrade && exec werkhelpdesk run"]

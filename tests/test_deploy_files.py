@@ -1,0 +1,38 @@
+"""docker-compose.yml and .env.example stay in step with the code (no Docker engine runs here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_compose_topology() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) == {"postgres", "rasa-train", "rasa", "bot"}
+    assert services["rasa"]["image"] == services["rasa-train"]["image"] == "rasa/rasa:3.6.21"
+    assert "nlu/config.yml" in services["rasa-train"]["command"]
+    assert "--enable-api" in services["rasa"]["command"]
+    assert services["rasa"]["depends_on"]["rasa-train"]["condition"] == "service_completed_successfully"
+    bot = services["bot"]
+    assert bot["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert bot["environment"]["RASA_URL"] == "http://rasa:5005"
+    assert bot["environment"]["DATABASE_URL"].startswith("postgresql+asyncpg://")
+    assert "werkhelpdesk db upgrade && exec werkhelpdesk run" in " ".join(bot["command"])
+    assert "healthcheck" in services["postgres"]
+    assert "pgdata" in compose["volumes"]
+
+
+def test_env_example_documents_every_setting() -> None:
+    documented = {
+        line.split("=", 1)[0].strip()
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    }
+    settings = {name.upper() for name in Settings.model_fields if name not in {"flows_dir", "nlu_dir", "locales_dir"}}
+    assert settings <= documented, settings - documented
