@@ -69,10 +69,15 @@ async def on_update(update: Update, context: BotContext) -> None:
     if incoming is None:
         return
     if incoming.kind != "button" and not incoming.in_group:
-        with contextlib.suppress(TelegramError):
-            await context.bot.send_chat_action(incoming.chat_id, ChatAction.TYPING)
+        # "typing…" while we work, without waiting for Telegram's answer.
+        context.application.create_task(_typing(context.bot, incoming.chat_id))
     result = await process_reliably(context.services, incoming)
     await context.sender.deliver(result.outgoing)
+
+
+async def _typing(bot: ExtBot[None], chat_id: int) -> None:
+    with contextlib.suppress(TelegramError):
+        await bot.send_chat_action(chat_id, ChatAction.TYPING)
 
 
 async def on_error(update: object, context: BotContext) -> None:
