@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 
 import pytest
@@ -17,8 +18,9 @@ from bot.db.engine import create_engine
 from bot.db.models import CaseEvent, Message, User
 from bot.handoff.coaches import add_coach
 from bot.languages import LANGUAGES, detect_language, resolve_language
+from bot.nlu.embedded import EmbeddedClassifier
 from bot.pipeline import Incoming, process_reliably
-from bot.services import Services
+from bot.services import Services, open_services
 from bot.settings import Settings
 from tests import fake_bot_api as tg
 from tests.conftest import ROOT
@@ -196,3 +198,19 @@ async def test_killed_mid_update_the_reply_is_sent_once_after_restart(settings: 
 def test_language_resolution_always_gives_a_supported_language(text: str, chosen: str | None, code: str | None) -> None:
     assert detect_language(text) in (None, *LANGUAGES)
     assert resolve_language(text=text, chosen=chosen, last=None, telegram_code=code, default="nl") in LANGUAGES
+
+
+async def test_rasa_down_falls_back_to_the_embedded_classifier(
+    settings: Settings, embedded: EmbeddedClassifier, caplog: pytest.LogCaptureFixture
+) -> None:
+    """RASA_URL points at a port where nothing listens: the bot answers as before, and says so once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    rasa_settings = settings.model_copy(update={"rasa_url": dead, "rasa_timeout": 0.5})
+    async with open_services(rasa_settings, embedded=embedded) as services:
+        for update_id, text_ in enumerate(["ik wil CV maken", "Hoe kan ik mijn diploma laten waarderen?"], 1):
+            result = await process_reliably(services, Incoming(3003, 3003, "text", text=text_, update_id=update_id))
+            assert len(result.outgoing) == 1
+        assert result.outgoing[0].text == services.flows.text("diploma_recognition", "start", "nl")
+    assert sum("Rasa server unavailable" in r.getMessage() for r in caplog.records) == 1
