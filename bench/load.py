@@ -19,7 +19,6 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import statistics
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from bot.db.engine import create_engine  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
 from tests import fake_bot_api as tg  # noqa: E402
 from tests.fake_bot_api import FakeBotAPI  # noqa: E402
+from tests.netutil import free_port, wait_until_ok  # noqa: E402
 
 SECRET = "load-benchmark-secret-0001"
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -64,12 +64,6 @@ class TimedFake(FakeBotAPI):
         self.replies[chat].append((time.perf_counter(), result))
         self.events[chat].set()
         return result
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def proc_stats(pid: int) -> tuple[float, float]:
@@ -112,19 +106,6 @@ async def compile_catalogs() -> str:
     return str(out)
 
 
-async def wait_ready(url: str) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(600):
-            try:
-                async with session.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"{url} not ready")
-
-
 async def run(replicas: int, db: str, users: int, concurrency: int, seed: int = 7) -> dict[str, Any]:
     rng = random.Random(seed)
     url = await prepare_database(db)
@@ -155,7 +136,7 @@ async def run(replicas: int, db: str, users: int, concurrency: int, seed: int = 
         )
         webhooks.append(f"http://127.0.0.1:{port}/webhook")
     for hook in webhooks:
-        await wait_ready(hook.replace("/webhook", "/readyz"))
+        await wait_until_ok(hook.replace("/webhook", "/readyz"))
 
     latencies: list[float] = []
     problems: list[str] = []

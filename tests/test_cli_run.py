@@ -5,38 +5,18 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
 from tests import fake_bot_api as tg
 from tests.fake_bot_api import FakeBotAPI
+from tests.netutil import free_port, wait_until_ok
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _wait_healthy(url: str, seconds: float = 30.0) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(int(seconds * 10)):
-            try:
-                async with session.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"{url} never became healthy")
 
 
 async def _run(env: dict[str, str]) -> asyncio.subprocess.Process:
@@ -71,7 +51,7 @@ async def test_run_converses_and_stops_cleanly(env: dict[str, str]) -> None:
         env.update(TELEGRAM_TOKEN=fake.token, TELEGRAM_API_URL=fake.url)
         process = await _run(env)
         try:
-            await _wait_healthy(f"http://127.0.0.1:{env['WEB_PORT']}/healthz")
+            await wait_until_ok(f"http://127.0.0.1:{env['WEB_PORT']}/healthz")
             fake.push_update(tg.text_update(tg.user(1001, "Amal", language_code="ar"), "شلون بعادل شهادتي الجامعية؟"))
             (reply,) = await fake.wait_for("sendMessage", timeout=30)
             assert "IDW" in reply["text"]

@@ -7,12 +7,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp import web
 
@@ -22,6 +20,7 @@ from bot.services import Services
 from tests import fake_bot_api as tg
 from tests.conftest import ROOT
 from tests.fake_bot_api import FakeBotAPI
+from tests.netutil import free_port, wait_until_ok
 
 SECRET = "replica-test-secret-0123"
 QUESTIONS = ["ik wil CV maken", "dank je wel", "Hoe kan ik mijn diploma laten waarderen?", "ik wil CV maken"]
@@ -40,12 +39,6 @@ async def replies_to(fake: FakeBotAPI, chat_id: int, count: int, seconds: float 
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"chat {chat_id}: fewer than {count} replies after {seconds} s")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -79,19 +72,6 @@ async def rasa_stand_in(embedded: EmbeddedClassifier) -> AsyncIterator[tuple[str
     await web.TCPSite(runner, "127.0.0.1", port).start()
     yield f"http://127.0.0.1:{port}", seen
     await runner.cleanup()
-
-
-async def _wait_ready(url: str) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(300):
-            try:
-                async with session.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"{url} did not become ready")
 
 
 @pytest.fixture
@@ -133,7 +113,7 @@ async def replicas(
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url in urls:
-            await _wait_ready(f"{url}/readyz")
+            await wait_until_ok(f"{url}/readyz")
         yield [f"{url}/webhook" for url in urls]
     finally:
         for process in processes:

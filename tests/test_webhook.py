@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,15 +19,10 @@ from bot.tg.webhook import SECRET_HEADER, Inbox
 from bot.web import start_web
 from tests import fake_bot_api as tg
 from tests.fake_bot_api import FakeBotAPI
+from tests.netutil import free_port
 
 SECRET = "s3cret-token_for-tests"
 SARA = tg.user(3003, "Sara", language_code="nl")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
