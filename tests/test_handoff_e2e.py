@@ -180,8 +180,10 @@ async def test_coach_queue_and_claim_commands(fake: FakeBotAPI, services: Servic
         assert "#1" in mine["text"]
         (moved,) = await say(fake, tg.command_update(FATIMA, "transfer", "Pieter"), replies=1)
         assert "Pieter" in moved["text"]
-        (released,) = await say(fake, tg.command_update(PIETER, "release"), replies=1)
-        assert "#1" in released["text"]
+        released_text = services.translator.gettext("nl", t_("Case #%(id)s is back in the queue.", id=1))
+        fake.mark()
+        fake.push_update(tg.command_update(PIETER, "release"))
+        await fake.wait_for("sendMessage", lambda p: p["text"] == released_text, ok=True)
     async with services.sessions() as session:
         case = await session.get(Case, 1)
         assert case is not None

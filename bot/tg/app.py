@@ -68,8 +68,8 @@ async def on_update(update: Update, context: BotContext) -> None:
             await update.callback_query.answer()
     if incoming is None:
         return
-    if incoming.kind != "button" and not incoming.in_group:
-        # "typing…" while we work, without waiting for Telegram's answer.
+    # "typing…" while we work, without waiting for Telegram's answer (not while shutting down).
+    if incoming.kind != "button" and not incoming.in_group and context.application.running:
         context.application.create_task(_typing(context.bot, incoming.chat_id))
     result = await process_reliably(context.services, incoming)
     await context.sender.deliver(result.outgoing)
