@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,36 @@ def parse_example(raw: str) -> tuple[str, tuple[tuple[str, Entity], ...]]:
         return surface
 
     return _ANNOTATION.sub(replace, raw), tuple(found)
+
+
+def annotate(example: Example) -> str:
+    """The example as a Rasa training line: its text with the entity annotations put back."""
+    text = example.text
+    done = 0  # annotate left to right, never inside an annotation already written
+    for surface, entity in example.entities:
+        at = text.find(surface, done)
+        if at < 0:
+            raise TrainingDataError(f"entity {surface!r} not in {example.text!r}")
+        if entity.value == surface:
+            marked = f"[{surface}]({entity.entity})"
+        else:
+            spec = json.dumps({"entity": entity.entity, "value": entity.value}, ensure_ascii=False)
+            marked = f"[{surface}]{spec}"
+        text = text[:at] + marked + text[at + len(surface) :]
+        done = at + len(marked)
+    return text
+
+
+def rasa_yaml(examples: Sequence[Example]) -> str:
+    """Rasa 3 NLU YAML for `examples` (grouped by intent, first-seen order), e.g. one cross-validation fold."""
+    by_intent: dict[str, list[str]] = {}
+    for example in examples:
+        by_intent.setdefault(example.intent, []).append(annotate(example))
+    blocks = [
+        f"- intent: {intent}\n  examples: |\n" + "".join(f"    - {line}\n" for line in lines)
+        for intent, lines in by_intent.items()
+    ]
+    return 'version: "3.1"\nnlu:\n' + "\n".join(blocks)
 
 
 def load_examples(data_dir: Path) -> list[Example]:

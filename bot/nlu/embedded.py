@@ -1,4 +1,10 @@
-"""The embedded intent classifier: character and word n-grams with a linear model, trained at start-up."""
+"""The embedded intent classifier: character and word n-grams with a linear model, trained at start-up.
+
+The features are three TF-IDF views of the normalised text (bot/nlu/features.py). The model is a linear
+SVM, one-vs-rest, whose scores become confidences by Platt scaling: one sigmoid per intent, fitted on
+cross-validated scores so that the confidences mean something on messages the model has not seen. The
+dialog compares the best confidence with its threshold and asks instead of guessing below it.
+"""
 
 from __future__ import annotations
 
@@ -8,37 +14,99 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion, Pipeline
+from scipy.special import expit
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 
 from bot.languages import detect_language
 from bot.nlu.data import Example
+from bot.nlu.features import FeatureSpace
 from bot.nlu.types import Entity, NluResult
 from bot.textnorm import normalize
 
 MAX_CHARS = 1000  # longer messages are classified on their start; the transcript keeps everything
+OUT_OF_SCOPE = "out_of_scope"
+# Prior weight of out_of_scope against the content intents. Everything outside work is one class with
+# few examples per topic, so the model under-predicts it; this weight buys out_of_scope recall for a
+# little macro-F1 (see bench/README.md, section NLU).
+OUT_OF_SCOPE_PRIOR = 1.3
+CALIBRATION_FOLDS = 5
 
 
-def build_pipeline() -> Pipeline:
-    features = FeatureUnion(
-        [
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1)),
-            (
-                "words",
-                TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"),
-            ),
-        ]
-    )
-    # A linear SVM is fast to train on n-grams; sigmoid calibration turns its scores into confidences
-    # that the dialog can compare with its threshold.
-    model = CalibratedClassifierCV(LinearSVC(C=1.0, class_weight="balanced"), cv=3, method="sigmoid")
-    return Pipeline([("features", features), ("model", model)])
+class CalibratedLinearModel:
+    """One-vs-rest linear SVM with a Platt sigmoid per class; confidences are normalised to sum to 1."""
+
+    def __init__(self, classes: Sequence[str], weights: Any, bias: Any, slope: Any, offset: Any, prior: Any) -> None:
+        self.classes = list(classes)
+        self._weights = weights  # (features, classes)
+        self._bias = bias
+        self._slope = slope
+        self._offset = offset
+        self._prior = prior
+
+    @classmethod
+    def fit(cls, features: Any, labels: Sequence[str], priors: dict[str, float]) -> CalibratedLinearModel:
+        y = np.asarray(labels)
+        classes, counts = np.unique(y, return_counts=True)
+        if len(classes) < 2 or counts.min() < 2:
+            raise ValueError("training needs at least two intents with at least two examples each")
+        svm = LinearSVC(C=1.0, class_weight="balanced", max_iter=5000)
+        folds = StratifiedKFold(n_splits=min(CALIBRATION_FOLDS, int(counts.min())), shuffle=True, random_state=0)
+        held_out = _two_columns(cross_val_predict(svm, features, y, cv=folds, method="decision_function"))
+        slope, offset = np.zeros(len(classes)), np.zeros(len(classes))
+        for k, name in enumerate(classes):
+            platt = LogisticRegression().fit(held_out[:, k : k + 1], y == name)
+            slope[k], offset[k] = platt.coef_[0, 0], platt.intercept_[0]
+        svm.fit(features, y)
+        coef = svm.coef_ if len(classes) > 2 else np.vstack([-svm.coef_[0], svm.coef_[0]])
+        bias = svm.intercept_ if len(classes) > 2 else np.array([-svm.intercept_[0], svm.intercept_[0]])
+        prior = np.array([priors.get(str(c), 1.0) for c in classes])
+        return cls([str(c) for c in classes], np.ascontiguousarray(coef.T), bias, slope, offset, prior)
+
+    def probabilities(self, scores: Any) -> Any:
+        """Confidences (rows sum to 1) from SVM scores, shape (messages, classes)."""
+        p = expit(scores * self._slope + self._offset) * self._prior
+        return p / p.sum(axis=1, keepdims=True)
+
+    def scores(self, features: Any) -> Any:
+        """SVM scores of a feature matrix."""
+        return np.asarray(features @ self._weights) + self._bias
+
+    def vector_scores(self, indices: Any, values: Any) -> Any:
+        """SVM scores of one sparse feature vector, shape (1, classes)."""
+        return (values @ self._weights[indices] + self._bias)[np.newaxis, :]
+
+
+def _two_columns(scores: Any) -> Any:
+    """Binary problems give one score column; make it one per class like the multi-class case."""
+    return scores if scores.ndim == 2 else np.column_stack([-scores, scores])
+
+
+# Clitics that may be attached to an entity word (after normalisation): Arabic conjunctions,
+# prepositions and the article in front, feminine/plural/possessive endings behind; Tigrinya
+# prepositions in front and possessive/conjunction endings behind; Dutch and English plurals.
+_AFFIXES = {
+    "arabic": (r"(?:[وف]?(?:[بكل]|عال|ال|بال|لل|كال)?)", r"(?:ه|ات|ين|ون|ي|ك|نا|هم|كم|ها|تي)?"),
+    "ethiopic": (r"(?:ን|ብ|ከም|ና|ካብ|ኣብ)?", r"(?:ይ|ና|ካ|ኪ|ኩም|ን|ውን|ዶ|ከ)?"),
+    "latin": ("", r"(?:s|n|e|en|es)?"),
+}
+
+
+def _script(term: str) -> str:
+    if re.search(r"[\u0600-\u06ff]", term):
+        return "arabic"
+    if re.search(r"[\u1200-\u137f]", term):
+        return "ethiopic"
+    return "latin"
 
 
 class Gazetteer:
-    """Entity values learnt from the annotated examples (e.g. 'tandarts' -> profession=dentist)."""
+    """Entity values learnt from the annotated examples (e.g. 'tandarts' -> profession=dentist).
+
+    A term matches a whole word, give or take the clitics of its script: "للطبيب" is a doctor, but the
+    "قابلة" (midwife) inside "مقابلة" (interview) is not.
+    """
 
     def __init__(self, examples: Sequence[Example]) -> None:
         terms: dict[str, Entity] = {}
@@ -48,48 +116,66 @@ class Gazetteer:
                 if len(key) >= 3:
                     terms[key] = entity
         # Longest first, so "kinderarts" wins over "arts".
-        self._terms = sorted(terms.items(), key=lambda item: -len(item[0]))
-        self._latin = re.compile(r"[a-z]")
+        self._terms: list[tuple[re.Pattern[str], Entity]] = []
+        for term, entity in sorted(terms.items(), key=lambda item: -len(item[0])):
+            before, after = _AFFIXES[_script(term)]
+            self._terms.append((re.compile(rf"(?<!\w){before}{re.escape(term)}{after}(?!\w)"), entity))
 
     def find(self, normalized: str) -> tuple[Entity, ...]:
         found: dict[str, Entity] = {}
-        for term, entity in self._terms:
-            if entity.entity in found:
-                continue
-            if self._latin.match(term):
-                hit = re.search(rf"(?<!\w){re.escape(term)}", normalized) is not None
-            else:  # Arabic and Ethiopic attach prefixes and suffixes: match inside words
-                hit = term in normalized
-            if hit:
+        for pattern, entity in self._terms:
+            if entity.entity not in found and pattern.search(normalized):
                 found[entity.entity] = entity
         return tuple(found.values())
 
 
 class EmbeddedClassifier:
-    def __init__(self, pipeline: Pipeline, gazetteer: Gazetteer, ranking_size: int = 5) -> None:
-        self._pipeline = pipeline
+    def __init__(
+        self, space: FeatureSpace, model: CalibratedLinearModel, gazetteer: Gazetteer, ranking_size: int = 5
+    ) -> None:
+        self._space = space
+        self._model = model
         self._gazetteer = gazetteer
         self._ranking_size = ranking_size
-        self._classes: list[str] = [str(c) for c in pipeline.classes_]
 
     @classmethod
     def train(cls, examples: Sequence[Example]) -> EmbeddedClassifier:
-        pipeline = build_pipeline()
-        pipeline.fit([normalize(e.text) for e in examples], [e.intent for e in examples])
-        return cls(pipeline, Gazetteer(examples))
+        space, features = FeatureSpace.fit([normalize(e.text[:MAX_CHARS]) for e in examples])
+        model = CalibratedLinearModel.fit(features, [e.intent for e in examples], {OUT_OF_SCOPE: OUT_OF_SCOPE_PRIOR})
+        return cls(space, model, Gazetteer(examples))
+
+    @property
+    def intents(self) -> tuple[str, ...]:
+        return tuple(self._model.classes)
+
+    def probabilities(self, normalized: Sequence[str]) -> Any:
+        """Confidences per normalised text: one row each, columns in `intents` order, rows summing to 1."""
+        return self._model.probabilities(self._model.scores(self._space.matrix(normalized)))
 
     def predict(self, text: str) -> NluResult:
         normalized = normalize(text[:MAX_CHARS])
         if not normalized:
-            return NluResult(text, None, "out_of_scope", 0.0, ())
-        probabilities: Any = self._pipeline.predict_proba([normalized])[0]
+            return NluResult(text, None, OUT_OF_SCOPE, 0.0, ())
+        probabilities = self._model.probabilities(self._model.vector_scores(*self._space.vector(normalized)))[0]
         order = np.argsort(probabilities)[::-1][: self._ranking_size]
-        ranking = tuple((self._classes[i], float(probabilities[i])) for i in order)
+        ranking = tuple((self._model.classes[i], float(probabilities[i])) for i in order)
         intent, confidence = ranking[0]
         return NluResult(text, detect_language(text), intent, confidence, ranking, self._gazetteer.find(normalized))
 
     def predict_many(self, texts: Sequence[str]) -> list[str]:
-        return [str(p) for p in self._pipeline.predict([normalize(t[:MAX_CHARS]) for t in texts])]
+        return [intent for intent, _ in self.predict_scored(texts)]
+
+    def predict_scored(self, texts: Sequence[str]) -> list[tuple[str, float]]:
+        """(intent, confidence) per text, as `predict` gives them, computed in one batch."""
+        normalized = [normalize(t[:MAX_CHARS]) for t in texts]
+        scored: list[tuple[str, float]] = [(OUT_OF_SCOPE, 0.0)] * len(texts)
+        present = [i for i, n in enumerate(normalized) if n]
+        if present:
+            probabilities = self.probabilities([normalized[i] for i in present])
+            for row, i in enumerate(present):
+                k = int(probabilities[row].argmax())
+                scored[i] = (self._model.classes[k], float(probabilities[row, k]))
+        return scored
 
     async def parse(self, text: str) -> NluResult:
         return self.predict(text)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 
 from bot.languages import detect_language
+from bot.nlu.embedded import MAX_CHARS
 from bot.nlu.types import Entity, NluResult, Parser
 
 log = logging.getLogger(__name__)
@@ -24,14 +27,17 @@ class RasaClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def parse(self, text: str) -> NluResult:
+        payload = {"text": text[:MAX_CHARS]}
         try:
-            async with self._session.post(self._url, json={"text": text}, timeout=self._timeout) as response:
+            async with self._session.post(self._url, json=payload, timeout=self._timeout) as response:
                 if response.status != 200:
                     raise RasaUnavailableError(f"HTTP {response.status}")
-                body: dict[str, Any] = await response.json()
+                body: Any = await response.json()
+            return _result(text, body)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise RasaUnavailableError(type(exc).__name__) from exc
-        return _result(text, body)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise RasaUnavailableError(f"unexpected answer ({type(exc).__name__})") from exc
 
 
 def _result(text: str, body: dict[str, Any]) -> NluResult:
@@ -53,20 +59,40 @@ def _result(text: str, body: dict[str, Any]) -> NluResult:
 
 
 class FallbackParser:
-    """Parse with `primary`; when it fails use `fallback`. The outage is logged once, and its end once."""
+    """Parse with `primary` (Rasa); when it fails, answer from `fallback` (the embedded classifier).
 
-    def __init__(self, primary: Parser, fallback: Parser) -> None:
+    The outage is logged once, and its end once. While the primary is down, messages go straight to the
+    fallback and the primary is tried again only every `retry_after` seconds, so that a slow or dead
+    server does not make every message wait for the timeout.
+    """
+
+    def __init__(
+        self,
+        primary: Parser,
+        fallback: Parser,
+        *,
+        retry_after: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._primary = primary
         self._fallback = fallback
+        self._retry_after = retry_after
+        self._clock = clock
+        self._retry_at = 0.0
         self.degraded = False
 
     async def parse(self, text: str) -> NluResult:
+        if self.degraded and self._clock() < self._retry_at:
+            return await self._fallback.parse(text)
+        if self.degraded:
+            self._retry_at = self._clock() + self._retry_after  # one probe at a time
         try:
             result = await self._primary.parse(text)
         except RasaUnavailableError as exc:
             if not self.degraded:
                 log.warning("Rasa server unavailable (%s): using the embedded classifier", exc)
                 self.degraded = True
+            self._retry_at = self._clock() + self._retry_after
             return await self._fallback.parse(text)
         if self.degraded:
             log.info("Rasa server answers again")

@@ -1,0 +1,337 @@
+"""The embedded classifier against a real Rasa server (DIET), on the same cross-validation folds.
+
+    .venv/bin/python bench/rasa_compare.py                       # creates /tmp/rasavenv if needed, 5 folds
+    .venv/bin/python bench/rasa_compare.py --venv /tmp/rasavenv --json /tmp/rasa_compare.json
+    .venv/bin/python bench/rasa_compare.py --max-folds 1 --epochs 5   # smoke run, not a result
+
+For every fold of `werkhelpdesk nlu evaluate` (5-fold, stratified by language and intent, seed 13):
+- the embedded classifier is trained on the fold's training part and classifies its test part;
+- the same training part is written as Rasa YAML, `rasa train nlu` trains a model with nlu/config.yml,
+  `rasa run --enable-api` serves it, and every test message goes through POST /model/parse (one shared
+  aiohttp session, one request at a time).
+Prints macro-F1 per language, parse latency (median and p95; the embedded classifier in process, Rasa
+over HTTP on localhost, as the bot calls it), training time per fold and peak memory (RSS) of each side.
+
+Rasa 3.6 needs Python 3.8-3.10: the script makes a virtualenv with --python (pyenv's 3.10 by default)
+and installs rasa==3.6.21 into it unless --venv already has that version. Runs take long (DIET trains
+100 epochs per fold on 2 cores); nothing here is part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import yaml
+from sklearn.metrics import f1_score, recall_score
+
+from bot.nlu.data import Example, load_examples, rasa_yaml
+from bot.nlu.embedded import EmbeddedClassifier
+from bot.nlu.evaluate import folds_for
+
+ROOT = Path(__file__).resolve().parent.parent
+RASA_VERSION = "3.6.21"
+DEFAULT_PYTHON = "/root/.pyenv/versions/3.10.13/bin/python"
+
+
+@dataclass
+class Side:
+    name: str
+    predicted: dict[int, str] = field(default_factory=dict)
+    latencies_ms: list[float] = field(default_factory=list)
+    train_seconds: list[float] = field(default_factory=list)
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)
+
+
+def ensure_venv(venv: Path, python: str) -> Path:
+    """A virtualenv with rasa==RASA_VERSION; created (and rasa installed) when missing."""
+    rasa = venv / "bin" / "rasa"
+    if not (venv / "bin" / "python").exists():
+        print(f"creating {venv} with {python}", flush=True)
+        subprocess.run([python, "-m", "venv", str(venv)], check=True)
+    version = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import rasa; print(rasa.__version__)"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    if version != RASA_VERSION:
+        print(f"installing rasa=={RASA_VERSION} into {venv} (takes several minutes)", flush=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "--upgrade", "pip"], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", f"rasa=={RASA_VERSION}"], check=True)
+    return rasa
+
+
+def run_measured(cmd: Sequence[str], log: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Run `cmd` to completion; wall seconds and the child's peak RSS in MiB (from wait4)."""
+    started = time.perf_counter()
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=log.parent)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[:3]} failed ({proc.returncode}); see {log}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def wait_until_up(session: aiohttp.ClientSession, url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"rasa run exited ({proc.returncode}); see {log}")
+        try:
+            async with session.get(f"{url}/status", timeout=aiohttp.ClientTimeout(total=5)) as response:
+                if response.status == 200 and (await response.json()).get("model_file"):
+                    return
+        except (aiohttp.ClientError, TimeoutError):
+            pass
+        await asyncio.sleep(1)
+    raise RuntimeError(f"rasa run did not come up; see {log}")
+
+
+async def parse_all(
+    url: str, texts: Sequence[str], proc: subprocess.Popen[bytes], log: Path
+) -> list[tuple[str, float]]:
+    """POST /model/parse for each text, one at a time over one session: (intent, milliseconds)."""
+    results: list[tuple[str, float]] = []
+    async with aiohttp.ClientSession() as session:
+        await wait_until_up(session, url, proc, log)
+        for text in texts[:5]:  # warm-up: the first requests build TensorFlow's graphs
+            async with session.post(f"{url}/model/parse", json={"text": text}) as response:
+                await response.read()
+        for text in texts:
+            started = time.perf_counter()
+            async with session.post(f"{url}/model/parse", json={"text": text}) as response:
+                body = await response.json()
+            results.append((str((body.get("intent") or {}).get("name") or ""), (time.perf_counter() - started) * 1000))
+    return results
+
+
+def rasa_config(work: Path, epochs: int | None) -> Path:
+    if epochs is None:
+        return ROOT / "nlu" / "config.yml"
+    config = yaml.safe_load((ROOT / "nlu" / "config.yml").read_text(encoding="utf-8"))
+    for component in config["pipeline"]:
+        if component["name"] == "DIETClassifier":
+            component["epochs"] = epochs
+    path = work / "config.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def run_rasa_fold(
+    rasa: Path, config: Path, fold_dir: Path, train: Sequence[Example], test: Sequence[Example], side: Side
+) -> list[str]:
+    (fold_dir / "data").mkdir(parents=True, exist_ok=True)
+    (fold_dir / "data" / "nlu.yml").write_text(rasa_yaml(train), encoding="utf-8")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
+    train_cmd = [str(rasa), "train", "nlu", "--config", str(config), "--nlu", "data", "--out", "models"]
+    seconds, train_rss = run_measured([*train_cmd, "--fixed-model-name", "nlu"], fold_dir / "train.log", env)
+    side.train_seconds.append(seconds)
+    side.peak_rss_mb["train"] = max(side.peak_rss_mb.get("train", 0.0), train_rss)
+    port = free_port()
+    log = fold_dir / "run.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [str(rasa), "run", "--enable-api", "-m", "models/nlu.tar.gz", "-i", "127.0.0.1", "-p", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=fold_dir,
+            start_new_session=True,
+        )
+    try:
+        parsed = asyncio.run(parse_all(f"http://127.0.0.1:{port}", [e.text for e in test], server, log))
+        side.peak_rss_mb["serve"] = max(side.peak_rss_mb.get("serve", 0.0), peak_rss_mb(server.pid))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+    side.latencies_ms += [ms for _, ms in parsed]
+    return [intent for intent, _ in parsed]
+
+
+def run_embedded_fold(train: Sequence[Example], test: Sequence[Example], side: Side) -> list[str]:
+    started = time.perf_counter()
+    model = EmbeddedClassifier.train(train)
+    side.train_seconds.append(time.perf_counter() - started)
+    labels = model.predict_many([e.text for e in test])
+    for example in test:  # one message at a time, as the bot parses
+        started = time.perf_counter()
+        model.predict(example.text)
+        side.latencies_ms.append((time.perf_counter() - started) * 1000)
+    return labels
+
+
+EMBEDDED_MEMORY = """
+import sys
+from pathlib import Path
+
+def rss(field):
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+
+from bot.nlu.data import load_examples
+from bot.nlu.embedded import EmbeddedClassifier
+imported = rss("VmRSS")
+examples = load_examples(Path(sys.argv[1]))
+model = EmbeddedClassifier.train(examples)
+for e in examples:
+    model.predict(e.text)
+print(imported, rss("VmRSS"), rss("VmHWM"))
+"""
+
+
+def embedded_memory(side: Side) -> None:
+    """RSS of a fresh process that imports the bot's NLU, trains on all data and parses every example:
+    after the imports, at the end, and its peak."""
+    out = subprocess.run(
+        [sys.executable, "-c", EMBEDDED_MEMORY, str(ROOT / "nlu" / "data")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    imported, trained, peak = (int(v) / 1024 for v in out)
+    side.peak_rss_mb["after imports"] = imported
+    side.peak_rss_mb["trained"] = trained
+    side.peak_rss_mb["peak"] = peak
+
+
+def percentile(values: Sequence[float], q: int) -> float:
+    return statistics.quantiles(values, n=100)[q - 1]
+
+
+def language_scores(examples: Sequence[Example], predicted: dict[int, str]) -> dict[str, dict[str, float]]:
+    scores: dict[str, dict[str, float]] = {}
+    for language in sorted({e.language for e in examples}):
+        idx = [i for i, e in enumerate(examples) if e.language == language and i in predicted]
+        truth = [examples[i].intent for i in idx]
+        guess = [predicted[i] for i in idx]
+        scores[language] = {
+            "macro_f1": float(f1_score(truth, guess, labels=sorted(set(truth)), average="macro", zero_division=0)),
+            "oos_recall": float(recall_score(truth, guess, labels=["out_of_scope"], average="macro", zero_division=0)),
+        }
+    return scores
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--venv", type=Path, default=Path("/tmp/rasavenv"), help="virtualenv for Rasa")
+    parser.add_argument("--python", default=DEFAULT_PYTHON, help="Python 3.10 to create the virtualenv with")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--max-folds", type=int, help="run only the first N folds (smoke runs)")
+    parser.add_argument("--epochs", type=int, help="override DIET's epochs (smoke runs); default nlu/config.yml")
+    parser.add_argument("--work", type=Path, help="keep fold data, models and logs here (default: a temp dir)")
+    parser.add_argument("--json", dest="json_path", type=Path, help="also write the results as JSON")
+    args = parser.parse_args()
+
+    rasa = ensure_venv(args.venv, args.python)
+    examples = load_examples(ROOT / "nlu" / "data")
+    folds = folds_for(examples, args.folds)[: args.max_folds]
+    work = args.work or Path(tempfile.mkdtemp(prefix="rasa_compare_"))
+    work.mkdir(parents=True, exist_ok=True)
+    config = rasa_config(work, args.epochs)
+    embedded, diet = Side("embedded"), Side("rasa")
+    started = time.perf_counter()
+    for k, (train_idx, test_idx) in enumerate(folds):
+        train = [examples[i] for i in train_idx]
+        test = [examples[i] for i in test_idx]
+        for i, label in zip(test_idx, run_embedded_fold(train, test, embedded), strict=True):
+            embedded.predicted[i] = label
+        for i, label in zip(test_idx, run_rasa_fold(rasa, config, work / f"fold{k}", train, test, diet), strict=True):
+            diet.predicted[i] = label
+        print(
+            f"fold {k + 1}/{len(folds)}: embedded trained in {embedded.train_seconds[-1]:.1f} s, "
+            f"rasa in {diet.train_seconds[-1]:.0f} s ({time.perf_counter() - started:.0f} s so far)",
+            flush=True,
+        )
+    embedded_memory(embedded)
+
+    sides: dict[str, Any] = {}
+    results: dict[str, Any] = {
+        "date": date.today().isoformat(),
+        "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[2]:.1f} (15 min) at the end",
+        "versions": f"python {platform.python_version()} (embedded), rasa {RASA_VERSION}",
+        "examples": len(examples),
+        "folds": f"{len(folds)} of {args.folds}",
+        "epochs": args.epochs or "nlu/config.yml",
+        "sides": sides,
+    }
+    for side in (embedded, diet):
+        sides[side.name] = {
+            "languages": language_scores(examples, side.predicted),
+            "latency_ms": {
+                "p50": statistics.median(side.latencies_ms),
+                "p95": percentile(side.latencies_ms, 95),
+            },
+            "train_seconds_per_fold": statistics.mean(side.train_seconds),
+            "peak_rss_mb": side.peak_rss_mb,
+        }
+    print_table(results)
+    if args.json_path:
+        args.json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def print_table(results: dict[str, Any]) -> None:
+    emb, diet = results["sides"]["embedded"], results["sides"]["rasa"]
+    print()
+    print(f"{results['date']}  {results['machine']}  {results['versions']}")
+    print(f"examples {results['examples']}  folds {results['folds']}  DIET epochs: {results['epochs']}")
+    print()
+    print(f"{'lang':<5} {'embedded F1':>12} {'rasa F1':>9} {'diff':>7} {'emb oos rec':>12} {'rasa oos rec':>13}")
+    for lang, e in emb["languages"].items():
+        r = diet["languages"][lang]
+        print(
+            f"{lang:<5} {e['macro_f1']:>12.3f} {r['macro_f1']:>9.3f} {e['macro_f1'] - r['macro_f1']:>+7.3f}"
+            f" {e['oos_recall']:>12.3f} {r['oos_recall']:>13.3f}"
+        )
+    print()
+    for name, side in (("embedded", emb), ("rasa", diet)):
+        lat = side["latency_ms"]
+        rss = ", ".join(f"{k} {v:.0f} MiB" for k, v in side["peak_rss_mb"].items())
+        print(
+            f"{name:<9} parse p50 {lat['p50']:.2f} ms  p95 {lat['p95']:.2f} ms  "
+            f"training {side['train_seconds_per_fold']:.1f} s/fold  peak RSS: {rss}"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

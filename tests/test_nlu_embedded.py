@@ -1,0 +1,207 @@
+"""The embedded classifier, trained once on nlu/data (the `embedded` fixture): rankings, entities, honesty."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.nlu.data import Example
+from bot.nlu.embedded import OUT_OF_SCOPE, EmbeddedClassifier, Gazetteer
+from bot.nlu.evaluate import cross_validate, format_report
+from bot.nlu.features import FeatureSpace, ethiopic_skeleton
+from bot.nlu.types import Entity
+from bot.settings import Settings
+from bot.textnorm import normalize
+
+THRESHOLD: float = Settings.model_fields["nlu_threshold"].default  # the dialog's default
+
+# The end-to-end tests of the bot rely on these.
+E2E = [
+    ("شلون بعادل شهادتي الجامعية؟", "diploma_recognition"),
+    ("بدي اعادل شهادتي", "diploma_recognition"),
+    ("ዲፕሎማይ ኣብ ሆላንድ ከመይ ከረጋግጾ እኽእል", "diploma_recognition"),
+    ("ዲፕሎማይ ከመይ ክፈልጦ", "diploma_recognition"),
+    ("Hoe kan ik mijn diploma laten waarderen?", "diploma_recognition"),
+    ("How do I get my foreign degree recognised?", "diploma_recognition"),
+    ("كيف اكتب سيرة ذاتية CV للشغل بهولندا", "cv_help"),
+    ("ik wil CV maken", "cv_help"),
+    ("What is Dutch work culture like, are bosses strict?", "work_culture"),
+    ("ባህሊ ስራሕ ኣብ ሆላንድ ከመይ እዩ", "work_culture"),
+    ("dank je wel", "thanks"),
+]
+
+# Typical messages, none of them a training example.
+TYPICAL = [
+    ("nl", "ik zoek vrijwilligerswerk in rotterdam", "volunteering_internship"),
+    ("nl", "hoeveel mag ik bijverdienen in de bijstand", "work_and_benefits"),
+    ("nl", "mijn werkgever betaalt geen overuren", "employment_contract"),
+    ("nl", "ik wil een eigen bedrijf beginnen als kapper", "self_employment"),
+    ("nl", "bedankt voor je hulp!", "thanks"),
+    ("ar", "بدي اتعلم هولندي للشغل", "language_learning"),
+    ("ar", "كيف افتح مشروع وسجل بالـ KvK", "self_employment"),
+    ("ar", "بدي احكي مع موظف حقيقي", "request_human"),
+    ("ar", "عندي مقابلة عمل الاسبوع الجاي شو بيسألوا", "job_application"),
+    ("ar", "شكرا كتير على المساعدة", "thanks"),
+    ("ti", "CVይ ብሆላንድኛ ክጽሕፍ ሓግዙኒ", "cv_help"),
+    ("ti", "ወለንታዊ ስራሕ ኣበይ ክረክብ እኽእል", "volunteering_internship"),
+    ("ti", "ምስ ሰብ ክዛረብ ደልየ በጃኹም", "request_human"),
+    ("ti", "ዝተሓተ ደሞዝ ክንደይ እዩ", "employment_contract"),
+    ("ti", "የቐንየለይ ብጣዕሚ", "thanks"),
+    ("en", "can you help me improve my resume", "cv_help"),
+    ("en", "I want to start my own cleaning company", "self_employment"),
+    ("en", "how much can I earn while on bijstand", "work_and_benefits"),
+]
+
+NOT_WORK = [
+    "waar kan ik een woning vinden",
+    "hoe vind ik een woning in utrecht",
+    "wat voor weer wordt het morgen",
+    "wie wint de wedstrijd van ajax",
+    "hoe laat sluit de supermarkt vandaag",
+    "وين بلاقي بيت للايجار",
+    "ጽባሕ ዝናብ ክዘንብ ድዩ",
+    "what is the best pizza in amsterdam",
+]
+
+
+@pytest.mark.parametrize(("text", "intent"), E2E)
+def test_messages_the_bot_relies_on(embedded: EmbeddedClassifier, text: str, intent: str) -> None:
+    result = embedded.predict(text)
+    assert (result.intent, result.text) == (intent, text)
+    assert result.confidence >= THRESHOLD
+
+
+@pytest.mark.parametrize(("language", "text", "intent"), TYPICAL)
+def test_typical_messages_rank_the_right_intent_first(
+    embedded: EmbeddedClassifier, language: str, text: str, intent: str
+) -> None:
+    result = embedded.predict(text)
+    assert result.ranking[0][0] == intent
+    assert result.intent == intent
+    assert result.language == language
+
+
+@pytest.mark.parametrize("text", NOT_WORK)
+def test_questions_outside_work_are_not_answered_as_work(embedded: EmbeddedClassifier, text: str) -> None:
+    result = embedded.predict(text)
+    assert result.intent == OUT_OF_SCOPE or result.confidence < THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("ik ben tandarts uit syrie, mag ik hier werken?", "dentist"),
+        ("hoe worden buitenlandse artsen geregistreerd", "doctor"),
+        ("انا ممرضة من سوريا كيف اشتغل بالمستشفى", "nurse"),
+        ("شو لازم يعمل الصيدلي الاجنبي", "pharmacist"),
+        ("ኣነ ሓኪም እየ ኣብ ሆላንድ ክሰርሕ ደልየ", "doctor"),
+        ("I am a pharmacist from Iraq, do I need a license?", "pharmacist"),
+    ],
+)
+def test_profession_entity(embedded: EmbeddedClassifier, text: str, value: str) -> None:
+    result = embedded.predict(text)
+    assert result.intent == "profession_accreditation"
+    assert result.entities == (Entity("profession", value),)
+    assert result.entity("profession") == value
+
+
+def test_entity_words_inside_other_words_are_not_entities(embedded: EmbeddedClassifier) -> None:
+    # "قابلة" (midwife) is part of "مقابلة" (interview); "doctor" of "doctorate".
+    assert embedded.predict("عندي مقابلة عمل بكرا").entities == ()
+    assert embedded.predict("is my doctorate from syria recognised").entities == ()
+
+
+def test_ranking_is_ordered_and_confidences_are_probabilities(embedded: EmbeddedClassifier) -> None:
+    result = embedded.predict("hoe schrijf ik een motivatiebrief")
+    confidences = [c for _, c in result.ranking]
+    assert len(result.ranking) == 5
+    assert confidences == sorted(confidences, reverse=True)
+    assert result.confidence == confidences[0]
+    assert 0 < sum(confidences) <= 1 + 1e-9
+    assert len({intent for intent, _ in result.ranking}) == 5
+    assert result.as_json()["ranking"][0] == {"intent": result.intent, "confidence": round(result.confidence, 4)}
+
+
+def test_nothing_to_classify(embedded: EmbeddedClassifier) -> None:
+    for text in ("", "   ", "\u200b"):
+        result = embedded.predict(text)
+        assert (result.intent, result.confidence, result.ranking) == (OUT_OF_SCOPE, 0.0, ())
+    assert embedded.predict_scored(["", "ik wil CV maken"])[0] == (OUT_OF_SCOPE, 0.0)
+
+
+def test_batch_and_single_message_agree(embedded: EmbeddedClassifier) -> None:
+    texts = [text for text, _ in E2E] + [text for _, text, _ in TYPICAL] + NOT_WORK + ["ik wil CV maken " * 300]
+    batch = embedded.predict_scored(texts)
+    assert embedded.predict_many(texts) == [intent for intent, _ in batch]
+    for text, (intent, confidence) in zip(texts, batch, strict=True):
+        single = embedded.predict(text)
+        assert single.intent == intent
+        assert single.confidence == pytest.approx(confidence, abs=1e-9)
+
+
+def test_one_message_vector_equals_the_vectorisers() -> None:
+    texts = [normalize(t) for t in ["ik wil CV maken", "بدي اعادل شهادتي", "ዲፕሎማይ ከመይ ክፈልጦ", "CV CV cv!"]]
+    space, matrix = FeatureSpace.fit(texts)
+    for row, text in enumerate([*texts, "cv ዲፕሎማ ዲፕሎማ onbekend"]):
+        indices, values = space.vector(text)
+        dense = np.zeros(space.size)
+        dense[indices] = values
+        expected = (matrix[row] if row < len(texts) else space.matrix([text])).toarray()[0]
+        assert dense == pytest.approx(expected)
+
+
+def test_ethiopic_skeleton_ignores_the_vowel_order() -> None:
+    assert ethiopic_skeleton("ክፈልጦ") == ethiopic_skeleton("ክፈልጥ") == ethiopic_skeleton("ክፍልጦ")
+    assert ethiopic_skeleton("ሰላም ሰላም") == "ስልም ስልም"
+    assert ethiopic_skeleton("ik wil CV ዲፕሎማ") == "ድፕልም"
+
+
+def test_gazetteer_prefers_the_longest_term() -> None:
+    examples = [
+        Example(
+            "ik ben kinderarts", "profession_accreditation", "nl", (("kinderarts", Entity("profession", "doctor")),)
+        ),
+        Example("ik ben arts", "profession_accreditation", "nl", (("arts", Entity("profession", "doctor")),)),
+        Example("انا طبيب اسنان", "profession_accreditation", "ar", (("طبيب اسنان", Entity("profession", "dentist")),)),
+        Example("انا طبيب", "profession_accreditation", "ar", (("طبيب", Entity("profession", "doctor")),)),
+    ]
+    gazetteer = Gazetteer(examples)
+    assert gazetteer.find(normalize("بدي اشتغل طبيب اسنان")) == (Entity("profession", "dentist"),)
+    assert gazetteer.find(normalize("والطبيبة")) == (Entity("profession", "doctor"),)
+    assert gazetteer.find(normalize("de artsen hier")) == (Entity("profession", "doctor"),)
+    assert gazetteer.find(normalize("particulier")) == ()
+
+
+def test_training_needs_two_examples_per_intent() -> None:
+    with pytest.raises(ValueError, match="two examples"):
+        EmbeddedClassifier.train([Example("hallo", "greet", "nl"), Example("doei", "goodbye", "nl")])
+
+
+def test_two_intents_are_enough() -> None:
+    words = ["hallo", "hoi", "goedemorgen", "hey", "doei", "tot ziens", "dag dag", "tot morgen"]
+    examples = [Example(w, "greet" if i < 4 else "goodbye", "nl") for i, w in enumerate(words)]
+    model = EmbeddedClassifier.train(examples)
+    result = model.predict("hallo hallo")
+    assert result.intent == "greet"
+    assert {intent for intent, _ in result.ranking} == {"greet", "goodbye"}
+
+
+def test_cross_validation_report() -> None:
+    intents = {
+        "cv_help": ["cv maken", "mijn cv", "cv verbeteren", "cv schrijven", "cv checken", "cv hulp"],
+        "thanks": ["dank je", "bedankt", "dank u wel", "thanks", "heel erg bedankt", "merci"],
+        OUT_OF_SCOPE: ["weer morgen", "ik zoek een huis", "voetbal", "mop vertellen", "bus", "trein"],
+    }
+    examples = [Example(text, intent, "nl") for intent, texts in intents.items() for text in texts]
+    report = cross_validate(examples, folds=3)
+    (nl,) = report.languages
+    assert (report.folds, nl.language, nl.examples) == (3, "nl", 18)
+    assert 0 <= nl.macro_f1 <= 1
+    assert 0 <= nl.unsure <= 1
+    assert nl.out_of_scope_recall is not None
+    assert nl.out_of_scope_caught is not None
+    assert nl.out_of_scope_caught >= nl.out_of_scope_recall
+    text = format_report(report)
+    assert "macro-F1" in text
+    assert "\nnl " in text
+    assert report.as_json()["languages"][0]["language"] == "nl"  # type: ignore[index]
