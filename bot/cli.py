@@ -133,7 +133,7 @@ def _nlu_evaluate(settings: Settings, folds: int, json_path: str | None) -> int:
     from bot.nlu.data import load_examples
     from bot.nlu.evaluate import cross_validate, format_report
 
-    report = cross_validate(load_examples(settings.nlu_dir / "data"), folds)
+    report = cross_validate(load_examples(settings.nlu_dir / "data"), folds, threshold=settings.nlu_threshold)
     print(format_report(report))
     if json_path:
         with open(json_path, "w", encoding="utf-8") as fp:

@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     retention_months: int = Field(default=12, ge=1)  # `werkhelpdesk privacy purge` erases newcomers inactive longer
 
     default_language: str = "nl"
-    nlu_threshold: float = Field(default=0.35, ge=0, le=1)
+    nlu_threshold: float = Field(default=0.5, ge=0, le=1)
     flows_dir: Path = PROJECT_ROOT / "flows"
     nlu_dir: Path = PROJECT_ROOT / "nlu"
     locales_dir: Path = PROJECT_ROOT / "locales"
