@@ -4,7 +4,7 @@ nothing and stores nothing; the pipeline persists the outcome and the adapter re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from bot.flows.model import Flow, FlowSet, node_callback
 from bot.languages import LANGUAGES, NATIVE_NAMES
@@ -78,7 +78,6 @@ class Outcome:
     intent: str | None = None
     handoff: HandoffRequest | None = None
     start_intake: bool = False
-    notes: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -229,7 +228,7 @@ class Dialog:
         elif event.data == LANGUAGE:
             return Outcome((Reply(t_("Which language do you want me to use?"), language_buttons()),), state)
         # Forged, stale (from an older version of the flows) or unknown: say so kindly, offer the menu.
-        return Outcome((Reply(STALE_BUTTON, menu_buttons(self._flows)),), state, notes=("stale_button",))
+        return Outcome((Reply(STALE_BUTTON, menu_buttons(self._flows)),), state)
 
     # text -----------------------------------------------------------------------------------------
     def _text(self, event: TextIn, state: State) -> Outcome:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -77,7 +77,6 @@ class Result:
     outgoing: list[Outgoing]
     duplicate: bool = False
     language: str | None = None
-    callback_text: str | None = field(default=None)
 
 
 def _event(incoming: Incoming, nlu: NluResult | None) -> Event:
@@ -288,7 +287,7 @@ async def process(services: Services, incoming: Incoming) -> Result:
             state_row = ConversationState(user_id=user.id, pending=[])
             session.add(state_row)
         state = State(state_row.flow, state_row.node, state_row.low_confidence_streak or 0)
-        waiting = (await queue.stats(session)).waiting
+        waiting = await queue.waiting_count(session)
         handoff_info = HandoffInfo(service.wait_message(turn, waiting, language))
         dialog = Dialog(
             DialogConfig(flows, settings.nlu_threshold, frozenset({"menu", "language", "coach", "intake"})),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -22,12 +21,6 @@ from bot.db.models import (
 )
 
 OUTCOMES = ("answered", "referred", "intake_done", "no_response", "cancelled", "erased")
-
-
-@dataclass(frozen=True)
-class QueueStats:
-    waiting: int
-    ahead: int  # cases waiting longer than this one (or all, for a new case)
 
 
 async def open_case_of(session: AsyncSession, user_id: int) -> Case | None:
@@ -59,17 +52,8 @@ async def create_case(
     return case, True
 
 
-async def stats(session: AsyncSession, case: Case | None = None) -> QueueStats:
-    waiting = await session.scalar(select(func.count()).select_from(Case).where(Case.status == CASE_WAITING)) or 0
-    if case is None:
-        return QueueStats(waiting, waiting)
-    ahead = (
-        await session.scalar(
-            select(func.count()).select_from(Case).where(Case.status == CASE_WAITING, Case.created_at < case.created_at)
-        )
-        or 0
-    )
-    return QueueStats(waiting, ahead)
+async def waiting_count(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count()).select_from(Case).where(Case.status == CASE_WAITING)) or 0
 
 
 async def waiting_cases(session: AsyncSession, languages: Sequence[str] | None, limit: int = 20) -> list[Case]:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import CASE_CLAIMED, CASE_CLOSED, CASE_WAITING, Case, Coach, Message, Timer, User, utcnow
+from bot.db.models import CASE_CLAIMED, CASE_CLOSED, CASE_WAITING, Case, Coach, Message, Timer, User
 from bot.flows.model import FlowSet
 from bot.handoff import queue
 from bot.handoff.hours import OfficeHours, format_opening
@@ -147,7 +147,7 @@ def coach_language(coach: Coach, user: User | None) -> str:
     return "nl"
 
 
-async def announce(turn: Turn, case: Case, user: User, *, again: bool = False) -> None:
+async def announce(turn: Turn, case: Case, user: User) -> None:
     """Tell the coaches: a card in the coaches' group, or privately to each coach who speaks the language."""
     group = turn.settings.coach_chat_id
     if group is not None:
@@ -317,7 +317,13 @@ async def _after_claim(turn: Turn, coach: Coach, coach_user: User, lang: str, ca
         ),
         case_id=case.id,
     )
-    turn.outbox.reply(newcomer, newcomer.telegram_id, newcomer_lang, Reply(COACH_JOINED_FOR(coach)), case_id=case.id)
+    turn.outbox.reply(
+        newcomer,
+        newcomer.telegram_id,
+        newcomer_lang,
+        Reply(t_("Coach %(name)s is now with you. You can write here.", name=coach.name)),
+        case_id=case.id,
+    )
     if case.group_chat_id is not None and case.group_message_id is not None:
         group_lang = turn.settings.default_language
         turn.outbox.edit(
@@ -327,10 +333,6 @@ async def _after_claim(turn: Turn, coach: Coach, coach_user: User, lang: str, ca
             await card(turn, case, newcomer, group_lang, coach),
             case_id=case.id,
         )
-
-
-def COACH_JOINED_FOR(coach: Coach) -> Msg:
-    return t_("Coach %(name)s is now with you. You can write here.", name=coach.name)
 
 
 async def claim(
@@ -409,7 +411,7 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
         await queue.release(turn.session, coach, active)
         say(t_("Case #%(id)s is back in the queue.", id=active.id))
         newcomer, _ = await _newcomer(turn, active)
-        await announce(turn, active, newcomer, again=True)
+        await announce(turn, active, newcomer)
         return
     if command == "transfer":
         target = await queue.find_coach(turn.session, args) if args.strip() else None
@@ -533,7 +535,7 @@ async def run_timers(turn: Turn) -> int:
             continue
         if timer.kind == "reannounce" and case.status == CASE_WAITING:
             newcomer, _ = await _newcomer(turn, case)
-            await announce(turn, case, newcomer, again=True)
+            await announce(turn, case, newcomer)
             turn.session.add(
                 Timer(
                     case_id=case.id,
@@ -561,7 +563,3 @@ async def run_timers(turn: Turn) -> int:
                 next_due = quiet_since + idle
             turn.session.add(Timer(case_id=case.id, kind="idle_reminder", due_at=next_due))
     return done
-
-
-def now() -> datetime:
-    return utcnow()
