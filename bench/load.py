@@ -37,7 +37,7 @@ from bot.db.engine import create_engine  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
 from tests import fake_bot_api as tg  # noqa: E402
 from tests.fake_bot_api import FakeBotAPI  # noqa: E402
-from tests.netutil import free_port, wait_until_ok  # noqa: E402
+from tests.netutil import free_port, start_werkhelpdesk, wait_until_ok  # noqa: E402
 
 SECRET = "load-benchmark-secret-0001"
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -129,10 +129,7 @@ async def run(replicas: int, db: str, users: int, concurrency: int, seed: int = 
             "RATE_LIMIT": "1000",
         }
         processes.append(
-            await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", env=env, cwd=ROOT,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-            )
+            await start_werkhelpdesk(env, "run", capture_stderr=False)
         )
         webhooks.append(f"http://127.0.0.1:{port}/webhook")
     for hook in webhooks:

@@ -1,11 +1,15 @@
-"""Small network helpers for tests and benchmarks that start real servers on this machine."""
+"""Helpers for tests and benchmarks that start real servers and bot processes on this machine."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import sys
+from pathlib import Path
 
 import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -26,3 +30,19 @@ async def wait_until_ok(url: str, seconds: float = 60.0) -> None:
                 pass
             await asyncio.sleep(0.1)
     raise AssertionError(f"{url} did not answer 200 within {seconds} s")
+
+
+async def start_werkhelpdesk(
+    env: dict[str, str], *args: str, capture_stdout: bool = False, capture_stderr: bool = True
+) -> asyncio.subprocess.Process:
+    """`python -m bot ARGS` (the `werkhelpdesk` command) as a separate process in the project folder."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE if capture_stdout else asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE if capture_stderr else asyncio.subprocess.DEVNULL,
+    )

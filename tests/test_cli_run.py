@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,22 +13,11 @@ from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
 from tests import fake_bot_api as tg
 from tests.fake_bot_api import FakeBotAPI
-from tests.netutil import free_port, wait_until_ok
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.netutil import free_port, start_werkhelpdesk, wait_until_ok
 
 
 async def _run(env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env=env,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    return await start_werkhelpdesk(env, "run")
 
 
 @pytest.fixture

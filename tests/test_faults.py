@@ -6,7 +6,6 @@ import asyncio
 import os
 import signal
 import socket
-import sys
 
 import pytest
 from hypothesis import given
@@ -23,8 +22,8 @@ from bot.pipeline import Incoming, process_reliably
 from bot.services import Services, open_services
 from bot.settings import Settings
 from tests import fake_bot_api as tg
-from tests.conftest import ROOT
 from tests.fake_bot_api import FakeBotAPI
+from tests.netutil import start_werkhelpdesk
 from tests.telegram_harness import running_bot, say
 
 SARA = tg.user(3003, "Sara", language_code="nl")
@@ -166,16 +165,7 @@ async def test_killed_mid_update_the_reply_is_sent_once_after_restart(settings: 
     }
 
     async def start() -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            env=env,
-            cwd=ROOT,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        return await start_werkhelpdesk(env, "run")
 
     fake.delay_next("sendMessage", 30)  # Telegram hangs on the reply...
     first = await start()

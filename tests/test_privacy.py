@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import func, select, update
 
@@ -15,23 +12,12 @@ from bot.dialog import COACH_YES
 from bot.handoff.coaches import add_coach
 from bot.pipeline import Incoming, process
 from bot.services import Services
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.netutil import start_werkhelpdesk
 
 
 async def _run_purge(services: Services) -> tuple[int, str]:
     env = {**os.environ, "DATABASE_URL": services.settings.database_url, "RETENTION_MONTHS": "12"}
-    process_ = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "privacy",
-        "purge",
-        env=env,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process_ = await start_werkhelpdesk(env, "privacy", "purge", capture_stdout=True)
     out, err = await process_.communicate()
     return process_.returncode or 0, out.decode() + err.decode()
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,9 +17,8 @@ from bot.handoff.coaches import add_coach
 from bot.nlu.embedded import EmbeddedClassifier
 from bot.services import Services
 from tests import fake_bot_api as tg
-from tests.conftest import ROOT
 from tests.fake_bot_api import FakeBotAPI
-from tests.netutil import free_port, wait_until_ok
+from tests.netutil import free_port, start_werkhelpdesk, wait_until_ok
 
 SECRET = "replica-test-secret-0123"
 QUESTIONS = ["ik wil CV maken", "dank je wel", "Hoe kan ik mijn diploma laten waarderen?", "ik wil CV maken"]
@@ -98,18 +96,7 @@ async def replicas(
             "WEB_PORT": str(port),
             "RASA_URL": rasa_stand_in[0],
         }
-        processes.append(
-            await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                env=env,
-                cwd=ROOT,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.PIPE,
-            )
-        )
+        processes.append(await start_werkhelpdesk(env, "run"))
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url in urls:
