@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Message, User, utcnow
@@ -147,6 +148,10 @@ class Outbox:
 
     async def flush(self) -> list[Outgoing]:
         await self._session.flush()
+        return self.outgoing()
+
+    def outgoing(self) -> list[Outgoing]:
+        """The rows as messages to send; they need their ids, so call after the session flushed."""
         return [to_outgoing(r) for r in self.rows]
 
 
@@ -181,6 +186,22 @@ async def mark_delivered(
         .where(Message.id == outgoing_id)
         .values(delivered_at=utcnow(), telegram_message_id=telegram_message_id, attempts=Message.attempts + 1)
     )
+
+
+async def mark_delivered_rows(session: AsyncSession, sent: Sequence[tuple[Outgoing, int | None]]) -> None:
+    """`mark_delivered` for many messages in two statements; ephemeral ones are forgotten."""
+    forget = [out.id for out, _ in sent if out.kind == "ephemeral"]
+    keep = [{"oid": out.id, "tid": tid} for out, tid in sent if out.kind != "ephemeral"]
+    if forget:
+        await session.execute(delete(Message).where(Message.id.in_(forget)))
+    if keep:
+        table = cast(Table, Message.__table__)
+        await session.execute(
+            update(table)
+            .where(table.c.id == bindparam("oid"))
+            .values(delivered_at=utcnow(), telegram_message_id=bindparam("tid"), attempts=table.c.attempts + 1),
+            keep,
+        )
 
 
 async def mark_failed(session: AsyncSession, outgoing_id: int, *, give_up: bool = False) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -21,6 +22,7 @@ from bot.db.models import (
     CaseEvent,
     Coach,
     ConversationState,
+    InboxUpdate,
     Message,
     ProcessedUpdate,
     UnansweredQuestion,
@@ -91,7 +93,7 @@ def _event(incoming: Incoming, nlu: NluResult | None) -> Event:
     return MediaIn(incoming.kind)
 
 
-def _needs_nlu(incoming: Incoming) -> bool:
+def needs_nlu(incoming: Incoming) -> bool:
     return incoming.kind not in {"command", "button", "edited"} and bool(incoming.text and incoming.text.strip())
 
 
@@ -101,13 +103,28 @@ async def _user(session: AsyncSession, incoming: Incoming) -> User:
         user = User(telegram_id=incoming.telegram_user_id)
         session.add(user)
         await session.flush()
+    touch_user(user, incoming)
+    return user
+
+
+def turn_language(incoming: Incoming, nlu: NluResult | None, user: User, default: str) -> str:
+    return resolve_language(
+        text=incoming.text if nlu is not None else None,
+        chosen=user.chosen_language,
+        last=user.last_language,
+        telegram_code=incoming.telegram_language or user.telegram_language,
+        default=default,
+    )
+
+
+def touch_user(user: User, incoming: Incoming) -> None:
+    """What every update tells about its sender."""
     if incoming.first_name:
         user.first_name = incoming.first_name[:64]
     if incoming.telegram_language:
         user.telegram_language = incoming.telegram_language[:16]
     user.last_seen_at = utcnow()
     user.unreachable = False  # they wrote to us, so they can be reached again
-    return user
 
 
 async def _claim_update(session: AsyncSession, update_id: int | None) -> bool:
@@ -136,7 +153,7 @@ async def _is_plain_newcomer_turn(services: Services, incoming: Incoming) -> boo
         return user_id is None or await queue.open_case_of(session, user_id) is None
 
 
-def _store_incoming(
+def store_incoming(
     session: AsyncSession,
     user: User,
     incoming: Incoming,
@@ -193,7 +210,7 @@ async def process(services: Services, incoming: Incoming) -> Result:
     nlu: NluResult | None = None
     # The embedded classifier takes a tenth of a millisecond: just run it. A Rasa server is a network
     # call: ask it only for messages the dialog will read, and outside the database transaction.
-    if _needs_nlu(incoming) and (not services.settings.rasa_url or await _is_plain_newcomer_turn(services, incoming)):
+    if needs_nlu(incoming) and (not services.settings.rasa_url or await _is_plain_newcomer_turn(services, incoming)):
         nlu = await services.nlu.parse(incoming.text or "")
     flows = services.flows
     settings = services.settings
@@ -207,13 +224,7 @@ async def process(services: Services, incoming: Incoming) -> Result:
         now = utcnow()
         turn = Turn(session, outbox, settings, flows, now)
         coach = await queue.coach_by_telegram_id(session, incoming.telegram_user_id)
-        language = resolve_language(
-            text=incoming.text if nlu is not None else None,
-            chosen=user.chosen_language,
-            last=user.last_language,
-            telegram_code=incoming.telegram_language or user.telegram_language,
-            default=settings.default_language,
-        )
+        language = turn_language(incoming, nlu, user, settings.default_language)
         sender = Sender(user, language, coach)
 
         # The coaches' group: only registered coaches are heard there.
@@ -225,12 +236,12 @@ async def process(services: Services, incoming: Incoming) -> Result:
         # Staff: reload and preview the content.
         if coach is not None and coach.is_staff and incoming.kind == "command" and incoming.command in STAFF_COMMANDS:
             _staff_command(services, outbox, sender, incoming)
-            _store_incoming(session, user, incoming, language, None, None, None)
+            store_incoming(session, user, incoming, language, None, None, None)
             return Result(await outbox.flush(), language=language)
 
         # A registered coach in private chat: coach commands, claim buttons, relays to their case.
         if coach is not None and await _coach_update(turn, sender, incoming):
-            _store_incoming(session, user, incoming, language, None, None, coach.active_case_id)
+            store_incoming(session, user, incoming, language, None, None, coach.active_case_id)
             return Result(await outbox.flush(), language=language)
 
         # A flood of messages: store them all, answer with one polite notice per window.
@@ -239,7 +250,7 @@ async def process(services: Services, incoming: Incoming) -> Result:
             and incoming.kind not in {"button", "command"}
             and await _flooding(session, user.id, now, settings.rate_limit, settings.rate_window_seconds)
         ):
-            _store_incoming(session, user, incoming, language, None, None, None)
+            store_incoming(session, user, incoming, language, None, None, None)
             if not await _noticed(session, user.id, now, settings.rate_window_seconds):
                 outbox.reply(user, incoming.chat_id, language, Reply(SLOW_DOWN), kind="ratelimit")
             return Result(await outbox.flush(), language=language)
@@ -250,25 +261,25 @@ async def process(services: Services, incoming: Incoming) -> Result:
 
         # Coach buttons pressed (or forged) by someone who is not a coach: nothing at all.
         if incoming.kind == "button" and (incoming.text or "").startswith("c:"):
-            _store_incoming(session, user, incoming, language, None, None, None)
+            store_incoming(session, user, incoming, language, None, None, None)
             return Result(await outbox.flush(), language=language)
 
         # A newcomer whose conversation is with a coach: relay, the bot stays quiet.
         case = await queue.open_case_of(session, user.id)
         if incoming.kind == "button" and (incoming.text or "").startswith("s:"):
-            _store_incoming(session, user, incoming, language, None, None, None)
+            store_incoming(session, user, incoming, language, None, None, None)
             if await service.satisfaction(turn, sender, incoming.text or "", incoming.chat_id):
                 return Result(await outbox.flush(), language=language)
         intake = await intake_store.load(session, user.id)
         if form.is_active(intake) and _is_intake_input(incoming):
             assert intake is not None
-            _store_incoming(session, user, incoming, language, None, None, case.id if case else None)
+            store_incoming(session, user, incoming, language, None, None, case.id if case else None)
             await _intake_step(turn, sender, incoming, intake, case)
             return Result(await outbox.flush(), language=language)
         if intake is not None and intake.status == "asking" and incoming.kind in {"command", "button"}:
             await intake_store.save(session, user.id, replace(intake, status="paused"))  # they went elsewhere
         if case is not None:
-            _store_incoming(session, user, incoming, language, None, None, case.id)
+            store_incoming(session, user, incoming, language, None, None, case.id)
             await service.newcomer_in_case(
                 turn,
                 sender,
@@ -283,44 +294,61 @@ async def process(services: Services, incoming: Incoming) -> Result:
 
         # The bot's own dialog.
         state_row = await session.get(ConversationState, user.id)
-        if state_row is None:
-            state_row = ConversationState(user_id=user.id, pending=[])
-            session.add(state_row)
-        state = State(state_row.flow, state_row.node, state_row.low_confidence_streak or 0)
         waiting = await queue.waiting_count(session)
-        handoff_info = HandoffInfo(service.wait_message(turn, waiting, language))
-        dialog = Dialog(
-            DialogConfig(flows, settings.nlu_threshold, frozenset({"menu", "language", "coach", "intake"})),
-            handoff_info,
-        )
-        outcome = dialog.decide(_event(incoming, nlu), state)
-        if outcome.chosen_language is not None:
-            user.chosen_language = language = outcome.chosen_language
-        user.last_language = language
-        state_row.flow, state_row.node = outcome.state.flow, outcome.state.node
-        state_row.low_confidence_streak = outcome.state.low_confidence_streak
-        _store_incoming(session, user, incoming, language, nlu, outcome.intent, None)
-        if outcome.unanswered and nlu is not None and incoming.text:
-            session.add(
-                UnansweredQuestion(
-                    user_id=user.id,
-                    text=incoming.text[:2000],
-                    language=language,
-                    intent=nlu.intent,
-                    confidence=nlu.confidence,
-                )
-            )
-        for reply in outcome.replies:
-            outbox.reply(user, incoming.chat_id, language, reply)
-        if outcome.start_intake:
-            started = form.start(intake)
-            await intake_store.save(session, user.id, started.state)
-            for reply in started.replies:
-                outbox.reply(user, incoming.chat_id, language, reply)
-        if outcome.handoff is not None:
-            topic = outcome.handoff.topic or state_row.flow
-            await service.start_case(turn, user, language, topic=topic, reason=outcome.handoff.reason)
+        language = await own_dialog(turn, sender, incoming, nlu, intake, state_row, waiting)
         return Result(await outbox.flush(), language=language)
+
+
+async def own_dialog(
+    turn: Turn,
+    sender: Sender,
+    incoming: Incoming,
+    nlu: NluResult | None,
+    intake: form.IntakeState | None,
+    state_row: ConversationState | None,
+    waiting: int,
+) -> str:
+    """A newcomer's turn in the bot's own dialog (no coach, case or active intake involved): decide,
+    then update state and transcript and queue the replies. Returns the language of the replies."""
+    session, settings, flows, outbox, user = turn.session, turn.settings, turn.flows, turn.outbox, sender.user
+    language = sender.lang
+    if state_row is None:
+        state_row = ConversationState(user_id=user.id, pending=[])
+        session.add(state_row)
+    state = State(state_row.flow, state_row.node, state_row.low_confidence_streak or 0)
+    handoff_info = HandoffInfo(service.wait_message(turn, waiting, language))
+    dialog = Dialog(
+        DialogConfig(flows, settings.nlu_threshold, frozenset({"menu", "language", "coach", "intake"})),
+        handoff_info,
+    )
+    outcome = dialog.decide(_event(incoming, nlu), state)
+    if outcome.chosen_language is not None:
+        user.chosen_language = language = outcome.chosen_language
+    user.last_language = language
+    state_row.flow, state_row.node = outcome.state.flow, outcome.state.node
+    state_row.low_confidence_streak = outcome.state.low_confidence_streak
+    store_incoming(session, user, incoming, language, nlu, outcome.intent, None)
+    if outcome.unanswered and nlu is not None and incoming.text:
+        session.add(
+            UnansweredQuestion(
+                user_id=user.id,
+                text=incoming.text[:2000],
+                language=language,
+                intent=nlu.intent,
+                confidence=nlu.confidence,
+            )
+        )
+    for reply in outcome.replies:
+        outbox.reply(user, incoming.chat_id, language, reply)
+    if outcome.start_intake:
+        started = form.start(intake)
+        await intake_store.save(session, user.id, started.state)
+        for reply in started.replies:
+            outbox.reply(user, incoming.chat_id, language, reply)
+    if outcome.handoff is not None:
+        topic = outcome.handoff.topic or state_row.flow
+        await service.start_case(turn, user, language, topic=topic, reason=outcome.handoff.reason)
+    return language
 
 
 STAFF_COMMANDS = frozenset({"reload", "preview"})
@@ -506,15 +534,29 @@ async def _coach_update(turn: Turn, sender: Sender, incoming: Incoming) -> bool:
 
 # delivery bookkeeping ------------------------------------------------------------------------------
 async def mark_delivered(services: Services, outgoing: Outgoing, telegram_message_id: int | None) -> None:
-    from bot.outbox import mark_delivered as _mark
+    await mark_delivered_many(services, [(outgoing, telegram_message_id)])
 
+
+async def mark_delivered_many(
+    services: Services, sent: Sequence[tuple[Outgoing, int | None]], *, inbox_done: Sequence[int] = ()
+) -> None:
+    """Mark sent messages delivered and, in webhook mode, their updates processed: one transaction."""
+    from bot.outbox import mark_delivered_rows
+
+    if not sent and not inbox_done:
+        return
     async with services.sessions() as session, session.begin():
-        await _mark(session, outgoing.id, telegram_message_id, forget=outgoing.kind == "ephemeral")
-        if outgoing.kind == "card" and outgoing.case_id is not None and telegram_message_id is not None:
+        await mark_delivered_rows(session, sent)
+        for outgoing, telegram_message_id in sent:
+            if outgoing.kind == "card" and outgoing.case_id is not None and telegram_message_id is not None:
+                await session.execute(
+                    update(Case)
+                    .where(Case.id == outgoing.case_id)
+                    .values(group_chat_id=outgoing.chat_id, group_message_id=telegram_message_id)
+                )
+        if inbox_done:
             await session.execute(
-                update(Case)
-                .where(Case.id == outgoing.case_id)
-                .values(group_chat_id=outgoing.chat_id, group_message_id=telegram_message_id)
+                update(InboxUpdate).where(InboxUpdate.update_id.in_(list(inbox_done))).values(processed_at=utcnow())
             )
 
 

@@ -219,3 +219,5 @@ class InboxUpdate(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column()
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A worker took it until then; after that (the worker died) any worker may take it again.
+    lease_until: Mapped[datetime | None] = mapped_column()

@@ -10,8 +10,10 @@ from bot.intake.form import IntakeState
 
 async def load(session: AsyncSession, user_id: int) -> IntakeState | None:
     row = await session.get(Intake, user_id)
-    if row is None:
-        return None
+    return None if row is None else to_state(row)
+
+
+def to_state(row: Intake) -> IntakeState:
     return IntakeState(row.status, row.field, dict(row.answers or {}), row.editing, tuple(row.selected or ()))  # type: ignore[arg-type]
 
 

@@ -18,6 +18,7 @@ from bot.messages import t_
 from bot.pipeline import process_reliably, run_timers, undelivered
 from bot.services import Services
 from bot.tg.convert import to_incoming
+from bot.tg.request import AiohttpRequest
 from bot.tg.sender import Sender
 
 log = logging.getLogger(__name__)
@@ -179,10 +180,8 @@ def build_application(services: Services) -> WerkApplication:
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .context_types(context_types)
-        .connect_timeout(settings.telegram_timeout)
-        .read_timeout(settings.telegram_timeout)
-        .write_timeout(settings.telegram_timeout)
-        .pool_timeout(settings.telegram_timeout)
+        .request(AiohttpRequest(timeout=settings.telegram_timeout))
+        .get_updates_request(AiohttpRequest(timeout=settings.telegram_timeout, pool_size=1))
         .job_queue(None)
         .build()
     )

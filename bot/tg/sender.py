@@ -144,7 +144,14 @@ class Sender:
 
     async def deliver(self, outgoing: Sequence[Outgoing]) -> None:
         """Send in order; each is marked delivered in the outbox once Telegram accepted it."""
+        await self.send(outgoing, mark=True)
+
+    async def send(self, outgoing: Sequence[Outgoing], *, mark: bool = False) -> list[tuple[Outgoing, int | None]]:
+        """Send in order and return what Telegram accepted, with its message ids. Failures are recorded
+        here; successes too when `mark` is set, otherwise the caller marks them (in one transaction
+        for many chats: see `pipeline.mark_delivered_many`)."""
         blocked: set[int] = set()
+        sent: list[tuple[Outgoing, int | None]] = []
         for out in outgoing:
             if out.chat_id in blocked:
                 continue
@@ -163,7 +170,10 @@ class Sender:
                 log.error("could not deliver message %d: %s", out.id, type(exc).__name__)
                 await mark_failed(self._services, out.id)
                 continue
-            await mark_delivered(self._services, out, message_id)
+            if mark:
+                await mark_delivered(self._services, out, message_id)
+            sent.append((out, message_id))
+        return sent
 
 
 async def deliver(bot: Bot, services: Services, outgoing: Sequence[Outgoing]) -> None:

@@ -1,7 +1,10 @@
 """Webhook mode. The aiohttp route checks Telegram's secret header, stores the update in the inbox
-table and answers 200 at once; workers on every replica process the inbox — for each chat the oldest
-unprocessed update first (per-chat order), different chats in parallel. A redelivered update id is
-stored once and processed once."""
+table and answers 200 once it is committed (updates arriving together share one INSERT and one
+commit). Workers on every replica take batches from the inbox: of each chat only its oldest
+unprocessed update, and only if no worker holds a lease on it, so one chat's updates are processed in
+order and chats in parallel — on any replica. A batch's plain newcomer turns share one transaction
+(`bot.batch`); the rest go through the Application one by one, as in polling mode. A redelivered
+update id is stored once and processed once."""
 
 from __future__ import annotations
 
@@ -9,23 +12,38 @@ import asyncio
 import contextlib
 import hmac
 import logging
-from typing import Any
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, cast
 from urllib.parse import urlparse
 
 from aiohttp import web
-from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy import Table, exists, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
 
+from bot.batch import process_batch
+from bot.db.engine import insert_ignoring_duplicates
 from bot.db.models import InboxUpdate, utcnow
+from bot.outbox import Outgoing
+from bot.pipeline import Incoming, Result, mark_delivered_many
 from bot.services import Services
 from bot.tg.app import WerkApplication
+from bot.tg.convert import to_incoming
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-MAX_ATTEMPTS = 5
+BATCH_SIZE = 64
+# A worker that died leaves its batch to the others after this; longer than the slowest delivery
+# (flood waits and retries), so a live worker's updates are never taken over.
+LEASE = timedelta(seconds=120)
+TYPING_AFTER = 1.0  # seconds: "typing…" only when a reply takes longer than this
+BLOCKED_RETRY = 0.02  # seconds: pending updates held by another worker's lease: look again soon
+IDLE_WAIT = 1.0
 
 
 def webhook_path(webhook_url: str) -> str:
@@ -45,13 +63,60 @@ def chat_of(payload: dict[str, Any]) -> int | None:
     return int(sender["id"]) if "id" in sender else None
 
 
+class InboxWriter:
+    """Group commit: updates received while an INSERT is running are stored together by the next."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._pending: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def store(self, update_id: int, payload: dict[str, Any]) -> None:
+        """Returns once the update is committed; raises when the database could not store it."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        row = {
+            "update_id": update_id,
+            "chat_id": chat_of(payload),
+            "payload": payload,
+            "received_at": utcnow(),
+            "attempts": 0,
+        }
+        self._pending.append((row, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._write())
+        await future
+
+    async def _write(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            statement = insert_ignoring_duplicates(self._services.engine.dialect.name, InboxUpdate.__table__)  # type: ignore[arg-type]
+            try:
+                async with self._services.sessions() as session, session.begin():
+                    await session.execute(statement, [row for row, _ in batch])
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for _, future in batch:
+                if not future.done():
+                    future.set_result(None)
+
+
+@dataclass(frozen=True)
+class Taken:
+    update_id: int
+    payload: dict[str, Any]
+
+
 class Inbox:
     def __init__(self, application: WerkApplication, services: Services, workers: int) -> None:
         self._application = application
         self._services = services
         self._postgres = services.engine.dialect.name == "postgresql"
-        # SQLite has one writer: one worker. PostgreSQL: several, each locking the row it works on.
+        # SQLite has one writer: one worker. PostgreSQL: several, each with its own leased batch.
         self._workers = workers if self._postgres else 1
+        self._writer = InboxWriter(services)
         self._wake = asyncio.Event()
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
@@ -74,11 +139,10 @@ class Inbox:
         if not isinstance(payload, dict):
             return web.Response(status=400, text="malformed update")
         try:
-            async with self._services.sessions() as session, session.begin():
-                if await session.get(InboxUpdate, update_id) is None:
-                    session.add(InboxUpdate(update_id=update_id, chat_id=chat_of(payload), payload=payload))
-        except IntegrityError:
-            pass  # delivered twice at the same moment: stored once
+            await self._writer.store(update_id, payload)
+        except (SQLAlchemyError, OSError) as exc:
+            log.error("could not store update %d: %s", update_id, type(exc).__name__)
+            return web.Response(status=503, text="try again")  # Telegram will deliver it again
         self._wake.set()
         return web.Response(text="ok")
 
@@ -95,60 +159,125 @@ class Inbox:
     async def _worker(self) -> None:
         while not self._stopping:
             try:
-                handled = await self.process_one()
+                handled = await self.process_batch()
+                wait = 0.0 if handled else (BLOCKED_RETRY if await self._pending_elsewhere() else IDLE_WAIT)
             except Exception:
                 log.exception("inbox worker error")
-                handled = False
-            if not handled and not self._stopping:
+                wait = IDLE_WAIT
+            if wait and not self._stopping:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), 1.0)
+                    await asyncio.wait_for(self._wake.wait(), wait)
 
-    def _next(self) -> Any:
-        older = aliased(InboxUpdate)
-        query = (
-            select(InboxUpdate)
+    async def _pending_elsewhere(self) -> bool:
+        """Unprocessed updates that another worker holds (or that wait for their chat's older one)."""
+        async with self._services.sessions() as session:
+            pending = await session.scalar(
+                select(InboxUpdate.update_id).where(InboxUpdate.processed_at.is_(None)).limit(1)
+            )
+        return pending is not None
+
+    async def take(self, limit: int = BATCH_SIZE) -> list[Taken]:
+        """Lease a batch: per chat its oldest unprocessed update, if nobody holds a lease on it."""
+        now = utcnow()
+        inbox = cast(Table, InboxUpdate.__table__)
+        older = inbox.alias("older")
+        eligible = (
+            select(inbox.c.update_id)
             .where(
-                InboxUpdate.processed_at.is_(None),
+                inbox.c.processed_at.is_(None),
+                or_(inbox.c.lease_until.is_(None), inbox.c.lease_until < now),
                 ~exists().where(
-                    older.chat_id == InboxUpdate.chat_id,
-                    older.processed_at.is_(None),
-                    older.update_id < InboxUpdate.update_id,
+                    older.c.chat_id == inbox.c.chat_id,
+                    older.c.processed_at.is_(None),
+                    older.c.update_id < inbox.c.update_id,
                 ),
             )
-            .order_by(InboxUpdate.update_id)
-            .limit(1)
+            .order_by(inbox.c.update_id)
+            .limit(limit)
         )
         if self._postgres:
-            query = query.with_for_update(skip_locked=True, of=InboxUpdate)
-        return query
+            eligible = eligible.with_for_update(skip_locked=True)
+        statement = (
+            update(inbox)
+            .where(inbox.c.update_id.in_(eligible.scalar_subquery()))
+            .values(lease_until=now + LEASE, attempts=inbox.c.attempts + 1)
+            .returning(inbox.c.update_id, inbox.c.payload)
+        )
+        async with self._services.sessions() as session, session.begin():
+            rows = (await session.execute(statement)).all()
+        return sorted((Taken(int(u), p) for u, p in rows), key=lambda t: t.update_id)
 
-    async def _handle(self, payload: dict[str, Any]) -> None:
-        update = Update.de_json(payload, self._application.bot)
-        await self._application.process_update(update)
+    async def process_batch(self) -> bool:
+        """Take a batch and process it; False when there was nothing to take."""
+        taken = await self.take()
+        if not taken:
+            return False
+        bot = self._application.bot
+        coach_chat = self._services.settings.coach_chat_id
+        updates: list[Update] = []
+        incomings: list[Incoming] = []
+        for item in taken:
+            try:
+                update = Update.de_json(item.payload, bot)
+                incoming = to_incoming(update, coach_chat)
+            except Exception as exc:  # not an update we can read: record it as processed, go on
+                log.warning("update %d could not be read: %s", item.update_id, type(exc).__name__)
+                continue
+            if incoming is not None:  # None: ignored on purpose (other groups, channels, ...)
+                updates.append(update)
+                incomings.append(incoming)
+        typing = [
+            asyncio.create_task(self._typing_later(inc.chat_id))
+            for inc in incomings
+            if inc.kind != "button" and not inc.in_group
+        ]
+        try:
+            results = await self._batch(incomings)
+            one_by_one = [u for u, r in zip(updates, results, strict=True) if r is None]
+            in_batch = [(u, r) for u, r in zip(updates, results, strict=True) if r is not None]
+            jobs: list[Awaitable[object]] = [self._send(update, result) for update, result in in_batch]
+            jobs += [self._application.process_update(update) for update in one_by_one]
+            outcomes = await asyncio.gather(*jobs, return_exceptions=True)
+        finally:
+            for task in typing:
+                task.cancel()
+        sent: list[tuple[Outgoing, int | None]] = []
+        for outcome in outcomes[: len(in_batch)]:
+            if isinstance(outcome, BaseException):
+                log.error("sending a reply failed: %s", type(outcome).__name__)
+            elif isinstance(outcome, list):
+                sent.extend(outcome)
+        for outcome in outcomes[len(in_batch) :]:
+            if isinstance(outcome, BaseException):
+                log.error("an update failed: %s", type(outcome).__name__)
+        # Delivered replies and processed updates in one commit. Should the process stop before it, the
+        # lease runs out, another worker finds the updates already recorded and sends what is undelivered.
+        await mark_delivered_many(self._services, sent, inbox_done=[t.update_id for t in taken])
+        return True
 
-    async def process_one(self) -> bool:
-        """Process the next update whose chat has nothing older pending. False when there is none."""
-        async with self._services.sessions() as session:
-            if self._postgres:
-                # The row stays locked while it is processed, so no other replica takes this chat's next update.
-                async with session.begin():
-                    row = await session.scalar(self._next())
-                    if row is None:
-                        return False
-                    await self._handle(row.payload)
-                    row.processed_at = utcnow()
-                    row.attempts += 1
-                return True
-            async with session.begin():
-                row = await session.scalar(self._next())
-                if row is None:
-                    return False
-                update_id, payload = row.update_id, row.payload
-            await self._handle(payload)
-            async with session.begin():
-                stored = await session.get(InboxUpdate, update_id)
-                if stored is not None:
-                    stored.processed_at = utcnow()
-                    stored.attempts += 1
-            return True
+    async def _batch(self, incomings: Sequence[Incoming]) -> list[Result | None]:
+        if not incomings:
+            return []
+        try:
+            return await process_batch(self._services, incomings)
+        except Exception as exc:
+            # Nothing of the batch was stored: each update gets its own try (and its own error handling).
+            log.warning(
+                "batch of %d updates failed (%s): processing them one by one", len(incomings), type(exc).__name__
+            )
+            return [None] * len(incomings)
+
+    async def _send(self, update: Update, result: Result) -> list[tuple[Outgoing, int | None]]:
+        sender = self._application.bot_data.sender
+        assert sender is not None
+        if update.callback_query is not None:
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
+        return await sender.send(result.outgoing)
+
+    async def _typing_later(self, chat_id: int) -> None:
+        """'typing…' for replies that are slow to come (a fast one arrives before it would show)."""
+        await asyncio.sleep(TYPING_AFTER)
+        with contextlib.suppress(TelegramError):
+            await self._application.bot.send_chat_action(chat_id, ChatAction.TYPING)

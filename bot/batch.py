@@ -1,0 +1,195 @@
+"""Many updates of different chats in one transaction: the webhook workers' fast path.
+
+Most updates are a newcomer talking to the bot's own dialog. Those of one batch share the reads
+(who is a coach, the users, open cases, intakes, recent messages, conversation states, the queue
+length) and one transaction with one flush. Anything else — coaches, the coaches' group, open cases,
+an intake in progress, data rights, satisfaction or coach buttons, floods, redeliveries — is left to
+`pipeline.process`, one update at a time, exactly as in polling mode."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.engine import insert_ignoring_duplicates
+from bot.db.models import CASE_CLOSED, Case, Coach, ConversationState, Intake, Message, ProcessedUpdate, User, utcnow
+from bot.handoff import queue
+from bot.handoff.service import Sender, Turn
+from bot.intake import form
+from bot.intake import store as intake_store
+from bot.nlu.types import NluResult
+from bot.outbox import Outbox
+from bot.pipeline import (
+    STAFF_COMMANDS,
+    Incoming,
+    Result,
+    needs_nlu,
+    own_dialog,
+    touch_user,
+    turn_language,
+)
+from bot.render import Renderer
+from bot.services import Services
+
+# Buttons and commands that are handled outside the bot's own dialog.
+SPECIAL_BUTTONS = ("c:", "s:", "del:", "in:")
+SPECIAL_COMMANDS = frozenset({"mydata", "delete", *STAFF_COMMANDS})
+
+
+@dataclass
+class Known:
+    """What the database knows about the senders of a batch."""
+
+    coaches: set[int]  # Telegram ids
+    users: dict[int, User]  # by Telegram id
+    open_cases: set[int]  # user ids
+    intakes: dict[int, form.IntakeState]  # by user id
+    recent: dict[int, int]  # user id -> typed messages in the flood window
+
+
+async def _known(session: AsyncSession, incomings: Sequence[Incoming], now: datetime, window: int) -> Known:
+    telegram_ids = sorted({i.telegram_user_id for i in incomings})
+    coaches = set(await session.scalars(select(Coach.telegram_id).where(Coach.telegram_id.in_(telegram_ids))))
+    users = {u.telegram_id: u for u in await session.scalars(select(User).where(User.telegram_id.in_(telegram_ids)))}
+    user_ids = [u.id for u in users.values()]
+    if not user_ids:
+        return Known(coaches, users, set(), {}, {})
+    open_cases = set(
+        await session.scalars(select(Case.user_id).where(Case.user_id.in_(user_ids), Case.status != CASE_CLOSED))
+    )
+    intakes = {
+        row.user_id: intake_store.to_state(row)
+        for row in await session.scalars(select(Intake).where(Intake.user_id.in_(user_ids)))
+    }
+    recent_rows = await session.execute(
+        select(Message.user_id, func.count())
+        .where(
+            Message.user_id.in_(user_ids),
+            Message.direction == "in",
+            Message.kind.not_in(["button", "command"]),
+            Message.created_at > now - timedelta(seconds=window),
+        )
+        .group_by(Message.user_id)
+    )
+    recent = {int(uid): int(n) for uid, n in recent_rows.tuples() if uid is not None}
+    return Known(coaches, users, {c for c in open_cases if c is not None}, intakes, recent)
+
+
+def is_plain(incoming: Incoming, known: Known, rate_limit: int) -> bool:
+    """Whether this update only concerns the bot's own dialog (see the module docstring)."""
+    if incoming.in_group or incoming.update_id is None or incoming.telegram_user_id in known.coaches:
+        return False
+    if incoming.kind == "command" and incoming.command in SPECIAL_COMMANDS:
+        return False
+    if incoming.kind == "button" and (incoming.text or "").startswith(SPECIAL_BUTTONS):
+        return False
+    user = known.users.get(incoming.telegram_user_id)
+    if user is None:
+        return True
+    if user.id in known.open_cases:
+        return False
+    intake = known.intakes.get(user.id)
+    if intake is not None and (form.is_active(intake) or intake.status == "asking"):
+        return False
+    typed = incoming.kind not in {"button", "command"}
+    return not (typed and known.recent.get(user.id, 0) >= rate_limit)
+
+
+def _plain_indices(incomings: Sequence[Incoming], known: Known, rate_limit: int) -> list[int]:
+    seen: set[int] = set()
+    plain: list[int] = []
+    for index, incoming in enumerate(incomings):
+        if incoming.telegram_user_id in seen:
+            continue  # one turn per person per batch; a second one waits for `process`
+        seen.add(incoming.telegram_user_id)
+        if is_plain(incoming, known, rate_limit):
+            plain.append(index)
+    return plain
+
+
+async def _claim_updates(session: AsyncSession, dialect: str, update_ids: list[int]) -> set[int]:
+    """Record the update ids; returns those not processed before."""
+    if not update_ids:
+        return set()
+    now = utcnow()
+    statement = insert_ignoring_duplicates(dialect, ProcessedUpdate.__table__).returning(  # type: ignore[arg-type]
+        ProcessedUpdate.__table__.c.update_id
+    )
+    rows = await session.execute(statement, [{"update_id": u, "processed_at": now} for u in update_ids])
+    return set(rows.scalars())
+
+
+async def process_batch(services: Services, incomings: Sequence[Incoming]) -> list[Result | None]:
+    """Results in the order of `incomings`; None for the updates to give to `pipeline.process`.
+
+    Raises when the transaction fails; then nothing of the batch was stored and every update can be
+    processed one by one."""
+    settings = services.settings
+    now = utcnow()
+    results: list[Result | None] = [None] * len(incomings)
+    candidates = list(range(len(incomings)))
+    if settings.rasa_url:
+        # A Rasa server is a network call: ask it only about plain turns, outside the transaction.
+        async with services.sessions() as session:
+            known = await _known(session, incomings, now, settings.rate_window_seconds)
+        candidates = _plain_indices(incomings, known, settings.rate_limit)
+    nlu: dict[int, NluResult] = {}
+    for index in candidates:
+        if needs_nlu(incomings[index]):
+            nlu[index] = await services.nlu.parse(incomings[index].text or "")
+    flows = services.flows
+    renderer = Renderer(services.translator, flows)
+    async with services.sessions() as session, session.begin():
+        # Read again inside the transaction: what was true before the NLU call may have changed.
+        known = await _known(session, incomings, now, settings.rate_window_seconds)
+        plain = [i for i in _plain_indices(incomings, known, settings.rate_limit) if i in set(candidates)]
+        fresh = await _claim_updates(
+            session, services.engine.dialect.name, [incomings[i].update_id or 0 for i in plain]
+        )
+        plain = [i for i in plain if incomings[i].update_id in fresh]  # redeliveries: `process` answers them
+        if not plain:
+            return results
+        new_users = [
+            User(telegram_id=incomings[i].telegram_user_id)
+            for i in plain
+            if incomings[i].telegram_user_id not in known.users
+        ]
+        if new_users:
+            session.add_all(new_users)
+            await session.flush()
+            known.users.update({u.telegram_id: u for u in new_users})
+        user_ids = [known.users[incomings[i].telegram_user_id].id for i in plain]
+        states = {
+            s.user_id: s
+            for s in await session.scalars(select(ConversationState).where(ConversationState.user_id.in_(user_ids)))
+        }
+        waiting = await queue.waiting_count(session)
+        outboxes: dict[int, Outbox] = {}
+        languages: dict[int, str] = {}
+        for index in plain:
+            incoming = incomings[index]
+            user = known.users[incoming.telegram_user_id]
+            touch_user(user, incoming)
+            language = turn_language(incoming, nlu.get(index), user, settings.default_language)
+            outbox = outboxes[index] = Outbox(session, renderer, incoming.update_id)
+            turn = Turn(session, outbox, settings, flows, now)
+            languages[index] = await own_dialog(
+                turn,
+                Sender(user, language, None),
+                incoming,
+                nlu.get(index),
+                known.intakes.get(user.id),
+                states.get(user.id),
+                waiting,
+            )
+        await session.flush()
+        for index, outbox in outboxes.items():
+            results[index] = Result(outbox.outgoing(), language=languages[index])
+    return results
+
+
+__all__ = ["Known", "is_plain", "process_batch"]
