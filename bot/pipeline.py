@@ -9,7 +9,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -123,8 +123,14 @@ def touch_user(user: User, incoming: Incoming) -> None:
         user.first_name = incoming.first_name[:64]
     if incoming.telegram_language:
         user.telegram_language = incoming.telegram_language[:16]
-    user.last_seen_at = utcnow()
+    now = utcnow()
+    seen = user.last_seen_at
+    if seen is None or now - (seen if seen.tzinfo else seen.replace(tzinfo=UTC)) > LAST_SEEN_PRECISION:
+        user.last_seen_at = now  # for the retention period; finer would cost a write on every message
     user.unreachable = False  # they wrote to us, so they can be reached again
+
+
+LAST_SEEN_PRECISION = timedelta(minutes=10)
 
 
 async def _claim_update(session: AsyncSession, update_id: int | None) -> bool:

@@ -35,7 +35,7 @@ class Settings(BaseSettings):
 
     rate_limit: int = Field(default=15, ge=1)  # messages per window before the bot answers with one notice
     rate_window_seconds: int = Field(default=10, ge=1)
-    webhook_workers: int = Field(default=8, ge=1)  # update workers per replica (PostgreSQL; SQLite uses one)
+    webhook_workers: int = Field(default=4, ge=1)  # batch workers per replica (PostgreSQL; SQLite uses one)
     telegram_timeout: float = Field(default=10.0, gt=0)  # seconds for one Bot API call
     retention_months: int = Field(default=12, ge=1)  # `werkhelpdesk privacy purge` erases newcomers inactive longer
 

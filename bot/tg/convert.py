@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-from telegram import Chat, Message, Update
-from telegram.constants import MessageEntityType
+from telegram import Update
 
 from bot.pipeline import Incoming
 
@@ -28,56 +28,76 @@ MEDIA_KINDS = (
 )
 
 
-def message_kind(message: Message) -> str:
-    if message.text is not None:
+JSON = dict[str, Any]
+
+
+def message_kind(message: JSON) -> str:
+    if message.get("text") is not None:
         return "text"
     for kind in MEDIA_KINDS:
-        if getattr(message, kind, None):
+        if message.get(kind):
             return kind
     return "other"
 
 
-def _command(message: Message) -> tuple[str, str] | None:
-    text = message.text or ""
-    entity = next(iter(message.entities), None)
-    if not text.startswith("/") or entity is None or entity.type != MessageEntityType.BOT_COMMAND or entity.offset:
+def _command(message: JSON) -> tuple[str, str] | None:
+    text = message.get("text") or ""
+    entity = next(iter(message.get("entities") or ()), None)
+    if not text.startswith("/") or entity is None or entity.get("type") != "bot_command" or entity.get("offset"):
         return None
-    name = text[1 : entity.length].split("@", 1)[0].lower()
-    return name, text[entity.length :].strip()
+    length = int(entity.get("length") or 0)
+    name = text[1:length].split("@", 1)[0].lower()
+    return name, text[length:].strip()
 
 
-def to_incoming(update: Update, coach_chat_id: int | None = None) -> Incoming | None:
+def _sender_and_chat(payload: JSON) -> tuple[JSON | None, JSON | None]:
+    for key in ("message", "edited_message"):
+        message = payload.get(key)
+        if message:
+            return message.get("from"), message.get("chat")
+    query = payload.get("callback_query")
+    if query:
+        return query.get("from"), (query.get("message") or {}).get("chat")
+    return None, None
+
+
+def to_incoming(update: Update | JSON, coach_chat_id: int | None = None) -> Incoming | None:
     """What the user did, or None for updates the bot ignores on purpose (other groups, channels,
-    service messages, inline callback queries)."""
-    user = update.effective_user
-    chat = update.effective_chat
-    if user is None or chat is None or user.is_bot:
+    service messages, inline callback queries). Reads the update as Telegram sent it (JSON), so the
+    webhook workers need not build PTB's objects; PTB's `Update` is turned back into that form."""
+    payload = update.to_dict() if isinstance(update, Update) else update
+    user, chat = _sender_and_chat(payload)
+    if not user or not chat or user.get("is_bot") or "id" not in user or "id" not in chat:
         return None
-    in_group = coach_chat_id is not None and chat.id == coach_chat_id
-    if chat.type != Chat.PRIVATE and not in_group:
+    chat_id = int(chat["id"])
+    in_group = coach_chat_id is not None and chat_id == coach_chat_id
+    if chat.get("type") != "private" and not in_group:
         return None
     base = Incoming(
-        telegram_user_id=user.id,
-        chat_id=chat.id,
+        telegram_user_id=int(user["id"]),
+        chat_id=chat_id,
         kind="",
-        update_id=update.update_id,
-        first_name=user.first_name,
-        telegram_language=user.language_code,
+        update_id=payload.get("update_id"),
+        first_name=user.get("first_name"),
+        telegram_language=user.get("language_code"),
         in_group=in_group,
     )
-    if update.callback_query is not None:
-        return replace(base, kind="button", text=update.callback_query.data or "")
-    if update.edited_message is not None:
-        return replace(base, kind="edited", message_id=update.edited_message.message_id)
-    message = update.message
-    if message is None:
+    query = payload.get("callback_query")
+    if query:
+        return replace(base, kind="button", text=query.get("data") or "")
+    edited = payload.get("edited_message")
+    if edited:
+        return replace(base, kind="edited", message_id=edited.get("message_id"))
+    message = payload.get("message")
+    if not message:
         return None
     command = _command(message)
     if command is not None:
-        return replace(base, kind="command", command=command[0], text=command[1], message_id=message.message_id)
+        return replace(base, kind="command", command=command[0], text=command[1], message_id=message.get("message_id"))
     kind = message_kind(message)
-    text = message.text if kind == "text" else message.caption
-    if message.is_topic_message or in_group:
-        base = replace(base, thread_id=message.message_thread_id if message.is_topic_message else None)
-    reply_to = message.reply_to_message.message_id if message.reply_to_message is not None else None
-    return replace(base, kind=kind, text=text, message_id=message.message_id, reply_to_message_id=reply_to)
+    text = message.get("text") if kind == "text" else message.get("caption")
+    topic = bool(message.get("is_topic_message"))
+    if topic or in_group:
+        base = replace(base, thread_id=message.get("message_thread_id") if topic else None)
+    reply_to = (message.get("reply_to_message") or {}).get("message_id")
+    return replace(base, kind=kind, text=text, message_id=message.get("message_id"), reply_to_message_id=reply_to)

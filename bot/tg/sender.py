@@ -11,13 +11,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from sqlalchemy import update
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.db.models import Case
 from bot.outbox import Outgoing
 from bot.pipeline import mark_delivered, mark_failed, mark_unreachable
-from bot.render import split_text
+from bot.render import Keyboard, split_text
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -97,15 +97,19 @@ class Sender:
                 return topic.message_thread_id
             return case.thread_id
 
-    async def _send_text(
-        self, out: Outgoing, text: str, markup: InlineKeyboardMarkup | None, thread: int | None
-    ) -> Message:
-        return await with_retries(
-            lambda: self._bot.send_message(out.chat_id, text, reply_markup=markup, message_thread_id=thread)
-        )
+    async def _send_text(self, out: Outgoing, text: str, buttons: Keyboard, thread: int | None) -> int:
+        """sendMessage with the parameters as JSON: the busiest call, so no PTB objects are built for it."""
+        params: dict[str, object] = {"chat_id": out.chat_id, "text": text}
+        if buttons:
+            params["reply_markup"] = {
+                "inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row] for row in buttons]
+            }
+        if thread is not None:
+            params["message_thread_id"] = thread
+        sent = await with_retries(lambda: self._bot.do_api_request("sendMessage", api_kwargs=params))
+        return int(sent["message_id"])
 
     async def _send_one(self, out: Outgoing) -> int | None:
-        markup = keyboard(out.buttons) if out.kind != "document" else None
         thread = await self._thread_for(out)
         if out.kind == "copy" and out.copy_from_chat_id is not None and out.ref_message_id is not None:
             from_chat, ref = out.copy_from_chat_id, out.ref_message_id
@@ -123,23 +127,21 @@ class Sender:
             )
             return sent.message_id
         if out.kind == "edit" and out.ref_message_id is not None:
-            ref = out.ref_message_id
+            ref, markup = out.ref_message_id, keyboard(out.buttons)
             await with_retries(lambda: self._bot.edit_message_text(out.text, out.chat_id, ref, reply_markup=markup))
             return ref
         try:
-            return (await self._send_text(out, out.text, markup, thread)).message_id
+            return await self._send_text(out, out.text, out.buttons, thread)
         except BadRequest as exc:
             if "parse entities" in exc.message.lower():
                 # We never send markup, but if Telegram found some: resend as plain text once.
-                return (await self._send_text(out, out.text, markup, thread)).message_id
+                return await self._send_text(out, out.text, out.buttons, thread)
             if "too long" not in exc.message.lower():
                 raise
             parts = split_text(out.text, 4000)
             message_id = 0
             for i, part in enumerate(parts):
-                message_id = (
-                    await self._send_text(out, part, markup if i == len(parts) - 1 else None, thread)
-                ).message_id
+                message_id = await self._send_text(out, part, out.buttons if i == len(parts) - 1 else (), thread)
             return message_id
 
     async def deliver(self, outgoing: Sequence[Outgoing]) -> None:

@@ -19,7 +19,7 @@ from typing import Any, cast
 from urllib.parse import urlparse
 
 from aiohttp import web
-from sqlalchemy import Table, exists, or_, select, update
+from sqlalchemy import Table, bindparam, exists, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.constants import ChatAction
@@ -42,7 +42,7 @@ BATCH_SIZE = 64
 # (flood waits and retries), so a live worker's updates are never taken over.
 LEASE = timedelta(seconds=120)
 TYPING_AFTER = 1.0  # seconds: "typing…" only when a reply takes longer than this
-BLOCKED_RETRY = 0.02  # seconds: pending updates held by another worker's lease: look again soon
+BLOCKED_RETRY = 0.025  # seconds: pending updates held by another replica's lease: look again soon
 IDLE_WAIT = 1.0
 
 
@@ -117,7 +117,8 @@ class Inbox:
         # SQLite has one writer: one worker. PostgreSQL: several, each with its own leased batch.
         self._workers = workers if self._postgres else 1
         self._writer = InboxWriter(services)
-        self._wake = asyncio.Event()
+        self._take = self._take_statement()
+        self._wakes: list[asyncio.Event] = []
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -143,7 +144,7 @@ class Inbox:
         except (SQLAlchemyError, OSError) as exc:
             log.error("could not store update %d: %s", update_id, type(exc).__name__)
             return web.Response(status=503, text="try again")  # Telegram will deliver it again
-        self._wake.set()
+        self._notify()
         return web.Response(text="ok")
 
     async def start(self) -> None:
@@ -152,12 +153,19 @@ class Inbox:
     async def stop(self) -> None:
         """Graceful: refuse new updates, finish the ones in progress."""
         self._stopping = True
-        self._wake.set()
+        self._notify()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
 
+    def _notify(self) -> None:
+        for wake in self._wakes:
+            wake.set()
+
     async def _worker(self) -> None:
+        wake = asyncio.Event()
+        self._wakes.append(wake)
         while not self._stopping:
+            wake.clear()  # before looking, so that a notification during the look is not lost
             try:
                 handled = await self.process_batch()
                 wait = 0.0 if handled else (BLOCKED_RETRY if await self._pending_elsewhere() else IDLE_WAIT)
@@ -165,9 +173,8 @@ class Inbox:
                 log.exception("inbox worker error")
                 wait = IDLE_WAIT
             if wait and not self._stopping:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), wait)
+                    await asyncio.wait_for(wake.wait(), wait)
 
     async def _pending_elsewhere(self) -> bool:
         """Unprocessed updates that another worker holds (or that wait for their chat's older one)."""
@@ -177,16 +184,15 @@ class Inbox:
             )
         return pending is not None
 
-    async def take(self, limit: int = BATCH_SIZE) -> list[Taken]:
+    def _take_statement(self) -> Any:
         """Lease a batch: per chat its oldest unprocessed update, if nobody holds a lease on it."""
-        now = utcnow()
         inbox = cast(Table, InboxUpdate.__table__)
         older = inbox.alias("older")
         eligible = (
             select(inbox.c.update_id)
             .where(
                 inbox.c.processed_at.is_(None),
-                or_(inbox.c.lease_until.is_(None), inbox.c.lease_until < now),
+                or_(inbox.c.lease_until.is_(None), inbox.c.lease_until < bindparam("now")),
                 ~exists().where(
                     older.c.chat_id == inbox.c.chat_id,
                     older.c.processed_at.is_(None),
@@ -194,18 +200,21 @@ class Inbox:
                 ),
             )
             .order_by(inbox.c.update_id)
-            .limit(limit)
+            .limit(BATCH_SIZE)
         )
         if self._postgres:
             eligible = eligible.with_for_update(skip_locked=True)
-        statement = (
+        return (
             update(inbox)
             .where(inbox.c.update_id.in_(eligible.scalar_subquery()))
-            .values(lease_until=now + LEASE, attempts=inbox.c.attempts + 1)
+            .values(lease_until=bindparam("until"), attempts=inbox.c.attempts + 1)
             .returning(inbox.c.update_id, inbox.c.payload)
         )
+
+    async def take(self) -> list[Taken]:
+        now = utcnow()
         async with self._services.sessions() as session, session.begin():
-            rows = (await session.execute(statement)).all()
+            rows = (await session.execute(self._take, {"now": now, "until": now + LEASE})).all()
         return sorted((Taken(int(u), p) for u, p in rows), key=lambda t: t.update_id)
 
     async def process_batch(self) -> bool:
@@ -213,19 +222,17 @@ class Inbox:
         taken = await self.take()
         if not taken:
             return False
-        bot = self._application.bot
         coach_chat = self._services.settings.coach_chat_id
-        updates: list[Update] = []
+        payloads: list[dict[str, Any]] = []
         incomings: list[Incoming] = []
         for item in taken:
             try:
-                update = Update.de_json(item.payload, bot)
-                incoming = to_incoming(update, coach_chat)
+                incoming = to_incoming(item.payload, coach_chat)
             except Exception as exc:  # not an update we can read: record it as processed, go on
                 log.warning("update %d could not be read: %s", item.update_id, type(exc).__name__)
                 continue
             if incoming is not None:  # None: ignored on purpose (other groups, channels, ...)
-                updates.append(update)
+                payloads.append(item.payload)
                 incomings.append(incoming)
         typing = [
             asyncio.create_task(self._typing_later(inc.chat_id))
@@ -234,10 +241,9 @@ class Inbox:
         ]
         try:
             results = await self._batch(incomings)
-            one_by_one = [u for u, r in zip(updates, results, strict=True) if r is None]
-            in_batch = [(u, r) for u, r in zip(updates, results, strict=True) if r is not None]
-            jobs: list[Awaitable[object]] = [self._send(update, result) for update, result in in_batch]
-            jobs += [self._application.process_update(update) for update in one_by_one]
+            in_batch = [(p, r) for p, r in zip(payloads, results, strict=True) if r is not None]
+            jobs: list[Awaitable[object]] = [self._send(payload, result) for payload, result in in_batch]
+            jobs += [self._one(p) for p, r in zip(payloads, results, strict=True) if r is None]
             outcomes = await asyncio.gather(*jobs, return_exceptions=True)
         finally:
             for task in typing:
@@ -254,7 +260,12 @@ class Inbox:
         # Delivered replies and processed updates in one commit. Should the process stop before it, the
         # lease runs out, another worker finds the updates already recorded and sends what is undelivered.
         await mark_delivered_many(self._services, sent, inbox_done=[t.update_id for t in taken])
+        self._notify()  # the next updates of these chats may be waiting for this batch
         return True
+
+    async def _one(self, payload: dict[str, Any]) -> None:
+        """One update through the Application: the full pipeline with its error handling."""
+        await self._application.process_update(Update.de_json(payload, self._application.bot))
 
     async def _batch(self, incomings: Sequence[Incoming]) -> list[Result | None]:
         if not incomings:
@@ -268,12 +279,13 @@ class Inbox:
             )
             return [None] * len(incomings)
 
-    async def _send(self, update: Update, result: Result) -> list[tuple[Outgoing, int | None]]:
+    async def _send(self, payload: dict[str, Any], result: Result) -> list[tuple[Outgoing, int | None]]:
         sender = self._application.bot_data.sender
         assert sender is not None
-        if update.callback_query is not None:
+        query = payload.get("callback_query")
+        if query and query.get("id"):
             with contextlib.suppress(TelegramError):
-                await update.callback_query.answer()
+                await self._application.bot.answer_callback_query(str(query["id"]))
         return await sender.send(result.outgoing)
 
     async def _typing_later(self, chat_id: int) -> None:
