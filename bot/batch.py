@@ -75,7 +75,7 @@ async def _known(session: AsyncSession, incomings: Sequence[Incoming], now: date
         )
         .group_by(Message.user_id)
     )
-    recent = {int(uid): int(n) for uid, n in recent_rows.tuples() if uid is not None}
+    recent = {int(uid): int(n) for uid, n in recent_rows.all() if uid is not None}
     return Known(coaches, users, {c for c in open_cases if c is not None}, intakes, recent)
 
 

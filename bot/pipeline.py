@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -606,6 +606,17 @@ async def set_chosen_language(services: Services, telegram_user_id: int, lang: s
             session.add(user)
         user.chosen_language = lang
         user.last_language = lang
+
+
+INBOX_KEEP = timedelta(minutes=10)
+
+
+async def forget_processed_updates(services: Services) -> int:
+    """Webhook updates hold the users' messages: drop them a while after they were processed (the
+    transcript keeps what is needed; a redelivery after that is still recognised by its update id)."""
+    async with services.sessions() as session, session.begin():
+        result = await session.execute(delete(InboxUpdate).where(InboxUpdate.processed_at < utcnow() - INBOX_KEEP))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def run_timers(services: Services) -> list[Outgoing]:

@@ -17,6 +17,7 @@ from bot.db.models import (
     CaseEvent,
     Coach,
     ConversationState,
+    InboxUpdate,
     Intake,
     Message,
     UnansweredQuestion,
@@ -122,6 +123,10 @@ async def erase(session: AsyncSession, user: User) -> Erased:
     await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.user_id == user.id))
     await session.execute(delete(Intake).where(Intake.user_id == user.id))
     await session.execute(delete(ConversationState).where(ConversationState.user_id == user.id))
+    # Webhook updates already processed (the one asking for erasure goes with the periodic clean-up).
+    await session.execute(
+        delete(InboxUpdate).where(InboxUpdate.chat_id == user.telegram_id, InboxUpdate.processed_at.is_not(None))
+    )
     await session.delete(user)
     await session.flush()
     return Erased(removed, len(case_ids), closed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,10 +13,11 @@ from telegram import BotCommand, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, CallbackContext, ContextTypes, ExtBot, TypeHandler
+from telegram.warnings import PTBUserWarning
 
 from bot.languages import LANGUAGES, negotiate
 from bot.messages import t_
-from bot.pipeline import process_reliably, run_timers, undelivered
+from bot.pipeline import forget_processed_updates, process_reliably, run_timers, undelivered
 from bot.services import Services
 from bot.tg.convert import to_incoming
 from bot.tg.request import AiohttpRequest
@@ -112,6 +114,7 @@ async def drain_outbox(application: WerkApplication) -> None:
         log.info("sending %d undelivered messages from the outbox", len(pending))
         await sender.deliver(pending)
     services.flow_store.reload(only_if_changed=True)  # staff edited flows/: serve them if they are valid
+    await forget_processed_updates(services)
     reminders = await run_timers(services)
     if reminders:
         await sender.deliver(reminders)
@@ -173,6 +176,9 @@ async def stop_application(application: WerkApplication) -> None:
 
 def build_application(services: Services) -> WerkApplication:
     settings = services.settings
+    # The sender calls sendMessage through do_api_request on purpose (no PTB objects for the busiest
+    # call, see bot.tg.sender); PTB suggests its typed method for that, which we know.
+    warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning)
     context_types = ContextTypes(context=BotContext, bot_data=BotData)
     application: WerkApplication = (
         ApplicationBuilder()
