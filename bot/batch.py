@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -168,6 +169,7 @@ async def process_batch(services: Services, incomings: Sequence[Incoming]) -> li
             for s in await session.scalars(select(ConversationState).where(ConversationState.user_id.in_(user_ids)))
         }
         waiting = await queue.waiting_count(session)
+        rows: list[dict[str, Any]] = []  # the transcript rows of the whole batch: one INSERT
         outboxes: dict[int, Outbox] = {}
         languages: dict[int, str] = {}
         for index in plain:
@@ -175,7 +177,7 @@ async def process_batch(services: Services, incomings: Sequence[Incoming]) -> li
             user = known.users[incoming.telegram_user_id]
             touch_user(user, incoming)
             language = turn_language(incoming, nlu.get(index), user, settings.default_language)
-            outbox = outboxes[index] = Outbox(session, renderer, incoming.update_id)
+            outbox = outboxes[index] = Outbox(session, renderer, incoming.update_id, rows)
             turn = Turn(session, outbox, settings, flows, now)
             languages[index] = await own_dialog(
                 turn,
@@ -186,6 +188,7 @@ async def process_batch(services: Services, incomings: Sequence[Incoming]) -> li
                 states.get(user.id),
                 waiting,
             )
+        await outbox.write()  # any of them writes the shared rows
         await session.flush()
         for index, outbox in outboxes.items():
             results[index] = Result(outbox.outgoing(), language=languages[index])

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Message, User, utcnow
@@ -47,18 +47,59 @@ def to_outgoing(row: Message) -> Outgoing:
     )
 
 
-class Outbox:
-    """Collects the outgoing rows of one update, inside its transaction."""
+def message_row(**values: Any) -> dict[str, Any]:
+    """A `messages` row with every column set, so that many rows go in one INSERT."""
+    row: dict[str, Any] = dict.fromkeys(_ROW_COLUMNS)
+    row.update(created_at=utcnow(), attempts=0)
+    row.update(values)
+    return row
 
-    def __init__(self, session: AsyncSession, renderer: Renderer, update_id: int | None) -> None:
+
+_ROW_COLUMNS = (
+    "user_id",
+    "chat_id",
+    "direction",
+    "kind",
+    "text",
+    "language",
+    "intent",
+    "confidence",
+    "buttons",
+    "update_id",
+    "telegram_message_id",
+    "case_id",
+    "copy_from_chat_id",
+    "copy_message_id",
+    "thread_id",
+    "delivered_at",
+)
+
+
+class Outbox:
+    """Collects the transcript rows of one update (what came in, what goes out) inside its
+    transaction and writes them with one INSERT; outboxes of one batch can share that INSERT."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        renderer: Renderer,
+        update_id: int | None,
+        pending: list[dict[str, Any]] | None = None,
+    ) -> None:
         self._session = session
         self._renderer = renderer
         self._update_id = update_id
-        self.rows: list[Message] = []
+        self._pending = pending if pending is not None else []
+        self._out: list[dict[str, Any]] = []
 
-    def _add(self, row: Message) -> None:
-        self._session.add(row)
-        self.rows.append(row)
+    def _add(self, **values: Any) -> None:
+        row = message_row(direction="out", update_id=self._update_id, **values)
+        self._pending.append(row)
+        self._out.append(row)
+
+    def incoming(self, **values: Any) -> None:
+        """The user's message, for the transcript."""
+        self._pending.append(message_row(direction="in", **values))
 
     def reply(
         self,
@@ -73,18 +114,14 @@ class Outbox:
     ) -> None:
         for part in self._renderer.render(reply, lang):
             self._add(
-                Message(
-                    user_id=user.id if user else None,
-                    chat_id=chat_id,
-                    direction="out",
-                    kind=kind,
-                    text=part.text,
-                    language=lang,
-                    buttons=[[list(b) for b in row] for row in part.buttons] or None,
-                    update_id=self._update_id,
-                    case_id=case_id,
-                    thread_id=thread_id,
-                )
+                user_id=user.id if user else None,
+                chat_id=chat_id,
+                kind=kind,
+                text=part.text,
+                language=lang,
+                buttons=[[list(b) for b in row] for row in part.buttons] or None,
+                case_id=case_id,
+                thread_id=thread_id,
             )
 
     def copy(
@@ -98,61 +135,77 @@ class Outbox:
         thread_id: int | None = None,
     ) -> None:
         self._add(
-            Message(
-                user_id=user.id if user else None,
-                chat_id=chat_id,
-                direction="out",
-                kind="copy",
-                update_id=self._update_id,
-                case_id=case_id,
-                thread_id=thread_id,
-                copy_from_chat_id=from_chat_id,
-                copy_message_id=message_id,
-            )
+            user_id=user.id if user else None,
+            chat_id=chat_id,
+            kind="copy",
+            case_id=case_id,
+            thread_id=thread_id,
+            copy_from_chat_id=from_chat_id,
+            copy_message_id=message_id,
         )
 
     def edit(self, chat_id: int, message_id: int, lang: str, reply: Reply, *, case_id: int) -> None:
         part = self._renderer.render(reply, lang)[0]
         self._add(
-            Message(
-                user_id=None,
-                chat_id=chat_id,
-                direction="out",
-                kind="edit",
-                text=part.text,
-                language=lang,
-                buttons=[[list(b) for b in row] for row in part.buttons] or None,
-                update_id=self._update_id,
-                case_id=case_id,
-                copy_message_id=message_id,
-            )
+            user_id=None,
+            chat_id=chat_id,
+            kind="edit",
+            text=part.text,
+            language=lang,
+            buttons=[[list(b) for b in row] for row in part.buttons] or None,
+            case_id=case_id,
+            copy_message_id=message_id,
         )
 
     def document(self, user: User | None, chat_id: int, content: str, filename: str) -> None:
         """A text file (e.g. the /mydata JSON); `buttons` carries the file name."""
         self._add(
-            Message(
-                user_id=user.id if user else None,
-                chat_id=chat_id,
-                direction="out",
-                kind="document",
-                text=content,
-                buttons=[[[filename, ""]]],
-                update_id=self._update_id,
-            )
+            user_id=user.id if user else None,
+            chat_id=chat_id,
+            kind="document",
+            text=content,
+            buttons=[[[filename, ""]]],
         )
 
     def ephemeral(self, chat_id: int, lang: str, reply: Reply) -> None:
         """A message to someone whose data was just erased: kept only until it is delivered."""
         self.reply(None, chat_id, lang, reply, kind="ephemeral")
 
+    async def write(self) -> None:
+        """Insert the rows collected so far (after the ORM's own changes: users and cases first)."""
+        if not self._pending:
+            return
+        await self._session.flush()
+        rows = list(self._pending)
+        self._pending.clear()
+        table = cast(Table, Message.__table__)
+        result = await self._session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+        for row, message_id in zip(rows, result.scalars().all(), strict=True):
+            row["id"] = message_id
+
     async def flush(self) -> list[Outgoing]:
+        await self.write()
         await self._session.flush()
         return self.outgoing()
 
     def outgoing(self) -> list[Outgoing]:
-        """The rows as messages to send; they need their ids, so call after the session flushed."""
-        return [to_outgoing(r) for r in self.rows]
+        """The messages to send; they need their ids, so call after `write`."""
+        return [_outgoing(r) for r in self._out]
+
+
+def _outgoing(row: dict[str, Any]) -> Outgoing:
+    buttons: Any = row["buttons"] or []
+    return Outgoing(
+        row["id"],
+        row["chat_id"],
+        row["text"] or "",
+        tuple(tuple((b[0], b[1]) for b in r) for r in buttons),
+        row["kind"],
+        row["case_id"],
+        row["thread_id"],
+        row["copy_from_chat_id"],
+        row["copy_message_id"],
+    )
 
 
 async def undelivered_for_user(session: AsyncSession, user_id: int) -> list[Outgoing]:

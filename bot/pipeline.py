@@ -160,7 +160,7 @@ async def _is_plain_newcomer_turn(services: Services, incoming: Incoming) -> boo
 
 
 def store_incoming(
-    session: AsyncSession,
+    outbox: Outbox,
     user: User,
     incoming: Incoming,
     language: str,
@@ -168,21 +168,18 @@ def store_incoming(
     intent: str | None,
     case_id: int | None,
 ) -> None:
-    session.add(
-        Message(
-            user_id=user.id,
-            chat_id=incoming.chat_id,
-            direction="in",
-            kind=incoming.kind,
-            text=f"/{incoming.command} {incoming.text or ''}".strip() if incoming.kind == "command" else incoming.text,
-            language=language,
-            intent=nlu.intent if nlu else intent,
-            confidence=nlu.confidence if nlu else None,
-            update_id=incoming.update_id,
-            telegram_message_id=incoming.message_id,
-            case_id=case_id,
-            thread_id=incoming.thread_id,
-        )
+    outbox.incoming(
+        user_id=user.id,
+        chat_id=incoming.chat_id,
+        kind=incoming.kind,
+        text=f"/{incoming.command} {incoming.text or ''}".strip() if incoming.kind == "command" else incoming.text,
+        language=language,
+        intent=nlu.intent if nlu else intent,
+        confidence=nlu.confidence if nlu else None,
+        update_id=incoming.update_id,
+        telegram_message_id=incoming.message_id,
+        case_id=case_id,
+        thread_id=incoming.thread_id,
     )
 
 
@@ -242,12 +239,12 @@ async def process(services: Services, incoming: Incoming) -> Result:
         # Staff: reload and preview the content.
         if coach is not None and coach.is_staff and incoming.kind == "command" and incoming.command in STAFF_COMMANDS:
             _staff_command(services, outbox, sender, incoming)
-            store_incoming(session, user, incoming, language, None, None, None)
+            store_incoming(outbox, user, incoming, language, None, None, None)
             return Result(await outbox.flush(), language=language)
 
         # A registered coach in private chat: coach commands, claim buttons, relays to their case.
         if coach is not None and await _coach_update(turn, sender, incoming):
-            store_incoming(session, user, incoming, language, None, None, coach.active_case_id)
+            store_incoming(outbox, user, incoming, language, None, None, coach.active_case_id)
             return Result(await outbox.flush(), language=language)
 
         # A flood of messages: store them all, answer with one polite notice per window.
@@ -256,7 +253,7 @@ async def process(services: Services, incoming: Incoming) -> Result:
             and incoming.kind not in {"button", "command"}
             and await _flooding(session, user.id, now, settings.rate_limit, settings.rate_window_seconds)
         ):
-            store_incoming(session, user, incoming, language, None, None, None)
+            store_incoming(outbox, user, incoming, language, None, None, None)
             if not await _noticed(session, user.id, now, settings.rate_window_seconds):
                 outbox.reply(user, incoming.chat_id, language, Reply(SLOW_DOWN), kind="ratelimit")
             return Result(await outbox.flush(), language=language)
@@ -267,25 +264,25 @@ async def process(services: Services, incoming: Incoming) -> Result:
 
         # Coach buttons pressed (or forged) by someone who is not a coach: nothing at all.
         if incoming.kind == "button" and (incoming.text or "").startswith("c:"):
-            store_incoming(session, user, incoming, language, None, None, None)
+            store_incoming(outbox, user, incoming, language, None, None, None)
             return Result(await outbox.flush(), language=language)
 
         # A newcomer whose conversation is with a coach: relay, the bot stays quiet.
         case = await queue.open_case_of(session, user.id)
         if incoming.kind == "button" and (incoming.text or "").startswith("s:"):
-            store_incoming(session, user, incoming, language, None, None, None)
+            store_incoming(outbox, user, incoming, language, None, None, None)
             if await service.satisfaction(turn, sender, incoming.text or "", incoming.chat_id):
                 return Result(await outbox.flush(), language=language)
         intake = await intake_store.load(session, user.id)
         if form.is_active(intake) and _is_intake_input(incoming):
             assert intake is not None
-            store_incoming(session, user, incoming, language, None, None, case.id if case else None)
+            store_incoming(outbox, user, incoming, language, None, None, case.id if case else None)
             await _intake_step(turn, sender, incoming, intake, case)
             return Result(await outbox.flush(), language=language)
         if intake is not None and intake.status == "asking" and incoming.kind in {"command", "button"}:
             await intake_store.save(session, user.id, replace(intake, status="paused"))  # they went elsewhere
         if case is not None:
-            store_incoming(session, user, incoming, language, None, None, case.id)
+            store_incoming(outbox, user, incoming, language, None, None, case.id)
             await service.newcomer_in_case(
                 turn,
                 sender,
@@ -333,7 +330,7 @@ async def own_dialog(
     user.last_language = language
     state_row.flow, state_row.node = outcome.state.flow, outcome.state.node
     state_row.low_confidence_streak = outcome.state.low_confidence_streak
-    store_incoming(session, user, incoming, language, nlu, outcome.intent, None)
+    store_incoming(outbox, user, incoming, language, nlu, outcome.intent, None)
     if outcome.unanswered and nlu is not None and incoming.text:
         session.add(
             UnansweredQuestion(

@@ -103,6 +103,7 @@ async def _last_texts(session: AsyncSession, user_id: int, limit: int = 5) -> li
 async def card(turn: Turn, case: Case, user: User, lang: str, coach: Coach | None = None) -> Reply:
     """The summary card coaches see: language, topic, the last messages, waiting since."""
     since = format_opening(case.created_at.astimezone(turn.hours.zone), lang)
+    await turn.outbox.write()  # this turn's message belongs on the card too
     lines = "\n".join(f"> {text}" for text in await _last_texts(turn.session, user.id)) or "-"
     params: dict[str, str | int] = {
         "id": case.id,
@@ -300,6 +301,7 @@ async def _newcomer(turn: Turn, case: Case) -> tuple[User, str]:
 
 async def _after_claim(turn: Turn, coach: Coach, coach_user: User, lang: str, case: Case) -> None:
     newcomer, newcomer_lang = await _newcomer(turn, case)
+    await turn.outbox.write()
     texts = "\n".join(f"> {t}" for t in await _last_texts(turn.session, newcomer.id)) or "-"
     turn.outbox.reply(
         coach_user,
