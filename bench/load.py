@@ -1,29 +1,61 @@
-"""Load benchmark: many newcomers talk to the bot in webhook mode through the fake Bot API.
+"""Load benchmark: newcomers talk to `werkhelpdesk run` replicas in webhook mode through the fake Bot API.
 
-    .venv/bin/python bench/load.py --replicas 1 --db postgresql   # drops schema public of the test DB!
-    .venv/bin/python bench/load.py --replicas 2 --db postgresql
-    .venv/bin/python bench/load.py --replicas 1 --db sqlite
-    .venv/bin/python bench/load.py --all                            # the three runs of bench/README.md
+    .venv/bin/python bench/load.py --rate 500                      # open loop, 1 replica, PostgreSQL (drops schema public of the test DB!)
+    .venv/bin/python bench/load.py --rate 500 --replicas 2
+    .venv/bin/python bench/load.py --rate 500 --db sqlite
+    .venv/bin/python bench/load.py --saturate --concurrency 100    # closed loop: the maximum throughput
+    .venv/bin/python bench/load.py --all                           # both, for 1 and 2 replicas on PostgreSQL, 1 on SQLite
 
-Each simulated user (mixed nl/ar/ti/en) sends a question, presses the first follow-up button, sends a
-second question and says thanks; 5% ask for a coach. Updates go round-robin to the replicas; one chat's
-updates are sent one after the other (as Telegram does), chats in parallel. Latency = from posting the
-update to the bot's sendMessage arriving at the fake Bot API. Prints messages/s, p50/p95/p99, CPU seconds
-and peak memory (VmHWM) per replica, and checks that no reply was lost or duplicated.
+Each newcomer (language nl/ar/ti/en at random) sends a question, presses the first button of the reply,
+sends a second question and says thanks; 5% press "a:coach_yes" instead of the second question and
+stop there. One chat's updates are sent one after the other, as Telegram does: the next one only after
+the reply to the previous one arrived, plus a think time (uniformly 0.5-1.5 × --think). Updates go
+round-robin to the replicas (within one chat too) as real HTTP POSTs with the secret header; the bot's
+replies are real Bot API calls to the fake Bot API of tests/fake_bot_api.py, which runs in a process of
+its own (bench/fake_tg.py) and streams the arrival time of every sendMessage back to this driver.
+
+Open loop (default, `--rate R`): new conversations start as a Poisson process at R / 3.95 per second,
+so that R messages per second are offered whatever the bot does (3.95 = messages per conversation).
+Closed loop (`--saturate`): `--concurrency` conversations are in flight at all times, each replaced by
+a new one when done; its throughput is the maximum the setup sustains, and its latency is mostly
+queueing (Little's law: concurrency / throughput), so only the open loop says anything about latency.
+
+Each run: fresh database and replicas, `--warmup` seconds of load that are not measured, then
+`--duration` measured seconds; after that no conversation sends another message, and the run waits for
+the replies still due (at most 30 s). Measured are the updates posted in the window:
+- latency: from posting the update to the first sendMessage to that chat reaching the fake Bot API;
+  p50/p95/p99/max (the driver opens at most 100 connections per replica, like Telegram's
+  max_connections; an update waiting for a free connection counts as latency too);
+- achieved msg/s: first replies that arrived in the window, per second;
+- lost: no reply within 30 s; errors: webhook answers other than 200 (or connection failures);
+- duplicated: more replies than the turn calls for. The replies of a turn are the chat's sendMessages
+  between its update and the chat's next update; every turn gets exactly one, except an answer on a
+  sensitive topic, which is followed by the offer of a coach (a message with the "a:coach_yes" button),
+  so [answer, offer] counts as two expected replies. The "a:coach_yes" turn itself gets exactly one
+  (you are in the queue); the card for the coaches goes to the coaches' group or coaches, of which the
+  benchmark has none (sendMessages to chats that are no newcomer's are reported as "other").
+- CPU seconds of each replica, the fake Bot API and this driver during the window, and the replicas'
+  CPU ms per update (all replicas together); if the driver or the fake approach 1.0 s per second, they
+  are the bottleneck rather than the bot;
+- peak memory (VmHWM) of each replica at the end of the run.
+Everything shares this machine's cores with PostgreSQL. uvloop is used for the driver and the fake
+where it is installed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
+import json
 import os
 import random
 import signal
-import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +68,10 @@ sys.path.insert(0, str(ROOT))
 from bot.db.engine import create_engine  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
 from tests import fake_bot_api as tg  # noqa: E402
-from tests.fake_bot_api import FakeBotAPI  # noqa: E402
 from tests.netutil import free_port, start_werkhelpdesk, wait_until_ok  # noqa: E402
 
 SECRET = "load-benchmark-secret-0001"
+HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 QUESTIONS = {
     "nl": ["Hoe kan ik mijn diploma laten waarderen?", "ik wil CV maken", "hoe werkt een sollicitatie"],
@@ -48,31 +80,88 @@ QUESTIONS = {
     "en": ["How do I get my foreign degree recognised?", "What is Dutch work culture like?", "help me write a CV"],
 }
 THANKS = {"nl": "dank je wel", "ar": "شكرا", "ti": "የቐንየለይ", "en": "thank you"}
+LANGUAGES = list(QUESTIONS)
+COACH_SHARE = 0.05
+COACH_YES = "a:coach_yes"
+MESSAGES_PER_CONVERSATION = 4 - COACH_SHARE  # question, button, question, thanks; or question, button, coach
+REPLY_TIMEOUT = 30.0
+CONNECTIONS_PER_REPLICA = 100  # Telegram opens at most max_connections (default 40, at most 100) per webhook
+GRACE = 0.5  # seconds to wait for trailing replies (an offer after an answer) after the last reply
 
 
-class TimedFake(FakeBotAPI):
-    """The fake Bot API, telling waiting users when a reply reaches their chat."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.replies: dict[int, list[tuple[float, dict[str, Any]]]] = defaultdict(list)
-        self.events: dict[int, asyncio.Event] = defaultdict(asyncio.Event)
-
-    async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = await super()._send_message(params)
-        chat = int(params["chat_id"])
-        self.replies[chat].append((time.perf_counter(), result))
-        self.events[chat].set()
-        return result
+@dataclass(slots=True)
+class Turn:
+    posted: float
+    measured: bool
+    coach_yes: bool
+    first: float | None = None
+    error: bool = False
 
 
-def proc_stats(pid: int) -> tuple[float, float]:
-    """(CPU seconds, peak RSS MB) of a running process, from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
+@dataclass(slots=True)
+class Chat:
+    replies: list[tuple[float, list[str]]] = field(default_factory=list)
+    turns: list[Turn] = field(default_factory=list)
+    waiter: asyncio.Future[None] | None = None
+
+
+@dataclass
+class Result:
+    mode: str
+    replicas: int
+    db: str
+    offered: float
+    seconds: float
+    updates: int = 0
+    answered_in_window: int = 0
+    replies: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    errors: int = 0
+    other: int = 0
+    latencies: list[float] = field(default_factory=list)
+    replica_cpu: list[float] = field(default_factory=list)
+    fake_cpu: float = 0.0
+    driver_cpu: float = 0.0
+    peak_mb: list[float] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def quantile(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    def line(self) -> str:
+        setup = f"{self.replicas} replica{'s' if self.replicas > 1 else ''}, {self.db}"
+        load = "saturation" if self.mode == "saturate" else f"open loop {self.offered:g}/s"
+        cpu = " + ".join(f"{c:.1f}" for c in self.replica_cpu)
+        ms_per_update = 1000 * sum(self.replica_cpu) / self.updates if self.updates else float("nan")
+        peak = " + ".join(f"{m:.0f}" for m in self.peak_mb)
+        text = (
+            f"{setup:<22} {load:<17} offered {self.updates / self.seconds:6.1f} msg/s, "
+            f"achieved {self.answered_in_window / self.seconds:6.1f} msg/s | latency ms p50 {self.quantile(0.50):.1f} "
+            f"p95 {self.quantile(0.95):.1f} p99 {self.quantile(0.99):.1f} max {self.quantile(1.0):.1f} | "
+            f"{self.updates} updates, {self.replies} replies, lost {self.lost}, duplicated {self.duplicated}, "
+            f"errors {self.errors}, other {self.other} | CPU s in {self.seconds:.0f} s: replicas {cpu} "
+            f"({ms_per_update:.1f} ms/update), fake {self.fake_cpu:.1f}, driver {self.driver_cpu:.1f} | "
+            f"peak MB {peak}"
+        )
+        if self.problems:
+            text += f" | problems: {'; '.join(self.problems[:5])}"
+        return text
+
+
+def cpu_seconds(pid: int | str = "self") -> float:
+    """User + system CPU seconds of a running process, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / ticks
-    peak = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmHWM"))
-    return cpu, peak / 1024
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_mb(pid: int) -> float:
+    """VmHWM (peak resident memory) of a running process, in MB."""
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
 
 
 async def prepare_database(db: str) -> str:
@@ -91,12 +180,12 @@ async def prepare_database(db: str) -> str:
     return url
 
 
-async def compile_catalogs() -> str:
+def compile_catalogs() -> str:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
     out = Path(tempfile.mkdtemp())
-    for lang in ("nl", "ar", "ti", "en"):
+    for lang in LANGUAGES:
         with (ROOT / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as fp:
             catalog = read_po(fp, locale=lang)
         target = out / lang / "LC_MESSAGES"
@@ -106,132 +195,291 @@ async def compile_catalogs() -> str:
     return str(out)
 
 
-async def run(replicas: int, db: str, users: int, concurrency: int, seed: int = 7) -> dict[str, Any]:
-    rng = random.Random(seed)
+class FakeProcess:
+    """bench/fake_tg.py as a child process; its stdout feeds the chats' replies."""
+
+    def __init__(self, chats: dict[int, Chat]) -> None:
+        self.chats = chats
+        self.other = 0
+        self.summary: dict[str, Any] = {}
+        self.url = ""
+        self._process: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
+
+    async def start(self) -> None:
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable, str(ROOT / "bench" / "fake_tg.py"), stdout=asyncio.subprocess.PIPE, limit=1 << 20
+        )
+        assert self._process.stdout is not None
+        ready = (await asyncio.wait_for(self._process.stdout.readline(), 30)).decode()
+        if not ready.startswith("READY "):
+            raise RuntimeError(f"fake Bot API did not start: {ready!r}")
+        self.url = ready.split()[1]
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self._process is not None
+        assert self._process.stdout is not None
+        async for raw in self._process.stdout:
+            event = json.loads(raw)
+            if isinstance(event, dict):
+                self.summary = event
+                continue
+            chat_id, at, buttons = event
+            chat = self.chats.get(chat_id)
+            if chat is None:
+                self.other += 1
+                continue
+            chat.replies.append((at, buttons))
+            if chat.waiter is not None and not chat.waiter.done():
+                chat.waiter.set_result(None)
+
+    async def stop(self) -> None:
+        if self._process is not None:
+            self._process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(self._process.wait(), 30)
+        if self._reader is not None:
+            await asyncio.wait_for(self._reader, 30)
+
+
+class Driver:
+    def __init__(self, webhooks: list[str], chats: dict[int, Chat], think: float, seed: int) -> None:
+        self.webhooks = webhooks
+        self.chats = chats
+        self.think = think
+        self.rng = random.Random(seed)
+        self.update_ids = iter(range(1, 1 << 62))
+        self.newcomers = iter(range(100_000, 1 << 40))
+        self.window = (float("inf"), float("inf"))
+        self.errors: list[str] = []
+        self.http: aiohttp.ClientSession | None = None
+
+    def sending(self) -> bool:
+        return time.monotonic() < self.window[1]
+
+    async def turn(self, chat_id: int, chat: Chat, update: dict[str, Any], coach_yes: bool = False) -> list[str] | None:
+        """Post one update, wait for its first reply and the think time; the reply's buttons, or None."""
+        assert self.http is not None
+        update["update_id"] = next(self.update_ids)
+        body = json.dumps(update, ensure_ascii=False).encode()
+        hook = self.webhooks[(chat_id + len(chat.turns)) % len(self.webhooks)]
+        before = len(chat.replies)
+        posted = time.monotonic()
+        turn = Turn(posted, self.window[0] <= posted < self.window[1], coach_yes)
+        chat.turns.append(turn)
+        try:
+            async with self.http.post(hook, data=body, headers=HEADERS) as response:
+                await response.read()
+                if response.status != 200:
+                    turn.error = True
+                    self.errors.append(f"HTTP {response.status}")
+                    return None
+        except aiohttp.ClientError as err:
+            turn.error = True
+            self.errors.append(repr(err))
+            return None
+        loop = asyncio.get_running_loop()
+        deadline = posted + REPLY_TIMEOUT
+        while len(chat.replies) <= before:
+            chat.waiter = loop.create_future()
+            try:
+                await asyncio.wait_for(chat.waiter, deadline - time.monotonic())
+            except TimeoutError:
+                return None
+            finally:
+                chat.waiter = None
+        at, buttons = chat.replies[before]
+        turn.first = at
+        if self.think > 0:
+            await asyncio.sleep(self.think * self.rng.uniform(0.5, 1.5))
+        return buttons
+
+    async def newcomer(self) -> None:
+        """One conversation; it stops early when the reply is lost or the sending phase is over."""
+        rng = self.rng
+        lang = rng.choice(LANGUAGES)
+        index = next(self.newcomers)
+        user = tg.user(index, f"U{index}", language_code=lang)
+        chat_id: int = user["id"]
+        chat = self.chats[chat_id] = Chat()
+        buttons = await self.turn(chat_id, chat, tg.text_update(user, rng.choice(QUESTIONS[lang])))
+        if buttons is None or not self.sending():
+            return
+        if buttons and (
+            await self.turn(chat_id, chat, tg.callback_update(user, buttons[0])) is None or not self.sending()
+        ):
+            return
+        if rng.random() < COACH_SHARE:
+            await self.turn(chat_id, chat, tg.callback_update(user, COACH_YES), coach_yes=True)
+            return
+        if await self.turn(chat_id, chat, tg.text_update(user, rng.choice(QUESTIONS[lang]))) is None:
+            return
+        if self.sending():
+            await self.turn(chat_id, chat, tg.text_update(user, THANKS[lang]))
+
+    async def open_loop(self, rate: float) -> None:
+        """Start conversations as a Poisson process until the end of the window, then let them finish."""
+        per_second = rate / MESSAGES_PER_CONVERSATION
+        tasks: set[asyncio.Task[None]] = set()
+        due = time.monotonic()
+        while True:
+            due += self.rng.expovariate(per_second)
+            if due >= self.window[1]:
+                break
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            task = asyncio.create_task(self.newcomer())
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        await asyncio.gather(*list(tasks))
+
+    async def closed_loop(self, concurrency: int) -> None:
+        async def chats_in_a_row() -> None:
+            while self.sending():
+                await self.newcomer()
+
+        await asyncio.gather(*(chats_in_a_row() for _ in range(concurrency)))
+
+
+def score(result: Result, chats: dict[int, Chat], window: tuple[float, float]) -> None:
+    """Assign each chat's replies to its turns (the replies between a turn's update and the next one)."""
+    for chat in chats.values():
+        times = [at for at, _ in chat.replies]
+        for i, turn in enumerate(chat.turns):
+            if turn.first is not None and window[0] <= turn.first < window[1]:
+                result.answered_in_window += 1
+            if not turn.measured:
+                continue
+            result.updates += 1
+            if turn.error:
+                result.errors += 1
+                continue
+            if turn.first is None:
+                result.lost += 1
+                continue
+            result.latencies.append(turn.first - turn.posted)
+            start = bisect.bisect_left(times, turn.posted)
+            end = bisect.bisect_left(times, chat.turns[i + 1].posted) if i + 1 < len(chat.turns) else len(times)
+            mine = [buttons for _, buttons in chat.replies[start:end]]
+            result.replies += len(mine)
+            offer_follows = len(mine) >= 2 and COACH_YES in mine[1] and COACH_YES not in mine[0]
+            expected = 2 if offer_follows and not turn.coach_yes else 1
+            result.duplicated += max(0, len(mine) - expected)
+
+
+async def run(
+    *, replicas: int, db: str, rate: float, saturate: bool, concurrency: int, warmup: float, duration: float,
+    think: float, seed: int = 7,
+) -> Result:  # fmt: skip
     url = await prepare_database(db)
-    locales = await compile_catalogs()
-    fake = TimedFake()
+    locales = compile_catalogs()
+    chats: dict[int, Chat] = {}
+    fake = FakeProcess(chats)
     await fake.start()
     processes: list[asyncio.subprocess.Process] = []
     webhooks: list[str] = []
-    for _ in range(replicas):
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "LOCALES_DIR": locales,
-            "TELEGRAM_TOKEN": fake.token,
-            "TELEGRAM_API_URL": fake.url,
-            "WEBHOOK_URL": "https://werkhelpdesk.example/webhook",
-            "WEBHOOK_SECRET": SECRET,
-            "WEB_PORT": str(port),
-            "RASA_URL": "",
-            "RATE_LIMIT": "1000",
-        }
-        processes.append(
-            await start_werkhelpdesk(env, "run", capture_stderr=False)
-        )
-        webhooks.append(f"http://127.0.0.1:{port}/webhook")
-    for hook in webhooks:
-        await wait_until_ok(hook.replace("/webhook", "/readyz"))
+    result = Result("saturate" if saturate else "open", replicas, db, rate, duration)
+    try:
+        for _ in range(replicas):
+            port = free_port()
+            env = {
+                **os.environ,
+                "DATABASE_URL": url,
+                "LOCALES_DIR": locales,
+                "TELEGRAM_TOKEN": tg.DEFAULT_TOKEN,
+                "TELEGRAM_API_URL": fake.url,
+                "WEBHOOK_URL": "https://werkhelpdesk.example/webhook",
+                "WEBHOOK_SECRET": SECRET,
+                "WEB_PORT": str(port),
+                "RASA_URL": "",
+                "RATE_LIMIT": "1000",
+            }
+            processes.append(await start_werkhelpdesk(env, "run", capture_stderr=False))
+            webhooks.append(f"http://127.0.0.1:{port}/webhook")
+        for hook in webhooks:
+            await wait_until_ok(hook.replace("/webhook", "/readyz"))
 
-    latencies: list[float] = []
-    problems: list[str] = []
-    sent_total = 0
-    next_update = iter(range(1, 10_000_000))
-    gate = asyncio.Semaphore(concurrency)
-    async with aiohttp.ClientSession() as http:
-
-        async def deliver(update: dict[str, Any], chat: int, turn: int) -> dict[str, Any] | None:
-            nonlocal sent_total
-            update["update_id"] = next(next_update)
-            hook = webhooks[(chat + turn) % len(webhooks)]
-            before = len(fake.replies[chat])
-            fake.events[chat].clear()
-            started = time.perf_counter()
-            async with http.post(hook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
-                if response.status != 200:
-                    problems.append(f"HTTP {response.status}")
-                    return None
-            sent_total += 1
-            deadline = started + 30
-            while len(fake.replies[chat]) <= before:
-                try:
-                    await asyncio.wait_for(fake.events[chat].wait(), max(0.01, deadline - time.perf_counter()))
-                except TimeoutError:
-                    problems.append(f"chat {chat}: no reply")
-                    return None
-                fake.events[chat].clear()
-            at, message = fake.replies[chat][before]
-            latencies.append(at - started)
-            return message
-
-        async def newcomer(index: int) -> None:
-            lang = rng.choice(list(QUESTIONS))
-            user = tg.user(100_000 + index, f"U{index}", language_code=lang)
-            chat = user["id"]
-            async with gate:
-                first = await deliver(tg.text_update(user, rng.choice(QUESTIONS[lang])), chat, 0)
-                markup = (first or {}).get("reply_markup") or {}
-                buttons = [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
-                if buttons:
-                    await deliver(tg.callback_update(user, buttons[0]), chat, 1)
-                if rng.random() < 0.05:
-                    await deliver(tg.callback_update(user, "a:coach_yes"), chat, 2)
-                else:
-                    await deliver(tg.text_update(user, rng.choice(QUESTIONS[lang])), chat, 2)
-                    await deliver(tg.text_update(user, THANKS[lang]), chat, 3)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(newcomer(i) for i in range(users)))
-        elapsed = time.perf_counter() - started
-    await asyncio.sleep(1.0)
-    stats = [proc_stats(p.pid) for p in processes]
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
-    for process in processes:
-        await asyncio.wait_for(process.wait(), 60)
-    # Lost or duplicated: every delivered update got exactly its replies (one per update here).
-    replies = sum(len(v) for v in fake.replies.values())
-    await fake.stop()
-    q = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [0.0] * 99
-    return {
-        "replicas": replicas,
-        "db": db,
-        "users": users,
-        "updates": sent_total,
-        "replies": replies,
-        "problems": problems[:5],
-        "msgs_per_s": sent_total / elapsed,
-        "p50_ms": q[49] * 1000,
-        "p95_ms": q[94] * 1000,
-        "p99_ms": q[98] * 1000,
-        "cpu_s": [round(c, 1) for c, _ in stats],
-        "peak_mb": [round(m) for _, m in stats],
-    }
+        driver = Driver(webhooks, chats, think, seed)
+        start = time.monotonic()
+        driver.window = (start + warmup, start + warmup + duration)
+        connector = aiohttp.TCPConnector(limit=0, limit_per_host=CONNECTIONS_PER_REPLICA)
+        async with aiohttp.ClientSession(connector=connector) as driver.http:
+            load = driver.closed_loop(concurrency) if saturate else driver.open_loop(rate)
+            task = asyncio.create_task(load)
+            await asyncio.sleep(max(0.0, driver.window[0] - time.monotonic()))
+            before = [cpu_seconds(p.pid) for p in processes], cpu_seconds(fake.pid), cpu_seconds()
+            await asyncio.sleep(max(0.0, driver.window[1] - time.monotonic()))
+            after = [cpu_seconds(p.pid) for p in processes], cpu_seconds(fake.pid), cpu_seconds()
+            await task
+        await asyncio.sleep(GRACE)
+        result.replica_cpu = [b - a for a, b in zip(before[0], after[0], strict=True)]
+        result.fake_cpu, result.driver_cpu = after[1] - before[1], after[2] - before[2]
+        result.peak_mb = [peak_mb(p.pid) for p in processes]
+        score(result, chats, driver.window)
+        result.problems = sorted(set(driver.errors))
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            await asyncio.wait_for(process.wait(), 60)
+        await fake.stop()
+    result.other = fake.other
+    if fake.summary.get("server_errors"):
+        result.problems.append(f"fake Bot API failed {fake.summary['server_errors']} times")
+    failed = {m: {s: n for s, n in by.items() if s != "200"} for m, by in fake.summary.get("calls", {}).items()}
+    result.problems += [f"{m} answered {by}" for m, by in failed.items() if by]
+    return result
 
 
-def report(result: dict[str, Any]) -> str:
-    return (
-        f"{result['replicas']} replica(s) on {result['db']}: {result['users']} users, {result['updates']} updates, "
-        f"{result['replies']} replies, {result['msgs_per_s']:.0f} msg/s, latency p50 {result['p50_ms']:.1f} ms, "
-        f"p95 {result['p95_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, CPU s per replica {result['cpu_s']}, "
-        f"peak MB per replica {result['peak_mb']}, problems: {result['problems'] or 'none'}"
-    )
+def run_fast(main: Coroutine[Any, Any, None]) -> None:
+    """asyncio.run on uvloop where it is installed (it is optional)."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--replicas", type=int, default=1)
     parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
-    parser.add_argument("--users", type=int, default=500)
-    parser.add_argument("--concurrency", type=int, default=100, help="chats in flight at once")
-    parser.add_argument("--all", action="store_true")
+    parser.add_argument("--rate", type=float, default=500.0, help="open loop: messages per second offered")
+    parser.add_argument("--saturate", action="store_true", help="closed loop instead: the maximum throughput")
+    parser.add_argument("--concurrency", type=int, default=100, help="closed loop: conversations in flight")
+    parser.add_argument("--duration", type=float, default=20.0, help="measured seconds of sending")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before the measurement")
+    parser.add_argument("--think", type=float, default=None, help="mean think time, s (open 0.2, closed 0.05)")
+    parser.add_argument("--users", type=int, default=None, help="open loop: sets --duration to USERS×3.95/rate")
+    parser.add_argument("--all", action="store_true", help="both modes: 1, 2 replicas on PG, 1 on SQLite")
     args = parser.parse_args()
-    runs = [(1, "postgresql"), (2, "postgresql"), (1, "sqlite")] if args.all else [(args.replicas, args.db)]
-    for replicas, db in runs:
-        print(report(await run(replicas, db, args.users, args.concurrency)), flush=True)
+    if args.users is not None:
+        args.duration = args.users * MESSAGES_PER_CONVERSATION / args.rate
+    setups = [(1, "postgresql"), (2, "postgresql"), (1, "sqlite")] if args.all else [(args.replicas, args.db)]
+    modes = [True, False] if args.all else [args.saturate]
+    for replicas, db in setups:
+        for saturate in modes:
+            think = args.think if args.think is not None else (0.05 if saturate else 0.2)
+            result = await run(
+                replicas=replicas,
+                db=db,
+                rate=args.rate,
+                saturate=saturate,
+                concurrency=args.concurrency,
+                warmup=args.warmup,
+                duration=args.duration,
+                think=think,
+            )
+            print(result.line(), flush=True)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_fast(main())

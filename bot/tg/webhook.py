@@ -106,6 +106,7 @@ class InboxWriter:
 @dataclass(frozen=True)
 class Taken:
     update_id: int
+    chat_id: int | None
     payload: dict[str, Any]
 
 
@@ -118,7 +119,9 @@ class Inbox:
         self._workers = workers if self._postgres else 1
         self._writer = InboxWriter(services)
         self._take = self._take_statement()
-        self._wakes: list[asyncio.Event] = []
+        self._idle: list[asyncio.Event] = []  # workers waiting for work
+        self._missed = False
+        self._busy: set[int] = set()  # chats whose updates this replica's workers are processing
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -153,35 +156,52 @@ class Inbox:
     async def stop(self) -> None:
         """Graceful: refuse new updates, finish the ones in progress."""
         self._stopping = True
-        self._notify()
+        self._notify(everyone=True)
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
 
-    def _notify(self) -> None:
-        for wake in self._wakes:
-            wake.set()
+    def _notify(self, *, everyone: bool = False) -> None:
+        """Wake one idle worker (all of them when stopping); if none is idle, the next worker that
+        would go idle looks once more instead."""
+        if everyone:
+            for wake in self._idle:
+                wake.set()
+        if self._idle and not everyone:
+            self._idle.pop(0).set()
+        else:
+            self._missed = True
 
     async def _worker(self) -> None:
-        wake = asyncio.Event()
-        self._wakes.append(wake)
         while not self._stopping:
-            wake.clear()  # before looking, so that a notification during the look is not lost
             try:
                 handled = await self.process_batch()
-                wait = 0.0 if handled else (BLOCKED_RETRY if await self._pending_elsewhere() else IDLE_WAIT)
+                wait = 0.0 if handled else (BLOCKED_RETRY if await self._held_elsewhere() else IDLE_WAIT)
             except Exception:
                 log.exception("inbox worker error")
                 wait = IDLE_WAIT
-            if wait and not self._stopping:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), wait)
+            if not wait or self._stopping:
+                continue
+            if self._missed:
+                self._missed = False
+                continue
+            wake = asyncio.Event()
+            self._idle.append(wake)
+            try:
+                await asyncio.wait_for(wake.wait(), wait)
+            except TimeoutError:
+                pass
+            finally:
+                if wake in self._idle:
+                    self._idle.remove(wake)
 
-    async def _pending_elsewhere(self) -> bool:
-        """Unprocessed updates that another worker holds (or that wait for their chat's older one)."""
+    async def _held_elsewhere(self) -> bool:
+        """Unprocessed updates of chats this replica is not working on: another replica holds them
+        (look again soon, its workers cannot wake ours) — or they arrived just now."""
+        query = select(InboxUpdate.update_id).where(InboxUpdate.processed_at.is_(None))
+        if self._busy:
+            query = query.where(InboxUpdate.chat_id.not_in(list(self._busy)))
         async with self._services.sessions() as session:
-            pending = await session.scalar(
-                select(InboxUpdate.update_id).where(InboxUpdate.processed_at.is_(None)).limit(1)
-            )
+            pending = await session.scalar(query.limit(1))
         return pending is not None
 
     def _take_statement(self) -> Any:
@@ -208,20 +228,29 @@ class Inbox:
             update(inbox)
             .where(inbox.c.update_id.in_(eligible.scalar_subquery()))
             .values(lease_until=bindparam("until"), attempts=inbox.c.attempts + 1)
-            .returning(inbox.c.update_id, inbox.c.payload)
+            .returning(inbox.c.update_id, inbox.c.chat_id, inbox.c.payload)
         )
 
     async def take(self) -> list[Taken]:
         now = utcnow()
         async with self._services.sessions() as session, session.begin():
             rows = (await session.execute(self._take, {"now": now, "until": now + LEASE})).all()
-        return sorted((Taken(int(u), p) for u, p in rows), key=lambda t: t.update_id)
+        return sorted((Taken(int(u), c, p) for u, c, p in rows), key=lambda t: t.update_id)
 
     async def process_batch(self) -> bool:
         """Take a batch and process it; False when there was nothing to take."""
         taken = await self.take()
         if not taken:
             return False
+        chats = {t.chat_id for t in taken if t.chat_id is not None}
+        self._busy |= chats
+        try:
+            await self._process(taken)
+        finally:
+            self._busy -= chats
+        return True
+
+    async def _process(self, taken: Sequence[Taken]) -> None:
         coach_chat = self._services.settings.coach_chat_id
         payloads: list[dict[str, Any]] = []
         incomings: list[Incoming] = []
@@ -260,8 +289,6 @@ class Inbox:
         # Delivered replies and processed updates in one commit. Should the process stop before it, the
         # lease runs out, another worker finds the updates already recorded and sends what is undelivered.
         await mark_delivered_many(self._services, sent, inbox_done=[t.update_id for t in taken])
-        self._notify()  # the next updates of these chats may be waiting for this batch
-        return True
 
     async def _one(self, payload: dict[str, Any]) -> None:
         """One update through the Application: the full pipeline with its error handling."""
