@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import insert_ignoring_duplicates
@@ -50,34 +50,42 @@ class Known:
     open_cases: set[int]  # user ids
     intakes: dict[int, form.IntakeState]  # by user id
     recent: dict[int, int]  # user id -> typed messages in the flood window
+    states: dict[int, ConversationState]  # by user id
 
 
 async def _known(session: AsyncSession, incomings: Sequence[Incoming], now: datetime, window: int) -> Known:
+    """Two queries: the coaches among the senders, and the users with all the rest."""
     telegram_ids = sorted({i.telegram_user_id for i in incomings})
     coaches = set(await session.scalars(select(Coach.telegram_id).where(Coach.telegram_id.in_(telegram_ids))))
-    users = {u.telegram_id: u for u in await session.scalars(select(User).where(User.telegram_id.in_(telegram_ids)))}
-    user_ids = [u.id for u in users.values()]
-    if not user_ids:
-        return Known(coaches, users, set(), {}, {})
-    open_cases = set(
-        await session.scalars(select(Case.user_id).where(Case.user_id.in_(user_ids), Case.status != CASE_CLOSED))
-    )
-    intakes = {
-        row.user_id: intake_store.to_state(row)
-        for row in await session.scalars(select(Intake).where(Intake.user_id.in_(user_ids)))
-    }
-    recent_rows = await session.execute(
-        select(Message.user_id, func.count())
+    open_case = exists().where(Case.user_id == User.id, Case.status != CASE_CLOSED)
+    recent = (
+        select(func.count())
+        .select_from(Message)
         .where(
-            Message.user_id.in_(user_ids),
+            Message.user_id == User.id,
             Message.direction == "in",
             Message.kind.not_in(["button", "command"]),
             Message.created_at > now - timedelta(seconds=window),
         )
-        .group_by(Message.user_id)
+        .scalar_subquery()
     )
-    recent = {int(uid): int(n) for uid, n in recent_rows.all() if uid is not None}
-    return Known(coaches, users, {c for c in open_cases if c is not None}, intakes, recent)
+    rows = await session.execute(
+        select(User, Intake, ConversationState, open_case, recent)
+        .outerjoin(Intake, Intake.user_id == User.id)
+        .outerjoin(ConversationState, ConversationState.user_id == User.id)
+        .where(User.telegram_id.in_(telegram_ids))
+    )
+    known = Known(coaches, {}, set(), {}, {}, {})
+    for user, intake, state, in_case, typed in rows.all():
+        known.users[user.telegram_id] = user
+        if intake is not None:
+            known.intakes[user.id] = intake_store.to_state(intake)
+        if state is not None:
+            known.states[user.id] = state
+        if in_case:
+            known.open_cases.add(user.id)
+        known.recent[user.id] = int(typed or 0)
+    return known
 
 
 def is_plain(incoming: Incoming, known: Known, rate_limit: int) -> bool:
@@ -163,11 +171,6 @@ async def process_batch(services: Services, incomings: Sequence[Incoming]) -> li
             session.add_all(new_users)
             await session.flush()
             known.users.update({u.telegram_id: u for u in new_users})
-        user_ids = [known.users[incomings[i].telegram_user_id].id for i in plain]
-        states = {
-            s.user_id: s
-            for s in await session.scalars(select(ConversationState).where(ConversationState.user_id.in_(user_ids)))
-        }
         waiting = await queue.waiting_count(session)
         rows: list[dict[str, Any]] = []  # the transcript rows of the whole batch: one INSERT
         outboxes: dict[int, Outbox] = {}
@@ -185,7 +188,7 @@ async def process_batch(services: Services, incomings: Sequence[Incoming]) -> li
                 incoming,
                 nlu.get(index),
                 known.intakes.get(user.id),
-                states.get(user.id),
+                known.states.get(user.id),
                 waiting,
             )
         await outbox.write()  # any of them writes the shared rows
