@@ -36,3 +36,24 @@ def test_env_example_documents_every_setting() -> None:
     }
     settings = {name.upper() for name in Settings.model_fields if name not in {"flows_dir", "nlu_dir", "locales_dir"}}
     assert settings <= documented, settings - documented
+
+
+def test_compose_file_is_valid_for_docker_compose(tmp_path: Path) -> None:
+    """`docker-compose config` (the Compose client; .ci/run installs it) parses and resolves the file
+    with the documented .env, the way `docker compose up` would."""
+    import shutil
+    import subprocess
+
+    client = shutil.which("docker-compose")
+    assert client is not None, "install docker-compose (Debian package) to validate docker-compose.yml"
+    for name in ("docker-compose.yml", "Dockerfile"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+    result = subprocess.run([client, "config"], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    resolved = yaml.safe_load(result.stdout)
+    bot = resolved["services"]["bot"]
+    assert bot["environment"]["WEBHOOK_WORKERS"] == "4"  # the .env file reaches the bot
+    assert (
+        bot["environment"]["DATABASE_URL"] == "postgresql+asyncpg://werkhelpdesk:change-me@postgres:5432/werkhelpdesk"
+    )
