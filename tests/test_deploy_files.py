@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.settings import Settings
@@ -45,7 +47,10 @@ def test_compose_file_is_valid_for_docker_compose(tmp_path: Path) -> None:
     import subprocess
 
     client = shutil.which("docker-compose")
-    assert client is not None, "install docker-compose (Debian package) to validate docker-compose.yml"
+    if client is None:
+        if os.environ.get("TEST_REQUIRE_COMPOSE"):  # .ci/run installs it and sets this
+            pytest.fail("docker-compose is required here (TEST_REQUIRE_COMPOSE is set)")
+        pytest.skip("docker-compose is not installed (apt-get install docker-compose); .ci/run installs it")
     for name in ("docker-compose.yml", "Dockerfile"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copy(ROOT / ".env.example", tmp_path / ".env")
