@@ -18,7 +18,7 @@ from bot.flows.model import FlowSet
 from bot.flows.store import FlowStore
 from bot.i18n import Translator
 from bot.nlu.data import load_examples
-from bot.nlu.embedded import EmbeddedClassifier, train_in_thread
+from bot.nlu.embedded import EmbeddedClassifier, train_in_process
 from bot.nlu.rasa import FallbackParser, RasaClient
 from bot.nlu.types import Parser
 from bot.settings import Settings
@@ -44,9 +44,10 @@ class Services:
 
 
 async def train_embedded(settings: Settings) -> EmbeddedClassifier:
+    """Train the embedded classifier in a child process (scikit-learn stays out of this process's memory)."""
     started = time.perf_counter()
     examples = load_examples(settings.nlu_dir / "data")
-    classifier = await train_in_thread(examples)
+    classifier = await train_in_process(examples)
     log.info("embedded NLU trained on %d examples in %.1f s", len(examples), time.perf_counter() - started)
     return classifier
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
+from scipy.special import expit
+from sklearn.feature_extraction.text import TfidfVectorizer
 
-from bot.nlu.data import Example
-from bot.nlu.embedded import OUT_OF_SCOPE, EmbeddedClassifier, Gazetteer
+from bot.nlu.data import Example, load_examples
+from bot.nlu.embedded import OUT_OF_SCOPE, EmbeddedClassifier, Gazetteer, sigmoid, train_in_process
 from bot.nlu.evaluate import cross_validate, format_report
-from bot.nlu.features import FeatureSpace, ethiopic_skeleton
+from bot.nlu.features import VIEWS, FeatureSpace, ethiopic_skeleton
 from bot.nlu.types import Entity
 from bot.settings import Settings
 from bot.textnorm import normalize
@@ -205,3 +212,88 @@ def test_cross_validation_report() -> None:
     assert "macro-F1" in text
     assert "\nnl " in text
     assert report.as_json()["languages"][0]["language"] == "nl"  # type: ignore[index]
+
+
+ROOT = Path(__file__).resolve().parent.parent
+ODD_TEXTS = [
+    "",
+    "   ",
+    "a",
+    "CV",
+    "ik  wil\tCV\n maken",
+    "ÉÉN Ärzte",
+    "ዲ",
+    "ik wil CV ዲፕሎማ",
+    "بدي اعادل شهادتي",
+    "cv " * 50,
+]
+
+
+def test_analyzers_equal_the_vectorisers() -> None:
+    texts = [normalize(e.text) for e in load_examples(ROOT / "nlu" / "data")[::10]] + ODD_TEXTS
+    for spec in VIEWS:
+        analyze = TfidfVectorizer(**spec.vectorizer_params()).build_analyzer()
+        for text in texts:
+            assert spec.analyze(text) == analyze(text), (spec, text)
+
+
+def test_sigmoid_is_expit() -> None:
+    x = np.linspace(-40, 40, 2001)
+    assert sigmoid(x) == pytest.approx(expit(x), rel=1e-15, abs=0)
+
+
+def test_compact_classifier_predicts_as_the_trained_model(embedded: EmbeddedClassifier) -> None:
+    """What the training process sends (plain data and NumPy arrays) predicts as the scikit-learn model."""
+    compact = pickle.loads(pickle.dumps(embedded.compact()))
+    assert compact.intents == embedded.intents
+    sample = [e.text for e in load_examples(ROOT / "nlu" / "data")[::5]]
+    texts = sample + [t for t, _ in E2E] + [t for _, t, _ in TYPICAL] + NOT_WORK + ODD_TEXTS + [sample[0] * 200]
+    for text in texts:
+        full, small = embedded.predict(text), compact.predict(text)
+        assert (small.text, small.language, small.intent, small.entities) == (
+            full.text,
+            full.language,
+            full.intent,
+            full.entities,
+        )
+        assert [i for i, _ in small.ranking] == [i for i, _ in full.ranking]
+        assert [c for _, c in small.ranking] == pytest.approx([c for _, c in full.ranking], abs=1e-9, rel=0)
+    for (intent, confidence), (full_intent, full_confidence) in zip(
+        compact.predict_scored(texts), embedded.predict_scored(texts), strict=True
+    ):
+        assert intent == full_intent
+        assert confidence == pytest.approx(full_confidence, abs=1e-9, rel=0)
+
+
+def test_compact_feature_space_matrix_equals_the_vectorisers() -> None:
+    texts = [normalize(t) for t in ["ik wil CV maken", "بدي اعادل شهادتي", "ዲፕሎማይ ከመይ ክፈልጦ", "CV CV cv!"]]
+    space, _ = FeatureSpace.fit(texts)
+    compact = pickle.loads(pickle.dumps(space.compact()))
+    assert compact.is_compact
+    assert not space.is_compact
+    unseen = [*texts, "cv ዲፕሎማ ዲፕሎማ onbekend", "zzz", ""]
+    assert compact.matrix(unseen).toarray() == pytest.approx(space.matrix(unseen).toarray(), abs=1e-12)
+
+
+async def test_training_in_a_child_process() -> None:
+    words = ["hallo", "hoi", "goedemorgen", "hey", "doei", "tot ziens", "dag dag", "tot morgen"]
+    examples = [Example(w, "greet" if i < 4 else "goodbye", "nl") for i, w in enumerate(words)]
+    model = await train_in_process(examples)
+    assert model.predict("hallo hallo").intent == "greet"
+    assert model.predict("tot ziens!").intent == "goodbye"
+    assert model.predict_many(words) == EmbeddedClassifier.train(examples).predict_many(words)
+
+
+async def test_training_errors_come_back_from_the_child_process() -> None:
+    with pytest.raises(ValueError, match="two examples"):
+        await train_in_process([Example("hallo", "greet", "nl"), Example("doei", "goodbye", "nl")])
+
+
+def test_the_bot_process_never_imports_scikit_learn_or_scipy() -> None:
+    code = (
+        "import sys, bot.cli, bot.services, bot.tg.app, bot.nlu.embedded, bot.nlu.features;"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy'));"
+        "print(heavy); sys.exit(1 if heavy else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -4,20 +4,26 @@ The features are three TF-IDF views of the normalised text (bot/nlu/features.py)
 SVM, one-vs-rest, whose scores become confidences by Platt scaling: one sigmoid per intent, fitted on
 cross-validated scores so that the confidences mean something on messages the model has not seen. The
 dialog compares the best confidence with its threshold and asks instead of guessing below it.
+
+Training needs scikit-learn and SciPy (about 120 MiB once imported); predicting needs only NumPy and the
+fitted numbers. So the bot trains in a short-lived child process (`train_in_process`) that sends back
+the compact classifier (`EmbeddedClassifier.compact`): vocabularies, IDF weights, the coefficient matrix,
+intercepts, Platt parameters and the gazetteer. The bot process never imports scikit-learn or SciPy.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import pickle
 import re
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.special import expit
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.svm import LinearSVC
 
 from bot.languages import detect_language
 from bot.nlu.data import Example
@@ -32,6 +38,12 @@ OUT_OF_SCOPE = "out_of_scope"
 # little macro-F1 (see bench/README.md, section NLU).
 OUT_OF_SCOPE_PRIOR = 1.3
 CALIBRATION_FOLDS = 5
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding the `bot` package
+
+
+def sigmoid(x: Any) -> Any:
+    """The logistic function, as scipy.special.expit computes it (1 / (1 + exp(-x)))."""
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 class CalibratedLinearModel:
@@ -47,6 +59,10 @@ class CalibratedLinearModel:
 
     @classmethod
     def fit(cls, features: Any, labels: Sequence[str], priors: dict[str, float]) -> CalibratedLinearModel:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+        from sklearn.svm import LinearSVC
+
         y = np.asarray(labels)
         classes, counts = np.unique(y, return_counts=True)
         if len(classes) < 2 or counts.min() < 2:
@@ -66,7 +82,7 @@ class CalibratedLinearModel:
 
     def probabilities(self, scores: Any) -> Any:
         """Confidences (rows sum to 1) from SVM scores, shape (messages, classes)."""
-        p = expit(scores * self._slope + self._offset) * self._prior
+        p = sigmoid(scores * self._slope + self._offset) * self._prior
         return p / p.sum(axis=1, keepdims=True)
 
     def scores(self, features: Any) -> Any:
@@ -116,15 +132,16 @@ class Gazetteer:
                 if len(key) >= 3:
                     terms[key] = entity
         # Longest first, so "kinderarts" wins over "arts".
-        self._terms: list[tuple[re.Pattern[str], Entity]] = []
+        self._terms: list[tuple[str, re.Pattern[str], Entity]] = []
         for term, entity in sorted(terms.items(), key=lambda item: -len(item[0])):
             before, after = _AFFIXES[_script(term)]
-            self._terms.append((re.compile(rf"(?<!\w){before}{re.escape(term)}{after}(?!\w)"), entity))
+            self._terms.append((term, re.compile(rf"(?<!\w){before}{re.escape(term)}{after}(?!\w)"), entity))
 
     def find(self, normalized: str) -> tuple[Entity, ...]:
         found: dict[str, Entity] = {}
-        for pattern, entity in self._terms:
-            if entity.entity not in found and pattern.search(normalized):
+        for term, pattern, entity in self._terms:
+            # A pattern matches the term itself, so the (much cheaper) substring test goes first.
+            if entity.entity not in found and term in normalized and pattern.search(normalized):
                 found[entity.entity] = entity
         return tuple(found.values())
 
@@ -144,13 +161,25 @@ class EmbeddedClassifier:
         model = CalibratedLinearModel.fit(features, [e.intent for e in examples], {OUT_OF_SCOPE: OUT_OF_SCOPE_PRIOR})
         return cls(space, model, Gazetteer(examples))
 
+    def compact(self) -> EmbeddedClassifier:
+        """The same classifier without scikit-learn objects: plain data and NumPy arrays, small to pickle.
+
+        It predicts exactly as this one does; batches (`predict_scored`) are computed message by message.
+        """
+        return EmbeddedClassifier(self._space.compact(), self._model, self._gazetteer, self._ranking_size)
+
     @property
     def intents(self) -> tuple[str, ...]:
         return tuple(self._model.classes)
 
     def probabilities(self, normalized: Sequence[str]) -> Any:
         """Confidences per normalised text: one row each, columns in `intents` order, rows summing to 1."""
-        return self._model.probabilities(self._model.scores(self._space.matrix(normalized)))
+        if self._space.is_compact:  # no vectorisers (nor SciPy): one vector at a time
+            rows = [self._model.vector_scores(*self._space.vector(text)) for text in normalized]
+            scores = np.vstack(rows) if rows else np.zeros((0, len(self._model.classes)))
+        else:
+            scores = self._model.scores(self._space.matrix(normalized))
+        return self._model.probabilities(scores)
 
     def predict(self, text: str) -> NluResult:
         normalized = normalize(text[:MAX_CHARS])
@@ -181,5 +210,36 @@ class EmbeddedClassifier:
         return self.predict(text)
 
 
-async def train_in_thread(examples: Sequence[Example]) -> EmbeddedClassifier:
-    return await asyncio.to_thread(EmbeddedClassifier.train, examples)
+async def train_in_process(examples: Sequence[Example]) -> EmbeddedClassifier:
+    """Train in a short-lived child process (`python -m bot.nlu.trainer`); return the compact classifier.
+
+    The child is a fresh interpreter (never a fork of this threaded asyncio process): it reads the pickled
+    examples on stdin, imports scikit-learn, trains, and writes back `(True, EmbeddedClassifier.compact())`
+    or `(False, exception)` on stdout. Its memory goes when it exits, so this process's peak memory holds no
+    scikit-learn or SciPy. Training errors are raised here; the child's own messages go to our stderr.
+    """
+    env = dict(os.environ)  # the child imports the same `bot` package as this process
+    env["PYTHONPATH"] = os.pathsep.join([_PACKAGE_ROOT, *filter(None, [env.get("PYTHONPATH")])])
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.nlu.trainer",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    try:
+        output, _ = await process.communicate(pickle.dumps(list(examples), protocol=pickle.HIGHEST_PROTOCOL))
+    except BaseException:  # cancelled (e.g. shutdown during start-up): the training is no longer wanted
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        raise
+    if process.returncode != 0 or not output:
+        raise RuntimeError(f"the NLU training process failed (exit code {process.returncode})")
+    ok, payload = pickle.loads(output)
+    del output
+    if not ok:
+        raise payload
+    if not isinstance(payload, EmbeddedClassifier):
+        raise RuntimeError(f"the NLU training process sent {type(payload).__name__}, not a classifier")
+    return payload

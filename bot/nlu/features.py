@@ -5,9 +5,11 @@
 - for Ethiopic script, the consonant skeleton of each word (every syllable reduced to its consonant),
   so that Tigrinya spellings that differ in the vowel order (ክፈልጦ / ክፈልጥ) share features.
 
-Training uses scikit-learn's vectorisers. One message at a time goes through `FeatureSpace.vector`, which
-computes the same TF-IDF values from the fitted vocabularies in plain Python: scikit-learn's per-call
-validation costs more than the arithmetic for a single short text.
+Training uses scikit-learn's vectorisers (`FeatureSpace.fit`, imported only there). One message at a time
+goes through `FeatureSpace.vector`, which computes the same TF-IDF values from the fitted vocabularies in
+plain Python, with the vectorisers' analysers re-implemented here: scikit-learn's per-call validation costs
+more than the arithmetic for a single short text, and a compact space (`FeatureSpace.compact`: vocabularies
+and IDF weights only) lets the bot process serve predictions without importing scikit-learn or SciPy.
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 _ETHIOPIC_WORD = re.compile(r"[\u1200-\u137f]+")
 _ETHIOPIC_SYLLABLE = re.compile(r"[\u1200-\u135a]")
+TOKEN_PATTERN = r"(?u)\b\w+\b"
+_TOKEN = re.compile(TOKEN_PATTERN)
+_WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's vectorisers normalise it
 
 
 def ethiopic_skeleton(text: str) -> str:
@@ -36,53 +40,131 @@ def ethiopic_skeleton(text: str) -> str:
     return " ".join(_ETHIOPIC_SYLLABLE.sub(lambda m: chr((ord(m.group()) & ~7) + 5), w) for w in words)
 
 
-def _vectorizers() -> list[TfidfVectorizer]:
-    return [
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, preprocessor=ethiopic_skeleton),
-    ]
+@dataclass(frozen=True)
+class ViewSpec:
+    """One TF-IDF view: scikit-learn's analyser name, n-gram range, and the preprocessing."""
+
+    analyzer: Literal["char_wb", "word"]
+    ngram_range: tuple[int, int]
+    skeleton: bool = False  # preprocess with `ethiopic_skeleton` (then, as in scikit-learn, no lowercasing)
+
+    def vectorizer_params(self) -> dict[str, Any]:
+        """Keyword arguments of the equivalent TfidfVectorizer."""
+        params: dict[str, Any] = {"analyzer": self.analyzer, "ngram_range": self.ngram_range, "sublinear_tf": True}
+        if self.analyzer == "word":
+            params["token_pattern"] = TOKEN_PATTERN
+        if self.skeleton:
+            params["preprocessor"] = ethiopic_skeleton
+        return params
+
+    def analyze(self, text: str) -> list[str]:
+        """The terms of `text`, as the fitted vectoriser's `build_analyzer()` gives them."""
+        text = ethiopic_skeleton(text) if self.skeleton else text.lower()
+        low, high = self.ngram_range
+        if self.analyzer == "word":
+            return _word_ngrams(_TOKEN.findall(text), low, high)
+        return _char_wb_ngrams(text, low, high)
+
+
+VIEWS: tuple[ViewSpec, ...] = (
+    ViewSpec("char_wb", (2, 5)),
+    ViewSpec("word", (1, 2)),
+    ViewSpec("char_wb", (2, 4), skeleton=True),
+)
+
+
+def _char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
+    """scikit-learn's `_char_wb_ngrams`: n-grams of each word padded with one space on either side."""
+    ngrams: list[str] = []
+    append = ngrams.append
+    for word in _WHITE_SPACES.sub(" ", text).split():
+        w = " " + word + " "
+        length = len(w)
+        for n in range(low, high + 1):
+            offset = 0
+            append(w[offset : offset + n])
+            while offset + n < length:
+                offset += 1
+                append(w[offset : offset + n])
+            if offset == 0:  # a short word (no longer than n with its padding) counts once
+                break
+    return ngrams
+
+
+def _word_ngrams(tokens: list[str], low: int, high: int) -> list[str]:
+    """scikit-learn's `_word_ngrams` without stop words: the tokens, then pairs, triples, ..."""
+    if high == 1:
+        return tokens
+    ngrams = list(tokens) if low == 1 else []
+    for n in range(max(low, 2), min(high + 1, len(tokens) + 1)):
+        ngrams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+    return ngrams
 
 
 class _View:
-    """One fitted vectoriser, reduced to what computing a vector needs."""
+    """One fitted vectoriser, reduced to what computing a vector needs (plain data: it pickles small)."""
 
-    def __init__(self, vectorizer: TfidfVectorizer, offset: int) -> None:
-        self.analyze: Callable[[str], list[str]] = vectorizer.build_analyzer()
-        self.vocabulary: dict[str, int] = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
-        self.idf: list[float] = [float(v) for v in vectorizer.idf_]
+    def __init__(self, spec: ViewSpec, vocabulary: dict[str, int], idf: list[float], offset: int) -> None:
+        self.spec = spec
+        self.vocabulary = vocabulary
+        self.idf = idf
         self.offset = offset
 
 
 class FeatureSpace:
-    """The fitted views, side by side in one feature space."""
+    """The fitted views, side by side in one feature space.
 
-    def __init__(self, vectorizers: Sequence[TfidfVectorizer]) -> None:
+    A space fresh from `fit` keeps its scikit-learn vectorisers for batch matrices; `compact()` drops them.
+    """
+
+    def __init__(self, views: Sequence[_View], vectorizers: Sequence[Any] = ()) -> None:
+        self._views = list(views)
         self._vectorizers = list(vectorizers)
-        self._views: list[_View] = []
-        offset = 0
-        for vectorizer in self._vectorizers:
-            self._views.append(_View(vectorizer, offset))
-            offset += len(vectorizer.vocabulary_)
-        self.size = offset
+        self.size = sum(len(view.vocabulary) for view in self._views)
 
     @classmethod
     def fit(cls, texts: Sequence[str]) -> tuple[FeatureSpace, Any]:
         """Fit the views on normalised `texts`; the space and the texts' feature matrix (CSR)."""
+        import scipy.sparse as sp
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        views: list[_View] = []
         vectorizers, blocks = [], []
-        for vectorizer in _vectorizers():
+        offset = 0
+        for spec in VIEWS:
+            vectorizer = TfidfVectorizer(**spec.vectorizer_params())
             try:
                 blocks.append(vectorizer.fit_transform(texts))
             except ValueError:  # empty vocabulary: e.g. no Ethiopic text at all
                 continue
+            vocabulary = {str(term): int(i) for term, i in vectorizer.vocabulary_.items()}
+            views.append(_View(spec, vocabulary, [float(v) for v in vectorizer.idf_], offset))
             vectorizers.append(vectorizer)
+            offset += len(vocabulary)
         if not vectorizers:
             raise ValueError("no features in the training texts")
-        return cls(vectorizers), sp.hstack(blocks, format="csr")
+        return cls(views, vectorizers), sp.hstack(blocks, format="csr")
+
+    @property
+    def is_compact(self) -> bool:
+        """True without the scikit-learn vectorisers (as sent by the training process)."""
+        return not self._vectorizers
+
+    def compact(self) -> FeatureSpace:
+        """The same space without the scikit-learn vectorisers: vocabularies and IDF weights only."""
+        return FeatureSpace(self._views)
 
     def matrix(self, texts: Sequence[str]) -> Any:
-        """Feature matrix (CSR, one row per normalised text), for batches."""
-        return sp.hstack([v.transform(texts) for v in self._vectorizers], format="csr")
+        """Feature matrix (CSR, one row per normalised text), for batches (imports SciPy)."""
+        import scipy.sparse as sp
+
+        if self._vectorizers:
+            return sp.hstack([v.transform(texts) for v in self._vectorizers], format="csr")
+        rows = [self.vector(text) for text in texts]
+        indptr = np.cumsum([0] + [len(indices) for indices, _ in rows])
+        indices = np.concatenate([np.zeros(0, dtype=np.intp), *(i for i, _ in rows)])
+        values = np.concatenate([np.zeros(0), *(v for _, v in rows)])
+        return sp.csr_matrix((values, indices, indptr), shape=(len(texts), self.size))
 
     def vector(self, text: str) -> tuple[Any, Any]:
         """(feature indices, values) of one normalised text: sublinear TF times IDF, L2-normalised per view,
@@ -90,10 +172,14 @@ class FeatureSpace:
         indices: list[int] = []
         values: list[float] = []
         for view in self._views:
-            counts = Counter(i for i in map(view.vocabulary.get, view.analyze(text)) if i is not None)
-            weights = [(1.0 + math.log(n)) * view.idf[i] for i, n in counts.items()]
+            vocabulary, idf = view.vocabulary, view.idf
+            # Counting the terms first (Counter's C loop) keeps the order of first occurrence.
+            known = [
+                (vocabulary[term], n) for term, n in Counter(view.spec.analyze(text)).items() if term in vocabulary
+            ]
+            weights = [(1.0 + math.log(n)) * idf[i] for i, n in known]
             norm = math.sqrt(sum(w * w for w in weights))
             if norm:
-                indices += [view.offset + i for i in counts]
+                indices += [view.offset + i for i, _ in known]
                 values += [w / norm for w in weights]
         return np.array(indices, dtype=np.intp), np.array(values)
