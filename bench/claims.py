@@ -34,7 +34,8 @@ async def main(url: str, coaches: int, cases: int) -> None:
         await session.execute(insert(User), [{"telegram_id": 10_000 + i} for i in range(cases)])
         user_ids = list(await session.scalars(select(User.id)))
         await session.execute(
-            insert(Case), [{"user_id": u, "status": CASE_WAITING, "language": "ar", "reason": "asked"} for u in user_ids]
+            insert(Case),
+            [{"user_id": u, "status": CASE_WAITING, "language": "ar", "reason": "asked"} for u in user_ids],
         )
         await session.execute(
             insert(Coach), [{"telegram_id": 900 + i, "name": f"c{i}", "languages": "ar"} for i in range(coaches)]

@@ -23,13 +23,13 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.cli import run_on_fast_loop  # noqa: E402
 from tests.fake_bot_api import FakeBotAPI  # noqa: E402
 
 KEEP_REQUESTS = 1_000
@@ -93,15 +93,5 @@ async def serve() -> None:
     os.write(sys.stdout.fileno(), (json.dumps(fake.summary()) + "\n").encode())
 
 
-def run_fast(main: Coroutine[Any, Any, None]) -> None:
-    """asyncio.run on uvloop where it is installed (it is optional)."""
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(main)
-    else:
-        uvloop.run(main)
-
-
 if __name__ == "__main__":
-    run_fast(serve())
+    run_on_fast_loop(serve())

@@ -54,7 +54,6 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +64,7 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.cli import run_on_fast_loop  # noqa: E402
 from bot.db.engine import create_engine  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
 from tests import fake_bot_api as tg  # noqa: E402
@@ -438,16 +438,6 @@ async def run(
     return result
 
 
-def run_fast(main: Coroutine[Any, Any, None]) -> None:
-    """asyncio.run on uvloop where it is installed (it is optional)."""
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(main)
-    else:
-        uvloop.run(main)
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--replicas", type=int, default=1)
@@ -482,4 +472,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    run_fast(main())
+    run_on_fast_loop(main())

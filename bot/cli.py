@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -16,6 +17,7 @@ from bot.languages import LANGUAGES
 from bot.settings import Settings
 
 log = logging.getLogger("werkhelpdesk")
+T = TypeVar("T")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -253,9 +255,9 @@ async def _run(settings: Settings) -> int:
     return 0
 
 
-def _event_loop_run(main: Coroutine[None, None, int]) -> int:
-    """The bot itself runs on uvloop where it is installed (Linux, macOS): a faster event loop for
-    the web server, the Bot API calls and asyncpg."""
+def run_on_fast_loop(main: Coroutine[Any, Any, T]) -> T:
+    """The bot itself (and the load benchmark) runs on uvloop where it is installed (Linux, macOS):
+    a faster event loop for the web server, the Bot API calls and asyncpg."""
     try:
         import uvloop
     except ImportError:
@@ -279,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command == "run":
-            return _event_loop_run(_run(settings))
+            return run_on_fast_loop(_run(settings))
         if args.command == "chat":
             return asyncio.run(_chat(settings, args.lang))
         if args.command == "db":
