@@ -16,8 +16,7 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.engine import insert_ignoring_duplicates
-from bot.db.models import CASE_CLOSED, Case, Coach, ConversationState, Intake, Message, ProcessedUpdate, User, utcnow
+from bot.db.models import CASE_CLOSED, Case, Coach, ConversationState, Intake, Message, User, utcnow
 from bot.handoff import queue
 from bot.handoff.service import Sender, Turn
 from bot.intake import form
@@ -28,6 +27,7 @@ from bot.pipeline import (
     STAFF_COMMANDS,
     Incoming,
     Result,
+    claim_updates,
     needs_nlu,
     own_dialog,
     touch_user,
@@ -120,18 +120,6 @@ def _plain_indices(incomings: Sequence[Incoming], known: Known, rate_limit: int)
     return plain
 
 
-async def _claim_updates(session: AsyncSession, dialect: str, update_ids: list[int]) -> set[int]:
-    """Record the update ids; returns those not processed before."""
-    if not update_ids:
-        return set()
-    now = utcnow()
-    statement = insert_ignoring_duplicates(dialect, ProcessedUpdate.__table__).returning(  # type: ignore[arg-type]
-        ProcessedUpdate.__table__.c.update_id
-    )
-    rows = await session.execute(statement, [{"update_id": u, "processed_at": now} for u in update_ids])
-    return set(rows.scalars())
-
-
 async def process_batch(services: Services, incomings: Sequence[Incoming]) -> list[Result | None]:
     """Results in the order of `incomings`; None for the updates to give to `pipeline.process`.
 
@@ -155,10 +143,9 @@ async def process_batch(services: Services, incomings: Sequence[Incoming]) -> li
     async with services.sessions() as session, session.begin():
         # Read again inside the transaction: what was true before the NLU call may have changed.
         known = await _known(session, incomings, now, settings.rate_window_seconds)
-        plain = [i for i in _plain_indices(incomings, known, settings.rate_limit) if i in set(candidates)]
-        fresh = await _claim_updates(
-            session, services.engine.dialect.name, [incomings[i].update_id or 0 for i in plain]
-        )
+        asked = set(candidates)
+        plain = [i for i in _plain_indices(incomings, known, settings.rate_limit) if i in asked]
+        fresh = await claim_updates(session, [incomings[i].update_id or 0 for i in plain])
         plain = [i for i in plain if incomings[i].update_id in fresh]  # redeliveries: `process` answers them
         if not plain:
             return results

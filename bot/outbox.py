@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -32,18 +32,19 @@ class Outgoing:
     ref_message_id: int | None = None  # the message to copy or to edit
 
 
-def to_outgoing(row: Message) -> Outgoing:
-    buttons: Any = row.buttons or []
+def to_outgoing(row: Mapping[Any, Any]) -> Outgoing:
+    """A `messages` row (as the Outbox collects it or as selected from the table) as a message to send."""
+    buttons: Any = row["buttons"] or []
     return Outgoing(
-        row.id,
-        row.chat_id,
-        row.text or "",
+        row["id"],
+        row["chat_id"],
+        row["text"] or "",
         tuple(tuple((b[0], b[1]) for b in r) for r in buttons),
-        row.kind,
-        row.case_id,
-        row.thread_id,
-        row.copy_from_chat_id,
-        row.copy_message_id,
+        row["kind"],
+        row["case_id"],
+        row["thread_id"],
+        row["copy_from_chat_id"],
+        row["copy_message_id"],
     )
 
 
@@ -172,10 +173,11 @@ class Outbox:
         self.reply(None, chat_id, lang, reply, kind="ephemeral")
 
     async def write(self) -> None:
-        """Insert the rows collected so far (after the ORM's own changes: users and cases first)."""
+        """Flush the ORM's own changes (users and cases first: the rows refer to them), then insert
+        the rows collected so far."""
+        await self._session.flush()
         if not self._pending:
             return
-        await self._session.flush()
         rows = list(self._pending)
         self._pending.clear()
         table = cast(Table, Message.__table__)
@@ -185,64 +187,34 @@ class Outbox:
 
     async def flush(self) -> list[Outgoing]:
         await self.write()
-        await self._session.flush()
         return self.outgoing()
 
     def outgoing(self) -> list[Outgoing]:
         """The messages to send; they need their ids, so call after `write`."""
-        return [_outgoing(r) for r in self._out]
+        return [to_outgoing(r) for r in self._out]
 
 
-def _outgoing(row: dict[str, Any]) -> Outgoing:
-    buttons: Any = row["buttons"] or []
-    return Outgoing(
-        row["id"],
-        row["chat_id"],
-        row["text"] or "",
-        tuple(tuple((b[0], b[1]) for b in r) for r in buttons),
-        row["kind"],
-        row["case_id"],
-        row["thread_id"],
-        row["copy_from_chat_id"],
-        row["copy_message_id"],
+def _undelivered_query() -> Any:
+    table = cast(Table, Message.__table__)
+    return (
+        select(table)
+        .where(table.c.direction == "out", table.c.delivered_at.is_(None), table.c.attempts < MAX_DELIVERY_ATTEMPTS)
+        .order_by(table.c.id)
     )
 
 
 async def undelivered_for_user(session: AsyncSession, user_id: int) -> list[Outgoing]:
-    rows = await session.scalars(
-        select(Message)
-        .where(Message.user_id == user_id, Message.direction == "out", Message.delivered_at.is_(None))
-        .where(Message.attempts < MAX_DELIVERY_ATTEMPTS)
-        .order_by(Message.id)
-    )
-    return [to_outgoing(r) for r in rows]
+    rows = await session.execute(_undelivered_query().where(Message.__table__.c.user_id == user_id))
+    return [to_outgoing(r) for r in rows.mappings()]
 
 
 async def undelivered(session: AsyncSession, limit: int = 100) -> list[Outgoing]:
-    rows = await session.scalars(
-        select(Message)
-        .where(Message.direction == "out", Message.delivered_at.is_(None), Message.attempts < MAX_DELIVERY_ATTEMPTS)
-        .order_by(Message.id)
-        .limit(limit)
-    )
-    return [to_outgoing(r) for r in rows]
-
-
-async def mark_delivered(
-    session: AsyncSession, outgoing_id: int, telegram_message_id: int | None, *, forget: bool = False
-) -> None:
-    if forget:
-        await session.execute(delete(Message).where(Message.id == outgoing_id))
-        return
-    await session.execute(
-        update(Message)
-        .where(Message.id == outgoing_id)
-        .values(delivered_at=utcnow(), telegram_message_id=telegram_message_id, attempts=Message.attempts + 1)
-    )
+    rows = await session.execute(_undelivered_query().limit(limit))
+    return [to_outgoing(r) for r in rows.mappings()]
 
 
 async def mark_delivered_rows(session: AsyncSession, sent: Sequence[tuple[Outgoing, int | None]]) -> None:
-    """`mark_delivered` for many messages in two statements; ephemeral ones are forgotten."""
+    """Mark sent messages delivered (two statements for any number); ephemeral ones are forgotten."""
     forget = [out.id for out, _ in sent if out.kind == "ephemeral"]
     keep = [{"oid": out.id, "tid": tid} for out, tid in sent if out.kind != "ephemeral"]
     if forget:

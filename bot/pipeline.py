@@ -10,12 +10,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import privacy
+from bot.db.engine import insert_ignoring_duplicates
 from bot.db.models import (
     CASE_CLOSED,
     Case,
@@ -133,18 +135,20 @@ def touch_user(user: User, incoming: Incoming) -> None:
 LAST_SEEN_PRECISION = timedelta(minutes=10)
 
 
+async def claim_updates(session: AsyncSession, update_ids: Sequence[int]) -> set[int]:
+    """Record the update ids; returns those not processed before (the others are redeliveries)."""
+    if not update_ids:
+        return set()
+    table = cast(Table, ProcessedUpdate.__table__)
+    statement = insert_ignoring_duplicates(session.get_bind().dialect.name, table).returning(table.c.update_id)
+    now = utcnow()
+    rows = await session.execute(statement, [{"update_id": u, "processed_at": now} for u in update_ids])
+    return set(rows.scalars())
+
+
 async def _claim_update(session: AsyncSession, update_id: int | None) -> bool:
     """Record the update id; False when it was processed before (a redelivery)."""
-    if update_id is None:
-        return True
-    if await session.get(ProcessedUpdate, update_id) is not None:
-        return False
-    try:
-        async with session.begin_nested():
-            session.add(ProcessedUpdate(update_id=update_id))
-    except IntegrityError:
-        return False
-    return True
+    return update_id is None or update_id in await claim_updates(session, [update_id])
 
 
 async def _is_plain_newcomer_turn(services: Services, incoming: Incoming) -> bool:

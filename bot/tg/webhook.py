@@ -70,6 +70,7 @@ class InboxWriter:
         self._services = services
         self._pending: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
         self._task: asyncio.Task[None] | None = None
+        self._insert = insert_ignoring_duplicates(services.engine.dialect.name, cast(Table, InboxUpdate.__table__))
 
     async def store(self, update_id: int, payload: dict[str, Any]) -> None:
         """Returns once the update is committed; raises when the database could not store it."""
@@ -89,10 +90,9 @@ class InboxWriter:
     async def _write(self) -> None:
         while self._pending:
             batch, self._pending = self._pending, []
-            statement = insert_ignoring_duplicates(self._services.engine.dialect.name, InboxUpdate.__table__)  # type: ignore[arg-type]
             try:
                 async with self._services.sessions() as session, session.begin():
-                    await session.execute(statement, [row for row, _ in batch])
+                    await session.execute(self._insert, [row for row, _ in batch])
             except Exception as exc:
                 for _, future in batch:
                     if not future.done():
@@ -166,7 +166,8 @@ class Inbox:
         if everyone:
             for wake in self._idle:
                 wake.set()
-        if self._idle and not everyone:
+            self._missed = True
+        elif self._idle:
             self._idle.pop(0).set()
         else:
             self._missed = True
