@@ -1,23 +1,25 @@
 """Many updates of different chats in one transaction: the webhook workers' fast path.
 
-Most updates are a newcomer talking to the bot's own dialog. Those of one batch share the reads
-(who is a coach, the users, open cases, intakes, recent messages, conversation states, the queue
-length) and one transaction with one flush. Anything else — coaches, the coaches' group, open cases,
-an intake in progress, data rights, satisfaction or coach buttons, floods, redeliveries — is left to
-`pipeline.process`, one update at a time, exactly as in polling mode."""
+Most updates are a newcomer talking to the bot's own dialog. Those of one batch share one query for
+what is known about the senders (coaches among them, users, intakes, conversation states, open cases,
+recent messages, the queue length), one INSERT for new users, one for the transcript and one
+statement per kind of state change, written with SQLAlchemy Core: the dialog itself (`own_dialog`) is
+the pipeline's. Anything else — coaches, the coaches' group, open cases, an intake in progress, data
+rights, satisfaction or coach buttons, floods, redeliveries — is left to `pipeline.process`, one
+update at a time, exactly as in polling mode."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import BindParameter, Select, Table, bindparam, exists, func, insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from bot.db.models import CASE_CLOSED, Case, Coach, ConversationState, Intake, Message, User, utcnow
-from bot.handoff import queue
+from bot.db.models import CASE_CLOSED, CASE_WAITING, Case, Coach, ConversationState, Intake, Message, User, utcnow
 from bot.handoff.service import Sender, Turn
 from bot.intake import form
 from bot.intake import store as intake_store
@@ -46,46 +48,156 @@ class Known:
     """What the database knows about the senders of a batch."""
 
     coaches: set[int]  # Telegram ids
-    users: dict[int, User]  # by Telegram id
+    users: dict[int, User]  # by Telegram id; not in the session: `_write_back` stores their changes
     open_cases: set[int]  # user ids
     intakes: dict[int, form.IntakeState]  # by user id
     recent: dict[int, int]  # user id -> typed messages in the flood window
-    states: dict[int, ConversationState]  # by user id
+    states: dict[int, ConversationState]  # by user id; not in the session either
+    waiting: int  # cases in the queue
 
 
-async def _known(session: AsyncSession, incomings: Sequence[Incoming], now: datetime, window: int) -> Known:
-    """Two queries: the coaches among the senders, and the users with all the rest."""
-    telegram_ids = sorted({i.telegram_user_id for i in incomings})
-    coaches = set(await session.scalars(select(Coach.telegram_id).where(Coach.telegram_id.in_(telegram_ids))))
-    open_case = exists().where(Case.user_id == User.id, Case.status != CASE_CLOSED)
+USER_FIELDS = ("first_name", "chosen_language", "last_language", "telegram_language", "unreachable", "last_seen_at")
+STATE_FIELDS = ("flow", "node", "low_confidence_streak")
+
+
+def _table(model: Any) -> Table:
+    return cast(Table, model.__table__)
+
+
+@cache
+def _known_statement() -> Select[Any]:
+    """Everything the batch needs to know about its senders in one query, as plain columns: the
+    waiting cases, how many senders are coaches, and per sender who is a user their intake state,
+    conversation state, open case and recent typed messages. It selects from a one-row table so that
+    the counts come back even when no sender is a user yet."""
+    users, intakes, states = _table(User), _table(Intake), _table(ConversationState)
+    cases, messages, coaches = _table(Case), _table(Message), _table(Coach)
+    ids: BindParameter[int] = bindparam("ids", expanding=True)
+    one = select(literal(1).label("one")).subquery("one")
+    waiting = select(func.count()).select_from(cases).where(cases.c.status == CASE_WAITING).scalar_subquery()
+    coach_count = select(func.count()).select_from(coaches).where(coaches.c.telegram_id.in_(ids)).scalar_subquery()
+    open_case = exists().where(cases.c.user_id == users.c.id, cases.c.status != CASE_CLOSED)
     recent = (
         select(func.count())
-        .select_from(Message)
+        .select_from(messages)
         .where(
-            Message.user_id == User.id,
-            Message.direction == "in",
-            Message.kind.not_in(["button", "command"]),
-            Message.created_at > now - timedelta(seconds=window),
+            messages.c.user_id == users.c.id,
+            messages.c.direction == "in",
+            messages.c.kind.not_in(["button", "command"]),
+            messages.c.created_at > bindparam("since"),
         )
         .scalar_subquery()
     )
-    rows = await session.execute(
-        select(User, Intake, ConversationState, open_case, recent)
-        .outerjoin(Intake, Intake.user_id == User.id)
-        .outerjoin(ConversationState, ConversationState.user_id == User.id)
-        .where(User.telegram_id.in_(telegram_ids))
+    return (
+        select(
+            waiting.label("waiting"),
+            coach_count.label("coaches"),
+            users.c.id,
+            users.c.telegram_id,
+            *(users.c[f] for f in USER_FIELDS),
+            intakes.c.status.label("intake_status"),
+            intakes.c.field.label("intake_field"),
+            intakes.c.answers.label("intake_answers"),
+            intakes.c.editing.label("intake_editing"),
+            intakes.c.selected.label("intake_selected"),
+            states.c.user_id.label("state_user_id"),
+            *(states.c[f] for f in STATE_FIELDS),
+            open_case.label("in_case"),
+            recent.label("recent"),
+        )
+        .select_from(one)
+        .outerjoin(users, users.c.telegram_id.in_(ids))
+        .outerjoin(intakes, intakes.c.user_id == users.c.id)
+        .outerjoin(states, states.c.user_id == users.c.id)
     )
-    known = Known(coaches, {}, set(), {}, {}, {})
-    for user, intake, state, in_case, typed in rows.all():
-        known.users[user.telegram_id] = user
-        if intake is not None:
-            known.intakes[user.id] = intake_store.to_state(intake)
-        if state is not None:
-            known.states[user.id] = state
-        if in_case:
-            known.open_cases.add(user.id)
-        known.recent[user.id] = int(typed or 0)
+
+
+async def _known(connection: AsyncConnection, incomings: Sequence[Incoming], now: datetime, window: int) -> Known:
+    """One query (two when a sender is a coach). Users and states come as objects that are not in
+    the session: the batch writes their changes itself, with one statement each (`_write_back`)."""
+    telegram_ids = sorted({i.telegram_user_id for i in incomings})
+    rows = (
+        await connection.execute(_known_statement(), {"ids": telegram_ids, "since": now - timedelta(seconds=window)})
+    ).all()
+    known = Known(set(), {}, set(), {}, {}, {}, int(rows[0].waiting))
+    if rows[0].coaches:
+        coaches = _table(Coach)
+        found = await connection.scalars(select(coaches.c.telegram_id).where(coaches.c.telegram_id.in_(telegram_ids)))
+        known.coaches = set(found)
+    for row in rows:
+        if row.id is None:
+            continue
+        user = User(id=row.id, telegram_id=row.telegram_id, **{f: getattr(row, f) for f in USER_FIELDS})
+        known.users[row.telegram_id] = user
+        if row.intake_status is not None:
+            known.intakes[row.id] = intake_store.state_of(
+                row.intake_status, row.intake_field, row.intake_answers, row.intake_editing, row.intake_selected
+            )
+        if row.state_user_id is not None:
+            known.states[row.id] = ConversationState(user_id=row.id, **{f: getattr(row, f) for f in STATE_FIELDS})
+        if row.in_case:
+            known.open_cases.add(row.id)
+        known.recent[row.id] = int(row.recent or 0)
     return known
+
+
+def _users_snapshot(user: User) -> tuple[Any, ...]:
+    return tuple(getattr(user, f) for f in USER_FIELDS)
+
+
+def _state_snapshot(state: ConversationState | None) -> tuple[Any, ...] | None:
+    return None if state is None else tuple(getattr(state, f) for f in STATE_FIELDS)
+
+
+async def _insert_users(connection: AsyncConnection, new_users: Sequence[User], now: datetime) -> None:
+    """One INSERT for the batch's new users; their ids are set on the objects."""
+    users = _table(User)
+    rows = [
+        {"telegram_id": u.telegram_id, "created_at": now, **{f: getattr(u, f) for f in USER_FIELDS}} for u in new_users
+    ]
+    result = await connection.execute(insert(users).returning(users.c.id, sort_by_parameter_order=True), rows)
+    for user, user_id in zip(new_users, result.scalars().all(), strict=True):
+        user.id = user_id
+
+
+async def _write_back(
+    connection: AsyncConnection,
+    users: Sequence[tuple[User, tuple[Any, ...]]],
+    states: Sequence[tuple[ConversationState, tuple[Any, ...] | None]],
+    now: datetime,
+) -> None:
+    """What the dialogs changed about the users and their conversation states: one statement per
+    kind of change (changed users, new states, changed states)."""
+    user_table, state_table = _table(User), _table(ConversationState)
+    changed = [
+        {"uid": u.id, **{f: getattr(u, f) for f in USER_FIELDS}} for u, before in users if _users_snapshot(u) != before
+    ]
+    if changed:
+        await connection.execute(
+            update(user_table)
+            .where(user_table.c.id == bindparam("uid"))
+            .values({f: bindparam(f) for f in USER_FIELDS}),
+            changed,
+        )
+    new = [
+        {"user_id": s.user_id, "pending": [], "updated_at": now, **{f: getattr(s, f) for f in STATE_FIELDS}}
+        for s, before in states
+        if before is None
+    ]
+    if new:
+        await connection.execute(insert(state_table), new)
+    moved = [
+        {"uid": s.user_id, "updated_at": now, **{f: getattr(s, f) for f in STATE_FIELDS}}
+        for s, before in states
+        if before is not None and _state_snapshot(s) != before
+    ]
+    if moved:
+        await connection.execute(
+            update(state_table)
+            .where(state_table.c.user_id == bindparam("uid"))
+            .values({f: bindparam(f) for f in (*STATE_FIELDS, "updated_at")}),
+            moved,
+        )
 
 
 def is_plain(incoming: Incoming, known: Known, rate_limit: int) -> bool:
@@ -126,63 +238,97 @@ async def process_batch(services: Services, incomings: Sequence[Incoming]) -> li
     Raises when the transaction fails; then nothing of the batch was stored and every update can be
     processed one by one."""
     settings = services.settings
-    now = utcnow()
-    results: list[Result | None] = [None] * len(incomings)
     candidates = list(range(len(incomings)))
     if settings.rasa_url:
         # A Rasa server is a network call: ask it only about plain turns, outside the transaction.
-        async with services.sessions() as session:
-            known = await _known(session, incomings, now, settings.rate_window_seconds)
+        async with services.engine.connect() as connection:
+            known = await _known(connection, incomings, utcnow(), settings.rate_window_seconds)
         candidates = _plain_indices(incomings, known, settings.rate_limit)
-    nlu: dict[int, NluResult] = {}
-    for index in candidates:
-        if needs_nlu(incomings[index]):
-            nlu[index] = await services.nlu.parse(incomings[index].text or "")
-    flows = services.flows
-    renderer = Renderer(services.translator, flows)
+    nlu = await _understand(services, incomings, candidates)
     async with services.sessions() as session, session.begin():
         # Read again inside the transaction: what was true before the NLU call may have changed.
-        known = await _known(session, incomings, now, settings.rate_window_seconds)
-        asked = set(candidates)
-        plain = [i for i in _plain_indices(incomings, known, settings.rate_limit) if i in asked]
-        fresh = await claim_updates(session, [incomings[i].update_id or 0 for i in plain])
-        plain = [i for i in plain if incomings[i].update_id in fresh]  # redeliveries: `process` answers them
-        if not plain:
-            return results
-        new_users = [
-            User(telegram_id=incomings[i].telegram_user_id)
-            for i in plain
-            if incomings[i].telegram_user_id not in known.users
-        ]
-        if new_users:
-            session.add_all(new_users)
-            await session.flush()
-            known.users.update({u.telegram_id: u for u in new_users})
-        waiting = await queue.waiting_count(session)
-        rows: list[dict[str, Any]] = []  # the transcript rows of the whole batch: one INSERT
-        outboxes: dict[int, Outbox] = {}
-        languages: dict[int, str] = {}
-        for index in plain:
-            incoming = incomings[index]
-            user = known.users[incoming.telegram_user_id]
-            touch_user(user, incoming)
-            language = turn_language(incoming, nlu.get(index), user, settings.default_language)
-            outbox = outboxes[index] = Outbox(session, renderer, incoming.update_id, rows)
-            turn = Turn(session, outbox, settings, flows, now)
-            languages[index] = await own_dialog(
-                turn,
-                Sender(user, language, None),
-                incoming,
-                nlu.get(index),
-                known.intakes.get(user.id),
-                known.states.get(user.id),
-                waiting,
-            )
-        await outbox.write()  # any of them writes the shared rows
-        await session.flush()
-        for index, outbox in outboxes.items():
-            results[index] = Result(outbox.outgoing(), language=languages[index])
+        return await _answer(session, services, incomings, nlu, set(candidates))
+
+
+async def process_batch_in(
+    session: AsyncSession, services: Services, incomings: Sequence[Incoming]
+) -> list[Result | None]:
+    """`process_batch` inside the caller's transaction (the webhook worker's, which leased the
+    batch in it): only with the embedded NLU, so that no network call happens while it is open."""
+    assert not services.settings.rasa_url, "with a Rasa server, use process_batch"
+    candidates = list(range(len(incomings)))
+    nlu = await _understand(services, incomings, candidates)
+    return await _answer(session, services, incomings, nlu, set(candidates))
+
+
+async def _understand(services: Services, incomings: Sequence[Incoming], candidates: list[int]) -> dict[int, NluResult]:
+    return {i: await services.nlu.parse(incomings[i].text or "") for i in candidates if needs_nlu(incomings[i])}
+
+
+async def _answer(
+    session: AsyncSession,
+    services: Services,
+    incomings: Sequence[Incoming],
+    nlu: dict[int, NluResult],
+    asked: set[int],
+) -> list[Result | None]:
+    settings = services.settings
+    now = utcnow()
+    connection = await session.connection()
+    results: list[Result | None] = [None] * len(incomings)
+    known = await _known(connection, incomings, now, settings.rate_window_seconds)
+    plain = [i for i in _plain_indices(incomings, known, settings.rate_limit) if i in asked]
+    fresh = await claim_updates(session, [incomings[i].update_id or 0 for i in plain])
+    plain = [i for i in plain if incomings[i].update_id in fresh]  # redeliveries: `process` answers them
+    if not plain:
+        return results
+    # What each update tells about its sender, and the turn's language; new users are then stored
+    # with all of it in one INSERT.
+    senders: dict[int, tuple[User, str]] = {}
+    new_users: list[User] = []
+    for index in plain:
+        incoming = incomings[index]
+        known_user = known.users.get(incoming.telegram_user_id)
+        user = known_user or User(telegram_id=incoming.telegram_user_id, unreachable=False)
+        touch_user(user, incoming)
+        language = turn_language(incoming, nlu.get(index), user, settings.default_language)
+        if known_user is None:
+            user.last_language = language
+            new_users.append(user)
+        senders[index] = (user, language)
+    if new_users:
+        await _insert_users(connection, new_users, now)
+    users = [(user, _users_snapshot(user)) for user, _ in senders.values()]
+    states: list[tuple[ConversationState, tuple[Any, ...] | None]] = []
+    flows = services.flows
+    renderer = Renderer(services.translator, flows)
+    rows: list[dict[str, Any]] = []  # the transcript rows of the whole batch: one INSERT
+    outboxes: dict[int, Outbox] = {}
+    languages: dict[int, str] = {}
+    for index in plain:
+        incoming = incomings[index]
+        user, language = senders[index]
+        state = known.states.get(user.id)
+        before = _state_snapshot(state)
+        if state is None:
+            state = ConversationState(user_id=user.id, low_confidence_streak=0)
+        states.append((state, before))
+        outbox = outboxes[index] = Outbox(session, renderer, incoming.update_id, rows)
+        turn = Turn(session, outbox, settings, flows, now)
+        languages[index] = await own_dialog(
+            turn,
+            Sender(user, language, None),
+            incoming,
+            nlu.get(index),
+            known.intakes.get(user.id),
+            state,
+            known.waiting,
+        )
+    await _write_back(connection, users, states, now)
+    await outbox.write()  # any of them writes the shared rows (and flushes what the session holds)
+    for index, outbox in outboxes.items():
+        results[index] = Result(outbox.outgoing(), language=languages[index])
     return results
 
 
-__all__ = ["Known", "is_plain", "process_batch"]
+__all__ = ["Known", "is_plain", "process_batch", "process_batch_in"]

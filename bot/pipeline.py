@@ -548,23 +548,30 @@ async def mark_delivered_many(
     services: Services, sent: Sequence[tuple[Outgoing, int | None]], *, inbox_done: Sequence[int] = ()
 ) -> None:
     """Mark sent messages delivered and, in webhook mode, their updates processed: one transaction."""
-    from bot.outbox import mark_delivered_rows
-
     if not sent and not inbox_done:
         return
     async with services.sessions() as session, session.begin():
-        await mark_delivered_rows(session, sent)
-        for outgoing, telegram_message_id in sent:
-            if outgoing.kind == "card" and outgoing.case_id is not None and telegram_message_id is not None:
-                await session.execute(
-                    update(Case)
-                    .where(Case.id == outgoing.case_id)
-                    .values(group_chat_id=outgoing.chat_id, group_message_id=telegram_message_id)
-                )
-        if inbox_done:
+        await record_delivered(session, sent, inbox_done)
+
+
+async def record_delivered(
+    session: AsyncSession, sent: Sequence[tuple[Outgoing, int | None]], inbox_done: Sequence[int] = ()
+) -> None:
+    """`mark_delivered_many` inside a transaction of the caller's."""
+    from bot.outbox import mark_delivered_rows
+
+    await mark_delivered_rows(session, sent)
+    for outgoing, telegram_message_id in sent:
+        if outgoing.kind == "card" and outgoing.case_id is not None and telegram_message_id is not None:
             await session.execute(
-                update(InboxUpdate).where(InboxUpdate.update_id.in_(list(inbox_done))).values(processed_at=utcnow())
+                update(Case)
+                .where(Case.id == outgoing.case_id)
+                .values(group_chat_id=outgoing.chat_id, group_message_id=telegram_message_id)
             )
+    if inbox_done:
+        await session.execute(
+            update(InboxUpdate).where(InboxUpdate.update_id.in_(list(inbox_done))).values(processed_at=utcnow())
+        )
 
 
 async def mark_failed(services: Services, outgoing_id: int, *, give_up: bool = False) -> None:

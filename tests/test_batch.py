@@ -76,6 +76,49 @@ async def test_the_same_input_gives_the_same_reply_as_the_one_by_one_pipeline(se
     assert [[(o.text, o.buttons) for o in r.outgoing] for r in batched if r is not None] == one_by_one
 
 
+async def _stored(services: Services, telegram_id: int) -> tuple[Any, ...]:
+    """What the database holds about one newcomer, without ids and times."""
+    async with services.sessions() as session:
+        user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+        assert user is not None
+        state = await session.get(ConversationState, user.id)
+        assert state is not None
+        transcript = (
+            await session.execute(
+                select(Message.direction, Message.kind, Message.text, Message.language, Message.intent)
+                .where(Message.user_id == user.id)
+                .order_by(Message.id)
+            )
+        ).all()
+    return (
+        (user.first_name, user.chosen_language, user.last_language, user.telegram_language, user.unreachable),
+        (state.flow, state.node, state.low_confidence_streak),
+        [tuple(row) for row in transcript],
+    )
+
+
+async def test_a_conversation_in_batches_stores_what_the_one_by_one_pipeline_stores(services: Services) -> None:
+    # Turns that create the user, move the conversation, press a follow-up button, choose a language
+    # and ask something the bot is unsure about.
+    turns: list[Any] = [
+        lambda u: tg.text_update(u, "Hoe kan ik mijn diploma laten waarderen?"),
+        lambda u: tg.callback_update(u, "n:cv_help.start"),
+        lambda u: tg.callback_update(u, "l:ar"),
+        lambda u: tg.text_update(u, "ik wil CV maken"),
+        lambda u: tg.text_update(u, "xq zzv"),
+        lambda u: tg.text_update(u, "dank je wel"),
+    ]
+    one, batched = tg.user(8901, "Hiwet", language_code="ti"), tg.user(8902, "Hiwet", language_code="ti")
+    for make in turns:
+        await process(services, incoming(make(one)))
+        results = await process_batch(services, [incoming(make(batched))])
+        assert results[0] is not None  # answered by the batch, not left over
+    assert await _stored(services, 8902) == await _stored(services, 8901)
+    stored = await _stored(services, 8902)
+    assert stored[0][1] == "ar"  # the language chosen with the button was kept
+    assert stored[1][0] is not None
+
+
 async def test_everything_but_plain_turns_is_left_to_the_pipeline(services: Services) -> None:
     async with services.sessions() as session, session.begin():
         await add_coach(session, 8301, "Fatima", "nl", staff=False)

@@ -109,3 +109,28 @@ def test_webhook_settings_need_https_and_a_strong_secret() -> None:
         Settings(_env_file=None, webhook_url="https://x.example/hook", webhook_secret="short")  # type: ignore[call-arg]
     with pytest.raises(ValidationError, match="https"):
         Settings(_env_file=None, webhook_url="http://x.example/hook", webhook_secret=SECRET)  # type: ignore[call-arg]
+
+
+async def test_a_batch_that_fails_is_processed_one_by_one(
+    fake: FakeBotAPI, services: Services, local_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.tg.webhook
+
+    failures: list[int] = []
+
+    async def broken(_session: object, _services: object, incomings: list[Any]) -> list[Any]:
+        failures.append(len(incomings))
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(bot.tg.webhook, "process_batch_in", broken)
+    update = tg.text_update(SARA, "ik wil CV maken")
+    update["update_id"] = 2000
+    assert await fake.deliver_webhook_update(update, url=local_url) == 200
+    (reply,) = await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 3003, ok=True)
+    assert reply["text"] == services.flows.text("cv_help", "start", "nl")  # the real answer, not an apology
+    assert failures  # the batch was tried, failed, and the update was then processed on its own
+    await asyncio.sleep(0.3)
+    assert len([c for c in fake.calls("sendMessage") if int(c["chat_id"]) == 3003]) == 1
+    async with services.sessions() as session:
+        processed = await session.scalar(select(InboxUpdate.processed_at).where(InboxUpdate.update_id == 2000))
+    assert processed is not None

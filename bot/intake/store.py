@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Intake, utcnow
@@ -14,7 +16,12 @@ async def load(session: AsyncSession, user_id: int) -> IntakeState | None:
 
 
 def to_state(row: Intake) -> IntakeState:
-    return IntakeState(row.status, row.field, dict(row.answers or {}), row.editing, tuple(row.selected or ()))  # type: ignore[arg-type]
+    return state_of(row.status, row.field, row.answers, row.editing, row.selected)
+
+
+def state_of(status: str, field: str | None, answers: Any, editing: bool | None, selected: Any) -> IntakeState:
+    """An intake's state from its columns."""
+    return IntakeState(status, field, dict(answers or {}), bool(editing), tuple(selected or ()))  # type: ignore[arg-type]
 
 
 async def save(session: AsyncSession, user_id: int, state: IntakeState) -> None:

@@ -2,9 +2,11 @@
 table and answers 200 once it is committed (updates arriving together share one INSERT and one
 commit). Workers on every replica take batches from the inbox: of each chat only its oldest
 unprocessed update, and only if no worker holds a lease on it, so one chat's updates are processed in
-order and chats in parallel — on any replica. A batch's plain newcomer turns share one transaction
-(`bot.batch`); the rest go through the Application one by one, as in polling mode. A redelivered
-update id is stored once and processed once."""
+order and chats in parallel — on any replica. With the embedded NLU one transaction per batch records
+the worker's previous batch as done, leases the next one and answers its plain newcomer turns
+(`bot.batch`); with a Rasa server the answers get their own transaction after the Rasa calls. The
+rest go through the Application one by one, as in polling mode. A redelivered update id is stored
+once and processed once."""
 
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ import asyncio
 import contextlib
 import hmac
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
 from urllib.parse import urlparse
@@ -25,11 +28,11 @@ from telegram import Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
-from bot.batch import process_batch
+from bot.batch import process_batch, process_batch_in
 from bot.db.engine import insert_ignoring_duplicates
 from bot.db.models import InboxUpdate, utcnow
 from bot.outbox import Outgoing
-from bot.pipeline import Incoming, Result, mark_delivered_many
+from bot.pipeline import Incoming, Result, mark_delivered_many, record_delivered
 from bot.services import Services
 from bot.tg.app import WerkApplication
 from bot.tg.convert import to_incoming
@@ -110,6 +113,33 @@ class Taken:
     payload: dict[str, Any]
 
 
+@dataclass
+class Batch:
+    """Taken updates; `results` are the answers of its plain turns (None: not answered yet)."""
+
+    taken: list[Taken]
+    payloads: list[dict[str, Any]] = field(default_factory=list)  # of the updates to process
+    incomings: list[Incoming] = field(default_factory=list)
+    results: list[Result | None] | None = None
+
+
+@dataclass
+class Done:
+    """A worker's processed batch, until it is recorded."""
+
+    sent: list[tuple[Outgoing, int | None]] = field(default_factory=list)
+    updates: list[int] = field(default_factory=list)
+    chats: set[int] = field(default_factory=set)
+
+    def add(self, sent: Sequence[tuple[Outgoing, int | None]], updates: Sequence[int], chats: set[int]) -> None:
+        self.sent.extend(sent)
+        self.updates.extend(updates)
+        self.chats |= chats
+
+    def clear(self) -> None:
+        self.sent, self.updates, self.chats = [], [], set()
+
+
 class Inbox:
     def __init__(self, application: WerkApplication, services: Services, workers: int) -> None:
         self._application = application
@@ -121,7 +151,7 @@ class Inbox:
         self._take = self._take_statement()
         self._idle: list[asyncio.Event] = []  # workers waiting for work
         self._missed = False
-        self._busy: set[int] = set()  # chats whose updates this replica's workers are processing
+        self._busy: Counter[int] = Counter()  # chats whose updates this replica's workers are processing
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -173,10 +203,13 @@ class Inbox:
             self._missed = True
 
     async def _worker(self) -> None:
+        done = Done()  # the last batch's marks: written in the transaction that takes the next batch
         while not self._stopping:
             try:
-                handled = await self.process_batch()
-                wait = 0.0 if handled else (BLOCKED_RETRY if await self._held_elsewhere() else IDLE_WAIT)
+                batch, held_elsewhere = await self._next(done)
+                if batch is not None:
+                    await self._process_taken(batch, done)
+                wait = 0.0 if batch is not None else (BLOCKED_RETRY if held_elsewhere else IDLE_WAIT)
             except Exception:
                 log.exception("inbox worker error")
                 wait = IDLE_WAIT
@@ -194,16 +227,30 @@ class Inbox:
             finally:
                 if wake in self._idle:
                     self._idle.remove(wake)
+        if done.updates:
+            try:
+                await mark_delivered_many(self._services, done.sent, inbox_done=done.updates)
+            except Exception:
+                log.exception("could not record the last batch as done")  # its lease runs out: resent
+            self._release(done)
 
-    async def _held_elsewhere(self) -> bool:
+    def _hold(self, chats: set[int]) -> None:
+        self._busy.update(chats)
+
+    def _release(self, done: Done) -> None:
+        self._busy.subtract(done.chats)
+        for chat in done.chats:
+            if self._busy[chat] <= 0:
+                del self._busy[chat]
+        done.chats = set()
+
+    def _held_query(self) -> Any:
         """Unprocessed updates of chats this replica is not working on: another replica holds them
         (look again soon, its workers cannot wake ours) — or they arrived just now."""
         query = select(InboxUpdate.update_id).where(InboxUpdate.processed_at.is_(None))
         if self._busy:
-            query = query.where(InboxUpdate.chat_id.not_in(list(self._busy)))
-        async with self._services.sessions() as session:
-            pending = await session.scalar(query.limit(1))
-        return pending is not None
+            query = query.where(InboxUpdate.chat_id.not_in(sorted(self._busy)))
+        return query.limit(1)
 
     def _take_statement(self) -> Any:
         """Lease a batch: per chat its oldest unprocessed update, if nobody holds a lease on it."""
@@ -233,28 +280,49 @@ class Inbox:
         )
 
     async def take(self) -> list[Taken]:
-        now = utcnow()
-        async with self._services.sessions() as session, session.begin():
-            rows = (await session.execute(self._take, {"now": now, "until": now + LEASE})).all()
-        return sorted((Taken(int(u), c, p) for u, c, p in rows), key=lambda t: t.update_id)
+        batch, _ = await self._next_in_transaction(Done(), answer=False)
+        return batch.taken if batch is not None else []
 
-    async def process_batch(self) -> bool:
-        """Take a batch and process it; False when there was nothing to take."""
-        taken = await self.take()
-        if not taken:
-            return False
-        chats = {t.chat_id for t in taken if t.chat_id is not None}
-        self._busy |= chats
+    async def _next(self, done: Done) -> tuple[Batch | None, bool]:
+        """Record the last batch as done and take the next; with the embedded NLU its plain turns are
+        answered in the same transaction. Should that fail, the batch is taken again and its updates
+        are processed one by one."""
+        if self._services.settings.rasa_url:
+            return await self._next_in_transaction(done, answer=False)
         try:
-            await self._process(taken)
-        finally:
-            self._busy -= chats
-        return True
+            return await self._next_in_transaction(done, answer=True)
+        except Exception as exc:
+            log.warning("answering a batch failed (%s): processing it one by one", type(exc).__name__)
+        batch, held_elsewhere = await self._next_in_transaction(done, answer=False)
+        if batch is not None:
+            batch.results = [None] * len(batch.incomings)
+        return batch, held_elsewhere
 
-    async def _process(self, taken: Sequence[Taken]) -> None:
+    async def _next_in_transaction(self, done: Done, *, answer: bool) -> tuple[Batch | None, bool]:
+        """One transaction: record the last batch as done (its replies delivered, its updates
+        processed), lease the next batch and, if `answer`, answer its plain turns; with nothing to
+        take, whether pending updates are held elsewhere."""
+        now = utcnow()
+        batch: Batch | None = None
+        held_elsewhere = False
+        async with self._services.sessions() as session, session.begin():
+            if done.updates:
+                await record_delivered(session, done.sent, done.updates)
+            rows = (await session.execute(self._take, {"now": now, "until": now + LEASE})).all()
+            if rows:
+                batch = self._read(sorted((Taken(int(u), c, p) for u, c, p in rows), key=lambda t: t.update_id))
+                if answer:
+                    batch.results = await process_batch_in(session, self._services, batch.incomings)
+            else:
+                self._release(done)  # for the query below: these chats are free now
+                held_elsewhere = await session.scalar(self._held_query()) is not None
+        self._release(done)
+        done.clear()
+        return batch, held_elsewhere
+
+    def _read(self, taken: list[Taken]) -> Batch:
+        batch = Batch(taken)
         coach_chat = self._services.settings.coach_chat_id
-        payloads: list[dict[str, Any]] = []
-        incomings: list[Incoming] = []
         for item in taken:
             try:
                 incoming = to_incoming(item.payload, coach_chat)
@@ -262,15 +330,33 @@ class Inbox:
                 log.warning("update %d could not be read: %s", item.update_id, type(exc).__name__)
                 continue
             if incoming is not None:  # None: ignored on purpose (other groups, channels, ...)
-                payloads.append(item.payload)
-                incomings.append(incoming)
+                batch.payloads.append(item.payload)
+                batch.incomings.append(incoming)
+        return batch
+
+    async def _process_taken(self, batch: Batch, done: Done) -> None:
+        chats = {t.chat_id for t in batch.taken if t.chat_id is not None}
+        self._hold(chats)
+        try:
+            sent = await self._process(batch)
+        except BaseException:
+            self._release(Done(chats=chats))  # left to its lease
+            raise
+        # Delivered replies and processed updates are recorded with the next take. Should the process
+        # stop before that, the lease runs out, another worker finds the updates already recorded and
+        # sends what is undelivered.
+        done.add(sent, [t.update_id for t in batch.taken], chats)
+
+    async def _process(self, batch: Batch) -> list[tuple[Outgoing, int | None]]:
+        """Send the answers of the batch's plain turns; the other updates go through the Application."""
+        payloads, incomings = batch.payloads, batch.incomings
         typing = [
             asyncio.create_task(self._typing_later(inc.chat_id))
             for inc in incomings
             if inc.kind != "button" and not inc.in_group
         ]
         try:
-            results = await self._batch(incomings)
+            results = batch.results if batch.results is not None else await self._batch(incomings)
             in_batch = [(p, r) for p, r in zip(payloads, results, strict=True) if r is not None]
             jobs: list[Awaitable[object]] = [self._send(payload, result) for payload, result in in_batch]
             jobs += [self._one(p) for p, r in zip(payloads, results, strict=True) if r is None]
@@ -287,9 +373,7 @@ class Inbox:
         for outcome in outcomes[len(in_batch) :]:
             if isinstance(outcome, BaseException):
                 log.error("an update failed: %s", type(outcome).__name__)
-        # Delivered replies and processed updates in one commit. Should the process stop before it, the
-        # lease runs out, another worker finds the updates already recorded and sends what is undelivered.
-        await mark_delivered_many(self._services, sent, inbox_done=[t.update_id for t in taken])
+        return sent
 
     async def _one(self, payload: dict[str, Any]) -> None:
         """One update through the Application: the full pipeline with its error handling."""
