@@ -13,13 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import BindParameter, Select, Table, bindparam, exists, func, insert, literal, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-
-from bot.db.models import CASE_CLOSED, CASE_WAITING, Case, Coach, ConversationState, Intake, Message, User, utcnow
+from bot.db.hot import STATE_FIELDS, USER_FIELDS, Tx, transaction
+from bot.db.models import ConversationState, User, utcnow
 from bot.handoff.service import Sender, Turn
 from bot.intake import form
 from bot.intake import store as intake_store
@@ -29,7 +26,6 @@ from bot.pipeline import (
     STAFF_COMMANDS,
     Incoming,
     Result,
-    claim_updates,
     needs_nlu,
     own_dialog,
     touch_user,
@@ -56,88 +52,34 @@ class Known:
     waiting: int  # cases in the queue
 
 
-USER_FIELDS = ("first_name", "chosen_language", "last_language", "telegram_language", "unreachable", "last_seen_at")
-STATE_FIELDS = ("flow", "node", "low_confidence_streak")
-
-
-def _table(model: Any) -> Table:
-    return cast(Table, model.__table__)
-
-
-@cache
-def _known_statement() -> Select[Any]:
-    """Everything the batch needs to know about its senders in one query, as plain columns: the
-    waiting cases, how many senders are coaches, and per sender who is a user their intake state,
-    conversation state, open case and recent typed messages. It selects from a one-row table so that
-    the counts come back even when no sender is a user yet."""
-    users, intakes, states = _table(User), _table(Intake), _table(ConversationState)
-    cases, messages, coaches = _table(Case), _table(Message), _table(Coach)
-    ids: BindParameter[int] = bindparam("ids", expanding=True)
-    one = select(literal(1).label("one")).subquery("one")
-    waiting = select(func.count()).select_from(cases).where(cases.c.status == CASE_WAITING).scalar_subquery()
-    coach_count = select(func.count()).select_from(coaches).where(coaches.c.telegram_id.in_(ids)).scalar_subquery()
-    open_case = exists().where(cases.c.user_id == users.c.id, cases.c.status != CASE_CLOSED)
-    recent = (
-        select(func.count())
-        .select_from(messages)
-        .where(
-            messages.c.user_id == users.c.id,
-            messages.c.direction == "in",
-            messages.c.kind.not_in(["button", "command"]),
-            messages.c.created_at > bindparam("since"),
-        )
-        .scalar_subquery()
-    )
-    return (
-        select(
-            waiting.label("waiting"),
-            coach_count.label("coaches"),
-            users.c.id,
-            users.c.telegram_id,
-            *(users.c[f] for f in USER_FIELDS),
-            intakes.c.status.label("intake_status"),
-            intakes.c.field.label("intake_field"),
-            intakes.c.answers.label("intake_answers"),
-            intakes.c.editing.label("intake_editing"),
-            intakes.c.selected.label("intake_selected"),
-            states.c.user_id.label("state_user_id"),
-            *(states.c[f] for f in STATE_FIELDS),
-            open_case.label("in_case"),
-            recent.label("recent"),
-        )
-        .select_from(one)
-        .outerjoin(users, users.c.telegram_id.in_(ids))
-        .outerjoin(intakes, intakes.c.user_id == users.c.id)
-        .outerjoin(states, states.c.user_id == users.c.id)
-    )
-
-
-async def _known(connection: AsyncConnection, incomings: Sequence[Incoming], now: datetime, window: int) -> Known:
+async def _known(tx: Tx, incomings: Sequence[Incoming], now: datetime, window: int) -> Known:
     """One query (two when a sender is a coach). Users and states come as objects that are not in
     the session: the batch writes their changes itself, with one statement each (`_write_back`)."""
     telegram_ids = sorted({i.telegram_user_id for i in incomings})
-    rows = (
-        await connection.execute(_known_statement(), {"ids": telegram_ids, "since": now - timedelta(seconds=window)})
-    ).all()
-    known = Known(set(), {}, set(), {}, {}, {}, int(rows[0].waiting))
-    if rows[0].coaches:
-        coaches = _table(Coach)
-        found = await connection.scalars(select(coaches.c.telegram_id).where(coaches.c.telegram_id.in_(telegram_ids)))
-        known.coaches = set(found)
+    rows = await tx.rows(tx.statements.known, {"ids": telegram_ids, "since": now - timedelta(seconds=window)})
+    known = Known(set(), {}, set(), {}, {}, {}, int(rows[0]["waiting"]))
+    if rows[0]["coaches"]:
+        found = await tx.rows(tx.statements.coaches_among, {"ids": telegram_ids})
+        known.coaches = {int(r["telegram_id"]) for r in found}
     for row in rows:
-        if row.id is None:
+        user_id = row["id"]
+        if user_id is None:
             continue
-        user = User(id=row.id, telegram_id=row.telegram_id, **{f: getattr(row, f) for f in USER_FIELDS})
-        known.users[row.telegram_id] = user
-        if row.intake_status is not None:
-            known.intakes[row.id] = intake_store.state_of(
-                row.intake_status, row.intake_field, row.intake_answers, row.intake_editing, row.intake_selected
+        user = User(id=user_id, telegram_id=row["telegram_id"], **{f: row[f] for f in USER_FIELDS})
+        known.users[user.telegram_id] = user
+        if row["intake_status"] is not None:
+            known.intakes[user_id] = intake_store.state_of(
+                row["intake_status"],
+                row["intake_field"],
+                row["intake_answers"],
+                row["intake_editing"],
+                row["intake_selected"],
             )
-        if row.state_user_id is not None:
-            known.states[row.id] = ConversationState(user_id=row.id, **{f: getattr(row, f) for f in STATE_FIELDS})
-        if row.in_case:
-            known.open_cases.add(row.id)
-        known.recent[row.id] = int(row.recent or 0)
+        if row["state_user_id"] is not None:
+            known.states[user_id] = ConversationState(user_id=user_id, **{f: row[f] for f in STATE_FIELDS})
+        if row["in_case"]:
+            known.open_cases.add(user_id)
+        known.recent[user_id] = int(row["recent"] or 0)
     return known
 
 
@@ -149,55 +91,39 @@ def _state_snapshot(state: ConversationState | None) -> tuple[Any, ...] | None:
     return None if state is None else tuple(getattr(state, f) for f in STATE_FIELDS)
 
 
-async def _insert_users(connection: AsyncConnection, new_users: Sequence[User], now: datetime) -> None:
+async def _insert_users(tx: Tx, new_users: Sequence[User], now: datetime) -> None:
     """One INSERT for the batch's new users; their ids are set on the objects."""
-    users = _table(User)
     rows = [
         {"telegram_id": u.telegram_id, "created_at": now, **{f: getattr(u, f) for f in USER_FIELDS}} for u in new_users
     ]
-    result = await connection.execute(insert(users).returning(users.c.id, sort_by_parameter_order=True), rows)
-    for user, user_id in zip(new_users, result.scalars().all(), strict=True):
+    for user, user_id in zip(new_users, await tx.inserted_ids(tx.statements.insert_users, rows), strict=True):
         user.id = user_id
 
 
 async def _write_back(
-    connection: AsyncConnection,
+    tx: Tx,
     users: Sequence[tuple[User, tuple[Any, ...]]],
     states: Sequence[tuple[ConversationState, tuple[Any, ...] | None]],
     now: datetime,
 ) -> None:
     """What the dialogs changed about the users and their conversation states: one statement per
     kind of change (changed users, new states, changed states)."""
-    user_table, state_table = _table(User), _table(ConversationState)
     changed = [
         {"uid": u.id, **{f: getattr(u, f) for f in USER_FIELDS}} for u, before in users if _users_snapshot(u) != before
     ]
-    if changed:
-        await connection.execute(
-            update(user_table)
-            .where(user_table.c.id == bindparam("uid"))
-            .values({f: bindparam(f) for f in USER_FIELDS}),
-            changed,
-        )
+    await tx.many(tx.statements.update_users, changed)
     new = [
         {"user_id": s.user_id, "pending": [], "updated_at": now, **{f: getattr(s, f) for f in STATE_FIELDS}}
         for s, before in states
         if before is None
     ]
-    if new:
-        await connection.execute(insert(state_table), new)
+    await tx.many(tx.statements.insert_states, new)
     moved = [
         {"uid": s.user_id, "updated_at": now, **{f: getattr(s, f) for f in STATE_FIELDS}}
         for s, before in states
         if before is not None and _state_snapshot(s) != before
     ]
-    if moved:
-        await connection.execute(
-            update(state_table)
-            .where(state_table.c.user_id == bindparam("uid"))
-            .values({f: bindparam(f) for f in (*STATE_FIELDS, "updated_at")}),
-            moved,
-        )
+    await tx.many(tx.statements.update_states, moved)
 
 
 def is_plain(incoming: Incoming, known: Known, rate_limit: int) -> bool:
@@ -241,24 +167,22 @@ async def process_batch(services: Services, incomings: Sequence[Incoming]) -> li
     candidates = list(range(len(incomings)))
     if settings.rasa_url:
         # A Rasa server is a network call: ask it only about plain turns, outside the transaction.
-        async with services.engine.connect() as connection:
-            known = await _known(connection, incomings, utcnow(), settings.rate_window_seconds)
+        async with transaction(services.engine, services.sessions) as tx:
+            known = await _known(tx, incomings, utcnow(), settings.rate_window_seconds)
         candidates = _plain_indices(incomings, known, settings.rate_limit)
     nlu = await _understand(services, incomings, candidates)
-    async with services.sessions() as session, session.begin():
+    async with transaction(services.engine, services.sessions) as tx:
         # Read again inside the transaction: what was true before the NLU call may have changed.
-        return await _answer(session, services, incomings, nlu, set(candidates))
+        return await _answer(tx, services, incomings, nlu, set(candidates))
 
 
-async def process_batch_in(
-    session: AsyncSession, services: Services, incomings: Sequence[Incoming]
-) -> list[Result | None]:
+async def process_batch_in(tx: Tx, services: Services, incomings: Sequence[Incoming]) -> list[Result | None]:
     """`process_batch` inside the caller's transaction (the webhook worker's, which leased the
     batch in it): only with the embedded NLU, so that no network call happens while it is open."""
     assert not services.settings.rasa_url, "with a Rasa server, use process_batch"
     candidates = list(range(len(incomings)))
     nlu = await _understand(services, incomings, candidates)
-    return await _answer(session, services, incomings, nlu, set(candidates))
+    return await _answer(tx, services, incomings, nlu, set(candidates))
 
 
 async def _understand(services: Services, incomings: Sequence[Incoming], candidates: list[int]) -> dict[int, NluResult]:
@@ -266,7 +190,7 @@ async def _understand(services: Services, incomings: Sequence[Incoming], candida
 
 
 async def _answer(
-    session: AsyncSession,
+    tx: Tx,
     services: Services,
     incomings: Sequence[Incoming],
     nlu: dict[int, NluResult],
@@ -274,11 +198,13 @@ async def _answer(
 ) -> list[Result | None]:
     settings = services.settings
     now = utcnow()
-    connection = await session.connection()
+    session = tx.session
     results: list[Result | None] = [None] * len(incomings)
-    known = await _known(connection, incomings, now, settings.rate_window_seconds)
+    known = await _known(tx, incomings, now, settings.rate_window_seconds)
     plain = [i for i in _plain_indices(incomings, known, settings.rate_limit) if i in asked]
-    fresh = await claim_updates(session, [incomings[i].update_id or 0 for i in plain])
+    fresh = await tx.claimed(
+        tx.statements.claim, [{"update_id": incomings[i].update_id, "processed_at": now} for i in plain]
+    )
     plain = [i for i in plain if incomings[i].update_id in fresh]  # redeliveries: `process` answers them
     if not plain:
         return results
@@ -297,7 +223,7 @@ async def _answer(
             new_users.append(user)
         senders[index] = (user, language)
     if new_users:
-        await _insert_users(connection, new_users, now)
+        await _insert_users(tx, new_users, now)
     users = [(user, _users_snapshot(user)) for user, _ in senders.values()]
     states: list[tuple[ConversationState, tuple[Any, ...] | None]] = []
     flows = services.flows
@@ -313,7 +239,7 @@ async def _answer(
         if state is None:
             state = ConversationState(user_id=user.id, low_confidence_streak=0)
         states.append((state, before))
-        outbox = outboxes[index] = Outbox(session, renderer, incoming.update_id, rows)
+        outbox = outboxes[index] = Outbox(session, renderer, incoming.update_id, rows, insert=tx.insert_messages)
         turn = Turn(session, outbox, settings, flows, now)
         languages[index] = await own_dialog(
             turn,
@@ -324,7 +250,7 @@ async def _answer(
             state,
             known.waiting,
         )
-    await _write_back(connection, users, states, now)
+    await _write_back(tx, users, states, now)
     await outbox.write()  # any of them writes the shared rows (and flushes what the session holds)
     for index, outbox in outboxes.items():
         results[index] = Result(outbox.outgoing(), language=languages[index])

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Message, User, utcnow
@@ -86,8 +86,11 @@ class Outbox:
         renderer: Renderer,
         update_id: int | None,
         pending: list[dict[str, Any]] | None = None,
+        *,
+        insert: Callable[[Sequence[Mapping[str, Any]]], Awaitable[list[int]]] | None = None,
     ) -> None:
         self._session = session
+        self._insert = insert or self._insert_with_session
         self._renderer = renderer
         self._update_id = update_id
         self._pending = pending if pending is not None else []
@@ -180,10 +183,13 @@ class Outbox:
             return
         rows = list(self._pending)
         self._pending.clear()
-        table = cast(Table, Message.__table__)
-        result = await self._session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-        for row, message_id in zip(rows, result.scalars().all(), strict=True):
+        for row, message_id in zip(rows, await self._insert(rows), strict=True):
             row["id"] = message_id
+
+    async def _insert_with_session(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        table = cast(Table, Message.__table__)
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list((await self._session.execute(statement, [dict(r) for r in rows])).scalars().all())
 
     async def flush(self) -> list[Outgoing]:
         await self.write()
@@ -211,22 +217,6 @@ async def undelivered_for_user(session: AsyncSession, user_id: int) -> list[Outg
 async def undelivered(session: AsyncSession, limit: int = 100) -> list[Outgoing]:
     rows = await session.execute(_undelivered_query().limit(limit))
     return [to_outgoing(r) for r in rows.mappings()]
-
-
-async def mark_delivered_rows(session: AsyncSession, sent: Sequence[tuple[Outgoing, int | None]]) -> None:
-    """Mark sent messages delivered (two statements for any number); ephemeral ones are forgotten."""
-    forget = [out.id for out, _ in sent if out.kind == "ephemeral"]
-    keep = [{"oid": out.id, "tid": tid} for out, tid in sent if out.kind != "ephemeral"]
-    if forget:
-        await session.execute(delete(Message).where(Message.id.in_(forget)))
-    if keep:
-        table = cast(Table, Message.__table__)
-        await session.execute(
-            update(table)
-            .where(table.c.id == bindparam("oid"))
-            .values(delivered_at=utcnow(), telegram_message_id=bindparam("tid"), attempts=table.c.attempts + 1),
-            keep,
-        )
 
 
 async def mark_failed(session: AsyncSession, outgoing_id: int, *, give_up: bool = False) -> None:

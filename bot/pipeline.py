@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import privacy
 from bot.db.engine import insert_ignoring_duplicates
+from bot.db.hot import transaction
 from bot.db.models import (
     CASE_CLOSED,
     Case,
@@ -550,28 +551,8 @@ async def mark_delivered_many(
     """Mark sent messages delivered and, in webhook mode, their updates processed: one transaction."""
     if not sent and not inbox_done:
         return
-    async with services.sessions() as session, session.begin():
-        await record_delivered(session, sent, inbox_done)
-
-
-async def record_delivered(
-    session: AsyncSession, sent: Sequence[tuple[Outgoing, int | None]], inbox_done: Sequence[int] = ()
-) -> None:
-    """`mark_delivered_many` inside a transaction of the caller's."""
-    from bot.outbox import mark_delivered_rows
-
-    await mark_delivered_rows(session, sent)
-    for outgoing, telegram_message_id in sent:
-        if outgoing.kind == "card" and outgoing.case_id is not None and telegram_message_id is not None:
-            await session.execute(
-                update(Case)
-                .where(Case.id == outgoing.case_id)
-                .values(group_chat_id=outgoing.chat_id, group_message_id=telegram_message_id)
-            )
-    if inbox_done:
-        await session.execute(
-            update(InboxUpdate).where(InboxUpdate.update_id.in_(list(inbox_done))).values(processed_at=utcnow())
-        )
+    async with transaction(services.engine, services.sessions) as tx:
+        await tx.record_delivered(sent, inbox_done, utcnow())
 
 
 async def mark_failed(services: Services, outgoing_id: int, *, give_up: bool = False) -> None:

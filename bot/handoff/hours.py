@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -23,6 +24,7 @@ class OfficeHours:
     zone: ZoneInfo
 
     @classmethod
+    @lru_cache(maxsize=16)
     def parse(cls, spec: str, zone: str) -> OfficeHours:
         """'mon-fri 09:00-17:00' (days in English, 24-hour clock)."""
         match = _SPEC.match(spec.strip().lower())
@@ -51,6 +53,8 @@ class OfficeHours:
         raise ValueError("no opening day")  # pragma: no cover - parse() guarantees at least one day
 
 
+@lru_cache(maxsize=256)
 def format_opening(moment: datetime, lang: str) -> str:
-    """'Monday 24 November at 09:00' in the user's language (Babel/CLDR)."""
+    """'Monday 24 November at 09:00' in the user's language (Babel/CLDR). Cached: the next opening
+    is the same moment for hours, and every turn may offer a coach."""
     return format_datetime(moment, "EEEE d MMMM, HH:mm", tzinfo=moment.tzinfo, locale=lang)

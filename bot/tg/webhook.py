@@ -18,21 +18,20 @@ from collections import Counter
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlparse
 
 from aiohttp import web
-from sqlalchemy import Table, bindparam, exists, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
 from bot.batch import process_batch, process_batch_in
-from bot.db.engine import insert_ignoring_duplicates
-from bot.db.models import InboxUpdate, utcnow
+from bot.db.hot import transaction
+from bot.db.models import utcnow
 from bot.outbox import Outgoing
-from bot.pipeline import Incoming, Result, mark_delivered_many, record_delivered
+from bot.pipeline import Incoming, Result, mark_delivered_many
 from bot.services import Services
 from bot.tg.app import WerkApplication
 from bot.tg.convert import to_incoming
@@ -40,7 +39,6 @@ from bot.tg.convert import to_incoming
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-BATCH_SIZE = 64
 # A worker that died leaves its batch to the others after this; longer than the slowest delivery
 # (flood waits and retries), so a live worker's updates are never taken over.
 LEASE = timedelta(seconds=120)
@@ -73,7 +71,6 @@ class InboxWriter:
         self._services = services
         self._pending: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
         self._task: asyncio.Task[None] | None = None
-        self._insert = insert_ignoring_duplicates(services.engine.dialect.name, cast(Table, InboxUpdate.__table__))
 
     async def store(self, update_id: int, payload: dict[str, Any]) -> None:
         """Returns once the update is committed; raises when the database could not store it."""
@@ -94,8 +91,8 @@ class InboxWriter:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                async with self._services.sessions() as session, session.begin():
-                    await session.execute(self._insert, [row for row, _ in batch])
+                async with transaction(self._services.engine, self._services.sessions) as tx:
+                    await tx.store_inbox([row for row, _ in batch])
             except Exception as exc:
                 for _, future in batch:
                     if not future.done():
@@ -148,7 +145,6 @@ class Inbox:
         # SQLite has one writer: one worker. PostgreSQL: several, each with its own leased batch.
         self._workers = workers if self._postgres else 1
         self._writer = InboxWriter(services)
-        self._take = self._take_statement()
         self._idle: list[asyncio.Event] = []  # workers waiting for work
         self._missed = False
         self._busy: Counter[int] = Counter()  # chats whose updates this replica's workers are processing
@@ -244,41 +240,6 @@ class Inbox:
                 del self._busy[chat]
         done.chats = set()
 
-    def _held_query(self) -> Any:
-        """Unprocessed updates of chats this replica is not working on: another replica holds them
-        (look again soon, its workers cannot wake ours) — or they arrived just now."""
-        query = select(InboxUpdate.update_id).where(InboxUpdate.processed_at.is_(None))
-        if self._busy:
-            query = query.where(InboxUpdate.chat_id.not_in(sorted(self._busy)))
-        return query.limit(1)
-
-    def _take_statement(self) -> Any:
-        """Lease a batch: per chat its oldest unprocessed update, if nobody holds a lease on it."""
-        inbox = cast(Table, InboxUpdate.__table__)
-        older = inbox.alias("older")
-        eligible = (
-            select(inbox.c.update_id)
-            .where(
-                inbox.c.processed_at.is_(None),
-                or_(inbox.c.lease_until.is_(None), inbox.c.lease_until < bindparam("now")),
-                ~exists().where(
-                    older.c.chat_id == inbox.c.chat_id,
-                    older.c.processed_at.is_(None),
-                    older.c.update_id < inbox.c.update_id,
-                ),
-            )
-            .order_by(inbox.c.update_id)
-            .limit(BATCH_SIZE)
-        )
-        if self._postgres:
-            eligible = eligible.with_for_update(skip_locked=True)
-        return (
-            update(inbox)
-            .where(inbox.c.update_id.in_(eligible.scalar_subquery()))
-            .values(lease_until=bindparam("until"), attempts=inbox.c.attempts + 1)
-            .returning(inbox.c.update_id, inbox.c.chat_id, inbox.c.payload)
-        )
-
     async def take(self) -> list[Taken]:
         batch, _ = await self._next_in_transaction(Done(), answer=False)
         return batch.taken if batch is not None else []
@@ -305,17 +266,17 @@ class Inbox:
         now = utcnow()
         batch: Batch | None = None
         held_elsewhere = False
-        async with self._services.sessions() as session, session.begin():
+        async with transaction(self._services.engine, self._services.sessions) as tx:
             if done.updates:
-                await record_delivered(session, done.sent, done.updates)
-            rows = (await session.execute(self._take, {"now": now, "until": now + LEASE})).all()
+                await tx.record_delivered(done.sent, done.updates, now)
+            rows = await tx.take(now, now + LEASE)
             if rows:
-                batch = self._read(sorted((Taken(int(u), c, p) for u, c, p in rows), key=lambda t: t.update_id))
+                batch = self._read(sorted((Taken(u, c, p) for u, c, p in rows), key=lambda t: t.update_id))
                 if answer:
-                    batch.results = await process_batch_in(session, self._services, batch.incomings)
+                    batch.results = await process_batch_in(tx, self._services, batch.incomings)
             else:
                 self._release(done)  # for the query below: these chats are free now
-                held_elsewhere = await session.scalar(self._held_query()) is not None
+                held_elsewhere = await tx.held_elsewhere(self._busy)
         self._release(done)
         done.clear()
         return batch, held_elsewhere

@@ -1,0 +1,435 @@
+"""The statements every webhook batch runs, in one transaction.
+
+They are SQLAlchemy Core statements, built once. On PostgreSQL they are compiled once and run on the
+asyncpg connection itself, in a transaction this module opens: SQLAlchemy's overhead per statement
+and per transaction was most of a busy replica's CPU. The ORM session of the same connection and
+transaction stays available for the rarer work (cases, intakes, unanswered questions). On SQLite the
+same statements run through SQLAlchemy Core, in the session's transaction.
+
+A driver error on PostgreSQL is raised as SQLAlchemy's `OperationalError`, and a broken connection
+is invalidated, so that callers see the same errors and the pool the same connections as elsewhere."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any, cast
+
+import asyncpg
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Insert,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.db.models import (
+    CASE_CLOSED,
+    CASE_WAITING,
+    Case,
+    Coach,
+    ConversationState,
+    InboxUpdate,
+    Intake,
+    Message,
+    ProcessedUpdate,
+    User,
+)
+
+USER_FIELDS = ("first_name", "chosen_language", "last_language", "telegram_language", "unreachable", "last_seen_at")
+STATE_FIELDS = ("flow", "node", "low_confidence_streak")
+BATCH_SIZE = 64
+
+
+def table(model: Any) -> Table:
+    return cast(Table, model.__table__)
+
+
+def _one_of(column: Any, name: str, postgres: bool) -> ColumnElement[bool]:
+    """`column IN (:name…)`; on PostgreSQL `column = ANY(:name)`, one parameter for any number."""
+    if postgres:
+        return cast(ColumnElement[bool], column == any_(bindparam(name, type_=postgresql.ARRAY(BigInteger))))
+    return cast(ColumnElement[bool], column.in_(bindparam(name, expanding=True)))
+
+
+@dataclass(frozen=True)
+class Statements:
+    known: Any
+    coaches_among: Any
+    claim: Any
+    insert_users: Any
+    update_users: Any
+    insert_states: Any
+    update_states: Any
+    insert_messages: Any
+    store_inbox: Any
+    take: Any
+    pending: Any
+    pending_elsewhere: Any
+    forget_ephemeral: Any
+    delivered: Any
+    card_posted: Any
+    inbox_done: Any
+
+
+@cache
+def statements(postgres: bool) -> Statements:
+    users, intakes, states = table(User), table(Intake), table(ConversationState)
+    cases, messages, coaches = table(Case), table(Message), table(Coach)
+    inbox, processed = table(InboxUpdate), table(ProcessedUpdate)
+    dialect_insert: Callable[[Table], Any] = postgresql.insert if postgres else sqlite.insert
+
+    # Everything a batch needs to know about its senders, as plain columns: the waiting cases, how
+    # many senders are coaches, and per sender who is a user their intake, conversation state, open
+    # case and recent typed messages. It selects from a one-row table so that the counts come back
+    # even when no sender is a user yet.
+    one = select(literal(1).label("one")).subquery("one")
+    waiting = select(func.count()).select_from(cases).where(cases.c.status == CASE_WAITING).scalar_subquery()
+    coach_count = (
+        select(func.count()).select_from(coaches).where(_one_of(coaches.c.telegram_id, "ids", postgres))
+    ).scalar_subquery()
+    open_case = exists().where(cases.c.user_id == users.c.id, cases.c.status != CASE_CLOSED)
+    recent = (
+        select(func.count())
+        .select_from(messages)
+        .where(
+            messages.c.user_id == users.c.id,
+            messages.c.direction == "in",
+            messages.c.kind != "button",  # taps are deliberate; floods are typed or pasted
+            messages.c.kind != "command",
+            messages.c.created_at > bindparam("since"),
+        )
+        .scalar_subquery()
+    )
+    known = (
+        select(
+            waiting.label("waiting"),
+            coach_count.label("coaches"),
+            users.c.id,
+            users.c.telegram_id,
+            *(users.c[f] for f in USER_FIELDS),
+            intakes.c.status.label("intake_status"),
+            intakes.c.field.label("intake_field"),
+            intakes.c.answers.label("intake_answers"),
+            intakes.c.editing.label("intake_editing"),
+            intakes.c.selected.label("intake_selected"),
+            states.c.user_id.label("state_user_id"),
+            *(states.c[f] for f in STATE_FIELDS),
+            open_case.label("in_case"),
+            recent.label("recent"),
+        )
+        .select_from(one)
+        .outerjoin(users, _one_of(users.c.telegram_id, "ids", postgres))
+        .outerjoin(intakes, intakes.c.user_id == users.c.id)
+        .outerjoin(states, states.c.user_id == users.c.id)
+    )
+
+    # Lease a batch: per chat its oldest unprocessed update, if nobody holds a lease on it.
+    older = inbox.alias("older")
+    eligible = (
+        select(inbox.c.update_id)
+        .where(
+            inbox.c.processed_at.is_(None),
+            or_(inbox.c.lease_until.is_(None), inbox.c.lease_until < bindparam("now")),
+            ~exists().where(
+                older.c.chat_id == inbox.c.chat_id,
+                older.c.processed_at.is_(None),
+                older.c.update_id < inbox.c.update_id,
+            ),
+        )
+        .order_by(inbox.c.update_id)
+        .limit(BATCH_SIZE)
+    )
+    if postgres:
+        eligible = eligible.with_for_update(skip_locked=True)
+    take = (
+        update(inbox)
+        .where(inbox.c.update_id.in_(eligible.scalar_subquery()))
+        .values(lease_until=bindparam("until"), attempts=inbox.c.attempts + 1)
+        .returning(inbox.c.update_id, inbox.c.chat_id, inbox.c.payload)
+    )
+    pending = select(inbox.c.update_id).where(inbox.c.processed_at.is_(None)).limit(1)
+    pending_elsewhere = (
+        select(inbox.c.update_id)
+        .where(inbox.c.processed_at.is_(None), ~_one_of(inbox.c.chat_id, "busy", postgres))
+        .limit(1)
+    )
+
+    return Statements(
+        known=known,
+        coaches_among=select(coaches.c.telegram_id).where(_one_of(coaches.c.telegram_id, "ids", postgres)),
+        claim=dialect_insert(processed).on_conflict_do_nothing().returning(processed.c.update_id),
+        insert_users=insert(users).returning(users.c.id, sort_by_parameter_order=True),
+        update_users=update(users).where(users.c.id == bindparam("uid")).values({f: bindparam(f) for f in USER_FIELDS}),
+        insert_states=insert(states),
+        update_states=update(states)
+        .where(states.c.user_id == bindparam("uid"))
+        .values({f: bindparam(f) for f in (*STATE_FIELDS, "updated_at")}),
+        insert_messages=insert(messages).returning(messages.c.id, sort_by_parameter_order=True),
+        store_inbox=dialect_insert(inbox).on_conflict_do_nothing(),
+        take=take,
+        pending=pending,
+        pending_elsewhere=pending_elsewhere,
+        forget_ephemeral=delete(messages).where(_one_of(messages.c.id, "ids", postgres)),
+        delivered=update(messages)
+        .where(messages.c.id == bindparam("oid"))
+        .values(delivered_at=bindparam("now"), telegram_message_id=bindparam("tid"), attempts=messages.c.attempts + 1),
+        card_posted=update(cases)
+        .where(cases.c.id == bindparam("cid"))
+        .values(group_chat_id=bindparam("gid"), group_message_id=bindparam("mid")),
+        inbox_done=update(inbox)
+        .where(_one_of(inbox.c.update_id, "ids", postgres))
+        .values(processed_at=bindparam("now")),
+    )
+
+
+class Tx(ABC):
+    """One transaction of the hot path. `session` is the ORM session in the same transaction."""
+
+    def __init__(self, session: AsyncSession, postgres: bool) -> None:
+        self.session = session
+        self.statements = statements(postgres)
+
+    @abstractmethod
+    async def rows(self, statement: Any, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """The rows of a query (or of a statement's RETURNING) as mappings."""
+
+    @abstractmethod
+    async def many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        """The statement once per row, without results."""
+
+    @abstractmethod
+    async def inserted_ids(self, statement: Insert, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        """INSERT … RETURNING id, once per row: the ids in the order of the rows."""
+
+    @abstractmethod
+    async def claimed(self, statement: Insert, rows: Sequence[Mapping[str, Any]]) -> set[int]:
+        """INSERT … ON CONFLICT DO NOTHING RETURNING a key, once per row: the keys inserted."""
+
+    # what the batch and the webhook worker do with them
+    async def take(self, now: datetime, until: datetime) -> list[tuple[int, int | None, dict[str, Any]]]:
+        rows = await self.rows(self.statements.take, {"now": now, "until": until})
+        return [(int(r["update_id"]), r["chat_id"], r["payload"]) for r in rows]
+
+    async def held_elsewhere(self, busy: Collection[int]) -> bool:
+        """Unprocessed updates of chats not in `busy`."""
+        if busy:
+            rows = await self.rows(self.statements.pending_elsewhere, {"busy": sorted(busy)})
+        else:
+            rows = await self.rows(self.statements.pending, {})
+        return bool(rows)
+
+    async def insert_messages(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        return await self.inserted_ids(self.statements.insert_messages, rows)
+
+    async def store_inbox(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        await self.many(self.statements.store_inbox, rows)
+
+    async def record_delivered(
+        self,
+        sent: Sequence[tuple[Any, int | None]],
+        inbox_done: Sequence[int],
+        now: datetime,
+    ) -> None:
+        """Sent messages delivered (ephemeral ones forgotten), case cards' message ids kept, and in
+        webhook mode the updates processed. `sent` holds (Outgoing, Telegram message id) pairs."""
+        s = self.statements
+        forget = [out.id for out, _ in sent if out.kind == "ephemeral"]
+        keep = [{"oid": out.id, "tid": tid, "now": now} for out, tid in sent if out.kind != "ephemeral"]
+        cards = [
+            {"cid": out.case_id, "gid": out.chat_id, "mid": tid}
+            for out, tid in sent
+            if out.kind == "card" and out.case_id is not None and tid is not None
+        ]
+        if forget:
+            await self.many(s.forget_ephemeral, [{"ids": forget}])
+        if keep:
+            await self.many(s.delivered, keep)
+        if cards:
+            await self.many(s.card_posted, cards)
+        if inbox_done:
+            await self.many(s.inbox_done, [{"ids": list(inbox_done), "now": now}])
+
+
+class CoreTx(Tx):
+    """Through SQLAlchemy Core, in the session's transaction (SQLite, or any other database)."""
+
+    def __init__(self, session: AsyncSession, connection: AsyncConnection, postgres: bool) -> None:
+        super().__init__(session, postgres)
+        self._connection = connection
+
+    async def rows(self, statement: Any, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        return [dict(row) for row in (await self._connection.execute(statement, dict(params))).mappings()]
+
+    async def many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            await self._connection.execute(statement, [dict(r) for r in rows])
+
+    async def inserted_ids(self, statement: Insert, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        if not rows:
+            return []
+        return [int(i) for i in (await self._connection.execute(statement, [dict(r) for r in rows])).scalars()]
+
+    async def claimed(self, statement: Insert, rows: Sequence[Mapping[str, Any]]) -> set[int]:
+        if not rows:
+            return set()
+        return {int(i) for i in (await self._connection.execute(statement, [dict(r) for r in rows])).scalars()}
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A statement compiled for asyncpg: its SQL, and how to turn named parameters into positional
+    arguments (with SQLAlchemy's own conversions, e.g. JSON to text)."""
+
+    sql: str
+    arguments: Callable[[Mapping[str, Any]], list[Any]]
+
+
+def _compile(statement: Any, dialect: Dialect, keys: tuple[str, ...] | None) -> _Compiled:
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
+    if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
+        # Python-side column defaults would be computed by SQLAlchemy's execution, which is bypassed here.
+        raise ValueError(f"give every column with a Python default explicitly: {compiled.string[:80]}")
+    if "POSTCOMPILE" in compiled.string:
+        raise ValueError(f"no expanding IN on the hot path (use _one_of): {compiled.string[:80]}")
+    names: list[str] = list(compiled.positiontup or [])
+    processors = [compiled.binds[n].type.bind_processor(dialect) for n in names]
+    # Values fixed in the statement itself (e.g. literal(1), the status constants).
+    fixed = {n: compiled.binds[n].value for n in names if not compiled.binds[n].required}
+    steps = [(n, p, fixed.get(n)) for n, p in zip(names, processors, strict=True)]
+
+    def arguments(params: Mapping[str, Any]) -> list[Any]:
+        values = []
+        for name, process, default in steps:
+            value = params.get(name, default)
+            values.append(process(value) if process is not None and value is not None else value)
+        return values
+
+    return _Compiled(compiled.string, arguments)
+
+
+class PgTx(Tx):
+    """On the asyncpg connection itself, in the transaction `transaction` opened on it."""
+
+    def __init__(self, session: AsyncSession, driver: asyncpg.Connection, dialect: Dialect) -> None:
+        super().__init__(session, True)
+        self._driver = driver
+        self._dialect = dialect
+
+    def _compiled(self, statement: Any, keys: tuple[str, ...] | None = None) -> _Compiled:
+        return _compiled_for(statement, keys, self._dialect)
+
+    @staticmethod
+    def _keys(statement: Any, rows: Sequence[Mapping[str, Any]]) -> tuple[str, ...] | None:
+        """INSERTs are compiled for the columns the rows give (all rows give the same ones)."""
+        return tuple(rows[0]) if rows and getattr(statement, "is_insert", False) else None
+
+    async def rows(self, statement: Any, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        compiled = self._compiled(statement, self._keys(statement, [params]))
+        try:
+            return cast(list[Mapping[str, Any]], await self._driver.fetch(compiled.sql, *compiled.arguments(params)))
+        except DRIVER_ERRORS as exc:
+            raise OperationalError(compiled.sql, None, exc) from exc
+
+    async def many(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        compiled = self._compiled(statement, self._keys(statement, rows))
+        try:
+            await self._driver.executemany(compiled.sql, [compiled.arguments(r) for r in rows])
+        except DRIVER_ERRORS as exc:
+            raise OperationalError(compiled.sql, None, exc) from exc
+
+    async def _fetchmany(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        compiled = self._compiled(statement, self._keys(statement, rows))
+        try:
+            return list(await self._driver.fetchmany(compiled.sql, [compiled.arguments(r) for r in rows]))
+        except DRIVER_ERRORS as exc:
+            raise OperationalError(compiled.sql, None, exc) from exc
+
+    async def inserted_ids(self, statement: Insert, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        if not rows:
+            return []
+        return [int(r[0]) for r in await self._fetchmany(statement, rows)]
+
+    async def claimed(self, statement: Insert, rows: Sequence[Mapping[str, Any]]) -> set[int]:
+        if not rows:
+            return set()
+        return {int(r[0]) for r in await self._fetchmany(statement, rows)}
+
+
+DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+_BROKEN = (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError)
+_COMPILED: dict[tuple[int, tuple[str, ...] | None], tuple[Any, _Compiled]] = {}
+
+
+def _compiled_for(statement: Any, keys: tuple[str, ...] | None, dialect: Dialect) -> _Compiled:
+    """Compiled once per statement (and set of INSERT columns); the statements live for the process."""
+    key = (id(statement), keys)
+    entry = _COMPILED.get(key)
+    if entry is None or entry[0] is not statement:
+        entry = (statement, _compile(statement, dialect, keys))
+        _COMPILED[key] = entry
+    return entry[1]
+
+
+@asynccontextmanager
+async def transaction(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Tx]:
+    """A hot-path transaction: committed when the block ends, rolled back when it raises."""
+    if engine.dialect.name != "postgresql":
+        async with sessions() as session, session.begin():
+            yield CoreTx(session, await session.connection(), postgres=False)
+        return
+    async with engine.connect() as connection:
+        # SQLAlchemy issues no BEGIN or COMMIT of its own on this connection: the transaction is the
+        # driver's, and the ORM session below works inside it.
+        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        driver = cast(asyncpg.Connection, (await connection.get_raw_connection()).driver_connection)
+        transaction = driver.transaction()
+        try:
+            await transaction.start()
+        except DRIVER_ERRORS as exc:
+            await _invalidate_if_broken(connection, exc)
+            raise OperationalError("BEGIN", None, exc) from exc
+        session = AsyncSession(bind=connection, expire_on_commit=False)
+        try:
+            yield PgTx(session, driver, engine.dialect)
+            await session.flush()
+            await transaction.commit()
+        except BaseException as exc:
+            if not driver.is_closed():
+                with suppress(*DRIVER_ERRORS):
+                    await transaction.rollback()
+            await _invalidate_if_broken(connection, exc)
+            if isinstance(exc, DRIVER_ERRORS):
+                raise OperationalError("COMMIT", None, exc) from exc
+            raise
+        finally:
+            await session.close()
+
+
+async def _invalidate_if_broken(connection: AsyncConnection, exc: BaseException) -> None:
+    cause = exc.orig if isinstance(exc, OperationalError) else exc
+    if isinstance(cause, _BROKEN):
+        await connection.invalidate()
+
+
+__all__ = ["STATE_FIELDS", "USER_FIELDS", "CoreTx", "PgTx", "Statements", "Tx", "statements", "table", "transaction"]
