@@ -392,8 +392,14 @@ def _compiled_for(statement: Any, keys: tuple[str, ...] | None, dialect: Dialect
 
 
 @asynccontextmanager
-async def transaction(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Tx]:
-    """A hot-path transaction: committed when the block ends, rolled back when it raises."""
+async def transaction(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], *, one_statement: bool = False
+) -> AsyncIterator[Tx]:
+    """A hot-path transaction: committed when the block ends, rolled back when it raises.
+
+    `one_statement`: the block runs a single statement, atomic by itself (asyncpg's `executemany`
+    too: its rows go with one Sync, in one implicit transaction), so on PostgreSQL no BEGIN and
+    COMMIT round trips are needed."""
     if engine.dialect.name != "postgresql":
         async with sessions() as session, session.begin():
             yield CoreTx(session, await session.connection(), postgres=False)
@@ -403,22 +409,24 @@ async def transaction(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSes
         # driver's, and the ORM session below works inside it.
         connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
         driver = cast(asyncpg.Connection, (await connection.get_raw_connection()).driver_connection)
-        transaction = driver.transaction()
+        transaction = None if one_statement else driver.transaction()
         try:
-            await transaction.start()
+            if transaction is not None:
+                await transaction.start()
         except DRIVER_ERRORS as exc:
-            await _invalidate_if_broken(connection, exc)
+            await _invalidate_if_broken(engine, connection, exc)
             raise OperationalError("BEGIN", None, exc) from exc
         session = AsyncSession(bind=connection, expire_on_commit=False)
         try:
             yield PgTx(session, driver, engine.dialect)
-            await session.flush()
-            await transaction.commit()
+            if transaction is not None:
+                await session.flush()
+                await transaction.commit()
         except BaseException as exc:
-            if not driver.is_closed():
+            if transaction is not None and not driver.is_closed():
                 with suppress(*DRIVER_ERRORS):
                     await transaction.rollback()
-            await _invalidate_if_broken(connection, exc)
+            await _invalidate_if_broken(engine, connection, exc)
             if isinstance(exc, DRIVER_ERRORS):
                 raise OperationalError("COMMIT", None, exc) from exc
             raise
@@ -426,10 +434,13 @@ async def transaction(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSes
             await session.close()
 
 
-async def _invalidate_if_broken(connection: AsyncConnection, exc: BaseException) -> None:
+async def _invalidate_if_broken(engine: AsyncEngine, connection: AsyncConnection, exc: BaseException) -> None:
+    """A broken connection usually means a restarted server: then the pooled ones are broken too, so
+    the pool is replaced, as SQLAlchemy does when it sees a disconnect."""
     cause = exc.orig if isinstance(exc, OperationalError) else exc
     if isinstance(cause, _BROKEN):
         await connection.invalidate()
+        await engine.dispose(close=False)
 
 
 __all__ = ["STATE_FIELDS", "USER_FIELDS", "CoreTx", "PgTx", "Statements", "Tx", "statements", "table", "transaction"]

@@ -91,7 +91,7 @@ class InboxWriter:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                async with transaction(self._services.engine, self._services.sessions) as tx:
+                async with transaction(self._services.engine, self._services.sessions, one_statement=True) as tx:
                     await tx.store_inbox([row for row, _ in batch])
             except Exception as exc:
                 for _, future in batch:
