@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -242,6 +243,11 @@ async def _run(settings: Settings) -> int:
         runner = await start_web(services, inbox.add_routes if inbox else None)
         try:
             await start_application(application, polling=not webhook)
+            # What is loaded by now (the NLU model, flows, catalogs, modules) lives as long as the
+            # process: keep it out of the collector's full passes, which would walk all of it and pause
+            # every reply in flight for tens of milliseconds.
+            gc.collect()
+            gc.freeze()
             if inbox is not None:
                 await inbox.start()
             mode = "webhook" if webhook else "long polling"
