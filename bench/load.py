@@ -48,8 +48,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import bisect
+import gc
 import json
 import os
 import random
