@@ -106,24 +106,18 @@ async def _write_back(
     states: Sequence[tuple[ConversationState, tuple[Any, ...] | None]],
     now: datetime,
 ) -> None:
-    """What the dialogs changed about the users and their conversation states: one statement per
-    kind of change (changed users, new states, changed states)."""
+    """What the dialogs changed about the users and their conversation states: one statement for
+    the changed users, one for the new and changed states."""
     changed = [
         {"uid": u.id, **{f: getattr(u, f) for f in USER_FIELDS}} for u, before in users if _users_snapshot(u) != before
     ]
     await tx.many(tx.statements.update_users, changed)
-    new = [
+    saved = [
         {"user_id": s.user_id, "pending": [], "updated_at": now, **{f: getattr(s, f) for f in STATE_FIELDS}}
         for s, before in states
-        if before is None
+        if before is None or _state_snapshot(s) != before
     ]
-    await tx.many(tx.statements.insert_states, new)
-    moved = [
-        {"uid": s.user_id, "updated_at": now, **{f: getattr(s, f) for f in STATE_FIELDS}}
-        for s, before in states
-        if before is not None and _state_snapshot(s) != before
-    ]
-    await tx.many(tx.statements.update_states, moved)
+    await tx.many(tx.statements.save_states, saved)
 
 
 def is_plain(incoming: Incoming, known: Known, rate_limit: int) -> bool:

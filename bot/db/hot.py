@@ -77,8 +77,7 @@ class Statements:
     claim: Any
     insert_users: Any
     update_users: Any
-    insert_states: Any
-    update_states: Any
+    save_states: Any
     insert_messages: Any
     store_inbox: Any
     take: Any
@@ -173,16 +172,21 @@ def statements(postgres: bool) -> Statements:
         .limit(1)
     )
 
+    # New conversation states and changed ones in one statement: an upsert (a new row's `pending` is
+    # empty; a changed row keeps its own).
+    upsert = dialect_insert(states)
+    save_states = upsert.on_conflict_do_update(
+        index_elements=[states.c.user_id],
+        set_={f: upsert.excluded[f] for f in (*STATE_FIELDS, "updated_at")},
+    )
+
     return Statements(
         known=known,
         coaches_among=select(coaches.c.telegram_id).where(_one_of(coaches.c.telegram_id, "ids", postgres)),
         claim=dialect_insert(processed).on_conflict_do_nothing().returning(processed.c.update_id),
         insert_users=insert(users).returning(users.c.id, sort_by_parameter_order=True),
         update_users=update(users).where(users.c.id == bindparam("uid")).values({f: bindparam(f) for f in USER_FIELDS}),
-        insert_states=insert(states),
-        update_states=update(states)
-        .where(states.c.user_id == bindparam("uid"))
-        .values({f: bindparam(f) for f in (*STATE_FIELDS, "updated_at")}),
+        save_states=save_states,
         insert_messages=insert(messages).returning(messages.c.id, sort_by_parameter_order=True),
         store_inbox=dialect_insert(inbox).on_conflict_do_nothing(),
         take=take,
@@ -375,9 +379,47 @@ class PgTx(Tx):
             return set()
         return {int(r[0]) for r in await self._fetchmany(statement, rows)}
 
+    async def record_delivered(
+        self,
+        sent: Sequence[tuple[Any, int | None]],
+        inbox_done: Sequence[int],
+        now: datetime,
+    ) -> None:
+        """As `Tx.record_delivered`; the common case (replies delivered, updates processed) in one
+        statement, one round trip."""
+        if any(out.kind in ("ephemeral", "card") for out, _ in sent):
+            await super().record_delivered(sent, inbox_done, now)
+            return
+        try:
+            await self._driver.execute(
+                _DELIVERED_AND_DONE, now, [out.id for out, _ in sent], [t for _, t in sent], list(inbox_done)
+            )
+        except DRIVER_ERRORS as exc:
+            raise OperationalError(_DELIVERED_AND_DONE, None, exc) from exc
 
-DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
-_BROKEN = (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError)
+
+# The same as `statements(True).delivered` for every sent message plus `.inbox_done`, as one statement.
+_DELIVERED_AND_DONE = """
+WITH delivered AS (
+    UPDATE messages
+    SET delivered_at = $1, telegram_message_id = sent.tid, attempts = messages.attempts + 1
+    FROM unnest($2::integer[], $3::bigint[]) AS sent(id, tid)
+    WHERE messages.id = sent.id
+)
+UPDATE inbox SET processed_at = $1 WHERE update_id = ANY($4::bigint[])
+"""
+
+
+DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
+# A connection the server closed can also leave the protocol in a state it reports as an internal
+# client error (seen when the server was restarted while the connection sat in the pool).
+_BROKEN = (
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    OSError,
+)
 _COMPILED: dict[tuple[int, tuple[str, ...] | None], tuple[Any, _Compiled]] = {}
 
 
