@@ -379,36 +379,6 @@ class PgTx(Tx):
             return set()
         return {int(r[0]) for r in await self._fetchmany(statement, rows)}
 
-    async def record_delivered(
-        self,
-        sent: Sequence[tuple[Any, int | None]],
-        inbox_done: Sequence[int],
-        now: datetime,
-    ) -> None:
-        """As `Tx.record_delivered`; the common case (replies delivered, updates processed) in one
-        statement, one round trip."""
-        if any(out.kind in ("ephemeral", "card") for out, _ in sent):
-            await super().record_delivered(sent, inbox_done, now)
-            return
-        try:
-            await self._driver.execute(
-                _DELIVERED_AND_DONE, now, [out.id for out, _ in sent], [t for _, t in sent], list(inbox_done)
-            )
-        except DRIVER_ERRORS as exc:
-            raise OperationalError(_DELIVERED_AND_DONE, None, exc) from exc
-
-
-# The same as `statements(True).delivered` for every sent message plus `.inbox_done`, as one statement.
-_DELIVERED_AND_DONE = """
-WITH delivered AS (
-    UPDATE messages
-    SET delivered_at = $1, telegram_message_id = sent.tid, attempts = messages.attempts + 1
-    FROM unnest($2::integer[], $3::bigint[]) AS sent(id, tid)
-    WHERE messages.id = sent.id
-)
-UPDATE inbox SET processed_at = $1 WHERE update_id = ANY($4::bigint[])
-"""
-
 
 DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
 # A connection the server closed can also leave the protocol in a state it reports as an internal
