@@ -12,6 +12,24 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 
 
+async def cut_database_connections(database_url: str) -> None:
+    """What a PostgreSQL restart does to a running bot: every other connection to its database is cut."""
+    from sqlalchemy import text
+
+    from bot.db.engine import create_engine
+
+    admin = create_engine(database_url)
+    async with admin.connect() as conn:
+        await conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+        await conn.commit()
+    await admin.dispose()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -10,10 +10,9 @@ import socket
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from bot.db.engine import create_engine
 from bot.db.models import CaseEvent, Message, User
 from bot.handoff.coaches import add_coach
 from bot.languages import LANGUAGES, detect_language, resolve_language
@@ -23,7 +22,7 @@ from bot.services import Services, open_services
 from bot.settings import Settings
 from tests import fake_bot_api as tg
 from tests.fake_bot_api import FakeBotAPI
-from tests.netutil import start_werkhelpdesk
+from tests.netutil import cut_database_connections, start_werkhelpdesk
 from tests.telegram_harness import running_bot, say
 
 SARA = tg.user(3003, "Sara", language_code="nl")
@@ -112,15 +111,7 @@ async def test_database_connection_lost_mid_conversation(services: Services, dat
     first = await process_reliably(services, Incoming(3003, 3003, "text", text="ik wil CV maken", update_id=1))
     assert first.outgoing
     if database_url.startswith("postgresql"):
-        admin = create_engine(database_url)
-        async with admin.connect() as conn:
-            await conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            )
-            await conn.commit()
-        await admin.dispose()
+        await cut_database_connections(database_url)
     second = await process_reliably(services, Incoming(3003, 3003, "text", text="dank je wel", update_id=2))
     assert second.outgoing
     async with services.sessions() as session:

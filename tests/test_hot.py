@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.exc import OperationalError
 
-from bot.db.engine import create_engine
 from bot.db.hot import _compile, table, transaction
 from bot.db.models import InboxUpdate, User, utcnow
 from bot.services import Services
+from tests.netutil import cut_database_connections
 
 
 async def _store(services: Services, update_id: int) -> None:
@@ -28,16 +28,7 @@ async def _store(services: Services, update_id: int) -> None:
 async def test_connections_cut_by_a_database_restart_are_replaced(services: Services, database_url: str) -> None:
     await _store(services, 1)
     if database_url.startswith("postgresql"):
-        admin = create_engine(database_url)
-        async with admin.connect() as conn:
-            await conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            )
-            await conn.commit()
-        await admin.dispose()
+        await cut_database_connections(database_url)
     failures = 0
     for update_id in (2, 3, 4):
         try:
