@@ -6,9 +6,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.hot import statements
 from bot.db.models import Message, User, utcnow
 from bot.messages import Reply
 from bot.render import Keyboard, Renderer
@@ -187,8 +188,7 @@ class Outbox:
             row["id"] = message_id
 
     async def _insert_with_session(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-        table = cast(Table, Message.__table__)
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        statement = statements(self._session.get_bind().dialect.name == "postgresql").insert_messages
         return list((await self._session.execute(statement, [dict(r) for r in rows])).scalars().all())
 
     async def flush(self) -> list[Outgoing]:

@@ -10,15 +10,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import cast
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import privacy
-from bot.db.engine import insert_ignoring_duplicates
-from bot.db.hot import transaction
+from bot.db.hot import statements, transaction, typed_since
 from bot.db.models import (
     CASE_CLOSED,
     Case,
@@ -27,7 +25,6 @@ from bot.db.models import (
     ConversationState,
     InboxUpdate,
     Message,
-    ProcessedUpdate,
     UnansweredQuestion,
     User,
     utcnow,
@@ -140,8 +137,7 @@ async def claim_updates(session: AsyncSession, update_ids: Sequence[int]) -> set
     """Record the update ids; returns those not processed before (the others are redeliveries)."""
     if not update_ids:
         return set()
-    table = cast(Table, ProcessedUpdate.__table__)
-    statement = insert_ignoring_duplicates(session.get_bind().dialect.name, table).returning(table.c.update_id)
+    statement = statements(session.get_bind().dialect.name == "postgresql").claim
     now = utcnow()
     rows = await session.execute(statement, [{"update_id": u, "processed_at": now} for u in update_ids])
     return set(rows.scalars())
@@ -368,14 +364,7 @@ SLOW_DOWN = t_(
 
 async def _flooding(session: AsyncSession, user_id: int, now: datetime, limit: int, window: int) -> bool:
     recent = await session.scalar(
-        select(func.count())
-        .select_from(Message)
-        .where(
-            Message.user_id == user_id,
-            Message.direction == "in",
-            Message.kind.not_in(["button", "command"]),  # taps are deliberate; floods are typed or pasted
-            Message.created_at > now - timedelta(seconds=window),
-        )
+        select(func.count()).select_from(Message).where(*typed_since(user_id, now - timedelta(seconds=window)))
     )
     return (recent or 0) >= limit
 

@@ -41,6 +41,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.db.engine import insert_ignoring_duplicates
 from bot.db.models import (
     CASE_CLOSED,
     CASE_WAITING,
@@ -70,6 +71,19 @@ def _one_of(column: Any, name: str, postgres: bool) -> ColumnElement[bool]:
     return cast(ColumnElement[bool], column.in_(bindparam(name, expanding=True)))
 
 
+def typed_since(user_id: Any, since: Any) -> list[ColumnElement[bool]]:
+    """The flood rule's messages: what a user typed or pasted since `since` (taps on buttons and
+    commands are deliberate, so they do not count). Both pipelines count with this."""
+    messages = table(Message)
+    return [
+        messages.c.user_id == user_id,
+        messages.c.direction == "in",
+        messages.c.kind != "button",
+        messages.c.kind != "command",
+        messages.c.created_at > since,
+    ]
+
+
 @dataclass(frozen=True)
 class Statements:
     known: Any
@@ -94,6 +108,7 @@ def statements(postgres: bool) -> Statements:
     users, intakes, states = table(User), table(Intake), table(ConversationState)
     cases, messages, coaches = table(Case), table(Message), table(Coach)
     inbox, processed = table(InboxUpdate), table(ProcessedUpdate)
+    dialect = "postgresql" if postgres else "sqlite"
     dialect_insert: Callable[[Table], Any] = postgresql.insert if postgres else sqlite.insert
 
     # Everything a batch needs to know about its senders, as plain columns: the waiting cases, how
@@ -106,18 +121,8 @@ def statements(postgres: bool) -> Statements:
         select(func.count()).select_from(coaches).where(_one_of(coaches.c.telegram_id, "ids", postgres))
     ).scalar_subquery()
     open_case = exists().where(cases.c.user_id == users.c.id, cases.c.status != CASE_CLOSED)
-    recent = (
-        select(func.count())
-        .select_from(messages)
-        .where(
-            messages.c.user_id == users.c.id,
-            messages.c.direction == "in",
-            messages.c.kind != "button",  # taps are deliberate; floods are typed or pasted
-            messages.c.kind != "command",
-            messages.c.created_at > bindparam("since"),
-        )
-        .scalar_subquery()
-    )
+    typed = select(func.count()).select_from(messages).where(*typed_since(users.c.id, bindparam("since")))
+    recent = typed.scalar_subquery()
     known = (
         select(
             waiting.label("waiting"),
@@ -183,12 +188,12 @@ def statements(postgres: bool) -> Statements:
     return Statements(
         known=known,
         coaches_among=select(coaches.c.telegram_id).where(_one_of(coaches.c.telegram_id, "ids", postgres)),
-        claim=dialect_insert(processed).on_conflict_do_nothing().returning(processed.c.update_id),
+        claim=insert_ignoring_duplicates(dialect, processed).returning(processed.c.update_id),
         insert_users=insert(users).returning(users.c.id, sort_by_parameter_order=True),
         update_users=update(users).where(users.c.id == bindparam("uid")).values({f: bindparam(f) for f in USER_FIELDS}),
         save_states=save_states,
         insert_messages=insert(messages).returning(messages.c.id, sort_by_parameter_order=True),
-        store_inbox=dialect_insert(inbox).on_conflict_do_nothing(),
+        store_inbox=insert_ignoring_duplicates(dialect, inbox),
         take=take,
         pending=pending,
         pending_elsewhere=pending_elsewhere,
@@ -208,9 +213,12 @@ def statements(postgres: bool) -> Statements:
 class Tx(ABC):
     """One transaction of the hot path. `session` is the ORM session in the same transaction."""
 
-    def __init__(self, session: AsyncSession, postgres: bool) -> None:
-        self.session = session
+    def __init__(self, postgres: bool) -> None:
         self.statements = statements(postgres)
+
+    @property
+    @abstractmethod
+    def session(self) -> AsyncSession: ...
 
     @abstractmethod
     async def rows(self, statement: Any, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -277,8 +285,13 @@ class CoreTx(Tx):
     """Through SQLAlchemy Core, in the session's transaction (SQLite, or any other database)."""
 
     def __init__(self, session: AsyncSession, connection: AsyncConnection, postgres: bool) -> None:
-        super().__init__(session, postgres)
+        super().__init__(postgres)
+        self._session = session
         self._connection = connection
+
+    @property
+    def session(self) -> AsyncSession:
+        return self._session
 
     async def rows(self, statement: Any, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         return [dict(row) for row in (await self._connection.execute(statement, dict(params))).mappings()]
@@ -331,12 +344,22 @@ def _compile(statement: Any, dialect: Dialect, keys: tuple[str, ...] | None) -> 
 
 
 class PgTx(Tx):
-    """On the asyncpg connection itself, in the transaction `transaction` opened on it."""
+    """On the asyncpg connection itself, in the transaction `transaction` opened on it. The ORM
+    session is opened on the same connection when it is first asked for (most transactions of the
+    webhook worker's and the inbox writer's never need one)."""
 
-    def __init__(self, session: AsyncSession, driver: asyncpg.Connection, dialect: Dialect) -> None:
-        super().__init__(session, True)
+    def __init__(self, connection: AsyncConnection, driver: asyncpg.Connection, dialect: Dialect) -> None:
+        super().__init__(True)
+        self._connection = connection
         self._driver = driver
         self._dialect = dialect
+        self.opened: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self.opened is None:
+            self.opened = AsyncSession(bind=self._connection, expire_on_commit=False)
+        return self.opened
 
     def _compiled(self, statement: Any, keys: tuple[str, ...] | None = None) -> _Compiled:
         return _compiled_for(statement, keys, self._dialect)
@@ -428,11 +451,12 @@ async def transaction(
         except DRIVER_ERRORS as exc:
             await _invalidate_if_broken(engine, connection, exc)
             raise OperationalError("BEGIN", None, exc) from exc
-        session = AsyncSession(bind=connection, expire_on_commit=False)
+        tx = PgTx(connection, driver, engine.dialect)
         try:
-            yield PgTx(session, driver, engine.dialect)
+            yield tx
             if transaction is not None:
-                await session.flush()
+                if tx.opened is not None:
+                    await tx.opened.flush()
                 await transaction.commit()
         except BaseException as exc:
             if transaction is not None and not driver.is_closed():
@@ -443,7 +467,8 @@ async def transaction(
                 raise OperationalError("COMMIT", None, exc) from exc
             raise
         finally:
-            await session.close()
+            if tx.opened is not None:
+                await tx.opened.close()
 
 
 async def _invalidate_if_broken(engine: AsyncEngine, connection: AsyncConnection, exc: BaseException) -> None:
