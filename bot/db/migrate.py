@@ -37,6 +37,16 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         await conn.run_sync(run)
 
 
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Back to `revision` ("-1": the one before the current one)."""
+
+    def run(connection: Connection) -> None:
+        command.downgrade(_config(connection), revision)
+
+    async with engine.begin() as conn:
+        await conn.run_sync(run)
+
+
 async def current_revision(engine: AsyncEngine) -> str | None:
     def run(connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()

@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+OUTBOX = text("direction = 'out' AND delivered_at IS NULL")
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -57,7 +59,9 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         Index("ix_messages_user_created", "user_id", "created_at"),
-        Index("ix_messages_undelivered", "direction", "delivered_at"),
+        # The outbox: only undelivered outgoing messages (an index of every message's direction
+        # tempted the planner into scanning all incoming ones for the flood rule).
+        Index("ix_messages_outbox", "id", postgresql_where=OUTBOX, sqlite_where=OUTBOX),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

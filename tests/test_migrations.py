@@ -1,0 +1,90 @@
+"""The migrations build the schema the models describe, on both backends, and the flood rule's count
+reads a sender's own messages by index rather than every incoming message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.engine import Connection
+
+from bot.db.engine import create_engine
+from bot.db.hot import table, typed_since
+from bot.db.migrate import downgrade, upgrade
+from bot.db.models import Base, Message, User, utcnow
+
+
+def _differences(connection: Connection) -> list[Any]:
+    return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
+
+
+async def test_the_migrations_build_the_schema_of_the_models(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_differences) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_the_previous_migration_and_back_again(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine)
+        await downgrade(engine, "-1")
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_differences) != []  # the newest migration changed something
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_differences) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_the_flood_count_reads_the_senders_messages_by_index(database_url: str) -> None:
+    """With many incoming messages of others, counting one sender's recent ones must not visit them:
+    the plan uses the (user_id, created_at) index and no scan of all incoming messages."""
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine)
+        messages, users = table(Message), table(User)
+        now = utcnow()
+        async with engine.begin() as conn:
+            ids = (
+                (
+                    await conn.execute(
+                        insert(users).returning(users.c.id),
+                        [{"telegram_id": 1000 + i, "unreachable": False, "last_seen_at": now} for i in range(200)],
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            rows = [
+                {
+                    "user_id": uid,
+                    "chat_id": 1000 + n,
+                    "direction": "in" if k % 2 else "out",
+                    "kind": "text",
+                    "text": "hallo",
+                    "created_at": now - timedelta(minutes=k),
+                    "attempts": 0,
+                }
+                for n, uid in enumerate(ids)
+                for k in range(50)
+            ]
+            await conn.execute(insert(messages), rows)
+            count = select(func.count()).select_from(messages).where(*typed_since(ids[0], now - timedelta(minutes=10)))
+            assert (await conn.execute(count)).scalar_one() == 5
+            compiled = count.compile(engine.sync_engine, compile_kwargs={"literal_binds": True})
+            explain = "EXPLAIN " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+            plan = "\n".join(str(r[-1]) for r in await conn.execute(text(explain + str(compiled))))
+        assert "ix_messages_user_created" in plan, plan
+        for scan_of_all in ("ix_messages_outbox", "Seq Scan", "SCAN messages"):
+            assert scan_of_all not in plan, plan
+    finally:
+        await engine.dispose()
