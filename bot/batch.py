@@ -157,6 +157,8 @@ async def process_batch(services: Services, incomings: Sequence[Incoming]) -> li
 
     Raises when the transaction fails; then nothing of the batch was stored and every update can be
     processed one by one."""
+    if not incomings:
+        return []
     settings = services.settings
     candidates = list(range(len(incomings)))
     if settings.rasa_url:
@@ -174,6 +176,8 @@ async def process_batch_in(tx: Tx, services: Services, incomings: Sequence[Incom
     """`process_batch` inside the caller's transaction (the webhook worker's, which leased the
     batch in it): only with the embedded NLU, so that no network call happens while it is open."""
     assert not services.settings.rasa_url, "with a Rasa server, use process_batch"
+    if not incomings:
+        return []
     candidates = list(range(len(incomings)))
     nlu = await _understand(services, incomings, candidates)
     return await _answer(tx, services, incomings, nlu, set(candidates))

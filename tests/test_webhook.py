@@ -134,3 +134,23 @@ async def test_a_batch_that_fails_is_processed_one_by_one(
     async with services.sessions() as session:
         processed = await session.scalar(select(InboxUpdate.processed_at).where(InboxUpdate.update_id == 2000))
     assert processed is not None
+
+
+async def test_a_batch_of_updates_the_bot_ignores_is_recorded_without_a_retry(
+    fake: FakeBotAPI, services: Services, local_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A channel post leaves a batch with nothing to answer: recorded as processed, no failure."""
+    post_update = {
+        "update_id": 2100,
+        "channel_post": {"message_id": 1, "date": 0, "chat": {"id": -100777, "type": "channel"}, "text": "nieuws"},
+    }
+    assert await fake.deliver_webhook_update(post_update, url=local_url) == 200
+    for _ in range(100):
+        async with services.sessions() as session:
+            processed = await session.scalar(select(InboxUpdate.processed_at).where(InboxUpdate.update_id == 2100))
+        if processed is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert processed is not None
+    assert "failed" not in caplog.text
+    assert not [c for c in fake.calls("sendMessage") if int(c["chat_id"]) == -100777]

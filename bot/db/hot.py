@@ -113,9 +113,17 @@ def statements(postgres: bool) -> Statements:
 
     # Everything a batch needs to know about its senders, as plain columns: the waiting cases, how
     # many senders are coaches, and per sender who is a user their intake, conversation state, open
-    # case and recent typed messages. It selects from a one-row table so that the counts come back
-    # even when no sender is a user yet.
-    one = select(literal(1).label("one")).subquery("one")
+    # case and recent typed messages. The counts come back even when no sender is a user yet: on
+    # PostgreSQL it selects from the senders' ids (one row each; joined by index, whatever the
+    # statistics say: on a fresh, growing table they made the planner scan all users and states),
+    # elsewhere from a one-row table.
+    if postgres:
+        ids = bindparam("ids", type_=postgresql.ARRAY(BigInteger))
+        source: Any = func.unnest(ids).table_valued("telegram_id").render_derived(name="sender")
+        joined_on = users.c.telegram_id == source.c.telegram_id
+    else:
+        source = select(literal(1).label("one")).subquery("one")
+        joined_on = _one_of(users.c.telegram_id, "ids", postgres)
     waiting = select(func.count()).select_from(cases).where(cases.c.status == CASE_WAITING).scalar_subquery()
     coach_count = (
         select(func.count()).select_from(coaches).where(_one_of(coaches.c.telegram_id, "ids", postgres))
@@ -140,8 +148,8 @@ def statements(postgres: bool) -> Statements:
             open_case.label("in_case"),
             recent.label("recent"),
         )
-        .select_from(one)
-        .outerjoin(users, _one_of(users.c.telegram_id, "ids", postgres))
+        .select_from(source)
+        .outerjoin(users, joined_on)
         .outerjoin(intakes, intakes.c.user_id == users.c.id)
         .outerjoin(states, states.c.user_id == users.c.id)
     )
