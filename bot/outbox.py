@@ -6,11 +6,11 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.hot import statements
-from bot.db.models import Message, User, utcnow
+from bot.db.models import InboxUpdate, Message, User, utcnow
 from bot.messages import Reply
 from bot.render import Keyboard, Renderer
 
@@ -200,13 +200,22 @@ class Outbox:
         return [to_outgoing(r) for r in self._out]
 
 
-def _undelivered_query() -> Any:
+def _undelivered_query(*, settled: bool = False) -> Any:
+    """Outgoing messages not delivered yet. `settled`: only those no webhook worker is still sending:
+    a reply to an update of the inbox that is not processed yet belongs to the worker that leased the
+    update (it records the delivery with its next batch; should it die, the update's next worker
+    sends what is undelivered)."""
     table = cast(Table, Message.__table__)
-    return (
+    query = (
         select(table)
         .where(table.c.direction == "out", table.c.delivered_at.is_(None), table.c.attempts < MAX_DELIVERY_ATTEMPTS)
         .order_by(table.c.id)
     )
+    if settled:
+        inbox = cast(Table, InboxUpdate.__table__)
+        in_flight = exists().where(inbox.c.update_id == table.c.update_id, inbox.c.processed_at.is_(None))
+        query = query.where(~in_flight)
+    return query
 
 
 async def undelivered_for_user(session: AsyncSession, user_id: int) -> list[Outgoing]:
@@ -215,7 +224,8 @@ async def undelivered_for_user(session: AsyncSession, user_id: int) -> list[Outg
 
 
 async def undelivered(session: AsyncSession, limit: int = 100) -> list[Outgoing]:
-    rows = await session.execute(_undelivered_query().limit(limit))
+    """For the outbox drain: undelivered messages that nobody is sending (see `_undelivered_query`)."""
+    rows = await session.execute(_undelivered_query(settled=True).limit(limit))
     return [to_outgoing(r) for r in rows.mappings()]
 
 

@@ -9,9 +9,13 @@ from typing import Any
 import aiohttp
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy import update as update_rows
 
-from bot.db.models import InboxUpdate
+from bot.db.hot import table
+from bot.db.models import InboxUpdate, Message, utcnow
+from bot.outbox import message_row
+from bot.pipeline import undelivered
 from bot.services import Services
 from bot.settings import Settings
 from bot.tg.app import build_application, start_application, stop_application
@@ -154,3 +158,34 @@ async def test_a_batch_of_updates_the_bot_ignores_is_recorded_without_a_retry(
     assert processed is not None
     assert "failed" not in caplog.text
     assert not [c for c in fake.calls("sendMessage") if int(c["chat_id"]) == -100777]
+
+
+async def test_the_outbox_drain_leaves_replies_in_flight_to_their_worker(services: Services) -> None:
+    """A worker records its replies as delivered with its next batch. Until then the drain, which
+    retries undelivered messages every half minute, must not send them a second time (it did, under
+    load: the benchmark counted the duplicates); a reply whose update is processed but which is still
+    undelivered (its sending failed) and a reminder without an update are the drain's to retry."""
+    now = utcnow()
+    async with services.sessions() as session, session.begin():
+        await session.execute(
+            insert(table(InboxUpdate)),
+            [
+                {"update_id": 3000, "chat_id": 3003, "payload": {}, "received_at": now, "attempts": 1},
+                {"update_id": 3001, "chat_id": 3003, "payload": {}, "received_at": now, "attempts": 1},
+            ],
+        )
+        await session.execute(
+            update_rows(table(InboxUpdate)).where(table(InboxUpdate).c.update_id == 3001).values(processed_at=now)
+        )
+        rows = [
+            message_row(chat_id=3003, direction="out", kind="text", text="in flight", update_id=3000),
+            message_row(chat_id=3003, direction="out", kind="text", text="failed", update_id=3001, attempts=1),
+            message_row(chat_id=3003, direction="out", kind="text", text="reminder", update_id=None),
+        ]
+        await session.execute(insert(table(Message)), rows)
+    assert sorted(o.text for o in await undelivered(services)) == ["failed", "reminder"]
+    async with services.sessions() as session, session.begin():
+        await session.execute(
+            update_rows(table(InboxUpdate)).where(table(InboxUpdate).c.update_id == 3000).values(processed_at=now)
+        )
+    assert sorted(o.text for o in await undelivered(services)) == ["failed", "in flight", "reminder"]
