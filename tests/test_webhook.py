@@ -18,7 +18,7 @@ from bot.outbox import message_row
 from bot.pipeline import undelivered
 from bot.services import Services
 from bot.settings import Settings
-from bot.tg.app import build_application, start_application, stop_application
+from bot.tg.app import build_application, drain_outbox, start_application, stop_application
 from bot.tg.webhook import SECRET_HEADER, Inbox
 from bot.web import start_web
 from tests import fake_bot_api as tg
@@ -189,3 +189,29 @@ async def test_the_outbox_drain_leaves_replies_in_flight_to_their_worker(service
             update_rows(table(InboxUpdate)).where(table(InboxUpdate).c.update_id == 3000).values(processed_at=now)
         )
     assert sorted(o.text for o in await undelivered(services)) == ["failed", "in flight", "reminder"]
+
+
+async def test_the_outbox_drain_does_not_resend_a_message_this_process_is_sending(
+    fake: FakeBotAPI, services: Services
+) -> None:
+    """In polling mode a reply is recorded as delivered right after Telegram accepted it; while the
+    call is under way (a slow API, a flood wait) the drain must leave the message alone."""
+    application = build_application(services)
+    await start_application(application, polling=False)
+    try:
+        async with services.sessions() as session, session.begin():
+            row = message_row(chat_id=3003, direction="out", kind="text", text="even geduld", update_id=None)
+            await session.execute(insert(table(Message)), [row])
+        (pending,) = await undelivered(services)
+        fake.delay_next("sendMessage", 0.5)
+        sender = application.bot_data.sender
+        assert sender is not None
+        sending = asyncio.create_task(sender.deliver([pending]))
+        await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 3003)  # under way, not answered yet
+        await drain_outbox(application)
+        await sending
+        await drain_outbox(application)  # delivered by now: nothing left to send
+        assert len([c for c in fake.calls("sendMessage") if int(c["chat_id"]) == 3003]) == 1
+        assert await undelivered(services) == []
+    finally:
+        await stop_application(application)

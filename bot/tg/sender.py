@@ -8,7 +8,7 @@ import asyncio
 import datetime as dtm
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from sqlalchemy import update
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
@@ -72,6 +72,10 @@ class Sender:
         self._bot = bot
         self._services = services
         self._forum: dict[int, bool] = {}
+        # Stored messages being sent by this process, until recorded as delivered (or failed): the
+        # outbox drain leaves them alone. (Webhook workers record theirs with the next batch; until
+        # then the drain knows them by their unprocessed update, on every replica.)
+        self.in_flight: set[int] = set()
 
     async def _is_forum(self, chat_id: int) -> bool:
         if chat_id not in self._forum:
@@ -155,28 +159,34 @@ class Sender:
         blocked: set[int] = set()
         sent: list[tuple[Outgoing, int | None]] = []
         for out in outgoing:
-            if out.chat_id in blocked:
+            if out.chat_id in blocked or out.id in self.in_flight:
                 continue
+            self.in_flight.add(out.id)
             try:
-                message_id = await self._send_one(out)
-            except Blocked:
-                log.info("a user blocked the bot: marking unreachable, not retrying")
-                blocked.add(out.chat_id)
-                await mark_unreachable(self._services, out.chat_id)
-                continue
-            except BadRequest as exc:
-                log.error("Telegram refused message %d: %s", out.id, exc.message)
-                await mark_failed(self._services, out.id, give_up=True)
-                continue
-            except (TimedOut, NetworkError) as exc:
-                log.error("could not deliver message %d: %s", out.id, type(exc).__name__)
-                await mark_failed(self._services, out.id)
-                continue
-            if mark:
-                await mark_delivered(self._services, out, message_id)
-            sent.append((out, message_id))
+                message_id = await self._send_tracked(out, blocked, mark=mark)
+            finally:
+                self.in_flight.discard(out.id)
+            if message_id is not False:
+                sent.append((out, message_id))
         return sent
 
-
-async def deliver(bot: Bot, services: Services, outgoing: Sequence[Outgoing]) -> None:
-    await Sender(bot, services).deliver(outgoing)
+    async def _send_tracked(self, out: Outgoing, blocked: set[int], *, mark: bool) -> int | Literal[False] | None:
+        """Send one and record the outcome; False when it was not delivered."""
+        try:
+            message_id = await self._send_one(out)
+        except Blocked:
+            log.info("a user blocked the bot: marking unreachable, not retrying")
+            blocked.add(out.chat_id)
+            await mark_unreachable(self._services, out.chat_id)
+            return False
+        except BadRequest as exc:
+            log.error("Telegram refused message %d: %s", out.id, exc.message)
+            await mark_failed(self._services, out.id, give_up=True)
+            return False
+        except (TimedOut, NetworkError) as exc:
+            log.error("could not deliver message %d: %s", out.id, type(exc).__name__)
+            await mark_failed(self._services, out.id)
+            return False
+        if mark:
+            await mark_delivered(self._services, out, message_id)
+        return message_id
