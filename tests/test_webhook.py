@@ -215,3 +215,26 @@ async def test_the_outbox_drain_does_not_resend_a_message_this_process_is_sendin
         assert await undelivered(services) == []
     finally:
         await stop_application(application)
+
+
+async def test_two_replicas_draining_at_once_send_an_undelivered_message_once(
+    fake: FakeBotAPI, services: Services, database_url: str
+) -> None:
+    """A message whose sending failed is retried by the outbox drain of whichever replica gets there
+    first; drains of two replicas at the same moment send it once."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several replicas need PostgreSQL (SQLite serves one process)")
+    replicas = [build_application(services), build_application(services)]  # a Sender each, as in two processes
+    for application in replicas:
+        await start_application(application, polling=False)
+    try:
+        async with services.sessions() as session, session.begin():
+            row = message_row(chat_id=3003, direction="out", kind="text", text="nog een keer", attempts=1)
+            await session.execute(insert(table(Message)), [row])
+        fake.delay_next("sendMessage", 0.3)
+        await asyncio.gather(*(drain_outbox(application) for application in replicas))
+        assert len([c for c in fake.calls("sendMessage") if int(c["chat_id"]) == 3003]) == 1
+        assert await undelivered(services) == []
+    finally:
+        for application in replicas:
+            await stop_application(application)

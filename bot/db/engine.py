@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Insert, Table, event
+import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import Insert, Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -34,3 +38,22 @@ def insert_ignoring_duplicates(dialect: str, table: Table) -> Insert:
     if dialect == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     return sqlite.insert(table).on_conflict_do_nothing()
+
+
+@asynccontextmanager
+async def one_replica_at_a_time(engine: AsyncEngine, name: str) -> AsyncIterator[bool]:
+    """Whether this process may do the work called `name` now: on PostgreSQL at most one process
+    at a time gets True (an advisory lock held on one connection for the block; the server releases
+    it should the connection break). SQLite has one process: always True."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = zlib.crc32(name.encode())
+    async with engine.connect() as connection:
+        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        got = bool((await connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})).scalar())
+        try:
+            yield got
+        finally:
+            if got:
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})

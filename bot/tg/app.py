@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, CallbackContext, ContextTypes, ExtBot, TypeHandler
 from telegram.warnings import PTBUserWarning
 
+from bot.db.engine import one_replica_at_a_time
 from bot.languages import LANGUAGES, negotiate
 from bot.messages import t_
 from bot.pipeline import forget_processed_updates, process_reliably, run_timers, undelivered
@@ -109,10 +110,12 @@ async def drain_outbox(application: WerkApplication) -> None:
     assert services is not None
     sender = application.bot_data.sender
     assert sender is not None
-    pending = await undelivered(services)
-    if pending:
-        log.info("sending %d undelivered messages from the outbox", len(pending))
-        await sender.deliver(pending)
+    async with one_replica_at_a_time(services.engine, "outbox drain") as mine:
+        # Two replicas draining at once would both send the same undelivered message.
+        pending = await undelivered(services) if mine else []
+        if pending:
+            log.info("sending %d undelivered messages from the outbox", len(pending))
+            await sender.deliver(pending)
     services.flow_store.reload(only_if_changed=True)  # staff edited flows/: serve them if they are valid
     await forget_processed_updates(services)
     reminders = await run_timers(services)
