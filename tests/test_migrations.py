@@ -3,6 +3,7 @@ reads a sender's own messages by index rather than every incoming message."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -12,9 +13,9 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Connection
 
 from bot.db.engine import create_engine
-from bot.db.hot import table, typed_since
+from bot.db.hot import _compile, statements, table, typed_since
 from bot.db.migrate import downgrade, upgrade
-from bot.db.models import Base, Message, User, utcnow
+from bot.db.models import Base, InboxUpdate, Message, User, utcnow
 
 
 def _differences(connection: Connection) -> list[Any]:
@@ -86,5 +87,56 @@ async def test_the_flood_count_reads_the_senders_messages_by_index(database_url:
         assert "ix_messages_user_created" in plan, plan
         for scan_of_all in ("ix_messages_outbox", "Seq Scan", "SCAN messages"):
             assert scan_of_all not in plan, plan
+    finally:
+        await engine.dispose()
+
+
+def _removed_by_filter(node: dict[str, Any]) -> int:
+    own = int(node.get("Rows Removed by Filter", 0))
+    return own + sum(_removed_by_filter(child) for child in node.get("Plans", []))
+
+
+async def test_the_lease_query_reads_only_waiting_updates(database_url: str) -> None:
+    """Processed updates stay in the inbox for a while. Leasing a batch must not walk through them,
+    also with the plan PostgreSQL settles on for a prepared statement that runs often (a generic
+    plan, which does not know the LIMIT): it did, through every processed row, before migration 0008."""
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine)
+        inbox, now = table(InboxUpdate), utcnow()
+        processed = [
+            {"update_id": i, "chat_id": 5000 + i % 300, "payload": {}, "received_at": now, "processed_at": now}
+            for i in range(1, 6001)
+        ]
+        waiting = [
+            {"update_id": 7001, "chat_id": 5001, "payload": {}, "received_at": now},
+            {"update_id": 7002, "chat_id": 5001, "payload": {}, "received_at": now},  # after 7001: not yet
+            {"update_id": 7003, "chat_id": 5002, "payload": {}, "received_at": now},
+        ]
+        async with engine.begin() as conn:
+            await conn.execute(insert(inbox), [{"attempts": 0, **r} for r in processed])
+            await conn.execute(insert(inbox), [{"attempts": 0, "processed_at": None, **r} for r in waiting])
+        take = statements(engine.dialect.name == "postgresql").take
+        if engine.dialect.name != "postgresql":
+            async with engine.begin() as conn:
+                sql = str(take.compile(engine.sync_engine))
+                values = (1, now.isoformat(), now.isoformat(), 64, 0)  # the plan does not depend on them
+                plan = " ".join(str(r[-1]) for r in await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, values))
+            assert "ix_inbox_waiting" in plan, plan
+            return
+        compiled = _compile(take, engine.dialect, None)
+        async with engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            await driver.execute("SET plan_cache_mode = force_generic_plan")
+            await driver.execute("PREPARE take_batch AS " + compiled.sql)
+            (explained,) = await driver.fetchrow(
+                "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE take_batch(1, now() + interval '2 minutes', now(), 64)"
+            )
+            await driver.execute("DEALLOCATE take_batch")
+            await conn.rollback()
+        (root,) = json.loads(explained) if isinstance(explained, str) else explained
+        assert root["Plan"]["Actual Rows"] == 2  # 7001 and 7003: per chat its oldest waiting update
+        assert _removed_by_filter(root["Plan"]) < 100, json.dumps(root["Plan"], indent=1)
     finally:
         await engine.dispose()

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, I
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 OUTBOX = text("direction = 'out' AND delivered_at IS NULL")
+WAITING = text("processed_at IS NULL")
 
 
 def utcnow() -> datetime:
@@ -215,7 +216,13 @@ class InboxUpdate(Base):
     any replica processes it, the oldest unprocessed update of a chat first."""
 
     __tablename__ = "inbox"
-    __table_args__ = (Index("ix_inbox_pending", "processed_at", "chat_id", "update_id"),)
+    # Processed updates stay a while (see pipeline.INBOX_KEEP): the lease query reads indexes of the
+    # waiting ones only, in update order and per chat; the clean-up finds the processed ones by time.
+    __table_args__ = (
+        Index("ix_inbox_waiting", "update_id", postgresql_where=WAITING, sqlite_where=WAITING),
+        Index("ix_inbox_waiting_chat", "chat_id", "update_id", postgresql_where=WAITING, sqlite_where=WAITING),
+        Index("ix_inbox_processed", "processed_at"),
+    )
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
