@@ -5,6 +5,7 @@
     .venv/bin/python bench/load.py --rate 500 --db sqlite
     .venv/bin/python bench/load.py --saturate --concurrency 100    # closed loop: the maximum throughput
     .venv/bin/python bench/load.py --all                           # both, for 1 and 2 replicas on PostgreSQL, 1 on SQLite
+    .venv/bin/python bench/load.py --rate 500 --pin                # the replica on a core of its own (see below)
 
 Each newcomer (language nl/ar/ti/en at random) sends a question, presses the first button of the reply,
 sends a second question and says thanks; 5% press "a:coach_yes" instead of the second question and
@@ -38,7 +39,10 @@ the replies still due (at most 30 s). Measured are the updates posted in the win
   CPU ms per update (all replicas together); if the driver or the fake approach 1.0 s per second, they
   are the bottleneck rather than the bot;
 - peak memory (VmHWM) of each replica at the end of the run.
-Everything shares this machine's cores with PostgreSQL. uvloop is used for the driver and the fake
+Everything shares this machine's cores with PostgreSQL, unless `--pin` (Linux) puts the replicas on
+the first CPU and this driver, the fake Bot API and the local PostgreSQL server's processes on the
+others (restored afterwards): the replica then has a core of its own, as it would in production,
+where neither Telegram nor, usually, the database runs on the bot's cores. uvloop is used for the driver and the fake
 where it is installed; both run without Python's cyclic garbage collector (collected between runs), so
 that its pauses in the stand-ins for Telegram are not counted as the bot's latency. The bot itself runs
 as deployed (with the collector; `werkhelpdesk run` freezes what it loaded at start-up).
@@ -378,7 +382,7 @@ def score(result: Result, chats: dict[int, Chat], window: tuple[float, float]) -
 
 async def run(
     *, replicas: int, db: str, rate: float, saturate: bool, concurrency: int, warmup: float, duration: float,
-    think: float, seed: int = 7,
+    think: float, seed: int = 7, replica_cpus: set[int] | None = None,
 ) -> Result:  # fmt: skip
     url = await prepare_database(db)
     locales = compile_catalogs()
@@ -404,6 +408,8 @@ async def run(
                 "RATE_LIMIT": "1000",
             }
             processes.append(await start_werkhelpdesk(env, "run", capture_stderr=False))
+            if replica_cpus is not None:
+                os.sched_setaffinity(processes[-1].pid, replica_cpus)
             webhooks.append(f"http://127.0.0.1:{port}/webhook")
         for hook in webhooks:
             await wait_until_ok(hook.replace("/webhook", "/readyz"))
@@ -442,6 +448,31 @@ async def run(
     return result
 
 
+def postgres_pids() -> list[int]:
+    """The local PostgreSQL server's processes (the postmaster forks new backends with its affinity)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def pin(pids: list[int], cpus: set[int]) -> dict[int, set[int]]:
+    """Set the CPU affinity of `pids`; their previous affinity, to restore."""
+    before: dict[int, set[int]] = {}
+    for pid in pids:
+        try:
+            before[pid] = os.sched_getaffinity(pid)
+            os.sched_setaffinity(pid, cpus)
+        except OSError:  # gone, or not ours to pin
+            before.pop(pid, None)
+    return before
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--replicas", type=int, default=1)
@@ -454,7 +485,33 @@ async def main() -> None:
     parser.add_argument("--think", type=float, default=None, help="mean think time, s (open 0.2, closed 0.05)")
     parser.add_argument("--users", type=int, default=None, help="open loop: sets --duration to USERS×3.95/rate")
     parser.add_argument("--all", action="store_true", help="both modes: 1, 2 replicas on PG, 1 on SQLite")
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="the replicas on the first CPU; this driver, the fake Bot API and PostgreSQL on the others",
+    )
     args = parser.parse_args()
+    restore: dict[int, set[int]] = {}
+    replica_cpus = None
+    everything = os.sched_getaffinity(0)
+    if args.pin:
+        cpus = sorted(everything)
+        if len(cpus) < 2:
+            parser.error("--pin needs at least 2 CPUs")
+        replica_cpus, others = {cpus[0]}, set(cpus[1:])
+        os.sched_setaffinity(0, others)  # the fake Bot API, started by this driver, inherits it
+        restore = pin(postgres_pids(), others)
+        if not restore:
+            print("could not pin PostgreSQL's processes: it shares the replicas' CPU", file=sys.stderr)
+    try:
+        await run_all(args, replica_cpus)
+    finally:
+        if restore:  # and backends started during the run, which got the pinned affinity
+            for pid in postgres_pids():
+                pin([pid], restore.get(pid, everything))
+
+
+async def run_all(args: argparse.Namespace, replica_cpus: set[int] | None) -> None:
     if args.users is not None:
         args.duration = args.users * MESSAGES_PER_CONVERSATION / args.rate
     setups = [(1, "postgresql"), (2, "postgresql"), (1, "sqlite")] if args.all else [(args.replicas, args.db)]
@@ -471,8 +528,9 @@ async def main() -> None:
                 warmup=args.warmup,
                 duration=args.duration,
                 think=think,
+                replica_cpus=replica_cpus,
             )
-            print(result.line(), flush=True)
+            print(result.line() + (" | pinned" if replica_cpus is not None else ""), flush=True)
 
 
 if __name__ == "__main__":
