@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -12,13 +13,16 @@ from pydantic import ValidationError
 from sqlalchemy import func, insert, select
 from sqlalchemy import update as update_rows
 
+from bot.db.engine import one_replica_at_a_time
 from bot.db.hot import table
-from bot.db.models import InboxUpdate, Message, utcnow
+from bot.db.models import InboxUpdate, Message, Timer, utcnow
+from bot.dialog import COACH_YES
+from bot.handoff.coaches import add_coach
 from bot.outbox import message_row
-from bot.pipeline import undelivered
+from bot.pipeline import Incoming, process, undelivered
 from bot.services import Services
 from bot.settings import Settings
-from bot.tg.app import build_application, drain_outbox, start_application, stop_application
+from bot.tg.app import WerkApplication, build_application, drain_outbox, start_application, stop_application
 from bot.tg.webhook import SECRET_HEADER, Inbox
 from bot.web import start_web
 from tests import fake_bot_api as tg
@@ -191,13 +195,23 @@ async def test_the_outbox_drain_leaves_replies_in_flight_to_their_worker(service
     assert sorted(o.text for o in await undelivered(services)) == ["failed", "in flight", "reminder"]
 
 
+async def start_without_outbox_loop(application: WerkApplication) -> None:
+    """As `start_application` in webhook mode, with its background outbox drain stopped: the test
+    calls `drain_outbox` itself, at the moments it chooses."""
+    await start_application(application, polling=False)
+    for task in application.bot_data.background:
+        task.cancel()
+    await asyncio.gather(*application.bot_data.background, return_exceptions=True)
+    application.bot_data.background.clear()
+
+
 async def test_the_outbox_drain_does_not_resend_a_message_this_process_is_sending(
     fake: FakeBotAPI, services: Services
 ) -> None:
     """In polling mode a reply is recorded as delivered right after Telegram accepted it; while the
     call is under way (a slow API, a flood wait) the drain must leave the message alone."""
     application = build_application(services)
-    await start_application(application, polling=False)
+    await start_without_outbox_loop(application)
     try:
         async with services.sessions() as session, session.begin():
             row = message_row(chat_id=3003, direction="out", kind="text", text="even geduld", update_id=None)
@@ -226,7 +240,7 @@ async def test_two_replicas_draining_at_once_send_an_undelivered_message_once(
         pytest.skip("several replicas need PostgreSQL (SQLite serves one process)")
     replicas = [build_application(services), build_application(services)]  # a Sender each, as in two processes
     for application in replicas:
-        await start_application(application, polling=False)
+        await start_without_outbox_loop(application)
     try:
         async with services.sessions() as session, session.begin():
             row = message_row(chat_id=3003, direction="out", kind="text", text="nog een keer", attempts=1)
@@ -238,3 +252,35 @@ async def test_two_replicas_draining_at_once_send_an_undelivered_message_once(
     finally:
         for application in replicas:
             await stop_application(application)
+
+
+async def test_while_another_replica_drains_the_outbox_reminders_wait_too(
+    fake: FakeBotAPI, services: Services, database_url: str
+) -> None:
+    """Reminders (a case waiting too long, re-announced) are sent by the replica that holds the
+    drain's lock: sent elsewhere at the same time, the drain would find them undelivered and send
+    them again."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several replicas need PostgreSQL (SQLite serves one process)")
+    application = build_application(services)
+    await start_without_outbox_loop(application)
+    try:
+        async with services.sessions() as session, session.begin():
+            await add_coach(session, 501, "Fatima", "ar", staff=False)
+        await process(services, Incoming(7001, 7001, "button", text=COACH_YES, first_name="Amal"))
+        async with services.sessions() as session, session.begin():
+            await session.execute(update_rows(Timer).values(due_at=utcnow() - timedelta(minutes=1)))
+        async with one_replica_at_a_time(services.engine, "outbox drain") as other_replica:
+            assert other_replica
+            await drain_outbox(application)  # the lock is taken: neither the outbox nor the timers
+            assert not [c for c in fake.calls("sendMessage") if int(c["chat_id"]) == 501]
+            async with services.sessions() as session:
+                assert await session.scalar(select(func.count()).select_from(Timer).where(Timer.done_at.is_(None))) == 1
+        await drain_outbox(application)
+        texts = [c["text"] for c in fake.calls("sendMessage") if int(c["chat_id"]) == 501]
+        assert len(texts) == 2  # the announcement of the case and its re-announcement, once each
+        assert all("#1" in text for text in texts)
+        await drain_outbox(application)
+        assert len([c for c in fake.calls("sendMessage") if int(c["chat_id"]) == 501]) == 2
+    finally:
+        await stop_application(application)

@@ -110,17 +110,20 @@ async def drain_outbox(application: WerkApplication) -> None:
     assert services is not None
     sender = application.bot_data.sender
     assert sender is not None
+    services.flow_store.reload(only_if_changed=True)  # staff edited flows/: serve them if they are valid
     async with one_replica_at_a_time(services.engine, "outbox drain") as mine:
-        # Two replicas draining at once would both send the same undelivered message.
-        pending = await undelivered(services) if mine else []
+        # One replica at a time: two draining at once would both send the same undelivered message,
+        # and one replica's drain would send the reminders another one is sending.
+        if not mine:
+            return
+        pending = await undelivered(services)
         if pending:
             log.info("sending %d undelivered messages from the outbox", len(pending))
             await sender.deliver(pending)
-    services.flow_store.reload(only_if_changed=True)  # staff edited flows/: serve them if they are valid
-    await forget_processed_updates(services)
-    reminders = await run_timers(services)
-    if reminders:
-        await sender.deliver(reminders)
+        await forget_processed_updates(services)
+        reminders = await run_timers(services)
+        if reminders:
+            await sender.deliver(reminders)
 
 
 async def _outbox_loop(application: WerkApplication) -> None:
