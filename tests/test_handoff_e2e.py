@@ -64,6 +64,7 @@ async def test_full_handoff_in_tigrinya(fake: FakeBotAPI, services: Services) ->
         assert "Yonas" in card["text"]
         assert "ትግርኛ" in card["text"]  # the newcomer's language
         assert "ዲፕሎማይ ከመይ ክፈልጦ" in card["text"]  # the last messages
+        assert "a:coach" not in card["text"]  # what they typed, not the buttons' callback data
         assert buttons(card) == [(services.translator.gettext("nl", t_("Claim")), "c:claim:1")]
         card_message = fake.message(GROUP, card_id := _sent_id(fake, card))
         assert card_message is not None

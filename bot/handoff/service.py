@@ -91,9 +91,16 @@ def _topic_title(flows: FlowSet, topic: str | None, lang: str) -> str:
 
 
 async def _last_texts(session: AsyncSession, user_id: int, limit: int = 5) -> list[str]:
+    """What the newcomer last wrote (button presses and commands are callback data and command
+    names, which would mean nothing to a coach; the card's topic line tells where they were)."""
     rows = await session.scalars(
         select(Message.text)
-        .where(Message.user_id == user_id, Message.direction == "in", Message.text.is_not(None))
+        .where(
+            Message.user_id == user_id,
+            Message.direction == "in",
+            Message.text.is_not(None),
+            Message.kind.not_in(("button", "command")),
+        )
         .order_by(Message.id.desc())
         .limit(limit)
     )
