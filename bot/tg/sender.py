@@ -8,7 +8,7 @@ import asyncio
 import datetime as dtm
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import update
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
@@ -163,30 +163,24 @@ class Sender:
                 continue
             self.in_flight.add(out.id)
             try:
-                message_id = await self._send_tracked(out, blocked, mark=mark)
-            finally:
-                self.in_flight.discard(out.id)
-            if message_id is not False:
+                message_id = await self._send_one(out)
+            except Blocked:
+                log.info("a user blocked the bot: marking unreachable, not retrying")
+                blocked.add(out.chat_id)
+                await mark_unreachable(self._services, out.chat_id)
+                continue
+            except BadRequest as exc:
+                log.error("Telegram refused message %d: %s", out.id, exc.message)
+                await mark_failed(self._services, out.id, give_up=True)
+                continue
+            except (TimedOut, NetworkError) as exc:
+                log.error("could not deliver message %d: %s", out.id, type(exc).__name__)
+                await mark_failed(self._services, out.id)
+                continue
+            else:
+                if mark:
+                    await mark_delivered(self._services, out, message_id)
                 sent.append((out, message_id))
+            finally:
+                self.in_flight.discard(out.id)  # its outcome is recorded (or, unmarked, left to the caller)
         return sent
-
-    async def _send_tracked(self, out: Outgoing, blocked: set[int], *, mark: bool) -> int | Literal[False] | None:
-        """Send one and record the outcome; False when it was not delivered."""
-        try:
-            message_id = await self._send_one(out)
-        except Blocked:
-            log.info("a user blocked the bot: marking unreachable, not retrying")
-            blocked.add(out.chat_id)
-            await mark_unreachable(self._services, out.chat_id)
-            return False
-        except BadRequest as exc:
-            log.error("Telegram refused message %d: %s", out.id, exc.message)
-            await mark_failed(self._services, out.id, give_up=True)
-            return False
-        except (TimedOut, NetworkError) as exc:
-            log.error("could not deliver message %d: %s", out.id, type(exc).__name__)
-            await mark_failed(self._services, out.id)
-            return False
-        if mark:
-            await mark_delivered(self._services, out, message_id)
-        return message_id
