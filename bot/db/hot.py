@@ -71,17 +71,21 @@ def _one_of(column: Any, name: str, postgres: bool) -> ColumnElement[bool]:
     return cast(ColumnElement[bool], column.in_(bindparam(name, expanding=True)))
 
 
-def typed_since(user_id: Any, since: Any) -> list[ColumnElement[bool]]:
-    """The flood rule's messages: what a user typed or pasted since `since` (taps on buttons and
-    commands are deliberate, so they do not count). Both pipelines count with this."""
+def typed_by(user_id: Any) -> list[ColumnElement[bool]]:
+    """The messages a user typed or pasted (not taps on buttons, not commands)."""
     messages = table(Message)
     return [
         messages.c.user_id == user_id,
         messages.c.direction == "in",
         messages.c.kind != "button",
         messages.c.kind != "command",
-        messages.c.created_at > since,
     ]
+
+
+def typed_since(user_id: Any, since: Any) -> list[ColumnElement[bool]]:
+    """The flood rule's messages: what a user typed or pasted since `since` (taps on buttons and
+    commands are deliberate, so they do not count). Both pipelines count with this."""
+    return [*typed_by(user_id), table(Message).c.created_at > since]
 
 
 @dataclass(frozen=True)
@@ -488,4 +492,16 @@ async def _invalidate_if_broken(engine: AsyncEngine, connection: AsyncConnection
         await engine.dispose(close=False)
 
 
-__all__ = ["STATE_FIELDS", "USER_FIELDS", "CoreTx", "PgTx", "Statements", "Tx", "statements", "table", "transaction"]
+__all__ = [
+    "STATE_FIELDS",
+    "USER_FIELDS",
+    "CoreTx",
+    "PgTx",
+    "Statements",
+    "Tx",
+    "statements",
+    "table",
+    "transaction",
+    "typed_by",
+    "typed_since",
+]

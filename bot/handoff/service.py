@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.hot import typed_by
 from bot.db.models import CASE_CLAIMED, CASE_CLOSED, CASE_WAITING, Case, Coach, Message, Timer, User
 from bot.flows.model import FlowSet
 from bot.handoff import queue
@@ -95,12 +96,7 @@ async def _last_texts(session: AsyncSession, user_id: int, limit: int = 5) -> li
     names, which would mean nothing to a coach; the card's topic line tells where they were)."""
     rows = await session.scalars(
         select(Message.text)
-        .where(
-            Message.user_id == user_id,
-            Message.direction == "in",
-            Message.text.is_not(None),
-            Message.kind.not_in(("button", "command")),
-        )
+        .where(*typed_by(user_id), Message.text.is_not(None))
         .order_by(Message.id.desc())
         .limit(limit)
     )
