@@ -4,13 +4,16 @@ reads a sender's own messages by index rather than every incoming message."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import create_engine
 from bot.db.hot import _compile, statements, table, typed_since
@@ -18,77 +21,73 @@ from bot.db.migrate import downgrade, upgrade
 from bot.db.models import Base, InboxUpdate, Message, User, utcnow
 
 
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on a database brought up to the newest migration."""
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine)
+        yield engine
+    finally:
+        await engine.dispose()
+
+
 def _differences(connection: Connection) -> list[Any]:
     return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
 
 
-async def test_the_migrations_build_the_schema_of_the_models(database_url: str) -> None:
-    engine = create_engine(database_url)
-    try:
-        await upgrade(engine)
-        async with engine.connect() as conn:
-            assert await conn.run_sync(_differences) == []
-    finally:
-        await engine.dispose()
+async def test_the_migrations_build_the_schema_of_the_models(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        assert await conn.run_sync(_differences) == []
 
 
-async def test_the_previous_migration_and_back_again(database_url: str) -> None:
-    engine = create_engine(database_url)
-    try:
-        await upgrade(engine)
-        await downgrade(engine, "-1")
-        async with engine.connect() as conn:
-            assert await conn.run_sync(_differences) != []  # the newest migration changed something
-        await upgrade(engine)
-        async with engine.connect() as conn:
-            assert await conn.run_sync(_differences) == []
-    finally:
-        await engine.dispose()
+async def test_the_previous_migration_and_back_again(engine: AsyncEngine) -> None:
+    await downgrade(engine, "-1")
+    async with engine.connect() as conn:
+        assert await conn.run_sync(_differences) != []  # the newest migration changed something
+    await upgrade(engine)
+    async with engine.connect() as conn:
+        assert await conn.run_sync(_differences) == []
 
 
-async def test_the_flood_count_reads_the_senders_messages_by_index(database_url: str) -> None:
+async def test_the_flood_count_reads_the_senders_messages_by_index(engine: AsyncEngine) -> None:
     """With many incoming messages of others, counting one sender's recent ones must not visit them:
     the plan uses the (user_id, created_at) index and no scan of all incoming messages."""
-    engine = create_engine(database_url)
-    try:
-        await upgrade(engine)
-        messages, users = table(Message), table(User)
-        now = utcnow()
-        async with engine.begin() as conn:
-            ids = (
-                (
-                    await conn.execute(
-                        insert(users).returning(users.c.id),
-                        [{"telegram_id": 1000 + i, "unreachable": False, "last_seen_at": now} for i in range(200)],
-                    )
+    messages, users = table(Message), table(User)
+    now = utcnow()
+    async with engine.begin() as conn:
+        ids = (
+            (
+                await conn.execute(
+                    insert(users).returning(users.c.id),
+                    [{"telegram_id": 1000 + i, "unreachable": False, "last_seen_at": now} for i in range(200)],
                 )
-                .scalars()
-                .all()
             )
-            rows = [
-                {
-                    "user_id": uid,
-                    "chat_id": 1000 + n,
-                    "direction": "in" if k % 2 else "out",
-                    "kind": "text",
-                    "text": "hallo",
-                    "created_at": now - timedelta(minutes=k),
-                    "attempts": 0,
-                }
-                for n, uid in enumerate(ids)
-                for k in range(50)
-            ]
-            await conn.execute(insert(messages), rows)
-            count = select(func.count()).select_from(messages).where(*typed_since(ids[0], now - timedelta(minutes=10)))
-            assert (await conn.execute(count)).scalar_one() == 5
-            compiled = count.compile(engine.sync_engine, compile_kwargs={"literal_binds": True})
-            explain = "EXPLAIN " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
-            plan = "\n".join(str(r[-1]) for r in await conn.execute(text(explain + str(compiled))))
-        assert "ix_messages_user_created" in plan, plan
-        for scan_of_all in ("ix_messages_outbox", "Seq Scan", "SCAN messages"):
-            assert scan_of_all not in plan, plan
-    finally:
-        await engine.dispose()
+            .scalars()
+            .all()
+        )
+        rows = [
+            {
+                "user_id": uid,
+                "chat_id": 1000 + n,
+                "direction": "in" if k % 2 else "out",
+                "kind": "text",
+                "text": "hallo",
+                "created_at": now - timedelta(minutes=k),
+                "attempts": 0,
+            }
+            for n, uid in enumerate(ids)
+            for k in range(50)
+        ]
+        await conn.execute(insert(messages), rows)
+        count = select(func.count()).select_from(messages).where(*typed_since(ids[0], now - timedelta(minutes=10)))
+        assert (await conn.execute(count)).scalar_one() == 5
+        compiled = count.compile(engine.sync_engine, compile_kwargs={"literal_binds": True})
+        explain = "EXPLAIN " if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+        plan = "\n".join(str(r[-1]) for r in await conn.execute(text(explain + str(compiled))))
+    assert "ix_messages_user_created" in plan, plan
+    for scan_of_all in ("ix_messages_outbox", "Seq Scan", "SCAN messages"):
+        assert scan_of_all not in plan, plan
 
 
 def _removed_by_filter(node: dict[str, Any]) -> int:
@@ -96,47 +95,42 @@ def _removed_by_filter(node: dict[str, Any]) -> int:
     return own + sum(_removed_by_filter(child) for child in node.get("Plans", []))
 
 
-async def test_the_lease_query_reads_only_waiting_updates(database_url: str) -> None:
+async def test_the_lease_query_reads_only_waiting_updates(engine: AsyncEngine) -> None:
     """Processed updates stay in the inbox for a while. Leasing a batch must not walk through them,
     also with the plan PostgreSQL settles on for a prepared statement that runs often (a generic
     plan, which does not know the LIMIT): it did, through every processed row, before migration 0008."""
-    engine = create_engine(database_url)
-    try:
-        await upgrade(engine)
-        inbox, now = table(InboxUpdate), utcnow()
-        processed = [
-            {"update_id": i, "chat_id": 5000 + i % 300, "payload": {}, "received_at": now, "processed_at": now}
-            for i in range(1, 6001)
-        ]
-        waiting = [
-            {"update_id": 7001, "chat_id": 5001, "payload": {}, "received_at": now},
-            {"update_id": 7002, "chat_id": 5001, "payload": {}, "received_at": now},  # after 7001: not yet
-            {"update_id": 7003, "chat_id": 5002, "payload": {}, "received_at": now},
-        ]
+    inbox, now = table(InboxUpdate), utcnow()
+    processed = [
+        {"update_id": i, "chat_id": 5000 + i % 300, "payload": {}, "received_at": now, "processed_at": now}
+        for i in range(1, 6001)
+    ]
+    waiting = [
+        {"update_id": 7001, "chat_id": 5001, "payload": {}, "received_at": now},
+        {"update_id": 7002, "chat_id": 5001, "payload": {}, "received_at": now},  # after 7001: not yet
+        {"update_id": 7003, "chat_id": 5002, "payload": {}, "received_at": now},
+    ]
+    async with engine.begin() as conn:
+        await conn.execute(insert(inbox), [{"attempts": 0, **r} for r in processed])
+        await conn.execute(insert(inbox), [{"attempts": 0, "processed_at": None, **r} for r in waiting])
+    take = statements(engine.dialect.name == "postgresql").take
+    if engine.dialect.name != "postgresql":
         async with engine.begin() as conn:
-            await conn.execute(insert(inbox), [{"attempts": 0, **r} for r in processed])
-            await conn.execute(insert(inbox), [{"attempts": 0, "processed_at": None, **r} for r in waiting])
-        take = statements(engine.dialect.name == "postgresql").take
-        if engine.dialect.name != "postgresql":
-            async with engine.begin() as conn:
-                sql = str(take.compile(engine.sync_engine))
-                values = (1, now.isoformat(), now.isoformat(), 64, 0)  # the plan does not depend on them
-                plan = " ".join(str(r[-1]) for r in await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, values))
-            assert "ix_inbox_waiting" in plan, plan
-            return
-        compiled = _compile(take, engine.dialect, None)
-        async with engine.connect() as conn:
-            driver = (await conn.get_raw_connection()).driver_connection
-            assert driver is not None
-            await driver.execute("SET plan_cache_mode = force_generic_plan")
-            await driver.execute("PREPARE take_batch AS " + compiled.sql)
-            (explained,) = await driver.fetchrow(
-                "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE take_batch(1, now() + interval '2 minutes', now(), 64)"
-            )
-            await driver.execute("DEALLOCATE take_batch")
-            await conn.rollback()
-        (root,) = json.loads(explained) if isinstance(explained, str) else explained
-        assert root["Plan"]["Actual Rows"] == 2  # 7001 and 7003: per chat its oldest waiting update
-        assert _removed_by_filter(root["Plan"]) < 100, json.dumps(root["Plan"], indent=1)
-    finally:
-        await engine.dispose()
+            sql = str(take.compile(engine.sync_engine))
+            values = (1, now.isoformat(), now.isoformat(), 64, 0)  # the plan does not depend on them
+            plan = " ".join(str(r[-1]) for r in await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, values))
+        assert "ix_inbox_waiting" in plan, plan
+        return
+    compiled = _compile(take, engine.dialect, None)
+    async with engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        await driver.execute("SET plan_cache_mode = force_generic_plan")
+        await driver.execute("PREPARE take_batch AS " + compiled.sql)
+        (explained,) = await driver.fetchrow(
+            "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE take_batch(1, now() + interval '2 minutes', now(), 64)"
+        )
+        await driver.execute("DEALLOCATE take_batch")
+        await conn.rollback()
+    (root,) = json.loads(explained) if isinstance(explained, str) else explained
+    assert root["Plan"]["Actual Rows"] == 2  # 7001 and 7003: per chat its oldest waiting update
+    assert _removed_by_filter(root["Plan"]) < 100, json.dumps(root["Plan"], indent=1)

@@ -195,6 +195,13 @@ async def test_the_outbox_drain_leaves_replies_in_flight_to_their_worker(service
     assert sorted(o.text for o in await undelivered(services)) == ["failed", "in flight", "reminder"]
 
 
+@pytest.fixture
+def several_replicas(database_url: str) -> None:
+    """Replicas share a PostgreSQL database; SQLite serves one process."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several replicas need PostgreSQL (SQLite serves one process)")
+
+
 async def start_without_outbox_loop(application: WerkApplication) -> None:
     """As `start_application` in webhook mode, with its background outbox drain stopped: the test
     calls `drain_outbox` itself, at the moments it chooses."""
@@ -231,13 +238,12 @@ async def test_the_outbox_drain_does_not_resend_a_message_this_process_is_sendin
         await stop_application(application)
 
 
+@pytest.mark.usefixtures("several_replicas")
 async def test_two_replicas_draining_at_once_send_an_undelivered_message_once(
-    fake: FakeBotAPI, services: Services, database_url: str
+    fake: FakeBotAPI, services: Services
 ) -> None:
     """A message whose sending failed is retried by the outbox drain of whichever replica gets there
     first; drains of two replicas at the same moment send it once."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several replicas need PostgreSQL (SQLite serves one process)")
     replicas = [build_application(services), build_application(services)]  # a Sender each, as in two processes
     for application in replicas:
         await start_without_outbox_loop(application)
@@ -254,14 +260,11 @@ async def test_two_replicas_draining_at_once_send_an_undelivered_message_once(
             await stop_application(application)
 
 
-async def test_while_another_replica_drains_the_outbox_reminders_wait_too(
-    fake: FakeBotAPI, services: Services, database_url: str
-) -> None:
+@pytest.mark.usefixtures("several_replicas")
+async def test_while_another_replica_drains_the_outbox_reminders_wait_too(fake: FakeBotAPI, services: Services) -> None:
     """Reminders (a case waiting too long, re-announced) are sent by the replica that holds the
     drain's lock: sent elsewhere at the same time, the drain would find them undelivered and send
     them again."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several replicas need PostgreSQL (SQLite serves one process)")
     application = build_application(services)
     await start_without_outbox_loop(application)
     try:
