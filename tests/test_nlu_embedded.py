@@ -12,6 +12,7 @@ import pytest
 from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from bot.nlu import features
 from bot.nlu.data import Example, load_examples
 from bot.nlu.embedded import OUT_OF_SCOPE, EmbeddedClassifier, Gazetteer, sigmoid, train_in_process
 from bot.nlu.evaluate import cross_validate, format_report
@@ -235,6 +236,23 @@ def test_analyzers_equal_the_vectorisers() -> None:
         analyze = TfidfVectorizer(**spec.vectorizer_params()).build_analyzer()
         for text in texts:
             assert spec.analyze(text) == analyze(text), (spec, text)
+
+
+def test_known_terms_per_word_equal_the_analyser_with_a_full_and_an_empty_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = [normalize(e.text) for e in load_examples(ROOT / "nlu" / "data")[::10]] + ODD_TEXTS
+    space, _ = FeatureSpace.fit(texts[::2])  # half the texts unseen: unknown n-grams left out
+    monkeypatch.setattr(features, "WORD_CACHE_SIZE", 50)  # starts over many times on the way
+    for view in space._views:
+        for _ in range(2):  # the second pass comes (partly) from the cache
+            for text in texts:
+                expected = [view.vocabulary[t] for t in view.spec.analyze(text) if t in view.vocabulary]
+                assert view.known_terms(text) == expected, (view.spec, text)
+        assert 0 < len(view._words) <= 50 or view.spec.analyzer == "word"
+    copy = pickle.loads(pickle.dumps(space))
+    assert all(not view._words for view in copy._views)  # the cache is not sent along
+    assert copy.vector(texts[0])[1] == pytest.approx(space.vector(texts[0])[1])
 
 
 def test_sigmoid_is_expit() -> None:

@@ -101,14 +101,53 @@ def _word_ngrams(tokens: list[str], low: int, high: int) -> list[str]:
     return ngrams
 
 
+# Words whose known character n-grams a view remembers (`_View.known_terms`); when full, it starts over.
+# Words repeat a lot from one message to the next, so most of a message's n-grams come from here.
+WORD_CACHE_SIZE = 20_000
+
+
 class _View:
-    """One fitted vectoriser, reduced to what computing a vector needs (plain data: it pickles small)."""
+    """One fitted vectoriser, reduced to what computing a vector needs (plain data: it pickles small;
+    its word cache is not pickled)."""
 
     def __init__(self, spec: ViewSpec, vocabulary: dict[str, int], idf: list[float], offset: int) -> None:
         self.spec = spec
         self.vocabulary = vocabulary
         self.idf = idf
         self.offset = offset
+        self._words: dict[str, tuple[int, ...]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_words"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_words", {})
+
+    def known_terms(self, text: str) -> list[int]:
+        """The vocabulary indices of `spec.analyze(text)`'s terms, in order, leaving out unknown terms.
+
+        Character n-grams never cross a word boundary, so they are looked up per word, and the words
+        seen recently are remembered with their indices."""
+        vocabulary = self.vocabulary
+        spec = self.spec
+        if spec.analyzer != "char_wb":
+            return [vocabulary[t] for t in spec.analyze(text) if t in vocabulary]
+        text = ethiopic_skeleton(text) if spec.skeleton else text.lower()
+        low, high = spec.ngram_range
+        words = self._words
+        found: list[int] = []
+        for word in _WHITE_SPACES.sub(" ", text).split():
+            known = words.get(word)
+            if known is None:
+                known = tuple(vocabulary[t] for t in _char_wb_ngrams(word, low, high) if t in vocabulary)
+                if len(words) >= WORD_CACHE_SIZE:
+                    words.clear()
+                words[word] = known
+            found += known
+        return found
 
 
 class FeatureSpace:
@@ -172,11 +211,9 @@ class FeatureSpace:
         indices: list[int] = []
         values: list[float] = []
         for view in self._views:
-            vocabulary, idf = view.vocabulary, view.idf
-            # Counting the terms first (Counter's C loop) keeps the order of first occurrence.
-            known = [
-                (vocabulary[term], n) for term, n in Counter(view.spec.analyze(text)).items() if term in vocabulary
-            ]
+            idf = view.idf
+            # Counting the terms (Counter's C loop) keeps the order of first occurrence.
+            known = list(Counter(view.known_terms(text)).items())
             weights = [(1.0 + math.log(n)) * idf[i] for i, n in known]
             norm = math.sqrt(sum(w * w for w in weights))
             if norm:
