@@ -28,6 +28,7 @@ from bot.web import start_web
 from tests import fake_bot_api as tg
 from tests.fake_bot_api import FakeBotAPI
 from tests.netutil import free_port
+from tests.telegram_harness import buttons
 
 SECRET = "s3cret-token_for-tests"
 SARA = tg.user(3003, "Sara", language_code="nl")
@@ -110,6 +111,20 @@ async def test_redelivery_is_processed_once_and_chat_order_is_kept(
     assert sent[0] == services.flows.text("cv_help", "start", "nl")
     assert sent[2] == services.flows.text("diploma_recognition", "start", "nl")
     assert replies
+
+
+async def test_a_button_press_is_answered_while_its_reply_goes_out(fake: FakeBotAPI, local_url: str) -> None:
+    assert await fake.deliver_webhook_update(tg.text_update(SARA, "ik wil CV maken"), url=local_url) == 200
+    (first,) = await fake.wait_for("sendMessage", ok=True)
+    _, data = buttons(first)[0]
+    fake.delay_next("answerCallbackQuery", 3.0)
+    fake.mark()
+    assert await fake.deliver_webhook_update(tg.callback_update(SARA, data), url=local_url) == 200
+    await fake.wait_for("sendMessage", ok=True)
+    # The reply did not wait for Telegram's answer to answerCallbackQuery, which is still pending.
+    (answering,) = [r for r in fake.requests if r.method == "answerCallbackQuery"]
+    assert answering.status is None
+    await fake.wait_for("answerCallbackQuery", ok=True)
 
 
 def test_webhook_settings_need_https_and_a_strong_secret() -> None:

@@ -353,13 +353,18 @@ class Inbox:
             return [None] * len(incomings)
 
     async def _send(self, payload: dict[str, Any], result: Result) -> list[tuple[Outgoing, int | None]]:
+        """The replies; a button press is answered (its spinner stopped) at the same time."""
         sender = self._application.bot_data.sender
         assert sender is not None
         query = payload.get("callback_query")
-        if query and query.get("id"):
-            with contextlib.suppress(TelegramError):
-                await self._application.bot.answer_callback_query(str(query["id"]))
-        return await sender.send(result.outgoing)
+        if not (query and query.get("id")):
+            return await sender.send(result.outgoing)
+        _, sent = await asyncio.gather(self._answer_query(str(query["id"])), sender.send(result.outgoing))
+        return sent
+
+    async def _answer_query(self, query_id: str) -> None:
+        with contextlib.suppress(TelegramError):
+            await self._application.bot.answer_callback_query(query_id)
 
     async def _typing_later(self, chat_id: int) -> None:
         """'typing…' for replies that are slow to come (a fast one arrives before it would show)."""
