@@ -101,6 +101,8 @@ class Turn:
     posted: float
     measured: bool
     coach_yes: bool
+    button: bool
+    acked: float | None = None  # the webhook's answer (200) arrived
     first: float | None = None
     error: bool = False
 
@@ -127,17 +129,27 @@ class Result:
     errors: int = 0
     other: int = 0
     latencies: list[float] = field(default_factory=list)
+    acks: list[float] = field(default_factory=list)  # posting the update to the webhook's 200
+    by_kind: dict[str, list[float]] = field(default_factory=lambda: {"text": [], "button": []})
     replica_cpu: list[float] = field(default_factory=list)
     fake_cpu: float = 0.0
     driver_cpu: float = 0.0
     peak_mb: list[float] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
-    def quantile(self, q: float) -> float:
-        if not self.latencies:
+    def quantile(self, q: float, latencies: list[float] | None = None) -> float:
+        values = self.latencies if latencies is None else latencies
+        if not values:
             return float("nan")
-        ordered = sorted(self.latencies)
+        ordered = sorted(values)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    def detail(self) -> str:
+        """Where the latency is: the webhook's answer, and the replies to typed messages and to buttons."""
+        parts = [("webhook 200", self.acks), *((f"{kind} turns", v) for kind, v in self.by_kind.items())]
+        return "  latency ms by part: " + " | ".join(
+            f"{name} ({len(v)}) p50 {self.quantile(0.5, v):.1f} p99 {self.quantile(0.99, v):.1f}" for name, v in parts
+        )
 
     def line(self) -> str:
         setup = f"{self.replicas} replica{'s' if self.replicas > 1 else ''}, {self.db}"
@@ -277,11 +289,12 @@ class Driver:
         hook = self.webhooks[(chat_id + len(chat.turns)) % len(self.webhooks)]
         before = len(chat.replies)
         posted = time.monotonic()
-        turn = Turn(posted, self.window[0] <= posted < self.window[1], coach_yes)
+        turn = Turn(posted, self.window[0] <= posted < self.window[1], coach_yes, "callback_query" in update)
         chat.turns.append(turn)
         try:
             async with self.http.post(hook, data=body, headers=HEADERS) as response:
                 await response.read()
+                turn.acked = time.monotonic()
                 if response.status != 200:
                     turn.error = True
                     self.errors.append(f"HTTP {response.status}")
@@ -371,6 +384,9 @@ def score(result: Result, chats: dict[int, Chat], window: tuple[float, float]) -
                 result.lost += 1
                 continue
             result.latencies.append(turn.first - turn.posted)
+            result.by_kind["button" if turn.button else "text"].append(turn.first - turn.posted)
+            if turn.acked is not None:
+                result.acks.append(turn.acked - turn.posted)
             start = bisect.bisect_left(times, turn.posted)
             end = bisect.bisect_left(times, chat.turns[i + 1].posted) if i + 1 < len(chat.turns) else len(times)
             mine = [buttons for _, buttons in chat.replies[start:end]]
@@ -531,6 +547,7 @@ async def run_all(args: argparse.Namespace, replica_cpus: set[int] | None) -> No
                 replica_cpus=replica_cpus,
             )
             print(result.line() + (" | pinned" if replica_cpus is not None else ""), flush=True)
+            print(result.detail(), flush=True)
 
 
 if __name__ == "__main__":
