@@ -127,6 +127,84 @@ async def test_a_button_press_is_answered_while_its_reply_goes_out(fake: FakeBot
     await fake.wait_for("answerCallbackQuery", ok=True)
 
 
+async def test_updates_stored_together_wake_one_worker(services: Services) -> None:
+    """One INSERT and one commit for updates received together, and one notification for them."""
+    from bot.tg.webhook import InboxWriter
+
+    wakes: list[int] = []
+    writer = InboxWriter(services, lambda: wakes.append(1))
+    updates = [tg.text_update(tg.user(4100 + i, f"U{i}"), "hallo") for i in range(5)]
+    await asyncio.gather(*(writer.store(5000 + i, u) for i, u in enumerate(updates)))
+    assert wakes == [1]
+    async with services.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 5
+
+
+class TakesAndRecords:
+    """What the workers' transactions did: ("take", update ids) and ("record", update ids), in order."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from bot.db.hot import Tx
+
+        self.events: list[tuple[str, list[int]]] = []
+        take, record = Tx.take, Tx.record_delivered
+
+        async def taking(tx: Tx, now: Any, until: Any) -> Any:
+            rows = await take(tx, now, until)
+            if rows:
+                self.events.append(("take", sorted(r[0] for r in rows)))
+            return rows
+
+        async def recording(tx: Tx, sent: Any, inbox_done: Any, now: Any) -> None:
+            await record(tx, sent, inbox_done, now)
+            if inbox_done:
+                self.events.append(("record", sorted(inbox_done)))
+
+        monkeypatch.setattr(Tx, "take", taking)
+        monkeypatch.setattr(Tx, "record_delivered", recording)
+
+
+async def test_a_batch_is_recorded_as_done_with_the_next_take(
+    fake: FakeBotAPI, services: Services, local_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.tg.webhook
+
+    monkeypatch.setattr(bot.tg.webhook, "RECORD_WAIT", 5.0)  # the worker waits for the next update
+    monkeypatch.setattr(bot.tg.webhook, "IDLE_WAIT", 30.0)  # the other workers only look when woken
+    seen = TakesAndRecords(monkeypatch)
+    first, second = tg.text_update(SARA, "ik wil CV maken"), tg.text_update(tg.user(3004, "Omar"), "dank je wel")
+    first["update_id"], second["update_id"] = 2200, 2201
+    assert await fake.deliver_webhook_update(first, url=local_url) == 200
+    await fake.wait_for("sendMessage", ok=True)
+    await asyncio.sleep(0.3)  # the worker has Telegram's answer and waits, its batch not yet recorded
+    assert seen.events == [("take", [2200])]
+    assert await fake.deliver_webhook_update(second, url=local_url) == 200
+    await fake.wait_for("sendMessage", ok=True, count=2)
+    # the first update's record went with the take of the second, in one transaction: record, then take
+    assert seen.events[:3] == [("take", [2200]), ("record", [2200]), ("take", [2201])]
+
+
+async def test_without_a_next_update_the_batch_is_recorded_on_its_own(
+    fake: FakeBotAPI, services: Services, local_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.tg.webhook
+
+    monkeypatch.setattr(bot.tg.webhook, "RECORD_WAIT", 0.05)
+    seen = TakesAndRecords(monkeypatch)
+    update = tg.text_update(SARA, "ik wil CV maken")
+    update["update_id"] = 2300
+    assert await fake.deliver_webhook_update(update, url=local_url) == 200
+    await fake.wait_for("sendMessage", ok=True)
+    for _ in range(100):
+        async with services.sessions() as session:
+            processed = await session.scalar(select(InboxUpdate.processed_at).where(InboxUpdate.update_id == 2300))
+        if processed is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert processed is not None
+    assert seen.events == [("take", [2300]), ("record", [2300])]
+
+
 def test_webhook_settings_need_https_and_a_strong_secret() -> None:
     with pytest.raises(ValidationError, match="WEBHOOK_SECRET"):
         Settings(_env_file=None, webhook_url="https://x.example/hook", webhook_secret="short")  # type: ignore[call-arg]

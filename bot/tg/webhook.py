@@ -3,7 +3,8 @@ table and answers 200 once it is committed (updates arriving together share one 
 commit). Workers on every replica take batches from the inbox: of each chat only its oldest
 unprocessed update, and only if no worker holds a lease on it, so one chat's updates are processed in
 order and chats in parallel — on any replica. With the embedded NLU one transaction per batch records
-the worker's previous batch as done, leases the next one and answers its plain newcomer turns
+the worker's previous batch as done (waiting a moment for the next update, so that one transaction
+does both), leases the next one and answers its plain newcomer turns
 (`bot.batch`); with a Rasa server the answers get their own transaction after the Rasa calls. The
 rest go through the Application one by one, as in polling mode. A redelivered update id is stored
 once and processed once."""
@@ -15,7 +16,7 @@ import contextlib
 import hmac
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -28,7 +29,7 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
 from bot.batch import process_batch, process_batch_in
-from bot.db.hot import transaction
+from bot.db.hot import BATCH_SIZE, transaction
 from bot.db.models import utcnow
 from bot.outbox import Outgoing
 from bot.pipeline import Incoming, Result, mark_delivered_many
@@ -45,6 +46,9 @@ LEASE = timedelta(seconds=120)
 TYPING_AFTER = 1.0  # seconds: "typing…" only when a reply takes longer than this
 BLOCKED_RETRY = 0.025  # seconds: pending updates held by another replica's lease: look again soon
 IDLE_WAIT = 1.0
+# seconds: after a batch, how long a worker waits for the next update before it records the batch as
+# done on its own (see `Inbox._worker`)
+RECORD_WAIT = 0.02
 
 
 def webhook_path(webhook_url: str) -> str:
@@ -65,10 +69,12 @@ def chat_of(payload: dict[str, Any]) -> int | None:
 
 
 class InboxWriter:
-    """Group commit: updates received while an INSERT is running are stored together by the next."""
+    """Group commit: updates received while an INSERT is running are stored together by the next.
+    `stored` is called once per committed group (one worker can take them all)."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, stored: Callable[[], None]) -> None:
         self._services = services
+        self._stored = stored
         self._pending: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
         self._task: asyncio.Task[None] | None = None
 
@@ -98,6 +104,7 @@ class InboxWriter:
                     if not future.done():
                         future.set_exception(exc)
                 continue
+            self._stored()
             for _, future in batch:
                 if not future.done():
                     future.set_result(None)
@@ -144,8 +151,9 @@ class Inbox:
         self._postgres = services.engine.dialect.name == "postgresql"
         # SQLite has one writer: one worker. PostgreSQL: several, each with its own leased batch.
         self._workers = workers if self._postgres else 1
-        self._writer = InboxWriter(services)
-        self._idle: list[asyncio.Event] = []  # workers waiting for work
+        self._writer = InboxWriter(services, self._notify)
+        # Workers waiting for work; those with a batch to record at the end, so that they are woken first.
+        self._idle: list[asyncio.Event] = []
         self._missed = False
         self._busy: Counter[int] = Counter()  # chats whose updates this replica's workers are processing
         self._stopping = False
@@ -173,7 +181,6 @@ class Inbox:
         except (SQLAlchemyError, OSError) as exc:
             log.error("could not store update %d: %s", update_id, type(exc).__name__)
             return web.Response(status=503, text="try again")  # Telegram will deliver it again
-        self._notify()
         return web.Response(text="ok")
 
     async def start(self) -> None:
@@ -194,7 +201,7 @@ class Inbox:
                 wake.set()
             self._missed = True
         elif self._idle:
-            self._idle.pop(0).set()
+            self._idle.pop().set()
         else:
             self._missed = True
 
@@ -205,7 +212,14 @@ class Inbox:
                 batch, held_elsewhere = await self._next(done)
                 if batch is not None:
                     await self._process_taken(batch, done)
-                wait = 0.0 if batch is not None else (BLOCKED_RETRY if held_elsewhere else IDLE_WAIT)
+                    # The batch is recorded as done in the transaction of the next take. Right after a
+                    # batch that took what was waiting, a take would mostly find nothing: a transaction
+                    # for the record alone. So wait a moment for the next update (workers with a batch
+                    # to record are woken first) and record with its take. A full batch may have left
+                    # more behind: take again at once.
+                    wait = 0.0 if len(batch.taken) >= BATCH_SIZE else RECORD_WAIT
+                else:
+                    wait = BLOCKED_RETRY if held_elsewhere else IDLE_WAIT
             except Exception:
                 log.exception("inbox worker error")
                 wait = IDLE_WAIT
@@ -215,7 +229,10 @@ class Inbox:
                 self._missed = False
                 continue
             wake = asyncio.Event()
-            self._idle.append(wake)
+            if done.updates:
+                self._idle.append(wake)
+            else:
+                self._idle.insert(0, wake)
             try:
                 await asyncio.wait_for(wake.wait(), wait)
             except TimeoutError:
