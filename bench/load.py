@@ -392,9 +392,10 @@ def score(result: Result, chats: dict[int, Chat], window: tuple[float, float]) -
             if turn.first is None:
                 result.lost += 1
                 continue
-            result.latencies.append(turn.first - turn.posted)
-            result.by_kind["button" if turn.button else "text"].append(turn.first - turn.posted)
-            result.by_second.setdefault(int(turn.posted - window[0]), []).append(turn.first - turn.posted)
+            latency = turn.first - turn.posted
+            result.latencies.append(latency)
+            result.by_kind["button" if turn.button else "text"].append(latency)
+            result.by_second.setdefault(int(turn.posted - window[0]), []).append(latency)
             if turn.acked is not None:
                 result.acks.append(turn.acked - turn.posted)
             start = bisect.bisect_left(times, turn.posted)
@@ -406,6 +407,12 @@ def score(result: Result, chats: dict[int, Chat], window: tuple[float, float]) -
             result.duplicated += max(0, len(mine) - expected)
 
 
+def lower_priority(pid: int, nice: int) -> None:
+    """Add `nice` to the niceness of process `pid` (0: this one); raising it needs no privileges."""
+    if nice:
+        os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, pid) + nice)
+
+
 class StandInPriority:
     """This driver (the load and the clock of the measurement) at a lower priority for one run, as the
     fake Bot API is: the stand-ins for Telegram then take CPU only when the bot and PostgreSQL leave
@@ -414,8 +421,7 @@ class StandInPriority:
     def __init__(self, nice: int) -> None:
         self.before = os.getpriority(os.PRIO_PROCESS, 0)
         self.nice = nice
-        if nice:
-            os.setpriority(os.PRIO_PROCESS, 0, self.before + nice)
+        lower_priority(0, nice)
 
     def restore(self) -> None:
         if not self.nice:
@@ -435,8 +441,7 @@ async def run(
     chats: dict[int, Chat] = {}
     fake = FakeProcess(chats)
     await fake.start()
-    if nice:
-        os.setpriority(os.PRIO_PROCESS, fake.pid, os.getpriority(os.PRIO_PROCESS, fake.pid) + nice)
+    lower_priority(fake.pid, nice)
     processes: list[asyncio.subprocess.Process] = []
     webhooks: list[str] = []
     result = Result("saturate" if saturate else "open", replicas, db, rate, duration)

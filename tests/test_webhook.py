@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -64,6 +64,17 @@ async def post(url: str, body: Any, secret: str | None = SECRET) -> int:
         data = body if isinstance(body, str) else None
         async with session.post(url, json=None if data else body, data=data, headers=headers) as response:
             return response.status
+
+
+async def processed_at(services: Services, update_id: int) -> datetime | None:
+    """When the inbox recorded the update as processed; waits up to 5 s for it."""
+    for _ in range(100):
+        async with services.sessions() as session:
+            processed = await session.scalar(select(InboxUpdate.processed_at).where(InboxUpdate.update_id == update_id))
+        if processed is not None:
+            return processed
+        await asyncio.sleep(0.05)
+    return None
 
 
 async def test_webhook_registers_with_secret_and_answers(fake: FakeBotAPI, services: Services, local_url: str) -> None:
@@ -195,13 +206,7 @@ async def test_without_a_next_update_the_batch_is_recorded_on_its_own(
     update["update_id"] = 2300
     assert await fake.deliver_webhook_update(update, url=local_url) == 200
     await fake.wait_for("sendMessage", ok=True)
-    for _ in range(100):
-        async with services.sessions() as session:
-            processed = await session.scalar(select(InboxUpdate.processed_at).where(InboxUpdate.update_id == 2300))
-        if processed is not None:
-            break
-        await asyncio.sleep(0.05)
-    assert processed is not None
+    assert await processed_at(services, 2300) is not None
     assert seen.events == [("take", [2300]), ("record", [2300])]
 
 
@@ -246,13 +251,7 @@ async def test_a_batch_of_updates_the_bot_ignores_is_recorded_without_a_retry(
         "channel_post": {"message_id": 1, "date": 0, "chat": {"id": -100777, "type": "channel"}, "text": "nieuws"},
     }
     assert await fake.deliver_webhook_update(post_update, url=local_url) == 200
-    for _ in range(100):
-        async with services.sessions() as session:
-            processed = await session.scalar(select(InboxUpdate.processed_at).where(InboxUpdate.update_id == 2100))
-        if processed is not None:
-            break
-        await asyncio.sleep(0.05)
-    assert processed is not None
+    assert await processed_at(services, 2100) is not None
     assert "failed" not in caplog.text
     assert not [c for c in fake.calls("sendMessage") if int(c["chat_id"]) == -100777]
 

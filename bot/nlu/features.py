@@ -57,9 +57,13 @@ class ViewSpec:
             params["preprocessor"] = ethiopic_skeleton
         return params
 
+    def prepare(self, text: str) -> str:
+        """The vectoriser's preprocessing: the Ethiopic skeleton, or else lower case."""
+        return ethiopic_skeleton(text) if self.skeleton else text.lower()
+
     def analyze(self, text: str) -> list[str]:
         """The terms of `text`, as the fitted vectoriser's `build_analyzer()` gives them."""
-        text = ethiopic_skeleton(text) if self.skeleton else text.lower()
+        text = self.prepare(text)
         low, high = self.ngram_range
         if self.analyzer == "word":
             return _word_ngrams(_TOKEN.findall(text), low, high)
@@ -122,10 +126,6 @@ class _View:
         state["_words"] = {}
         return state
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self.__dict__.setdefault("_words", {})
-
     def known_terms(self, text: str) -> list[int]:
         """The vocabulary indices of `spec.analyze(text)`'s terms, in order, leaving out unknown terms.
 
@@ -135,11 +135,10 @@ class _View:
         spec = self.spec
         if spec.analyzer != "char_wb":
             return [vocabulary[t] for t in spec.analyze(text) if t in vocabulary]
-        text = ethiopic_skeleton(text) if spec.skeleton else text.lower()
         low, high = spec.ngram_range
         words = self._words
         found: list[int] = []
-        for word in _WHITE_SPACES.sub(" ", text).split():
+        for word in _WHITE_SPACES.sub(" ", spec.prepare(text)).split():
             known = words.get(word)
             if known is None:
                 known = tuple(vocabulary[t] for t in _char_wb_ngrams(word, low, high) if t in vocabulary)
