@@ -161,7 +161,8 @@ async def test_a_failing_batch_stores_nothing(services: Services, monkeypatch: p
 
 
 async def test_updates_received_together_are_stored_once_in_one_go(services: Services) -> None:
-    writer = InboxWriter(services)
+    wakes: list[int] = []
+    writer = InboxWriter(services, lambda: wakes.append(1))
     payloads = [tg.text_update(tg.user(8500 + n % 10, "C", language_code="nl"), f"vraag {n}") for n in range(40)]
     for n, payload in enumerate(payloads):
         payload["update_id"] = 700_000 + n
@@ -172,11 +173,12 @@ async def test_updates_received_together_are_stored_once_in_one_go(services: Ser
     assert [r.update_id for r in rows] == [700_000 + n for n in range(40)]
     assert rows[0].chat_id == 8500
     assert rows[0].payload["message"]["text"] == "vraag 0"
+    assert wakes == [1]  # one group committed: one worker woken, which can take them all
 
 
 async def test_a_lease_gives_each_chat_its_oldest_update_to_one_worker(services: Services) -> None:
     inbox = Inbox(build_application(services), services, workers=2)
-    writer = InboxWriter(services)
+    writer = InboxWriter(services, lambda: None)
     a, b = tg.user(8601, "A", language_code="nl"), tg.user(8602, "B", language_code="nl")
     for update_id, who, text in [(1, a, "een"), (2, b, "een"), (3, a, "twee"), (4, a, "drie")]:
         payload = tg.text_update(who, text)
@@ -223,7 +225,7 @@ def test_the_json_and_the_ptb_form_of_an_update_read_the_same(update: dict[str, 
 async def test_processed_updates_are_forgotten_after_a_while(services: Services) -> None:
     from bot.pipeline import INBOX_KEEP, forget_processed_updates
 
-    writer = InboxWriter(services)
+    writer = InboxWriter(services, lambda: None)
     for update_id, text in [(11, "oud"), (12, "net klaar"), (13, "nog bezig")]:
         payload = tg.text_update(tg.user(8800 + update_id, "D", language_code="nl"), text)
         payload["update_id"] = update_id

@@ -138,19 +138,6 @@ async def test_a_button_press_is_answered_while_its_reply_goes_out(fake: FakeBot
     await fake.wait_for("answerCallbackQuery", ok=True)
 
 
-async def test_updates_stored_together_wake_one_worker(services: Services) -> None:
-    """One INSERT and one commit for updates received together, and one notification for them."""
-    from bot.tg.webhook import InboxWriter
-
-    wakes: list[int] = []
-    writer = InboxWriter(services, lambda: wakes.append(1))
-    updates = [tg.text_update(tg.user(4100 + i, f"U{i}"), "hallo") for i in range(5)]
-    await asyncio.gather(*(writer.store(5000 + i, u) for i, u in enumerate(updates)))
-    assert wakes == [1]
-    async with services.sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 5
-
-
 class TakesAndRecords:
     """What the workers' transactions did: ("take", update ids) and ("record", update ids), in order."""
 
