@@ -172,6 +172,7 @@ async def test_a_batch_is_recorded_as_done_with_the_next_take(
     seen = TakesAndRecords(monkeypatch)
     first, second = tg.text_update(SARA, "ik wil CV maken"), tg.text_update(tg.user(3004, "Omar"), "dank je wel")
     first["update_id"], second["update_id"] = 2200, 2201
+    await asyncio.sleep(0.2)  # the worker has made its first take and waits for work
     assert await fake.deliver_webhook_update(first, url=local_url) == 200
     await fake.wait_for("sendMessage", ok=True)
     await asyncio.sleep(0.3)  # the worker has Telegram's answer and waits, its batch not yet recorded

@@ -283,6 +283,8 @@ class Inbox:
         now = utcnow()
         batch: Batch | None = None
         held_elsewhere = False
+        # A wake-up missed before this take is answered by it: the take sees what was stored.
+        self._missed = False
         async with transaction(self._services.engine, self._services.sessions) as tx:
             if done.updates:
                 await tx.record_delivered(done.sent, done.updates, now)
