@@ -137,6 +137,7 @@ class Result:
     fake_cpu: float = 0.0
     driver_cpu: float = 0.0
     peak_mb: list[float] = field(default_factory=list)
+    machine: dict[str, float] = field(default_factory=dict)  # shares of the machine's CPU time in the window
     problems: list[str] = field(default_factory=list)
 
     def quantile(self, q: float, latencies: list[float] | None = None) -> float:
@@ -158,6 +159,8 @@ class Result:
             )
             + " | worst seconds (p99): "
             + ", ".join(f"{second}: {self.quantile(0.99, v):.0f}" for second, v in worst)
+            + " | machine CPU: "
+            + ", ".join(f"{name} {100 * share:.0f}%" for name, share in self.machine.items())
         )
 
     def line(self) -> str:
@@ -184,6 +187,24 @@ def cpu_seconds(pid: int | str = "self") -> float:
     """User + system CPU seconds of a running process, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+MACHINE_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+
+
+def machine_ticks() -> list[int]:
+    """The machine's CPU time by kind since boot (the first line of /proc/stat), in MACHINE_FIELDS order."""
+    return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1 : 1 + len(MACHINE_FIELDS)]]
+
+
+def machine_shares(before: list[int], after: list[int]) -> dict[str, float]:
+    """Shares of the machine's CPU time between two readings: busy (user, nice, system, interrupts),
+    idle (with I/O wait) and steal (time the hypervisor gave this VM's CPUs to others: with much of it,
+    fewer than the machine's cores were really there)."""
+    d = dict(zip(MACHINE_FIELDS, (b - a for a, b in zip(before, after, strict=True)), strict=True))
+    total = sum(d.values()) or 1
+    busy = d["user"] + d["nice"] + d["system"] + d["irq"] + d["softirq"]
+    return {"busy": busy / total, "idle": (d["idle"] + d["iowait"]) / total, "steal": d["steal"] / total}
 
 
 def peak_mb(pid: int) -> float:
@@ -478,8 +499,10 @@ async def run(
             task = asyncio.create_task(load)
             await asyncio.sleep(max(0.0, driver.window[0] - time.monotonic()))
             before = [cpu_seconds(p.pid) for p in processes], cpu_seconds(fake.pid), cpu_seconds()
+            ticks = machine_ticks()
             await asyncio.sleep(max(0.0, driver.window[1] - time.monotonic()))
             after = [cpu_seconds(p.pid) for p in processes], cpu_seconds(fake.pid), cpu_seconds()
+            result.machine = machine_shares(ticks, machine_ticks())
             await task
         await asyncio.sleep(GRACE)
         result.replica_cpu = [b - a for a, b in zip(before[0], after[0], strict=True)]
