@@ -223,6 +223,25 @@ async def _chat(settings: Settings, lang: str | None) -> int:
     return 0
 
 
+GC_YOUNG_THRESHOLD = 10_000  # Python's default: 700
+
+
+def settle_collector() -> None:
+    """Tune the cyclic garbage collector for a long-running bot, once everything is loaded.
+
+    What is loaded by now (the NLU model, flows, catalogs, modules) lives as long as the process: it is
+    frozen out of the collector's passes, which would walk all of it and pause every reply in flight
+    for tens of milliseconds. And almost everything a turn allocates is freed by reference counting
+    when the turn ends, so with Python's default (a young collection once 700 more objects are
+    allocated than freed) a busy replica ran ~60 young and ~6 older collections a second: ~5% of its
+    CPU, and pauses of 2 to 25 ms. A higher threshold leaves the collector to the garbage that does
+    need it: reference cycles, a few thousand objects at most, collected now and then."""
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
+
+
 async def _run(settings: Settings) -> int:
     from bot.services import open_services
     from bot.tg.app import build_application, start_application, stop_application
@@ -243,11 +262,7 @@ async def _run(settings: Settings) -> int:
         runner = await start_web(services, inbox.add_routes if inbox else None)
         try:
             await start_application(application, polling=not webhook)
-            # What is loaded by now (the NLU model, flows, catalogs, modules) lives as long as the
-            # process: keep it out of the collector's full passes, which would walk all of it and pause
-            # every reply in flight for tens of milliseconds.
-            gc.collect()
-            gc.freeze()
+            settle_collector()
             if inbox is not None:
                 await inbox.start()
             mode = "webhook" if webhook else "long polling"

@@ -68,3 +68,42 @@ async def test_run_without_token_explains(env: dict[str, str]) -> None:
     _, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 2
     assert "TELEGRAM_TOKEN" in stderr.decode()
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.other: _Node | None = None
+
+
+def test_the_tuned_collector_still_collects_reference_cycles() -> None:
+    import gc
+    import weakref
+
+    from bot.cli import GC_YOUNG_THRESHOLD, settle_collector
+
+    before = gc.get_threshold()
+    collections: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "stop":
+            collections.append(info["collected"])
+
+    try:
+        settle_collector()
+        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:])
+        assert gc.get_freeze_count() > 0  # what was loaded is out of the collector's passes
+        gc.callbacks.append(seen)
+        probe: weakref.ref[_Node] | None = None
+        for _ in range(GC_YOUNG_THRESHOLD):  # garbage only the collector can free: pairs in a cycle
+            a, b = _Node(), _Node()
+            a.other, b.other = b, a
+            probe = probe or weakref.ref(a)
+            del a, b
+        assert probe is not None
+        assert probe() is None  # collected without an explicit gc.collect()
+        assert sum(collections) >= GC_YOUNG_THRESHOLD
+    finally:
+        if seen in gc.callbacks:
+            gc.callbacks.remove(seen)
+        gc.unfreeze()
+        gc.set_threshold(*before)
