@@ -138,6 +138,27 @@ async def test_a_button_press_is_answered_while_its_reply_goes_out(fake: FakeBot
     await fake.wait_for("answerCallbackQuery", ok=True)
 
 
+async def test_typing_shows_only_when_a_reply_is_slow(
+    fake: FakeBotAPI, local_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.tg.webhook
+
+    monkeypatch.setattr(bot.tg.webhook, "TYPING_AFTER", 0.3)
+    fast = tg.text_update(SARA, "ik wil CV maken")
+    assert await fake.deliver_webhook_update(fast, url=local_url) == 200
+    await fake.wait_for("sendMessage", ok=True)
+    await asyncio.sleep(0.5)  # longer than TYPING_AFTER: its timer was cancelled with the reply
+    assert fake.calls("sendChatAction") == []
+    fake.delay_next("sendMessage", 1.0)  # Telegram is slow to take the next reply
+    fake.mark()
+    slow = tg.text_update(SARA, "hoe werkt een sollicitatie")
+    assert await fake.deliver_webhook_update(slow, url=local_url) == 200
+    await fake.wait_for("sendMessage", ok=True)
+    (action,) = fake.calls("sendChatAction")
+    assert action["action"] == "typing"
+    assert int(action["chat_id"]) == 3003
+
+
 class TakesAndRecords:
     """What the workers' transactions did: ("take", update ids) and ("record", update ids), in order."""
 

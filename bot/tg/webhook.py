@@ -158,6 +158,7 @@ class Inbox:
         self._busy: Counter[int] = Counter()  # chats whose updates this replica's workers are processing
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
+        self._typing: set[asyncio.Task[None]] = set()  # "typing…" being sent for slow replies
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(webhook_path(self._services.settings.webhook_url), self.receive)
@@ -191,6 +192,7 @@ class Inbox:
         self._stopping = True
         self._notify(everyone=True)
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._typing, return_exceptions=True)
         self._tasks.clear()
 
     def _notify(self, *, everyone: bool = False) -> None:
@@ -330,8 +332,11 @@ class Inbox:
     async def _process(self, batch: Batch) -> list[tuple[Outgoing, int | None]]:
         """Send the answers of the batch's plain turns; the other updates go through the Application."""
         payloads, incomings = batch.payloads, batch.incomings
+        # "typing…" for replies that are slow to come; a fast one arrives before it would show. A timer,
+        # not a task per update: most are cancelled before they fire.
+        loop = asyncio.get_running_loop()
         typing = [
-            asyncio.create_task(self._typing_later(inc.chat_id))
+            loop.call_later(TYPING_AFTER, self._show_typing, inc.chat_id)
             for inc in incomings
             if inc.kind != "button" and not inc.in_group
         ]
@@ -342,8 +347,8 @@ class Inbox:
             jobs += [self._one(p) for p, r in zip(payloads, results, strict=True) if r is None]
             outcomes = await asyncio.gather(*jobs, return_exceptions=True)
         finally:
-            for task in typing:
-                task.cancel()
+            for timer in typing:
+                timer.cancel()
         sent: list[tuple[Outgoing, int | None]] = []
         for outcome in outcomes[: len(in_batch)]:
             if isinstance(outcome, BaseException):
@@ -385,8 +390,11 @@ class Inbox:
         with contextlib.suppress(TelegramError):
             await self._application.bot.answer_callback_query(query_id)
 
-    async def _typing_later(self, chat_id: int) -> None:
-        """'typing…' for replies that are slow to come (a fast one arrives before it would show)."""
-        await asyncio.sleep(TYPING_AFTER)
+    def _show_typing(self, chat_id: int) -> None:
+        task = asyncio.create_task(self._send_typing(chat_id))
+        self._typing.add(task)
+        task.add_done_callback(self._typing.discard)
+
+    async def _send_typing(self, chat_id: int) -> None:
         with contextlib.suppress(TelegramError):
             await self._application.bot.send_chat_action(chat_id, ChatAction.TYPING)
