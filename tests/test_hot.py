@@ -74,3 +74,17 @@ def test_statements_relying_on_python_side_defaults_are_refused() -> None:
         ("telegram_id", "created_at", "last_seen_at", "unreachable"),
     )
     assert compiled.sql.startswith("INSERT INTO users")
+
+
+async def test_json_columns_keep_every_script_and_read_back_equal(services: Services) -> None:
+    """JSON columns are written by orjson: text in any script unchanged, non-text keys as text."""
+    payload = {"text": "شكرا ዲፕሎማይ ✅ dank je", "nested": {"ids": [1, 2**53 + 1]}, 7: "seven"}
+    async with services.sessions() as session, session.begin():
+        session.add(InboxUpdate(update_id=99_001, chat_id=1, payload=payload, received_at=utcnow()))
+    async with transaction(services.engine, services.sessions) as tx:  # the hot path reads it back too
+        (row,) = await tx.take(utcnow(), utcnow())
+    async with services.sessions() as session:
+        stored = await session.scalar(select(InboxUpdate.payload).where(InboxUpdate.update_id == 99_001))
+    expected = {"text": "شكرا ዲፕሎማይ ✅ dank je", "nested": {"ids": [1, 2**53 + 1]}, "7": "seven"}
+    assert stored == expected
+    assert row[2] == expected

@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
+import orjson
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
@@ -170,7 +171,7 @@ class Inbox:
         if self._stopping:
             return web.Response(status=503, text="shutting down")  # Telegram will deliver it again
         try:
-            payload = await request.json()
+            payload = orjson.loads(await request.read())
             update_id = int(payload["update_id"])
         except (ValueError, TypeError, KeyError) as exc:
             log.warning("malformed webhook body refused: %s", type(exc).__name__)
