@@ -30,18 +30,12 @@ def json_text(value: Any) -> str:
 
 
 def create_engine(url: str) -> AsyncEngine:
+    json = {"json_serializer": json_text, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, json_serializer=json_text, json_deserializer=orjson.loads)
+        engine = create_async_engine(url, **json)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(
-        url,
-        pool_size=10,
-        max_overflow=10,
-        pool_recycle=1800,
-        json_serializer=json_text,
-        json_deserializer=orjson.loads,
-    )
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800, **json)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
