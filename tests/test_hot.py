@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.db.hot import _compile, table, transaction
+from bot.db.engine import create_sessionmaker
+from bot.db.hot import _compile, constant, statements, table, transaction
 from bot.db.models import InboxUpdate, User, utcnow
 from bot.services import Services
 from tests.netutil import cut_database_connections
@@ -88,3 +90,47 @@ async def test_json_columns_keep_every_script_and_read_back_equal(services: Serv
     expected = {"text": "شكرا ዲፕሎማይ ✅ dank je", "nested": {"ids": [1, 2**53 + 1]}, "7": "seven"}
     assert stored == expected
     assert row[2] == expected
+
+
+@pytest.fixture
+def postgres_url(database_url: str) -> str:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("plans and plan_cache_mode are PostgreSQL's")
+    return database_url
+
+
+async def test_hot_transactions_plan_once_and_leave_the_connection_as_it_was(postgres_url: str) -> None:
+    engine = create_async_engine(postgres_url, pool_size=1, max_overflow=0)  # the same connection each time
+    sessions = create_sessionmaker(engine)
+    show = text("SHOW plan_cache_mode")
+    try:
+        async with engine.connect() as connection:
+            before = (await connection.execute(show)).scalar()
+        assert before != "force_generic_plan"
+        async with transaction(engine, sessions) as tx:
+            assert (await tx.rows(show, {}))[0]["plan_cache_mode"] == "force_generic_plan"
+
+        async def failing() -> None:
+            async with transaction(engine, sessions) as tx:
+                assert (await tx.rows(show, {}))[0]["plan_cache_mode"] == "force_generic_plan"
+                raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError):
+            await failing()
+        async with transaction(engine, sessions, one_statement=True) as tx:  # no transaction of its own
+            assert (await tx.rows(show, {}))[0]["plan_cache_mode"] == before
+        async with engine.connect() as connection:
+            assert (await connection.execute(show)).scalar() == before
+    finally:
+        await engine.dispose()
+
+
+def test_the_code_constants_are_written_into_the_senders_query() -> None:
+    """Planned once for all batches, the query must know which status it counts: 'waiting' is rare,
+    'closed' the most common."""
+    sql = _compile(statements(True).known, asyncpg_dialect.dialect(), None).sql
+    assert "cases.status = 'waiting'" in sql
+    assert "cases.status != 'closed'" in sql
+    assert "messages.kind != 'button'" in sql
+    with pytest.raises(ValueError, match="plain constant"):
+        constant("x' OR '1'='1")
