@@ -10,8 +10,9 @@ from typing import Any
 import aiohttp
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy import update as update_rows
+from sqlalchemy.exc import OperationalError
 
 from bot.db.engine import one_replica_at_a_time
 from bot.db.hot import table
@@ -388,3 +389,54 @@ async def test_while_another_replica_drains_the_outbox_reminders_wait_too(fake: 
         assert len([c for c in fake.calls("sendMessage") if int(c["chat_id"]) == 501]) == 2
     finally:
         await stop_application(application)
+
+
+async def test_the_inbox_is_vacuumed_as_updates_come_in(
+    fake: FakeBotAPI,
+    services: Services,
+    local_url: str,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """PostgreSQL: every VACUUM_AFTER stored updates the inbox is vacuumed; a failed vacuum is logged
+    and tried again with the next round."""
+    import bot.tg.webhook
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("VACUUM is PostgreSQL's; SQLite's inbox needs none")
+    monkeypatch.setattr(bot.tg.webhook, "VACUUM_AFTER", 3)
+    monkeypatch.setattr(bot.tg.webhook, "VACUUM_CHECK", 0.05)
+    real, calls = bot.tg.webhook.vacuum, []
+
+    async def first_fails(engine: Any, table: Any) -> None:
+        calls.append(table.name)
+        if len(calls) == 1:
+            raise OperationalError("VACUUM", None, OSError("connection reset"))
+        await real(engine, table)
+
+    monkeypatch.setattr(bot.tg.webhook, "vacuum", first_fails)
+
+    async def vacuums() -> int:
+        async with services.engine.connect() as connection:
+            query = text("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'inbox'")
+            return int((await connection.execute(query)).scalar() or 0)
+
+    assert await vacuums() == 0
+    for round_ in range(2):  # the first round's vacuum fails, the second's runs
+        for n in range(3):
+            update = tg.text_update(tg.user(3100 + 10 * round_ + n, "Omar"), "dank je wel")
+            update["update_id"] = 2400 + 10 * round_ + n
+            assert await fake.deliver_webhook_update(update, url=local_url) == 200
+        await fake.wait_for("sendMessage", ok=True, count=3 * (round_ + 1))
+        for _ in range(100):
+            if len(calls) > round_:
+                break
+            await asyncio.sleep(0.05)
+    assert calls == ["inbox", "inbox"]
+    assert any("could not vacuum the inbox: OperationalError" in r.getMessage() for r in caplog.records)
+    for _ in range(100):
+        if await vacuums() >= 1:
+            break
+        await asyncio.sleep(0.05)
+    assert await vacuums() == 1

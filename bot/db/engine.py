@@ -49,6 +49,19 @@ def insert_ignoring_duplicates(dialect: str, table: Table) -> Insert:
     return sqlite.insert(table).on_conflict_do_nothing()
 
 
+async def vacuum(engine: AsyncEngine, table: Table) -> None:
+    """VACUUM a table on PostgreSQL (nothing on SQLite). For a queue-like table: each row is updated
+    once or twice and then dead to every index it was in, and until a vacuum each scan of those
+    indexes walks over the dead entries. `SKIP_LOCKED`: a vacuum already running (another replica's,
+    the autovacuum's) is not waited for."""
+    if engine.dialect.name != "postgresql":
+        return
+    async with engine.connect() as connection:
+        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        name = connection.dialect.identifier_preparer.quote(table.name)
+        await connection.execute(text(f"VACUUM (SKIP_LOCKED) {name}"))
+
+
 @asynccontextmanager
 async def one_replica_at_a_time(engine: AsyncEngine, name: str) -> AsyncIterator[bool]:
     """Whether this process may do the work called `name` now: on PostgreSQL at most one process

@@ -30,8 +30,9 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
 from bot.batch import process_batch, process_batch_in
-from bot.db.hot import BATCH_SIZE, transaction
-from bot.db.models import utcnow
+from bot.db.engine import vacuum
+from bot.db.hot import BATCH_SIZE, table, transaction
+from bot.db.models import InboxUpdate, utcnow
 from bot.outbox import Outgoing
 from bot.pipeline import Incoming, Result, mark_delivered_many
 from bot.services import Services
@@ -50,6 +51,13 @@ IDLE_WAIT = 1.0
 # seconds: after a batch, how long a worker waits for the next update before it records the batch as
 # done on its own (see `Inbox._worker`)
 RECORD_WAIT = 0.02
+# PostgreSQL: the inbox is vacuumed after this many updates stored by this replica (looked at every
+# VACUUM_CHECK seconds). Each update's row is dead in the index of waiting updates once processed, and
+# every take walks over the dead entries: without this, at a few hundred updates a second the server's
+# CPU for a take grew with the updates since the last autovacuum (once a minute at best), and a
+# backlog took the server's CPU with it (measured: bench/README.md).
+VACUUM_AFTER = 500
+VACUUM_CHECK = 1.0
 
 
 def webhook_path(webhook_url: str) -> str:
@@ -78,6 +86,7 @@ class InboxWriter:
         self._stored = stored
         self._pending: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
         self._task: asyncio.Task[None] | None = None
+        self.stored = 0  # updates committed since the start
 
     async def store(self, update_id: int, payload: dict[str, Any]) -> None:
         """Returns once the update is committed; raises when the database could not store it."""
@@ -105,6 +114,7 @@ class InboxWriter:
                     if not future.done():
                         future.set_exception(exc)
                 continue
+            self.stored += len(batch)
             self._stored()
             for _, future in batch:
                 if not future.done():
@@ -160,6 +170,7 @@ class Inbox:
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
         self._typing: set[asyncio.Task[None]] = set()  # "typing…" being sent for slow replies
+        self._upkeep: asyncio.Task[None] | None = None
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(webhook_path(self._services.settings.webhook_url), self.receive)
@@ -187,6 +198,8 @@ class Inbox:
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._worker()) for _ in range(self._workers)]
+        if self._postgres:
+            self._upkeep = asyncio.create_task(self._vacuum_loop())
 
     async def stop(self) -> None:
         """Graceful: refuse new updates, finish the ones in progress."""
@@ -195,6 +208,23 @@ class Inbox:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await asyncio.gather(*self._typing, return_exceptions=True)
         self._tasks.clear()
+        if self._upkeep is not None:
+            self._upkeep.cancel()
+            await asyncio.gather(self._upkeep, return_exceptions=True)
+            self._upkeep = None
+
+    async def _vacuum_loop(self) -> None:
+        """Vacuum the inbox every VACUUM_AFTER updates this replica stored (see VACUUM_AFTER)."""
+        vacuumed_at = 0
+        while True:
+            await asyncio.sleep(VACUUM_CHECK)
+            if self._writer.stored - vacuumed_at < VACUUM_AFTER:
+                continue
+            vacuumed_at = self._writer.stored
+            try:
+                await vacuum(self._services.engine, table(InboxUpdate))
+            except (SQLAlchemyError, OSError) as exc:  # the database is away: the next round tries again
+                log.warning("could not vacuum the inbox: %s", type(exc).__name__)
 
     def _notify(self, *, everyone: bool = False) -> None:
         """Wake one idle worker (all of them when stopping); if none is idle, the next worker that
