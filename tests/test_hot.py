@@ -125,6 +125,25 @@ async def test_hot_transactions_plan_once_and_leave_the_connection_as_it_was(pos
         await engine.dispose()
 
 
+async def test_a_failed_begin_leaves_no_transaction_on_the_pooled_connection(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.db.hot
+
+    engine = create_async_engine(postgres_url, pool_size=1, max_overflow=0)  # the same connection each time
+    sessions = create_sessionmaker(engine)
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(bot.db.hot, "BEGIN", "BEGIN; SET LOCAL no_such_setting = 1")  # BEGIN runs, SET fails
+            with pytest.raises(OperationalError):
+                async with transaction(engine, sessions):
+                    pass
+        async with transaction(engine, sessions) as tx:
+            assert (await tx.rows(text("SELECT 1 AS one"), {}))[0]["one"] == 1
+    finally:
+        await engine.dispose()
+
+
 def test_the_code_constants_are_written_into_the_senders_query() -> None:
     """Planned once for all batches, the query must know which status it counts: 'waiting' is rare,
     'closed' the most common."""

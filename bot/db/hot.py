@@ -479,6 +479,11 @@ async def transaction(
                 await driver.execute(BEGIN)
                 began = True
         except DRIVER_ERRORS as exc:
+            # BEGIN may have gone through and the SET after it failed: the pooled connection must not
+            # keep that aborted transaction (the pool's reset does not know this one).
+            if not driver.is_closed() and driver.is_in_transaction():
+                with suppress(*DRIVER_ERRORS):
+                    await driver.execute("ROLLBACK")
             await _invalidate_if_broken(engine, connection, exc)
             raise OperationalError("BEGIN", None, exc) from exc
         tx = PgTx(connection, driver, engine.dialect)
