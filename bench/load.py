@@ -136,7 +136,9 @@ class Result:
     replica_cpu: list[float] = field(default_factory=list)
     fake_cpu: float = 0.0
     driver_cpu: float = 0.0
-    peak_mb: list[float] = field(default_factory=list)
+    peak_mb: list[float] = field(default_factory=list)  # per replica: the sum over its processes
+    pss_mb: list[float] = field(default_factory=list)  # per replica, at the end of the run
+    processes: int = 1  # per replica
     machine: dict[str, float] = field(default_factory=dict)  # shares of the machine's CPU time in the window
     problems: list[str] = field(default_factory=list)
 
@@ -165,6 +167,8 @@ class Result:
 
     def line(self) -> str:
         setup = f"{self.replicas} replica{'s' if self.replicas > 1 else ''}, {self.db}"
+        if self.processes > 1:
+            setup += f", {self.processes} processes"
         load = "saturation" if self.mode == "saturate" else f"open loop {self.offered:g}/s"
         cpu = " + ".join(f"{c:.1f}" for c in self.replica_cpu)
         ms_per_update = 1000 * sum(self.replica_cpu) / self.updates if self.updates else float("nan")
@@ -176,7 +180,7 @@ class Result:
             f"{self.updates} updates, {self.replies} replies, lost {self.lost}, duplicated {self.duplicated}, "
             f"errors {self.errors}, other {self.other} | CPU s in {self.seconds:.0f} s: replicas {cpu} "
             f"({ms_per_update:.1f} ms/update), fake {self.fake_cpu:.1f}, driver {self.driver_cpu:.1f} | "
-            f"peak MB {peak}"
+            f"peak MB {peak} (PSS {' + '.join(f'{m:.0f}' for m in self.pss_mb)})"
         )
         if self.problems:
             text += f" | problems: {'; '.join(self.problems[:5])}"
@@ -211,6 +215,26 @@ def peak_mb(pid: int) -> float:
     """VmHWM (peak resident memory) of a running process, in MB."""
     status = Path(f"/proc/{pid}/status").read_text().splitlines()
     return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size of a running process, in MB: pages shared with other processes (a
+    replica's forked processes share their modules and NLU model) count for each by its share."""
+    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    return next(int(line.split()[1]) for line in rollup if line.startswith("Pss:")) / 1024
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (a replica with WEBHOOK_PROCESSES > 1 is a supervisor and its processes)."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += process_tree(int(child))
+    return found
+
+
+def replica_cpu(pid: int) -> float:
+    return sum(cpu_seconds(p) for p in process_tree(pid))
 
 
 async def prepare_database(db: str) -> str:
@@ -455,7 +479,7 @@ class StandInPriority:
 
 async def run(
     *, replicas: int, db: str, rate: float, saturate: bool, concurrency: int, warmup: float, duration: float,
-    think: float, seed: int = 7, replica_cpus: set[int] | None = None, nice: int = 0,
+    think: float, seed: int = 7, replica_cpus: set[int] | None = None, nice: int = 0, processes: int = 1,
 ) -> Result:  # fmt: skip
     url = await prepare_database(db)
     locales = compile_catalogs()
@@ -463,9 +487,9 @@ async def run(
     fake = FakeProcess(chats)
     await fake.start()
     lower_priority(fake.pid, nice)
-    processes: list[asyncio.subprocess.Process] = []
+    replicas_started: list[asyncio.subprocess.Process] = []
     webhooks: list[str] = []
-    result = Result("saturate" if saturate else "open", replicas, db, rate, duration)
+    result = Result("saturate" if saturate else "open", replicas, db, rate, duration, processes=processes)
     niced: StandInPriority | None = None
     try:
         for _ in range(replicas):
@@ -481,10 +505,11 @@ async def run(
                 "WEB_PORT": str(port),
                 "RASA_URL": "",
                 "RATE_LIMIT": "1000",
+                "WEBHOOK_PROCESSES": str(processes),
             }
-            processes.append(await start_werkhelpdesk(env, "run", capture_stderr=False))
-            if replica_cpus is not None:
-                os.sched_setaffinity(processes[-1].pid, replica_cpus)
+            replicas_started.append(await start_werkhelpdesk(env, "run", capture_stderr=False))
+            if replica_cpus is not None:  # before it forks: its processes inherit the affinity
+                os.sched_setaffinity(replicas_started[-1].pid, replica_cpus)
             webhooks.append(f"http://127.0.0.1:{port}/webhook")
         for hook in webhooks:
             await wait_until_ok(hook.replace("/webhook", "/readyz"))
@@ -498,25 +523,26 @@ async def run(
             load = driver.closed_loop(concurrency) if saturate else driver.open_loop(rate)
             task = asyncio.create_task(load)
             await asyncio.sleep(max(0.0, driver.window[0] - time.monotonic()))
-            before = [cpu_seconds(p.pid) for p in processes], cpu_seconds(fake.pid), cpu_seconds()
+            before = [replica_cpu(p.pid) for p in replicas_started], cpu_seconds(fake.pid), cpu_seconds()
             ticks = machine_ticks()
             await asyncio.sleep(max(0.0, driver.window[1] - time.monotonic()))
-            after = [cpu_seconds(p.pid) for p in processes], cpu_seconds(fake.pid), cpu_seconds()
+            after = [replica_cpu(p.pid) for p in replicas_started], cpu_seconds(fake.pid), cpu_seconds()
             result.machine = machine_shares(ticks, machine_ticks())
             await task
         await asyncio.sleep(GRACE)
         result.replica_cpu = [b - a for a, b in zip(before[0], after[0], strict=True)]
         result.fake_cpu, result.driver_cpu = after[1] - before[1], after[2] - before[2]
-        result.peak_mb = [peak_mb(p.pid) for p in processes]
+        result.peak_mb = [sum(peak_mb(q) for q in process_tree(p.pid)) for p in replicas_started]
+        result.pss_mb = [sum(pss_mb(q) for q in process_tree(p.pid)) for p in replicas_started]
         score(result, chats, driver.window)
         result.problems = sorted(set(driver.errors))
     finally:
         if niced is not None:
             niced.restore()
-        for process in processes:
+        for process in replicas_started:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
-        for process in processes:
+        for process in replicas_started:
             await asyncio.wait_for(process.wait(), 60)
         await fake.stop()
     result.other = fake.other
@@ -556,6 +582,7 @@ def pin(pids: list[int], cpus: set[int]) -> dict[int, set[int]]:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--replicas", type=int, default=1)
+    parser.add_argument("--processes", type=int, default=1, help="processes per replica (WEBHOOK_PROCESSES; PG)")
     parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--rate", type=float, default=500.0, help="open loop: messages per second offered")
     parser.add_argument("--saturate", action="store_true", help="closed loop instead: the maximum throughput")
@@ -616,6 +643,7 @@ async def run_all(args: argparse.Namespace, replica_cpus: set[int] | None) -> No
                 think=think,
                 replica_cpus=replica_cpus,
                 nice=args.nice,
+                processes=args.processes if db == "postgresql" else 1,
             )
             notes = (" | pinned" if replica_cpus is not None else "") + (
                 f" | stand-ins nice {args.nice}" if args.nice else ""

@@ -5,17 +5,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import importlib
 import logging
 import os
 import signal
 import sys
 from collections.abc import Coroutine, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
 
 from bot.languages import LANGUAGES
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.nlu.embedded import EmbeddedClassifier
 
 log = logging.getLogger("werkhelpdesk")
 T = TypeVar("T")
@@ -242,31 +246,46 @@ def settle_collector() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
-async def _run(settings: Settings) -> int:
+def _token_missing(settings: Settings) -> bool:
+    if settings.telegram_token:
+        return False
+    print("TELEGRAM_TOKEN is not set: get a token from @BotFather and put it in .env", file=sys.stderr)
+    return True
+
+
+async def _run(settings: Settings, *, embedded: EmbeddedClassifier | None = None, process: int = 0) -> int:
+    """One process of a replica (the only one unless WEBHOOK_PROCESSES > 1; `process` is its index)."""
     from bot.services import open_services
     from bot.tg.app import build_application, start_application, stop_application
     from bot.tg.webhook import Inbox
     from bot.web import start_web
 
-    if not settings.telegram_token:
-        print("TELEGRAM_TOKEN is not set: get a token from @BotFather and put it in .env", file=sys.stderr)
+    if _token_missing(settings):
         return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with open_services(settings) as services:
+    processes = settings.webhook_processes
+    async with open_services(settings, embedded=embedded) as services:
         application = build_application(services)
         webhook = bool(settings.webhook_url)
         inbox = Inbox(application, services, settings.webhook_workers) if webhook else None
-        runner = await start_web(services, inbox.add_routes if inbox else None)
+        runner = await start_web(services, inbox.add_routes if inbox else None, shared_port=processes > 1)
         try:
-            await start_application(application, polling=not webhook)
+            await start_application(application, polling=not webhook, register=process == 0)
             settle_collector()
             if inbox is not None:
                 await inbox.start()
             mode = "webhook" if webhook else "long polling"
-            log.info("bot is running (%s); web server on %s:%d", mode, settings.web_host, settings.web_port)
+            log.info(
+                "bot is running (%s, process %d of %d); web server on %s:%d",
+                mode,
+                process + 1,
+                processes,
+                settings.web_host,
+                settings.web_port,
+            )
             await stop.wait()
         finally:
             if inbox is not None:
@@ -274,6 +293,26 @@ async def _run(settings: Settings) -> int:
             await runner.cleanup()
             await stop_application(application)
     return 0
+
+
+SHARED_MODULES = ("bot.services", "bot.tg.app", "bot.tg.webhook", "bot.batch", "bot.web", "uvloop")
+
+
+def _run_processes(settings: Settings) -> int:
+    """WEBHOOK_PROCESSES > 1: load what the processes share, then fork them (`bot.processes`)."""
+    from bot.processes import supervise
+    from bot.services import train_embedded
+
+    if _token_missing(settings):
+        return 2
+    for module in SHARED_MODULES:  # imported before the fork: their pages are shared by the processes
+        importlib.import_module(module)
+    embedded = asyncio.run(train_embedded(settings))  # once for all processes; no loop outlives it
+    settle_collector()
+    return supervise(
+        settings.webhook_processes,
+        lambda index: run_on_fast_loop(_run(settings, embedded=embedded, process=index)),
+    )
 
 
 def run_on_fast_loop(main: Coroutine[Any, Any, T]) -> T:
@@ -301,6 +340,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.i18n import CatalogMissingError
 
     try:
+        if args.command == "run" and settings.webhook_processes > 1:
+            return _run_processes(settings)
         if args.command == "run":
             return run_on_fast_loop(_run(settings))
         if args.command == "chat":

@@ -35,7 +35,9 @@ class Settings(BaseSettings):
 
     rate_limit: int = Field(default=15, ge=1)  # messages per window before the bot answers with one notice
     rate_window_seconds: int = Field(default=10, ge=1)
-    webhook_workers: int = Field(default=4, ge=1)  # batch workers per replica (PostgreSQL; SQLite uses one)
+    webhook_workers: int = Field(default=4, ge=1)  # batch workers per process (PostgreSQL; SQLite uses one)
+    # processes of one replica (webhook mode, PostgreSQL): one per core the replica has; they share WEB_PORT
+    webhook_processes: int = Field(default=1, ge=1, le=64)
     telegram_timeout: float = Field(default=10.0, gt=0)  # seconds for one Bot API call
     retention_months: int = Field(default=12, ge=1)  # `werkhelpdesk privacy purge` erases newcomers inactive longer
 
@@ -59,6 +61,18 @@ class Settings(BaseSettings):
                 )
             if not self.webhook_url.startswith("https://"):
                 raise ValueError("WEBHOOK_URL must start with https:// (Telegram only calls HTTPS webhooks)")
+        return self
+
+    @model_validator(mode="after")
+    def _processes_need_webhook_and_postgres(self) -> Settings:
+        if self.webhook_processes == 1:
+            return self
+        if not self.webhook_url:
+            raise ValueError("WEBHOOK_PROCESSES > 1 needs WEBHOOK_URL: in long polling one process gets the updates")
+        if not self.database_url.startswith("postgresql"):
+            raise ValueError("WEBHOOK_PROCESSES > 1 needs PostgreSQL: SQLite has one writer, so one process")
+        if self.web_port == 0:
+            raise ValueError("WEBHOOK_PROCESSES > 1 needs a fixed WEB_PORT (the processes share it)")
         return self
 
     @field_validator("office_hours")

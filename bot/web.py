@@ -36,8 +36,14 @@ def create_web_app(services: Services, routes: Callable[[web.Application], None]
     return app
 
 
-async def start_web(services: Services, routes: Callable[[web.Application], None] | None = None) -> web.AppRunner:
+async def start_web(
+    services: Services, routes: Callable[[web.Application], None] | None = None, *, shared_port: bool = False
+) -> web.AppRunner:
+    """`shared_port`: the replica's other processes listen on the same port (SO_REUSEPORT)."""
     runner = web.AppRunner(create_web_app(services, routes), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, services.settings.web_host, services.settings.web_port).start()
+    site = web.TCPSite(
+        runner, services.settings.web_host, services.settings.web_port, reuse_port=True if shared_port else None
+    )
+    await site.start()
     return runner

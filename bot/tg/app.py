@@ -149,11 +149,13 @@ async def register_commands(application: WerkApplication) -> None:
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
-async def start_application(application: WerkApplication, *, polling: bool = True) -> None:
+async def start_application(application: WerkApplication, *, polling: bool = True, register: bool = True) -> None:
     """Initialise, register the command menus, start processing and the outbox loop, then poll —
-    or, in webhook mode, register the webhook with its secret token."""
+    or, in webhook mode, register the webhook with its secret token. `register=False`: a further
+    process of a replica, whose first process registers the menus and the webhook for all."""
     await application.initialize()
-    await register_commands(application)
+    if register:
+        await register_commands(application)
     await application.start()
     application.bot_data.background.append(asyncio.create_task(_outbox_loop(application)))
     if polling:
@@ -162,6 +164,8 @@ async def start_application(application: WerkApplication, *, polling: bool = Tru
         return
     settings = application.bot_data.services.settings if application.bot_data.services else None
     assert settings is not None
+    if not register:
+        return
     await application.bot.set_webhook(
         settings.webhook_url, secret_token=settings.webhook_secret, allowed_updates=ALLOWED_UPDATES
     )
