@@ -1,10 +1,11 @@
 """Load benchmark: newcomers talk to `werkhelpdesk run` replicas in webhook mode through the fake Bot API.
 
     .venv/bin/python bench/load.py --rate 500                      # open loop, 1 replica, PostgreSQL (drops schema public of the test DB!)
+    .venv/bin/python bench/load.py --rate 500 --processes 2        # 1 replica of 2 processes (WEBHOOK_PROCESSES)
     .venv/bin/python bench/load.py --rate 500 --replicas 2
     .venv/bin/python bench/load.py --rate 500 --db sqlite
     .venv/bin/python bench/load.py --saturate --concurrency 100    # closed loop: the maximum throughput
-    .venv/bin/python bench/load.py --all                           # both, for 1 and 2 replicas on PostgreSQL, 1 on SQLite
+    .venv/bin/python bench/load.py --all                           # both, for 1 replica (1 and 2 processes) and 2 on PostgreSQL, 1 on SQLite
     .venv/bin/python bench/load.py --rate 500 --pin                # the replica on a core of its own (see below)
 
 Each newcomer (language nl/ar/ti/en at random) sends a question, presses the first button of the reply,
@@ -12,8 +13,11 @@ sends a second question and says thanks; 5% press "a:coach_yes" instead of the s
 stop there. One chat's updates are sent one after the other, as Telegram does: the next one only after
 the reply to the previous one arrived, plus a think time (uniformly 0.5-1.5 × --think). Updates go
 round-robin to the replicas (within one chat too) as real HTTP POSTs with the secret header; the bot's
-replies are real Bot API calls to the fake Bot API of tests/fake_bot_api.py, which runs in a process of
-its own (bench/fake_tg.py) and streams the arrival time of every sendMessage back to this driver.
+replies are real Bot API calls to a stand-in for the Bot API in a process of its own, which streams the
+arrival time of every sendMessage back to this driver. By default (`--stand-ins lean`) that is
+bench/lean_tg.py and the driver posts with bench/lean_http.py: both need a fraction of the CPU of the
+test suite's fake (tests/fake_bot_api.py, run by bench/fake_tg.py) and aiohttp's client
+(`--stand-ins full`), which took ~0.4 of the machine's 2 cores at 500/s away from the bot under test.
 
 Open loop (default, `--rate R`): new conversations start as a Poisson process at R / 3.95 per second,
 so that R messages per second are offered whatever the bot does (3.95 = messages per conversation).
@@ -35,10 +39,12 @@ the replies still due (at most 30 s). Measured are the updates posted in the win
   so [answer, offer] counts as two expected replies. The "a:coach_yes" turn itself gets exactly one
   (you are in the queue); the card for the coaches goes to the coaches' group or coaches, of which the
   benchmark has none (sendMessages to chats that are no newcomer's are reported as "other").
-- CPU seconds of each replica, the fake Bot API and this driver during the window, and the replicas'
-  CPU ms per update (all replicas together); if the driver or the fake approach 1.0 s per second, they
-  are the bottleneck rather than the bot;
-- peak memory (VmHWM) of each replica at the end of the run.
+- CPU seconds of each replica (all its processes), the fake Bot API and this driver during the window,
+  and the replicas' CPU ms per update (all replicas together); if the driver or the fake approach
+  1.0 s per second, they are the bottleneck rather than the bot;
+- peak memory of each replica at the end of the run: VmHWM summed over its processes, and PSS (shared
+  pages counted once over the processes that share them: a replica's forked processes share modules and
+  the NLU model, so PSS is what the replica really holds).
 Everything shares this machine's cores with PostgreSQL, unless `--pin` (Linux) puts the replicas on
 the first CPU and this driver, the fake Bot API and the local PostgreSQL server's processes on the
 others (restored afterwards): the replica then has a core of its own, as it would in production,
@@ -53,6 +59,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import contextlib
 import gc
 import json
 import os
@@ -71,6 +78,7 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.lean_http import HttpError, LeanClient  # noqa: E402
 from bot.cli import run_on_fast_loop  # noqa: E402
 from bot.db.engine import create_engine  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
@@ -271,8 +279,9 @@ def compile_catalogs() -> str:
 class FakeProcess:
     """bench/fake_tg.py as a child process; its stdout feeds the chats' replies."""
 
-    def __init__(self, chats: dict[int, Chat]) -> None:
+    def __init__(self, chats: dict[int, Chat], script: str = "lean_tg.py") -> None:
         self.chats = chats
+        self.script = script
         self.other = 0
         self.summary: dict[str, Any] = {}
         self.url = ""
@@ -286,7 +295,7 @@ class FakeProcess:
 
     async def start(self) -> None:
         self._process = await asyncio.create_subprocess_exec(
-            sys.executable, str(ROOT / "bench" / "fake_tg.py"), stdout=asyncio.subprocess.PIPE, limit=1 << 20
+            sys.executable, str(ROOT / "bench" / self.script), stdout=asyncio.subprocess.PIPE, limit=1 << 20
         )
         assert self._process.stdout is not None
         ready = (await asyncio.wait_for(self._process.stdout.readline(), 30)).decode()
@@ -330,7 +339,7 @@ class Driver:
         self.newcomers = iter(range(100_000, 1 << 40))
         self.window = (float("inf"), float("inf"))
         self.errors: list[str] = []
-        self.http: aiohttp.ClientSession | None = None
+        self.http: aiohttp.ClientSession | LeanClient | None = None
 
     def sending(self) -> bool:
         return time.monotonic() < self.window[1]
@@ -346,16 +355,15 @@ class Driver:
         turn = Turn(posted, self.window[0] <= posted < self.window[1], coach_yes, "callback_query" in update)
         chat.turns.append(turn)
         try:
-            async with self.http.post(hook, data=body, headers=HEADERS) as response:
-                await response.read()
-                turn.acked = time.monotonic()
-                if response.status != 200:
-                    turn.error = True
-                    self.errors.append(f"HTTP {response.status}")
-                    return None
-        except aiohttp.ClientError as err:
+            status = await self.post(hook, body)
+        except (aiohttp.ClientError, HttpError) as err:
             turn.error = True
             self.errors.append(repr(err))
+            return None
+        turn.acked = time.monotonic()
+        if status != 200:
+            turn.error = True
+            self.errors.append(f"HTTP {status}")
             return None
         loop = asyncio.get_running_loop()
         deadline = posted + REPLY_TIMEOUT
@@ -372,6 +380,14 @@ class Driver:
         if self.think > 0:
             await asyncio.sleep(self.think * self.rng.uniform(0.5, 1.5))
         return buttons
+
+    async def post(self, hook: str, body: bytes) -> int:
+        assert self.http is not None
+        if isinstance(self.http, LeanClient):
+            return (await self.http.post(hook, body, HEADERS))[0]
+        async with self.http.post(hook, data=body, headers=HEADERS) as response:
+            await response.read()
+            return response.status
 
     async def newcomer(self) -> None:
         """One conversation; it stops early when the reply is lost or the sending phase is over."""
@@ -480,11 +496,12 @@ class StandInPriority:
 async def run(
     *, replicas: int, db: str, rate: float, saturate: bool, concurrency: int, warmup: float, duration: float,
     think: float, seed: int = 7, replica_cpus: set[int] | None = None, nice: int = 0, processes: int = 1,
+    lean: bool = True,
 ) -> Result:  # fmt: skip
     url = await prepare_database(db)
     locales = compile_catalogs()
     chats: dict[int, Chat] = {}
-    fake = FakeProcess(chats)
+    fake = FakeProcess(chats, "lean_tg.py" if lean else "fake_tg.py")
     await fake.start()
     lower_priority(fake.pid, nice)
     replicas_started: list[asyncio.subprocess.Process] = []
@@ -518,8 +535,13 @@ async def run(
         driver = Driver(webhooks, chats, think, seed)
         start = time.monotonic()
         driver.window = (start + warmup, start + warmup + duration)
-        connector = aiohttp.TCPConnector(limit=0, limit_per_host=CONNECTIONS_PER_REPLICA)
-        async with aiohttp.ClientSession(connector=connector) as driver.http:
+        async with contextlib.AsyncExitStack() as stack:
+            if lean:
+                driver.http = LeanClient(CONNECTIONS_PER_REPLICA)
+                stack.callback(driver.http.close)
+            else:
+                connector = aiohttp.TCPConnector(limit=0, limit_per_host=CONNECTIONS_PER_REPLICA)
+                driver.http = await stack.enter_async_context(aiohttp.ClientSession(connector=connector))
             load = driver.closed_loop(concurrency) if saturate else driver.open_loop(rate)
             task = asyncio.create_task(load)
             await asyncio.sleep(max(0.0, driver.window[0] - time.monotonic()))
@@ -582,6 +604,13 @@ def pin(pids: list[int], cpus: set[int]) -> dict[int, set[int]]:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--replicas", type=int, default=1)
+    parser.add_argument(
+        "--stand-ins",
+        choices=["lean", "full"],
+        default="lean",
+        help="lean (default): bench/lean_tg.py for the Bot API and bench/lean_http.py for the webhook calls; "
+        "full: the test suite's fake (bench/fake_tg.py) and aiohttp's client",
+    )
     parser.add_argument("--processes", type=int, default=1, help="processes per replica (WEBHOOK_PROCESSES; PG)")
     parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--rate", type=float, default=500.0, help="open loop: messages per second offered")
@@ -591,7 +620,9 @@ async def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before the measurement")
     parser.add_argument("--think", type=float, default=None, help="mean think time, s (open 0.2, closed 0.05)")
     parser.add_argument("--users", type=int, default=None, help="open loop: sets --duration to USERS×3.95/rate")
-    parser.add_argument("--all", action="store_true", help="both modes: 1, 2 replicas on PG, 1 on SQLite")
+    parser.add_argument(
+        "--all", action="store_true", help="both modes: 1 replica (1 and 2 processes), 2 replicas on PG, 1 on SQLite"
+    )
     parser.add_argument(
         "--pin",
         action="store_true",
@@ -627,9 +658,13 @@ async def main() -> None:
 async def run_all(args: argparse.Namespace, replica_cpus: set[int] | None) -> None:
     if args.users is not None:
         args.duration = args.users * MESSAGES_PER_CONVERSATION / args.rate
-    setups = [(1, "postgresql"), (2, "postgresql"), (1, "sqlite")] if args.all else [(args.replicas, args.db)]
+    setups = (
+        [(1, "postgresql", 1), (1, "postgresql", 2), (2, "postgresql", 1), (1, "sqlite", 1)]
+        if args.all
+        else [(args.replicas, args.db, args.processes if args.db == "postgresql" else 1)]
+    )
     modes = [True, False] if args.all else [args.saturate]
-    for replicas, db in setups:
+    for replicas, db, processes in setups:
         for saturate in modes:
             think = args.think if args.think is not None else (0.05 if saturate else 0.2)
             result = await run(
@@ -643,10 +678,13 @@ async def run_all(args: argparse.Namespace, replica_cpus: set[int] | None) -> No
                 think=think,
                 replica_cpus=replica_cpus,
                 nice=args.nice,
-                processes=args.processes if db == "postgresql" else 1,
+                processes=processes,
+                lean=args.stand_ins == "lean",
             )
-            notes = (" | pinned" if replica_cpus is not None else "") + (
-                f" | stand-ins nice {args.nice}" if args.nice else ""
+            notes = (
+                (" | pinned" if replica_cpus is not None else "")
+                + f" | {args.stand_ins} stand-ins"
+                + (f" | stand-ins nice {args.nice}" if args.nice else "")
             )
             print(result.line() + notes, flush=True)
             print(result.detail(), flush=True)
