@@ -295,6 +295,16 @@ async def _run(settings: Settings, *, embedded: EmbeddedClassifier | None = None
     return 0
 
 
+def _cannot_start() -> tuple[type[Exception], ...]:
+    """Errors that stop start-up with an explanation instead of a traceback (imported when one is raised:
+    the except clause is evaluated only then)."""
+    from bot.db.migrate import MigrationsPendingError
+    from bot.flows.loader import FlowsInvalidError
+    from bot.i18n import CatalogMissingError
+
+    return (MigrationsPendingError, FlowsInvalidError, CatalogMissingError)
+
+
 SHARED_MODULES = ("bot.services", "bot.tg.app", "bot.tg.webhook", "bot.batch", "bot.web", "uvloop")
 
 
@@ -309,10 +319,15 @@ def _run_processes(settings: Settings) -> int:
         importlib.import_module(module)
     embedded = asyncio.run(train_embedded(settings))  # once for all processes; no loop outlives it
     settle_collector()
-    return supervise(
-        settings.webhook_processes,
-        lambda index: run_on_fast_loop(_run(settings, embedded=embedded, process=index)),
-    )
+
+    def serve(index: int) -> int:
+        try:
+            return run_on_fast_loop(_run(settings, embedded=embedded, process=index))
+        except _cannot_start() as exc:
+            print(f"cannot start: {exc}", file=sys.stderr)
+            return 2
+
+    return supervise(settings.webhook_processes, serve)
 
 
 def run_on_fast_loop(main: Coroutine[Any, Any, T]) -> T:
@@ -335,10 +350,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"invalid settings:\n{exc}", file=sys.stderr)
         return 2
-    from bot.db.migrate import MigrationsPendingError
-    from bot.flows.loader import FlowsInvalidError
-    from bot.i18n import CatalogMissingError
-
     try:
         if args.command == "run" and settings.webhook_processes > 1:
             return _run_processes(settings)
@@ -364,7 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_nlu_parse(settings))
         if args.command == "nlu":
             return _nlu_evaluate(settings, args.folds, args.json_path)
-    except (MigrationsPendingError, FlowsInvalidError, CatalogMissingError) as exc:
+    except _cannot_start() as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
     return 2

@@ -212,3 +212,28 @@ def test_supervise_reports_the_exit_code_of_a_process_that_stopped_on_its_own() 
         return stop.wait()  # stopped by the supervisor: exits 0
 
     assert supervise(2, serve) == 3
+
+
+async def test_processes_refuse_an_unmigrated_database_with_an_explanation(
+    database_url: str, locales_dir: Path
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several processes need PostgreSQL (refused in settings on SQLite, tested above)")
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,  # the fixture left it empty: no migrations run
+        "LOCALES_DIR": str(locales_dir),
+        "TELEGRAM_TOKEN": "1:x",
+        "TELEGRAM_API_URL": "http://127.0.0.1:9",
+        "WEBHOOK_URL": HOOK,
+        "WEBHOOK_SECRET": SECRET,
+        "WEB_PORT": str(free_port()),
+        "WEBHOOK_PROCESSES": "2",
+        "RASA_URL": "",
+    }
+    process = await start_werkhelpdesk(env, "run")
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    assert "cannot start" in stderr.decode()
+    assert "werkhelpdesk db upgrade" in stderr.decode()
+    assert "Traceback" not in stderr.decode()
