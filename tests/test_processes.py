@@ -43,13 +43,17 @@ def alive(pid: int) -> bool:
         return False
 
 
-def connections_by_process(port: int, pids: list[int]) -> Counter[int]:
-    """Established TCP connections accepted on local `port`, counted by the process holding them."""
+ESTABLISHED, LISTEN = "01", "0A"  # TCP states in /proc/net/tcp
+
+
+def connections_by_process(port: int, pids: list[int], state: str = ESTABLISHED) -> Counter[int]:
+    """TCP sockets on local `port` in `state` (connections accepted, or listening), counted by the
+    process holding them."""
     inodes: set[str] = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # 01: ESTABLISHED
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
                 inodes.add(fields[9])
     held: Counter[int] = Counter()
     for pid in pids:
@@ -97,10 +101,14 @@ async def replica(services: Services, fake: FakeBotAPI, database_url: str) -> As
     process = await start_werkhelpdesk(env, "run")
     try:
         await wait_until_ok(f"http://127.0.0.1:{port}/readyz")
-        for _ in range(100):  # the second process may still be starting when the first answers
-            if len(children(process.pid)) == 2 and len(fake.calls("setWebhook")) == 1:
+        for _ in range(300):  # the second process may still be starting when the first answers
+            workers = children(process.pid)
+            listening = connections_by_process(port, workers, LISTEN) if len(workers) == 2 else Counter()
+            if len(listening) == 2 and len(fake.calls("setWebhook")) == 1:
                 break
             await asyncio.sleep(0.1)
+        else:
+            raise AssertionError(f"the two processes did not both listen on port {port}")
         yield Replica(process, port)
     finally:
         if process.returncode is None:
