@@ -179,7 +179,9 @@ class Outbox:
     async def write(self) -> None:
         """Flush the ORM's own changes (users and cases first: the rows refer to them), then insert
         the rows collected so far."""
-        await self._session.flush()
+        session = self._session
+        if session.new or session.dirty or session.deleted:  # a flush of nothing still costs a greenlet switch
+            await session.flush()
         if not self._pending:
             return
         rows = list(self._pending)

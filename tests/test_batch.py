@@ -4,6 +4,8 @@ else left to the one-by-one pipeline; the inbox's group commit and leases; one c
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +21,16 @@ from bot.tg.app import build_application
 from bot.tg.convert import to_incoming
 from bot.tg.webhook import Inbox, InboxWriter
 from tests import fake_bot_api as tg
+
+
+@asynccontextmanager
+async def inbox_writer(services: Services, stored: Callable[[], None]) -> AsyncIterator[InboxWriter]:
+    writer = InboxWriter(services, stored)
+    try:
+        yield writer
+    finally:
+        await writer.close()  # on PostgreSQL it keeps a connection of its own
+
 
 _ids = iter(range(900_000, 1_000_000))
 
@@ -162,41 +174,43 @@ async def test_a_failing_batch_stores_nothing(services: Services, monkeypatch: p
 
 async def test_updates_received_together_are_stored_once_in_one_go(services: Services) -> None:
     wakes: list[int] = []
-    writer = InboxWriter(services, lambda: wakes.append(1))
-    payloads = [tg.text_update(tg.user(8500 + n % 10, "C", language_code="nl"), f"vraag {n}") for n in range(40)]
-    for n, payload in enumerate(payloads):
-        payload["update_id"] = 700_000 + n
-    duplicate = dict(payloads[3])
-    await asyncio.gather(*(writer.store(int(p["update_id"]), p) for p in [*payloads, duplicate]))
-    async with services.sessions() as session:
-        rows = list(await session.scalars(select(InboxUpdate).order_by(InboxUpdate.update_id)))
-    assert [r.update_id for r in rows] == [700_000 + n for n in range(40)]
-    assert rows[0].chat_id == 8500
-    assert rows[0].payload["message"]["text"] == "vraag 0"
-    assert wakes == [1]  # one group committed: one worker woken, which can take them all
+    async with inbox_writer(services, lambda: wakes.append(1)) as writer:
+        payloads = [tg.text_update(tg.user(8500 + n % 10, "C", language_code="nl"), f"vraag {n}") for n in range(40)]
+        for n, payload in enumerate(payloads):
+            payload["update_id"] = 700_000 + n
+        duplicate = dict(payloads[3])
+        await asyncio.gather(*(writer.store(int(p["update_id"]), p) for p in [*payloads, duplicate]))
+        async with services.sessions() as session:
+            rows = list(await session.scalars(select(InboxUpdate).order_by(InboxUpdate.update_id)))
+        assert [r.update_id for r in rows] == [700_000 + n for n in range(40)]
+        assert rows[0].chat_id == 8500
+        assert rows[0].payload["message"]["text"] == "vraag 0"
+        assert wakes == [1]  # one group committed: one worker woken, which can take them all
 
 
 async def test_a_lease_gives_each_chat_its_oldest_update_to_one_worker(services: Services) -> None:
     inbox = Inbox(build_application(services), services, workers=2)
-    writer = InboxWriter(services, lambda: None)
-    a, b = tg.user(8601, "A", language_code="nl"), tg.user(8602, "B", language_code="nl")
-    for update_id, who, text in [(1, a, "een"), (2, b, "een"), (3, a, "twee"), (4, a, "drie")]:
-        payload = tg.text_update(who, text)
-        payload["update_id"] = update_id
-        await writer.store(update_id, payload)
-    assert [t.update_id for t in await inbox.take()] == [1, 2]
-    assert await inbox.take() == []  # both chats are leased, and 3 and 4 wait for 1
-    async with services.sessions() as session, session.begin():
-        await session.execute(update(InboxUpdate).where(InboxUpdate.update_id == 1).values(processed_at=utcnow()))
-    assert [t.update_id for t in await inbox.take()] == [3]  # chat A's next; chat B still leased
-    async with services.sessions() as session, session.begin():  # the worker holding update 2 died
-        await session.execute(
-            update(InboxUpdate).where(InboxUpdate.update_id == 2).values(lease_until=utcnow() - timedelta(seconds=1))
-        )
-    assert [t.update_id for t in await inbox.take()] == [2]
-    async with services.sessions() as session:
-        attempts = await session.scalar(select(InboxUpdate.attempts).where(InboxUpdate.update_id == 2))
-    assert attempts == 2
+    async with inbox_writer(services, lambda: None) as writer:
+        a, b = tg.user(8601, "A", language_code="nl"), tg.user(8602, "B", language_code="nl")
+        for update_id, who, text in [(1, a, "een"), (2, b, "een"), (3, a, "twee"), (4, a, "drie")]:
+            payload = tg.text_update(who, text)
+            payload["update_id"] = update_id
+            await writer.store(update_id, payload)
+        assert [t.update_id for t in await inbox.take()] == [1, 2]
+        assert await inbox.take() == []  # both chats are leased, and 3 and 4 wait for 1
+        async with services.sessions() as session, session.begin():
+            await session.execute(update(InboxUpdate).where(InboxUpdate.update_id == 1).values(processed_at=utcnow()))
+        assert [t.update_id for t in await inbox.take()] == [3]  # chat A's next; chat B still leased
+        async with services.sessions() as session, session.begin():  # the worker holding update 2 died
+            await session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.update_id == 2)
+                .values(lease_until=utcnow() - timedelta(seconds=1))
+            )
+        assert [t.update_id for t in await inbox.take()] == [2]
+        async with services.sessions() as session:
+            attempts = await session.scalar(select(InboxUpdate.attempts).where(InboxUpdate.update_id == 2))
+        assert attempts == 2
 
 
 @pytest.mark.parametrize(
@@ -225,15 +239,18 @@ def test_the_json_and_the_ptb_form_of_an_update_read_the_same(update: dict[str, 
 async def test_processed_updates_are_forgotten_after_a_while(services: Services) -> None:
     from bot.pipeline import INBOX_KEEP, forget_processed_updates
 
-    writer = InboxWriter(services, lambda: None)
-    for update_id, text in [(11, "oud"), (12, "net klaar"), (13, "nog bezig")]:
-        payload = tg.text_update(tg.user(8800 + update_id, "D", language_code="nl"), text)
-        payload["update_id"] = update_id
-        await writer.store(update_id, payload)
-    async with services.sessions() as session, session.begin():
-        long_ago = utcnow() - INBOX_KEEP - timedelta(seconds=5)
-        await session.execute(update(InboxUpdate).where(InboxUpdate.update_id == 11).values(processed_at=long_ago))
-        await session.execute(update(InboxUpdate).where(InboxUpdate.update_id == 12).values(processed_at=utcnow()))
-    assert await forget_processed_updates(services) == 1
-    async with services.sessions() as session:
-        assert list(await session.scalars(select(InboxUpdate.update_id).order_by(InboxUpdate.update_id))) == [12, 13]
+    async with inbox_writer(services, lambda: None) as writer:
+        for update_id, text in [(11, "oud"), (12, "net klaar"), (13, "nog bezig")]:
+            payload = tg.text_update(tg.user(8800 + update_id, "D", language_code="nl"), text)
+            payload["update_id"] = update_id
+            await writer.store(update_id, payload)
+        async with services.sessions() as session, session.begin():
+            long_ago = utcnow() - INBOX_KEEP - timedelta(seconds=5)
+            await session.execute(update(InboxUpdate).where(InboxUpdate.update_id == 11).values(processed_at=long_ago))
+            await session.execute(update(InboxUpdate).where(InboxUpdate.update_id == 12).values(processed_at=utcnow()))
+        assert await forget_processed_updates(services) == 1
+        async with services.sessions() as session:
+            assert list(await session.scalars(select(InboxUpdate.update_id).order_by(InboxUpdate.update_id))) == [
+                12,
+                13,
+            ]

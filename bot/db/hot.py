@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from time import monotonic
 from typing import Any, cast
 
 import asyncpg
@@ -455,55 +456,142 @@ def _compiled_for(statement: Any, keys: tuple[str, ...] | None, dialect: Dialect
 BEGIN = "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan"
 
 
+class Lane:
+    """One pooled connection kept by a long-lived task (a webhook worker, the inbox writer) for all its
+    hot-path transactions, one at a time. Checking a connection out of SQLAlchemy's pool and back in
+    for every transaction, through its greenlet bridge, cost more client CPU than the BEGIN and COMMIT
+    round trips themselves (measured: bench/README.md). PostgreSQL only. A connection that broke, or
+    whose state is unknown after an interruption, is given up; the next transaction takes a new one.
+    Connections are renewed after `recycle` seconds, as the pool would."""
+
+    def __init__(self, engine: AsyncEngine, recycle: float = 1800.0) -> None:
+        self._engine = engine
+        self._recycle = recycle
+        self._connection: AsyncConnection | None = None
+        self._driver: asyncpg.Connection | None = None
+        self._since = 0.0
+
+    async def connection(self) -> tuple[AsyncConnection, asyncpg.Connection]:
+        connection, driver = self._connection, self._driver
+        if connection is not None and driver is not None:
+            if not (connection.invalidated or driver.is_closed() or monotonic() - self._since > self._recycle):
+                return connection, driver
+            await self.close()
+        connection = await self._engine.connect()
+        try:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            driver = cast(asyncpg.Connection, (await connection.get_raw_connection()).driver_connection)
+        except BaseException:
+            await connection.close()
+            raise
+        self._connection, self._driver, self._since = connection, driver, monotonic()
+        return connection, driver
+
+    def suspect(self, driver: asyncpg.Connection) -> bool:
+        """Whether a connection that saw an error must be given up rather than used again."""
+        return (
+            self._connection is None or self._connection.invalidated or driver.is_closed() or driver.is_in_transaction()
+        )
+
+    async def give_up(self) -> None:
+        """Close the connection for good (the pool opens a new one in its place)."""
+        connection, self._connection, self._driver = self._connection, None, None
+        if connection is None:
+            return
+        with suppress(Exception):
+            if not connection.invalidated:
+                await connection.invalidate()
+        with suppress(Exception):
+            await connection.close()
+
+    async def close(self) -> None:
+        """Give the connection back to the pool."""
+        connection, self._connection, self._driver = self._connection, None, None
+        if connection is not None:
+            await connection.close()
+
+
 @asynccontextmanager
 async def transaction(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], *, one_statement: bool = False
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    one_statement: bool = False,
+    lane: Lane | None = None,
 ) -> AsyncIterator[Tx]:
     """A hot-path transaction: committed when the block ends, rolled back when it raises.
 
     `one_statement`: the block runs a single statement, atomic by itself (asyncpg's `executemany`
     too: its rows go with one Sync, in one implicit transaction), so on PostgreSQL no BEGIN and
-    COMMIT round trips are needed."""
+    COMMIT round trips are needed. `lane`: on PostgreSQL, the connection of the caller's `Lane`
+    instead of one from the pool."""
     if engine.dialect.name != "postgresql":
         async with sessions() as session, session.begin():
             yield CoreTx(session, await session.connection(), postgres=False)
         return
-    async with engine.connect() as connection:
-        # SQLAlchemy issues no BEGIN or COMMIT of its own on this connection: the transaction is the
-        # driver's, and the ORM session below works inside it.
-        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        driver = cast(asyncpg.Connection, (await connection.get_raw_connection()).driver_connection)
-        began = False
-        try:
-            if not one_statement:
-                await driver.execute(BEGIN)
-                began = True
-        except DRIVER_ERRORS as exc:
-            # BEGIN may have gone through and the SET after it failed: the pooled connection must not
-            # keep that aborted transaction (the pool's reset does not know this one).
-            if not driver.is_closed() and driver.is_in_transaction():
-                with suppress(*DRIVER_ERRORS):
-                    await driver.execute("ROLLBACK")
-            await _invalidate_if_broken(engine, connection, exc)
-            raise OperationalError("BEGIN", None, exc) from exc
-        tx = PgTx(connection, driver, engine.dialect)
-        try:
+    if lane is None:
+        async with engine.connect() as connection:
+            # SQLAlchemy issues no BEGIN or COMMIT of its own on this connection: the transaction is the
+            # driver's, and the ORM session below works inside it.
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            driver = cast(asyncpg.Connection, (await connection.get_raw_connection()).driver_connection)
+            async with _driver_transaction(engine, connection, driver, one_statement) as tx:
+                yield tx
+        return
+    connection, driver = await lane.connection()
+    try:
+        async with _driver_transaction(engine, connection, driver, one_statement) as tx:
             yield tx
-            if began:
-                if tx.opened is not None:
-                    await tx.opened.flush()
-                await driver.execute("COMMIT")
-        except BaseException as exc:
-            if began and not driver.is_closed() and driver.is_in_transaction():
-                with suppress(*DRIVER_ERRORS):
-                    await driver.execute("ROLLBACK")
-            await _invalidate_if_broken(engine, connection, exc)
-            if isinstance(exc, DRIVER_ERRORS):
-                raise OperationalError("COMMIT", None, exc) from exc
-            raise
-        finally:
-            if tx.opened is not None:
-                await tx.opened.close()
+    except Exception:
+        if lane.suspect(driver):
+            await lane.give_up()
+        raise
+    except BaseException:  # interrupted (cancelled): what the connection is in the middle of is unknown
+        await lane.give_up()
+        raise
+
+
+@asynccontextmanager
+async def _driver_transaction(
+    engine: AsyncEngine, connection: AsyncConnection, driver: asyncpg.Connection, one_statement: bool
+) -> AsyncIterator[PgTx]:
+    began = False
+    try:
+        if not one_statement:
+            await driver.execute(BEGIN)
+            began = True
+    except DRIVER_ERRORS as exc:
+        # BEGIN may have gone through and the SET after it failed: the connection must not keep that
+        # aborted transaction (the pool's reset does not know this one).
+        if not driver.is_closed() and driver.is_in_transaction():
+            with suppress(*DRIVER_ERRORS):
+                await driver.execute("ROLLBACK")
+        await _invalidate_if_broken(engine, connection, exc)
+        raise OperationalError("BEGIN", None, exc) from exc
+    tx = PgTx(connection, driver, engine.dialect)
+    try:
+        yield tx
+        if began:
+            if tx.opened is not None and _unflushed(tx.opened):
+                await tx.opened.flush()
+            await driver.execute("COMMIT")
+    except BaseException as exc:
+        if began and not driver.is_closed() and driver.is_in_transaction():
+            with suppress(*DRIVER_ERRORS):
+                await driver.execute("ROLLBACK")
+        await _invalidate_if_broken(engine, connection, exc)
+        if isinstance(exc, DRIVER_ERRORS):
+            raise OperationalError("COMMIT", None, exc) from exc
+        raise
+    finally:
+        # A session that never talked to the database holds nothing: closing it would only cost a
+        # trip through SQLAlchemy's greenlet bridge.
+        if tx.opened is not None and (tx.opened.in_transaction() or _unflushed(tx.opened)):
+            await tx.opened.close()
+
+
+def _unflushed(session: AsyncSession) -> bool:
+    return bool(session.new or session.dirty or session.deleted)
 
 
 async def _invalidate_if_broken(engine: AsyncEngine, connection: AsyncConnection, exc: BaseException) -> None:
@@ -519,6 +607,7 @@ __all__ = [
     "STATE_FIELDS",
     "USER_FIELDS",
     "CoreTx",
+    "Lane",
     "PgTx",
     "Statements",
     "Tx",

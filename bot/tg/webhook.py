@@ -31,7 +31,7 @@ from telegram.error import TelegramError
 
 from bot.batch import process_batch, process_batch_in
 from bot.db.engine import vacuum
-from bot.db.hot import BATCH_SIZE, table, transaction
+from bot.db.hot import BATCH_SIZE, Lane, table, transaction
 from bot.db.models import InboxUpdate, utcnow
 from bot.outbox import Outgoing
 from bot.pipeline import Incoming, Result, mark_delivered_many
@@ -86,6 +86,7 @@ class InboxWriter:
         self._stored = stored
         self._pending: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
         self._task: asyncio.Task[None] | None = None
+        self._lane = Lane(services.engine) if services.engine.dialect.name == "postgresql" else None
         self.stored = 0  # updates committed since the start
 
     async def store(self, update_id: int, payload: dict[str, Any]) -> None:
@@ -107,7 +108,9 @@ class InboxWriter:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                async with transaction(self._services.engine, self._services.sessions, one_statement=True) as tx:
+                async with transaction(
+                    self._services.engine, self._services.sessions, one_statement=True, lane=self._lane
+                ) as tx:
                     await tx.store_inbox([row for row, _ in batch])
             except Exception as exc:
                 for _, future in batch:
@@ -119,6 +122,14 @@ class InboxWriter:
             for _, future in batch:
                 if not future.done():
                     future.set_result(None)
+
+    async def close(self) -> None:
+        """Give the writer's connection back; an update still arriving is stored with a pooled one."""
+        lane, self._lane = self._lane, None
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+        if lane is not None:
+            await lane.close()
 
 
 @dataclass(frozen=True)
@@ -207,6 +218,7 @@ class Inbox:
         self._notify(everyone=True)
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await asyncio.gather(*self._typing, return_exceptions=True)
+        await self._writer.close()
         self._tasks.clear()
         if self._upkeep is not None:
             self._upkeep.cancel()
@@ -239,10 +251,18 @@ class Inbox:
             self._missed = True
 
     async def _worker(self) -> None:
+        lane = Lane(self._services.engine) if self._postgres else None
+        try:
+            await self._work(lane)
+        finally:
+            if lane is not None:
+                await lane.close()
+
+    async def _work(self, lane: Lane | None) -> None:
         done = Done()  # the last batch's marks: written in the transaction that takes the next batch
         while not self._stopping:
             try:
-                batch, held_elsewhere = await self._next(done)
+                batch, held_elsewhere = await self._next(done, lane)
                 if batch is not None:
                     await self._process_taken(batch, done)
                     # The batch is recorded as done in the transaction of the next take. Right after a
@@ -294,22 +314,24 @@ class Inbox:
         batch, _ = await self._next_in_transaction(Done(), answer=False)
         return batch.taken if batch is not None else []
 
-    async def _next(self, done: Done) -> tuple[Batch | None, bool]:
+    async def _next(self, done: Done, lane: Lane | None = None) -> tuple[Batch | None, bool]:
         """Record the last batch as done and take the next; with the embedded NLU its plain turns are
         answered in the same transaction. Should that fail, the batch is taken again and its updates
         are processed one by one."""
         if self._services.settings.rasa_url:
-            return await self._next_in_transaction(done, answer=False)
+            return await self._next_in_transaction(done, answer=False, lane=lane)
         try:
-            return await self._next_in_transaction(done, answer=True)
+            return await self._next_in_transaction(done, answer=True, lane=lane)
         except Exception as exc:
             log.warning("answering a batch failed (%s): processing it one by one", type(exc).__name__)
-        batch, held_elsewhere = await self._next_in_transaction(done, answer=False)
+        batch, held_elsewhere = await self._next_in_transaction(done, answer=False, lane=lane)
         if batch is not None:
             batch.results = [None] * len(batch.incomings)
         return batch, held_elsewhere
 
-    async def _next_in_transaction(self, done: Done, *, answer: bool) -> tuple[Batch | None, bool]:
+    async def _next_in_transaction(
+        self, done: Done, *, answer: bool, lane: Lane | None = None
+    ) -> tuple[Batch | None, bool]:
         """One transaction: record the last batch as done (its replies delivered, its updates
         processed), lease the next batch and, if `answer`, answer its plain turns; with nothing to
         take, whether pending updates are held elsewhere."""
@@ -318,7 +340,7 @@ class Inbox:
         held_elsewhere = False
         # A wake-up missed before this take is answered by it: the take sees what was stored.
         self._missed = False
-        async with transaction(self._services.engine, self._services.sessions) as tx:
+        async with transaction(self._services.engine, self._services.sessions, lane=lane) as tx:
             if done.updates:
                 await tx.record_delivered(done.sent, done.updates, now)
             rows = await tx.take(now, now + LEASE)
