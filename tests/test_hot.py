@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
@@ -9,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.db.engine import create_sessionmaker
-from bot.db.hot import _compile, constant, statements, table, transaction
+from bot.db.hot import Lane, Tx, _compile, constant, statements, table, transaction
 from bot.db.models import InboxUpdate, User, utcnow
 from bot.services import Services
 from tests.netutil import cut_database_connections
@@ -153,3 +155,73 @@ def test_the_code_constants_are_written_into_the_senders_query() -> None:
     assert "messages.kind != 'button'" in sql
     with pytest.raises(ValueError, match="plain constant"):
         constant("x' OR '1'='1")
+
+
+async def _backend_pid(tx: Tx) -> int:
+    return int((await tx.rows(text("SELECT pg_backend_pid() AS pid"), {}))[0]["pid"])
+
+
+async def test_a_lane_keeps_one_connection_and_gives_it_back(postgres_url: str) -> None:
+    engine = create_async_engine(postgres_url, pool_size=2, max_overflow=0)
+    sessions = create_sessionmaker(engine)
+    lane = Lane(engine)
+    try:
+        pids = set()
+        for _ in range(3):
+            async with transaction(engine, sessions, lane=lane) as tx:
+                pids.add(await _backend_pid(tx))
+                assert engine.pool.checkedout() == 1
+        async with transaction(engine, sessions, one_statement=True, lane=lane) as tx:
+            pids.add(await _backend_pid(tx))
+        assert len(pids) == 1
+        assert engine.pool.checkedout() == 1  # held between transactions
+        await lane.close()
+        assert engine.pool.checkedout() == 0
+    finally:
+        await lane.close()
+        await engine.dispose()
+
+
+async def test_a_lane_survives_errors_and_replaces_a_broken_or_interrupted_connection(postgres_url: str) -> None:
+    engine = create_async_engine(postgres_url, pool_size=3, max_overflow=0)
+    sessions = create_sessionmaker(engine)
+    lane = Lane(engine)
+    try:
+        async with transaction(engine, sessions, lane=lane) as tx:
+            first = await _backend_pid(tx)
+
+        # An error in the block: rolled back, and the same connection serves the next transaction.
+        with pytest.raises(OperationalError):
+            async with transaction(engine, sessions, lane=lane) as tx:
+                await tx.rows(text("SELECT no_such_column FROM inbox"), {})
+        async with transaction(engine, sessions, lane=lane) as tx:
+            assert await _backend_pid(tx) == first
+            assert (await tx.rows(text("SHOW plan_cache_mode"), {}))[0]["plan_cache_mode"] == "force_generic_plan"
+
+        # The server cut the connection (a restart): that transaction fails, the next one reconnects.
+        await cut_database_connections(postgres_url)
+        with pytest.raises(OperationalError):
+            async with transaction(engine, sessions, lane=lane) as tx:
+                await _backend_pid(tx)
+        async with transaction(engine, sessions, lane=lane) as tx:
+            second = await _backend_pid(tx)
+        assert second != first
+
+        # Cancelled in the middle of a statement: the connection's state is unknown, so it is given up.
+        async def slow() -> None:
+            async with transaction(engine, sessions, lane=lane) as tx:
+                await tx.rows(text("SELECT pg_sleep(5)"), {})
+
+        task = asyncio.create_task(slow())
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with transaction(engine, sessions, lane=lane) as tx:
+            third = await _backend_pid(tx)
+        assert third != second
+        await lane.close()
+        assert engine.pool.checkedout() == 0
+    finally:
+        await lane.close()
+        await engine.dispose()
