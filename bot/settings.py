@@ -35,7 +35,9 @@ class Settings(BaseSettings):
 
     rate_limit: int = Field(default=15, ge=1)  # messages per window before the bot answers with one notice
     rate_window_seconds: int = Field(default=10, ge=1)
-    webhook_workers: int = Field(default=4, ge=1)  # batch workers per process (PostgreSQL; SQLite uses one)
+    # batch workers per process (PostgreSQL; SQLite uses one). Each keeps one of the process's 20 pooled
+    # database connections (bot.db.hot.Lane), as does the inbox writer: the rest serve everything else.
+    webhook_workers: int = Field(default=4, ge=1, le=12)
     # processes of one replica (webhook mode, PostgreSQL): one per core the replica has; they share WEB_PORT
     webhook_processes: int = Field(default=1, ge=1, le=64)
     telegram_timeout: float = Field(default=10.0, gt=0)  # seconds for one Bot API call

@@ -227,6 +227,12 @@ def test_webhook_settings_need_https_and_a_strong_secret() -> None:
         Settings(_env_file=None, webhook_url="http://x.example/hook", webhook_secret=SECRET)  # type: ignore[call-arg]
 
 
+def test_webhook_workers_leave_database_connections_for_the_rest() -> None:
+    assert Settings(_env_file=None, webhook_workers=12).webhook_workers == 12  # type: ignore[call-arg]
+    with pytest.raises(ValidationError, match="webhook_workers"):
+        Settings(_env_file=None, webhook_workers=13)  # type: ignore[call-arg]
+
+
 async def test_a_batch_that_fails_is_processed_one_by_one(
     fake: FakeBotAPI, services: Services, local_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
