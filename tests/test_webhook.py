@@ -28,7 +28,7 @@ from bot.tg.webhook import SECRET_HEADER, Inbox
 from bot.web import start_web
 from tests import fake_bot_api as tg
 from tests.fake_bot_api import FakeBotAPI
-from tests.netutil import free_port
+from tests.netutil import cut_database_connections, free_port
 from tests.telegram_harness import buttons
 
 SECRET = "s3cret-token_for-tests"
@@ -446,3 +446,42 @@ async def test_the_inbox_is_vacuumed_as_updates_come_in(
             break
         await asyncio.sleep(0.05)
     assert await vacuums() == 1
+
+
+async def test_connections_cut_under_the_workers_are_replaced_and_nothing_is_lost(
+    fake: FakeBotAPI, services: Services, local_url: str, database_url: str
+) -> None:
+    """PostgreSQL restarted while the webhook workers and the inbox writer hold their connections
+    (bot.db.hot.Lane): an update that meets a dead connection gets 503 (Telegram delivers it again),
+    the next transactions reconnect, and every update is answered once."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no connections to cut")
+    first = tg.text_update(SARA, "ik wil CV maken")
+    first["update_id"] = 2600
+    assert await fake.deliver_webhook_update(first, url=local_url) == 200
+    await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 3003, ok=True)
+    assert await processed_at(services, 2600) is not None  # the worker's lane has served a record too
+    await cut_database_connections(database_url)
+    chats = [tg.user(3100 + n, f"N{n}", language_code="nl") for n in range(6)]
+    updates = [tg.text_update(who, "ik wil CV maken") for who in chats]
+    for n, update in enumerate(updates):
+        update["update_id"] = 2601 + n
+    statuses: dict[int, list[int]] = {}
+    for update in updates:
+        for _ in range(10):  # as Telegram: again after an answer other than 200
+            status = await fake.deliver_webhook_update(update, url=local_url)
+            statuses.setdefault(int(update["update_id"]), []).append(status)
+            if status == 200:
+                break
+            await asyncio.sleep(0.2)
+    assert all(s[-1] == 200 for s in statuses.values()), statuses
+    assert all(set(s) <= {200, 503} for s in statuses.values()), statuses
+    replies = await fake.wait_for(
+        "sendMessage", lambda p: 3100 <= int(p["chat_id"]) < 3106, ok=True, count=len(chats), timeout=20
+    )
+    assert sorted(int(p["chat_id"]) for p in replies) == [3100 + n for n in range(6)]
+    for update in updates:
+        assert await processed_at(services, int(update["update_id"])) is not None
+    await asyncio.sleep(0.5)  # a duplicate would have been sent by now
+    answered = [int(c["chat_id"]) for c in fake.calls("sendMessage") if 3100 <= int(c["chat_id"]) < 3106]
+    assert sorted(answered) == [3100 + n for n in range(6)]  # each once
