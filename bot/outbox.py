@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.hot import statements
+from bot.db.hot import statements, unflushed
 from bot.db.models import InboxUpdate, Message, User, utcnow
 from bot.messages import Reply
 from bot.render import Keyboard, Renderer
@@ -179,9 +179,8 @@ class Outbox:
     async def write(self) -> None:
         """Flush the ORM's own changes (users and cases first: the rows refer to them), then insert
         the rows collected so far."""
-        session = self._session
-        if session.new or session.dirty or session.deleted:  # a flush of nothing still costs a greenlet switch
-            await session.flush()
+        if unflushed(self._session):
+            await self._session.flush()
         if not self._pending:
             return
         rows = list(self._pending)

@@ -29,13 +29,16 @@ def json_text(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+POOL_RECYCLE = 1800  # seconds: connections older than this are replaced (bot.db.hot.Lane does the same)
+
+
 def create_engine(url: str) -> AsyncEngine:
     json = {"json_serializer": json_text, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **json)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800, **json)
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_recycle=POOL_RECYCLE, **json)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

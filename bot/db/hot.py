@@ -43,7 +43,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.db.engine import insert_ignoring_duplicates
+from bot.db.engine import POOL_RECYCLE, insert_ignoring_duplicates
 from bot.db.models import (
     CASE_CLOSED,
     CASE_WAITING,
@@ -464,7 +464,7 @@ class Lane:
     whose state is unknown after an interruption, is given up; the next transaction takes a new one.
     Connections are renewed after `recycle` seconds, as the pool would."""
 
-    def __init__(self, engine: AsyncEngine, recycle: float = 1800.0) -> None:
+    def __init__(self, engine: AsyncEngine, recycle: float = POOL_RECYCLE) -> None:
         self._engine = engine
         self._recycle = recycle
         self._connection: AsyncConnection | None = None
@@ -479,8 +479,7 @@ class Lane:
             await self.close()
         connection = await self._engine.connect()
         try:
-            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            driver = cast(asyncpg.Connection, (await connection.get_raw_connection()).driver_connection)
+            connection, driver = await _on_driver(connection)
         except BaseException:
             await connection.close()
             raise
@@ -530,11 +529,8 @@ async def transaction(
             yield CoreTx(session, await session.connection(), postgres=False)
         return
     if lane is None:
-        async with engine.connect() as connection:
-            # SQLAlchemy issues no BEGIN or COMMIT of its own on this connection: the transaction is the
-            # driver's, and the ORM session below works inside it.
-            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            driver = cast(asyncpg.Connection, (await connection.get_raw_connection()).driver_connection)
+        async with engine.connect() as pooled:
+            connection, driver = await _on_driver(pooled)
             async with _driver_transaction(engine, connection, driver, one_statement) as tx:
                 yield tx
         return
@@ -549,6 +545,13 @@ async def transaction(
     except BaseException:  # interrupted (cancelled): what the connection is in the middle of is unknown
         await lane.give_up()
         raise
+
+
+async def _on_driver(connection: AsyncConnection) -> tuple[AsyncConnection, asyncpg.Connection]:
+    """The connection set up for the driver's own transactions, and the driver connection: SQLAlchemy
+    issues no BEGIN or COMMIT of its own on it, and an ORM session on it works inside the driver's."""
+    connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection, cast(asyncpg.Connection, (await connection.get_raw_connection()).driver_connection)
 
 
 @asynccontextmanager
@@ -572,7 +575,7 @@ async def _driver_transaction(
     try:
         yield tx
         if began:
-            if tx.opened is not None and _unflushed(tx.opened):
+            if tx.opened is not None and unflushed(tx.opened):
                 await tx.opened.flush()
             await driver.execute("COMMIT")
     except BaseException as exc:
@@ -586,11 +589,12 @@ async def _driver_transaction(
     finally:
         # A session that never talked to the database holds nothing: closing it would only cost a
         # trip through SQLAlchemy's greenlet bridge.
-        if tx.opened is not None and (tx.opened.in_transaction() or _unflushed(tx.opened)):
+        if tx.opened is not None and (tx.opened.in_transaction() or unflushed(tx.opened)):
             await tx.opened.close()
 
 
-def _unflushed(session: AsyncSession) -> bool:
+def unflushed(session: AsyncSession) -> bool:
+    """Whether the session holds changes to flush (a flush of nothing still costs a greenlet switch)."""
     return bool(session.new or session.dirty or session.deleted)
 
 
@@ -616,4 +620,5 @@ __all__ = [
     "transaction",
     "typed_by",
     "typed_since",
+    "unflushed",
 ]
