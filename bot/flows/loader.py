@@ -60,21 +60,38 @@ class _DuplicateKeyError(ValueError):
         self.key, self.line = key, line
 
 
-def _to_python(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> Any:
+# libyaml's C loader when PyYAML was built with it (about 100x faster); the pure-Python one otherwise.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _to_python(
+    node: yaml.Node, path: Path_, lines: dict[Path_, int], constructor: yaml.constructor.SafeConstructor
+) -> Any:
+    """The node as Python data, recording the line of every key and item on the way; scalars are built by
+    the loader's own constructor, so values are exactly what `yaml.safe_load` gives."""
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = str(yaml.safe_load(yaml.serialize(key_node)))
+            key = str(constructor.construct_object(key_node, deep=True))
             if key in result:
                 raise _DuplicateKeyError(key, key_node.start_mark.line + 1)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-            result[key] = _to_python(value_node, (*path, key), lines)
+            result[key] = _to_python(value_node, (*path, key), lines, constructor)
             lines[(*path, key)] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_to_python(item, (*path, i), lines) for i, item in enumerate(node.value)]
-    return yaml.safe_load(yaml.serialize(node))
+        return [_to_python(item, (*path, i), lines, constructor) for i, item in enumerate(node.value)]
+    return constructor.construct_object(node, deep=True)
+
+
+def _parse(text: str, lines: dict[Path_, int]) -> Any:
+    """The document in `text` (None when empty), filling `lines` with the line of each path."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        return None if root is None else _to_python(root, (), lines, loader)
+    finally:
+        loader.dispose()
 
 
 def _line(lines: dict[Path_, int], path: Iterable[str | int]) -> int:
@@ -94,11 +111,10 @@ class _File:
 def _read(path: Path, display: str, problems: list[Problem]) -> _File | None:
     lines: dict[Path_, int] = {}
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"))
-        if root is None:
+        data = _parse(path.read_text(encoding="utf-8"), lines)
+        if data is None:
             problems.append(Problem(display, 1, "the file is empty"))
             return None
-        data = _to_python(root, (), lines)
     except _DuplicateKeyError as exc:
         problems.append(Problem(display, exc.line, f"'{exc.key}' appears twice here; keep only one"))
         return None
