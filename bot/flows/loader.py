@@ -10,7 +10,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import ValidationError
 
+from bot.flows.glossary import GLOSSARY_FILE, Entry, alternatives_used, load_glossary
 from bot.flows.model import Flow, FlowSet, node_callback
+from bot.flows.quality import amount_without_date, rule_like
 from bot.languages import LANGUAGES
 from bot.nlu.types import INTENTS
 
@@ -150,7 +152,7 @@ def _plain(error: Any) -> str:
     return str(error.get("msg", "invalid value"))
 
 
-def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem]) -> None:
+def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], glossary: list[Entry]) -> None:
     flow, name, lines = f.flow, f.name, f.lines
 
     def add(path: Iterable[str | int], message: str, level: Literal["error", "warning"] = "error") -> None:
@@ -213,6 +215,27 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem]) -
                     )
         if node.factual and not node.sources:
             add(base, f"node '{node_id}' states facts but has no sources (add sources: with url and checked date)")
+        if not node.factual and (found := rule_like(node.text.get("nl", ""))):
+            add(
+                (*base, "factual"),
+                f"node '{node_id}' states {' and '.join(found)} but is marked factual: false; "
+                "set factual: true and add the source that says it",
+            )
+        for lang in LANGUAGES:
+            text = node.text.get(lang, "")
+            if amount_without_date(text):
+                add(
+                    (*base, "text", lang),
+                    f"node '{node_id}': the {LANGUAGE_NAMES[lang]} text names an amount without a date; "
+                    "say from when it holds (for example 'sinds 1 januari 2026')",
+                )
+            for entry in alternatives_used(text, lang, glossary):
+                add(
+                    (*base, "text", lang),
+                    f"node '{node_id}': the {LANGUAGE_NAMES[lang]} text uses '{entry.alternative}'; "
+                    f"the glossary ({GLOSSARY_FILE} line {entry.line}) says '{entry.use}' for {entry.term}",
+                    "warning",
+                )
         for i, button in enumerate(node.buttons):
             bpath = (*base, "buttons", i)
             if (button.goto is None) == (button.action is None):
@@ -225,6 +248,14 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem]) -
                     add(bpath, f"node '{node_id}' button {i + 1} goes to '{button.goto}', which does not exist")
                 for lang in LANGUAGES:
                     label = button.label.get(lang, "")
+                    for entry in alternatives_used(label, lang, glossary):
+                        add(
+                            bpath,
+                            f"node '{node_id}' button {i + 1}: the {LANGUAGE_NAMES[lang]} label uses "
+                            f"'{entry.alternative}'; the glossary ({GLOSSARY_FILE} line {entry.line}) says "
+                            f"'{entry.use}' for {entry.term}",
+                            "warning",
+                        )
                     if not label.strip():
                         add(bpath, f"node '{node_id}' button {i + 1} has no {LANGUAGE_NAMES[lang]} label")
                     elif len(label) > MAX_LABEL:
@@ -247,9 +278,10 @@ def check_flows(flows_dir: Path, display_root: Path | None = None) -> CheckResul
         if loaded is not None:
             files.append(loaded)
     all_flows = {f.flow.id: f.flow for f in files}
+    glossary = load_glossary(flows_dir / GLOSSARY_FILE)
     owner: dict[str, str] = {}
     for f in files:
-        _check_file(f, all_flows, problems)
+        _check_file(f, all_flows, problems, glossary)
         for intent in f.flow.intents:
             if intent in owner:
                 problems.append(

@@ -43,6 +43,8 @@ class Node(_Strict):
     sources: list[Source] = Field(default_factory=list)
     review: dict[str, Review] = Field(default_factory=dict)
     buttons: list[FlowButton] = Field(default_factory=list)
+    # Why this node must be checked again before publishing (e.g. a figure that changed since `checked`).
+    recheck: str | None = None
 
     def nl_hash(self) -> str:
         """Hash of the Dutch source text (answer and button labels) that translations are made from."""

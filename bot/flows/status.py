@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.flows.loader import LANGUAGE_NAMES, Problem, check_flows
 from bot.flows.model import Node
+from bot.flows.quality import MAX_LIX, MAX_SENTENCE_WORDS, Readability, readability, rule_words
 from bot.languages import LANGUAGES
 
 SOURCE_LANGUAGE = "nl"
@@ -44,6 +45,21 @@ class StaleTranslation:
     lang: str
 
 
+@dataclass(frozen=True)
+class ForReview:
+    """A node that needs a person's look before publishing, and why."""
+
+    flow: str
+    node: str
+    reason: str
+
+
+# The languages whose plain-language level is measured (LIX is defined for Latin-script text).
+READABILITY_LANGUAGES = ("nl", "en")
+# Translations only a native speaker can review; the English is reviewed by staff.
+NATIVE_REVIEW_LANGUAGES = ("ar", "ti")
+
+
 @dataclass
 class StatusReport:
     languages: tuple[str, ...]
@@ -54,6 +70,14 @@ class StatusReport:
     stale: list[StaleTranslation] = field(default_factory=list)
     # Errors found while reading the files: a file that cannot be read is not counted.
     errors: list[Problem] = field(default_factory=list)
+    # Per flow and language (nl, en): the plain-language measure of all its answers together.
+    readability: dict[str, dict[str, Readability]] = field(default_factory=dict)
+    # factual: false nodes whose Dutch text has words that often state a rule.
+    rule_like: list[ForReview] = field(default_factory=list)
+    # Nodes marked `recheck:` (e.g. a figure that changes every half year).
+    recheck: list[ForReview] = field(default_factory=list)
+    # Per language (ar, ti): flow -> node ids whose translation is not reviewed by a native speaker.
+    awaiting_native: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 def node_counts(node: Node, lang: str) -> Counts:
@@ -78,12 +102,27 @@ def flow_status(flows_dir: Path) -> StatusReport:
     totals = {lang: Counts() for lang in languages}
     by_flow: dict[str, dict[str, Counts]] = {}
     stale: list[StaleTranslation] = []
+    plain: dict[str, dict[str, Readability]] = {}
+    rule_like: list[ForReview] = []
+    recheck: list[ForReview] = []
+    awaiting: dict[str, dict[str, list[str]]] = {lang: {} for lang in NATIVE_REVIEW_LANGUAGES if lang in languages}
     nodes = 0
     for flow_id in sorted(result.flows.flows):
         flow = result.flows.flows[flow_id]
         counts = {lang: Counts() for lang in languages}
+        plain[flow_id] = {lang: Readability(0, 0, 0) for lang in READABILITY_LANGUAGES}
         for node_id, node in flow.nodes.items():
             nodes += 1
+            for lang in READABILITY_LANGUAGES:
+                plain[flow_id][lang] += readability(node.text.get(lang, ""))
+            if not node.factual and (words := rule_words(node.text.get(SOURCE_LANGUAGE, ""))):
+                rule_like.append(ForReview(flow_id, node_id, "factual: false but says " + ", ".join(words)))
+            if node.recheck:
+                recheck.append(ForReview(flow_id, node_id, node.recheck))
+            for lang, waiting in awaiting.items():
+                review = node.review.get(lang)
+                if node.text.get(lang, "").strip() and (review is None or not review.reviewed):
+                    waiting.setdefault(flow_id, []).append(node_id)
             for lang in languages:
                 one = node_counts(node, lang)
                 counts[lang].add(one)
@@ -100,6 +139,10 @@ def flow_status(flows_dir: Path) -> StatusReport:
         by_flow=by_flow,
         stale=stale,
         errors=result.errors,
+        readability=plain,
+        rule_like=rule_like,
+        recheck=recheck,
+        awaiting_native=awaiting,
     )
 
 
@@ -123,6 +166,42 @@ def _table(languages: tuple[str, ...], counts: dict[str, Counts], indent: str = 
     ]
 
 
+def _plain_language(report: StatusReport) -> list[str]:
+    if not report.readability:
+        return []
+    rows = [
+        (
+            "flow",
+            *(f"{lang} words/sentence" for lang in READABILITY_LANGUAGES),
+            *(f"{lang} LIX" for lang in READABILITY_LANGUAGES),
+            "",
+        )
+    ]
+    for flow_id, by_lang in report.readability.items():
+        measured = [by_lang[lang] for lang in READABILITY_LANGUAGES]
+        hard = [lang for lang, r in zip(READABILITY_LANGUAGES, measured, strict=True) if r.words and not r.plain]
+        rows.append(
+            (
+                flow_id,
+                *(f"{r.words_per_sentence:.1f}" for r in measured),
+                *(f"{r.lix:.0f}" for r in measured),
+                f"above B1: {', '.join(hard)}" if hard else "",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "",
+        f"Plain language (B1: at most {MAX_SENTENCE_WORDS:.0f} words a sentence and LIX at most {MAX_LIX:.0f}):",
+        *(
+            "  "
+            + "  ".join(
+                c.ljust(widths[i]) if i in (0, len(row) - 1) else c.rjust(widths[i]) for i, c in enumerate(row)
+            ).rstrip()
+            for row in rows
+        ),
+    ]
+
+
 def format_status(report: StatusReport, *, by_flow: bool = False) -> str:
     lines = [f"{report.flows} flows, {report.nodes} nodes", *_table(report.languages, report.totals)]
     if by_flow:
@@ -135,10 +214,25 @@ def format_status(report: StatusReport, *, by_flow: bool = False) -> str:
             ]
     lines += [
         "",
-        "translated: has a text; reviewed: checked by a native speaker (reviewed: true);",
+        "translated: has a text; reviewed: checked by staff (en) or a native speaker (ar, ti) (reviewed: true);",
         "stale: the Dutch text changed after the translation was made;",
         "unstamped: the translation has no nl_hash yet (werkhelpdesk flows stamp --only-missing).",
     ]
+    lines += _plain_language(report)
+    if report.recheck:
+        lines += ["", "To re-check before publishing (`recheck:` in the node):"]
+        lines += [f"  {r.flow} node '{r.node}': {r.reason}" for r in report.recheck]
+    if report.rule_like:
+        lines += [
+            "",
+            "For review: marked factual: false but may state a rule (add a source and factual: true, or rephrase):",
+        ]
+        lines += [f"  {r.flow} node '{r.node}': {r.reason}" for r in report.rule_like]
+    for lang, waiting in report.awaiting_native.items():
+        if waiting:
+            total = sum(len(ids) for ids in waiting.values())
+            lines += ["", f"Waiting for a native {LANGUAGE_NAMES.get(lang, lang)} speaker ({total} nodes):"]
+            lines += [f"  {flow_id}: {', '.join(ids)}" for flow_id, ids in waiting.items()]
     if report.stale:
         lines += ["", "Stale translations: update the text, then run `werkhelpdesk flows stamp --lang LANG FLOW`:"]
         lines += [f"  {s.flow} node '{s.node}': {s.lang}" for s in report.stale]
