@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.flows.glossary import alternatives_used, load_glossary
 from bot.flows.loader import check_flows
-from bot.flows.quality import amount_without_date, readability, rule_like, rule_words
+from bot.flows.quality import amount_without_date, is_home_page, readability, rule_like, rule_words
 from bot.flows.status import flow_status, format_status
 from tests.flowkit import DIPLOMA, GREET, write_flows
 
@@ -180,3 +180,14 @@ def test_real_flows_and_catalogs_follow_the_glossary() -> None:
     for lang in ("nl", "ar"):
         used = {(e.alternative, t[:60]) for t in _catalog_texts(lang) for e in alternatives_used(t, lang, voice)}
         assert used == set(), lang
+
+
+def test_status_lists_factual_nodes_that_cite_a_home_page(tmp_path: Path) -> None:
+    assert is_home_page("https://www.duo.nl")
+    assert is_home_page("https://www.duo.nl/")
+    assert not is_home_page("https://duo.nl/particulier/buitenlands-diploma-in-nederland/werken-als-leraar.jsp")
+    home = DIPLOMA.replace("url: https://idw.nl/nl/diplomawaardering.html", "url: https://www.idw.nl/")
+    report = flow_status(write_flows(tmp_path / "flows", diploma=home))
+    assert [(r.flow, r.node, r.reason) for r in report.home_pages] == [("diploma", "start", "https://www.idw.nl/")]
+    assert "  diploma node 'start': https://www.idw.nl/" in format_status(report)
+    assert flow_status(write_flows(tmp_path / "b" / "flows")).home_pages == []

@@ -32,6 +32,7 @@ _RULE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b20\d\d\b")
+_HOME_PAGE = re.compile(r"^https?://[^/\s]+/?$")
 
 
 @dataclass(frozen=True)
@@ -90,3 +91,8 @@ def amount_without_date(text: str) -> bool:
     """True when `text` names a money amount but no year, so a reader cannot tell how current it is."""
     text = _URL.sub(" ", text)
     return bool(_AMOUNT.search(text)) and not _YEAR.search(text)
+
+
+def is_home_page(url: str) -> bool:
+    """True for a site's front page, which rarely states the rule a node cites it for."""
+    return bool(_HOME_PAGE.match(url))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.flows.loader import LANGUAGE_NAMES, Problem, check_flows
 from bot.flows.model import Node
-from bot.flows.quality import MAX_LIX, MAX_SENTENCE_WORDS, Readability, readability, rule_words
+from bot.flows.quality import MAX_LIX, MAX_SENTENCE_WORDS, Readability, is_home_page, readability, rule_words
 from bot.languages import LANGUAGES
 
 SOURCE_LANGUAGE = "nl"
@@ -76,6 +76,8 @@ class StatusReport:
     rule_like: list[ForReview] = field(default_factory=list)
     # Nodes marked `recheck:` (e.g. a figure that changes every half year).
     recheck: list[ForReview] = field(default_factory=list)
+    # factual nodes citing a site's front page instead of the page that states the rule.
+    home_pages: list[ForReview] = field(default_factory=list)
     # Per language (ar, ti): flow -> node ids whose translation is not reviewed by a native speaker.
     awaiting_native: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
@@ -105,6 +107,7 @@ def flow_status(flows_dir: Path) -> StatusReport:
     plain: dict[str, dict[str, Readability]] = {}
     rule_like: list[ForReview] = []
     recheck: list[ForReview] = []
+    home_pages: list[ForReview] = []
     awaiting: dict[str, dict[str, list[str]]] = {lang: {} for lang in NATIVE_REVIEW_LANGUAGES if lang in languages}
     nodes = 0
     for flow_id in sorted(result.flows.flows):
@@ -119,6 +122,8 @@ def flow_status(flows_dir: Path) -> StatusReport:
                 rule_like.append(ForReview(flow_id, node_id, "factual: false but says " + ", ".join(words)))
             if node.recheck:
                 recheck.append(ForReview(flow_id, node_id, node.recheck))
+            if node.factual and (homes := [s.url for s in node.sources if is_home_page(s.url)]):
+                home_pages.append(ForReview(flow_id, node_id, ", ".join(homes)))
             for lang, waiting in awaiting.items():
                 review = node.review.get(lang)
                 if node.text.get(lang, "").strip() and (review is None or not review.reviewed):
@@ -142,6 +147,7 @@ def flow_status(flows_dir: Path) -> StatusReport:
         readability=plain,
         rule_like=rule_like,
         recheck=recheck,
+        home_pages=home_pages,
         awaiting_native=awaiting,
     )
 
@@ -222,6 +228,12 @@ def format_status(report: StatusReport, *, by_flow: bool = False) -> str:
     if report.recheck:
         lines += ["", "To re-check before publishing (`recheck:` in the node):"]
         lines += [f"  {r.flow} node '{r.node}': {r.reason}" for r in report.recheck]
+    if report.home_pages:
+        lines += [
+            "",
+            "Sources that are a home page (fine for an address to send people to; for a rule, cite the page that says it):",
+        ]
+        lines += [f"  {r.flow} node '{r.node}': {r.reason}" for r in report.home_pages]
     if report.rule_like:
         lines += [
             "",
