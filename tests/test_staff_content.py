@@ -55,10 +55,10 @@ def edit_dutch(flows_dir: Path, old: str, new: str) -> None:
 async def test_reload_serves_a_valid_change_and_refuses_an_invalid_one(staff_services: Services) -> None:
     flows_dir = staff_services.settings.flows_dir
     before = staff_services.flows.text("cv_help", "start", "nl")
-    edit_dutch(flows_dir, "Een Nederlands CV is kort", "Een Nederlands CV is echt kort")
+    edit_dutch(flows_dir, "Een Nederlands cv is kort", "Een Nederlands cv is echt kort")
     (reply,) = await say(staff_services, STAFF, "command", command="reload")
     assert "reloaded" in reply.lower() or "opnieuw geladen" in reply.lower()
-    assert staff_services.flows.text("cv_help", "start", "nl").startswith("Een Nederlands CV is echt kort")
+    assert staff_services.flows.text("cv_help", "start", "nl").startswith("Een Nederlands cv is echt kort")
     # The Dutch text changed after the translations were made: flows check now warns they are stale.
     from bot.flows.loader import check_flows
 
@@ -69,19 +69,19 @@ async def test_reload_serves_a_valid_change_and_refuses_an_invalid_one(staff_ser
     (refused,) = await say(staff_services, STAFF, "command", command="reload")
     assert "cv_help.yml line" in refused
     assert staff_services.flows.text("cv_help", "start", "nl") != before
-    assert staff_services.flows.text("cv_help", "start", "nl").startswith("Een Nederlands CV is echt kort")
+    assert staff_services.flows.text("cv_help", "start", "nl").startswith("Een Nederlands cv is echt kort")
 
 
 async def test_automatic_reload_when_files_change(staff_services: Services) -> None:
     store = staff_services.flow_store
     assert not store.reload(only_if_changed=True).changed  # nothing changed
-    edit_dutch(staff_services.settings.flows_dir, "Een Nederlands CV is kort", "Een CV is kort")
+    edit_dutch(staff_services.settings.flows_dir, "Een Nederlands cv is kort", "Een cv is kort")
     assert store.reload(only_if_changed=True).changed
-    assert staff_services.flows.text("cv_help", "start", "nl").startswith("Een CV is kort")
+    assert staff_services.flows.text("cv_help", "start", "nl").startswith("Een cv is kort")
 
 
 async def test_reload_and_preview_are_staff_only(staff_services: Services) -> None:
-    edit_dutch(staff_services.settings.flows_dir, "Een Nederlands CV is kort", "Gewijzigd")
+    edit_dutch(staff_services.settings.flows_dir, "Een Nederlands cv is kort", "Gewijzigd")
     for who in (COACH, NEWCOMER):
         replies = await say(staff_services, who, "command", command="reload")
         assert not any("reloaded" in r.lower() or "geladen" in r for r in replies)
