@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start the bot (long polling, or webhook when WEBHOOK_URL is set)")
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--lang", choices=LANGUAGES, help="reply in this language (default: detect)")
+    chat.add_argument("--new", action="store_true", help="erase the terminal's conversation first and start afresh")
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply the migrations")
     flows = sub.add_parser("flows", help="FAQ content").add_subparsers(dest="flows_command", required=True)
@@ -75,14 +76,21 @@ def _configure_logging() -> None:
 
 async def _db_upgrade(settings: Settings) -> int:
     from bot.db.engine import create_engine
-    from bot.db.migrate import upgrade
+    from bot.db.migrate import current_revision, head_revision, upgrade
 
     engine = create_engine(settings.database_url)
     try:
+        before = await current_revision(engine)
         await upgrade(engine)
     finally:
         await engine.dispose()
-    print("database is up to date")
+    head = head_revision()
+    if before is None:
+        print(f"database created (schema at migration {head})")
+    elif before != head:
+        print(f"database upgraded from migration {before} to {head}")
+    else:
+        print("database is up to date")
     return 0
 
 
@@ -186,7 +194,7 @@ async def _privacy_purge(settings: Settings, months: int | None) -> int:
 
     from bot.db.engine import create_engine, create_sessionmaker
     from bot.db.migrate import ensure_current
-    from bot.privacy import purge_inactive
+    from bot.privacy import purge_inactive, scrub, scrubs_done
 
     months = months or settings.retention_months
     engine = create_engine(settings.database_url)
@@ -194,6 +202,8 @@ async def _privacy_purge(settings: Settings, months: int | None) -> int:
         await ensure_current(engine)
         async with create_sessionmaker(engine)() as session, session.begin():
             report = await purge_inactive(session, inactive_for=timedelta(days=30 * months))
+        await scrubs_done()
+        await scrub(engine, vacuum_postgres=True)  # the erased bytes: WAL truncated / tables vacuumed
     finally:
         await engine.dispose()
     print(
@@ -218,12 +228,12 @@ async def _report_unanswered(settings: Settings, days: int) -> int:
     return 0
 
 
-async def _chat(settings: Settings, lang: str | None) -> int:
+async def _chat(settings: Settings, lang: str | None, new: bool) -> int:
     from bot.chat import chat
     from bot.services import open_services
 
     async with open_services(settings) as services:
-        await chat(services, lang)
+        await chat(services, lang, new=new)
     return 0
 
 
@@ -356,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return run_on_fast_loop(_run(settings))
         if args.command == "chat":
-            return asyncio.run(_chat(settings, args.lang))
+            return asyncio.run(_chat(settings, args.lang, args.new))
         if args.command == "db":
             return asyncio.run(_db_upgrade(settings))
         if args.command == "privacy":
