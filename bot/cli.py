@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import ValidationError
 
 from bot.languages import LANGUAGES
+from bot.logredact import install_redaction
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ def _configure_logging() -> None:
     # httpx logs every request URL, which contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    install_redaction()  # every record, the libraries' too, without texts, names, phones or payloads
 
 
 async def _db_upgrade(settings: Settings) -> int:
