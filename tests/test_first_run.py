@@ -31,7 +31,8 @@ def _upgrade(database: Path) -> str:
 
 def test_db_upgrade_says_created_then_up_to_date(tmp_path: Path) -> None:
     first = _upgrade(tmp_path / "new.db")
-    assert "database created" in first and "up to date" not in first
+    assert "database created" in first
+    assert "up to date" not in first
     assert _upgrade(tmp_path / "new.db").strip() == "database is up to date"
 
 
@@ -47,5 +48,6 @@ async def test_chat_new_starts_a_fresh_conversation(services: Services) -> None:
 
 def test_setup_script_compiles_catalogs_with_valid_options_and_skips_unchanged_installs() -> None:
     script = (ROOT / "scripts" / "setup.sh").read_text()
-    assert "--use-fuzzy" not in script and "2>&1 ||" not in script
+    assert "--use-fuzzy" not in script
+    assert "2>&1 ||" not in script
     assert ".werkhelpdesk-installed" in script
