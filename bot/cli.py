@@ -234,6 +234,15 @@ async def _chat(settings: Settings, lang: str | None, new: bool) -> int:
     from bot.chat import chat
     from bot.services import open_services
 
+    if settings.database_url.startswith("sqlite"):  # the local preview database needs no separate step
+        from bot.db.engine import create_engine
+        from bot.db.migrate import upgrade
+
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
     async with open_services(settings) as services:
         await chat(services, lang, new=new)
     return 0
