@@ -21,6 +21,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.nlu.embedded import EmbeddedClassifier
+    from bot.services import Services
 
 log = logging.getLogger("werkhelpdesk")
 T = TypeVar("T")
@@ -274,6 +275,14 @@ def _token_missing(settings: Settings) -> bool:
     return True
 
 
+async def _warn_without_coaches(services: Services) -> None:
+    from bot.handoff.coaches import availability
+
+    async with services.sessions() as session:
+        for problem in (await availability(session, services.settings)).problems():
+            log.warning("coaches: %s", problem)
+
+
 async def _run(settings: Settings, *, embedded: EmbeddedClassifier | None = None, process: int = 0) -> int:
     """One process of a replica (the only one unless WEBHOOK_PROCESSES > 1; `process` is its index)."""
     from bot.services import open_services
@@ -289,6 +298,7 @@ async def _run(settings: Settings, *, embedded: EmbeddedClassifier | None = None
         loop.add_signal_handler(sig, stop.set)
     processes = settings.webhook_processes
     async with open_services(settings, embedded=embedded) as services:
+        await _warn_without_coaches(services)
         application = build_application(services)
         webhook = bool(settings.webhook_url)
         inbox = Inbox(application, services, settings.webhook_workers) if webhook else None
