@@ -442,7 +442,7 @@ async def _data_rights(turn: Turn, services: Services, sender: Sender, incoming:
     if incoming.kind == "button" and incoming.text == "del:yes":
         case = await queue.open_case_of(turn.session, user.id)
         coach = await turn.session.get(Coach, case.coach_id) if case is not None and case.coach_id else None
-        await privacy.erase(turn.session, user)
+        await service.erase_newcomer(turn, user)  # also retracts what coaches received
         done = t_("All your data has been deleted. If you write to me again, we start fresh.")
         turn.outbox.ephemeral(chat, lang, Reply(done))
         if coach is not None:

@@ -4,17 +4,23 @@ items 9 and 10)."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
 
 from bot.db.engine import _sqlite_pragmas
-from bot.db.models import Intake, User
+from bot.db.models import Intake, Message, User, utcnow
+from bot.handoff.coaches import add_coach
+from bot.messages import t_
 from bot.pipeline import Incoming, process
 from bot.privacy import scrubs_done
 from bot.services import Services
+from tests import fake_bot_api as tg
+from tests.fake_bot_api import FakeBotAPI
+from tests.telegram_harness import running_bot, say
 
 NAME = "Zoltanqx"
 PHONE = "0687654329"
@@ -53,3 +59,45 @@ async def test_after_delete_the_name_and_phone_are_not_in_the_sqlite_files(servi
         content = path.read_bytes()
         assert NAME.encode() not in content, path
         assert PHONE.encode() not in content, path
+
+
+AMAL = tg.user(1001, "Amalqx", language_code="nl")
+COACH = tg.user(501, "Fatima", language_code="nl")
+AMAL_PHONE = "0612345678"
+
+
+def coach_chat_texts(fake: FakeBotAPI) -> list[str]:
+    """What the coach's chat shows now (after the bot's deletions and edits)."""
+    last = tg.next_message_id()
+    return [m.get("text") or "" for i in range(1, last) if (m := fake.message(501, i)) is not None]
+
+
+async def test_after_delete_the_coach_chat_no_longer_shows_the_newcomer(fake: FakeBotAPI, services: Services) -> None:
+    async with services.sessions() as session, session.begin():
+        await add_coach(session, 501, "Fatima", "nl", staff=False)
+    async with running_bot(services):
+        await say(fake, tg.text_update(AMAL, "ik wil CV maken"))
+        await say(fake, tg.callback_update(AMAL, "a:coach"))
+        await say(fake, tg.callback_update(AMAL, "a:coach_yes"), replies=1)
+        await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 501, ok=True)  # the card
+        await say(fake, tg.command_update(COACH, "claim"), chat=1001)
+        await say(fake, tg.text_update(AMAL, f"mijn nummer is {AMAL_PHONE}"), chat=501)
+        assert any("Amalqx" in t for t in coach_chat_texts(fake))
+        async with services.sessions() as session, session.begin():  # the card is three days old
+            first_card = await session.scalar(
+                select(func.min(Message.id)).where(Message.chat_id == 501, Message.direction == "out")
+            )
+            await session.execute(
+                update(Message).where(Message.id == first_card).values(created_at=utcnow() - timedelta(days=3))
+            )
+
+        await say(fake, tg.command_update(AMAL, "delete"))
+        fake.mark()
+        fake.push_update(tg.callback_update(AMAL, "del:yes"))
+        notice = services.translator.gettext("nl", t_("(Erased at the newcomer's request.)"))
+        await fake.wait_for("editMessageText", ok=True)
+        await fake.wait_for("deleteMessage", ok=True)
+        await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 501 and "#1" in p["text"], ok=True)
+    shown = coach_chat_texts(fake)
+    assert not [t for t in shown if "Amalqx" in t or AMAL_PHONE in t], shown
+    assert notice in shown  # the old card, edited

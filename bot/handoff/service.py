@@ -611,6 +611,60 @@ async def case_for_coach_message(
     return case
 
 
+# erasure -------------------------------------------------------------------------------------------
+DELETE_WITHIN = timedelta(hours=47)  # Telegram lets a bot delete its messages for 48 hours; a margin for the outbox
+ERASED_NOTE = t_("(Erased at the newcomer's request.)")
+
+
+async def erase_newcomer(turn: Turn, user: User) -> None:
+    """/delete: erase the newcomer's data (bot.privacy.erase) and retract what coaches received about
+    them (cards, relays, intake cards): deleted when younger than 48 hours, older texts edited to a
+    note; each chat concerned is told."""
+    from bot import privacy
+
+    case_ids = list(await turn.session.scalars(select(Case.id).where(Case.user_id == user.id)))
+    sent = []
+    if case_ids:
+        rows = await turn.session.execute(
+            select(Message.chat_id, Message.telegram_message_id, Message.created_at, Message.kind)
+            .where(
+                Message.case_id.in_(case_ids),
+                Message.direction == "out",
+                Message.chat_id != user.telegram_id,
+                Message.telegram_message_id.is_not(None),
+                Message.kind.in_(("text", "card", "copy")),
+            )
+            .order_by(Message.id)
+        )
+        sent = list(rows.all())
+    await privacy.erase(turn.session, user)
+    chats: dict[int, str] = {}
+    for chat_id, message_id, created_at, kind in sent:
+        if message_id is None:
+            continue
+        if chat_id not in chats:
+            chats[chat_id] = await _chat_language(turn, chat_id)
+        at = created_at if created_at.tzinfo else created_at.replace(tzinfo=turn.now.tzinfo)
+        if turn.now - at < DELETE_WITHIN:
+            turn.outbox.delete(chat_id, message_id)
+        elif kind != "copy":  # a copied photo cannot become text; it stays (docs/reliability.md)
+            turn.outbox.edit(chat_id, message_id, chats[chat_id], Reply(ERASED_NOTE), case_id=case_ids[0])
+    for chat_id, lang in chats.items():
+        notice = t_(
+            "A newcomer of case #%(id)s had their data erased: my messages about them in this chat were "
+            "deleted or blanked.",
+            id=case_ids[-1],
+        )
+        turn.outbox.reply(None, chat_id, lang, Reply(notice))
+
+
+async def _chat_language(turn: Turn, chat_id: int) -> str:
+    coach = await turn.session.scalar(select(Coach).where(Coach.telegram_id == chat_id))
+    if coach is None:  # the coaches' group
+        return turn.settings.default_language
+    return coach_language(coach, await _coach_user(turn.session, coach))
+
+
 # timers --------------------------------------------------------------------------------------------
 async def run_timers(turn: Turn) -> int:
     """Re-announce cases waiting too long and remind coaches of idle cases. Rows, not memory: any
