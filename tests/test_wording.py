@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
+from bot.db.models import User
 from bot.dialog import COACH, COACH_YES, MENU
 from bot.handoff import coaches
 from bot.handoff.coaches import add_coach
@@ -114,3 +116,27 @@ async def test_no_coach_registered_is_said_honestly(services: Services, caplog: 
     async with services.sessions() as session, session.begin():
         await add_coach(session, COACH_ID, "Fatima", "nl", staff=False)
     assert coaches.believed_reachable(services.settings)
+
+
+async def test_the_phone_reaches_the_coach_once(services: Services) -> None:
+    """The case card's "last messages" leave out the intake's answers: the intake card has them."""
+    from bot.intake import store as intake_store
+    from bot.intake.form import IntakeState
+
+    async with services.sessions() as session, session.begin():
+        await add_coach(session, COACH_ID, "Fatima", "nl", staff=False)
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "text", text="ik wil CV maken", first_name="Sara"))
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "button", text="a:intake"))
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "button", text="in:consent:yes"))
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "text", text="Sara"))
+    async with services.sessions() as session, session.begin():
+        user_id = (await session.scalar(select(User.id).where(User.telegram_id == NEWCOMER))) or 0
+        state = await intake_store.load(session, user_id)
+        assert state is not None
+        await intake_store.save(session, user_id, IntakeState("asking", "phone", dict(state.answers)))
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "text", text="06 12345678"))
+    result = await process(services, Incoming(NEWCOMER, NEWCOMER, "button", text="in:submit"))
+    to_coach = "\n".join(o.text for o in result.outgoing if o.chat_id == COACH_ID)
+    assert to_coach.count("12345678") == 1, to_coach
+    assert "ik wil CV maken" in to_coach  # what they asked before the intake is still on the card
+    assert f": {services.flows.flows['cv_help'].title['nl']}" in to_coach  # the topic, not "-"

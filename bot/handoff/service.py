@@ -147,6 +147,15 @@ TOPIC_INTENTS = frozenset(
 )
 
 
+async def _case_topic(turn: Turn, case: Case, user: User) -> str | None:
+    """The case's topic when it is an FAQ topic, else (asked for a person, the intake) the last one
+    recognised in the conversation."""
+    topic = case.topic
+    if topic and (turn.flows.for_intent(topic) or topic in turn.flows.flows):
+        return topic
+    return await last_topic(turn.session, turn.flows, user.id) or topic
+
+
 def _topic_title(flows: FlowSet, topic: str | None, lang: str) -> str:
     flow = flows.for_intent(topic) if topic else None
     flow = flow or (flows.flows.get(topic) if topic else None)
@@ -177,7 +186,7 @@ async def card(turn: Turn, case: Case, user: User, lang: str, coach: Coach | Non
         "id": case.id,
         "name": user.first_name or "?",
         "language": NATIVE_NAMES.get(case.language, case.language),
-        "topic": _topic_title(turn.flows, case.topic or await last_topic(turn.session, turn.flows, user.id), lang),
+        "topic": _topic_title(turn.flows, await _case_topic(turn, case, user), lang),
         "since": since,
         "messages": lines,
     }
