@@ -233,6 +233,7 @@ async def _report_unanswered(settings: Settings, days: int) -> int:
 
 async def _chat(settings: Settings, lang: str | None, new: bool) -> int:
     from bot.chat import chat
+    from bot.handoff.coaches import availability
     from bot.services import open_services
 
     if settings.database_url.startswith("sqlite"):  # the local preview database needs no separate step
@@ -245,6 +246,8 @@ async def _chat(settings: Settings, lang: str | None, new: bool) -> int:
         finally:
             await engine.dispose()
     async with open_services(settings) as services:
+        async with services.sessions() as session:  # the coach offer then says when none is registered
+            await availability(session, settings)
         await chat(services, lang, new=new)
     return 0
 

@@ -101,8 +101,7 @@ async def test_no_coach_registered_is_said_honestly(services: Services, caplog: 
     result = await process(services, Incoming(NEWCOMER, NEWCOMER, "button", text=COACH))
     honest = render(services, NO_COACH_NOW, "nl")
     assert [o.text for o in result.outgoing] == [honest]  # not "a coach usually replies within 10 minutes"
-    result = await process(services, Incoming(NEWCOMER, NEWCOMER, "button", text=COACH_YES))
-    assert honest in [o.text for o in result.outgoing]
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "button", text=COACH_YES))  # kept for a coach to come
     assert coaches.believed_reachable(services.settings) is False
 
     runner = await start_web(services)

@@ -242,8 +242,9 @@ async def announce(turn: Turn, case: Case, user: User) -> None:
 
 
 async def start_case(turn: Turn, user: User, lang: str, *, topic: str | None, reason: str) -> Case:
-    if not (await coaches.availability(turn.session, turn.settings)).reachable:
-        turn.outbox.reply(user, user.telegram_id, lang, Reply(NO_COACH_NOW))  # kept for a coach to come
+    # Count the coaches again: the next offers are worded by it (wait_message). The case is kept
+    # either way, for a coach still to come.
+    await coaches.availability(turn.session, turn.settings)
     case, created = await queue.create_case(
         turn.session,
         user,
