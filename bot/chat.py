@@ -6,7 +6,11 @@ import asyncio
 import sys
 from typing import TextIO
 
+from sqlalchemy import select
+
+from bot.db.models import User
 from bot.pipeline import Incoming, Outgoing, mark_delivered, process, set_chosen_language
+from bot.privacy import erase
 from bot.services import Services
 
 LOCAL_USER_ID = 0  # Telegram user ids are positive; 0 is the local terminal user
@@ -21,7 +25,24 @@ def _show(out: Outgoing, buttons: list[str], stream: TextIO) -> None:
     print(file=stream)
 
 
-async def chat(services: Services, lang: str | None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+async def forget_local_user(services: Services) -> None:
+    """`chat --new`: the terminal user's conversation, intake and cases erased as /delete would."""
+    async with services.sessions() as session, session.begin():
+        user = await session.scalar(select(User).where(User.telegram_id == LOCAL_USER_ID))
+        if user is not None:
+            await erase(session, user)
+
+
+async def chat(
+    services: Services,
+    lang: str | None,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    *,
+    new: bool = False,
+) -> None:
+    if new:
+        await forget_local_user(services)
     await set_chosen_language(services, LOCAL_USER_ID, lang)
     print("Werkhelpdesk chat: type a message, a /command, or a button number. Ctrl-D ends.\n", file=stdout)
     buttons: list[str] = []

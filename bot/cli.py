@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import ValidationError
 
 from bot.languages import LANGUAGES
+from bot.logredact import install_redaction
 from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.nlu.embedded import EmbeddedClassifier
+    from bot.services import Services
 
 log = logging.getLogger("werkhelpdesk")
 T = TypeVar("T")
@@ -31,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start the bot (long polling, or webhook when WEBHOOK_URL is set)")
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--lang", choices=LANGUAGES, help="reply in this language (default: detect)")
+    chat.add_argument("--new", action="store_true", help="erase the terminal's conversation first and start afresh")
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply the migrations")
     flows = sub.add_parser("flows", help="FAQ content").add_subparsers(dest="flows_command", required=True)
@@ -71,18 +74,26 @@ def _configure_logging() -> None:
     # httpx logs every request URL, which contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    install_redaction()  # every record, the libraries' too, without texts, names, phones or payloads
 
 
 async def _db_upgrade(settings: Settings) -> int:
     from bot.db.engine import create_engine
-    from bot.db.migrate import upgrade
+    from bot.db.migrate import current_revision, head_revision, upgrade
 
     engine = create_engine(settings.database_url)
     try:
+        before = await current_revision(engine)
         await upgrade(engine)
     finally:
         await engine.dispose()
-    print("database is up to date")
+    head = head_revision()
+    if before is None:
+        print(f"database created (schema at migration {head})")
+    elif before != head:
+        print(f"database upgraded from migration {before} to {head}")
+    else:
+        print("database is up to date")
     return 0
 
 
@@ -186,7 +197,7 @@ async def _privacy_purge(settings: Settings, months: int | None) -> int:
 
     from bot.db.engine import create_engine, create_sessionmaker
     from bot.db.migrate import ensure_current
-    from bot.privacy import purge_inactive
+    from bot.privacy import purge_inactive, scrub, scrubs_done
 
     months = months or settings.retention_months
     engine = create_engine(settings.database_url)
@@ -194,6 +205,8 @@ async def _privacy_purge(settings: Settings, months: int | None) -> int:
         await ensure_current(engine)
         async with create_sessionmaker(engine)() as session, session.begin():
             report = await purge_inactive(session, inactive_for=timedelta(days=30 * months))
+        await scrubs_done()
+        await scrub(engine, vacuum_postgres=True)  # the erased bytes: WAL truncated / tables vacuumed
     finally:
         await engine.dispose()
     print(
@@ -218,12 +231,24 @@ async def _report_unanswered(settings: Settings, days: int) -> int:
     return 0
 
 
-async def _chat(settings: Settings, lang: str | None) -> int:
+async def _chat(settings: Settings, lang: str | None, new: bool) -> int:
     from bot.chat import chat
+    from bot.handoff.coaches import availability
     from bot.services import open_services
 
+    if settings.database_url.startswith("sqlite"):  # the local preview database needs no separate step
+        from bot.db.engine import create_engine
+        from bot.db.migrate import upgrade
+
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
     async with open_services(settings) as services:
-        await chat(services, lang)
+        async with services.sessions() as session:  # the coach offer then says when none is registered
+            await availability(session, settings)
+        await chat(services, lang, new=new)
     return 0
 
 
@@ -253,6 +278,14 @@ def _token_missing(settings: Settings) -> bool:
     return True
 
 
+async def _warn_without_coaches(services: Services) -> None:
+    from bot.handoff.coaches import availability
+
+    async with services.sessions() as session:
+        for problem in (await availability(session, services.settings)).problems():
+            log.warning("coaches: %s", problem)
+
+
 async def _run(settings: Settings, *, embedded: EmbeddedClassifier | None = None, process: int = 0) -> int:
     """One process of a replica (the only one unless WEBHOOK_PROCESSES > 1; `process` is its index)."""
     from bot.services import open_services
@@ -268,6 +301,7 @@ async def _run(settings: Settings, *, embedded: EmbeddedClassifier | None = None
         loop.add_signal_handler(sig, stop.set)
     processes = settings.webhook_processes
     async with open_services(settings, embedded=embedded) as services:
+        await _warn_without_coaches(services)
         application = build_application(services)
         webhook = bool(settings.webhook_url)
         inbox = Inbox(application, services, settings.webhook_workers) if webhook else None
@@ -356,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return run_on_fast_loop(_run(settings))
         if args.command == "chat":
-            return asyncio.run(_chat(settings, args.lang))
+            return asyncio.run(_chat(settings, args.lang, args.new))
         if args.command == "db":
             return asyncio.run(_db_upgrade(settings))
         if args.command == "privacy":

@@ -162,6 +162,10 @@ class Outbox:
             copy_message_id=message_id,
         )
 
+    def delete(self, chat_id: int, message_id: int) -> None:
+        """Delete one of the bot's earlier messages (deleteMessage; Telegram allows it for 48 hours)."""
+        self._add(user_id=None, chat_id=chat_id, kind="delete", copy_message_id=message_id)
+
     def document(self, user: User | None, chat_id: int, content: str, filename: str) -> None:
         """A text file (e.g. the /mydata JSON); `buttons` carries the file name."""
         self._add(

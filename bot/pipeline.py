@@ -47,7 +47,7 @@ from bot.handoff.service import Sender, Turn
 from bot.intake import form, validate
 from bot.intake import store as intake_store
 from bot.languages import LANGUAGES, resolve_language
-from bot.messages import Button, Reply, t_
+from bot.messages import Button, Reply, t_, tn_
 from bot.nlu.types import NluResult
 from bot.outbox import Outbox, Outgoing, undelivered_for_user
 from bot.render import Renderer
@@ -442,7 +442,7 @@ async def _data_rights(turn: Turn, services: Services, sender: Sender, incoming:
     if incoming.kind == "button" and incoming.text == "del:yes":
         case = await queue.open_case_of(turn.session, user.id)
         coach = await turn.session.get(Coach, case.coach_id) if case is not None and case.coach_id else None
-        await privacy.erase(turn.session, user)
+        await service.erase_newcomer(turn, user)  # also retracts what coaches received
         done = t_("All your data has been deleted. If you write to me again, we start fresh.")
         turn.outbox.ephemeral(chat, lang, Reply(done))
         if coach is not None:
@@ -464,7 +464,9 @@ def _staff_command(services: Services, outbox: Outbox, sender: Sender, incoming:
                 problems=problems,
             )
         else:
-            msg = t_("Flows reloaded: %(num)d topics are live.", num=result.flows)
+            msg = tn_(
+                "Flows reloaded: %(num)d topic is live.", "Flows reloaded: %(num)d topics are live.", result.flows
+            )
         outbox.reply(user, chat, lang, Reply(msg))
         return
     args = (incoming.text or "").split()

@@ -3,14 +3,18 @@ retention purge (`werkhelpdesk privacy purge`)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, event, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
 
+from bot.db.engine import vacuum
 from bot.db.models import (
     CASE_CLOSED,
     Case,
@@ -25,6 +29,20 @@ from bot.db.models import (
     utcnow,
 )
 from bot.handoff import queue
+
+log = logging.getLogger(__name__)
+# The tables an erasure deletes from or rewrites: what `scrub` cleans up after.
+ERASED_TABLES: tuple[Any, ...] = (
+    Message,
+    CaseEvent,
+    Case,
+    UnansweredQuestion,
+    Intake,
+    ConversationState,
+    InboxUpdate,
+    User,
+)
+_SCRUBS: set[asyncio.Task[None]] = set()  # running scrubs (a task nobody refers to may be collected)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -129,7 +147,59 @@ async def erase(session: AsyncSession, user: User) -> Erased:
     )
     await session.delete(user)
     await session.flush()
+    _scrub_after_commit(session)
     return Erased(removed, len(case_ids), closed)
+
+
+async def scrub(engine: AsyncEngine, *, vacuum_postgres: bool = False) -> None:
+    """After an erasure is committed, make the erased bytes unreadable where the bot can.
+    SQLite: deleted cells are already zeroed (PRAGMA secure_delete, bot.db.engine); the write-ahead log
+    still holds the old pages until a checkpoint, so checkpoint and truncate it now.
+    PostgreSQL (`vacuum_postgres`, the retention purge): VACUUM the tables, so the dead row versions'
+    space is reclaimed now rather than at the next autovacuum (docs/reliability.md says what remains)."""
+    if engine.dialect.name == "sqlite":
+        async with engine.connect() as connection:
+            for _ in range(50):  # a reader still in the old snapshot makes the checkpoint wait: retry
+                row = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).first()
+                if row is not None and row[0] == 0:
+                    return
+                await asyncio.sleep(0.1)
+        log.warning("the write-ahead log could not be truncated after an erasure; the next checkpoint will")
+        return
+    if vacuum_postgres:
+        for model in ERASED_TABLES:
+            await vacuum(engine, model.__table__)
+
+
+def _scrub_after_commit(session: AsyncSession) -> None:
+    """Schedule `scrub` for when this session's transaction commits (the pipeline commits the erasure
+    with the rest of the turn; a rollback leaves nothing to scrub)."""
+    bind = session.bind
+    engine = bind if isinstance(bind, AsyncEngine) else bind.engine if isinstance(bind, AsyncConnection) else None
+    if engine is None or engine.dialect.name != "sqlite":
+        return
+    session.info["scrub"] = True
+    if session.info.get("scrub_listening"):
+        return
+    session.info["scrub_listening"] = True
+
+    def committed(_session: Session) -> None:
+        if session.info.pop("scrub", False):
+            task = asyncio.get_running_loop().create_task(scrub(engine))
+            _SCRUBS.add(task)
+            task.add_done_callback(_SCRUBS.discard)
+
+    def rolled_back(_session: Session, _transaction: object) -> None:
+        session.info.pop("scrub", None)
+
+    event.listen(session.sync_session, "after_commit", committed)
+    event.listen(session.sync_session, "after_soft_rollback", rolled_back)
+
+
+async def scrubs_done() -> None:
+    """Wait for the scrubs scheduled so far (tests; a clean shutdown)."""
+    if _SCRUBS:
+        await asyncio.gather(*list(_SCRUBS), return_exceptions=True)
 
 
 @dataclass(frozen=True)

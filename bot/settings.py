@@ -9,6 +9,13 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTALLED_SHARE = Path(__file__).resolve().parent / "share"  # what a wheel carries (setup.py's build hook)
+
+
+def _resource(name: str) -> Path:
+    """flows/, nlu/, locales/ of the checkout, or of the installed wheel when there is no checkout."""
+    checkout = PROJECT_ROOT / name
+    return checkout if checkout.is_dir() or not (INSTALLED_SHARE / name).is_dir() else INSTALLED_SHARE / name
 
 
 class Settings(BaseSettings):
@@ -45,9 +52,9 @@ class Settings(BaseSettings):
 
     default_language: str = "nl"
     nlu_threshold: float = Field(default=0.5, ge=0, le=1)
-    flows_dir: Path = PROJECT_ROOT / "flows"
-    nlu_dir: Path = PROJECT_ROOT / "nlu"
-    locales_dir: Path = PROJECT_ROOT / "locales"
+    flows_dir: Path = _resource("flows")
+    nlu_dir: Path = _resource("nlu")
+    locales_dir: Path = _resource("locales")
 
     @field_validator("coach_chat_id", mode="before")
     @classmethod

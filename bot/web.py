@@ -7,6 +7,7 @@ from collections.abc import Callable
 from aiohttp import web
 from sqlalchemy import text
 
+from bot.handoff import coaches
 from bot.services import Services
 
 SERVICES = web.AppKey("services", Services)
@@ -23,7 +24,7 @@ async def readyz(request: web.Request) -> web.Response:
             await conn.execute(text("SELECT 1"))
     except Exception as exc:
         return web.json_response({"status": "unavailable", "database": type(exc).__name__}, status=503)
-    return web.json_response({"status": "ok", "database": "ok", "nlu": "ok"})
+    return web.json_response({"status": "ok", "database": "ok", "nlu": "ok", **await coaches.readiness(services)})
 
 
 def create_web_app(services: Services, routes: Callable[[web.Application], None] | None = None) -> web.Application:

@@ -10,6 +10,7 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
@@ -51,7 +52,20 @@ def embedded() -> EmbeddedClassifier:
     return EmbeddedClassifier.train(load_examples(ROOT / "nlu" / "data"))
 
 
+def refuse_unless_test_database(url: str) -> None:
+    """The tests drop the schema of the database they get: refuse one whose name does not say it is for
+    tests, so that a production or development URL pasted into TEST_DATABASE_URL is never wiped."""
+    name = make_url(url).database or ""
+    if "test" not in name.lower():
+        pytest.fail(
+            f"TEST_DATABASE_URL names the database {name!r}: the tests erase the database they are given, "
+            "so its name must contain 'test' (e.g. werkhelpdesk_test)",
+            pytrace=False,
+        )
+
+
 async def _reset_postgres(url: str) -> None:
+    refuse_unless_test_database(url)
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:

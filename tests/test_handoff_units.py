@@ -69,8 +69,10 @@ def _turn(services: Services, now: datetime) -> Turn:
 async def test_wait_message_inside_and_outside_office_hours(services: Services) -> None:
     inside = wait_message(_turn(services, MONDAY_NOON), 3, "nl")
     assert inside.plural is not None
-    assert inside.count == 3
-    assert dict(inside.params)["minutes"] == 30
+    assert inside.count == 30  # the plural form follows the minutes (3 cases x 10 minutes)
+    assert "Others are waiting" in inside.msgid
+    first = wait_message(_turn(services, MONDAY_NOON), 0, "nl")
+    assert "Nobody is waiting" in first.msgid  # never "0 people are waiting before you"
     outside = wait_message(_turn(services, SATURDAY_NOON), 3, "ar")
     assert "not working right now" in outside.msgid
     assert dict(outside.params)["when"] == format_opening(HOURS.next_opening(SATURDAY_NOON), "ar")

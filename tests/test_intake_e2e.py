@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Base, Case, Intake, User
 from bot.handoff.coaches import add_coach
+from bot.handoff.service import Turn, expected_wait
 from bot.i18n import directional
 from bot.intake import form
 from bot.messages import Msg
@@ -124,8 +126,11 @@ async def test_full_intake_in_arabic_with_retries_edit_and_submit(
         assert "صيدلانية" in intake_card
         heading = services.translator.gettext("nl", form.BY_KEY["dutch_level"].label)
         assert f"{heading}: A2" in intake_card  # labels in the coach's language (Dutch)
+        await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 1001, count=2, ok=True)
         thanks = [c["text"] for c in fake.sent_since_mark() if int(c["chat_id"]) == 1001]
-        assert thanks == [text_of(services, form.SUBMITTED)]
+        # Thanks, then how long the wait is (issue 20, item 11).
+        turn = Turn(None, None, services.settings, services.flows, datetime.now(UTC))  # type: ignore[arg-type]
+        assert thanks == [text_of(services, form.SUBMITTED), text_of(services, expected_wait(turn, 0, "ar"))]
     async with services.sessions() as session:
         intake = await amal_intake(session)
         assert intake is not None

@@ -20,6 +20,8 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Erased rows are overwritten with zeros, whatever SQLite was compiled with (see bot.privacy.scrub).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.hot import typed_by
-from bot.db.models import CASE_CLAIMED, CASE_CLOSED, CASE_WAITING, Case, Coach, Message, Timer, User
+from bot.db.models import CASE_CLAIMED, CASE_CLOSED, CASE_WAITING, Case, Coach, Intake, Message, Timer, User
 from bot.flows.model import FlowSet
-from bot.handoff import queue
+from bot.handoff import coaches, queue
 from bot.handoff.hours import OfficeHours, format_opening
 from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.messages import Button, Msg, Plain, Reply, t_, tn_
@@ -31,6 +31,11 @@ CASE_CLOSED_MSG = t_(
 CANCELLED = t_("You left the queue. You are talking to the bot again.")
 THANKS_FEEDBACK = t_("Thank you for your answer!")
 
+NO_COACH_NOW = t_(
+    "Right now no coach can be reached through this helpdesk. For personal help, contact the work coach "
+    "(werkcoach) of your municipality or VluchtelingenWerk (https://www.vluchtelingenwerk.nl); vacancies are "
+    "on https://www.werk.nl. You can still leave your question here: it is kept for when a coach is available."
+)
 NO_ACTIVE_CASE = t_("You have no active case. /mine lists your cases, /claim takes a new one.")
 COACH_COMMANDS = frozenset({"queue", "claim", "mine", "release", "transfer", "close", "note", "intake"})
 
@@ -68,21 +73,87 @@ def satisfaction_buttons(case_id: int) -> tuple[tuple[Button, ...], ...]:
 
 
 def wait_message(turn: Turn, waiting: int, lang: str) -> Msg:
-    """What happens next, honestly: the queue now, or when the coaches are back."""
+    """What happens next, honestly: nobody to reach, the queue now, or when the coaches are back."""
+    if not coaches.believed_reachable(turn.settings):
+        return NO_COACH_NOW
     if turn.hours.is_open(turn.now):
         minutes = max(turn.settings.minutes_per_case, waiting * turn.settings.minutes_per_case)
+        if waiting == 0:
+            return tn_(
+                "Do you want to talk to a coach? Nobody is waiting before you; "
+                "a coach usually replies within about %(num)d minute.",
+                "Do you want to talk to a coach? Nobody is waiting before you; "
+                "a coach usually replies within about %(num)d minutes.",
+                minutes,
+            )
+        # One number per message (gettext's plural forms follow one count): the wait, which the
+        # queue's length is already in.
         return tn_(
-            "Do you want to talk to a coach? %(num)d person is waiting before you; "
-            "a coach usually replies within about %(minutes)d minutes.",
-            "Do you want to talk to a coach? %(num)d people are waiting before you; "
-            "a coach usually replies within about %(minutes)d minutes.",
-            waiting,
-            minutes=minutes,
+            "Do you want to talk to a coach? Others are waiting before you; "
+            "a coach usually replies within about %(num)d minute.",
+            "Do you want to talk to a coach? Others are waiting before you; "
+            "a coach usually replies within about %(num)d minutes.",
+            minutes,
         )
     return t_(
         "Do you want to talk to a coach? Our coaches are not working right now. A coach will reply on %(when)s.",
         when=format_opening(turn.hours.next_opening(turn.now), lang),
     )
+
+
+def expected_wait(turn: Turn, waiting: int, lang: str) -> Msg:
+    """After the intake is sent: how long until a coach replies (the same estimate as the offer)."""
+    if not coaches.believed_reachable(turn.settings):
+        return NO_COACH_NOW
+    if turn.hours.is_open(turn.now):
+        minutes = max(turn.settings.minutes_per_case, waiting * turn.settings.minutes_per_case)
+        return tn_(
+            "A coach usually replies within about %(num)d minute.",
+            "A coach usually replies within about %(num)d minutes.",
+            minutes,
+        )
+    return t_(
+        "Our coaches are not working right now. A coach will reply on %(when)s.",
+        when=format_opening(turn.hours.next_opening(turn.now), lang),
+    )
+
+
+async def last_topic(session: AsyncSession, flows: FlowSet, user_id: int) -> str | None:
+    """The newest intent of the newcomer's messages that is one of the FAQ's topics (greetings,
+    thanks or asking for a person are not a topic)."""
+    intents = await session.scalars(
+        select(Message.intent)
+        .where(Message.user_id == user_id, Message.direction == "in", Message.intent.is_not(None))
+        .order_by(Message.id.desc())
+        .limit(20)
+    )
+    return next((i for i in intents if i and i in TOPIC_INTENTS and flows.for_intent(i)), None)
+
+
+TOPIC_INTENTS = frozenset(
+    {
+        "diploma_recognition",
+        "profession_accreditation",
+        "cv_help",
+        "job_application",
+        "work_culture",
+        "language_learning",
+        "work_and_benefits",
+        "education_routes",
+        "volunteering_internship",
+        "self_employment",
+        "employment_contract",
+    }
+)
+
+
+async def _case_topic(turn: Turn, case: Case, user: User) -> str | None:
+    """The case's topic when it is an FAQ topic, else (asked for a person, the intake) the last one
+    recognised in the conversation."""
+    topic = case.topic
+    if topic and (turn.flows.for_intent(topic) or topic in turn.flows.flows):
+        return topic
+    return await last_topic(turn.session, turn.flows, user.id) or topic
 
 
 def _topic_title(flows: FlowSet, topic: str | None, lang: str) -> str:
@@ -94,12 +165,15 @@ def _topic_title(flows: FlowSet, topic: str | None, lang: str) -> str:
 async def _last_texts(session: AsyncSession, user_id: int, limit: int = 5) -> list[str]:
     """What the newcomer last wrote (button presses and commands are callback data and command
     names, which would mean nothing to a coach; the card's topic line tells where they were)."""
-    rows = await session.scalars(
-        select(Message.text)
-        .where(*typed_by(user_id), Message.text.is_not(None))
-        .order_by(Message.id.desc())
-        .limit(limit)
-    )
+    query = select(Message.text).where(*typed_by(user_id), Message.text.is_not(None))
+    intake = await session.get(Intake, user_id)
+    if intake is not None and intake.consent_at is not None:
+        # The intake's answers (the phone among them) reach the coach on the intake card, once.
+        answering = Message.created_at >= intake.consent_at
+        if intake.submitted_at is not None:
+            answering &= Message.created_at <= intake.submitted_at
+        query = query.where(~answering)
+    rows = await session.scalars(query.order_by(Message.id.desc()).limit(limit))
     return [t[:300] for t in reversed([r for r in rows if r])]
 
 
@@ -112,7 +186,7 @@ async def card(turn: Turn, case: Case, user: User, lang: str, coach: Coach | Non
         "id": case.id,
         "name": user.first_name or "?",
         "language": NATIVE_NAMES.get(case.language, case.language),
-        "topic": _topic_title(turn.flows, case.topic, lang),
+        "topic": _topic_title(turn.flows, await _case_topic(turn, case, user), lang),
         "since": since,
         "messages": lines,
     }
@@ -159,15 +233,18 @@ async def announce(turn: Turn, case: Case, user: User) -> None:
         reply = await card(turn, case, user, lang)
         turn.outbox.reply(None, group, lang, reply, case_id=case.id, thread_id=case.thread_id, kind="card")
         return
-    coaches = list(await turn.session.scalars(select(Coach)))
-    speakers = [c for c in coaches if case.language in c.speaks()]
-    for coach in speakers or coaches:  # nobody speaks the language: tell everyone rather than no one
+    everyone = list(await turn.session.scalars(select(Coach)))
+    speakers = [c for c in everyone if case.language in c.speaks()]
+    for coach in speakers or everyone:  # nobody speaks the language: tell everyone rather than no one
         coach_user = await _coach_user(turn.session, coach)
         lang = coach_language(coach, coach_user)
         turn.outbox.reply(coach_user, coach.telegram_id, lang, await card(turn, case, user, lang), case_id=case.id)
 
 
 async def start_case(turn: Turn, user: User, lang: str, *, topic: str | None, reason: str) -> Case:
+    # Count the coaches again: the next offers are worded by it (wait_message). The case is kept
+    # either way, for a coach still to come.
+    await coaches.availability(turn.session, turn.settings)
     case, created = await queue.create_case(
         turn.session,
         user,
@@ -282,8 +359,8 @@ async def _send_intake(turn: Turn, case: Case, answers: dict[str, str]) -> None:
             thread_id=case.thread_id,
         )
         return
-    coaches = list(await turn.session.scalars(select(Coach)))
-    for coach in [c for c in coaches if case.language in c.speaks()] or coaches:
+    everyone = list(await turn.session.scalars(select(Coach)))
+    for coach in [c for c in everyone if case.language in c.speaks()] or everyone:
         await tell_coach(turn, coach, intake_card(case.id, answers), case.id)
 
 
@@ -292,6 +369,9 @@ async def intake_submitted(turn: Turn, user: User, lang: str, answers: dict[str,
     if case is None:
         case = await start_case(turn, user, lang, topic="start_intake", reason="intake")
     await _send_intake(turn, case, answers)
+    if case.status == CASE_WAITING:  # how long until a coach picks it up
+        waiting = await queue.waiting_count(turn.session) - 1
+        turn.outbox.reply(user, user.telegram_id, lang, Reply(expected_wait(turn, max(waiting, 0), lang)))
     return case
 
 
@@ -434,7 +514,7 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
             say(t_("Unknown outcome. Use one of: %(outcomes)s", outcomes=", ".join(queue.OUTCOMES[:4])))
             return
         await queue.close(turn.session, active, outcome, coach)
-        say(t_("Case #%(id)s is closed (%(outcome)s).", id=active.id, outcome=outcome))
+        say(closed_as(outcome, active.id))
         newcomer, newcomer_lang = await _newcomer(turn, active)
         out.reply(
             newcomer,
@@ -461,6 +541,17 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
             return
         await queue.note(turn.session, coach, active, args.strip())
         say(t_("Note saved for case #%(id)s (not shown to the newcomer).", id=active.id))
+
+
+def closed_as(outcome: str, case_id: int) -> Msg:
+    """The coach's confirmation in words (the outcome codes are for /close and the reports)."""
+    if outcome == "referred":
+        return t_("Case #%(id)s is closed: the newcomer was referred elsewhere.", id=case_id)
+    if outcome == "intake_done":
+        return t_("Case #%(id)s is closed: the intake is done.", id=case_id)
+    if outcome == "no_response":
+        return t_("Case #%(id)s is closed: the newcomer did not respond.", id=case_id)
+    return t_("Case #%(id)s is closed: the question was answered.", id=case_id)
 
 
 async def coach_button(turn: Turn, sender: Sender, data: str, chat_id: int) -> None:
@@ -503,7 +594,10 @@ async def coach_relay(
         turn.outbox.reply(
             newcomer, newcomer.telegram_id, newcomer_lang, Reply(Plain(f"{coach.name}: {text}")), case_id=case.id
         )
-    elif message_id is not None:
+    elif message_id is not None:  # the coach's name first, as on their texts
+        turn.outbox.reply(
+            newcomer, newcomer.telegram_id, newcomer_lang, Reply(Plain(f"{coach.name}:")), case_id=case.id
+        )
         turn.outbox.copy(newcomer, newcomer.telegram_id, chat_id, message_id, case_id=case.id)
 
 
@@ -525,6 +619,60 @@ async def case_for_coach_message(
     if case is None or case.status != CASE_CLAIMED or case.coach_id != coach.id:
         return None
     return case
+
+
+# erasure -------------------------------------------------------------------------------------------
+DELETE_WITHIN = timedelta(hours=47)  # Telegram lets a bot delete its messages for 48 hours; a margin for the outbox
+ERASED_NOTE = t_("(Erased at the newcomer's request.)")
+
+
+async def erase_newcomer(turn: Turn, user: User) -> None:
+    """/delete: erase the newcomer's data (bot.privacy.erase) and retract what coaches received about
+    them (cards, relays, intake cards): deleted when younger than 48 hours, older texts edited to a
+    note; each chat concerned is told."""
+    from bot import privacy
+
+    case_ids = list(await turn.session.scalars(select(Case.id).where(Case.user_id == user.id)))
+    sent = []
+    if case_ids:
+        rows = await turn.session.execute(
+            select(Message.chat_id, Message.telegram_message_id, Message.created_at, Message.kind)
+            .where(
+                Message.case_id.in_(case_ids),
+                Message.direction == "out",
+                Message.chat_id != user.telegram_id,
+                Message.telegram_message_id.is_not(None),
+                Message.kind.in_(("text", "card", "copy")),
+            )
+            .order_by(Message.id)
+        )
+        sent = list(rows.all())
+    await privacy.erase(turn.session, user)
+    chats: dict[int, str] = {}
+    for chat_id, message_id, created_at, kind in sent:
+        if message_id is None:
+            continue
+        if chat_id not in chats:
+            chats[chat_id] = await _chat_language(turn, chat_id)
+        at = created_at if created_at.tzinfo else created_at.replace(tzinfo=turn.now.tzinfo)
+        if turn.now - at < DELETE_WITHIN:
+            turn.outbox.delete(chat_id, message_id)
+        elif kind != "copy":  # a copied photo cannot become text; it stays (docs/reliability.md)
+            turn.outbox.edit(chat_id, message_id, chats[chat_id], Reply(ERASED_NOTE), case_id=case_ids[0])
+    for chat_id, lang in chats.items():
+        notice = t_(
+            "A newcomer of case #%(id)s had their data erased: my messages about them in this chat were "
+            "deleted or blanked.",
+            id=case_ids[-1],
+        )
+        turn.outbox.reply(None, chat_id, lang, Reply(notice))
+
+
+async def _chat_language(turn: Turn, chat_id: int) -> str:
+    coach = await turn.session.scalar(select(Coach).where(Coach.telegram_id == chat_id))
+    if coach is None:  # the coaches' group
+        return turn.settings.default_language
+    return coach_language(coach, await _coach_user(turn.session, coach))
 
 
 # timers --------------------------------------------------------------------------------------------
@@ -557,10 +705,11 @@ async def run_timers(turn: Turn) -> int:
                 coach = await turn.session.get(Coach, case.coach_id)
                 if coach is not None:
                     minutes = int((turn.now - quiet_since).total_seconds() // 60)
-                    quiet = t_(
-                        "Case #%(id)s has been quiet for %(minutes)d minutes. Write to the newcomer, or /close it.",
+                    quiet = tn_(
+                        "Case #%(id)s has been quiet for %(num)d minute. Write to the newcomer, or /close it.",
+                        "Case #%(id)s has been quiet for %(num)d minutes. Write to the newcomer, or /close it.",
+                        minutes,
                         id=case.id,
-                        minutes=minutes,
                     )
                     await tell_coach(turn, coach, quiet, case.id)
                 next_due = turn.now + idle

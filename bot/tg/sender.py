@@ -130,6 +130,10 @@ class Sender:
                 )
             )
             return sent.message_id
+        if out.kind == "delete" and out.ref_message_id is not None:  # erasure: the bot's own earlier message
+            gone = out.ref_message_id
+            await with_retries(lambda: self._bot.delete_message(out.chat_id, gone))
+            return gone
         if out.kind == "edit" and out.ref_message_id is not None:
             ref, markup = out.ref_message_id, keyboard(out.buttons)
             await with_retries(lambda: self._bot.edit_message_text(out.text, out.chat_id, ref, reply_markup=markup))

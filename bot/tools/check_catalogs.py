@@ -3,6 +3,7 @@ fuzzy. Exit 1 with a list of what is missing. Usage: python -m bot.tools.check_c
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -16,18 +17,41 @@ KEYWORDS = {"t_": None, "tn_": (1, 2)}
 PACKAGE = Path(__file__).resolve().parent.parent
 
 
+NUMBER = re.compile(r"%\((\w+)\)d")
+
+
+def _extracted() -> list[tuple[str, str | tuple[str, ...]]]:
+    return [
+        (file, message)
+        for file, _line, message, _comments, _context in extract_from_dir(
+            PACKAGE, method_map=[("**.py", "python")], keywords=KEYWORDS
+        )
+    ]
+
+
 def code_msgids() -> set[str]:
-    found: set[str] = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
-        PACKAGE, method_map=[("**.py", "python")], keywords=KEYWORDS
-    ):
-        found.add(message[0] if isinstance(message, tuple) else message)
-    return found
+    return {message[0] if isinstance(message, tuple) else message for _file, message in _extracted()}
+
+
+def number_problems() -> list[str]:
+    """Every number in a message is the count of a plural form (`tn_`, `%(num)d`): "10 minutes" needs
+    a different noun form per count in many languages (Arabic has six)."""
+    out: list[str] = []
+    for file, message in _extracted():
+        plural = isinstance(message, tuple)
+        for text in message if isinstance(message, tuple) else (message,):
+            for name in NUMBER.findall(text):
+                if not plural or name != "num":
+                    out.append(
+                        f"bot/{file}: a number that is not the plural count: use tn_ with %(num)d "
+                        f"(one count per message): {text[:60]!r}"
+                    )
+    return out
 
 
 def problems(locales: Path) -> list[str]:
     wanted = code_msgids()
-    out: list[str] = []
+    out: list[str] = number_problems()
     for lang in LANGUAGES:
         po = locales / lang / "LC_MESSAGES" / "messages.po"
         if not po.is_file():
