@@ -16,7 +16,7 @@ import statistics
 import time
 from pathlib import Path
 
-from bot.nlu.data import load_examples
+from bot.nlu.data import load_training
 from bot.nlu.embedded import EmbeddedClassifier
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ def main(repeats: int) -> None:
     model = None
     for _ in range(repeats):
         wall, cpu = time.perf_counter(), time.process_time()
-        examples = load_examples(ROOT / "nlu" / "data")
+        examples = load_training(ROOT / "nlu")
         model = EmbeddedClassifier.train(examples)
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)

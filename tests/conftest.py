@@ -14,7 +14,7 @@ from sqlalchemy import text
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
 from bot.languages import LANGUAGES
-from bot.nlu.data import load_examples
+from bot.nlu.data import load_training
 from bot.nlu.embedded import EmbeddedClassifier
 from bot.services import Services, open_services
 from bot.settings import Settings
@@ -48,7 +48,7 @@ def locales_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def embedded() -> EmbeddedClassifier:
-    return EmbeddedClassifier.train(load_examples(ROOT / "nlu" / "data"))
+    return EmbeddedClassifier.train(load_training(ROOT / "nlu"))
 
 
 async def _reset_postgres(url: str) -> None:

@@ -113,7 +113,26 @@ def load_node_examples(nodes_dir: Path) -> list[Example]:
     return examples
 
 
+# Intent of the nlu/openers lines: not a class, only put in front of content examples in training
+# (bot/nlu/compose.py).
+OPENER = "_opener"
+
+
+def load_openers(openers_dir: Path) -> list[Example]:
+    """nlu/openers/<lang>.yml: introductions people write before their question, as `OPENER` examples."""
+    return [
+        Example(str(line), OPENER, path.stem)
+        for path in sorted(openers_dir.glob("*.yml"))
+        for line in yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    ]
+
+
 def load_training(nlu_dir: Path) -> list[Example]:
-    """Everything the embedded classifier trains on: nlu/data (intents) and nlu/nodes (answer nodes)."""
-    nodes_dir = nlu_dir / "nodes"
-    return load_examples(nlu_dir / "data") + (load_node_examples(nodes_dir) if nodes_dir.is_dir() else [])
+    """Everything the embedded classifier trains on: nlu/data (intents), nlu/nodes (answer nodes) and
+    nlu/openers (openings put in front of questions)."""
+    found = load_examples(nlu_dir / "data")
+    if (nlu_dir / "nodes").is_dir():
+        found += load_node_examples(nlu_dir / "nodes")
+    if (nlu_dir / "openers").is_dir():
+        found += load_openers(nlu_dir / "openers")
+    return found
