@@ -43,7 +43,10 @@ CALIBRATION_FOLDS = 5
 AUGMENT = True
 SEGMENT = True
 SEGMENT_CONFIDENCE = 0.5  # a part counts as a question of its own from this confidence on
-NODE_SIMILARITY = 0.35  # cosine to the nearest node example from which the node is answered directly
+# A specific question is answered with its node from this cosine to the node's centroid (of its language)
+# on; the centroids (normalised mean of a node's examples) beat the nearest single example (bench/README).
+NODE_SIMILARITY = 0.15
+NODE_CENTROIDS = True
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding the `bot` package
 
 
@@ -153,8 +156,8 @@ class Gazetteer:
 
 
 class NodeIndex:
-    """Which node of a flow a question is about: the nearest node example (cosine of the classifier's own
-    feature vectors) among the examples of the recognised intent, from `NODE_SIMILARITY` on.
+    """Which node of a flow a question is about: the nearest node centroid per language (cosine of the
+    classifier's own feature vectors) among the nodes of the recognised intent, from `NODE_SIMILARITY` on.
 
     Per intent a small dense matrix over only the features its node examples use, so a lookup is one
     dictionary pass over the message's features and one small product. Examples of node "start" are
@@ -178,7 +181,15 @@ class NodeIndex:
                 norm = float(np.linalg.norm(values)) or 1.0
                 for i, v in zip(indices, values, strict=True):
                     matrix[r, columns[int(i)]] = v / norm
-            intents[intent] = (columns, matrix, [str(e.node) for e in rows])
+            labels = [str(e.node) for e in rows]
+            if NODE_CENTROIDS:  # one row per node and language: the normalised mean of its examples
+                groups = sorted({(str(e.node), e.language) for e in rows})
+                sums = np.vstack(
+                    [matrix[[i for i, e in enumerate(rows) if (e.node, e.language) == g]].sum(axis=0) for g in groups]
+                )
+                matrix = (sums / np.linalg.norm(sums, axis=1, keepdims=True)).astype(np.float32)
+                labels = [node for node, _ in groups]
+            intents[intent] = (columns, matrix, labels)
         return cls(intents)
 
     def find(self, intent: str, indices: Any, values: Any) -> str | None:

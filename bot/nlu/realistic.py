@@ -53,6 +53,7 @@ class RealisticLanguage:
     node_questions: int
     node_right: float  # of the messages with a node: the right intent and node, answered directly
     second_offered: float | None  # of two-question messages: the second question offered as a button
+    node_overreach: float = 0.0  # of the general questions answered with the right intent: given a node
     misses: list[tuple[str, str, str]] = field(default_factory=list)  # (text, expected, got)
 
 
@@ -71,7 +72,7 @@ def evaluate_realistic(
     reports = []
     for language in sorted({m.language for m in messages}):
         rows = [(m, parse(m.text)) for m in messages if m.language == language]
-        right = asked = wrong = asked_wrong = node_right = second_ok = 0
+        right = asked = wrong = asked_wrong = node_right = second_ok = overreach = general = 0
         misses: list[tuple[str, str, str]] = []
         for m, r in rows:
             confident = r.confidence >= threshold
@@ -85,6 +86,9 @@ def evaluate_realistic(
                 asked_wrong += 1
             if m.node is not None and confident and r.intent == m.intent and r.node == m.node:
                 node_right += 1
+            if m.node is None and confident and r.intent == m.intent:
+                general += 1
+                overreach += r.node is not None
             if m.second is not None and r.second == m.second:
                 second_ok += 1
             got = f"{r.intent}{'.' + r.node if r.node else ''} {r.confidence:.2f}"
@@ -104,6 +108,7 @@ def evaluate_realistic(
                 nodes,
                 node_right / nodes if nodes else 0.0,
                 second_ok / seconds if seconds else None,
+                overreach / general if general else 0.0,
                 misses,
             )
         )
@@ -115,19 +120,20 @@ def format_realistic(report: RealisticReport, misses: bool = True) -> str:
         f"realistic held-out messages at threshold {report.threshold:.2f}",
         "",
         f"{'lang':<5} {'messages':>8} {'right':>6} {'asked':>6} {'wrong':>6} {'asked-wrong':>12}"
-        f" {'node q':>7} {'node right':>11} {'2nd offered':>12}",
+        f" {'node q':>7} {'node right':>11} {'overreach':>10} {'2nd offered':>12}",
     ]
     for r in report.languages:
         second = f"{r.second_offered:.2f}" if r.second_offered is not None else "-"
         lines.append(
             f"{r.language:<5} {r.messages:>8} {r.answered_right:>6.3f} {r.asked_back:>6.3f} {r.answered_wrong:>6.3f}"
-            f" {r.asked_wrong:>12.3f} {r.node_questions:>7} {r.node_right:>11.3f} {second:>12}"
+            f" {r.asked_wrong:>12.3f} {r.node_questions:>7} {r.node_right:>11.3f} {r.node_overreach:>10.3f} {second:>12}"
         )
     lines += [
         "",
         "right: confident and the right intent; asked: below the threshold with the right topic on a button;",
         "wrong: confident and wrong; asked-wrong: asked back without the right topic; node right: the",
-        "specific question answered with its node directly (share of the messages that have one).",
+        "specific question answered with its node directly (share of the messages that have one); overreach:",
+        "general questions (no node) answered with a node instead of the topic's opening.",
     ]
     if misses:
         lines += ["", "misses (expected -> got):"]
