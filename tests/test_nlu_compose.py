@@ -64,3 +64,23 @@ def test_two_questions_answer_the_first_and_offer_the_second(embedded: EmbeddedC
     result = embedded.predict("how do i write a cv and where do i find vacancies")
     assert {result.intent, result.second} == {"cv_help", "job_application"}
     assert embedded.predict("hoe schrijf ik een cv").second is None
+
+
+@pytest.mark.parametrize(
+    ("text", "gibberish"),
+    [
+        ("qwerty zxcv", True),
+        ("asdfgh", True),
+        ("jjj kkk lll", True),
+        ("diplma", False),
+        ("papieren", False),
+        ("huis", False),
+        ("ዲፕሎማ", False),
+        ("shahadti", False),
+        ("sollicitatie brif", False),
+    ],
+)
+def test_gibberish_is_text_the_training_data_does_not_know(
+    embedded: EmbeddedClassifier, text: str, gibberish: bool
+) -> None:
+    assert embedded.predict(text).gibberish is gibberish

@@ -47,6 +47,7 @@ SEGMENT_CONFIDENCE = 0.5  # a part counts as a question of its own from this con
 # on; the centroids (normalised mean of a node's examples) beat the nearest single example (bench/README).
 NODE_SIMILARITY = 0.15
 NODE_CENTROIDS = True
+GIBBERISH_COVERAGE = 0.4  # below this share of known character 3-5-grams, with no known word: gibberish
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding the `bot` package
 
 
@@ -283,6 +284,7 @@ class EmbeddedClassifier:
             second = next((r[0][0] for r, _ in questions if r[0][0] != ranking[0][0]), None)
         intent, confidence = ranking[0]
         node = self._nodes.find(intent, *vector) if self._nodes is not None else None
+        known_words, coverage = self._space.familiarity(normalized)
         return NluResult(
             text,
             detect_language(text),
@@ -292,6 +294,7 @@ class EmbeddedClassifier:
             self._gazetteer.find(normalized),
             node=node,
             second=second,
+            gibberish=known_words == 0 and coverage < GIBBERISH_COVERAGE,
         )
 
     def predict_many(self, texts: Sequence[str]) -> list[str]:

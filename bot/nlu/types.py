@@ -50,6 +50,7 @@ class NluResult:
     # intent of a second question in the same message (offered as a button).
     node: str | None = None
     second: str | None = None
+    gibberish: bool = False  # no word and few character n-grams the training data knows ("qwerty zxcv")
 
     def entity(self, name: str) -> str | None:
         return next((e.value for e in self.entities if e.entity == name), None)
@@ -64,6 +65,7 @@ class NluResult:
             "entities": [{"entity": e.entity, "value": e.value} for e in self.entities],
             "node": self.node,
             "second": self.second,
+            "gibberish": self.gibberish,
         }
 
 
