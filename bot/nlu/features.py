@@ -211,6 +211,8 @@ class FeatureSpace:
         words = next((v for v in self._views if v.spec.analyzer == "word"), None)
         chars = next((v for v in self._views if v.spec.analyzer == "char_wb" and not v.spec.skeleton), None)
         known = sum(1 for w in _TOKEN.findall(text.lower()) if w in words.vocabulary) if words else 0
+        if known:  # the n-gram share only matters without a known word: skip the work
+            return known, 1.0
         grams = _char_wb_ngrams(text.lower(), 3, 5)
         share = sum(1 for g in grams if g in chars.vocabulary) / len(grams) if chars and grams else 0.0
         return known, share
