@@ -304,7 +304,11 @@ class EmbeddedClassifier:
         """(intent, confidence) per text, as `predict` gives them, computed in one batch."""
         normalized = [normalize(t[:MAX_CHARS]) for t in texts]
         scored: list[tuple[str, float]] = [(OUT_OF_SCOPE, 0.0)] * len(texts)
-        present = [i for i, n in enumerate(normalized) if n]
+        several = {i for i, n in enumerate(normalized) if SEGMENT and n and len(segments(n)) > 1}
+        for i in several:  # messages with several parts are decided part by part, as `predict` does
+            result = self.predict(texts[i])
+            scored[i] = (result.intent, result.confidence)
+        present = [i for i, n in enumerate(normalized) if n and i not in several]
         if present:
             probabilities = self.probabilities([normalized[i] for i in present])
             for row, i in enumerate(present):
