@@ -5,7 +5,8 @@
 Training: load nlu/data and train on everything, as `werkhelpdesk run` does at start-up (wall time, and
 CPU time to show the effect of other load). Parsing: `EmbeddedClassifier.predict` (normalisation,
 features, calibrated model, ranking, entities, language) once per message for every training example
-and for long messages (1,000 characters, the classifier's cap).
+for the realistic held-out messages (several parts: each is classified too) and for long messages
+(1,000 characters, the classifier's cap).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import statistics
 import time
 from pathlib import Path
 
-from bot.nlu.data import load_examples
+from bot.nlu.data import load_training
 from bot.nlu.embedded import EmbeddedClassifier
+from bot.nlu.realistic import load_realistic
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +30,7 @@ def main(repeats: int) -> None:
     model = None
     for _ in range(repeats):
         wall, cpu = time.perf_counter(), time.process_time()
-        examples = load_examples(ROOT / "nlu" / "data")
+        examples = load_training(ROOT / "nlu")
         model = EmbeddedClassifier.train(examples)
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
@@ -39,7 +41,12 @@ def main(repeats: int) -> None:
         + f" s (median {statistics.median(walls):.2f}); cpu median {statistics.median(cpus):.2f} s"
     )
     texts = [e.text for e in examples]
-    for label, batch in (("training examples", texts), ("1,000-character messages", [t * 40 for t in texts[:300]])):
+    realistic = [m.text for m in load_realistic(ROOT / "nlu" / "eval" / "realistic.yml")] * 4
+    for label, batch in (
+        ("training examples", texts),
+        ("realistic messages (x4)", realistic),
+        ("1,000-character messages", [t * 40 for t in texts[:300]]),
+    ):
         model.predict(batch[0])  # warm-up
         latencies = []
         for text in batch:

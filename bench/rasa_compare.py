@@ -12,6 +12,11 @@ For every fold of `werkhelpdesk nlu evaluate` (5-fold, stratified by language an
 Prints macro-F1 per language, parse latency (median and p95; the embedded classifier in process, Rasa
 over HTTP on localhost, as the bot calls it), training time per fold and peak memory (RSS) of each side.
 
+With --realistic FILE (nlu/eval/realistic.yml) it instead trains each side once on everything the embedded
+classifier trains on (nlu/data, nlu/nodes, and the same opening-prefixed copies; bot/nlu/compose.py) and
+scores the held-out realistic messages: answered right at the threshold, asked back, answered wrong
+(bot/nlu/realistic.py), with DIET's own confidences and ranking from POST /model/parse.
+
 Rasa 3.6 needs Python 3.8-3.10: the script makes a virtualenv with --python (pyenv's 3.10 by default)
 and installs rasa==3.6.21 into it unless --venv already has that version. Runs take long (DIET trains
 100 epochs per fold on 2 cores); nothing here is part of the test suite.
@@ -42,9 +47,12 @@ import aiohttp
 import yaml
 from sklearn.metrics import f1_score, recall_score
 
-from bot.nlu.data import Example, load_examples, rasa_yaml
+from bot.nlu.compose import augment
+from bot.nlu.data import OPENER, Example, load_examples, load_training, rasa_yaml
 from bot.nlu.embedded import EmbeddedClassifier
-from bot.nlu.evaluate import folds_for
+from bot.nlu.evaluate import DEFAULT_THRESHOLD, folds_for
+from bot.nlu.realistic import evaluate_realistic, format_realistic, load_realistic
+from bot.nlu.types import NluResult
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA_VERSION = "3.6.21"
@@ -136,6 +144,61 @@ async def parse_all(
                 body = await response.json()
             results.append((str((body.get("intent") or {}).get("name") or ""), (time.perf_counter() - started) * 1000))
     return results
+
+
+async def parse_results(url: str, texts: Sequence[str], proc: subprocess.Popen[bytes], log: Path) -> list[NluResult]:
+    """POST /model/parse for each text: DIET's intent, confidence and ranking as an NluResult."""
+    results: list[NluResult] = []
+    async with aiohttp.ClientSession() as session:
+        await wait_until_up(session, url, proc, log)
+        for text in texts:
+            async with session.post(f"{url}/model/parse", json={"text": text}) as response:
+                body = await response.json()
+            intent = body.get("intent") or {}
+            ranking = tuple(
+                (str(r.get("name")), float(r.get("confidence") or 0.0)) for r in body.get("intent_ranking") or []
+            )
+            results.append(
+                NluResult(text, None, str(intent.get("name") or ""), float(intent.get("confidence") or 0.0), ranking)
+            )
+    return results
+
+
+def run_realistic(rasa: Path, config: Path, work: Path, path: Path, threshold: float) -> dict[str, Any]:
+    """Train both sides once on the same texts; score the realistic held-out messages with each."""
+    training = load_training(ROOT / "nlu")
+    texts = [e for e in training if e.intent != OPENER]
+    texts += augment(training)  # the embedded classifier trains on exactly these
+    messages = load_realistic(path)
+    embedded = EmbeddedClassifier.train(training)
+    reports = {"embedded": evaluate_realistic(embedded.predict, messages, threshold)}
+    (work / "data").mkdir(parents=True, exist_ok=True)
+    (work / "data" / "nlu.yml").write_text(rasa_yaml(texts), encoding="utf-8")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
+    train_cmd = [str(rasa), "train", "nlu", "--config", str(config), "--nlu", "data", "--out", "models"]
+    seconds, _ = run_measured([*train_cmd, "--fixed-model-name", "nlu"], work / "train.log", env)
+    port = free_port()
+    log = work / "run.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [str(rasa), "run", "--enable-api", "-m", "models/nlu.tar.gz", "-i", "127.0.0.1", "-p", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=work,
+            start_new_session=True,
+        )
+    try:
+        parsed = asyncio.run(parse_results(f"http://127.0.0.1:{port}", [m.text for m in messages], server, log))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+    by_text = {r.text: r for r in parsed}
+    reports["rasa"] = evaluate_realistic(lambda text: by_text[text], messages, threshold)
+    for name, report in reports.items():
+        print(f"== {name}")
+        print(format_realistic(report, misses=False))
+    return {"rasa_train_seconds": seconds, **{name: r.as_json() for name, r in reports.items()}}
 
 
 def rasa_config(work: Path, epochs: int | None) -> Path:
@@ -258,9 +321,18 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, help="override DIET's epochs (smoke runs); default nlu/config.yml")
     parser.add_argument("--work", type=Path, help="keep fold data, models and logs here (default: a temp dir)")
     parser.add_argument("--json", dest="json_path", type=Path, help="also write the results as JSON")
+    parser.add_argument("--realistic", type=Path, help="instead: score these held-out messages (nlu/eval/...)")
+    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help="for --realistic")
     args = parser.parse_args()
 
     rasa = ensure_venv(args.venv, args.python)
+    if args.realistic is not None:
+        work = args.work or Path(tempfile.mkdtemp(prefix="rasa_realistic_"))
+        work.mkdir(parents=True, exist_ok=True)
+        found = run_realistic(rasa, rasa_config(work, args.epochs), work, args.realistic, args.threshold)
+        if args.json_path:
+            args.json_path.write_text(json.dumps(found, indent=2, ensure_ascii=False), encoding="utf-8")
+        return 0
     examples = load_examples(ROOT / "nlu" / "data")
     folds = folds_for(examples, args.folds)[: args.max_folds]
     work = args.work or Path(tempfile.mkdtemp(prefix="rasa_compare_"))

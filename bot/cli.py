@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = nlu.add_parser("evaluate", help="cross-validated report per language")
     evaluate.add_argument("--folds", type=int, default=5)
     evaluate.add_argument("--json", dest="json_path", help="also write the report as JSON to this file")
+    evaluate.add_argument(
+        "--realistic", metavar="FILE", help="instead: train on everything, then score these held-out messages"
+    )
     return parser
 
 
@@ -145,13 +148,25 @@ async def _nlu_parse(settings: Settings) -> int:
     return 0
 
 
-def _nlu_evaluate(settings: Settings, folds: int, json_path: str | None) -> int:
+def _nlu_evaluate(settings: Settings, folds: int, json_path: str | None, realistic: str | None = None) -> int:
     import json
+    from pathlib import Path
 
-    from bot.nlu.data import load_examples
+    from bot.nlu.data import load_training
     from bot.nlu.evaluate import cross_validate, format_report
 
-    report = cross_validate(load_examples(settings.nlu_dir / "data"), folds, threshold=settings.nlu_threshold)
+    if realistic is not None:
+        from bot.nlu.embedded import EmbeddedClassifier
+        from bot.nlu.realistic import evaluate_realistic, format_realistic, load_realistic
+
+        model = EmbeddedClassifier.train(load_training(settings.nlu_dir))
+        held_out = evaluate_realistic(model.predict, load_realistic(Path(realistic)), settings.nlu_threshold)
+        print(format_realistic(held_out))
+        if json_path:
+            with open(json_path, "w", encoding="utf-8") as fp:
+                json.dump(held_out.as_json(), fp, ensure_ascii=False, indent=2)
+        return 0
+    report = cross_validate(load_training(settings.nlu_dir), folds, threshold=settings.nlu_threshold)
     print(format_report(report))
     if json_path:
         with open(json_path, "w", encoding="utf-8") as fp:
@@ -408,7 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "nlu" and args.nlu_command == "parse":
             return asyncio.run(_nlu_parse(settings))
         if args.command == "nlu":
-            return _nlu_evaluate(settings, args.folds, args.json_path)
+            return _nlu_evaluate(settings, args.folds, args.json_path, args.realistic)
     except _cannot_start() as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2

@@ -17,6 +17,8 @@ COACH = "a:coach"
 COACH_YES = "a:coach_yes"
 INTAKE = "a:intake"
 SMALL_TALK_WITHOUT_FLOW = frozenset({"affirm", "deny"})
+COACH_AFTER = 3  # the third unsure, vague or out-of-scope turn in a row offers a coach
+VAGUE_WORDS = 4  # a message this short read as out of scope gets the topic menu (vague, not off-topic)
 
 
 @dataclass(frozen=True)
@@ -98,14 +100,28 @@ def menu_buttons(flows: FlowSet) -> tuple[tuple[Button, ...], ...]:
     return (*rows, (Button(t_("Choose language"), LANGUAGE),))
 
 
+def topic_buttons(flow: Flow, node_id: str) -> tuple[tuple[Button, ...], ...]:
+    """The topic's other answers (the start node's links), below a node answered directly."""
+    own = {b.goto for b in flow.nodes[node_id].buttons}
+    rows: list[tuple[Button, ...]] = []
+    for i, button in enumerate(flow.nodes[flow.start].buttons):
+        if button.goto is None or button.goto == node_id or button.goto in own:
+            continue
+        target_flow, target_node = flow.resolve(button.goto)
+        if target_flow == flow.id and target_node == node_id:
+            continue
+        rows.append((Button(ButtonLabel(flow.id, flow.start, i), node_callback(target_flow, target_node)),))
+    return tuple(rows)
+
+
 def _footer(actions: frozenset[str]) -> tuple[Button, ...]:
     if "coach" in actions:
         return (Button(t_("Talk to a coach"), COACH), Button(t_("Main menu"), MENU))
     return (Button(t_("Main menu"), MENU),)
 
 
-def node_reply(flow: Flow, node_id: str, actions: frozenset[str]) -> Reply:
-    """A flow node as a reply: its text, its follow-up buttons, then the main-menu button."""
+def node_reply(flow: Flow, node_id: str, actions: frozenset[str], extra: tuple[tuple[Button, ...], ...] = ()) -> Reply:
+    """A flow node as a reply: its text, its follow-up buttons, `extra` rows, then the main-menu button."""
     node = flow.nodes[node_id]
     rows: list[tuple[Button, ...]] = []
     for i, button in enumerate(node.buttons):
@@ -119,6 +135,7 @@ def node_reply(flow: Flow, node_id: str, actions: frozenset[str]) -> Reply:
         ):
             label: Label = ButtonLabel(flow.id, node_id, i) if button.label else ACTION_LABELS[button.action]
             rows.append((Button(label, f"a:{button.action}"),))
+    rows.extend(extra)
     if "intake" in actions and flow.menu is not None:
         rows.append((Button(t_("Sign up for guidance"), INTAKE),))
     rows.append(_footer(actions))
@@ -235,6 +252,11 @@ class Dialog:
         nlu = event.nlu
         if not any(ch.isalnum() for ch in event.text):
             return Outcome((Reply(NO_WORDS, menu_buttons(self._flows)),), state)
+        if nlu.gibberish:
+            return self._not_understood(nlu, state, Reply(GIBBERISH))
+        if len(event.text.split()) <= VAGUE_WORDS and nlu.intent == "out_of_scope":
+            # "papieren", "ik heb een vraag": too little to guess from; the topics are the best answer.
+            return self._not_understood(nlu, state, Reply(VAGUE, menu_buttons(self._flows)))
         if nlu.confidence < self._threshold:
             return self._unsure(nlu, state)
         if nlu.intent in SMALL_TALK_WITHOUT_FLOW:
@@ -257,18 +279,39 @@ class Dialog:
         flow = self._flows.for_intent(nlu.intent)
         if flow is None:
             return self._unsure(nlu, state)
+        if nlu.intent == "out_of_scope":
+            outcome = self._answer(flow, flow.start, state, intent=nlu.intent, unanswered=True)
+            streak = state.low_confidence_streak + 1  # not answered: counts towards offering a coach
+            if streak >= COACH_AFTER and self._handoff is not None:
+                outcome = replace(outcome, replies=(*outcome.replies, self._offer_coach(state).replies[0]))
+            return replace(outcome, state=replace(outcome.state, low_confidence_streak=streak))
         node_id = flow.start
         for entity, routes in flow.entities.items():
             value = nlu.entity(entity)
             if value is not None and value in routes:
                 node_id = routes[value]
                 break
-        return self._answer(flow, node_id, state, intent=nlu.intent, unanswered=nlu.intent == "out_of_scope")
+        extra: tuple[tuple[Button, ...], ...] = ()
+        if node_id == flow.start and nlu.node is not None and nlu.node in flow.nodes:
+            # A specific question: its answer directly, the topic's other answers below it.
+            node_id = nlu.node
+            extra = topic_buttons(flow, node_id)
+        second = self._flows.for_intent(nlu.second) if nlu.second else None
+        if second is not None and second.id != flow.id and second.menu is not None:
+            extra = ((Button(FlowTitle(second.id), f"i:{nlu.second}"),), *extra)  # the message's other question
+        return self._answer(flow, node_id, state, intent=nlu.intent, extra=extra)
 
     def _answer(
-        self, flow: Flow, node_id: str, state: State, *, intent: str | None, unanswered: bool = False
+        self,
+        flow: Flow,
+        node_id: str,
+        state: State,
+        *,
+        intent: str | None,
+        unanswered: bool = False,
+        extra: tuple[tuple[Button, ...], ...] = (),
     ) -> Outcome:
-        replies: tuple[Reply, ...] = (node_reply(flow, node_id, self._actions),)
+        replies: tuple[Reply, ...] = (node_reply(flow, node_id, self._actions, extra),)
         if flow.nodes[node_id].handoff and self._handoff is not None:
             # A sensitive topic (discrimination, dismissal, crisis…): answer, then offer a person.
             replies = (*replies, self._offer_coach(state).replies[0])
@@ -294,6 +337,14 @@ class Dialog:
         buttons = ((Button(t_("Yes, connect me"), COACH_YES),), (Button(t_("No, back to the menu"), MENU),))
         return Outcome((Reply(self._handoff.wait, buttons),), state)
 
+    def _not_understood(self, nlu: NluResult, state: State, reply: Reply) -> Outcome:
+        """Gibberish or too vague to guess: say so; the third such turn in a row offers a coach."""
+        streak = state.low_confidence_streak + 1
+        replies: tuple[Reply, ...] = (reply,)
+        if streak >= COACH_AFTER and self._handoff is not None:
+            replies = (*replies, self._offer_coach(state).replies[0])
+        return Outcome(replies, replace(state, low_confidence_streak=streak), unanswered=True, intent=nlu.intent)
+
     def _unsure(self, nlu: NluResult, state: State) -> Outcome:
         """Ask which of the likeliest topics was meant instead of guessing."""
         candidates: list[Button] = []
@@ -304,8 +355,8 @@ class Dialog:
         streak = state.low_confidence_streak + 1
         rows: tuple[tuple[Button, ...], ...] = (*tuple((b,) for b in candidates), (Button(t_("Something else"), MENU),))
         text = UNSURE
-        if streak >= 2 and self._handoff is not None:
-            # Unsure twice in a row: offer a person instead of guessing again.
+        if streak >= COACH_AFTER and self._handoff is not None:
+            # Unsure twice in a row already: offer a person instead of guessing again.
             rows = ((Button(t_("Talk to a coach"), COACH),), *rows)
             text = UNSURE_TWICE
         return Outcome(
@@ -341,6 +392,8 @@ NO_WORDS = t_("I did not find any words in your message. Please type your questi
 UNKNOWN_COMMAND = t_("I do not know that command. Choose a topic, or type your question in your own words.")
 STALE_BUTTON = t_("This button no longer works, maybe because the information was updated. Please choose again:")
 UNSURE = t_("I am not sure I understood you. Did you mean one of these topics?")
+GIBBERISH = t_("I did not understand, could you write it differently?")
+VAGUE = t_("What is your question about? Choose a topic, or write your question in a few more words.")
 UNSURE_TWICE = t_(
     "I still do not understand you well, sorry. A coach can help you: tap the first button. "
     "Or choose one of these topics."

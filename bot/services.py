@@ -17,7 +17,7 @@ from bot.flows.loader import load_flows
 from bot.flows.model import FlowSet
 from bot.flows.store import FlowStore
 from bot.i18n import Translator
-from bot.nlu.data import load_examples
+from bot.nlu.data import load_training
 from bot.nlu.embedded import EmbeddedClassifier, train_in_process
 from bot.nlu.rasa import FallbackParser, RasaClient
 from bot.nlu.types import Parser
@@ -46,7 +46,7 @@ class Services:
 async def train_embedded(settings: Settings) -> EmbeddedClassifier:
     """Train the embedded classifier in a child process (scikit-learn stays out of this process's memory)."""
     started = time.perf_counter()
-    examples = load_examples(settings.nlu_dir / "data")
+    examples = load_training(settings.nlu_dir)
     classifier = await train_in_process(examples)
     log.info("embedded NLU trained on %d examples in %.1f s", len(examples), time.perf_counter() - started)
     return classifier

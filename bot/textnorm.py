@@ -55,6 +55,27 @@ _ET_LETTERS: dict[int, int | str] = {
     ord("፨"): " ",
 }
 _SPACES = re.compile(r"\s+")
+# Ge'ez numerals: ፩-፱ (1-9), ፲-፺ (10-90), ፻ (100), ፼ (10,000); a run of them is one number (፲፭ = 15).
+_GEEZ_VALUES = {
+    **{chr(0x1369 + i): i + 1 for i in range(9)},
+    **{chr(0x1372 + i): (i + 1) * 10 for i in range(9)},
+}
+_GEEZ_NUMBER = re.compile("[\u1369-\u137c]+")
+# ኣ (the Eritrean spelling of the vowel a) and አ (the Ethiopian one) are written for the same sound.
+_ET_A = str.maketrans({"ኣ": "አ"})
+
+
+def _geez_number(match: re.Match[str]) -> str:
+    total, group = 0, 0
+    for ch in match.group():
+        if ch == "፻":  # hundred: multiplies what came before it in this group of ten thousand
+            group = (group or 1) * 100
+        elif ch == "፼":  # ten thousand: multiplies everything before it
+            total = (total + group or 1) * 10_000
+            group = 0
+        else:
+            group += _GEEZ_VALUES[ch]
+    return str(total + group)
 
 
 def strip_invisible(text: str) -> str:
@@ -68,6 +89,7 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = strip_invisible(text)
     text = text.translate(_AR_DIACRITICS).translate(_AR_LETTERS).translate(_DIGITS)
-    text = text.translate(_ET_LETTERS)
+    text = text.translate(_ET_LETTERS).translate(_ET_A)
+    text = _GEEZ_NUMBER.sub(_geez_number, text)
     text = text.casefold()
     return _SPACES.sub(" ", text).strip()

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
 from bot.languages import LANGUAGES
-from bot.nlu.data import load_examples
+from bot.nlu.data import load_training
 from bot.nlu.embedded import EmbeddedClassifier
 from bot.services import Services, open_services
 from bot.settings import Settings
@@ -49,7 +49,7 @@ def locales_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def embedded() -> EmbeddedClassifier:
-    return EmbeddedClassifier.train(load_examples(ROOT / "nlu" / "data"))
+    return EmbeddedClassifier.train(load_training(ROOT / "nlu"))
 
 
 def refuse_unless_test_database(url: str) -> None:

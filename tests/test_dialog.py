@@ -129,7 +129,7 @@ def test_emoji_only_text(dialog: Dialog) -> None:
 
 
 def test_out_of_scope_is_answered_and_recorded_as_unanswered(dialog: Dialog) -> None:
-    outcome = dialog.decide(TextIn("weather?", nlu("out_of_scope")), State())
+    outcome = dialog.decide(TextIn("what will the weather be tomorrow?", nlu("out_of_scope")), State())
     assert outcome.replies[0].text == NodeText("out_of_scope", "start")
     assert outcome.unanswered
 

@@ -22,6 +22,7 @@ class Example:
     intent: str
     language: str
     entities: tuple[tuple[str, Entity], ...] = ()  # (surface text, entity)
+    node: str | None = None  # from nlu/nodes: the node of the intent's flow this question is about
 
 
 class TrainingDataError(ValueError):
@@ -95,3 +96,43 @@ def load_examples(data_dir: Path) -> list[Example]:
                 if text:
                     examples.append(Example(text, intent, language, entities))
     return examples
+
+
+def load_node_examples(nodes_dir: Path) -> list[Example]:
+    """Questions per answer node (nlu/nodes/<lang>.yml: intent -> node -> list of questions).
+
+    They are examples of their intent as well, and teach the classifier which node of the flow answers."""
+    examples: list[Example] = []
+    for path in sorted(nodes_dir.glob("*.yml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for intent, nodes in doc.items():
+            for node, texts in (nodes or {}).items():
+                for text in texts or []:
+                    if str(text).strip():
+                        examples.append(Example(str(text).strip(), str(intent), path.stem, (), str(node)))
+    return examples
+
+
+# Intent of the nlu/openers lines: not a class, only put in front of content examples in training
+# (bot/nlu/compose.py).
+OPENER = "_opener"
+
+
+def load_openers(openers_dir: Path) -> list[Example]:
+    """nlu/openers/<lang>.yml: introductions people write before their question, as `OPENER` examples."""
+    return [
+        Example(str(line), OPENER, path.stem)
+        for path in sorted(openers_dir.glob("*.yml"))
+        for line in yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    ]
+
+
+def load_training(nlu_dir: Path) -> list[Example]:
+    """Everything the embedded classifier trains on: nlu/data (intents), nlu/nodes (answer nodes) and
+    nlu/openers (openings put in front of questions)."""
+    found = load_examples(nlu_dir / "data")
+    if (nlu_dir / "nodes").is_dir():
+        found += load_node_examples(nlu_dir / "nodes")
+    if (nlu_dir / "openers").is_dir():
+        found += load_openers(nlu_dir / "openers")
+    return found

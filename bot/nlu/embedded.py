@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from bot.languages import detect_language
-from bot.nlu.data import Example
+from bot.nlu.compose import NOT_QUESTIONS, augment, segments
+from bot.nlu.data import OPENER, Example
 from bot.nlu.features import FeatureSpace
 from bot.nlu.types import Entity, NluResult
 from bot.textnorm import normalize
@@ -38,6 +39,15 @@ OUT_OF_SCOPE = "out_of_scope"
 # little macro-F1 (see bench/README.md, section NLU).
 OUT_OF_SCOPE_PRIOR = 1.3
 CALIBRATION_FOLDS = 5
+# Settings of the multi-part handling (bot/nlu/compose.py); switches so bench runs can compare.
+AUGMENT = True
+SEGMENT = True
+SEGMENT_CONFIDENCE = 0.5  # a part counts as a question of its own from this confidence on
+# A specific question is answered with its node from this cosine to the node's centroid (of its language)
+# on; the centroids (normalised mean of a node's examples) beat the nearest single example (bench/README).
+NODE_SIMILARITY = 0.15
+NODE_CENTROIDS = True
+GIBBERISH_COVERAGE = 0.4  # below this share of known character 3-5-grams, with no known word: gibberish
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding the `bot` package
 
 
@@ -146,27 +156,93 @@ class Gazetteer:
         return tuple(found.values())
 
 
+class NodeIndex:
+    """Which node of a flow a question is about: the nearest node centroid per language (cosine of the
+    classifier's own feature vectors) among the nodes of the recognised intent, from `NODE_SIMILARITY` on.
+
+    Per intent a small dense matrix over only the features its node examples use, so a lookup is one
+    dictionary pass over the message's features and one small product. Examples of node "start" are
+    general questions about the topic: the nearest one means "the topic's opening"."""
+
+    def __init__(self, intents: dict[str, tuple[dict[int, int], Any, list[str]]]) -> None:
+        self._intents = intents
+
+    @classmethod
+    def build(cls, space: FeatureSpace, examples: Sequence[Example]) -> NodeIndex:
+        intents: dict[str, tuple[dict[int, int], Any, list[str]]] = {}
+        for intent in sorted({e.intent for e in examples}):
+            rows = [e for e in examples if e.intent == intent]
+            vectors = [space.vector(normalize(e.text)) for e in rows]
+            columns: dict[int, int] = {}
+            for indices, _ in vectors:
+                for i in indices:
+                    columns.setdefault(int(i), len(columns))
+            matrix = np.zeros((len(rows), len(columns)), dtype=np.float32)
+            for r, (indices, values) in enumerate(vectors):
+                norm = float(np.linalg.norm(values)) or 1.0
+                for i, v in zip(indices, values, strict=True):
+                    matrix[r, columns[int(i)]] = v / norm
+            labels = [str(e.node) for e in rows]
+            if NODE_CENTROIDS:  # one row per node and language: the normalised mean of its examples
+                groups = sorted({(str(e.node), e.language) for e in rows})
+                sums = np.vstack(
+                    [matrix[[i for i, e in enumerate(rows) if (e.node, e.language) == g]].sum(axis=0) for g in groups]
+                )
+                matrix = (sums / np.linalg.norm(sums, axis=1, keepdims=True)).astype(np.float32)
+                labels = [node for node, _ in groups]
+            intents[intent] = (columns, matrix, labels)
+        return cls(intents)
+
+    def find(self, intent: str, indices: Any, values: Any) -> str | None:
+        """The node of `intent` the feature vector is about, or None (the flow's start)."""
+        entry = self._intents.get(intent)
+        if entry is None or not len(indices):
+            return None
+        columns, matrix, nodes = entry
+        picked = [(columns[int(i)], float(v)) for i, v in zip(indices, values, strict=True) if int(i) in columns]
+        if not picked:
+            return None
+        norm = float(np.linalg.norm(values)) or 1.0
+        cols = [c for c, _ in picked]
+        similarity = matrix[:, cols] @ np.array([v for _, v in picked], dtype=np.float32) / norm
+        best = int(similarity.argmax())
+        if similarity[best] < NODE_SIMILARITY or nodes[best] == "start":
+            return None
+        return nodes[best]
+
+
 class EmbeddedClassifier:
     def __init__(
-        self, space: FeatureSpace, model: CalibratedLinearModel, gazetteer: Gazetteer, ranking_size: int = 5
+        self,
+        space: FeatureSpace,
+        model: CalibratedLinearModel,
+        gazetteer: Gazetteer,
+        ranking_size: int = 5,
+        nodes: NodeIndex | None = None,
     ) -> None:
         self._space = space
         self._model = model
         self._gazetteer = gazetteer
         self._ranking_size = ranking_size
+        self._nodes = nodes
 
     @classmethod
     def train(cls, examples: Sequence[Example]) -> EmbeddedClassifier:
-        space, features = FeatureSpace.fit([normalize(e.text[:MAX_CHARS]) for e in examples])
-        model = CalibratedLinearModel.fit(features, [e.intent for e in examples], {OUT_OF_SCOPE: OUT_OF_SCOPE_PRIOR})
-        return cls(space, model, Gazetteer(examples))
+        """Train on intent examples, node examples (nlu/nodes) and, shaped like real messages, copies with an
+        opening in front (nlu/openers; bot/nlu/compose.py)."""
+        real = [e for e in examples if e.intent != OPENER]
+        training = real + augment(examples) if AUGMENT else real
+        space, features = FeatureSpace.fit([normalize(e.text[:MAX_CHARS]) for e in training])
+        model = CalibratedLinearModel.fit(features, [e.intent for e in training], {OUT_OF_SCOPE: OUT_OF_SCOPE_PRIOR})
+        nodes = NodeIndex.build(space, [e for e in real if e.node is not None])
+        return cls(space, model, Gazetteer(real), nodes=nodes)
 
     def compact(self) -> EmbeddedClassifier:
         """The same classifier without scikit-learn objects: plain data and NumPy arrays, small to pickle.
 
         It predicts exactly as this one does; batches (`predict_scored`) are computed message by message.
         """
-        return EmbeddedClassifier(self._space.compact(), self._model, self._gazetteer, self._ranking_size)
+        return EmbeddedClassifier(self._space.compact(), self._model, self._gazetteer, self._ranking_size, self._nodes)
 
     @property
     def intents(self) -> tuple[str, ...]:
@@ -181,15 +257,45 @@ class EmbeddedClassifier:
             scores = self._model.scores(self._space.matrix(normalized))
         return self._model.probabilities(scores)
 
+    def _ranked(self, normalized: str) -> tuple[tuple[tuple[str, float], ...], tuple[Any, Any]]:
+        vector = self._space.vector(normalized)
+        probabilities = self._model.probabilities(self._model.vector_scores(*vector))[0]
+        order = np.argsort(probabilities)[::-1][: self._ranking_size]
+        return tuple((self._model.classes[i], float(probabilities[i])) for i in order), vector
+
     def predict(self, text: str) -> NluResult:
+        """The intent of the message, the node that answers it, and a second question if there is one.
+
+        The whole message is classified, and, when it has several parts (sentences, or questions joined by
+        "and"), each part: an opening (greeting, thanks, who someone is) must not decide the answer, and of
+        two questions the first is answered and the next offered (bot/nlu/compose.py)."""
         normalized = normalize(text[:MAX_CHARS])
         if not normalized:
             return NluResult(text, None, OUT_OF_SCOPE, 0.0, ())
-        probabilities = self._model.probabilities(self._model.vector_scores(*self._space.vector(normalized)))[0]
-        order = np.argsort(probabilities)[::-1][: self._ranking_size]
-        ranking = tuple((self._model.classes[i], float(probabilities[i])) for i in order)
+        ranking, vector = self._ranked(normalized)
+        parts = segments(normalized) if SEGMENT else [normalized]
+        second: str | None = None
+        if len(parts) > 1:
+            scored = [self._ranked(part) for part in parts]
+            questions = [(r, v) for r, v in scored if r[0][0] not in NOT_QUESTIONS and r[0][1] >= SEGMENT_CONFIDENCE]
+            intent, confidence = ranking[0]
+            if questions and (intent in NOT_QUESTIONS or confidence < SEGMENT_CONFIDENCE):
+                ranking, vector = questions[0]  # the first question, past the openings
+            second = next((r[0][0] for r, _ in questions if r[0][0] != ranking[0][0]), None)
         intent, confidence = ranking[0]
-        return NluResult(text, detect_language(text), intent, confidence, ranking, self._gazetteer.find(normalized))
+        node = self._nodes.find(intent, *vector) if self._nodes is not None else None
+        known_words, coverage = self._space.familiarity(normalized)
+        return NluResult(
+            text,
+            detect_language(text),
+            intent,
+            confidence,
+            ranking,
+            self._gazetteer.find(normalized),
+            node=node,
+            second=second,
+            gibberish=known_words == 0 and coverage < GIBBERISH_COVERAGE,
+        )
 
     def predict_many(self, texts: Sequence[str]) -> list[str]:
         return [intent for intent, _ in self.predict_scored(texts)]
@@ -198,7 +304,11 @@ class EmbeddedClassifier:
         """(intent, confidence) per text, as `predict` gives them, computed in one batch."""
         normalized = [normalize(t[:MAX_CHARS]) for t in texts]
         scored: list[tuple[str, float]] = [(OUT_OF_SCOPE, 0.0)] * len(texts)
-        present = [i for i, n in enumerate(normalized) if n]
+        several = {i for i, n in enumerate(normalized) if SEGMENT and n and len(segments(n)) > 1}
+        for i in several:  # messages with several parts are decided part by part, as `predict` does
+            result = self.predict(texts[i])
+            scored[i] = (result.intent, result.confidence)
+        present = [i for i, n in enumerate(normalized) if n and i not in several]
         if present:
             probabilities = self.probabilities([normalized[i] for i in present])
             for row, i in enumerate(present):

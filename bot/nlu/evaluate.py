@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from sklearn.metrics import accuracy_score, f1_score, recall_score
 from sklearn.model_selection import StratifiedKFold
 
-from bot.nlu.data import Example
+from bot.nlu.data import OPENER, Example
 from bot.nlu.embedded import OUT_OF_SCOPE, EmbeddedClassifier
 from bot.settings import Settings
 
@@ -52,11 +52,14 @@ def folds_for(examples: Sequence[Example], folds: int, seed: int = 13) -> list[t
 
 
 def cross_validate(examples: Sequence[Example], folds: int = 5, threshold: float = DEFAULT_THRESHOLD) -> Report:
+    """Folds over the intent and node examples; the openings (nlu/openers) are in every training part."""
+    openers = [e for e in examples if e.intent == OPENER]
+    examples = [e for e in examples if e.intent != OPENER]
     predicted: list[tuple[str, float]] = [("", 0.0)] * len(examples)
     train_time = 0.0
     for train_idx, test_idx in folds_for(examples, folds):
         started = time.perf_counter()
-        model = EmbeddedClassifier.train([examples[i] for i in train_idx])
+        model = EmbeddedClassifier.train([examples[i] for i in train_idx] + openers)
         train_time += time.perf_counter() - started
         for i, scored in zip(test_idx, model.predict_scored([examples[i].text for i in test_idx]), strict=True):
             predicted[i] = scored

@@ -204,6 +204,19 @@ class FeatureSpace:
         values = np.concatenate([np.zeros(0), *(v for _, v in rows)])
         return sp.csr_matrix((values, indices, indptr), shape=(len(texts), self.size))
 
+    def familiarity(self, text: str) -> tuple[int, float]:
+        """How much of a normalised text the training data knows: the number of its words in the word view's
+        vocabulary, and the share of its character 3-5-grams in the character view's (keyboard mashing
+        like "qwerty zxcv" has neither; a typo like "diplma" keeps most of its n-grams)."""
+        words = next((v for v in self._views if v.spec.analyzer == "word"), None)
+        chars = next((v for v in self._views if v.spec.analyzer == "char_wb" and not v.spec.skeleton), None)
+        known = sum(1 for w in _TOKEN.findall(text.lower()) if w in words.vocabulary) if words else 0
+        if known:  # the n-gram share only matters without a known word: skip the work
+            return known, 1.0
+        grams = _char_wb_ngrams(text.lower(), 3, 5)
+        share = sum(1 for g in grams if g in chars.vocabulary) / len(grams) if chars and grams else 0.0
+        return known, share
+
     def vector(self, text: str) -> tuple[Any, Any]:
         """(feature indices, values) of one normalised text: sublinear TF times IDF, L2-normalised per view,
         exactly as the vectorisers compute it."""

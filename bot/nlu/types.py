@@ -25,6 +25,11 @@ INTENTS: tuple[str, ...] = (
     "change_language",
     "out_of_scope",
 )
+# Intents the dialog answers with a topic of the main menu (the ones it offers when it asks back).
+NOT_TOPICS = frozenset(
+    {"greet", "goodbye", "thanks", "affirm", "deny", "start_intake", "request_human", "change_language", "out_of_scope"}
+)
+TOPICS: tuple[str, ...] = tuple(i for i in INTENTS if i not in NOT_TOPICS)
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,11 @@ class NluResult:
     confidence: float
     ranking: tuple[tuple[str, float], ...]
     entities: tuple[Entity, ...] = ()
+    # The node of the intent's flow that answers the specific question (None: the flow's start), and the
+    # intent of a second question in the same message (offered as a button).
+    node: str | None = None
+    second: str | None = None
+    gibberish: bool = False  # no word and few character n-grams the training data knows ("qwerty zxcv")
 
     def entity(self, name: str) -> str | None:
         return next((e.value for e in self.entities if e.entity == name), None)
@@ -53,6 +63,9 @@ class NluResult:
             "confidence": round(self.confidence, 4),
             "ranking": [{"intent": i, "confidence": round(c, 4)} for i, c in self.ranking],
             "entities": [{"entity": e.entity, "value": e.value} for e in self.entities],
+            "node": self.node,
+            "second": self.second,
+            "gibberish": self.gibberish,
         }
 
 

@@ -1,5 +1,10 @@
 """`werkhelpdesk report unanswered`: what newcomers asked that no FAQ answered, grouped by language
-and similarity, so staff see which answer is missing."""
+and similarity, so staff see which answer is missing.
+
+When the bot asked back and the newcomer tapped one of the offered topics (button `i:<intent>`, the
+next thing they sent), the report shows that topic with the message: a training suggestion, ready to
+add to nlu/data/<lang>.yml under that intent. The choice is read from the transcript, so nothing extra
+is stored."""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import UnansweredQuestion, utcnow
+from bot.db.models import Message, UnansweredQuestion, utcnow
 from bot.textnorm import normalize
 
 SIMILARITY = 0.35
@@ -21,6 +26,39 @@ SIMILARITY = 0.35
 class Group:
     language: str
     texts: list[str] = field(default_factory=list)
+    picked: list[str | None] = field(default_factory=list)  # per text: the topic the newcomer chose
+
+
+TOPIC_BUTTON = "i:"  # callback data of a topic offered when the bot asks back (bot/dialog.py)
+
+
+async def picked_topics(session: AsyncSession, rows: list[UnansweredQuestion]) -> dict[int, str]:
+    """Per unanswered question id: the topic the newcomer tapped right after it, if that is what they did."""
+    if not rows:
+        return {}
+    since = min(r.created_at for r in rows) - timedelta(minutes=1)
+    users = sorted({r.user_id for r in rows})
+    incoming = list(
+        await session.scalars(
+            select(Message)
+            .where(Message.user_id.in_(users), Message.direction == "in", Message.created_at >= since)
+            .order_by(Message.user_id, Message.created_at, Message.id)
+        )
+    )
+    by_user: dict[int, list[Message]] = {}
+    for m in incoming:
+        by_user.setdefault(int(m.user_id or 0), []).append(m)
+    found: dict[int, str] = {}
+    for r in rows:
+        messages = by_user.get(r.user_id, [])
+        # The question's own message, then whatever the newcomer sent next.
+        at = next((i for i, m in enumerate(messages) if m.text == r.text and m.created_at >= since), None)
+        if at is None or at + 1 >= len(messages):
+            continue
+        after = messages[at + 1]
+        if after.kind == "button" and (after.text or "").startswith(TOPIC_BUTTON):
+            found[r.id] = (after.text or "")[len(TOPIC_BUTTON) :]
+    return found
 
 
 def group_similar(texts: list[str], threshold: float = SIMILARITY) -> list[list[int]]:
@@ -54,11 +92,13 @@ async def unanswered_groups(session: AsyncSession, *, days: int, now: datetime |
             select(UnansweredQuestion).where(UnansweredQuestion.created_at >= since).order_by(UnansweredQuestion.id)
         )
     )
+    picked = await picked_topics(session, rows)
     result: list[Group] = []
     for language in sorted({r.language or "?" for r in rows}):
-        texts = [r.text for r in rows if (r.language or "?") == language]
+        same = [r for r in rows if (r.language or "?") == language]
+        texts = [r.text for r in same]
         for indices in group_similar(texts):
-            result.append(Group(language, [texts[i] for i in indices]))
+            result.append(Group(language, [texts[i] for i in indices], [picked.get(same[i].id) for i in indices]))
     result.sort(key=lambda g: (-len(g.texts), g.language))
     return result
 
@@ -71,4 +111,13 @@ def format_groups(groups: list[Group], days: int) -> str:
         lines.extend(f"    {text[:120]}" for text in group.texts[:3])
         if len(group.texts) > 3:
             lines.append(f"    … and {len(group.texts) - 3} more")
+    suggestions = [
+        (group.language, topic, text)
+        for group in groups
+        for text, topic in zip(group.texts, group.picked, strict=False)
+        if topic is not None
+    ]
+    if suggestions:
+        lines += ["", "Training suggestions: the newcomer chose this topic when the bot asked back", ""]
+        lines += [f"[{language}] {topic}: {text[:120]}" for language, topic, text in suggestions]
     return "\n".join(lines)

@@ -1,0 +1,66 @@
+"""Messages with several parts: a greeting, thanks or who someone is, then one or two questions.
+
+Two measures (bench/README.md, NLU, tells which helped how much):
+- training data shaped like real messages (`augment`): content examples with an opening in front (a greeting,
+  thanks or an nlu/openers introduction of the same language), so the opening stops pulling towards `greet`;
+- per-part classification (`segments`): a message split at sentence ends (Latin, Arabic and Ethiopic
+  punctuation, new lines) and at "and" between questions; the dialog answers the first part that is a
+  confident question and offers the next one as a button.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+
+from bot.nlu.data import OPENER, Example
+
+PLEASANTRIES = frozenset({"greet", "thanks", "goodbye", "affirm", "deny"})
+# Not a question the bot answers with a topic: openings, small talk and everything else.
+NOT_QUESTIONS = PLEASANTRIES | {"out_of_scope"}
+AUGMENT_SHARE = 0.5  # of the content examples, how many get one extra copy with an opening in front
+_SEED = 11
+
+# Sentence ends and clause breaks: . ! ? ; new line, Arabic ؟ ، ؛, Ethiopic ። ፧ ፣ ፤ (normalised to Latin
+# marks by bot.textnorm, but `segments` also sees raw text).
+_SENTENCE = re.compile(r"(?:[.!?;\n؟؛።፧፤]|,|،|፣)+\s*")
+# "and" joining two questions: Dutch, English, Arabic (as a word of its own, or with a question word),
+# Tigrinya ("ከምኡውን", "ከምኡ'ውን").
+_AND = re.compile(
+    r"\s+(?:en|and|also|ook|و|وكمان|وكذلك|وكيف|ووين|وشو|وكم|وقديش|وايش|ከምኡውን|ከምኡ'ውን|ከምኡ ድማ)\s+", re.IGNORECASE
+)
+MIN_PART = 2  # characters: a part shorter than this is glued to its neighbour
+
+
+def segments(text: str) -> list[str]:
+    """The parts of a message, in order (the message itself when it has only one)."""
+    parts: list[str] = []
+    for sentence in _SENTENCE.split(text):
+        for part in _AND.split(sentence):
+            part = part.strip()
+            if len(part) >= MIN_PART:
+                parts.append(part)
+    return parts or [text]
+
+
+def augment(examples: Sequence[Example], share: float = AUGMENT_SHARE) -> list[Example]:
+    """Extra training examples: content examples with a greeting, thanks or introduction in front.
+
+    Deterministic (seeded), so a model trains the same every time. The openings are the language's own
+    greet and thanks examples and its nlu/openers lines; about a third of the copies get two of them."""
+    rng = random.Random(_SEED)
+    by_language: dict[str, list[str]] = {}
+    for e in examples:
+        if e.intent in {"greet", "thanks", OPENER}:
+            by_language.setdefault(e.language, []).append(e.text)
+    extra: list[Example] = []
+    for e in examples:
+        pool = by_language.get(e.language)
+        if e.intent in NOT_QUESTIONS or e.intent == OPENER or not pool or rng.random() >= share:
+            continue
+        opening = rng.choice(pool)
+        if rng.random() < 0.35:
+            opening = f"{opening} {rng.choice(pool)}"
+        extra.append(Example(f"{opening} {e.text}", e.intent, e.language, e.entities, e.node))
+    return extra

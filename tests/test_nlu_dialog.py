@@ -1,0 +1,101 @@
+"""What the dialog does with the richer NLU result: answer nodes, second questions, gibberish, vague input,
+and when a coach is offered (bot/dialog.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.dialog import COACH, GIBBERISH, MENU, UNSURE, VAGUE, Dialog, DialogConfig, HandoffInfo, State, TextIn
+from bot.flows.loader import load_flows
+from bot.flows.model import FlowSet
+from bot.messages import FlowTitle, NodeText, t_
+from bot.nlu.types import NluResult
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def flows() -> FlowSet:
+    return load_flows(ROOT / "flows")
+
+
+@pytest.fixture
+def dialog(flows: FlowSet) -> Dialog:
+    return Dialog(DialogConfig(flows, 0.5, frozenset({"menu", "language", "coach"})), HandoffInfo(t_("wait")))
+
+
+def nlu(intent: str, confidence: float = 0.9, **kw: object) -> NluResult:
+    return NluResult("x", "nl", intent, confidence, ((intent, confidence), ("cv_help", 0.05)), **kw)  # type: ignore[arg-type]
+
+
+def data(reply_buttons: tuple[tuple[object, ...], ...]) -> list[str]:
+    return [b.data for row in reply_buttons for b in row]  # type: ignore[attr-defined]
+
+
+def test_a_specific_question_gets_its_node_with_the_topics_other_answers_below(dialog: Dialog) -> None:
+    outcome = dialog.decide(TextIn("wat is het minimumloon", nlu("employment_contract", node="wage")), State())
+    (reply,) = outcome.replies
+    assert reply.text == NodeText("employment_contract", "wage")
+    assert outcome.state.node == "wage"
+    buttons = data(reply.buttons)
+    assert "n:employment_contract.probation" in buttons
+    assert "n:employment_contract.payslip" in buttons
+    assert "n:employment_contract.wage" not in buttons  # not the answer just given
+    assert buttons[-1] == MENU
+
+
+def test_without_a_node_the_topic_opens_as_before(dialog: Dialog) -> None:
+    (reply,) = dialog.decide(TextIn("contract", nlu("employment_contract")), State()).replies
+    assert reply.text == NodeText("employment_contract", "start")
+
+
+def test_a_second_question_is_offered_as_a_button(dialog: Dialog) -> None:
+    result = nlu("cv_help", second="job_application")
+    (reply,) = dialog.decide(TextIn("cv? en vacatures?", result), State()).replies
+    assert reply.text == NodeText("cv_help", "start")
+    offered = [b for row in reply.buttons for b in row if b.data == "i:job_application"]
+    assert [b.label for b in offered] == [FlowTitle("job_application")]
+
+
+def test_gibberish_is_asked_again_without_the_out_of_scope_text(dialog: Dialog) -> None:
+    outcome = dialog.decide(TextIn("qwerty zxcv", nlu("cv_help", 0.95, gibberish=True)), State())
+    (reply,) = outcome.replies
+    assert reply.text == GIBBERISH
+    assert outcome.unanswered
+    assert outcome.state.low_confidence_streak == 1
+
+
+@pytest.mark.parametrize("text", ["papieren", "huis", "ik heb een vraag"])
+def test_vague_input_gets_the_topic_menu(dialog: Dialog, text: str) -> None:
+    outcome = dialog.decide(TextIn(text, nlu("out_of_scope", 0.8)), State())
+    (reply,) = outcome.replies
+    assert reply.text == VAGUE
+    assert "n:employment_contract.start" in data(reply.buttons)
+    assert outcome.unanswered
+
+
+def test_a_longer_out_of_scope_question_gets_the_out_of_scope_answer(dialog: Dialog) -> None:
+    outcome = dialog.decide(TextIn("waar kan ik een huis vinden voor mijn gezin", nlu("out_of_scope")), State())
+    assert outcome.replies[0].text == NodeText("out_of_scope", "start")
+    assert outcome.state.low_confidence_streak == 1
+
+
+def test_the_third_unsure_turn_in_a_row_offers_a_coach(dialog: Dialog) -> None:
+    state = State()
+    turns = [
+        TextIn("papieren", nlu("out_of_scope", 0.8)),
+        TextIn("asdfgh", nlu("out_of_scope", 0.8, gibberish=True)),
+        TextIn("hm ja die dingen", nlu("cv_help", 0.3)),
+    ]
+    offered = []
+    for turn in turns:
+        outcome = dialog.decide(turn, state)
+        state = outcome.state
+        offered.append(any(COACH in data(r.buttons) or "a:coach_yes" in data(r.buttons) for r in outcome.replies))
+    assert offered == [False, False, True]
+    assert state.low_confidence_streak == 3
+    # Asking back still names the likeliest topic in the third turn.
+    assert outcome.replies[0].text != UNSURE
+    assert "i:cv_help" in data(outcome.replies[0].buttons)

@@ -1,0 +1,57 @@
+"""Specific questions get the specific answer node (nlu/nodes, NodeIndex in bot/nlu/embedded.py)."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.flows.loader import load_flows
+from bot.nlu.data import load_node_examples
+from bot.nlu.embedded import EmbeddedClassifier
+from bot.nlu.types import INTENTS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_node_files_name_real_intents_and_nodes_in_every_language() -> None:
+    flows = load_flows(ROOT / "flows")
+    examples = load_node_examples(ROOT / "nlu" / "nodes")
+    assert {e.language for e in examples} == {"nl", "en", "ar", "ti"}
+    for e in examples:
+        assert e.intent in INTENTS, e
+        flow = flows.for_intent(e.intent)
+        assert flow is not None, e
+        assert e.node in flow.nodes, e
+    for path in (ROOT / "nlu" / "nodes").glob("*.yml"):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert len(doc) == 11, path  # every content topic
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "node"),
+    [
+        ("Wat is het minimumloon?", "employment_contract", "wage"),
+        ("Is it normal to call my boss by his first name?", "work_culture", "hierarchy"),
+        ("What happens at a job interview?", "job_application", "interview"),
+        ("ما عندي أوراق الشهادة، شو أعمل؟", "diploma_recognition", "lost_papers"),
+        ("كم يكلف تقييم الشهادة؟", "diploma_recognition", "cost_time"),
+        ("ዝተሓተ ደሞዝ ክንደይ እዩ፧", "employment_contract", "wage"),
+    ],
+)
+def test_specific_questions_get_their_node(embedded: EmbeddedClassifier, text: str, intent: str, node: str) -> None:
+    result = embedded.predict(text)
+    assert (result.intent, result.node) == (intent, node)
+
+
+def test_general_questions_get_no_node(embedded: EmbeddedClassifier) -> None:
+    assert embedded.predict("ik wil iets vragen over mijn arbeidscontract").node is None
+    assert embedded.predict("hallo").node is None
+
+
+def test_the_compact_classifier_finds_the_same_nodes(embedded: EmbeddedClassifier) -> None:
+    compact = pickle.loads(pickle.dumps(embedded.compact()))
+    for text in ("Wat is het minimumloon?", "كم يكلف تقييم الشهادة؟", "hoe schrijf ik een cv? en waar vind ik werk?"):
+        assert compact.predict(text) == embedded.predict(text)

@@ -1,0 +1,65 @@
+"""The realistic held-out messages (nlu/eval/realistic.yml) and their evaluation."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from bot.flows.loader import load_flows
+from bot.nlu.data import load_training
+from bot.nlu.realistic import evaluate_realistic, format_realistic, load_realistic, offered_topics
+from bot.nlu.types import INTENTS, NluResult
+from bot.textnorm import normalize
+
+ROOT = Path(__file__).resolve().parent.parent
+REALISTIC = ROOT / "nlu" / "eval" / "realistic.yml"
+
+
+def test_realistic_file_has_60_messages_per_language_with_valid_labels() -> None:
+    messages = load_realistic(REALISTIC)
+    counts = Counter(m.language for m in messages)
+    assert set(counts) == {"nl", "ar", "ti", "en"}
+    assert min(counts.values()) >= 60, counts
+    flows = load_flows(ROOT / "flows")
+    for m in messages:
+        assert m.intent in INTENTS, m
+        assert m.second is None or m.second in INTENTS, m
+        if m.node is not None:
+            flow = flows.for_intent(m.intent)
+            assert flow is not None, m
+            assert m.node in flow.nodes, m
+
+
+def test_no_realistic_message_is_in_the_training_data() -> None:
+    """Held out means never trained on: not in nlu/data, not in nlu/nodes (after normalisation)."""
+    trained = {normalize(e.text) for e in load_training(ROOT / "nlu")}
+    leaked = [m.text for m in load_realistic(REALISTIC) if normalize(m.text) in trained]
+    assert leaked == []
+
+
+def _result(intent: str, confidence: float, ranking: list[tuple[str, float]], node: str | None = None) -> NluResult:
+    return NluResult("x", None, intent, confidence, tuple(ranking), node=node)
+
+
+def test_evaluation_counts_right_asked_back_and_wrong(tmp_path: Path) -> None:
+    path = tmp_path / "r.yml"
+    path.write_text(
+        "nl:\n"
+        "- {text: a, intent: cv_help, node: gaps}\n"
+        "- {text: b, intent: cv_help}\n"
+        "- {text: c, intent: cv_help}\n"
+        "- {text: d, intent: cv_help}\n",
+        encoding="utf-8",
+    )
+    answers = {
+        "a": _result("cv_help", 0.9, [("cv_help", 0.9)], node="gaps"),  # right, right node
+        "b": _result("job_application", 0.4, [("job_application", 0.4), ("greet", 0.3), ("cv_help", 0.2)]),
+        "c": _result("job_application", 0.8, [("job_application", 0.8), ("cv_help", 0.1)]),  # confidently wrong
+        "d": _result("greet", 0.3, [("greet", 0.3), ("thanks", 0.3)]),  # asked, cv_help not offered
+    }
+    report = evaluate_realistic(lambda text: answers[text], load_realistic(path), threshold=0.5)
+    (nl,) = report.languages
+    assert (nl.answered_right, nl.asked_back, nl.answered_wrong, nl.asked_wrong) == (0.25, 0.25, 0.25, 0.25)
+    assert (nl.node_questions, nl.node_right) == (1, 1.0)
+    assert "nl" in format_realistic(report)
+    assert offered_topics(answers["b"]) == ["job_application", "cv_help"]  # greet is not a topic
