@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     flows_dir: Path = PROJECT_ROOT / "flows"
     nlu_dir: Path = PROJECT_ROOT / "nlu"
     locales_dir: Path = PROJECT_ROOT / "locales"
+    # safeguarding: an urgent case still waiting is announced to the coaches again after this many minutes
+    urgent_reannounce_minutes: int = Field(default=5, ge=1)
 
     @field_validator("coach_chat_id", mode="before")
     @classmethod
