@@ -252,7 +252,9 @@ async def process(services: Services, incoming: Incoming) -> Result:
         # Safeguarding before anything else: a disclosure gets the help lines and an urgent case.
         if coach is None and safeguarding.concerns(incoming.kind, incoming.text):
             store_incoming(outbox, user, incoming, language, None, None, None)
-            await safeguarding.respond(turn, sender, incoming.kind, incoming.text, incoming.chat_id)
+            await safeguarding.respond(
+                turn, sender, incoming.kind, incoming.text, incoming.chat_id, incoming.message_id
+            )
             return Result(await outbox.flush(), language=language)
 
         # A flood of messages: store them all, answer with one polite notice per window.

@@ -19,7 +19,7 @@ class Example:
 
 
 def load(directory: Path) -> list[Example]:
-    """The examples of every <lang>.yml directly in `directory` (the language is the file name)."""
+    """The examples of every <lang>.yml or <lang>_<part>.yml directly in `directory`."""
     examples: list[Example] = []
     for path in sorted(directory.glob("*.yml")):
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -28,5 +28,5 @@ def load(directory: Path) -> list[Example]:
             for line in str(block.get("examples") or "").splitlines():
                 text = line.strip()
                 if text.startswith("- "):
-                    examples.append(Example(text[2:].strip(), category, path.stem))
+                    examples.append(Example(text[2:].strip(), category, path.stem.split("_")[0]))
     return examples

@@ -34,6 +34,7 @@ PATTERNS: dict[str, list[str]] = {
         r"\b(?:why|what) (?:should|would) i (?:still )?(?:be )?liv",
         r"\bi should (?:just )?die\b|\bi want to be dead\b",
         r"\bto end it\b|\bending (?:my life|it all)\b",
+        r"\b(?:sleep|go to sleep) and never wake up\b|\bending everything\b|\bwant to die\b",
         # nl
         r"\bik wil (?:gewoon |echt )?(?:dood|sterven|niet meer leven|er niet meer zijn|zelfmo|mezelf|mijn leven)(?! ?moe)",
         r"\bwil (?:dood|sterven)(?: gaan)?\b(?! ?moe)",
@@ -46,6 +47,7 @@ PATTERNS: dict[str, list[str]] = {
         r"\bhoeft (?:voor mij )?niet meer\b|\bgeen zin meer in (?:het |mijn )?leven",
         r"\bme(?:zelf)? ophangen\b|\bvan de brug springen\b|\bstoppen met leven\b",
         r"\bwaarom zou ik (?:nog )?leven",
+        r"\bnooit meer wakker (?:worden|te worden)\b|\bik kan niet meer\b.{0,20}\bdood\b",
         # ar (MSA and dialects)
         r"(?:بدي|بدى|اريد ان|اريد|عايز|عاوز|ابغى|ابي|نفسي|رح|راح|بفكر|افكر) ?(?:ا|أ)?(?:موت|مت\b|انتحر|اقتل (?:حالي|نفسي)|انهي حياتي|خلص من حياتي)",
         r"انتحار|انتحر|انتحاري",
@@ -54,6 +56,7 @@ PATTERNS: dict[str, list[str]] = {
         r"اقتل (?:حالي|نفسي)|(?:ارمي|ارمى) حالي",
         r"الموت (?:احسن|افضل)|(?:اذا|لو) مت\b",
         r"ما في (?:داعي|سبب) (?:ا|أ)?عيش|تعبت من الحياه",
+        r"(?:بدي|اريد) (?:نام|انام) وما (?:فيق|اصحى)|بدي خلص من كل شي",
         # Arabizi
         r"\b(?:bdi|badi|baddi|bde|bidi|3ayez|3awez|abgha) ?(?:a|i)?(?:mout|moot|mot|amout|amoot|ente7er|nt7er|2tol 7ali|i2tol 7ali|o2tol 7ali)\b",
         r"\bente7ar|\bent7ar|\b2tol 7ali\b",
@@ -67,6 +70,7 @@ PATTERNS: dict[str, list[str]] = {
         r"ህይወተይ (?:ከብቅዕ|ክውድእ)",
         r"እንተ ሞይተ",
         r"ካብ ድልድል",
+        r"ደቂሰ ክተርፍ|ከይተንስእ",
         r"\b(?:kmewt|kmot|kmut|kmewet) ?(?:delye|deleye|edeli|edli|eye)?\b",
         r"\b(?:nebsey|nebsei|risey|r'isey) (?:k?qetl|k?ktel|kqtl)",
     ],
@@ -86,6 +90,7 @@ PATTERNS: dict[str, list[str]] = {
         r"\bthreaten(?:s|ing)? me\b|\bthreatens? me with\b",
         r"\bbeat me up\b|\bthey beat me\b",
         r"\bchest pain\b",
+        r"\b(?:stab|shoot)\b.{0,10}\b(?:me|him|her)\b|\bblood everywhere\b|\b(?:house|room|building|kitchen) is on fire\b|\bon fire\b|\bkill me tonight\b|\bcannot breathe\b",
         # nl
         r"\b(?:valt|vallen) (?:me|mij) aan\b|\bslaat (?:me|mij) nu\b|\bslaan (?:me|mij)\b",
         r"\b(?:heeft|met) een (?:mes|pistool|wapen)\b|\bbedreigt (?:me|mij) met\b",
@@ -101,6 +106,7 @@ PATTERNS: dict[str, list[str]] = {
         r"\b(?:ik word|word ik) bedreigd\b|\bbedreigen (?:me|mij)\b|\bbedreigt (?:me|mij)\b",
         r"\bpijn op de borst\b|\bschok gehad\b",
         r"\bdie (?:me|mij) bedreigen\b|\bprobeer\w* (?:me|mij) pijn te doen\b",
+        r"\bneer te steken\b|\bsteekt (?:me|mij)\b|\b(?:me|mij) (?:\w+ )?vermoordt\b|\bstaat in brand\b|\bin brand\b",
         # ar
         r"(?:يهجم|عم يهجم|هجم) علي|(?:عم )?(?:يضربني|يضربوني) (?:هلق|هلا|الان|هلأ)|عم يضربوني",
         r"(?:معه|معو|بيده|حامل) (?:سكين|مسدس|سلاح)|(?:يهددني|بيهددني) (?:ب|بال)?(?:سكين|مسدس|سلاح)|بسكين|بمسدس",
@@ -113,6 +119,7 @@ PATTERNS: dict[str, list[str]] = {
         r"شرب سم|بلع سم|كهربتو|كهربه الكهربا|وقع من",
         r"(?:عم )?(?:يهددوني|يهددني)|لاحقني",
         r"ضربوني|الم بصدري",
+        r"يطعني|يقتلني|عم يحترق|يحترق|في دم كتير|دم كتير",
         r"\b(?:bado|badu|bidu) (?:yi2tolni|y2tolni|ye2tolni)\b|\b(?:3am )?nzef\b|\bis3af\b",
         # ti
         r"(?:ይወቕዓኒ|ይሃርመኒ|ይሃርሙኒ|ይወቕዑኒ) ኣሎ|(?:ይወቕዓኒ|ይሃርሙኒ|ይሃርመኒ) ኣለዉ|ሕጂ (?:ይወቕዓኒ|ይሃርመኒ)",
@@ -125,10 +132,11 @@ PATTERNS: dict[str, list[str]] = {
         r"ፖሊስ ጸውዑ|ኣምቡላንስ|ህጹጽ",
         r"መርዚ ሰትዩ|የፈራርሃኒ|የፈራርሑኒ|ኣፈራሪሆምኒ|ሃሪሞምኒ|ኤሌክትሪክ ሒዝዎ",
         r"\bab hadega\b|\bkqetleni\b|\bhagizuni\b",
+        r"ይነድድ ኣሎ|ብዙሕ ደም|ክወግኣኒ",
     ],
     "domestic_violence": [
         # en
-        r"\bmy (?:husband|wife|partner|boyfriend|girlfriend|brother|father|dad|uncle|ex|family|mother in law)\b.{0,40}\b(?:hits?|hitting|beats?|beating|beat|hurts?|hurting|hit|slaps?|kicks?|pushed|violent|abuses?|forces? me|threatens?|controls|does not let me|doesn'?t let me|dont let me|takes my money|take the children)\b",
+        r"\bmy (?:husband|wife|partner|boyfriend|girlfriend|brother|father|dad|uncle|ex|family|mother in law)\b.{0,40}\b(?:hits?|hitting|beats?|beating|beat|hurts?|hurting|hit|slaps?|kicks?|pushed|violent|abuses?|chok(?:ed|es|ing)|strangl\w*|forces? me|threatens?|controls|does not let me|doesn'?t let me|dont let me|takes my money|take the children)\b",
         r"\b(?:hits?|beats?|hurts?) me at home\b|\bat home (?:they|he|she) (?:beat|hit|hurt)s?\b|\bat home my \w+ (?:hits|beats)",
         r"\b(?:domestic|home) violence\b|\bviolence at home\b|\bnot safe at home\b",
         r"\b(?:afraid|scared) (?:to go home|of my husband|of my partner|of my wife)\b",
@@ -136,15 +144,17 @@ PATTERNS: dict[str, list[str]] = {
         r"\blocks? me (?:in|up)\b|\blocked me in\b",
         r"\bpushed me\b.{0,30}\bat home\b|\bat home\b.{0,30}\bpushed me\b",
         # nl
-        r"\bmijn (?:man|vrouw|partner|vriend|vriendin|broer|vader|oom|ex|familie|schoonfamilie)\b.{0,40}\b(?:slaat|sloeg|slaan|geslagen|schopt|mishandelt|doet (?:me|mij) pijn|bedreigt|dwingt|gewelddadig|controleert|laat (?:me|mij) niet)\b",
+        r"\bmijn (?:man|vrouw|partner|vriend|vriendin|broer|vader|oom|ex|familie|schoonfamilie)\b.{0,40}\b(?:slaat|sloeg|slaan|geslagen|schopt|mishandelt|gewurgd|wurgt|doet (?:me|mij) pijn|bedreigt|dwingt|gewelddadig|controleert|laat (?:me|mij) niet)\b",
         r"\bthuis (?:word ik|slaat|slaan)|\b(?:slaat|slaan) (?:me|mij) thuis\b|\bpijn thuis\b",
         r"\bhuiselijk geweld\b|\bgeweld thuis\b|\bthuis niet veilig\b|\bniet veilig thuis\b",
         r"\b(?:niet|durf niet) naar huis\b.{0,30}\bman\b|\bbang voor mijn (?:man|vrouw|partner)\b",
         r"\bblauwe plekken van\b|\bman (?:slaat|doet) me\b|\bsluit (?:me|mij) op\b|\bsloot (?:me|mij) op\b",
         r"\bduwde (?:me|mij)\b",
+        r"\b(?:vader|man|broer) (?:\w+ ){0,3}slaat hij (?:me|mij)\b|\bslaat hij (?:mij|me) en\b",
         # ar
         r"(?:^|[\s,و])(?:جوزي|زوجي|مرتي|زوجتي|خطيبي|اخوي|اخي|ابوي|ابي|اهلي|عمي|طليقي|حماتي) ?(?:و ?\w+ )?(?:عم )?(?:بي|ي|ب|بت|ت)?(?:ضرب|عنف|رفس|هدد|جبر)",
         r"بالبيت.{0,20}(?:بيضربني|يضربني)|(?:جوزي|زوجي) (?:عنيف|ما بيخليني)|خايفه (?:من جوزي|من زوجي|ارجع)",
+        r"(?:مرتي|زوجتي) عنيفه|(?:ابوي|ابي|جوزي|زوجي)\b.{0,25}(?:بيضربني|يضربني|ضربني|بيضربنا)|\b(?:jozi|zawji) (?:darabni|darbni|drabni)\b",
         r"عنف (?:اسري|منزلي|بالبيت)|في عنف بالبيت|(?:مش|لست) (?:با|ب)?(?:امان|أمان) بالبيت",
         r"بالبيت (?:بيضربوني|بيضربني|يضربوني)|كدمات من",
         r"\b(?:jozi|zawji|joze|zoji) (?:3am )?(?:bi|b|y|ya)?(?:d|dr|dir)(?:o|a|i)?(?:b|rb)",
@@ -153,6 +163,7 @@ PATTERNS: dict[str, list[str]] = {
         r"(?:ሰብኣየይ|ሰበይተይ|መጻምድተይ|ሓወይ|ኣቦይ|ስድራይ|ዓርከይ|ሓማተይ)(?:ን)?.{0,25}(?:ይወቕዓኒ|ይሃርመኒ|ትወቕዓኒ|ይጎድኣኒ|ሃሪሙኒ|የፈራርሃና|ይወቕዑኒ|ይረግጸኒ|የሳቕየኒ|ዓመጸኛ|ብግዲ|ኣይፈቕደለይን)",
         r"ኣብ ገዛ (?:ይወቕዑኒ|ይወቕዓኒ|ይሃርመኒ|ውሑስ ኣይኮንኩን|ዓመጽ)|ዓመጽ (?:ኣብ )?ገዛ|ኣብ ገዛና ዓመጽ",
         r"ገዛ ክኸይድ እፈርህ|ካብ ሰብኣየይ እፈርህ|ዓጽዩ ይወቕዓኒ|ማህሰይቲ|ቆልዑ ክወስዶም",
+        r"(?:ሰብኣየይ|ሰበይተይ|ኣቦይ|ሓወይ).{0,30}(?:ወቒዑኒ|ወቕዑኒ|ይወቕዓና|ዓመጸኛ)|\b(?:sebeyey|seb'ayey) (?:weqi3uni|yweq3ani|weq3uni)\b",
         r"\b(?:sebeyey|seb'ayey|sebayey)\b|\bab geza y(?:weq|hr)",
     ],
     "exploitation": [
@@ -167,6 +178,7 @@ PATTERNS: dict[str, list[str]] = {
         r"\bforced to work\b|\bfalse promises\b|\bexploit",
         r"\bcall immigration if\b|\bif i (?:quit|complain)\b.{0,30}\b(?:hurt|kill|immigration|police|deport)",
         r"\btake half my wage\b",
+        r"\b[0-9] days\b.{0,10}\b1[0-9] hours\b|\bwork (?:it|them) off\b|\bhave not paid me\b|\bhaven'?t paid me\b|\bnever pays? me\b|\bcannot quit\b|\bcan'?t quit\b",
         # nl
         r"\b(?:houdt|houden|heeft|hebben|pakt|pakken|afgepakt|afgenomen|geeft|vast)\b.{0,25}\b(?:mijn|m'n) (?:paspoort|papieren|id|id[- ]?kaart|bankpas|documenten)\b|\bhouden mijn (?:loon|salaris)\b",
         r"\b(?:mijn|m'n) (?:paspoort|papieren|bankpas|documenten)\b.{0,25}\b(?:afgepakt|afgenomen|vast|ingehouden|niet terug)\b",
@@ -178,6 +190,7 @@ PATTERNS: dict[str, list[str]] = {
         r"\b1[0-9] uur (?:per|op een) dag\b|\b[0-9] euro per uur\b",
         r"\buitbuit|\bvalse beloft|\bdreigen de ind\b|\bals ik stop\b.{0,30}\b(?:familie|pijn)",
         r"\bhelft van mijn loon\b|\bwerken om\b.{0,20}\bschuld",
+        r"\b[0-9] dagen\b.{0,10}\b1[0-9] uur\b|\bschuld\b.{0,40}\bafwerken\b|\bniet mag stoppen\b|\bbetaalt (?:me |mij )?nooit\b",
         # ar
         r"(?:اخد|اخذ|ماسك|ماسكه|ماسكين|يحتفظ ب|محتفظ ب|سحب|اخدوا|اخذوا)(?:\w*) ?(?:جوازي|جواز سفري|اوراقي|هويتي|كرت البنك|بطاقتي|باسبوري)",
         r"(?:جوازي|جواز سفري|اوراقي|بطاقه الهويه)(?:\w*)? (?:معه|عنده|عند المعلم|ماسكه)",
@@ -187,6 +200,7 @@ PATTERNS: dict[str, list[str]] = {
         r"(?:ما بيخليني|ما بيخلوني|ما مسموحلنا|ممنوع) (?:ا|ن)?طلع|بيسكروا علينا|منام بالمعمل",
         r"1[0-9] ساعه باليوم|[0-9] يورو بالساعه|بيشغلوني 1[0-9]",
         r"استغلال|بوعود كذب|(?:يتصلوا|بيتصلوا) بالهجره|نص راتبي|مجبور اشتغل",
+        r"ما (?:دفعولي|دفعلي|قبضت)|[0-9] ايام 1[0-9] ساعه|لا يدفع لي|ما فيني اترك",
         r"\b(?:a5ad|akhad|a5ado|ma3o|mesek) (?:jawazi|jawaz|bassbori|awra2i)\b|\bjawazi\b",
         r"\bma (?:3am )?(?:yedfa3li|yedfa3oli|2abadet|qbadt|2bad(?:e)?t)\b",
         # ti
@@ -196,6 +210,7 @@ PATTERNS: dict[str, list[str]] = {
         r"ክወጽእ ኣይፈቕደለይን|ክንወጽእ ኣይፍቀደልናን|ይዓጽዉና",
         r"መዓልቲ 1[0-9] ሰዓት|1[0-9] ሰዓት የስርሑኒ|ኣብ ሰዓት [0-9] ዩሮ",
         r"ክሰርሕ ይግደድ|ብሓሶት ተስፋ|ንኢሚግሬሽን ክድውሉ|ፍርቂ ደሞዘይ",
+        r"ኣይከፈሉንን|ኣይከፍለንን|ክገድፍ ኣይትኽእልን|[0-9] መዓልቲ 1[0-9] ሰዓት",
         r"\bpassport ?(?:ey|y)? ?(?:hizuwo|hizu|wesidu|wesiduwo)\b|\bdemoz(?:ey)? ay(?:kefelunin|kefelenin|habunin)\b",
     ],
     "harassment": [
@@ -208,6 +223,7 @@ PATTERNS: dict[str, list[str]] = {
         r"\bcall(?:s)? me (?:names|monkey|dirty)\b|\bgo back to your country\b|\bno foreigners\b",
         r"\b(?:take off|remove) my (?:hijab|headscarf)\b|\bcomments about my body\b",
         r"\bsex for (?:a )?(?:contract|job)\b|\blaugh at my accent\b.{0,30}\binsult",
+        r"\bsexual (?:texts|messages|pictures|photos)\b|\bcall(?:s)? me (?:a )?terrorist\b|\btouched my (?:breast|body|butt|chest)\b|\bbecause i am (?:african|black|muslim|arab)\b",
         # nl
         r"\b(?:raakt|zit)\b.{0,15}\b(?:me|mij|mijn lichaam)\b.{0,10}\baan\b|\bzit\w* aan (?:me|mij|mijn lichaam)\b|\bbetastte\b|\bgreep (?:me|mij) vast\b|\bte zoenen\b",
         r"\bseksue(?:el|le)\b.{0,20}\b(?:intimidatie|berichten|foto|lastig)|\bintimidatie\b",
@@ -215,6 +231,7 @@ PATTERNS: dict[str, list[str]] = {
         r"\bomdat ik (?:zwart|vluchteling|moslim|moslima|arabier|buitenlander) ben\b|\bvanwege mijn (?:hoofddoek|geloof|naam|huidskleur|accent)\b|\bom mijn hoofddoek\b",
         r"\bschelden (?:me|mij) uit\b|\bnoemt (?:me|mij) (?:aap|vieze)|\bnoemen (?:me|mij) vieze\b|\bga terug naar je (?:eigen )?land\b|\bgeen buitenlanders\b",
         r"\bhoofddoek af(?:doen)?\b|\bopmerkingen over mijn lichaam\b|\bseks voor een contract\b|\bbeledigen (?:me|mij)\b",
+        r"\bseksuele (?:berichtjes|berichten|foto)|\bnoem\w* (?:me|mij) terrorist\b|\baan mijn (?:borst|lichaam|billen) gezeten\b|\bintimideert (?:me|mij)\b|\bomdat ik (?:afrikaans|zwart|moslim) ben\b",
         # ar
         r"(?:عم )?(?:يلمسني|بيلمسني|بيلمس جسمي|يلمس جسمي|لمسني|بيبوسني|يبوسني|حاول يبوسني)",
         r"تحرش|يتحرش|بيتحرش|عنصري|عنصريه|تمييز|يميزوا ضدي|تنمر",
@@ -222,6 +239,7 @@ PATTERNS: dict[str, list[str]] = {
         r"(?:لاني|لأني|بسبب) (?:اسود|لاجئ|محجبه|الحجاب|ديني|اسمي|لهجتي|عربي)|بسبب (?:الحجاب|ديني|اسمي)",
         r"بيسبوني|بيهينوني|ارجع على بلدك|ارجع لبلدك|ما بدنا اجانب|لاجئ وسخ|اشلحي الحجاب|بيسموني قرد",
         r"علاقه مقابل",
+        r"ارهابي|لمس (?:صدري|جسمي)|رسايل جنسيه|لاني افريقي",
         r"\b(?:ta7arosh|t7arosh|yet7arash|bet7arash|3onsori(?:ye|a|yeh)?|3ansari|tamyeez)\b",
         # ti
         r"(?:ይትንክፈኒ|ይትንክፍ|ተንኪፉኒ|ክስዕመኒ)",
@@ -229,16 +247,17 @@ PATTERNS: dict[str, list[str]] = {
         r"(?:ጸሊም|ስደተኛ|ሙስሊም) ስለዝኾንኩ|ብሰንኪ (?:ሃይማኖተይ|ስመይ|መሸፈኒ)",
         r"ይጸርፉኒ|ናብ ሃገርካ ተመለስ|ወጻእተኛታት ኣይንደልን|ረሳሕ ስደተኛ|ህበይ ይብለኒ|ርእሰይ ቅልዕ|የሸግረኒ|ብዛዕባ ኣካላተይ|ይጸርፉ",
         r"\b(?:aleynet|aleyneti|alienet|adlwo|adlo)\b|\byitinkefeni\b",
+        r"ሽብራዊ ይብሉኒ|ተንኪፉ|ጾታዊ",
     ],
     "minor": [
         # en
         rf"\b{_I_EN} (?:only |just |still )?(?:{_NUM_MINOR}|{_WORD_MINOR_EN})\b{_NOT_UNITS}",
         rf"\b(?:age|aged|my age is)[: ]*{_NUM_MINOR}\b",
         rf"\bturned {_NUM_MINOR}\b|^{_NUM_MINOR} ?(?:years?|yrs?|y/?o|y old)\b|\b{_NUM_MINOR} ?(?:yrs|y/o|y old|yo)\b",
-        r"\bunder (?:18|eighteen|age)\b|\b(?:i am|i'm|im) (?:a )?minor\b|\bunaccompanied minor\b|\b(?:i am|i'm|im) a child\b",
+        r"\ba 1[0-7][- ]?(?:year|yr)s?[- ]old\b|\bunder (?:18|eighteen|age)\b|\b(?:i am|i'm|im) (?:a )?minor\b|\bunaccompanied minor\b|\b(?:i am|i'm|im) a child\b",
         # nl
         rf"\bik (?:ben )?(?:pas |net |nog maar )?(?:{_NUM_MINOR}|{_WORD_MINOR_NL})\b{_NOT_UNITS}",
-        rf"\b(?:mijn )?leeftijd(?: is)?[: ]*{_NUM_MINOR}\b|(?:^|, ){_NUM_MINOR} ?(?:jaar|jr)\b|\bvan {_NUM_MINOR} jaar\b",
+        rf"\b(?:mijn )?leeftijd(?: is)?[: ]*{_NUM_MINOR}\b|(?:^|, ){_NUM_MINOR} ?(?:jaar|jr)\b|\bvan {_NUM_MINOR} jaar\b|\b(?:meisje|jongen|kind) van {_NUM_MINOR}\b",
         r"\b(?:onder|jonger dan|nog geen) (?:de )?18\b|\bminderjarig|\bik ben een kind\b|\bik ben een amv\b|\b(?:net|pas) 1[0-7] geworden\b",
         # ar
         rf"عمري (?:بس |فقط |هلق )?(?:{_NUM_MINOR}|{_WORD_MINOR_AR})\b|عمري (?:اقل من|تحت) 18|صار عمري {_NUM_MINOR}\b",
@@ -246,9 +265,15 @@ PATTERNS: dict[str, list[str]] = {
         rf"\b(?:3omri|3mri|3umri) (?:{_NUM_MINOR})\b",
         # ti
         rf"{_NUM_MINOR} ?(?:ዓመተይ|ዓመት እየ|ዓመት መሊአ)|(?:ዕድመይ|ኣነ) {_NUM_MINOR}\b|{_WORD_MINOR_TI} ዓመተይ|ዕድመይ {_WORD_MINOR_TI}",
-        rf"ትሕቲ 18|18 ገና ኣይመላእኩን|ንኡስ እየ|ቆልዓ እየ|^{_NUM_MINOR} ዓመት(?: ካብ| ስደተኛ|$)|{_NUM_MINOR} ዓመት ስደተኛ",
+        rf"ትሕቲ 18|18 ገና ኣይመላእኩን|ንኡስ እየ|ቆልዓ እየ|^{_NUM_MINOR} ዓመት(?: ካብ| ስደተኛ|$)|{_NUM_MINOR} ዓመት ስደተኛ|{_NUM_MINOR} ዓመት (?:ጓል|ወዲ) እየ",
         rf"\b{_NUM_MINOR} ?(?:ametey|ametei)\b|\bedmey {_NUM_MINOR}\b|\bane {_NUM_MINOR} amet\b",
     ],
+}
+
+# A category's match is ignored in a sentence that also matches one of these (figures of speech, the past).
+EXCEPTIONS: dict[str, list[str]] = {
+    "suicide": [r"من (?:الجوع|الضحك|البرد)|ብጥሜት|ብሰሓቕ|\b(?:van de honger|of hunger|laughing)\b"],
+    "minor": [r"كان عمري|لما كنت|\b(?:toen ik|when i was)\b|ክኸውን ከለኹ"],
 }
 
 # When several categories match, this order decides. Violence at home before a generic threat: its

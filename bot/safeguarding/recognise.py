@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from bot.safeguarding.patterns import PATTERNS, PRIORITY
+from bot.safeguarding.patterns import EXCEPTIONS, PATTERNS, PRIORITY
 from bot.textnorm import normalize as _normalize
 
 CATEGORIES: tuple[str, ...] = PRIORITY
@@ -28,10 +28,15 @@ def normalize(text: str) -> str:
 _SENTENCES = re.compile(r"(?<=[.!?;\n])\s*|\s+(?:but|maar|لكن|بس|ግን)\s+")
 
 
+def _alternation(patterns: list[str]) -> re.Pattern[str]:
+    """One regex for a list of patterns, normalised like the text they meet."""
+    return re.compile("|".join(f"(?:{normalize(p)})" for p in patterns) or r"(?!)")
+
+
 @lru_cache(maxsize=1)
-def _compiled() -> dict[str, re.Pattern[str]]:
-    """One alternation per category; the patterns are normalised like the text they meet."""
-    return {category: re.compile("|".join(f"(?:{normalize(p)})" for p in PATTERNS[category])) for category in PRIORITY}
+def _compiled() -> dict[str, tuple[re.Pattern[str], re.Pattern[str]]]:
+    """Per category: what raises it, and what cancels it in the same sentence."""
+    return {c: (_alternation(PATTERNS[c]), _alternation(EXCEPTIONS.get(c, []))) for c in PRIORITY}
 
 
 def sentences(text: str) -> list[str]:
@@ -46,8 +51,8 @@ def categories(text: str) -> set[str]:
     found: set[str] = set()
     compiled = _compiled()
     for sentence in sentences(text):
-        for category, pattern in compiled.items():
-            if category not in found and pattern.search(sentence):
+        for category, (pattern, exception) in compiled.items():
+            if category not in found and pattern.search(sentence) and not exception.search(sentence):
                 found.add(category)
     return found
 

@@ -85,7 +85,9 @@ def concerns(kind: str, text: str | None) -> bool:
     return (kind == "button" and (text or "").startswith(BUTTON_PREFIX)) or check(kind, text) is not None
 
 
-async def respond(turn: Turn, sender: Sender, kind: str, text: str | None, chat_id: int) -> Handled | None:
+async def respond(
+    turn: Turn, sender: Sender, kind: str, text: str | None, chat_id: int, message_id: int | None = None
+) -> Handled | None:
     """Handle a disclosure or the dismiss button; None when this update is not safeguarding business."""
     if kind == "button" and (text or "").startswith(BUTTON_PREFIX):
         return await _dismiss(turn, sender, text or "", chat_id)
@@ -94,6 +96,13 @@ async def respond(turn: Turn, sender: Sender, kind: str, text: str | None, chat_
         return None
     user, lang = sender.user, sender.lang
     await _pause_intake(turn, user)
+    existing = await queue.open_case_of(turn.session, user.id)
+    if existing is not None and existing.status == CASE_CLAIMED:  # the coach reads the message itself too
+        from bot.handoff.service import newcomer_in_case
+
+        await newcomer_in_case(
+            turn, sender, existing, kind=kind, command=None, text=text, chat_id=chat_id, message_id=message_id
+        )
     case, opened = await _urgent_case(turn, user, lang, category)
     marker = "o" if opened else "u"  # on dismissal: close a case it opened, downgrade one it upgraded
     dismiss = ((Button(DISMISS, f"{BUTTON_PREFIX}no:{case.id}:{marker}"),),)
