@@ -300,3 +300,21 @@ async def test_urgent_case_is_reannounced_after_the_urgent_interval(fake: FakeBo
         (timer,) = await session.scalars(select(Timer).where(Timer.case_id == case.id, Timer.done_at.is_(None)))
         minutes = (timer.due_at - case.created_at).total_seconds() / 60
         assert 4.5 <= minutes <= 5.5  # URGENT_REANNOUNCE_MINUTES, not the ordinary 15
+
+
+async def test_a_second_disclosure_does_not_flood_the_coaches(fake: FakeBotAPI, services: Services) -> None:
+    newcomer = tg.user(871, "Yara", language_code="en")
+    async with running_bot(services):
+        await say(fake, tg.text_update(newcomer, "my manager touches me at work and i dont want it"), replies=2)
+        await fake.wait_for("sendMessage", to(GROUP), ok=True)
+        # The same concern again: the help lines again, no new card (cards are sent before the replies).
+        again, _ = await say(fake, tg.text_update(newcomer, "it is sexual harassment, every day"), replies=2)
+        assert again["text"] == services.flows.text("safeguarding", "harassment", "en")
+        assert not [c for c in fake.sent_since_mark() if int(c["chat_id"]) in {GROUP, 501, 502}]
+        # A more urgent concern: announced again, and the case now carries it.
+        await say(fake, tg.text_update(newcomer, "i want to die"), replies=2)
+        cards = [c for c in fake.sent_since_mark() if int(c["chat_id"]) == GROUP]
+        assert len(cards) == 1
+        case = await case_of(services, 871)
+        assert case is not None
+        assert case.safeguarding == "suicide"

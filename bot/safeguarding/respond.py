@@ -147,8 +147,11 @@ async def _urgent_case(turn: Turn, user: User, lang: str, category: str) -> tupl
     case, created = await queue.create_case(
         turn.session, user, language=lang, topic=FLOW, reason=REASON, reannounce_after=urgent_after
     )
+    before = (case.priority, case.safeguarding) if not created else None
     case.priority = PRIORITY_URGENT
     case.safeguarding = _more_urgent(category, case.safeguarding)
+    if before == (case.priority, case.safeguarding):
+        return case, created  # already urgent for this concern: the coaches know (no card per message)
     if not created:
         turn.session.add(CaseEvent(case_id=case.id, action="urgent"))  # no category: events are not special
     if case.status == CASE_WAITING:
