@@ -32,6 +32,7 @@ from bot.pipeline import (
     turn_language,
 )
 from bot.render import Renderer
+from bot.safeguarding.respond import concerns as safeguarding_concerns
 from bot.services import Services
 
 # Buttons and commands that are handled outside the bot's own dialog.
@@ -124,6 +125,8 @@ def is_plain(incoming: Incoming, known: Known, rate_limit: int) -> bool:
     """Whether this update only concerns the bot's own dialog (see the module docstring)."""
     if incoming.in_group or incoming.update_id is None or incoming.telegram_user_id in known.coaches:
         return False
+    if safeguarding_concerns(incoming.kind, incoming.text):
+        return False  # answered by pipeline.process, with the help lines and an urgent case
     if incoming.kind == "command" and incoming.command in SPECIAL_COMMANDS:
         return False
     if incoming.kind == "button" and (incoming.text or "").startswith(SPECIAL_BUTTONS):

@@ -138,13 +138,15 @@ def _flows_stamp(settings: Settings, languages: list[str], flows: list[str], onl
 async def _nlu_parse(settings: Settings) -> int:
     import json
 
+    from bot.safeguarding.recognise import recognise
     from bot.services import train_embedded
 
     classifier = await train_embedded(settings)
     for line in sys.stdin:
         text = line.rstrip("\n")
         if text.strip():
-            print(json.dumps(classifier.predict(text).as_json(), ensure_ascii=False), flush=True)
+            line_json = classifier.predict(text).as_json() | {"safeguarding": recognise(text)}
+            print(json.dumps(line_json, ensure_ascii=False), flush=True)
     return 0
 
 
@@ -168,9 +170,15 @@ def _nlu_evaluate(settings: Settings, folds: int, json_path: str | None, realist
         return 0
     report = cross_validate(load_training(settings.nlu_dir), folds, threshold=settings.nlu_threshold)
     print(format_report(report))
+    from bot.safeguarding import evaluate as safeguarding  # a separate recogniser with its own data
+
+    safeguarding_report = safeguarding.evaluate(settings.nlu_dir)
+    print(safeguarding.format_report(safeguarding_report))
     if json_path:
         with open(json_path, "w", encoding="utf-8") as fp:
-            json.dump(report.as_json(), fp, ensure_ascii=False, indent=2)
+            json.dump(
+                report.as_json() | {"safeguarding": safeguarding_report.as_json()}, fp, ensure_ascii=False, indent=2
+            )
     return 0
 
 

@@ -51,6 +51,7 @@ from bot.messages import Button, Reply, t_, tn_
 from bot.nlu.types import NluResult
 from bot.outbox import Outbox, Outgoing, undelivered_for_user
 from bot.render import Renderer
+from bot.safeguarding import respond as safeguarding
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -246,6 +247,14 @@ async def process(services: Services, incoming: Incoming) -> Result:
         # A registered coach in private chat: coach commands, claim buttons, relays to their case.
         if coach is not None and await _coach_update(turn, sender, incoming):
             store_incoming(outbox, user, incoming, language, None, None, coach.active_case_id)
+            return Result(await outbox.flush(), language=language)
+
+        # Safeguarding before anything else: a disclosure gets the help lines and an urgent case.
+        if coach is None and safeguarding.concerns(incoming.kind, incoming.text):
+            store_incoming(outbox, user, incoming, language, None, None, None)
+            await safeguarding.respond(
+                turn, sender, incoming.kind, incoming.text, incoming.chat_id, incoming.message_id
+            )
             return Result(await outbox.flush(), language=language)
 
         # A flood of messages: store them all, answer with one polite notice per window.

@@ -84,6 +84,8 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
                 "closed": _iso(c.closed_at),
                 "outcome": c.outcome,
                 "satisfaction": c.satisfaction,
+                "priority": c.priority,
+                "safeguarding": c.safeguarding,
             }
             for c in cases
         ],
@@ -132,7 +134,7 @@ async def erase(session: AsyncSession, user: User) -> Erased:
             CaseEvent(case_id=cid, action="erased", detail="the newcomer's data was erased on request")
             for cid in case_ids
         )
-        await session.execute(update(Case).where(Case.id.in_(case_ids)).values(user_id=None))
+        await session.execute(update(Case).where(Case.id.in_(case_ids)).values(user_id=None, safeguarding=None))
     removed += (
         await session.execute(
             delete(Message).where((Message.user_id == user.id) | (Message.chat_id == user.telegram_id))

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     flows_dir: Path = _resource("flows")
     nlu_dir: Path = _resource("nlu")
     locales_dir: Path = _resource("locales")
+    # safeguarding: an urgent case still waiting is announced to the coaches again after this many minutes
+    urgent_reannounce_minutes: int = Field(default=5, ge=1)
 
     @field_validator("coach_chat_id", mode="before")
     @classmethod

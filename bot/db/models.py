@@ -117,6 +117,8 @@ class Coach(Base):
 CASE_WAITING = "waiting"
 CASE_CLAIMED = "claimed"
 CASE_CLOSED = "closed"
+PRIORITY_NORMAL = "normal"
+PRIORITY_URGENT = "urgent"
 
 
 class Case(Base):
@@ -152,6 +154,10 @@ class Case(Base):
     claimed_at: Mapped[datetime | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Safeguarding (migration 0010): urgent cases come first. The category is special-category data:
+    # stored only here, shown only to coaches, exported by /mydata, erased by /delete, never logged.
+    priority: Mapped[str] = mapped_column(String(16), default=PRIORITY_NORMAL, server_default=PRIORITY_NORMAL)
+    safeguarding: Mapped[str | None] = mapped_column(String(32))
 
 
 class CaseEvent(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from sqlalchemy import case as when
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +13,7 @@ from bot.db.models import (
     CASE_CLAIMED,
     CASE_CLOSED,
     CASE_WAITING,
+    PRIORITY_URGENT,
     Case,
     CaseEvent,
     Coach,
@@ -21,6 +23,8 @@ from bot.db.models import (
 )
 
 OUTCOMES = ("answered", "referred", "intake_done", "no_response", "cancelled", "erased")
+# Urgent (safeguarding) cases first, then the oldest: for /queue and for /claim without a number.
+URGENT_FIRST = (when((Case.priority == PRIORITY_URGENT, 0), else_=1), Case.created_at, Case.id)
 
 
 async def open_case_of(session: AsyncSession, user_id: int) -> Case | None:
@@ -60,7 +64,7 @@ async def waiting_cases(session: AsyncSession, languages: Sequence[str] | None, 
     query = select(Case).where(Case.status == CASE_WAITING)
     if languages:
         query = query.where(Case.language.in_(list(languages)))
-    return list(await session.scalars(query.order_by(Case.created_at, Case.id).limit(limit)))
+    return list(await session.scalars(query.order_by(*URGENT_FIRST).limit(limit)))
 
 
 async def claim(
@@ -78,7 +82,7 @@ async def claim(
             candidate = select(Case.id).where(Case.status == CASE_WAITING)
             if languages:
                 candidate = candidate.where(Case.language.in_(list(languages)))
-            candidate = candidate.order_by(Case.created_at, Case.id).limit(1)
+            candidate = candidate.order_by(*URGENT_FIRST).limit(1)
             if session.bind is not None and session.bind.dialect.name == "postgresql":
                 candidate = candidate.with_for_update(skip_locked=True)
             target = await session.scalar(candidate)

@@ -11,7 +11,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.hot import typed_by
-from bot.db.models import CASE_CLAIMED, CASE_CLOSED, CASE_WAITING, Case, Coach, Intake, Message, Timer, User
+from bot.db.models import (
+    CASE_CLAIMED,
+    CASE_CLOSED,
+    CASE_WAITING,
+    PRIORITY_URGENT,
+    Case,
+    Coach,
+    Intake,
+    Message,
+    Timer,
+    User,
+)
 from bot.flows.model import FlowSet
 from bot.handoff import coaches, queue
 from bot.handoff.hours import OfficeHours, format_opening
@@ -227,6 +238,11 @@ def coach_language(coach: Coach, user: User | None) -> str:
 
 async def announce(turn: Turn, case: Case, user: User) -> None:
     """Tell the coaches: a card in the coaches' group, or privately to each coach who speaks the language."""
+    if case.priority == PRIORITY_URGENT:  # safeguarding: marked urgent, and privately to coaches too
+        from bot.safeguarding.respond import announce_urgent
+
+        await announce_urgent(turn, case, user)
+        return
     group = turn.settings.coach_chat_id
     if group is not None:
         lang = turn.settings.default_language
@@ -299,7 +315,10 @@ async def newcomer_in_case(
             if message_id is not None:
                 turn.outbox.copy(target_user, target_chat, chat_id, message_id, case_id=case.id, thread_id=thread)
     if case.status == CASE_WAITING:
-        turn.outbox.reply(user, chat_id, lang, Reply(SAVED_WAITING))
+        from bot.safeguarding.respond import care_reply
+
+        for reply in care_reply(turn, case, lang) or [Reply(SAVED_WAITING)]:
+            turn.outbox.reply(user, chat_id, lang, reply)
 
 
 async def _relay_target(turn: Turn, case: Case) -> tuple[User | None, int, int | None] | None:
@@ -455,7 +474,10 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
         lines = []
         for case in cases:
             minutes = int((turn.now - case.created_at).total_seconds() // 60) if case.created_at.tzinfo else 0
-            lines.append(f"#{case.id} · {case.language} · {_topic_title(turn.flows, case.topic, lang)} · {minutes} min")
+            urgent = "‼ " if case.priority == PRIORITY_URGENT else ""
+            lines.append(
+                f"{urgent}#{case.id} · {case.language} · {_topic_title(turn.flows, case.topic, lang)} · {minutes} min"
+            )
         buttons = tuple((Button(Plain(f"Claim #{c.id}"), f"c:claim:{c.id}"),) for c in cases[:8])
         say(
             tn_(
@@ -516,11 +538,13 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
         await queue.close(turn.session, active, outcome, coach)
         say(closed_as(outcome, active.id))
         newcomer, newcomer_lang = await _newcomer(turn, active)
+        from bot.safeguarding.respond import closing_reply
+
         out.reply(
             newcomer,
             newcomer.telegram_id,
             newcomer_lang,
-            Reply(CASE_CLOSED_MSG, satisfaction_buttons(active.id)),
+            closing_reply(active) or Reply(CASE_CLOSED_MSG, satisfaction_buttons(active.id)),
             case_id=active.id,
         )
         return
@@ -689,13 +713,9 @@ async def run_timers(turn: Turn) -> int:
         if timer.kind == "reannounce" and case.status == CASE_WAITING:
             newcomer, _ = await _newcomer(turn, case)
             await announce(turn, case, newcomer)
-            turn.session.add(
-                Timer(
-                    case_id=case.id,
-                    kind="reannounce",
-                    due_at=turn.now + timedelta(minutes=turn.settings.reannounce_after_minutes),
-                )
-            )
+            urgent = case.priority == PRIORITY_URGENT
+            minutes = turn.settings.urgent_reannounce_minutes if urgent else turn.settings.reannounce_after_minutes
+            turn.session.add(Timer(case_id=case.id, kind="reannounce", due_at=turn.now + timedelta(minutes=minutes)))
         elif timer.kind == "idle_reminder" and case.status == CASE_CLAIMED and case.coach_id is not None:
             idle = timedelta(minutes=turn.settings.idle_after_minutes)
             quiet_since = case.last_activity_at

@@ -1,0 +1,32 @@
+"""The safeguarding data: nlu/safeguarding/<lang>.yml (development) and heldout/<lang>.yml
+(evaluation only), Rasa 3 YAML with one intent per category and `none` for hard negatives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+NONE = "none"
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    category: str  # a safeguarding category, or "none"
+    language: str
+
+
+def load(directory: Path) -> list[Example]:
+    """The examples of every <lang>.yml or <lang>_<part>.yml directly in `directory`."""
+    examples: list[Example] = []
+    for path in sorted(directory.glob("*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in document.get("nlu") or []:
+            category = str(block["intent"])
+            for line in str(block.get("examples") or "").splitlines():
+                text = line.strip()
+                if text.startswith("- "):
+                    examples.append(Example(text[2:].strip(), category, path.stem.split("_")[0]))
+    return examples

@@ -1,0 +1,281 @@
+"""Curated phrase patterns per category, for nl, en, ar (MSA, Levantine, Arabizi) and ti (Ge'ez and
+Latin). They are matched on text normalised by bot/textnorm.py, and are normalised the same way
+before compiling, so they may be written in natural spelling (أ, ة, ሓ, ዓ...).
+
+Write them recall-first: a missed disclosure costs far more than one extra question, and the
+newcomer can dismiss a false alarm with one tap. Never use upper-case regex escapes (\\S, \\W, \\D,
+\\B): normalisation case-folds the pattern. Check every change with `werkhelpdesk nlu evaluate`.
+"""
+
+from __future__ import annotations
+
+# Shared fragments ---------------------------------------------------------------------------------
+_I_EN = r"(?:i|i'm|im|i am|iam|me)"
+_NUM_MINOR = r"(?:1[0-7])"
+_WORD_MINOR_EN = r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen)"
+_WORD_MINOR_NL = r"(?:tien|elf|twaalf|dertien|veertien|vijftien|zestien|zeventien)"
+_WORD_MINOR_AR = r"(?:(?:ا|أ)?ربع ?طعش|(?:ا|أ)?ربعتعش|خمس ?طعش|خمستعش|ستعش|ست ?طعش|سبع ?طعش|سبعتعش|تلتعش|ثلاث ?عشر|اربع ?عشر|خمس ?عشر|ست ?عشر|سبع ?عشر)"
+_WORD_MINOR_TI = r"(?:ዓሰርተ (?:ሰለስተ|ኣርባዕተ|ሓሙሽተ|ሽዱሽተ|ሸውዓተ))"
+_NOT_UNITS = r"(?!\s*(?:hours?|uur|u\b|euro|€|%|jaar ervaring|years? (?:of )?experience|ساعه|ساعات|يورو|ሰዓት|ዩሮ))"
+
+# The patterns, per category --------------------------------------------------------------------------
+PATTERNS: dict[str, list[str]] = {
+    "suicide": [
+        # en
+        r"\b(?:want|wanna|going|gonna|wish|plan(?:ning)?|think(?:ing)? (?:of|about)|tried) (?:to )?(?:die|kill (?:my ?self|me)|end (?:my life|it all)|take my (?:own )?life|hang my ?self|jump)",
+        r"\bkill(?:ing)? my ?self\b",
+        r"\bsu[i]?[c]?[i]?d(?:e|al)\b|\bsuicid",
+        r"\b(?:don'?t|do not|dont|no longer) want to (?:live|be alive|wake up)",
+        r"\b(?:no (?:reason|point)|cant go on|can'?t go on|not worth) (?:to |of |in )?(?:liv|life|go on)",
+        r"\b(?:better|wish) (?:if |that )?i (?:was|were|am) dead\b",
+        r"\bend (?:my life|it all)\b|\bend my own life\b",
+        r"\bif i died\b|\bwhen i'?m dead\b",
+        r"\bwant to disappear forever\b",
+        r"\b(?:why|what) (?:should|would) i (?:still )?(?:be )?liv",
+        r"\bi should (?:just )?die\b|\bi want to be dead\b",
+        r"\bto end it\b|\bending (?:my life|it all)\b",
+        r"\b(?:sleep|go to sleep) and never wake up\b|\bending everything\b|\bwant to die\b",
+        # nl
+        r"\bik wil (?:gewoon |echt )?(?:dood|sterven|niet meer leven|er niet meer zijn|zelfmo|mezelf|mijn leven)(?! ?moe)",
+        r"\bwil (?:dood|sterven)(?: gaan)?\b(?! ?moe)",
+        r"\bwil ik (?:er )?(?:niet meer (?:leven|zijn)|dood\b(?! ?moe)|zelfmo|mezelf)",
+        r"\bzelfmo[o]?r[d]?|\bzelfdoding|\bsu[iï]cid",
+        r"\bniet meer (?:leven|wakker worden|verder)\b",
+        r"\b(?:eind|einde) (?:aan|van) (?:mijn|m'n) leven|\ber een (?:eind|einde) aan (?:te )?maken",
+        r"\bvan kant maken\b|\bmezelf (?:dood|doden|iets aan)|\bme ?zelf (?:dood|doden)",
+        r"\bliever dood\b|\bbeter (?:dat|als) ik dood\b|\bals ik dood (?:was|ben)\b",
+        r"\bhoeft (?:voor mij )?niet meer\b|\bgeen zin meer in (?:het |mijn )?leven",
+        r"\bme(?:zelf)? ophangen\b|\bvan de brug springen\b|\bstoppen met leven\b",
+        r"\bwaarom zou ik (?:nog )?leven",
+        r"\bnooit meer wakker (?:worden|te worden)\b|\bik kan niet meer\b.{0,20}\bdood\b",
+        # ar (MSA and dialects)
+        r"(?:بدي|بدى|اريد ان|اريد|عايز|عاوز|ابغى|ابي|نفسي|رح|راح|بفكر|افكر) ?(?:ا|أ)?(?:موت|مت\b|انتحر|اقتل (?:حالي|نفسي)|انهي حياتي|خلص من حياتي)",
+        r"انتحار|انتحر|انتحاري",
+        r"(?:ما|مش|لا) (?:عاد )?(?:بدي|اريد|ابغى|عايز) (?:ا|أ)?(?:عيش|ضل عايش|اعيش)",
+        r"(?:انهي|انهاء|خلص من) حياتي",
+        r"اقتل (?:حالي|نفسي)|(?:ارمي|ارمى) حالي",
+        r"الموت (?:احسن|افضل)|(?:اذا|لو) مت\b",
+        r"ما في (?:داعي|سبب) (?:ا|أ)?عيش|تعبت من الحياه",
+        r"(?:بدي|اريد) (?:نام|انام) وما (?:فيق|اصحى)|بدي خلص من كل شي",
+        # Arabizi
+        r"\b(?:bdi|badi|baddi|bde|bidi|3ayez|3awez|abgha) ?(?:a|i)?(?:mout|moot|mot|amout|amoot|ente7er|nt7er|2tol 7ali|i2tol 7ali|o2tol 7ali)\b",
+        r"\bente7ar|\bent7ar|\b2tol 7ali\b",
+        r"\bma (?:3ad )?(?:badi|bdi|bde) (?:3ish|3eesh|e3ish)\b",
+        # ti
+        r"(?:ክመውት|ክሞት|ምሟት|ክመዉት) ?(?:እደሊ|ደልየ|ደልዬ|እየ|ይሓይሽ)",
+        r"ምሟት ይሓይሽ|\bሞት ይሓይሽ|\bሞት ጥራይ",
+        r"ክነብር (?:ኣይደልን|ድሌት የብለይን)|ህይወት ኣይደልን|ምንባር ደኺመ",
+        r"(?:ነብሰይ|ርእሰይ) (?:ክቐትል|ክቅትል|ክጎድእ|ክሓንቕ)",
+        r"(?:ነብሰ|ርእሰ) ?(?:ቕትለት|ቅትለት)",
+        r"ህይወተይ (?:ከብቅዕ|ክውድእ)",
+        r"እንተ ሞይተ",
+        r"ካብ ድልድል",
+        r"ደቂሰ ክተርፍ|ከይተንስእ",
+        r"\b(?:kmewt|kmot|kmut|kmewet) ?(?:delye|deleye|edeli|edli|eye)?\b",
+        r"\b(?:nebsey|nebsei|risey|r'isey) (?:k?qetl|k?ktel|kqtl)",
+    ],
+    "danger": [
+        # en
+        r"\b(?:attack|attacking|hitting|beating|stabb|chok|strangl)(?:ing)? me\b",
+        r"\b(?:has|with) a (?:knife|gun|weapon)\b|\bman with a (?:knife|gun)\b",
+        r"\bnot breathing\b|\bcan'?t breathe\b|\bcant breath",
+        r"\b(?:there is|there's) (?:a )?fire\b|\bsmoke everywhere\b|\bfire in (?:our|my|the) (?:house|room|building)",
+        r"\bbleeding\b|\bi am hurt\b|\bi'?m hurt\b|\bhurt badly\b|\bbadly (?:hurt|injured)\b",
+        r"\b(?:will|wants? to|going to|gonna|trying to|try to|threaten(?:ed|s)? to) (?:kill|hurt) (?:me\b|my (?!self))",
+        r"\bin danger\b|\bnot safe here\b|\bscared for my life\b|\bafraid for my life\b",
+        r"\bcall (?:the )?police\b|\bneed (?:an )?ambulance\b|\bambulance now\b|\bemergency\b",
+        r"\bswallowed poison\b|\boverdos|\bcollapsed\b|\belectrocut|\bnot (?:moving|waking up)\b",
+        r"\b(?:fell|fallen) from\b.{0,30}(?:not moving|hurt|bleed)",
+        r"\bbroke into my\b|\bfollowing me\b.{0,40}(?:scared|afraid|hurt)",
+        r"\bthreaten(?:s|ing)? me\b|\bthreatens? me with\b",
+        r"\bbeat me up\b|\bthey beat me\b",
+        r"\bchest pain\b",
+        r"\b(?:stab|shoot)\b.{0,10}\b(?:me|him|her)\b|\bblood everywhere\b|\b(?:house|room|building|kitchen) is on fire\b|\bon fire\b|\bkill me tonight\b|\bcannot breathe\b",
+        # nl
+        r"\b(?:valt|vallen) (?:me|mij) aan\b|\bslaat (?:me|mij) nu\b|\bslaan (?:me|mij)\b",
+        r"\b(?:heeft|met) een (?:mes|pistool|wapen)\b|\bbedreigt (?:me|mij) met\b",
+        r"\bademt niet\b|\bkan niet ademen\b|\bgeen adem\b",
+        r"\ber is brand\b|\boveral rook\b|\bbrand in (?:ons|mijn|het) ",
+        r"\bik bloed\b|\bbloedt\b|\b(?:zwaar )?gewond\b",
+        r"\b(?:gaat|wil|gaan|dreigen|dreigt) (?:me|mij|mijn familie|ons) (?:te )?(?:vermoorden|doodmaken|dood ?maken|pijn (?:te )?doen)",
+        r"\b(?:me|mij) (?:wil|willen|gaat|gaan) (?:vermoorden|doodmaken|dood ?maken)\b|\bwil (?:me|mij) (?:vermoorden|doodmaken)\b|\bme (?:gaat )?vermoorden\b",
+        r"\bin gevaar\b|\bniet veilig hier\b|\bhier niet veilig\b|\bbang voor mijn leven\b",
+        r"\bbel (?:de )?politie\b|\bambulance\b|\bnoodgeval\b|\b112\b",
+        r"\bgif (?:gedronken|ingeslikt)\b|\bin elkaar (?:gezakt|geslagen)\b|\bwordt niet wakker\b|\bbeweegt niet\b",
+        r"\bingebroken\b|\bvolgt (?:me|mij)\b.{0,40}(?:bang|pijn)",
+        r"\b(?:ik word|word ik) bedreigd\b|\bbedreigen (?:me|mij)\b|\bbedreigt (?:me|mij)\b",
+        r"\bpijn op de borst\b|\bschok gehad\b",
+        r"\bdie (?:me|mij) bedreigen\b|\bprobeer\w* (?:me|mij) pijn te doen\b",
+        r"\bneer te steken\b|\bsteekt (?:me|mij)\b|\b(?:me|mij) (?:\w+ )?vermoordt\b|\bstaat in brand\b|\bin brand\b",
+        # ar
+        r"(?:يهجم|عم يهجم|هجم) علي|(?:عم )?(?:يضربني|يضربوني) (?:هلق|هلا|الان|هلأ)|عم يضربوني",
+        r"(?:معه|معو|بيده|حامل) (?:سكين|مسدس|سلاح)|(?:يهددني|بيهددني) (?:ب|بال)?(?:سكين|مسدس|سلاح)|بسكين|بمسدس",
+        r"(?:ما|مش) (?:عم )?(?:يتنفس|بيتنفس|يفيق|عم يفيق|يتحرك)|(?:ما|مش) (?:عم )?(?:اقدر|بقدر) اتنفس",
+        r"(?:في|صار|فيه) حريق|دخان بكل|نار بالبيت|انصبت|حادث (?:بالشغل|بالعمل)",
+        r"(?:عم )?(?:انزف|نزف|بنزف)|نزيف|مصاب",
+        r"(?:رح|راح|بدو|بده|يريد ان|يريد|هدد|هددوا|بدهم) ?(?:ي|ا)?(?:قتلني|قتلوني|قتلوا عيلتي|يقتلني|يقتلوني|قتل عيلتي|يقتلوا عيلتي|يأذيني|ياذيني)",
+        r"(?:بخطر|في خطر|بالخطر)|(?:مش|لست) (?:با|ب)?(?:امان|أمان) هون|خايف على حياتي|خايفه على حياتي",
+        r"(?:اتصلوا|اتصل|كلموا) (?:بال|على ال)?شرطه|اسعاف|طوارئ|طواريء",
+        r"شرب سم|بلع سم|كهربتو|كهربه الكهربا|وقع من",
+        r"(?:عم )?(?:يهددوني|يهددني)|لاحقني",
+        r"ضربوني|الم بصدري",
+        r"يطعني|يقتلني|عم يحترق|يحترق|في دم كتير|دم كتير",
+        r"\b(?:bado|badu|bidu) (?:yi2tolni|y2tolni|ye2tolni)\b|\b(?:3am )?nzef\b|\bis3af\b",
+        # ti
+        r"(?:ይወቕዓኒ|ይሃርመኒ|ይሃርሙኒ|ይወቕዑኒ) ኣሎ|(?:ይወቕዓኒ|ይሃርሙኒ|ይሃርመኒ) ኣለዉ|ሕጂ (?:ይወቕዓኒ|ይሃርመኒ)",
+        r"(?:ካራ|ሽጉጥ|ብረት) ሒዙ|ብካራ",
+        r"ኣይተንፍስን|ክተንፍስ ኣይክእልን|ኣይትንስእን|ኣይንቀሳቐስን",
+        r"ሓዊ ኣሎ|ትኪ ኣሎ",
+        r"ደም (?:ይፈስሰኒ|ይፈስስ)|ተጎዲአ",
+        r"ክቐትለካ እየ|ክቐትለኒ|ክቐትሉ ኢሎም|ክጎድኣኒ|ክቐትሉኒ|ከይጎድኣኒ",
+        r"ኣብ ሓደጋ|ሓደጋ በጺሑኒ|ውሑስ ኣይኮንኩን|ንህይወተይ እፈርሕ",
+        r"ፖሊስ ጸውዑ|ኣምቡላንስ|ህጹጽ",
+        r"መርዚ ሰትዩ|የፈራርሃኒ|የፈራርሑኒ|ኣፈራሪሆምኒ|ሃሪሞምኒ|ኤሌክትሪክ ሒዝዎ",
+        r"\bab hadega\b|\bkqetleni\b|\bhagizuni\b",
+        r"ይነድድ ኣሎ|ብዙሕ ደም|ክወግኣኒ",
+    ],
+    "domestic_violence": [
+        # en
+        r"\bmy (?:husband|wife|partner|boyfriend|girlfriend|brother|father|dad|uncle|ex|family|mother in law)\b.{0,40}\b(?:hits?|hitting|beats?|beating|beat|hurts?|hurting|hit|slaps?|kicks?|pushed|violent|abuses?|chok(?:ed|es|ing)|strangl\w*|forces? me|threatens?|controls|does not let me|doesn'?t let me|dont let me|takes my money|take the children)\b",
+        r"\b(?:hits?|beats?|hurts?) me at home\b|\bat home (?:they|he|she) (?:beat|hit|hurt)s?\b|\bat home my \w+ (?:hits|beats)",
+        r"\b(?:domestic|home) violence\b|\bviolence at home\b|\bnot safe at home\b",
+        r"\b(?:afraid|scared) (?:to go home|of my husband|of my partner|of my wife)\b",
+        r"\bbruises from my\b|\bhusband beating\b|\bhusband hurting\b",
+        r"\blocks? me (?:in|up)\b|\blocked me in\b",
+        r"\bpushed me\b.{0,30}\bat home\b|\bat home\b.{0,30}\bpushed me\b",
+        # nl
+        r"\bmijn (?:man|vrouw|partner|vriend|vriendin|broer|vader|oom|ex|familie|schoonfamilie)\b.{0,40}\b(?:slaat|sloeg|slaan|geslagen|schopt|mishandelt|gewurgd|wurgt|doet (?:me|mij) pijn|bedreigt|dwingt|gewelddadig|controleert|laat (?:me|mij) niet)\b",
+        r"\bthuis (?:word ik|slaat|slaan)|\b(?:slaat|slaan) (?:me|mij) thuis\b|\bpijn thuis\b",
+        r"\bhuiselijk geweld\b|\bgeweld thuis\b|\bthuis niet veilig\b|\bniet veilig thuis\b",
+        r"\b(?:niet|durf niet) naar huis\b.{0,30}\bman\b|\bbang voor mijn (?:man|vrouw|partner)\b",
+        r"\bblauwe plekken van\b|\bman (?:slaat|doet) me\b|\bsluit (?:me|mij) op\b|\bsloot (?:me|mij) op\b",
+        r"\bduwde (?:me|mij)\b",
+        r"\b(?:vader|man|broer) (?:\w+ ){0,3}slaat hij (?:me|mij)\b|\bslaat hij (?:mij|me) en\b",
+        # ar
+        r"(?:^|[\s,و])(?:جوزي|زوجي|مرتي|زوجتي|خطيبي|اخوي|اخي|ابوي|ابي|اهلي|عمي|طليقي|حماتي) ?(?:و ?\w+ )?(?:عم )?(?:بي|ي|ب|بت|ت)?(?:ضرب|عنف|رفس|هدد|جبر)",
+        r"بالبيت.{0,20}(?:بيضربني|يضربني)|(?:جوزي|زوجي) (?:عنيف|ما بيخليني)|خايفه (?:من جوزي|من زوجي|ارجع)",
+        r"(?:مرتي|زوجتي) عنيفه|(?:ابوي|ابي|جوزي|زوجي)\b.{0,25}(?:بيضربني|يضربني|ضربني|بيضربنا)|\b(?:jozi|zawji) (?:darabni|darbni|drabni)\b",
+        r"عنف (?:اسري|منزلي|بالبيت)|في عنف بالبيت|(?:مش|لست) (?:با|ب)?(?:امان|أمان) بالبيت",
+        r"بالبيت (?:بيضربوني|بيضربني|يضربوني)|كدمات من",
+        r"\b(?:jozi|zawji|joze|zoji) (?:3am )?(?:bi|b|y|ya)?(?:d|dr|dir)(?:o|a|i)?(?:b|rb)",
+        r"\b(?:jozi|zawji) (?:bi ?darbni|yadribuni|bidrobni|ydrobni)\b",
+        # ti
+        r"(?:ሰብኣየይ|ሰበይተይ|መጻምድተይ|ሓወይ|ኣቦይ|ስድራይ|ዓርከይ|ሓማተይ)(?:ን)?.{0,25}(?:ይወቕዓኒ|ይሃርመኒ|ትወቕዓኒ|ይጎድኣኒ|ሃሪሙኒ|የፈራርሃና|ይወቕዑኒ|ይረግጸኒ|የሳቕየኒ|ዓመጸኛ|ብግዲ|ኣይፈቕደለይን)",
+        r"ኣብ ገዛ (?:ይወቕዑኒ|ይወቕዓኒ|ይሃርመኒ|ውሑስ ኣይኮንኩን|ዓመጽ)|ዓመጽ (?:ኣብ )?ገዛ|ኣብ ገዛና ዓመጽ",
+        r"ገዛ ክኸይድ እፈርህ|ካብ ሰብኣየይ እፈርህ|ዓጽዩ ይወቕዓኒ|ማህሰይቲ|ቆልዑ ክወስዶም",
+        r"(?:ሰብኣየይ|ሰበይተይ|ኣቦይ|ሓወይ).{0,30}(?:ወቒዑኒ|ወቕዑኒ|ይወቕዓና|ዓመጸኛ)|\b(?:sebeyey|seb'ayey) (?:weqi3uni|yweq3ani|weq3uni)\b",
+        r"\b(?:sebeyey|seb'ayey|sebayey)\b|\bab geza y(?:weq|hr)",
+    ],
+    "exploitation": [
+        # en
+        r"\b(?:keeps?|kept|took|takes?|holds?|has|have|withhold|withholds|wont give back|does not give back|doesn'?t give back)\b.{0,25}\b(?:my|our) (?:passport|documents|papers|id|id card|bank ?card)\b|\b(?:keeps?|withholds?|took|takes?) (?:my|our) (?:wages?|salary)\b",
+        r"\b(?:not|never|hasn'?t|haven'?t|didn'?t|did not|dont|don'?t|do not|no) (?:been )?(?:paid|pay(?:ing)? me|receive(?:d)? my (?:salary|wage|pay))\b",
+        r"\bwork\b.{0,20}\b(?:and|but) (?:they )?(?:dont|don'?t|do not|never) pay\b|\bno (?:salary|wages?|pay)\b|\bwithout pay\b|\bwages? (?:are |is )?withheld\b|\bpay me my salary\b",
+        r"\b(?:owe|debt)\b.{0,40}\b(?:work|pay (?:it )?(?:back|off))\b|\bpay (?:back|off) (?:a |my )?(?:big )?debt\b",
+        r"\b(?:cannot|can'?t|not allowed to|dont let (?:me|us)|don'?t let (?:me|us)|wont let (?:me|us)|won'?t let (?:me|us)) (?:leave|go out)\b",
+        r"\block (?:us|me) in\b|\bsleep in the factory\b",
+        r"\b1[0-9] hours a day\b|\b(?:[0-9]|1[0-9]) euros? an? hour\b",
+        r"\bforced to work\b|\bfalse promises\b|\bexploit",
+        r"\bcall immigration if\b|\bif i (?:quit|complain)\b.{0,30}\b(?:hurt|kill|immigration|police|deport)",
+        r"\btake half my wage\b",
+        r"\b[0-9] days\b.{0,10}\b1[0-9] hours\b|\bwork (?:it|them) off\b|\bhave not paid me\b|\bhaven'?t paid me\b|\bnever pays? me\b|\bcannot quit\b|\bcan'?t quit\b",
+        # nl
+        r"\b(?:houdt|houden|heeft|hebben|pakt|pakken|afgepakt|afgenomen|geeft|vast)\b.{0,25}\b(?:mijn|m'n) (?:paspoort|papieren|id|id[- ]?kaart|bankpas|documenten)\b|\bhouden mijn (?:loon|salaris)\b",
+        r"\b(?:mijn|m'n) (?:paspoort|papieren|bankpas|documenten)\b.{0,25}\b(?:afgepakt|afgenomen|vast|ingehouden|niet terug)\b",
+        r"\b(?:ik ben|ben ik|me|mij|ons)\b.{0,20}\b(?:niet|nooit) (?:meer )?(?:betaald|uitbetaald)\b|\bbetalen (?:me|mij|mijn loon|mijn salaris) niet\b|\bbetaalt (?:me|mij) (?:al \w+ \w+ )?niet\b",
+        r"\bgeen (?:loon|salaris)\b|\bzonder betaald|\bloon wordt achtergehouden\b|\bhouden mijn loon\b",
+        r"\bschuld\b.{0,40}\b(?:werken|terugbetalen|af ?betalen)\b|\bschuld bij de baas\b",
+        r"\b(?:mag|mogen) (?:het huis|niet naar buiten|niet weg)|\bniet naar buiten\b|\blaten (?:me|mij|ons) niet weg\b|\blaat (?:me|mij) niet weg\b",
+        r"\b(?:werken|werk) en (?:ze )?betalen (?:me |mij |ons )?niet\b|\bsluiten (?:ze )?(?:ons|me|mij) op\b|\bslapen in de fabriek\b|\bzonder rust\b|\belke dag werken\b",
+        r"\b1[0-9] uur (?:per|op een) dag\b|\b[0-9] euro per uur\b",
+        r"\buitbuit|\bvalse beloft|\bdreigen de ind\b|\bals ik stop\b.{0,30}\b(?:familie|pijn)",
+        r"\bhelft van mijn loon\b|\bwerken om\b.{0,20}\bschuld",
+        r"\b[0-9] dagen\b.{0,10}\b1[0-9] uur\b|\bschuld\b.{0,40}\bafwerken\b|\bniet mag stoppen\b|\bbetaalt (?:me |mij )?nooit\b",
+        # ar
+        r"(?:اخد|اخذ|ماسك|ماسكه|ماسكين|يحتفظ ب|محتفظ ب|سحب|اخدوا|اخذوا)(?:\w*) ?(?:جوازي|جواز سفري|اوراقي|هويتي|كرت البنك|بطاقتي|باسبوري)",
+        r"(?:جوازي|جواز سفري|اوراقي|بطاقه الهويه)(?:\w*)? (?:معه|عنده|عند المعلم|ماسكه)",
+        r"(?:ما|مش|لم|ما عم) ?(?:قبضت|قبضنا|يدفعولي|يدفعلي|دفعلي|يدفع لي|بيدفعولي|استلمت|يعطيني) ?(?:معاشي|راتبي|اجري|مصاري|من (?:شهر|[0-9]))|(?:بيدفعوا|يدفعوا) (?:ا|أ)?(?:جري|راتب)",
+        r"ما في (?:راتب|معاش)|بلا (?:مصاري|راتب|اجر)|لا يعيد لي",
+        r"دين\b.{0,30}(?:اشتغل|سدد|لسد|ادفع)|(?:سد|لسد) (?:ديني|الدين)|لازم ادفع دين",
+        r"(?:ما بيخليني|ما بيخلوني|ما مسموحلنا|ممنوع) (?:ا|ن)?طلع|بيسكروا علينا|منام بالمعمل",
+        r"1[0-9] ساعه باليوم|[0-9] يورو بالساعه|بيشغلوني 1[0-9]",
+        r"استغلال|بوعود كذب|(?:يتصلوا|بيتصلوا) بالهجره|نص راتبي|مجبور اشتغل",
+        r"ما (?:دفعولي|دفعلي|قبضت)|[0-9] ايام 1[0-9] ساعه|لا يدفع لي|ما فيني اترك",
+        r"\b(?:a5ad|akhad|a5ado|ma3o|mesek) (?:jawazi|jawaz|bassbori|awra2i)\b|\bjawazi\b",
+        r"\bma (?:3am )?(?:yedfa3li|yedfa3oli|2abadet|qbadt|2bad(?:e)?t)\b",
+        # ti
+        r"(?:ፓስፖርተይ|ወረቐተይ|መንነት ካርደይ|ካርድ ባንከይ|ደሞዘይ) (?:ሒዙዎ|ሒዙ|ወሲዱዎ|ሒዞም|ሒዞሞ|ኣይመልሰለይን|ወሲዶም)",
+        r"(?:ደሞዝ|ደሞዘይ)\b.{0,15}(?:ኣይከፈለንን|ኣይተኸፈለንን|ኣይከፍሉንን|ኣይረኸብኩን|የለን|ኣይሃቡንን)|ብዘይ ክፍሊት (?:እሰርሕ|ይሰርሑኒ)|ስራሕ.{0,15}ኣይከፈለንን",
+        r"ዕዳ\b.{0,30}(?:ክሰርሕ|ክኸፍል|ክትሰርሕ)",
+        r"ክወጽእ ኣይፈቕደለይን|ክንወጽእ ኣይፍቀደልናን|ይዓጽዉና",
+        r"መዓልቲ 1[0-9] ሰዓት|1[0-9] ሰዓት የስርሑኒ|ኣብ ሰዓት [0-9] ዩሮ",
+        r"ክሰርሕ ይግደድ|ብሓሶት ተስፋ|ንኢሚግሬሽን ክድውሉ|ፍርቂ ደሞዘይ",
+        r"ኣይከፈሉንን|ኣይከፍለንን|ክገድፍ ኣይትኽእልን|[0-9] መዓልቲ 1[0-9] ሰዓት",
+        r"\bpassport ?(?:ey|y)? ?(?:hizuwo|hizu|wesidu|wesiduwo)\b|\bdemoz(?:ey)? ay(?:kefelunin|kefelenin|habunin)\b",
+    ],
+    "harassment": [
+        # en
+        r"\b(?:touch(?:es|ed|ing)?|grab(?:s|bed)?|kiss)\b.{0,20}\b(?:me|my (?:body|hair))\b",
+        r"\bsexual(?:ly)?\b.{0,20}\b(?:harass|messages|pictures|photos|comments)|\bsexual harassment\b",
+        r"\bhar+as+(?:ed|es|ing|ment)?\b",
+        r"\bracis[mt]\b|\bdiscriminat|\bbull(?:ied|ying)\b",
+        r"\bbecause (?:i am|i'm|im) (?:black|a refugee|muslim|a muslim|arab|african|a woman)\b|\bbecause of my (?:headscarf|hijab|religion|name|skin|colou?r|accent)\b",
+        r"\bcall(?:s)? me (?:names|monkey|dirty)\b|\bgo back to your country\b|\bno foreigners\b",
+        r"\b(?:take off|remove) my (?:hijab|headscarf)\b|\bcomments about my body\b",
+        r"\bsex for (?:a )?(?:contract|job)\b|\blaugh at my accent\b.{0,30}\binsult",
+        r"\bsexual (?:texts|messages|pictures|photos)\b|\bcall(?:s)? me (?:a )?terrorist\b|\btouched my (?:breast|body|butt|chest)\b|\bbecause i am (?:african|black|muslim|arab)\b",
+        # nl
+        r"\b(?:raakt|zit)\b.{0,15}\b(?:me|mij|mijn lichaam)\b.{0,10}\baan\b|\bzit\w* aan (?:me|mij|mijn lichaam)\b|\bbetastte\b|\bgreep (?:me|mij) vast\b|\bte zoenen\b",
+        r"\bseksue(?:el|le)\b.{0,20}\b(?:intimidatie|berichten|foto|lastig)|\bintimidatie\b",
+        r"\bvalt (?:me|mij) (?:seksueel )?lastig\b|racis|discrimin|\bgepest\b",
+        r"\bomdat ik (?:zwart|vluchteling|moslim|moslima|arabier|buitenlander) ben\b|\bvanwege mijn (?:hoofddoek|geloof|naam|huidskleur|accent)\b|\bom mijn hoofddoek\b",
+        r"\bschelden (?:me|mij) uit\b|\bnoemt (?:me|mij) (?:aap|vieze)|\bnoemen (?:me|mij) vieze\b|\bga terug naar je (?:eigen )?land\b|\bgeen buitenlanders\b",
+        r"\bhoofddoek af(?:doen)?\b|\bopmerkingen over mijn lichaam\b|\bseks voor een contract\b|\bbeledigen (?:me|mij)\b",
+        r"\bseksuele (?:berichtjes|berichten|foto)|\bnoem\w* (?:me|mij) terrorist\b|\baan mijn (?:borst|lichaam|billen) gezeten\b|\bintimideert (?:me|mij)\b|\bomdat ik (?:afrikaans|zwart|moslim) ben\b",
+        # ar
+        r"(?:عم )?(?:يلمسني|بيلمسني|بيلمس جسمي|يلمس جسمي|لمسني|بيبوسني|يبوسني|حاول يبوسني)",
+        r"تحرش|يتحرش|بيتحرش|عنصري|عنصريه|تمييز|يميزوا ضدي|تنمر",
+        r"(?:رسائل|صور|تعليقات) جنسيه|بيعلق على جسمي",
+        r"(?:لاني|لأني|بسبب) (?:اسود|لاجئ|محجبه|الحجاب|ديني|اسمي|لهجتي|عربي)|بسبب (?:الحجاب|ديني|اسمي)",
+        r"بيسبوني|بيهينوني|ارجع على بلدك|ارجع لبلدك|ما بدنا اجانب|لاجئ وسخ|اشلحي الحجاب|بيسموني قرد",
+        r"علاقه مقابل",
+        r"ارهابي|لمس (?:صدري|جسمي)|رسايل جنسيه|لاني افريقي",
+        r"\b(?:ta7arosh|t7arosh|yet7arash|bet7arash|3onsori(?:ye|a|yeh)?|3ansari|tamyeez)\b",
+        # ti
+        r"(?:ይትንክፈኒ|ይትንክፍ|ተንኪፉኒ|ክስዕመኒ)",
+        r"ጾታዊ (?:ምትንኻፍ|መልእኽቲ|ስእልታት|ርክብ ይሓተኒ)|ዓሌትነት|ዓሌታዊ|ኣድልዎ",
+        r"(?:ጸሊም|ስደተኛ|ሙስሊም) ስለዝኾንኩ|ብሰንኪ (?:ሃይማኖተይ|ስመይ|መሸፈኒ)",
+        r"ይጸርፉኒ|ናብ ሃገርካ ተመለስ|ወጻእተኛታት ኣይንደልን|ረሳሕ ስደተኛ|ህበይ ይብለኒ|ርእሰይ ቅልዕ|የሸግረኒ|ብዛዕባ ኣካላተይ|ይጸርፉ",
+        r"\b(?:aleynet|aleyneti|alienet|adlwo|adlo)\b|\byitinkefeni\b",
+        r"ሽብራዊ ይብሉኒ|ተንኪፉ|ጾታዊ",
+    ],
+    "minor": [
+        # en
+        rf"\b{_I_EN} (?:only |just |still )?(?:{_NUM_MINOR}|{_WORD_MINOR_EN})\b{_NOT_UNITS}",
+        rf"\b(?:age|aged|my age is)[: ]*{_NUM_MINOR}\b",
+        rf"\bturned {_NUM_MINOR}\b|^{_NUM_MINOR} ?(?:years?|yrs?|y/?o|y old)\b|\b{_NUM_MINOR} ?(?:yrs|y/o|y old|yo)\b",
+        r"\ba 1[0-7][- ]?(?:year|yr)s?[- ]old\b|\bunder (?:18|eighteen|age)\b|\b(?:i am|i'm|im) (?:a )?minor\b|\bunaccompanied minor\b|\b(?:i am|i'm|im) a child\b",
+        # nl
+        rf"\bik (?:ben )?(?:pas |net |nog maar )?(?:{_NUM_MINOR}|{_WORD_MINOR_NL})\b{_NOT_UNITS}",
+        rf"\b(?:mijn )?leeftijd(?: is)?[: ]*{_NUM_MINOR}\b|(?:^|, ){_NUM_MINOR} ?(?:jaar|jr)\b|\bvan {_NUM_MINOR} jaar\b|\b(?:meisje|jongen|kind) van {_NUM_MINOR}\b",
+        r"\b(?:onder|jonger dan|nog geen) (?:de )?18\b|\bminderjarig|\bik ben een kind\b|\bik ben een amv\b|\b(?:net|pas) 1[0-7] geworden\b",
+        # ar
+        rf"عمري (?:بس |فقط |هلق )?(?:{_NUM_MINOR}|{_WORD_MINOR_AR})\b|عمري (?:اقل من|تحت) 18|صار عمري {_NUM_MINOR}\b",
+        rf"ابلغ من العمر {_NUM_MINOR}\b|(?:انا )?قاصر|انا طفل|ما وصلت 18",
+        rf"\b(?:3omri|3mri|3umri) (?:{_NUM_MINOR})\b",
+        # ti
+        rf"{_NUM_MINOR} ?(?:ዓመተይ|ዓመት እየ|ዓመት መሊአ)|(?:ዕድመይ|ኣነ) {_NUM_MINOR}\b|{_WORD_MINOR_TI} ዓመተይ|ዕድመይ {_WORD_MINOR_TI}",
+        rf"ትሕቲ 18|18 ገና ኣይመላእኩን|ንኡስ እየ|ቆልዓ እየ|^{_NUM_MINOR} ዓመት(?: ካብ| ስደተኛ|$)|{_NUM_MINOR} ዓመት ስደተኛ|{_NUM_MINOR} ዓመት (?:ጓል|ወዲ) እየ",
+        rf"\b{_NUM_MINOR} ?(?:ametey|ametei)\b|\bedmey {_NUM_MINOR}\b|\bane {_NUM_MINOR} amet\b",
+    ],
+}
+
+# A category's match is ignored in a sentence that also matches one of these (figures of speech, the past).
+EXCEPTIONS: dict[str, list[str]] = {
+    "suicide": [r"من (?:الجوع|الضحك|البرد)|ብጥሜት|ብሰሓቕ|\b(?:van de honger|of hunger|laughing)\b"],
+    "minor": [r"كان عمري|لما كنت|\b(?:toen ik|when i was)\b|ክኸውን ከለኹ"],
+}
+
+# When several categories match, this order decides. Violence at home before a generic threat: its
+# answer gives 112 too, and Veilig Thuis besides; a threat of any kind before everything else.
+PRIORITY = ("domestic_violence", "danger", "suicide", "exploitation", "harassment", "minor")

@@ -1,0 +1,72 @@
+"""The safeguarding recogniser on its data: recall per language on the held-out set, false alarms on
+the ordinary intents' data, disclosures inside long messages, and the batch path leaving them alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.batch import Known, is_plain
+from bot.pipeline import Incoming
+from bot.safeguarding import data
+from bot.safeguarding.evaluate import Report, evaluate
+from bot.safeguarding.recognise import CATEGORIES, recognise
+from bot.settings import PROJECT_ROOT
+
+NLU = PROJECT_ROOT / "nlu"
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    return evaluate(NLU)
+
+
+def test_the_data_has_25_examples_per_category_and_language() -> None:
+    examples = data.load(NLU / "safeguarding")
+    for language in ("nl", "en", "ar", "ti"):
+        for category in (*CATEGORIES, data.NONE):
+            count = sum(1 for e in examples if e.language == language and e.category == category)
+            assert count >= 25, (language, category, count)
+    held_out = {e.text for e in data.load(NLU / "safeguarding" / "heldout")}
+    assert not held_out & {e.text for e in examples}  # never trained on
+
+
+def test_recall_per_language_and_false_alarms(report: Report) -> None:
+    for part in report.sets:
+        for language in ("nl", "en", "ar", "ti"):
+            assert part.recall(language) >= 0.95, (part.name, language)
+        for language, (alarms, total) in part.hard_negatives.items():
+            assert alarms / total <= 0.05, (part.name, language)
+    alarms = sum(a for a, _ in report.ordinary.values())
+    total = sum(n for _, n in report.ordinary.values())
+    assert total > 1000
+    assert alarms / total <= 0.01
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Hello, I have a question about my CV. Also my boss keeps my passport and I was not paid.", "exploitation"),
+        ("hoi! ik zoek werk in de zorg. maar eerlijk gezegd wil ik niet meer leven", "suicide"),
+        ("مرحبا عندي سؤال عن الشهادة، بس جوزي بيضربني كل يوم", "domestic_violence"),
+        ("ሰላም፣ ብዛዕባ ሲቪ ሕቶ ኣለኒ። 16 ዓመተይ እየ።", "minor"),
+        ("my contract ends next month", None),
+        ("how do I kill time while IDW decides", None),
+        ("my boss is strict about being on time", None),
+        ("ik wil dood moe na werk", None),
+        ("", None),
+    ],
+)
+def test_inside_long_messages_and_hard_negatives(text: str, category: str | None) -> None:
+    assert recognise(text) == category
+
+
+def test_the_batch_path_leaves_a_disclosure_to_the_pipeline() -> None:
+    known = Known(set(), {}, set(), {}, {}, {}, 0)
+    plain = Incoming(telegram_user_id=1, chat_id=1, kind="text", text="how do I write a CV", update_id=1)
+    assert is_plain(plain, known, rate_limit=15)
+    disclosure = Incoming(telegram_user_id=1, chat_id=1, kind="text", text="my husband hits me", update_id=2)
+    assert not is_plain(disclosure, known, rate_limit=15)
+    caption = Incoming(telegram_user_id=1, chat_id=1, kind="photo", text="he took my passport", update_id=3)
+    assert not is_plain(caption, known, rate_limit=15)
+    dismiss = Incoming(telegram_user_id=1, chat_id=1, kind="button", text="sg:no:1:o", update_id=4)
+    assert not is_plain(dismiss, known, rate_limit=15)
