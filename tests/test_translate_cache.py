@@ -14,7 +14,7 @@ from bot import privacy
 from bot.db.models import CachedTranslation, User
 from bot.services import Services
 from bot.translate.cache import cached_translate
-from bot.translate.libretranslate import LibreTranslateClient
+from bot.translate.guard import GuardedTranslator
 from bot.translate.types import TranslationUnavailableError, Translator
 from tests.libretranslate_standin import LibreTranslateStandIn
 
@@ -40,7 +40,8 @@ async def _users(services: Services, *telegram_ids: int) -> list[int]:
 
 
 def _mt(services: Services) -> Translator:
-    assert isinstance(services.machine_translator, LibreTranslateClient)  # built from TRANSLATOR at start-up
+    assert isinstance(services.machine_translator, GuardedTranslator)  # built from TRANSLATOR at start-up
+    assert services.machine_translator.name == "libretranslate"
     return services.machine_translator
 
 
@@ -79,23 +80,20 @@ async def test_same_language_and_empty_text_need_no_provider(
     assert caught.value.reason == "off"
 
 
-async def test_provider_down_or_slow_caches_nothing_and_logs_no_text(
+async def test_provider_down_caches_nothing_asks_once_and_logs_no_text(
     services: Services, standin: LibreTranslateStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
     (user,) = await _users(services, 804)
     caplog.set_level(logging.INFO)  # the level the bot runs at (the SQL drivers' DEBUG shows parameters)
     caplog.set_level(logging.DEBUG, logger="bot")
-    for mode, reason in (("500", "provider_error"), ("slow", "timeout"), ("429", "rate_limited")):
-        standin.mode = mode
+    standin.mode = "500"
+    for detail in ("HTTP 500", "provider down, not asked"):
         with pytest.raises(TranslationUnavailableError) as caught:
             await cached_translate(services.sessions, _mt(services), SECRET, "ti", "nl", user_id=user)
-        assert caught.value.reason == reason
+        assert (caught.value.reason, caught.value.detail) == ("provider_error", detail)
+    assert len(standin.requests) == 1  # the second coach is told at once; nothing is asked twice
     assert await _rows(services) == 0
-    assert len(standin.requests) == 3  # one request per attempt, none repeated behind the caller's back
-    standin.mode = "ok"
-    result = await cached_translate(services.sessions, _mt(services), SECRET, "ti", "nl", user_id=user)
-    assert not result.cached
-    assert await _rows(services) == 1
+    assert [r.levelname for r in caplog.records if r.name.startswith("bot.translate")] == ["WARNING"]
     assert "ስራሕ" not in caplog.text
     assert "0612345678" not in caplog.text
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import aiohttp
 
 from bot.translate.types import Reason, Translation, TranslationUnavailableError
-
-log = logging.getLogger(__name__)
 
 # LibreTranslate answers errors as {"error": "..."} with these statuses (its app.py's error handler).
 _STATUS_REASONS: dict[int, Reason] = {400: "rejected", 403: "forbidden", 429: "rate_limited"}
@@ -53,6 +50,4 @@ class LibreTranslateClient:
 
 def _status_error(status: int) -> TranslationUnavailableError:
     # The server's error message is not kept: it may quote the request.
-    reason: Reason = _STATUS_REASONS.get(status, "provider_error")
-    log.warning("LibreTranslate answered HTTP %d (%s)", status, reason)
-    return TranslationUnavailableError(reason, f"HTTP {status}")
+    return TranslationUnavailableError(_STATUS_REASONS.get(status, "provider_error"), f"HTTP {status}")

@@ -108,8 +108,7 @@ class CTranslate2Translator:
         except TimeoutError as exc:
             # The thread finishes its request and its answer is dropped; the caller already heard "timeout".
             raise TranslationUnavailableError("timeout") from exc
-        except Exception as exc:  # the model failed (out of memory, a broken file): never the text
-            log.warning("CTranslate2 failed: %s", type(exc).__name__)
+        except Exception as exc:  # the model failed (out of memory, a broken file); its message may quote the text
             raise TranslationUnavailableError("provider_error", type(exc).__name__) from exc
         provider = self.name if len(steps) == 1 else f"{self.name} (via {steps[0][1]})"
         return Translation(translated, provider, source, target)
