@@ -126,6 +126,28 @@ async def test_runs_in_its_own_thread_not_on_the_event_loop(opus_dir: Path) -> N
         await provider.close()
 
 
+async def test_source_prefix_token_goes_first(tmp_path: Path) -> None:
+    """Multi-target OPUS-MT models (opus-mt-en-ar) read the target language's token before the text."""
+    pair = build_marian_pair(tmp_path, "en", "ar")
+    (pair / "source_prefix.txt").write_text(">>ara<<\n")
+    provider = await CTranslate2Translator.open(tmp_path, 10)
+    batches: list[list[list[str]]] = []
+    model = provider._models[pair]
+    original = model.translator
+
+    class Recording:
+        def translate_batch(self, batch: list[list[str]], **kwargs: Any) -> Any:
+            batches.append(batch)
+            return original.translate_batch(batch, **kwargs)
+
+    model.translator = Recording()
+    try:
+        assert (await provider.translate("hello world", "en", "ar")).text == ANSWERS["ar"]
+        assert batches == [[[">>ara<<", "▁hello", "▁world", "</s>"]]]
+    finally:
+        await provider.close()
+
+
 async def test_too_slow_is_a_timeout(opus_dir: Path) -> None:
     provider = await CTranslate2Translator.open(opus_dir, 1e-6)
     try:
