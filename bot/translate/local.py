@@ -26,6 +26,8 @@ class _Model:
     translator: Any  # ctranslate2.Translator (the package ships no type hints)
     source_spm: Any  # sentencepiece.SentencePieceProcessor
     target_spm: Any
+    # OPUS-MT models with several target languages want the target's token first (en-ar: >>ara<<)
+    source_prefix: tuple[str, ...] = ()
 
     def translate_lines(self, lines: list[str], source: str, target: str) -> list[str]:
         """Tokenise → translate → detokenise each non-empty line (the models were trained on sentences)."""
@@ -49,7 +51,7 @@ class _Model:
         pieces: list[str] = self.source_spm.encode(line.strip(), out_type=str)
         if self.kind == "nllb":
             return [NLLB_CODES[source], *pieces, "</s>"]
-        return [*pieces, "</s>"]  # converted Transformers models do not add </s> themselves
+        return [*self.source_prefix, *pieces, "</s>"]  # converted Transformers models do not add </s> themselves
 
 
 def _load(model_dir: ModelDir, threads: int) -> _Model:
@@ -62,7 +64,9 @@ def _load(model_dir: ModelDir, threads: int) -> _Model:
         return _Model("nllb", translator, spm, spm)
     source = sentencepiece.SentencePieceProcessor(model_file=str(model_dir.path / "source.spm"))
     target = sentencepiece.SentencePieceProcessor(model_file=str(model_dir.path / "target.spm"))
-    return _Model("marian", translator, source, target)
+    prefix_file = model_dir.path / "source_prefix.txt"
+    prefix = tuple(prefix_file.read_text().split()) if prefix_file.is_file() else ()
+    return _Model("marian", translator, source, target, prefix)
 
 
 class CTranslate2Translator:
