@@ -29,6 +29,7 @@ from bot.db.models import (
     utcnow,
 )
 from bot.handoff import queue
+from bot.translate.cache import erase_translations
 
 log = logging.getLogger(__name__)
 # The tables an erasure deletes from or rewrites: what `scrub` cleans up after.
@@ -143,6 +144,7 @@ async def erase(session: AsyncSession, user: User) -> Erased:
     await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.user_id == user.id))
     await session.execute(delete(Intake).where(Intake.user_id == user.id))
     await session.execute(delete(ConversationState).where(ConversationState.user_id == user.id))
+    await erase_translations(session, user.id)
     # Webhook updates already processed (the one asking for erasure goes with the periodic clean-up).
     await session.execute(
         delete(InboxUpdate).where(InboxUpdate.chat_id == user.telegram_id, InboxUpdate.processed_at.is_not(None))

@@ -22,6 +22,8 @@ from bot.nlu.embedded import EmbeddedClassifier, train_in_process
 from bot.nlu.rasa import FallbackParser, RasaClient
 from bot.nlu.types import Parser
 from bot.settings import Settings
+from bot.translate.factory import open_translator
+from bot.translate.types import Translator as MachineTranslator
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ class Services:
     embedded: EmbeddedClassifier
     nlu: Parser
     http: aiohttp.ClientSession
+    # Machine translation between coach and newcomer (TRANSLATOR); None when off.
+    machine_translator: MachineTranslator | None = None
 
     @property
     def flows(self) -> FlowSet:
@@ -61,6 +65,7 @@ async def open_services(
     flows = load_flows(settings.flows_dir)
     engine = create_engine(settings.database_url)
     http = aiohttp.ClientSession()
+    machine_translator: MachineTranslator | None = None
     try:
         if check_migrations:
             await ensure_current(engine)
@@ -70,7 +75,11 @@ async def open_services(
         if settings.rasa_url:
             nlu = FallbackParser(RasaClient(http, settings.rasa_url, settings.rasa_timeout), embedded)
         store = FlowStore(settings.flows_dir, flows)
-        yield Services(settings, engine, create_sessionmaker(engine), translator, store, embedded, nlu, http)
+        machine_translator = await open_translator(settings, http)
+        sessions = create_sessionmaker(engine)
+        yield Services(settings, engine, sessions, translator, store, embedded, nlu, http, machine_translator)
     finally:
+        if machine_translator is not None:
+            await machine_translator.close()
         await http.close()
         await engine.dispose()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from importlib.util import find_spec
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -58,6 +60,13 @@ class Settings(BaseSettings):
     # safeguarding: an urgent case still waiting is announced to the coaches again after this many minutes
     urgent_reannounce_minutes: int = Field(default=5, ge=1)
 
+    # machine translation between coach and newcomer (bot.translate): off, a LibreTranslate server, or local models
+    translator: Literal["off", "libretranslate", "ctranslate2"] = "off"
+    translator_url: str = ""  # LibreTranslate API root, e.g. http://libretranslate:5000
+    translator_key: str = ""  # LibreTranslate api_key (empty for a server without keys)
+    translator_model_dir: Path | None = None  # CTranslate2 models, one subdirectory per pair (ti-en/, en-nl/)
+    translator_timeout_seconds: float = Field(default=10.0, gt=0, le=120)  # one translation call, at most
+
     @field_validator("coach_chat_id", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
@@ -107,3 +116,28 @@ class Settings(BaseSettings):
         if value not in LANGUAGES:
             raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
         return value
+
+    @field_validator("translator_model_dir", mode="before")
+    @classmethod
+    def _empty_dir_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _translator_needs_its_provider(self) -> Settings:
+        if self.translator == "libretranslate" and not re.match(r"https?://", self.translator_url):
+            raise ValueError("TRANSLATOR=libretranslate needs TRANSLATOR_URL (http:// or https://)")
+        if self.translator == "ctranslate2":
+            from bot.translate.models import find_pairs
+
+            if find_spec("ctranslate2") is None or find_spec("sentencepiece") is None:
+                raise ValueError(
+                    "TRANSLATOR=ctranslate2 needs the translate extra: pip install 'werkhelpdesk[translate]'"
+                )
+            if self.translator_model_dir is None or not self.translator_model_dir.is_dir():
+                raise ValueError("TRANSLATOR=ctranslate2 needs TRANSLATOR_MODEL_DIR, an existing directory")
+            if not find_pairs(self.translator_model_dir):
+                raise ValueError(
+                    f"TRANSLATOR_MODEL_DIR {self.translator_model_dir} has no model: one subdirectory per "
+                    "language pair (ti-en/, en-nl/) with model.bin, source.spm and target.spm"
+                )
+        return self

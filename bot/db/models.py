@@ -238,3 +238,22 @@ class InboxUpdate(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # A worker took it until then; after that (the worker died) any worker may take it again.
     lease_until: Mapped[datetime | None] = mapped_column()
+
+
+# Machine translation between coach and newcomer (issue 26): the translation cache.
+class CachedTranslation(Base):
+    """A machine translation kept so that the same text in the same conversation is not sent to the
+    provider twice. It belongs to the newcomer whose conversation it is (their words, or a coach's words
+    to them) and is erased with their data; the original text is not stored here, only its hash."""
+
+    __tablename__ = "translations"
+    __table_args__ = (Index("uq_translations_user_key", "user_id", "key", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))  # sha256 of source, target and the original text
+    source: Mapped[str] = mapped_column(String(8))
+    target: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)  # the translation
+    provider: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

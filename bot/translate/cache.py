@@ -1,0 +1,72 @@
+"""Translations through the database cache: the same text in the same conversation is translated once.
+Rows belong to the newcomer and go with /delete (erase_translations)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.engine import insert_ignoring_duplicates
+from bot.db.hot import table
+from bot.db.models import CachedTranslation
+from bot.translate.types import Translation, TranslationUnavailableError, Translator
+
+log = logging.getLogger(__name__)
+
+
+def cache_key(text: str, source: str, target: str) -> str:
+    return hashlib.sha256(f"{source}\x00{target}\x00{text}".encode()).hexdigest()
+
+
+async def cached_translate(
+    sessions: async_sessionmaker[AsyncSession],
+    translator: Translator | None,
+    text: str,
+    source: str,
+    target: str,
+    *,
+    user_id: int,
+) -> Translation:
+    """`text` in `target`, from the cache or from the provider (then cached for `user_id`, the newcomer
+    whose conversation it is). No database connection is held while the provider works.
+
+    Raises TranslationUnavailableError (reason "off" when TRANSLATOR=off): show "translation
+    unavailable" and let the coach send the original or wait."""
+    if source == target or not text.strip():
+        return Translation(text, "none", source, target, machine=False)
+    if translator is None:
+        raise TranslationUnavailableError("off")
+    key = cache_key(text, source, target)
+    async with sessions() as session:
+        row = await session.scalar(
+            select(CachedTranslation).where(CachedTranslation.user_id == user_id, CachedTranslation.key == key)
+        )
+    if row is not None:
+        return Translation(row.text, row.provider, source, target, cached=True)
+    translation = await translator.translate(text, source, target)
+    values = {
+        "user_id": user_id,
+        "key": key,
+        "source": source,
+        "target": target,
+        "text": translation.text,
+        "provider": translation.provider[:64],
+    }
+    try:
+        async with sessions() as session, session.begin():
+            dialect = session.get_bind().dialect.name
+            # Two coaches asking at once both translate; the first row stays.
+            await session.execute(insert_ignoring_duplicates(dialect, table(CachedTranslation)).values(values))
+    except IntegrityError:
+        log.info("translation not cached: the user was erased meanwhile")
+    return translation
+
+
+async def erase_translations(session: AsyncSession, user_id: int) -> int:
+    """Delete the user's cached translations (bot.privacy.erase calls it); returns how many."""
+    result = await session.execute(delete(CachedTranslation).where(CachedTranslation.user_id == user_id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
