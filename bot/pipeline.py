@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import privacy
-from bot.db.hot import statements, transaction, typed_since
+from bot.db.engine import insert_ignoring_duplicates
 from bot.db.models import (
     CASE_CLOSED,
     Case,
@@ -25,10 +25,12 @@ from bot.db.models import (
     ConversationState,
     InboxUpdate,
     Message,
+    ProcessedUpdate,
     UnansweredQuestion,
     User,
     utcnow,
 )
+from bot.db.queries import table, typed_since
 from bot.dialog import (
     ButtonIn,
     CommandIn,
@@ -90,6 +92,8 @@ def _event(incoming: Incoming, nlu: NluResult | None) -> Event:
         return EditedIn()
     if nlu is not None and incoming.text is not None:
         return TextIn(incoming.text, nlu)
+    if incoming.kind == "text":  # only spaces: there are no words to understand
+        return TextIn(incoming.text or "", NluResult(incoming.text or "", None, "", 0.0, ()))
     return MediaIn(incoming.kind)
 
 
@@ -137,7 +141,9 @@ async def claim_updates(session: AsyncSession, update_ids: Sequence[int]) -> set
     """Record the update ids; returns those not processed before (the others are redeliveries)."""
     if not update_ids:
         return set()
-    statement = statements(session.get_bind().dialect.name == "postgresql").claim
+    processed = table(ProcessedUpdate)
+    dialect = session.get_bind().dialect.name
+    statement = insert_ignoring_duplicates(dialect, processed).returning(processed.c.update_id)
     now = utcnow()
     rows = await session.execute(statement, [{"update_id": u, "processed_at": now} for u in update_ids])
     return set(rows.scalars())
@@ -534,14 +540,27 @@ async def mark_delivered(services: Services, outgoing: Outgoing, telegram_messag
     await mark_delivered_many(services, [(outgoing, telegram_message_id)])
 
 
-async def mark_delivered_many(
-    services: Services, sent: Sequence[tuple[Outgoing, int | None]], *, inbox_done: Sequence[int] = ()
-) -> None:
-    """Mark sent messages delivered and, in webhook mode, their updates processed: one transaction."""
-    if not sent and not inbox_done:
+async def mark_delivered_many(services: Services, sent: Sequence[tuple[Outgoing, int | None]]) -> None:
+    """Sent messages delivered (ephemeral ones forgotten, case cards' message ids kept): one transaction."""
+    if not sent:
         return
-    async with transaction(services.engine, services.sessions) as tx:
-        await tx.record_delivered(sent, inbox_done, utcnow())
+    now = utcnow()
+    async with services.sessions() as session, session.begin():
+        for out, telegram_id in sent:
+            if out.kind == "ephemeral":
+                await session.execute(delete(Message).where(Message.id == out.id))
+                continue
+            await session.execute(
+                update(Message)
+                .where(Message.id == out.id)
+                .values(delivered_at=now, telegram_message_id=telegram_id, attempts=Message.attempts + 1)
+            )
+            if out.kind == "card" and out.case_id is not None and telegram_id is not None:
+                await session.execute(
+                    update(Case)
+                    .where(Case.id == out.case_id)
+                    .values(group_chat_id=out.chat_id, group_message_id=telegram_id)
+                )
 
 
 async def mark_failed(services: Services, outgoing_id: int, *, give_up: bool = False) -> None:

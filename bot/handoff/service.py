@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.hot import typed_by
 from bot.db.models import CASE_CLAIMED, CASE_CLOSED, CASE_WAITING, Case, Coach, Message, Timer, User
+from bot.db.queries import typed_by
 from bot.flows.model import FlowSet
 from bot.handoff import queue
 from bot.handoff.hours import OfficeHours, format_opening
