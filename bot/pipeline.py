@@ -449,6 +449,12 @@ async def _data_rights(turn: Turn, services: Services, sender: Sender, incoming:
         case = await queue.open_case_of(turn.session, user.id)
         coach = await turn.session.get(Coach, case.coach_id) if case is not None and case.coach_id else None
         await privacy.erase(turn.session, user)
+        # The updates that carried their words, this one included (the rest of the chat's stay to be answered).
+        await turn.session.execute(
+            delete(InboxUpdate).where(
+                InboxUpdate.chat_id == incoming.chat_id, InboxUpdate.update_id <= (incoming.update_id or 0)
+            )
+        )
         done = t_("All your data has been deleted. If you write to me again, we start fresh.")
         turn.outbox.ephemeral(chat, lang, Reply(done))
         if coach is not None:

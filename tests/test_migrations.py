@@ -122,7 +122,7 @@ async def test_the_lease_query_reads_only_waiting_updates(engine: AsyncEngine) -
         assert "ix_inbox_waiting" in plan, plan
         return
     compiled = take.compile(dialect=engine.dialect)
-    arguments = {"now": "now()", "until": "now() + interval '2 minutes'", "limit": "64"}
+    arguments = {"now": "now()", "until": "now() + interval '2 minutes'", "limit": "64", "attempts_1": "1"}
     async with engine.connect() as conn:
         driver = (await conn.get_raw_connection()).driver_connection
         assert driver is not None
