@@ -135,7 +135,7 @@ class Inbox:
         """Graceful: take nothing more, finish the updates in progress."""
         self._stopping = True
         self._wake.set()
-        await asyncio.gather(self._tasks[0], *self._running.values(), return_exceptions=True)
+        await asyncio.gather(*self._tasks[:1], *self._running.values(), return_exceptions=True)
         for task in self._tasks[1:]:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
