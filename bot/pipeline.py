@@ -9,7 +9,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -129,7 +129,7 @@ def touch_user(user: User, incoming: Incoming) -> None:
         user.telegram_language = incoming.telegram_language[:16]
     now = utcnow()
     seen = user.last_seen_at
-    if seen is None or now - (seen if seen.tzinfo else seen.replace(tzinfo=UTC)) > LAST_SEEN_PRECISION:
+    if seen is None or now - seen > LAST_SEEN_PRECISION:
         user.last_seen_at = now  # for the retention period; finer would cost a write on every message
     user.unreachable = False  # they wrote to us, so they can be reached again
 

@@ -374,7 +374,7 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
             return
         lines = []
         for case in cases:
-            minutes = int((turn.now - case.created_at).total_seconds() // 60) if case.created_at.tzinfo else 0
+            minutes = int((turn.now - case.created_at).total_seconds() // 60)
             lines.append(f"#{case.id} · {case.language} · {_topic_title(turn.flows, case.topic, lang)} · {minutes} min")
         buttons = tuple((Button(Plain(f"Claim #{c.id}"), f"c:claim:{c.id}"),) for c in cases[:8])
         say(
@@ -551,8 +551,6 @@ async def run_timers(turn: Turn) -> int:
         elif timer.kind == "idle_reminder" and case.status == CASE_CLAIMED and case.coach_id is not None:
             idle = timedelta(minutes=turn.settings.idle_after_minutes)
             quiet_since = case.last_activity_at
-            if quiet_since.tzinfo is None:
-                quiet_since = quiet_since.replace(tzinfo=turn.now.tzinfo)
             if turn.now - quiet_since >= idle:
                 coach = await turn.session.get(Coach, case.coach_id)
                 if coach is not None:
