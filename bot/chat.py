@@ -6,7 +6,8 @@ import asyncio
 import sys
 from typing import TextIO
 
-from bot.pipeline import Incoming, Outgoing, mark_delivered, process, set_chosen_language
+from bot.outbox import Outgoing
+from bot.pipeline import Incoming, mark_delivered, process, set_chosen_language
 from bot.services import Services
 
 LOCAL_USER_ID = 0  # Telegram user ids are positive; 0 is the local terminal user

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -18,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import privacy
 from bot.db.engine import insert_ignoring_duplicates
 from bot.db.models import (
-    CASE_CLOSED,
     Case,
     CaseEvent,
     Coach,
@@ -79,7 +77,6 @@ class Incoming:
 @dataclass(frozen=True)
 class Result:
     outgoing: list[Outgoing]
-    duplicate: bool = False
     language: str | None = None
 
 
@@ -137,21 +134,13 @@ def touch_user(user: User, incoming: Incoming) -> None:
 LAST_SEEN_PRECISION = timedelta(minutes=10)
 
 
-async def claim_updates(session: AsyncSession, update_ids: Sequence[int]) -> set[int]:
-    """Record the update ids; returns those not processed before (the others are redeliveries)."""
-    if not update_ids:
-        return set()
-    processed = table(ProcessedUpdate)
-    dialect = session.get_bind().dialect.name
-    statement = insert_ignoring_duplicates(dialect, processed).returning(processed.c.update_id)
-    now = utcnow()
-    rows = await session.execute(statement, [{"update_id": u, "processed_at": now} for u in update_ids])
-    return set(rows.scalars())
-
-
 async def _claim_update(session: AsyncSession, update_id: int | None) -> bool:
     """Record the update id; False when it was processed before (a redelivery)."""
-    return update_id is None or update_id in await claim_updates(session, [update_id])
+    if update_id is None:
+        return True
+    processed = table(ProcessedUpdate)
+    statement = insert_ignoring_duplicates(session.get_bind().dialect.name, processed).returning(processed.c.update_id)
+    return (await session.scalar(statement, {"update_id": update_id, "processed_at": utcnow()})) is not None
 
 
 async def _is_plain_newcomer_turn(services: Services, incoming: Incoming) -> bool:
@@ -229,7 +218,7 @@ async def process(services: Services, incoming: Incoming) -> Result:
         fresh = await _claim_update(session, incoming.update_id)
         user = await _user(session, incoming)
         if not fresh:
-            return Result(await undelivered_for_user(session, user.id), duplicate=True)
+            return Result(await undelivered_for_user(session, user.id))  # a redelivery: what is unsent
         outbox = Outbox(session, renderer, incoming.update_id)
         now = utcnow()
         turn = Turn(session, outbox, settings, flows, now)
@@ -542,31 +531,23 @@ async def _coach_update(turn: Turn, sender: Sender, incoming: Incoming) -> bool:
 
 
 # delivery bookkeeping ------------------------------------------------------------------------------
-async def mark_delivered(services: Services, outgoing: Outgoing, telegram_message_id: int | None) -> None:
-    await mark_delivered_many(services, [(outgoing, telegram_message_id)])
-
-
-async def mark_delivered_many(services: Services, sent: Sequence[tuple[Outgoing, int | None]]) -> None:
-    """Sent messages delivered (ephemeral ones forgotten, case cards' message ids kept): one transaction."""
-    if not sent:
-        return
-    now = utcnow()
+async def mark_delivered(services: Services, out: Outgoing, telegram_id: int | None) -> None:
+    """Delivered (an ephemeral message forgotten, a case card's message id kept)."""
     async with services.sessions() as session, session.begin():
-        for out, telegram_id in sent:
-            if out.kind == "ephemeral":
-                await session.execute(delete(Message).where(Message.id == out.id))
-                continue
+        if out.kind == "ephemeral":
+            await session.execute(delete(Message).where(Message.id == out.id))
+            return
+        await session.execute(
+            update(Message)
+            .where(Message.id == out.id)
+            .values(delivered_at=utcnow(), telegram_message_id=telegram_id, attempts=Message.attempts + 1)
+        )
+        if out.kind == "card" and out.case_id is not None and telegram_id is not None:
             await session.execute(
-                update(Message)
-                .where(Message.id == out.id)
-                .values(delivered_at=now, telegram_message_id=telegram_id, attempts=Message.attempts + 1)
+                update(Case)
+                .where(Case.id == out.case_id)
+                .values(group_chat_id=out.chat_id, group_message_id=telegram_id)
             )
-            if out.kind == "card" and out.case_id is not None and telegram_id is not None:
-                await session.execute(
-                    update(Case)
-                    .where(Case.id == out.case_id)
-                    .values(group_chat_id=out.chat_id, group_message_id=telegram_id)
-                )
 
 
 async def mark_failed(services: Services, outgoing_id: int, *, give_up: bool = False) -> None:
@@ -628,6 +609,3 @@ async def run_timers(services: Services) -> list[Outgoing]:
         outbox = Outbox(session, renderer, None)
         await service.run_timers(Turn(session, outbox, services.settings, services.flows, utcnow()))
         return await outbox.flush()
-
-
-__all__ = ["CASE_CLOSED", "Incoming", "Outgoing", "Reply", "Result", "process"]
