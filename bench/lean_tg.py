@@ -27,6 +27,7 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 
@@ -46,6 +47,21 @@ def error(status: int, description: str) -> tuple[int, bytes]:
     return status, orjson.dumps({"ok": False, "error_code": status, "description": description})
 
 
+def _params(body: bytes) -> dict[str, Any]:
+    """A JSON body, or PTB's form-encoded one (each value JSON, or a plain string)."""
+    if not body:
+        return {}
+    if body[:1] == b"{":
+        return dict(orjson.loads(body))
+    params: dict[str, Any] = {}
+    for key, value in parse_qsl(body.decode(), keep_blank_values=True):
+        try:
+            params[key] = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            params[key] = value
+    return params
+
+
 class Api:
     def __init__(self) -> None:
         self.calls: Counter[tuple[str, int]] = Counter()
@@ -59,7 +75,7 @@ class Api:
             return error(401, "Unauthorized")
         method = path[len(PREFIX) :].split(b"?", 1)[0].decode()
         try:
-            params: dict[str, Any] = orjson.loads(body) if body else {}
+            params = _params(body)
         except orjson.JSONDecodeError:
             status, out = error(400, "Bad Request: can't parse JSON")
         else:

@@ -87,7 +87,8 @@ from tests.netutil import free_port, start_werkhelpdesk, wait_until_ok  # noqa: 
 
 SECRET = "load-benchmark-secret-0001"
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
-PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+# The run drops this database's schema: TEST_DATABASE_URL names a database that is only for tests.
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 QUESTIONS = {
     "nl": ["Hoe kan ik mijn diploma laten waarderen?", "ik wil CV maken", "hoe werkt een sollicitatie"],
     "ar": ["شلون بعادل شهادتي الجامعية؟", "كيف اكتب سيرة ذاتية CV للشغل بهولندا", "بدي اتعلم هولندي للشغل"],
@@ -250,6 +251,8 @@ async def prepare_database(db: str) -> str:
         url = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/load.db"
     else:
         url = PG_URL
+        if not url.startswith("postgresql"):
+            raise SystemExit("set TEST_DATABASE_URL=postgresql+asyncpg://... (its schema is dropped)")
         engine = create_engine(url)
         async with engine.begin() as conn:
             await conn.execute(text("DROP SCHEMA public CASCADE"))

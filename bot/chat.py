@@ -9,7 +9,8 @@ from typing import TextIO
 from sqlalchemy import select
 
 from bot.db.models import User
-from bot.pipeline import Incoming, Outgoing, mark_delivered, process, set_chosen_language
+from bot.outbox import Outgoing
+from bot.pipeline import Incoming, mark_delivered, process, set_chosen_language
 from bot.privacy import erase
 from bot.services import Services
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
-import importlib
 import logging
 import os
 import signal
@@ -20,7 +18,6 @@ from bot.logredact import install_redaction
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.nlu.embedded import EmbeddedClassifier
     from bot.services import Services
 
 log = logging.getLogger("werkhelpdesk")
@@ -275,25 +272,6 @@ async def _chat(settings: Settings, lang: str | None, new: bool) -> int:
     return 0
 
 
-GC_YOUNG_THRESHOLD = 10_000  # Python's default: 700
-
-
-def settle_collector() -> None:
-    """Tune the cyclic garbage collector for a long-running bot, once everything is loaded.
-
-    What is loaded by now (the NLU model, flows, catalogs, modules) lives as long as the process: it is
-    frozen out of the collector's passes, which would walk all of it and pause every reply in flight
-    for tens of milliseconds. And almost everything a turn allocates is freed by reference counting
-    when the turn ends, so with Python's default (a young collection once 700 more objects are
-    allocated than freed) a busy replica ran ~60 young and ~6 older collections a second: ~5% of its
-    CPU, and pauses of 2 to 25 ms. A higher threshold leaves the collector to the garbage that does
-    need it: reference cycles, a few thousand objects at most, collected now and then."""
-    gc.collect()
-    gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
-
-
 def _token_missing(settings: Settings) -> bool:
     if settings.telegram_token:
         return False
@@ -309,11 +287,12 @@ async def _warn_without_coaches(services: Services) -> None:
             log.warning("coaches: %s", problem)
 
 
-async def _run(settings: Settings, *, embedded: EmbeddedClassifier | None = None, process: int = 0) -> int:
-    """One process of a replica (the only one unless WEBHOOK_PROCESSES > 1; `process` is its index)."""
+async def _run(settings: Settings) -> int:
+    """One replica: the web server (health, webhook), the inbox workers and, without WEBHOOK_URL, polling.
+    More throughput: more replicas, on PostgreSQL (they share the inbox and the outbox)."""
     from bot.services import open_services
     from bot.tg.app import build_application, start_application, stop_application
-    from bot.tg.webhook import Inbox
+    from bot.tg.inbox import Inbox
     from bot.web import start_web
 
     if _token_missing(settings):
@@ -322,27 +301,18 @@ async def _run(settings: Settings, *, embedded: EmbeddedClassifier | None = None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    processes = settings.webhook_processes
-    async with open_services(settings, embedded=embedded) as services:
+    async with open_services(settings) as services:
         await _warn_without_coaches(services)
         application = build_application(services)
         webhook = bool(settings.webhook_url)
-        inbox = Inbox(application, services, settings.webhook_workers) if webhook else None
-        runner = await start_web(services, inbox.add_routes if inbox else None, shared_port=processes > 1)
+        inbox = Inbox(application, services) if webhook else None
+        runner = await start_web(services, inbox.add_routes if inbox else None)
         try:
-            await start_application(application, polling=not webhook, register=process == 0)
-            settle_collector()
+            await start_application(application, polling=not webhook)
             if inbox is not None:
                 await inbox.start()
             mode = "webhook" if webhook else "long polling"
-            log.info(
-                "bot is running (%s, process %d of %d); web server on %s:%d",
-                mode,
-                process + 1,
-                processes,
-                settings.web_host,
-                settings.web_port,
-            )
+            log.info("bot is running (%s); web server on %s:%d", mode, settings.web_host, settings.web_port)
             await stop.wait()
         finally:
             if inbox is not None:
@@ -360,31 +330,6 @@ def _cannot_start() -> tuple[type[Exception], ...]:
     from bot.i18n import CatalogMissingError
 
     return (MigrationsPendingError, FlowsInvalidError, CatalogMissingError)
-
-
-SHARED_MODULES = ("bot.services", "bot.tg.app", "bot.tg.webhook", "bot.batch", "bot.web", "uvloop")
-
-
-def _run_processes(settings: Settings) -> int:
-    """WEBHOOK_PROCESSES > 1: load what the processes share, then fork them (`bot.processes`)."""
-    from bot.processes import supervise
-    from bot.services import train_embedded
-
-    if _token_missing(settings):
-        return 2
-    for module in SHARED_MODULES:  # imported before the fork: their pages are shared by the processes
-        importlib.import_module(module)
-    embedded = asyncio.run(train_embedded(settings))  # once for all processes; no loop outlives it
-    settle_collector()
-
-    def serve(index: int) -> int:
-        try:
-            return run_on_fast_loop(_run(settings, embedded=embedded, process=index))
-        except _cannot_start() as exc:
-            print(f"cannot start: {exc}", file=sys.stderr)
-            return 2
-
-    return supervise(settings.webhook_processes, serve)
 
 
 def run_on_fast_loop(main: Coroutine[Any, Any, T]) -> T:
@@ -408,8 +353,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"invalid settings:\n{exc}", file=sys.stderr)
         return 2
     try:
-        if args.command == "run" and settings.webhook_processes > 1:
-            return _run_processes(settings)
         if args.command == "run":
             return run_on_fast_loop(_run(settings))
         if args.command == "chat":

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, exists, select, update
+from sqlalchemy import Table, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.hot import statements, unflushed
 from bot.db.models import InboxUpdate, Message, User, utcnow
+from bot.db.queries import table
 from bot.messages import Reply
 from bot.render import Keyboard, Renderer
 
@@ -79,22 +79,13 @@ _ROW_COLUMNS = (
 
 class Outbox:
     """Collects the transcript rows of one update (what came in, what goes out) inside its
-    transaction and writes them with one INSERT; outboxes of one batch can share that INSERT."""
+    transaction and writes them with one INSERT."""
 
-    def __init__(
-        self,
-        session: AsyncSession,
-        renderer: Renderer,
-        update_id: int | None,
-        pending: list[dict[str, Any]] | None = None,
-        *,
-        insert: Callable[[Sequence[Mapping[str, Any]]], Awaitable[list[int]]] | None = None,
-    ) -> None:
+    def __init__(self, session: AsyncSession, renderer: Renderer, update_id: int | None) -> None:
         self._session = session
-        self._insert = insert or self._insert_with_session
         self._renderer = renderer
         self._update_id = update_id
-        self._pending = pending if pending is not None else []
+        self._pending: list[dict[str, Any]] = []
         self._out: list[dict[str, Any]] = []
 
     def _add(self, **values: Any) -> None:
@@ -183,8 +174,7 @@ class Outbox:
     async def write(self) -> None:
         """Flush the ORM's own changes (users and cases first: the rows refer to them), then insert
         the rows collected so far."""
-        if unflushed(self._session):
-            await self._session.flush()
+        await self._session.flush()
         if not self._pending:
             return
         rows = list(self._pending)
@@ -192,8 +182,8 @@ class Outbox:
         for row, message_id in zip(rows, await self._insert(rows), strict=True):
             row["id"] = message_id
 
-    async def _insert_with_session(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-        statement = statements(self._session.get_bind().dialect.name == "postgresql").insert_messages
+    async def _insert(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        statement = insert(table(Message)).returning(table(Message).c.id, sort_by_parameter_order=True)
         return list((await self._session.execute(statement, [dict(r) for r in rows])).scalars().all())
 
     async def flush(self) -> list[Outgoing]:

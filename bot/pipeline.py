@@ -7,28 +7,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import privacy
-from bot.db.hot import statements, transaction, typed_since
+from bot.db.engine import insert_ignoring_duplicates
 from bot.db.models import (
-    CASE_CLOSED,
     Case,
     CaseEvent,
     Coach,
     ConversationState,
     InboxUpdate,
     Message,
+    ProcessedUpdate,
     UnansweredQuestion,
     User,
     utcnow,
 )
+from bot.db.queries import table, typed_since
 from bot.dialog import (
     ButtonIn,
     CommandIn,
@@ -78,7 +78,6 @@ class Incoming:
 @dataclass(frozen=True)
 class Result:
     outgoing: list[Outgoing]
-    duplicate: bool = False
     language: str | None = None
 
 
@@ -91,6 +90,8 @@ def _event(incoming: Incoming, nlu: NluResult | None) -> Event:
         return EditedIn()
     if nlu is not None and incoming.text is not None:
         return TextIn(incoming.text, nlu)
+    if incoming.kind == "text":  # only spaces: there are no words to understand
+        return TextIn(incoming.text or "", NluResult(incoming.text or "", None, "", 0.0, ()))
     return MediaIn(incoming.kind)
 
 
@@ -126,7 +127,7 @@ def touch_user(user: User, incoming: Incoming) -> None:
         user.telegram_language = incoming.telegram_language[:16]
     now = utcnow()
     seen = user.last_seen_at
-    if seen is None or now - (seen if seen.tzinfo else seen.replace(tzinfo=UTC)) > LAST_SEEN_PRECISION:
+    if seen is None or now - seen > LAST_SEEN_PRECISION:
         user.last_seen_at = now  # for the retention period; finer would cost a write on every message
     user.unreachable = False  # they wrote to us, so they can be reached again
 
@@ -134,19 +135,13 @@ def touch_user(user: User, incoming: Incoming) -> None:
 LAST_SEEN_PRECISION = timedelta(minutes=10)
 
 
-async def claim_updates(session: AsyncSession, update_ids: Sequence[int]) -> set[int]:
-    """Record the update ids; returns those not processed before (the others are redeliveries)."""
-    if not update_ids:
-        return set()
-    statement = statements(session.get_bind().dialect.name == "postgresql").claim
-    now = utcnow()
-    rows = await session.execute(statement, [{"update_id": u, "processed_at": now} for u in update_ids])
-    return set(rows.scalars())
-
-
 async def _claim_update(session: AsyncSession, update_id: int | None) -> bool:
     """Record the update id; False when it was processed before (a redelivery)."""
-    return update_id is None or update_id in await claim_updates(session, [update_id])
+    if update_id is None:
+        return True
+    processed = table(ProcessedUpdate)
+    statement = insert_ignoring_duplicates(session.get_bind().dialect.name, processed).returning(processed.c.update_id)
+    return (await session.scalar(statement, {"update_id": update_id, "processed_at": utcnow()})) is not None
 
 
 async def _is_plain_newcomer_turn(services: Services, incoming: Incoming) -> bool:
@@ -224,7 +219,7 @@ async def process(services: Services, incoming: Incoming) -> Result:
         fresh = await _claim_update(session, incoming.update_id)
         user = await _user(session, incoming)
         if not fresh:
-            return Result(await undelivered_for_user(session, user.id), duplicate=True)
+            return Result(await undelivered_for_user(session, user.id))  # a redelivery: what is unsent
         outbox = Outbox(session, renderer, incoming.update_id)
         now = utcnow()
         turn = Turn(session, outbox, settings, flows, now)
@@ -452,6 +447,12 @@ async def _data_rights(turn: Turn, services: Services, sender: Sender, incoming:
         case = await queue.open_case_of(turn.session, user.id)
         coach = await turn.session.get(Coach, case.coach_id) if case is not None and case.coach_id else None
         await service.erase_newcomer(turn, user)  # also retracts what coaches received
+        # The updates that carried their words, this one included (the rest of the chat's stay to be answered).
+        await turn.session.execute(
+            delete(InboxUpdate).where(
+                InboxUpdate.chat_id == incoming.chat_id, InboxUpdate.update_id <= (incoming.update_id or 0)
+            )
+        )
         done = t_("All your data has been deleted. If you write to me again, we start fresh.")
         turn.outbox.ephemeral(chat, lang, Reply(done))
         if coach is not None:
@@ -541,18 +542,23 @@ async def _coach_update(turn: Turn, sender: Sender, incoming: Incoming) -> bool:
 
 
 # delivery bookkeeping ------------------------------------------------------------------------------
-async def mark_delivered(services: Services, outgoing: Outgoing, telegram_message_id: int | None) -> None:
-    await mark_delivered_many(services, [(outgoing, telegram_message_id)])
-
-
-async def mark_delivered_many(
-    services: Services, sent: Sequence[tuple[Outgoing, int | None]], *, inbox_done: Sequence[int] = ()
-) -> None:
-    """Mark sent messages delivered and, in webhook mode, their updates processed: one transaction."""
-    if not sent and not inbox_done:
-        return
-    async with transaction(services.engine, services.sessions) as tx:
-        await tx.record_delivered(sent, inbox_done, utcnow())
+async def mark_delivered(services: Services, out: Outgoing, telegram_id: int | None) -> None:
+    """Delivered (an ephemeral message forgotten, a case card's message id kept)."""
+    async with services.sessions() as session, session.begin():
+        if out.kind == "ephemeral":
+            await session.execute(delete(Message).where(Message.id == out.id))
+            return
+        await session.execute(
+            update(Message)
+            .where(Message.id == out.id)
+            .values(delivered_at=utcnow(), telegram_message_id=telegram_id, attempts=Message.attempts + 1)
+        )
+        if out.kind == "card" and out.case_id is not None and telegram_id is not None:
+            await session.execute(
+                update(Case)
+                .where(Case.id == out.case_id)
+                .values(group_chat_id=out.chat_id, group_message_id=telegram_id)
+            )
 
 
 async def mark_failed(services: Services, outgoing_id: int, *, give_up: bool = False) -> None:
@@ -614,6 +620,3 @@ async def run_timers(services: Services) -> list[Outgoing]:
         outbox = Outbox(session, renderer, None)
         await service.run_timers(Turn(session, outbox, services.settings, services.flows, utcnow()))
         return await outbox.flush()
-
-
-__all__ = ["CASE_CLOSED", "Incoming", "Outgoing", "Reply", "Result", "process"]

@@ -44,11 +44,8 @@ class Settings(BaseSettings):
 
     rate_limit: int = Field(default=15, ge=1)  # messages per window before the bot answers with one notice
     rate_window_seconds: int = Field(default=10, ge=1)
-    # batch workers per process (PostgreSQL; SQLite uses one). Each keeps one of the process's 20 pooled
-    # database connections (bot.db.hot.Lane), as does the inbox writer: the rest serve everything else.
-    webhook_workers: int = Field(default=4, ge=1, le=12)
-    # processes of one replica (webhook mode, PostgreSQL): one per core the replica has; they share WEB_PORT
-    webhook_processes: int = Field(default=1, ge=1, le=64)
+    # updates one replica processes at once, each of another chat (PostgreSQL; SQLite at most 4)
+    webhook_workers: int = Field(default=16, ge=1, le=64)
     telegram_timeout: float = Field(default=10.0, gt=0)  # seconds for one Bot API call
     retention_months: int = Field(default=12, ge=1)  # `werkhelpdesk privacy purge` erases newcomers inactive longer
 
@@ -67,6 +64,9 @@ class Settings(BaseSettings):
     translator_model_dir: Path | None = None  # CTranslate2 models, one subdirectory per pair (ti-en/, en-nl/)
     translator_timeout_seconds: float = Field(default=10.0, gt=0, le=120)  # one translation call, at most
 
+    # seconds an inbox worker holds an update (renewed while it works); a dead worker's go to others after
+    inbox_lease_seconds: float = Field(default=30.0, gt=0)
+
     @field_validator("coach_chat_id", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
@@ -81,18 +81,6 @@ class Settings(BaseSettings):
                 )
             if not self.webhook_url.startswith("https://"):
                 raise ValueError("WEBHOOK_URL must start with https:// (Telegram only calls HTTPS webhooks)")
-        return self
-
-    @model_validator(mode="after")
-    def _processes_need_webhook_and_postgres(self) -> Settings:
-        if self.webhook_processes == 1:
-            return self
-        if not self.webhook_url:
-            raise ValueError("WEBHOOK_PROCESSES > 1 needs WEBHOOK_URL: in long polling one process gets the updates")
-        if not self.database_url.startswith("postgresql"):
-            raise ValueError("WEBHOOK_PROCESSES > 1 needs PostgreSQL: SQLite has one writer, so one process")
-        if self.web_port == 0:
-            raise ValueError("WEBHOOK_PROCESSES > 1 needs a fixed WEB_PORT (the processes share it)")
         return self
 
     @field_validator("office_hours")

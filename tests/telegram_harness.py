@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from sqlalchemy import func, select
+
+from bot.db.models import InboxUpdate
 from bot.services import Services
 from bot.tg.app import WerkApplication, build_application, start_application, stop_application
 from tests.fake_bot_api import FakeBotAPI
@@ -43,3 +47,21 @@ def _chat_id(update: dict[str, Any]) -> int:
 def buttons(reply: dict[str, Any]) -> list[tuple[str, str]]:
     markup = reply.get("reply_markup") or {}
     return [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def settled(services: Services, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    """Wait until every update in the inbox is processed (chats are answered in parallel: a reply in
+    one chat says nothing about another chat's update)."""
+    inbox = InboxUpdate.__table__
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        async with services.sessions() as session:
+            waiting = await session.scalar(
+                select(func.count()).select_from(inbox).where(inbox.c.processed_at.is_(None))
+            )
+        if not waiting:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"{waiting} updates still waiting in the inbox after {timeout} s")
+        await asyncio.sleep(0.05)

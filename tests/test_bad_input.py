@@ -15,7 +15,7 @@ from bot.pipeline import SLOW_DOWN
 from bot.services import Services
 from tests import fake_bot_api as tg
 from tests.fake_bot_api import FakeBotAPI
-from tests.telegram_harness import running_bot
+from tests.telegram_harness import running_bot, settled
 
 AR = tg.user(1001, "Amal", language_code="ar")
 NL = tg.user(1002, "Sara", language_code="nl")
@@ -143,6 +143,7 @@ async def test_bad_input(fake: FakeBotAPI, services: Services, case: Case, caplo
         fake.push_update(update)
         fake.push_update(tg.text_update(probe_user, "dank je wel"))
         await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 4242, ok=True)
+        await settled(services)  # the case's own chat is answered in parallel with the probe's
         sent = [c for c in fake.sent_since_mark() if int(c["chat_id"]) != 4242]
     if case.expect == "ignored":
         assert sent == []
@@ -183,6 +184,7 @@ async def test_flood_gets_one_notice_and_everything_is_stored(fake: FakeBotAPI, 
             fake.push_update(tg.text_update(flooder, f"hallo {i}"))
         fake.push_update(tg.text_update(tg.user(4242, "Probe", language_code="nl"), "dank je wel"))
         await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 4242, ok=True, timeout=60)
+        await settled(services, timeout=120)  # the flooder's chat goes in order, beside the probe's
         to_flooder = [c["text"] for c in fake.sent_since_mark() if int(c["chat_id"]) == 1010]
     limit = services.settings.rate_limit
     notice = services.translator.gettext("nl", SLOW_DOWN)

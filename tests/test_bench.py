@@ -11,6 +11,8 @@ import pytest
 
 from tests.netutil import ROOT
 
+pytestmark = pytest.mark.bench
+
 
 @pytest.mark.parametrize("stand_ins", ["lean", "full"])
 async def test_a_short_load_run_answers_every_update(stand_ins: str) -> None:

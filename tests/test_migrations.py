@@ -16,9 +16,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import create_engine
-from bot.db.hot import _compile, statements, table, typed_since
+from bot.db.inbox import take_statement
 from bot.db.migrate import downgrade, upgrade
 from bot.db.models import Base, InboxUpdate, Message, User, utcnow
+from bot.db.queries import table, typed_since
 
 
 @pytest.fixture
@@ -112,23 +113,23 @@ async def test_the_lease_query_reads_only_waiting_updates(engine: AsyncEngine) -
     async with engine.begin() as conn:
         await conn.execute(insert(inbox), [{"attempts": 0, **r} for r in processed])
         await conn.execute(insert(inbox), [{"attempts": 0, "processed_at": None, **r} for r in waiting])
-    take = statements(engine.dialect.name == "postgresql").take
+    take = take_statement(engine.dialect.name == "postgresql")
     if engine.dialect.name != "postgresql":
         async with engine.begin() as conn:
             sql = str(take.compile(engine.sync_engine))
-            values = (1, now.isoformat(), now.isoformat(), 64, 0)  # the plan does not depend on them
+            values = (now.isoformat(), now.isoformat(), 64, 0)  # the plan does not depend on them
             plan = " ".join(str(r[-1]) for r in await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, values))
         assert "ix_inbox_waiting" in plan, plan
         return
-    compiled = _compile(take, engine.dialect, None)
+    compiled = take.compile(dialect=engine.dialect)
+    arguments = {"now": "now()", "until": "now() + interval '2 minutes'", "limit": "64", "attempts_1": "1"}
     async with engine.connect() as conn:
         driver = (await conn.get_raw_connection()).driver_connection
         assert driver is not None
-        await driver.execute("SET plan_cache_mode = force_generic_plan")
-        await driver.execute("PREPARE take_batch AS " + compiled.sql)
-        (explained,) = await driver.fetchrow(
-            "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE take_batch(1, now() + interval '2 minutes', now(), 64)"
-        )
+        await driver.execute("SET plan_cache_mode = force_generic_plan")  # as for a statement run often
+        await driver.execute("PREPARE take_batch AS " + compiled.string)
+        execute = ", ".join(arguments[name] for name in compiled.positiontup or ())
+        (explained,) = await driver.fetchrow(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE take_batch({execute})")
         await driver.execute("DEALLOCATE take_batch")
         await conn.rollback()
     (root,) = json.loads(explained) if isinstance(explained, str) else explained

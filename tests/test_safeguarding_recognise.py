@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.batch import Known, is_plain
-from bot.pipeline import Incoming
 from bot.safeguarding import data
 from bot.safeguarding.evaluate import Report, evaluate
 from bot.safeguarding.recognise import CATEGORIES, recognise
@@ -58,15 +56,3 @@ def test_recall_per_language_and_false_alarms(report: Report) -> None:
 )
 def test_inside_long_messages_and_hard_negatives(text: str, category: str | None) -> None:
     assert recognise(text) == category
-
-
-def test_the_batch_path_leaves_a_disclosure_to_the_pipeline() -> None:
-    known = Known(set(), {}, set(), {}, {}, {}, 0)
-    plain = Incoming(telegram_user_id=1, chat_id=1, kind="text", text="how do I write a CV", update_id=1)
-    assert is_plain(plain, known, rate_limit=15)
-    disclosure = Incoming(telegram_user_id=1, chat_id=1, kind="text", text="my husband hits me", update_id=2)
-    assert not is_plain(disclosure, known, rate_limit=15)
-    caption = Incoming(telegram_user_id=1, chat_id=1, kind="photo", text="he took my passport", update_id=3)
-    assert not is_plain(caption, known, rate_limit=15)
-    dismiss = Incoming(telegram_user_id=1, chat_id=1, kind="button", text="sg:no:1:o", update_id=4)
-    assert not is_plain(dismiss, known, rate_limit=15)

@@ -26,12 +26,12 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
 
 
 def json_text(value: Any) -> str:
-    """JSON columns' text, written by orjson (several times faster than the standard library on the
-    webhook's hot path: every update's payload is stored, then read back)."""
+    """JSON columns' text, written by orjson (several times faster than the standard library; every
+    update's payload is stored in the inbox, then read back)."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-POOL_RECYCLE = 1800  # seconds: connections older than this are replaced (bot.db.hot.Lane does the same)
+POOL_RECYCLE = 1800  # seconds: connections older than this are replaced
 
 
 def create_engine(url: str) -> AsyncEngine:

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.hot import typed_by
 from bot.db.models import (
     CASE_CLAIMED,
     CASE_CLOSED,
@@ -23,6 +22,7 @@ from bot.db.models import (
     Timer,
     User,
 )
+from bot.db.queries import typed_by
 from bot.flows.model import FlowSet
 from bot.handoff import coaches, queue
 from bot.handoff.hours import OfficeHours, format_opening
@@ -473,7 +473,7 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
             return
         lines = []
         for case in cases:
-            minutes = int((turn.now - case.created_at).total_seconds() // 60) if case.created_at.tzinfo else 0
+            minutes = int((turn.now - case.created_at).total_seconds() // 60)
             urgent = "‼ " if case.priority == PRIORITY_URGENT else ""
             lines.append(
                 f"{urgent}#{case.id} · {case.language} · {_topic_title(turn.flows, case.topic, lang)} · {minutes} min"
@@ -719,8 +719,6 @@ async def run_timers(turn: Turn) -> int:
         elif timer.kind == "idle_reminder" and case.status == CASE_CLAIMED and case.coach_id is not None:
             idle = timedelta(minutes=turn.settings.idle_after_minutes)
             quiet_since = case.last_activity_at
-            if quiet_since.tzinfo is None:
-                quiet_since = quiet_since.replace(tzinfo=turn.now.tzinfo)
             if turn.now - quiet_since >= idle:
                 coach = await turn.session.get(Coach, case.coach_id)
                 if coach is not None:

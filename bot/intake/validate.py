@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import phonenumbers
+
 from bot.textnorm import normalize
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -58,21 +60,15 @@ def municipalities() -> Municipalities:
     return Municipalities.load()
 
 
-_PHONE_CLEAN = re.compile(r"[\s\-().]")
-_DUTCH_MOBILE = re.compile(r"^(?:\+31|0031|0)6\d{8}$")
-_DUTCH_OTHER = re.compile(r"^(?:\+31|0031|0)[1-9]\d{8}$")
-_INTERNATIONAL = re.compile(r"^(?:\+|00)[1-9]\d{7,14}$")
-
-
 def phone(text: str) -> str | None:
-    """A Dutch or international phone number in a standard form (+31612345678), or None."""
-    cleaned = _PHONE_CLEAN.sub("", normalize(text))
-    if _DUTCH_MOBILE.match(cleaned) or _DUTCH_OTHER.match(cleaned):
-        national = re.sub(r"^(?:\+31|0031|0)", "", cleaned)
-        return f"+31{national}"
-    if _INTERNATIONAL.match(cleaned):
-        return "+" + cleaned.lstrip("+").removeprefix("00") if cleaned.startswith("00") else cleaned
-    return None
+    """A valid phone number, Dutch unless it says otherwise, in E.164 form (+31612345678), or None."""
+    try:
+        number = phonenumbers.parse(normalize(text), "NL")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def first_name(text: str) -> str | None:

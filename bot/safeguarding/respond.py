@@ -81,7 +81,7 @@ def check(kind: str, text: str | None) -> str | None:
 
 
 def concerns(kind: str, text: str | None) -> bool:
-    """Whether this update is safeguarding business (for the batch path, which must leave it alone)."""
+    """Whether this update is safeguarding business: a disclosure or the dismiss button."""
     return (kind == "button" and (text or "").startswith(BUTTON_PREFIX)) or check(kind, text) is not None
 
 

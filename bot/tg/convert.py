@@ -30,6 +30,48 @@ MEDIA_KINDS = (
 
 JSON = dict[str, Any]
 
+# Messages Telegram writes itself into a chat (a timer set, a message pinned, a new background...):
+# nobody asked the bot anything, so it says nothing.
+SERVICE_KEYS = frozenset(
+    {
+        "message_auto_delete_timer_changed",
+        "pinned_message",
+        "chat_background_set",
+        "new_chat_members",
+        "left_chat_member",
+        "new_chat_title",
+        "new_chat_photo",
+        "delete_chat_photo",
+        "group_chat_created",
+        "supergroup_chat_created",
+        "channel_chat_created",
+        "migrate_to_chat_id",
+        "migrate_from_chat_id",
+        "write_access_allowed",
+        "proximity_alert_triggered",
+        "boost_added",
+        "forum_topic_created",
+        "forum_topic_edited",
+        "forum_topic_closed",
+        "forum_topic_reopened",
+        "general_forum_topic_hidden",
+        "general_forum_topic_unhidden",
+        "video_chat_scheduled",
+        "video_chat_started",
+        "video_chat_ended",
+        "video_chat_participants_invited",
+        "connected_website",
+        "users_shared",
+        "chat_shared",
+        "successful_payment",
+        "refunded_payment",
+        "gift",
+        "unique_gift",
+        "giveaway_created",
+        "giveaway_completed",
+    }
+)
+
 
 def message_kind(message: JSON) -> str:
     if message.get("text") is not None:
@@ -95,6 +137,8 @@ def to_incoming(update: Update | JSON, coach_chat_id: int | None = None) -> Inco
     if command is not None:
         return replace(base, kind="command", command=command[0], text=command[1], message_id=message.get("message_id"))
     kind = message_kind(message)
+    if kind == "other" and not SERVICE_KEYS.isdisjoint(message):
+        return None
     text = message.get("text") if kind == "text" else message.get("caption")
     topic = bool(message.get("is_topic_message"))
     if topic or in_group:

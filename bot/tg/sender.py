@@ -73,8 +73,7 @@ class Sender:
         self._services = services
         self._forum: dict[int, bool] = {}
         # Stored messages being sent by this process, until recorded as delivered (or failed): the
-        # outbox drain leaves them alone. (Webhook workers record theirs with the next batch; until
-        # then the drain knows them by their unprocessed update, on every replica.)
+        # outbox drain leaves them alone (other replicas' drains know them by their unprocessed update).
         self.in_flight: set[int] = set()
 
     async def _is_forum(self, chat_id: int) -> bool:
@@ -153,15 +152,9 @@ class Sender:
             return message_id
 
     async def deliver(self, outgoing: Sequence[Outgoing]) -> None:
-        """Send in order; each is marked delivered in the outbox once Telegram accepted it."""
-        await self.send(outgoing, mark=True)
-
-    async def send(self, outgoing: Sequence[Outgoing], *, mark: bool = False) -> list[tuple[Outgoing, int | None]]:
-        """Send in order and return what Telegram accepted, with its message ids. Failures are recorded
-        here; successes too when `mark` is set, otherwise the caller marks them (in one transaction
-        for many chats: see `pipeline.mark_delivered_many`)."""
+        """Send in order; each is marked delivered in the outbox once Telegram accepted it, failures
+        are recorded (retried by the outbox drain, or given up)."""
         blocked: set[int] = set()
-        sent: list[tuple[Outgoing, int | None]] = []
         for out in outgoing:
             if out.chat_id in blocked or out.id in self.in_flight:
                 continue
@@ -182,9 +175,6 @@ class Sender:
                 await mark_failed(self._services, out.id)
                 continue
             else:
-                if mark:
-                    await mark_delivered(self._services, out, message_id)
-                sent.append((out, message_id))
+                await mark_delivered(self._services, out, message_id)
             finally:
-                self.in_flight.discard(out.id)  # its outcome is recorded (or, unmarked, left to the caller)
-        return sent
+                self.in_flight.discard(out.id)  # its outcome is recorded

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.engine import insert_ignoring_duplicates
-from bot.db.hot import table
 from bot.db.models import CachedTranslation
+from bot.db.queries import table
 from bot.translate.types import Translation, TranslationUnavailableError, Translator
 
 log = logging.getLogger(__name__)

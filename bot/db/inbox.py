@@ -1,0 +1,95 @@
+"""The inbox table's statements: every update, from polling or webhook, is stored here first and
+taken by the inbox workers, per chat the oldest unprocessed one, under a lease (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, Update, bindparam, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db.engine import insert_ignoring_duplicates
+from bot.db.models import InboxUpdate
+from bot.db.queries import table
+
+
+@dataclass(frozen=True)
+class Taken:
+    update_id: int
+    chat_id: int | None
+    payload: dict[str, Any]
+
+
+async def store(engine: AsyncEngine, rows: Sequence[dict[str, Any]]) -> None:
+    """Store updates (update_id, chat_id, payload, received_at); a redelivered id is stored once."""
+    if not rows:
+        return
+    statement = insert_ignoring_duplicates(engine.dialect.name, table(InboxUpdate))
+    async with engine.begin() as connection:
+        await connection.execute(statement, [{"attempts": 0, **row} for row in rows])
+
+
+def take_statement(postgres: bool) -> Update:
+    """Lease: of each chat its oldest unprocessed update, if nobody holds a lease on it (parameters
+    now, until, limit). Reads only the partial indexes of waiting updates (migration 0008)."""
+    inbox = table(InboxUpdate)
+    older = inbox.alias("older")
+    now = bindparam("now", type_=inbox.c.lease_until.type)
+    eligible = (
+        select(inbox.c.update_id)
+        .where(
+            inbox.c.processed_at.is_(None),
+            or_(inbox.c.lease_until.is_(None), inbox.c.lease_until < now),
+            ~exists().where(
+                older.c.chat_id == inbox.c.chat_id,
+                older.c.processed_at.is_(None),
+                older.c.update_id < inbox.c.update_id,
+            ),
+        )
+        .order_by(inbox.c.update_id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+    if postgres:
+        eligible = eligible.with_for_update(skip_locked=True)  # replicas taking at once get different rows
+    return (
+        update(inbox)
+        .where(inbox.c.update_id.in_(eligible.scalar_subquery()))
+        .values(lease_until=bindparam("until", type_=inbox.c.lease_until.type), attempts=inbox.c.attempts + 1)
+        .returning(inbox.c.update_id, inbox.c.chat_id, inbox.c.payload)
+    )
+
+
+async def take(engine: AsyncEngine, now: datetime, until: datetime, limit: int) -> list[Taken]:
+    """Lease up to `limit` updates (see `take_statement`), in update order."""
+    if limit <= 0:
+        return []
+    statement = take_statement(engine.dialect.name == "postgresql")
+    async with engine.begin() as connection:
+        rows = (await connection.execute(statement, {"now": now, "until": until, "limit": limit})).all()
+    return sorted((Taken(int(r[0]), r[1], r[2]) for r in rows), key=lambda t: t.update_id)
+
+
+async def renew(engine: AsyncEngine, update_ids: Sequence[int], until: datetime) -> None:
+    """Extend the leases of updates still being processed (a live worker keeps its updates)."""
+    if not update_ids:
+        return
+    inbox = table(InboxUpdate)
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(inbox)
+            .where(inbox.c.update_id.in_(list(update_ids)), inbox.c.processed_at.is_(None))
+            .values(lease_until=until)
+        )
+
+
+async def done(engine: AsyncEngine, update_ids: Sequence[int], now: datetime) -> None:
+    if not update_ids:
+        return
+    inbox = table(InboxUpdate)
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(inbox).where(inbox.c.update_id.in_(list(update_ids))).values(processed_at=now, lease_until=None)
+        )

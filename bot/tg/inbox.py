@@ -1,0 +1,260 @@
+"""The one path of every update. Polling (`bot.tg.polling`) and the webhook (`bot.tg.webhook`) only
+store updates in the inbox table; the workers here take them — of each chat the oldest unprocessed
+one, under a lease, so one chat's updates go in order and chats in parallel, on any replica — and
+give each to the pipeline's one router. The replies are stored with the turn (the outbox) and sent
+by the sender; then the update is recorded as processed. A worker that dies leaves its updates to
+the others once their lease runs out; a redelivered update is answered from the outbox, not again."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
+
+from bot.db import inbox as table
+from bot.db.engine import vacuum
+from bot.db.models import InboxUpdate, utcnow
+from bot.db.queries import table as table_of
+from bot.languages import negotiate
+from bot.messages import t_
+from bot.pipeline import process_reliably
+from bot.services import Services
+from bot.tg.convert import to_incoming
+from bot.tg.payload import chat_of
+
+if TYPE_CHECKING:
+    from bot.tg.app import WerkApplication
+
+log = logging.getLogger(__name__)
+
+TYPING_AFTER = 1.0  # seconds: "typing…" only when a reply takes longer than this
+IDLE_WAIT = 0.2  # seconds between looks at the inbox when nothing woke the taker (other replicas' updates)
+VACUUM_AFTER = 500  # PostgreSQL: vacuum the inbox after this many updates stored here (dead index entries)
+VACUUM_CHECK = 1.0
+SORRY = t_("Sorry, something went wrong on my side. Please try again in a minute.")
+
+T = TypeVar("T")
+
+
+class GroupCommit(Generic[T]):
+    """Items added while a write runs are written together by the next one (one transaction)."""
+
+    def __init__(self, write: Callable[[list[T]], Awaitable[None]]) -> None:
+        self._write = write
+        self._pending: list[tuple[T, asyncio.Future[None]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def add(self, items: Sequence[T]) -> None:
+        """Returns once the items are committed; raises when they could not be."""
+        if not items:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.extend((item, future) for item in items)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run())
+        await future
+
+    async def _run(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            futures = {id(f): f for _, f in batch}
+            try:
+                await self._write([item for item, _ in batch])
+            except Exception as exc:
+                for future in futures.values():
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for future in futures.values():
+                if not future.done():
+                    future.set_result(None)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
+class Inbox:
+    def __init__(self, application: WerkApplication, services: Services, workers: int | None = None) -> None:
+        self._application = application
+        self._services = services
+        settings = services.settings
+        # SQLite has one writer: a few updates at once. PostgreSQL: as many as the setting says.
+        limit = workers if workers is not None else settings.webhook_workers
+        self._limit = limit if services.engine.dialect.name == "postgresql" else min(limit, 4)
+        self._lease = timedelta(seconds=settings.inbox_lease_seconds)
+        self._writer: GroupCommit[dict[str, Any]] = GroupCommit(self._store_rows)
+        self._recorder: GroupCommit[int] = GroupCommit(self._record_done)
+        self._running: dict[int, asyncio.Task[None]] = {}  # update id -> its task
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._tasks: list[asyncio.Task[None]] = []
+        self.stored = 0  # updates committed by this replica since the start
+
+    # storing -----------------------------------------------------------------------------------------
+    async def store(self, updates: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """Returns once the updates are committed (so Telegram may be told they arrived)."""
+        now = utcnow()
+        rows = [{"update_id": u, "chat_id": _chat(p), "payload": p, "received_at": now} for u, p in updates]
+        await self._writer.add(rows)
+
+    async def _store_rows(self, rows: list[dict[str, Any]]) -> None:
+        await table.store(self._services.engine, rows)
+        self.stored += len(rows)
+        self._wake.set()
+
+    async def _record_done(self, update_ids: list[int]) -> None:
+        await table.done(self._services.engine, update_ids, utcnow())
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def add_routes(self, app: web.Application) -> None:
+        from bot.tg.webhook import add_route
+
+        add_route(app, self, self._services.settings)
+
+    # taking ------------------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._stopping = False
+        self._tasks = [asyncio.create_task(self._take_loop()), asyncio.create_task(self._renew_loop())]
+        if self._services.engine.dialect.name == "postgresql":
+            self._tasks.append(asyncio.create_task(self._vacuum_loop()))
+
+    async def stop(self) -> None:
+        """Graceful: take nothing more, finish the updates in progress."""
+        self._stopping = True
+        self._wake.set()
+        await asyncio.gather(*self._tasks[:1], *self._running.values(), return_exceptions=True)
+        for task in self._tasks[1:]:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._writer.close()
+        await self._recorder.close()
+        self._tasks.clear()
+
+    async def _take_loop(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            taken: list[table.Taken] = []
+            try:
+                now = utcnow()
+                taken = await table.take(
+                    self._services.engine, now, now + self._lease, self._limit - len(self._running)
+                )
+            except Exception as exc:
+                log.warning("could not take from the inbox: %s", type(exc).__name__)
+            for item in taken:
+                task = asyncio.create_task(self._process(item))
+                self._running[item.update_id] = task
+                task.add_done_callback(functools.partial(self._finished, item.update_id))
+            if taken and len(self._running) < self._limit:
+                continue  # more may be waiting
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
+
+    def _finished(self, update_id: int, _task: asyncio.Task[None]) -> None:
+        self._running.pop(update_id, None)
+        self._wake.set()  # that chat's next update may be taken now
+
+    async def _renew_loop(self) -> None:
+        """Keep the leases of the updates in progress (a reply may wait long for Telegram)."""
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / 3)
+            with contextlib.suppress(Exception):
+                await table.renew(self._services.engine, list(self._running), utcnow() + self._lease)
+
+    async def _vacuum_loop(self) -> None:
+        """Each processed update's row is dead in the index of waiting ones: vacuum after a busy while."""
+        vacuumed_at = 0
+        while True:
+            await asyncio.sleep(VACUUM_CHECK)
+            if self.stored - vacuumed_at < VACUUM_AFTER:
+                continue
+            vacuumed_at = self.stored
+            try:
+                await vacuum(self._services.engine, table_of(InboxUpdate))
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("could not vacuum the inbox: %s", type(exc).__name__)
+
+    # processing --------------------------------------------------------------------------------------
+    async def _process(self, item: table.Taken) -> None:
+        try:
+            await self.handle(item.update_id, item.payload)
+        except Exception as exc:  # the database went away while recording: the lease runs out, retried
+            log.error("update %d failed: %s", item.update_id, type(exc).__name__)
+            return
+        try:
+            await self._recorder.add([item.update_id])
+        except Exception as exc:
+            log.warning("could not record update %d as processed: %s", item.update_id, type(exc).__name__)
+
+    async def handle(self, update_id: int, payload: dict[str, Any]) -> None:
+        """Route one update once and send its replies; an update that cannot be read is skipped."""
+        services = self._services
+        try:
+            incoming = to_incoming(payload, services.settings.coach_chat_id)
+        except Exception as exc:
+            log.warning("update %d could not be read and is skipped: %s", update_id, type(exc).__name__)
+            return
+        query = payload.get("callback_query") or {}
+        if query.get("id"):
+            self._background(self._answer_query(str(query["id"])))  # stop the button's spinner
+        if incoming is None:
+            return
+        loop = asyncio.get_running_loop()
+        typing = None
+        if incoming.kind != "button" and not incoming.in_group:
+            typing = loop.call_later(TYPING_AFTER, self._show_typing, incoming.chat_id)
+        try:
+            result = await process_reliably(services, incoming)
+        except Exception as exc:
+            log.error("update %d failed: %s", update_id, type(exc).__name__, exc_info=exc)
+            if not incoming.in_group:
+                await self._sorry(incoming.chat_id, incoming.telegram_language)
+            return
+        finally:
+            if typing is not None:
+                typing.cancel()
+        sender = self._application.bot_data.sender
+        assert sender is not None
+        await sender.deliver(result.outgoing)
+
+    def _background(self, job: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(job)
+        self._application.bot_data.pending.add(task)
+        task.add_done_callback(self._application.bot_data.pending.discard)
+
+    async def _answer_query(self, query_id: str) -> None:
+        with contextlib.suppress(TelegramError):
+            await self._application.bot.answer_callback_query(query_id)
+
+    def _show_typing(self, chat_id: int) -> None:
+        self._background(self._send_typing(chat_id))
+
+    async def _send_typing(self, chat_id: int) -> None:
+        with contextlib.suppress(TelegramError):
+            await self._application.bot.send_chat_action(chat_id, ChatAction.TYPING)
+
+    async def _sorry(self, chat_id: int, language_code: str | None) -> None:
+        services = self._services
+        lang = negotiate(language_code) or services.settings.default_language
+        with contextlib.suppress(TelegramError):
+            await self._application.bot.send_message(chat_id, services.translator.gettext(lang, SORRY))
+
+
+def _chat(payload: dict[str, Any]) -> int | None:
+    try:
+        return chat_of(payload)
+    except (AttributeError, TypeError):  # not shaped like an update: processed (and skipped) at any time
+        return None
