@@ -117,7 +117,7 @@ async def test_the_lease_query_reads_only_waiting_updates(engine: AsyncEngine) -
     if engine.dialect.name != "postgresql":
         async with engine.begin() as conn:
             sql = str(take.compile(engine.sync_engine))
-            values = (now.isoformat(), now.isoformat(), 64, 0)  # the plan does not depend on them
+            values = (1, now.isoformat(), now.isoformat(), 64, 0)  # the plan does not depend on them
             plan = " ".join(str(r[-1]) for r in await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, values))
         assert "ix_inbox_waiting" in plan, plan
         return

@@ -238,7 +238,7 @@ async def test_disclosure_while_a_coach_has_the_case(fake: FakeBotAPI, services:
         await say(fake, tg.text_update(newcomer, "I want to talk to a person"))
         fake.mark()
         fake.push_update(tg.callback_update(newcomer, "a:coach_yes"))
-        await fake.wait_for("sendMessage", to(831), ok=True)
+        await fake.wait_for("sendMessage", to(GROUP), ok=True)  # the card: the case is stored
         fake.mark()
         fake.push_update(tg.command_update(COACH_AR, "claim"))
         await fake.wait_for("sendMessage", to(831), ok=True)

@@ -216,19 +216,20 @@ class Inbox:
         typing = None
         if incoming.kind != "button" and not incoming.in_group:
             typing = loop.call_later(TYPING_AFTER, self._show_typing, incoming.chat_id)
-        try:
-            result = await process_reliably(services, incoming)
-        except Exception as exc:
-            log.error("update %d failed: %s", update_id, type(exc).__name__, exc_info=exc)
-            if not incoming.in_group:
-                await self._sorry(incoming.chat_id, incoming.telegram_language)
-            return
+        try:  # "typing…" until the reply reached Telegram, which may be slow to take it
+            try:
+                result = await process_reliably(services, incoming)
+            except Exception as exc:
+                log.error("update %d failed: %s", update_id, type(exc).__name__, exc_info=exc)
+                if not incoming.in_group:
+                    await self._sorry(incoming.chat_id, incoming.telegram_language)
+                return
+            sender = self._application.bot_data.sender
+            assert sender is not None
+            await sender.deliver(result.outgoing)
         finally:
             if typing is not None:
                 typing.cancel()
-        sender = self._application.bot_data.sender
-        assert sender is not None
-        await sender.deliver(result.outgoing)
 
     def _background(self, job: Awaitable[None]) -> None:
         task = asyncio.ensure_future(job)
