@@ -256,7 +256,7 @@ def _token_missing(settings: Settings) -> bool:
 async def _run(settings: Settings, *, embedded: EmbeddedClassifier | None = None, process: int = 0) -> int:
     """One process of a replica (the only one unless WEBHOOK_PROCESSES > 1; `process` is its index)."""
     from bot.services import open_services
-    from bot.tg.app import build_application, start_application, stop_application
+    from bot.tg.app import build_application, drain_outbox, start_application, stop_application
     from bot.tg.webhook import Inbox
     from bot.web import start_web
 
@@ -271,7 +271,12 @@ async def _run(settings: Settings, *, embedded: EmbeddedClassifier | None = None
         application = build_application(services)
         webhook = bool(settings.webhook_url)
         inbox = Inbox(application, services, settings.webhook_workers) if webhook else None
-        runner = await start_web(services, inbox.add_routes if inbox else None, shared_port=processes > 1)
+        runner = await start_web(
+            services,
+            inbox.add_routes if inbox else None,
+            shared_port=processes > 1,
+            deliver=lambda: drain_outbox(application),  # the console's replies go out at once
+        )
         try:
             await start_application(application, polling=not webhook, register=process == 0)
             settle_collector()

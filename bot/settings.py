@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     flows_dir: Path = PROJECT_ROOT / "flows"
     nlu_dir: Path = PROJECT_ROOT / "nlu"
     locales_dir: Path = PROJECT_ROOT / "locales"
+    # coach console: the address coaches open (sign-in links start with it); empty: http://WEB_HOST:WEB_PORT
+    console_url: str = ""
+    # coach console: a session ends after this many hours without a request
+    console_session_hours: float = Field(default=12, gt=0)
 
     @field_validator("coach_chat_id", mode="before")
     @classmethod
@@ -85,7 +89,7 @@ class Settings(BaseSettings):
         OfficeHours.parse(value, "UTC")
         return value
 
-    @field_validator("telegram_api_url")
+    @field_validator("telegram_api_url", "console_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
@@ -98,3 +102,7 @@ class Settings(BaseSettings):
         if value not in LANGUAGES:
             raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
         return value
+
+    def console_base_url(self) -> str:
+        """Where coaches open the console (sign-in links are built on it)."""
+        return self.console_url or f"http://{self.web_host}:{self.web_port}"
