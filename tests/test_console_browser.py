@@ -359,7 +359,8 @@ async def test_keyboard_and_phone_width(fake: FakeBotAPI, site: Site, services: 
         await page.keyboard.type("ሰላም")
         fake.mark()
         await page.keyboard.press("Tab")
-        await page.keyboard.press("Enter")
+        async with page.expect_navigation():
+            await page.keyboard.press("Enter")
         await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 2002 and p["text"] == "Fatima: ሰላም", ok=True)
         assert await page.evaluate("document.documentElement.scrollWidth") <= 390
         assert await axe_problems(page) == []

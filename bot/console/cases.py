@@ -79,11 +79,10 @@ def _view_clause(view: str, coach: Coach) -> list[ColumnElement[bool]]:
 
 
 async def counts(session: AsyncSession, coach: Coach) -> dict[str, int]:
-    rows = await session.execute(
-        select(Case.status, Case.coach_id == coach.id, func.count()).group_by(Case.status, Case.coach_id == coach.id)
-    )
+    rows = await session.execute(select(Case.status, Case.coach_id, func.count()).group_by(Case.status, Case.coach_id))
     out = dict.fromkeys(VIEWS, 0)
-    for status, mine, number in rows:
+    for status, coach_id, number in rows:
+        mine = coach_id == coach.id
         if status == CASE_WAITING:
             out["waiting"] += number
         if status != CASE_CLOSED:
@@ -168,6 +167,8 @@ async def transcript(session: AsyncSession, case: Case, after: int = 0) -> list[
     )
     lines = []
     for m in reversed(list(await session.scalars(query))):
+        if m.kind == "button":
+            continue  # callback data, meaningless to a coach (the bot's answer follows anyway)
         if m.direction == "in":
             who = "newcomer"
         elif m.kind == "copy" or (m.case_id is not None and any((m.text or "").startswith(f"{n}: ") for n in names)):

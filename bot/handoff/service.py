@@ -91,6 +91,11 @@ def _topic_title(flows: FlowSet, topic: str | None, lang: str) -> str:
     return (flow.title.get(lang) or flow.title["nl"]) if flow else "-"
 
 
+def topic_title(flows: FlowSet, topic: str | None, lang: str) -> str:
+    """The topic as coaches read it (the flow's title), for the console too."""
+    return _topic_title(flows, topic, lang)
+
+
 async def _last_texts(session: AsyncSession, user_id: int, limit: int = 5) -> list[str]:
     """What the newcomer last wrote (button presses and commands are callback data and command
     names, which would mean nothing to a coach; the card's topic line tells where they were)."""

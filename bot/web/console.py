@@ -119,6 +119,7 @@ def _context(request: web.Request) -> dict[str, Any]:
         "csrf": who.csrf_token if who else "",
         "csrf_field": CSRF_FIELD,
         "native_names": NATIVE_NAMES,
+        "topic_title": lambda topic: service.topic_title(_console(request).services.flows, topic, lang),
         "languages": LANGUAGES,
     }
 
@@ -291,6 +292,7 @@ async def _case_context(request: web.Request, session: AsyncSession, case: Case)
         "canned": await cases.canned_replies(session),
         "problem": None,
         "draft": "",
+        "missing": None,
     }
 
 
