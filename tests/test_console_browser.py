@@ -15,7 +15,7 @@ import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy import select
 
-from bot.db.models import Case, CaseView, ConsoleSession, User
+from bot.db.models import Case, CaseView, ConsoleSession, InboxUpdate, Message, User, utcnow
 from bot.handoff.coaches import add_coach, remove_coach
 from bot.privacy import export
 from bot.services import Services
@@ -365,3 +365,56 @@ async def test_keyboard_and_phone_width(fake: FakeBotAPI, site: Site, services: 
         assert await page.evaluate("document.documentElement.scrollWidth") <= 390
         assert await axe_problems(page) == []
         await shot(page, "case-phone")
+
+
+# canned replies and media ----------------------------------------------------------------------------
+async def test_canned_replies_in_the_newcomers_language_and_media_downloads(
+    fake: FakeBotAPI, site: Site, services: Services
+) -> None:
+    await queue_newcomer(fake, AMAL, "كيف أعادل شهادتي في هولندا؟")
+    case = await case_of(services, 2003)
+    photo = tg.media_update(AMAL, "photo")
+    fake.mark()
+    fake.push_update(photo)
+    await fake.wait_for("sendMessage", to(2003), ok=True)  # "your message is saved"
+    async with services.sessions() as session, session.begin():
+        # As the webhook keeps it in the inbox: the update the photo came with (its file id).
+        update_id = await session.scalar(select(Message.update_id).where(Message.kind == "photo"))
+        assert update_id is not None
+        payload = {**photo, "update_id": update_id}
+        session.add(InboxUpdate(update_id=update_id, chat_id=2003, payload=payload, processed_at=utcnow()))
+    async with chromium() as browser:
+        context = await new_context(browser, bypass_csp=True)
+        page = await sign_in(context, await site.link_for(501))
+
+        # Staff write a canned reply in Dutch and Arabic only; Tigrinya and English show as missing.
+        await page.get_by_role("link", name="Standaardantwoorden").click()
+        form = page.locator("form.canned-form")
+        await form.get_by_label("Titel").fill("Diploma laten waarderen")
+        await form.get_by_label("Nederlands").fill("Kijk op idw.nl voor diplomawaardering.")
+        await form.get_by_label("العربية").fill("انظر idw.nl لتقييم الشهادة.")
+        await form.get_by_role("button", name="Opslaan").click()
+        reply = page.locator("article.canned-reply")
+        await expect(reply).to_contain_text("انظر idw.nl لتقييم الشهادة.")
+        await expect(reply.locator(".missing")).to_have_count(2)
+        assert await axe_problems(page) == []
+
+        # The coach inserts it on an Arabic case: the Arabic text lands in the reply box.
+        await page.goto(f"{site.url}/console/cases/{case.id}")
+        await page.get_by_role("button", name="Oppakken").click()
+        await page.get_by_role("button", name="Invoegen").click()
+        await expect(page.get_by_label("Je antwoord aan de nieuwkomer")).to_have_value("انظر idw.nl لتقييم الشهادة.")
+
+        # The photo is a download link served only to a signed-in coach; the view is logged.
+        link = page.get_by_role("link", name="foto")
+        async with page.expect_download() as info:
+            await link.click()
+        download = await info.value
+        assert len(await asyncio.to_thread((await download.path()).read_bytes)) > 0
+        anonymous = await browser.new_context()
+        response = await anonymous.request.get(site.url + (await link.get_attribute("href") or ""), max_redirects=0)
+        assert response.status == 303
+    async with services.sessions() as session:
+        whats = list(await session.scalars(select(CaseView.what).where(CaseView.case_id == case.id)))
+        assert "media" in whats
+        assert "case" in whats
