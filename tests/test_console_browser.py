@@ -418,3 +418,24 @@ async def test_canned_replies_in_the_newcomers_language_and_media_downloads(
         whats = list(await session.scalars(select(CaseView.what).where(CaseView.case_id == case.id)))
         assert "media" in whats
         assert "case" in whats
+
+
+async def test_a_file_attached_in_the_browser_reaches_the_newcomer(
+    fake: FakeBotAPI, site: Site, services: Services, tmp_path: Path
+) -> None:
+    await queue_newcomer(fake, YONAS, "ዲፕሎማይ ከመይ ክፈልጦ")
+    case = await case_of(services, 2002)
+    letter = tmp_path / "brief-idw.pdf"
+    await asyncio.to_thread(letter.write_bytes, b"%PDF-1.4 a letter for IDW")
+    async with chromium() as browser:
+        page = await sign_in(await new_context(browser), await site.link_for(501))
+        await page.goto(f"{site.url}/console/cases/{case.id}")
+        await page.get_by_role("button", name="Oppakken").click()
+        fake.mark()
+        await page.get_by_label("Een bestand meesturen (hoogstens 1 MB)").set_input_files(str(letter))
+        await page.get_by_role("button", name="Versturen").click()
+        (staged,) = await fake.wait_for("sendDocument", to(501), ok=True)  # the coach's own chat holds it
+        (copied,) = await fake.wait_for("copyMessage", to(2002), ok=True)
+        assert int(copied["from_chat_id"]) == 501
+        await expect(page.locator(".msg.coach")).to_contain_text("een bestand of foto van de coach")
+        assert staged

@@ -265,5 +265,17 @@ async def reply(turn: Turn, coach: Coach, case: Case, text: str) -> None:
     service.relay_text(turn, coach, case, newcomer, lang, text)
 
 
+async def reply_file(turn: Turn, coach: Coach, case: Case, message_id: int) -> None:
+    """A file the coach attached, already in their own chat with the bot (`message_id`), copied to the
+    newcomer through the outbox: the way a file a coach sends in Telegram goes."""
+    from bot.handoff import queue as handoff_queue
+    from bot.handoff import service
+
+    must_be_mine(case, coach)
+    newcomer, _lang = await service.newcomer_of(turn, case)
+    await handoff_queue.touch(turn.session, case)
+    turn.outbox.copy(newcomer, newcomer.telegram_id, coach.telegram_id, message_id, case_id=case.id)
+
+
 async def canned_replies(session: AsyncSession) -> list[CannedReply]:
     return list(await session.scalars(select(CannedReply).order_by(CannedReply.title)))

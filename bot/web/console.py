@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
@@ -333,13 +334,49 @@ async def _act(request: web.Request, action: Callable[[Turn, Coach, Case, Any], 
 
 
 async def reply(request: web.Request) -> web.StreamResponse:
+    """Text, a file or both. The file first goes to the coach's own chat with the bot (so Telegram
+    holds it and the coach sees what they sent); the outbox then copies it to the newcomer."""
+    form = await request.post()
+    upload = form.get("file")
+    staged: int | None = None
+    if isinstance(upload, web.FileField) and upload.filename:
+        async with _console(request).services.sessions() as session:
+            case = await _case(session, _case_id(request))
+            if case.status != CASE_CLAIMED or case.coach_id != signed_in(request).coach.id:
+                return await case_page(request, cases.Refused("not_yours"), 409)
+        staged = await _stage_file(request, upload)
+        if staged is None:
+            return await case_page(request, cases.Refused("file"), 502)
+
     async def act(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
         text = str(form.get("text", "")).strip()
-        if not text:
+        if not text and staged is None:
             raise cases.Refused("empty")
-        await cases.reply(turn, coach, case, text[:MAX_REPLY])
+        if text:
+            await cases.reply(turn, coach, case, text[:MAX_REPLY])
+        if staged is not None:
+            await cases.reply_file(turn, coach, case, staged)
 
     return await _act(request, act)
+
+
+async def _stage_file(request: web.Request, upload: web.FileField) -> int | None:
+    """sendDocument to the coach's own chat; the message id, or None when Telegram refused it."""
+    settings = _console(request).services.settings
+    data = aiohttp.FormData()
+    data.add_field("chat_id", str(signed_in(request).coach.telegram_id))
+    data.add_field("document", upload.file.read(), filename=upload.filename[:100], content_type=upload.content_type)
+    url = f"{settings.telegram_api_url}/bot{settings.telegram_token}/sendDocument"
+    try:
+        async with _console(request).services.http.post(url, data=data) as answer:
+            sent = await answer.json()
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        log.warning("console: Telegram did not take an attached file")
+        return None
+    if not sent.get("ok"):
+        log.warning("console: Telegram refused an attached file (%s)", sent.get("error_code"))
+        return None
+    return int(sent["result"]["message_id"])
 
 
 async def release(request: web.Request) -> web.StreamResponse:
