@@ -175,6 +175,12 @@ async def test_signed_out_browsers_and_removed_coaches_get_nothing(site: Site, s
             assert htmx.status == 401, url
         for url in posts:
             assert (await page.request.post(site.url + url, form={"text": "x"})).status == 401, url
+        # A made-up session cookie is no better than none.
+        await context.add_cookies([{"name": "console_session", "value": "forged", "url": site.url}])
+        for url in urls:
+            response = await page.request.get(site.url + url, max_redirects=0)
+            assert response.status == 303, url
+        await context.clear_cookies()
 
         # A coach removed with `werkhelpdesk coach remove` is signed out at once.
         page = await sign_in(context, await site.link_for(502))
@@ -398,6 +404,14 @@ async def test_canned_replies_in_the_newcomers_language_and_media_downloads(
         await expect(reply).to_contain_text("انظر idw.nl لتقييم الشهادة.")
         await expect(reply.locator(".missing")).to_have_count(2)
         assert await axe_problems(page) == []
+
+        # Only staff manage them: Pieter is a coach, not staff.
+        pieter = await sign_in(await new_context(browser), await site.link_for(502))
+        await pieter.goto(f"{site.url}/console/canned")
+        await expect(pieter.get_by_role("button", name="Opslaan")).to_have_count(0)
+        token = await pieter.locator("input[name=csrf]").first.input_value()
+        refused = await pieter.request.post(f"{site.url}/console/canned", form={"title": "x", "csrf": token})
+        assert refused.status == 403
 
         # The coach inserts it on an Arabic case: the Arabic text lands in the reply box.
         await page.goto(f"{site.url}/console/cases/{case.id}")
