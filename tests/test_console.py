@@ -145,3 +145,61 @@ def test_every_console_string_is_in_the_nl_and_en_catalogs() -> None:
     catalogs = ConsoleCatalogs.load(ROOT / "locales")
     assert catalogs.gettext("nl", "Queue") == "Wachtrij"
     assert catalogs.ngettext("nl", "%(num)d minute", "%(num)d minutes", 2) == "%(num)d minuten"
+
+
+async def test_queue_views_filters_and_counts(services: Services) -> None:
+    coach = await _coach(services)
+    now = utcnow()
+    async with services.sessions() as session, session.begin():
+        users = [User(telegram_id=3000 + i, first_name=f"N{i}") for i in range(4)]
+        session.add_all(users)
+        await session.flush()
+        rows = [
+            Case(
+                user_id=users[0].id,
+                language="ar",
+                topic="cv_help",
+                reason="asked",
+                created_at=now - timedelta(minutes=40),
+            ),
+            Case(user_id=users[1].id, language="ti", topic="diploma_recognition", reason="asked", created_at=now),
+            Case(
+                user_id=users[2].id,
+                language="ar",
+                reason="asked",
+                status="claimed",
+                coach_id=coach.id,
+                created_at=now - timedelta(minutes=20),
+            ),
+            Case(user_id=users[3].id, language="nl", reason="asked", status="closed", outcome="answered"),
+        ]
+        session.add_all(rows)
+    async with services.sessions() as session:
+        me = await session.get(Coach, coach.id)
+        assert me is not None
+        assert await cases.counts(session, me) == {"waiting": 2, "mine": 1, "open": 3, "closed": 1}
+
+        async def ids(**wanted: object) -> list[str]:
+            found = await cases.queue(session, me, cases.QueueFilter(**wanted), now)  # type: ignore[arg-type]
+            return [r.name for r in found]
+
+        assert await ids() == ["N0", "N1"]  # oldest first
+        assert await ids(language="ar") == ["N0"]
+        assert await ids(topic="diploma_recognition") == ["N1"]
+        assert await ids(waited_minutes=30) == ["N0"]
+        assert await ids(view="mine") == ["N2"]
+        assert await ids(view="open") == ["N0", "N2", "N1"]
+        assert await ids(view="closed") == ["N3"]
+        assert await cases.topics(session) == ["cv_help", "diploma_recognition"]
+
+
+def test_urgent_cases_once_cases_have_a_priority() -> None:
+    """`cases.priority` comes with other work; until then nothing is urgent and nothing breaks."""
+    case = Case(language="ar", reason="asked")
+    assert not cases.is_urgent(case)
+    case.priority = "urgent"  # type: ignore[attr-defined]
+    assert cases.is_urgent(case)
+    case.priority = 2  # type: ignore[attr-defined]
+    assert cases.is_urgent(case)
+    case.priority = 0  # type: ignore[attr-defined]
+    assert not cases.is_urgent(case)
