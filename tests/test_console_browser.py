@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 from sqlalchemy import select
 
 from bot.db.models import Case, CaseView, ConsoleSession, InboxUpdate, Message, User, utcnow
@@ -343,6 +343,14 @@ async def test_xss_is_shown_as_text_and_csrf_is_refused(fake: FakeBotAPI, site: 
         assert headers["server"] == "werkhelpdesk"
 
 
+async def tab_to(page: Page, target: Locator) -> None:
+    for _ in range(30):
+        await page.keyboard.press("Tab")
+        if await target.evaluate("el => el === document.activeElement"):
+            return
+    pytest.fail("cannot be reached with Tab")
+
+
 async def test_keyboard_and_phone_width(fake: FakeBotAPI, site: Site, services: Services) -> None:
     await queue_newcomer(fake, YONAS, "ዲፕሎማይ ከመይ ክፈልጦ")
     case = await case_of(services, 2002)
@@ -352,19 +360,14 @@ async def test_keyboard_and_phone_width(fake: FakeBotAPI, site: Site, services: 
         assert await page.evaluate("document.documentElement.scrollWidth") <= 390
         await shot(page, "queue-phone")
         # Keyboard only: tab to the claim button and press Enter.
-        claim = page.get_by_role("button", name=f"Zaak #{case.id} oppakken")
-        for _ in range(30):
-            await page.keyboard.press("Tab")
-            if await claim.evaluate("el => el === document.activeElement"):
-                break
-        else:
-            pytest.fail("the claim button cannot be reached with Tab")
+        await tab_to(page, page.get_by_role("button", name=f"Zaak #{case.id} oppakken"))
         await page.keyboard.press("Enter")
         await page.wait_for_url(re.compile(rf"/console/cases/{case.id}$"))
         await page.get_by_label("Je antwoord aan de nieuwkomer").focus()
         await page.keyboard.type("ሰላም")
         fake.mark()
-        await page.keyboard.press("Tab")
+        send = page.get_by_role("button", name="Versturen")
+        await tab_to(page, send)  # past the file field
         async with page.expect_navigation():
             await page.keyboard.press("Enter")
         await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 2002 and p["text"] == "Fatima: ሰላም", ok=True)
