@@ -291,7 +291,7 @@ async def _run(settings: Settings) -> int:
     """One replica: the web server (health, webhook), the inbox workers and, without WEBHOOK_URL, polling.
     More throughput: more replicas, on PostgreSQL (they share the inbox and the outbox)."""
     from bot.services import open_services
-    from bot.tg.app import build_application, start_application, stop_application
+    from bot.tg.app import build_application, drain_outbox, start_application, stop_application
     from bot.tg.inbox import Inbox
     from bot.web import start_web
 
@@ -306,7 +306,11 @@ async def _run(settings: Settings) -> int:
         application = build_application(services)
         webhook = bool(settings.webhook_url)
         inbox = Inbox(application, services) if webhook else None
-        runner = await start_web(services, inbox.add_routes if inbox else None)
+        runner = await start_web(
+            services,
+            inbox.add_routes if inbox else None,
+            deliver=lambda: drain_outbox(application),  # the console's replies go out at once
+        )
         try:
             await start_application(application, polling=not webhook)
             if inbox is not None:

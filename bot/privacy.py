@@ -19,6 +19,7 @@ from bot.db.models import (
     CASE_CLOSED,
     Case,
     CaseEvent,
+    CaseView,
     Coach,
     ConversationState,
     InboxUpdate,
@@ -57,6 +58,9 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
     cases = list(await session.scalars(select(Case).where(Case.user_id == user.id).order_by(Case.id)))
     messages = list(await session.scalars(select(Message).where(Message.user_id == user.id).order_by(Message.id)))
     unanswered = list(await session.scalars(select(UnansweredQuestion).where(UnansweredQuestion.user_id == user.id)))
+    views = list(
+        await session.scalars(select(CaseView).where(CaseView.case_id.in_([c.id for c in cases])).order_by(CaseView.id))
+    )
     return {
         "profile": {
             "telegram_id": user.telegram_id,
@@ -90,6 +94,8 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
             }
             for c in cases
         ],
+        # the coach console's access log: who opened the case or its files, and when
+        "case_views": [{"case": v.case_id, "coach": v.coach_name, "what": v.what, "at": _iso(v.at)} for v in views],
         "unanswered_questions": [{"text": u.text, "at": _iso(u.created_at)} for u in unanswered],
         "transcript": [
             {
@@ -131,6 +137,7 @@ async def erase(session: AsyncSession, user: User) -> Erased:
         # Relays and cards about the case hold the newcomer's name and words.
         removed += (await session.execute(delete(Message).where(Message.case_id.in_(case_ids)))).rowcount or 0  # type: ignore[attr-defined]
         await session.execute(update(CaseEvent).where(CaseEvent.case_id.in_(case_ids)).values(detail=None))
+        await session.execute(delete(CaseView).where(CaseView.case_id.in_(case_ids)))  # the access log
         session.add_all(
             CaseEvent(case_id=cid, action="erased", detail="the newcomer's data was erased on request")
             for cid in case_ids

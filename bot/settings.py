@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     # seconds an inbox worker holds an update (renewed while it works); a dead worker's go to others after
     inbox_lease_seconds: float = Field(default=30.0, gt=0)
 
+    # coach console: the address coaches open (sign-in links start with it); empty: http://WEB_HOST:WEB_PORT
+    console_url: str = ""
+    # coach console: a session ends after this many hours without a request
+    console_session_hours: float = Field(default=12, gt=0)
+
     @field_validator("coach_chat_id", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
@@ -91,7 +96,7 @@ class Settings(BaseSettings):
         OfficeHours.parse(value, "UTC")
         return value
 
-    @field_validator("telegram_api_url")
+    @field_validator("telegram_api_url", "console_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
@@ -129,3 +134,7 @@ class Settings(BaseSettings):
                     "language pair (ti-en/, en-nl/) with model.bin, source.spm and target.spm"
                 )
         return self
+
+    def console_base_url(self) -> str:
+        """Where coaches open the console (sign-in links are built on it)."""
+        return self.console_url or f"http://{self.web_host}:{self.web_port}"

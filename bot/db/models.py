@@ -289,3 +289,49 @@ class CachedTranslation(Base):
     text: Mapped[str] = mapped_column(Text)  # the translation
     provider: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+# Coach console (issue 23): sign-in links, sessions, canned replies, the access log ---------------------
+class ConsoleLoginToken(Base):
+    """A one-time sign-in link sent by the bot: only the SHA-256 of its token is stored."""
+
+    __tablename__ = "console_login_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
+class ConsoleSession(Base):
+    """A signed-in browser. The cookie holds the token; the row its hash, so a database dump signs nobody in."""
+
+    __tablename__ = "console_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CannedReply(Base):
+    """A ready answer staff keep: a title and the text per language (a missing language stays missing)."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    texts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CaseView(Base):
+    """The access log: a coach opened a case page or one of its media files."""
+
+    __tablename__ = "case_views"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id", ondelete="SET NULL"))
+    coach_name: Mapped[str] = mapped_column(String(64))  # as it was, so the log survives the coach's removal
+    what: Mapped[str] = mapped_column(String(16))  # case, media
+    at: Mapped[datetime] = mapped_column(default=utcnow)

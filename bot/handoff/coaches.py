@@ -57,6 +57,9 @@ async def remove_coach(session: AsyncSession, telegram_id: int) -> bool:
     for case in claimed:
         case.status, case.coach_id = CASE_WAITING, None
         session.add(CaseEvent(case_id=case.id, action="released", detail="coach removed"))
+    from bot.console.auth import end_all
+
+    await end_all(session, coach.id)  # a removed coach loses every console session at once
     await session.delete(coach)
     return True
 

@@ -48,7 +48,7 @@ NO_COACH_NOW = t_(
     "on https://www.werk.nl. You can still leave your question here: it is kept for when a coach is available."
 )
 NO_ACTIVE_CASE = t_("You have no active case. /mine lists your cases, /claim takes a new one.")
-COACH_COMMANDS = frozenset({"queue", "claim", "mine", "release", "transfer", "close", "note", "intake"})
+COACH_COMMANDS = frozenset({"queue", "claim", "mine", "release", "transfer", "close", "note", "intake", "console"})
 
 
 @dataclass(frozen=True)
@@ -171,6 +171,11 @@ def _topic_title(flows: FlowSet, topic: str | None, lang: str) -> str:
     flow = flows.for_intent(topic) if topic else None
     flow = flow or (flows.flows.get(topic) if topic else None)
     return (flow.title.get(lang) or flow.title["nl"]) if flow else "-"
+
+
+def topic_title(flows: FlowSet, topic: str | None, lang: str) -> str:
+    """The topic as coaches read it (the flow's title), for the console too."""
+    return _topic_title(flows, topic, lang)
 
 
 async def _last_texts(session: AsyncSession, user_id: int, limit: int = 5) -> list[str]:
@@ -454,6 +459,40 @@ async def claim(
     return case
 
 
+async def release_case(turn: Turn, coach: Coach, case: Case) -> None:
+    """The coach gives the case back: it waits again and the coaches are told (Telegram and console)."""
+    await queue.release(turn.session, coach, case)
+    newcomer, _ = await _newcomer(turn, case)
+    await announce(turn, case, newcomer)
+
+
+async def transfer_case(turn: Turn, coach: Coach, case: Case, target: Coach) -> None:
+    """The case goes to `target`, who gets it as if they had claimed it (Telegram and console)."""
+    await queue.transfer(turn.session, coach, case, target)
+    target_user = await _coach_user(turn.session, target)
+    await _after_claim(turn, target, target_user, coach_language(target, target_user), case)
+
+
+async def close_case(turn: Turn, coach: Coach, case: Case, outcome: str) -> None:
+    """Close with an outcome; the newcomer gets the satisfaction question (Telegram and console)."""
+    from bot.safeguarding.respond import closing_reply  # here: that module imports this one
+
+    await queue.close(turn.session, case, outcome, coach)
+    newcomer, newcomer_lang = await _newcomer(turn, case)
+    turn.outbox.reply(
+        newcomer,
+        newcomer.telegram_id,
+        newcomer_lang,
+        closing_reply(case) or Reply(CASE_CLOSED_MSG, satisfaction_buttons(case.id)),
+        case_id=case.id,
+    )
+
+
+async def coach_user(session: AsyncSession, coach: Coach) -> User:
+    """The coach's own user row (their chat with the bot)."""
+    return await _coach_user(session, coach)
+
+
 async def coach_command(turn: Turn, sender: Sender, command: str, args: str, chat_id: int) -> None:
     coach, user, lang = sender.coach, sender.user, sender.lang
     assert coach is not None
@@ -461,6 +500,14 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
 
     def say(msg: Msg, buttons: tuple[tuple[Button, ...], ...] = ()) -> None:
         out.reply(user, chat_id, lang, Reply(msg, buttons))
+
+    # coach console (issue 23): a one-time sign-in link, in the coach's private chat only
+    if command == "console":
+        from bot.console.auth import issue_link
+
+        url = await issue_link(turn.session, coach, turn.settings.console_base_url(), turn.now)
+        say(t_("Your sign-in link for the coach console. It works once, for 10 minutes:\n%(url)s", url=url))
+        return
 
     active = await turn.session.get(Case, coach.active_case_id) if coach.active_case_id else None
     if active is not None and (active.status != CASE_CLAIMED or active.coach_id != coach.id):
@@ -515,38 +562,24 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
         say(NO_ACTIVE_CASE)
         return
     if command == "release":
-        await queue.release(turn.session, coach, active)
+        await release_case(turn, coach, active)
         say(t_("Case #%(id)s is back in the queue.", id=active.id))
-        newcomer, _ = await _newcomer(turn, active)
-        await announce(turn, active, newcomer)
         return
     if command == "transfer":
         target = await queue.find_coach(turn.session, args) if args.strip() else None
         if target is None or target.id == coach.id:
             say(t_("Use /transfer followed by the name or Telegram id of another coach."))
             return
-        await queue.transfer(turn.session, coach, active, target)
+        await transfer_case(turn, coach, active, target)
         say(t_("Case #%(id)s now belongs to %(name)s.", id=active.id, name=target.name))
-        target_user = await _coach_user(turn.session, target)
-        await _after_claim(turn, target, target_user, coach_language(target, target_user), active)
         return
     if command == "close":
         outcome = args.strip().lower() or "answered"
         if outcome not in queue.OUTCOMES:
             say(t_("Unknown outcome. Use one of: %(outcomes)s", outcomes=", ".join(queue.OUTCOMES[:4])))
             return
-        await queue.close(turn.session, active, outcome, coach)
+        await close_case(turn, coach, active, outcome)
         say(closed_as(outcome, active.id))
-        newcomer, newcomer_lang = await _newcomer(turn, active)
-        from bot.safeguarding.respond import closing_reply
-
-        out.reply(
-            newcomer,
-            newcomer.telegram_id,
-            newcomer_lang,
-            closing_reply(active) or Reply(CASE_CLOSED_MSG, satisfaction_buttons(active.id)),
-            case_id=active.id,
-        )
         return
     if command == "intake":
         from bot.intake import form
@@ -615,14 +648,24 @@ async def coach_relay(
     newcomer, newcomer_lang = await _newcomer(turn, case)
     await queue.touch(turn.session, case)
     if kind == "text":
-        turn.outbox.reply(
-            newcomer, newcomer.telegram_id, newcomer_lang, Reply(Plain(f"{coach.name}: {text}")), case_id=case.id
-        )
+        relay_text(turn, coach, case, newcomer, newcomer_lang, text or "")
     elif message_id is not None:  # the coach's name first, as on their texts
         turn.outbox.reply(
             newcomer, newcomer.telegram_id, newcomer_lang, Reply(Plain(f"{coach.name}:")), case_id=case.id
         )
         turn.outbox.copy(newcomer, newcomer.telegram_id, chat_id, message_id, case_id=case.id)
+
+
+def relay_text(turn: Turn, coach: Coach, case: Case, newcomer: User, newcomer_lang: str, text: str) -> None:
+    """A coach's text to the newcomer, as the newcomer sees it (from Telegram and from the console)."""
+    turn.outbox.reply(
+        newcomer, newcomer.telegram_id, newcomer_lang, Reply(Plain(f"{coach.name}: {text}")), case_id=case.id
+    )
+
+
+async def newcomer_of(turn: Turn, case: Case) -> tuple[User, str]:
+    """The newcomer of an open case and the language to write to them in."""
+    return await _newcomer(turn, case)
 
 
 async def case_for_coach_message(

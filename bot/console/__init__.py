@@ -1,0 +1,1 @@
+"""The coach console's services: sign-in, the queue and case views, replies, canned replies, access log."""

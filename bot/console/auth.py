@@ -1,0 +1,104 @@
+"""Sign-in without passwords: a one-time link sent by the bot opens a server-side session.
+
+Tokens and session ids are random; only their SHA-256 is stored, so a copy of the database signs
+nobody in. Sessions are rows (any replica serves any coach) and end after a quiet period."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Coach, ConsoleLoginToken, ConsoleSession
+
+LINK_VALID = timedelta(minutes=10)
+# A session's last-seen time is written at most this often (not on every poll of an open page).
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue_link(session: AsyncSession, coach: Coach, base_url: str, now: datetime) -> str:
+    """A fresh sign-in link for `coach`, valid for LINK_VALID and usable once."""
+    token = secrets.token_urlsafe(32)
+    await session.flush()  # the coach's id
+    session.add(ConsoleLoginToken(token_hash=digest(token), coach_id=coach.id, expires_at=now + LINK_VALID))
+    return f"{base_url}/console/login/{token}"
+
+
+async def redeem(session: AsyncSession, token: str, now: datetime) -> Coach | None:
+    """The coach of a valid, unused link, marking it used; None for an unknown, used or expired one.
+    Atomic: of two browsers opening the same link at once, one gets in."""
+    result = await session.execute(
+        update(ConsoleLoginToken)
+        .where(
+            ConsoleLoginToken.token_hash == digest(token),
+            ConsoleLoginToken.used_at.is_(None),
+            ConsoleLoginToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(ConsoleLoginToken.coach_id)
+    )
+    coach_id = result.scalar()
+    return await session.get(Coach, coach_id) if coach_id is not None else None
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    coach: Coach
+    csrf_token: str
+    session_hash: str
+
+
+async def open_session(session: AsyncSession, coach: Coach, now: datetime) -> tuple[str, SignedIn]:
+    """A new session: the token for the cookie, and what the pages need."""
+    token = secrets.token_urlsafe(32)
+    row = ConsoleSession(
+        token_hash=digest(token),
+        coach_id=coach.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+    )
+    session.add(row)
+    return token, SignedIn(coach, row.csrf_token, row.token_hash)
+
+
+async def current(session: AsyncSession, token: str, now: datetime, idle: timedelta) -> SignedIn | None:
+    """The signed-in coach of a cookie token, or None (unknown, ended, quiet for longer than `idle`)."""
+    row = await session.get(ConsoleSession, digest(token))
+    if row is None:
+        return None
+    last = row.last_seen_at if row.last_seen_at.tzinfo else row.last_seen_at.replace(tzinfo=now.tzinfo)
+    if now - last > idle:
+        await session.delete(row)
+        return None
+    coach = await session.get(Coach, row.coach_id)
+    if coach is None:
+        return None
+    if now - last > TOUCH_EVERY:
+        row.last_seen_at = now
+    return SignedIn(coach, row.csrf_token, row.token_hash)
+
+
+async def end_session(session: AsyncSession, session_hash: str) -> None:
+    await session.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == session_hash))
+
+
+async def end_all(session: AsyncSession, coach_id: int) -> int:
+    """Sign the coach out everywhere and void their unused links (a removed coach)."""
+    ended = await session.execute(delete(ConsoleSession).where(ConsoleSession.coach_id == coach_id))
+    await session.execute(delete(ConsoleLoginToken).where(ConsoleLoginToken.coach_id == coach_id))
+    return int(ended.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def sessions_of(session: AsyncSession, coach_id: int) -> int:
+    return len(
+        list(await session.scalars(select(ConsoleSession.token_hash).where(ConsoleSession.coach_id == coach_id)))
+    )

@@ -1,0 +1,281 @@
+"""What the console shows and does. Every action goes through the same services as the Telegram
+commands (bot.handoff.service), inside one transaction whose outgoing messages wait in the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    CASE_CLAIMED,
+    CASE_CLOSED,
+    CASE_WAITING,
+    CannedReply,
+    Case,
+    CaseEvent,
+    CaseView,
+    Coach,
+    InboxUpdate,
+    Intake,
+    Message,
+    User,
+)
+from bot.handoff.service import Turn
+
+VIEWS = ("waiting", "mine", "open", "closed")
+MEDIA_KINDS = frozenset({"photo", "voice", "video", "document", "audio", "video_note", "sticker", "animation"})
+TRANSCRIPT_LIMIT = 300
+QUEUE_LIMIT = 200
+
+
+def priority_column() -> Any:
+    """`cases.priority` once it exists (added by the priority work): urgent cases come first."""
+    return getattr(Case, "priority", None)
+
+
+def _urgent(column: Any) -> ColumnElement[bool]:
+    try:
+        textual = column.type.python_type is str
+    except (AttributeError, NotImplementedError):
+        textual = False
+    return column == "urgent" if textual else column > 0  # type: ignore[no-any-return]
+
+
+def is_urgent(case: Case) -> bool:
+    value: Any = getattr(case, "priority", None)
+    return value == "urgent" or (isinstance(value, int) and not isinstance(value, bool) and value > 0)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    view: str = "waiting"
+    language: str = ""
+    topic: str = ""
+    urgent: bool = False
+    waited_minutes: int = 0  # only cases waiting at least this long
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    case: Case
+    name: str
+    coach: str | None
+    waited_minutes: int
+    urgent: bool
+
+
+def _view_clause(view: str, coach: Coach) -> list[ColumnElement[bool]]:
+    if view == "mine":
+        return [Case.coach_id == coach.id, Case.status == CASE_CLAIMED]
+    if view == "open":
+        return [Case.status != CASE_CLOSED]
+    if view == "closed":
+        return [Case.status == CASE_CLOSED]
+    return [Case.status == CASE_WAITING]
+
+
+async def counts(session: AsyncSession, coach: Coach) -> dict[str, int]:
+    rows = await session.execute(select(Case.status, Case.coach_id, func.count()).group_by(Case.status, Case.coach_id))
+    out = dict.fromkeys(VIEWS, 0)
+    for status, coach_id, number in rows:
+        mine = coach_id == coach.id
+        if status == CASE_WAITING:
+            out["waiting"] += number
+        if status != CASE_CLOSED:
+            out["open"] += number
+        if status == CASE_CLAIMED and mine:
+            out["mine"] += number
+        if status == CASE_CLOSED:
+            out["closed"] += number
+    return out
+
+
+async def queue(session: AsyncSession, coach: Coach, wanted: QueueFilter, now: datetime) -> list[QueueRow]:
+    query = select(Case, User.first_name, Coach.name).outerjoin(User, User.id == Case.user_id)
+    query = query.outerjoin(Coach, Coach.id == Case.coach_id).where(*_view_clause(wanted.view, coach))
+    if wanted.language:
+        query = query.where(Case.language == wanted.language)
+    if wanted.topic:
+        query = query.where(Case.topic == wanted.topic)
+    if wanted.waited_minutes > 0:
+        query = query.where(Case.created_at <= now - timedelta(minutes=wanted.waited_minutes))
+    priority = priority_column()
+    if priority is not None:
+        if wanted.urgent:
+            query = query.where(_urgent(priority))
+        query = query.order_by(_urgent(priority).desc())
+    newest_first = wanted.view == "closed"
+    query = query.order_by(Case.created_at.desc() if newest_first else Case.created_at, Case.id).limit(QUEUE_LIMIT)
+    rows = []
+    for case, name, coach_name in await session.execute(query):
+        created = case.created_at if case.created_at.tzinfo else case.created_at.replace(tzinfo=now.tzinfo)
+        waited = int((now - created).total_seconds() // 60)
+        rows.append(QueueRow(case, name or "?", coach_name, waited, is_urgent(case)))
+    return rows
+
+
+async def topics(session: AsyncSession) -> list[str]:
+    return [
+        t
+        for t in await session.scalars(
+            select(Case.topic).where(Case.topic.is_not(None)).distinct().order_by(Case.topic)
+        )
+        if t
+    ]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One message of the transcript as the coach sees it."""
+
+    id: int
+    who: str  # newcomer, bot, coach
+    kind: str
+    text: str | None
+    at: datetime
+    media: bool
+
+
+@dataclass
+class CaseView_:
+    case: Case
+    newcomer: User | None
+    coach: Coach | None
+    lines: list[Line]
+    intake: dict[str, Any] | None
+    events: list[tuple[CaseEvent, str | None]]
+    notes: list[tuple[CaseEvent, str | None]] = field(default_factory=list)
+
+
+async def transcript(session: AsyncSession, case: Case, after: int = 0) -> list[Line]:
+    """The newcomer's chat with the bot and the coaches (not the copies relayed to coaches)."""
+    if case.user_id is None:
+        return []
+    user = await session.get(User, case.user_id)
+    if user is None:
+        return []
+    names = list(await session.scalars(select(Coach.name)))
+    query = (
+        select(Message)
+        .where(Message.user_id == user.id, Message.chat_id == user.telegram_id, Message.id > after)
+        .order_by(Message.id.desc())
+        .limit(TRANSCRIPT_LIMIT)
+    )
+    lines = []
+    for m in reversed(list(await session.scalars(query))):
+        if m.kind == "button":
+            continue  # callback data, meaningless to a coach (the bot's answer follows anyway)
+        if m.direction == "in":
+            who = "newcomer"
+        elif m.kind == "copy" or (m.case_id is not None and any((m.text or "").startswith(f"{n}: ") for n in names)):
+            who = "coach"
+        else:
+            who = "bot"
+        lines.append(Line(m.id, who, m.kind, m.text, m.created_at, m.kind in MEDIA_KINDS))
+    return lines
+
+
+async def last_message_id(session: AsyncSession, case: Case) -> int:
+    if case.user_id is None:
+        return 0
+    return await session.scalar(select(func.max(Message.id)).where(Message.user_id == case.user_id)) or 0
+
+
+async def case_view(session: AsyncSession, case: Case) -> CaseView_:
+    newcomer = await session.get(User, case.user_id) if case.user_id else None
+    coach = await session.get(Coach, case.coach_id) if case.coach_id else None
+    intake = await session.get(Intake, case.user_id) if case.user_id else None
+    rows = await session.execute(
+        select(CaseEvent, Coach.name)
+        .outerjoin(Coach, Coach.id == CaseEvent.coach_id)
+        .where(CaseEvent.case_id == case.id)
+        .order_by(CaseEvent.id)
+    )
+    events = [(e, n) for e, n in rows]
+    return CaseView_(
+        case,
+        newcomer,
+        coach,
+        await transcript(session, case),
+        dict(intake.answers) if intake and intake.answers else None,
+        [(e, n) for e, n in events if e.action != "note"],
+        [(e, n) for e, n in events if e.action == "note"],
+    )
+
+
+def record_view(session: AsyncSession, case: Case, coach: Coach, what: str) -> None:
+    """The access log the newcomer sees in /mydata."""
+    session.add(CaseView(case_id=case.id, coach_id=coach.id, coach_name=coach.name, what=what))
+
+
+async def file_id_of(session: AsyncSession, message: Message) -> str | None:
+    """The Telegram file of a newcomer's media message, from the update as it was received."""
+    if message.update_id is None:
+        return None
+    payload = await session.scalar(select(InboxUpdate.payload).where(InboxUpdate.update_id == message.update_id))
+    media = (payload or {}).get("message", {}).get(message.kind)
+    if isinstance(media, list) and media:  # photos come in sizes: the largest is last
+        media = media[-1]
+    return media.get("file_id") if isinstance(media, dict) else None
+
+
+# actions -------------------------------------------------------------------------------------------
+class Refused(Exception):
+    """The action is not possible (any more): the message id says why."""
+
+    def __init__(self, reason: str, **params: str | int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.params = params
+
+
+def must_be_mine(case: Case, coach: Coach) -> None:
+    if case.status != CASE_CLAIMED or case.coach_id != coach.id:
+        raise Refused("not_yours")
+
+
+async def claim(turn: Turn, coach: Coach, case_id: int) -> Case:
+    """The same claim as the Telegram button; a second coach learns who was first."""
+    from bot.handoff import service
+
+    user = await service.coach_user(turn.session, coach)
+    lang = service.coach_language(coach, user)
+    case = await service.claim(turn, coach, user, lang, case_id)
+    if case is None:
+        existing = await turn.session.get(Case, case_id)
+        taken_by = await turn.session.get(Coach, existing.coach_id) if existing and existing.coach_id else None
+        if taken_by is not None:
+            raise Refused("taken", name=taken_by.name)
+        raise Refused("gone")
+    return case
+
+
+async def reply(turn: Turn, coach: Coach, case: Case, text: str) -> None:
+    """The coach's answer to the newcomer through the outbox, as a Telegram reply would go."""
+    from bot.handoff import queue as handoff_queue
+    from bot.handoff import service
+
+    must_be_mine(case, coach)
+    newcomer, lang = await service.newcomer_of(turn, case)
+    await handoff_queue.touch(turn.session, case)
+    service.relay_text(turn, coach, case, newcomer, lang, text)
+
+
+async def reply_file(turn: Turn, coach: Coach, case: Case, message_id: int) -> None:
+    """A file the coach attached, already in their own chat with the bot (`message_id`), copied to the
+    newcomer through the outbox: the way a file a coach sends in Telegram goes."""
+    from bot.handoff import queue as handoff_queue
+    from bot.handoff import service
+
+    must_be_mine(case, coach)
+    newcomer, _lang = await service.newcomer_of(turn, case)
+    await handoff_queue.touch(turn.session, case)
+    turn.outbox.copy(newcomer, newcomer.telegram_id, coach.telegram_id, message_id, case_id=case.id)
+
+
+async def canned_replies(session: AsyncSession) -> list[CannedReply]:
+    return list(await session.scalars(select(CannedReply).order_by(CannedReply.title)))

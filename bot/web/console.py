@@ -1,0 +1,546 @@
+"""The coach console's pages (`/console/…`): sign-in by link, the queue, a case, canned replies.
+
+Server-rendered (Jinja2, autoescaped) with htmx for the live transcript. Every request is checked
+on the server: a signed-in coach (else 401, or a redirect to the sign-in page for a page view) and,
+for every state-changing request, the session's CSRF token."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.console import auth, cases
+from bot.db.models import CASE_CLAIMED, CASE_CLOSED, CannedReply, Case, Coach, Message, User, utcnow
+from bot.handoff import queue as handoff_queue
+from bot.handoff import service
+from bot.handoff.service import Turn
+from bot.languages import LANGUAGES, NATIVE_NAMES
+from bot.outbox import Outbox
+from bot.render import Renderer
+from bot.services import Services
+from bot.web.i18n import ConsoleCatalogs, pick_language
+from bot.web.security import CSRF_FIELD, csrf_ok
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+COOKIE = "console_session"
+LOGIN_COOKIE = "console_login"
+PUBLIC = ("/console/static/", "/console/login")
+MAX_REPLY = 4000
+MAX_NOTE = 2000
+
+Deliver = Callable[[], Awaitable[None]]
+SIGNED_IN = web.RequestKey("console_signed_in", auth.SignedIn)
+
+
+class Console:
+    """What the console's handlers share (one per web application)."""
+
+    def __init__(self, services: Services, deliver: Deliver | None) -> None:
+        self.services = services
+        self.catalogs = ConsoleCatalogs.load(services.settings.locales_dir)
+        self._deliver = deliver
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def nudge(self) -> None:
+        """Send what the last action put in the outbox now, in the background."""
+        if self._deliver is None:
+            return
+        task = asyncio.create_task(self._deliver_logged())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _deliver_logged(self) -> None:
+        assert self._deliver is not None
+        try:
+            await self._deliver()
+        except Exception:
+            log.exception("console: delivering the outbox failed (the periodic drain will retry)")
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[Turn]:
+        """One transaction like a Telegram update's: the outbox rows commit with the change."""
+        services = self.services
+        async with services.sessions() as session, session.begin():
+            outbox = Outbox(session, Renderer(services.translator, services.flows), None)
+            turn = Turn(session, outbox, services.settings, services.flows, utcnow())
+            yield turn
+            await outbox.write()
+        self.nudge()
+
+
+CONSOLE = web.AppKey("console", Console)
+
+
+def _console(request: web.Request) -> Console:
+    return request.app[CONSOLE]
+
+
+def signed_in(request: web.Request) -> auth.SignedIn:
+    return request[SIGNED_IN]
+
+
+def _lang(request: web.Request) -> str:
+    who = request.get(SIGNED_IN)
+    preferred: list[str | None] = who.coach.speaks() if who else []
+    return pick_language(preferred, request.headers.get("Accept-Language", ""))
+
+
+def _context(request: web.Request) -> dict[str, Any]:
+    catalogs = _console(request).catalogs
+    lang = _lang(request)
+
+    def gettext(msgid: str, **params: Any) -> str:
+        text = catalogs.gettext(lang, msgid)
+        return text % params if params else text
+
+    def ngettext(singular: str, plural: str, num: int, **params: Any) -> str:
+        return catalogs.ngettext(lang, singular, plural, num) % {"num": num, **params}
+
+    who = request.get(SIGNED_IN)
+    return {
+        "_": gettext,
+        "ngettext": ngettext,
+        "ui_lang": lang,
+        "me": who.coach if who else None,
+        "csrf": who.csrf_token if who else "",
+        "csrf_field": CSRF_FIELD,
+        "native_names": NATIVE_NAMES,
+        "topic_title": lambda topic: service.topic_title(_console(request).services.flows, topic, lang),
+        "languages": LANGUAGES,
+    }
+
+
+def render(name: str, request: web.Request, context: dict[str, Any], *, status: int = 200) -> web.Response:
+    """A template with what every page needs (translations, the coach, the CSRF token)."""
+    return aiohttp_jinja2.render_template(name, request, {**_context(request), **context}, status=status)
+
+
+# authentication --------------------------------------------------------------------------------------
+def _secure(request: web.Request) -> bool:
+    return request.secure or _console(request).services.settings.console_base_url().startswith("https://")
+
+
+@web.middleware
+async def require_coach(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    path = request.path
+    if not path.startswith("/console") or path.startswith(PUBLIC):
+        return await handler(request)
+    console = _console(request)
+    token = request.cookies.get(COOKIE, "")
+    who = None
+    if token:
+        settings = console.services.settings
+        async with console.services.sessions() as session, session.begin():
+            who = await auth.current(session, token, utcnow(), timedelta(hours=settings.console_session_hours))
+    if who is None:
+        if request.method == "GET" and "HX-Request" not in request.headers:
+            raise web.HTTPSeeOther("/console/login")
+        raise web.HTTPUnauthorized(text="sign in again: send /console to the bot")
+    request[SIGNED_IN] = who
+    if request.method not in {"GET", "HEAD"} and not await csrf_ok(request, who.csrf_token):
+        raise web.HTTPForbidden(text="the form expired: reload the page and try again")
+    return await handler(request)
+
+
+async def signed_out(request: web.Request) -> web.StreamResponse:
+    return render("signed_out.html", request, {"problem": None})
+
+
+async def login_page(request: web.Request) -> web.StreamResponse:
+    """A button to press, not a sign-in on GET: link previews must not spend the one-time link."""
+    check = secrets.token_urlsafe(16)
+    response = render("login.html", request, {"token": request.match_info["token"], "check": check})
+    response.set_cookie(
+        LOGIN_COOKIE,
+        check,
+        max_age=600,
+        path="/console/login",
+        httponly=True,
+        samesite="Strict",
+        secure=_secure(request),
+    )
+    return response
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    check = request.cookies.get(LOGIN_COOKIE, "")
+    if not check or not secrets.compare_digest(check, str(form.get("check", ""))):
+        raise web.HTTPForbidden(text="open the link from the bot again")
+    console = _console(request)
+    async with console.services.sessions() as session, session.begin():
+        coach = await auth.redeem(session, request.match_info["token"], utcnow())
+        if coach is None:
+            context = {"problem": "link"}
+            return render("signed_out.html", request, context, status=401)
+        token, _who = await auth.open_session(session, coach, utcnow())
+    response = web.HTTPSeeOther("/console/")
+    response.set_cookie(COOKIE, token, path="/console", httponly=True, samesite="Lax", secure=_secure(request))
+    response.del_cookie(LOGIN_COOKIE, path="/console/login")
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    console = _console(request)
+    async with console.services.sessions() as session, session.begin():
+        await auth.end_session(session, signed_in(request).session_hash)
+    response = web.HTTPSeeOther("/console/login")
+    response.del_cookie(COOKIE, path="/console")
+    raise response
+
+
+# the queue -------------------------------------------------------------------------------------------
+def _filter(request: web.Request) -> cases.QueueFilter:
+    query = request.query
+    view = query.get("view", "waiting")
+    waited = query.get("waited", "")
+    return cases.QueueFilter(
+        view=view if view in cases.VIEWS else "waiting",
+        language=query.get("language", "") if query.get("language", "") in LANGUAGES else "",
+        topic=query.get("topic", "")[:64],
+        urgent=query.get("urgent") == "1",
+        waited_minutes=int(waited) if waited.isdigit() else 0,
+    )
+
+
+async def _queue_context(request: web.Request, session: AsyncSession) -> dict[str, Any]:
+    who = signed_in(request)
+    wanted = _filter(request)
+    return {
+        "filter": wanted,
+        "rows": await cases.queue(session, who.coach, wanted, utcnow()),
+        "counts": await cases.counts(session, who.coach),
+        "topics": await cases.topics(session),
+        "views": cases.VIEWS,
+        "has_priority": cases.priority_column() is not None,
+        "problem": None,
+    }
+
+
+async def queue_page(request: web.Request) -> web.StreamResponse:
+    async with _console(request).services.sessions() as session:
+        context = await _queue_context(request, session)
+    return render("queue.html", request, context)
+
+
+async def claim(request: web.Request) -> web.StreamResponse:
+    case_id = _case_id(request)
+    who = signed_in(request)
+    try:
+        async with _console(request).turn() as turn:
+            coach = await _fresh_coach(turn, who)
+            await cases.claim(turn, coach, case_id)
+    except cases.Refused as refused:
+        async with _console(request).services.sessions() as session:
+            context = await _queue_context(request, session)
+        context["problem"] = refused
+        return render("queue.html", request, context, status=409)
+    raise web.HTTPSeeOther(f"/console/cases/{case_id}")
+
+
+# a case ----------------------------------------------------------------------------------------------
+def _case_id(request: web.Request) -> int:
+    raw = request.match_info["case_id"]
+    if not raw.isdigit():
+        raise web.HTTPNotFound()
+    return int(raw)
+
+
+async def _fresh_coach(turn: Turn, who: auth.SignedIn) -> Coach:
+    coach = await turn.session.get(Coach, who.coach.id)
+    if coach is None:
+        raise web.HTTPUnauthorized()
+    return coach
+
+
+async def _case(session: AsyncSession, case_id: int) -> Case:
+    case = await session.get(Case, case_id)
+    if case is None:
+        raise web.HTTPNotFound()
+    return case
+
+
+async def _case_context(request: web.Request, session: AsyncSession, case: Case) -> dict[str, Any]:
+    view = await cases.case_view(session, case)
+    others = [
+        c for c in await session.scalars(select(Coach).order_by(Coach.name)) if c.id != signed_in(request).coach.id
+    ]
+    return {
+        "view": view,
+        "case": case,
+        "mine": case.status == CASE_CLAIMED and case.coach_id == signed_in(request).coach.id,
+        "closed": case.status == CASE_CLOSED,
+        "last_id": max((line.id for line in view.lines), default=0),
+        "outcomes": handoff_queue.OUTCOMES[:4],
+        "others": others,
+        "canned": await cases.canned_replies(session),
+        "problem": None,
+        "draft": "",
+        "missing": None,
+    }
+
+
+async def case_page(request: web.Request, problem: Any = None, status: int = 200) -> web.StreamResponse:
+    who = signed_in(request)
+    async with _console(request).services.sessions() as session, session.begin():
+        case = await _case(session, _case_id(request))
+        cases.record_view(session, case, who.coach, "case")
+        context = await _case_context(request, session, case)
+    context["problem"] = problem
+    return render("case.html", request, context, status=status)
+
+
+async def transcript(request: web.Request) -> web.StreamResponse:
+    """htmx polls this: 204 (nothing to swap) until a message newer than `after` exists."""
+    after = request.query.get("after", "0")
+    async with _console(request).services.sessions() as session:
+        case = await _case(session, _case_id(request))
+        if after.isdigit() and await cases.last_message_id(session, case) <= int(after):
+            return web.Response(status=204)
+        view = await cases.case_view(session, case)
+    context = {"view": view, "case": case, "last_id": max((line.id for line in view.lines), default=0)}
+    return render("_transcript.html", request, context)
+
+
+async def _act(request: web.Request, action: Callable[[Turn, Coach, Case, Any], Awaitable[None]]) -> web.StreamResponse:
+    """Run an action on the case in one transaction, then show the case again (PRG)."""
+    case_id = _case_id(request)
+    form = await request.post()
+    try:
+        async with _console(request).turn() as turn:
+            coach = await _fresh_coach(turn, signed_in(request))
+            case = await _case(turn.session, case_id)
+            await action(turn, coach, case, form)
+    except cases.Refused as refused:
+        return await case_page(request, refused, 409)
+    raise web.HTTPSeeOther(f"/console/cases/{case_id}")
+
+
+async def reply(request: web.Request) -> web.StreamResponse:
+    """Text, a file or both. The file first goes to the coach's own chat with the bot (so Telegram
+    holds it and the coach sees what they sent); the outbox then copies it to the newcomer."""
+    form = await request.post()
+    upload = form.get("file")
+    staged: int | None = None
+    if isinstance(upload, web.FileField) and upload.filename:
+        async with _console(request).services.sessions() as session:
+            case = await _case(session, _case_id(request))
+            if case.status != CASE_CLAIMED or case.coach_id != signed_in(request).coach.id:
+                return await case_page(request, cases.Refused("not_yours"), 409)
+        staged = await _stage_file(request, upload)
+        if staged is None:
+            return await case_page(request, cases.Refused("file"), 502)
+
+    async def act(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
+        text = str(form.get("text", "")).strip()
+        if not text and staged is None:
+            raise cases.Refused("empty")
+        if text:
+            await cases.reply(turn, coach, case, text[:MAX_REPLY])
+        if staged is not None:
+            await cases.reply_file(turn, coach, case, staged)
+
+    return await _act(request, act)
+
+
+async def _stage_file(request: web.Request, upload: web.FileField) -> int | None:
+    """sendDocument to the coach's own chat; the message id, or None when Telegram refused it."""
+    settings = _console(request).services.settings
+    data = aiohttp.FormData()
+    data.add_field("chat_id", str(signed_in(request).coach.telegram_id))
+    data.add_field("document", upload.file.read(), filename=upload.filename[:100], content_type=upload.content_type)
+    url = f"{settings.telegram_api_url}/bot{settings.telegram_token}/sendDocument"
+    try:
+        async with _console(request).services.http.post(url, data=data) as answer:
+            sent = await answer.json()
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        log.warning("console: Telegram did not take an attached file")
+        return None
+    if not sent.get("ok"):
+        log.warning("console: Telegram refused an attached file (%s)", sent.get("error_code"))
+        return None
+    return int(sent["result"]["message_id"])
+
+
+async def release(request: web.Request) -> web.StreamResponse:
+    async def act(turn: Turn, coach: Coach, case: Case, _form: Any) -> None:
+        cases.must_be_mine(case, coach)
+        await service.release_case(turn, coach, case)
+
+    return await _act(request, act)
+
+
+async def transfer(request: web.Request) -> web.StreamResponse:
+    async def act(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
+        cases.must_be_mine(case, coach)
+        raw = str(form.get("to", ""))
+        target = await turn.session.get(Coach, int(raw)) if raw.isdigit() else None
+        if target is None or target.id == coach.id:
+            raise cases.Refused("no_target")
+        await service.transfer_case(turn, coach, case, target)
+
+    return await _act(request, act)
+
+
+async def close(request: web.Request) -> web.StreamResponse:
+    async def act(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
+        cases.must_be_mine(case, coach)
+        outcome = str(form.get("outcome", ""))
+        if outcome not in handoff_queue.OUTCOMES:
+            raise cases.Refused("outcome")
+        await service.close_case(turn, coach, case, outcome)
+
+    return await _act(request, act)
+
+
+async def note(request: web.Request) -> web.StreamResponse:
+    async def act(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
+        text = str(form.get("text", "")).strip()
+        if not text or case.status == CASE_CLOSED:
+            raise cases.Refused("empty")
+        await handoff_queue.note(turn.session, coach, case, text[:MAX_NOTE])
+
+    return await _act(request, act)
+
+
+async def media(request: web.Request) -> web.StreamResponse:
+    """A newcomer's photo or voice message, fetched from Telegram for a signed-in coach (logged)."""
+    console = _console(request)
+    who = signed_in(request)
+    message_id = request.match_info["message_id"]
+    if not message_id.isdigit():
+        raise web.HTTPNotFound()
+    async with console.services.sessions() as session, session.begin():
+        case = await _case(session, _case_id(request))
+        message = await session.get(Message, int(message_id))
+        user = await session.get(User, case.user_id) if case.user_id else None
+        if message is None or user is None or message.user_id != user.id or message.kind not in cases.MEDIA_KINDS:
+            raise web.HTTPNotFound()
+        file_id = await cases.file_id_of(session, message)
+        if file_id is None:
+            raise web.HTTPNotFound(text="this file is no longer available")
+        cases.record_view(session, case, who.coach, "media")
+    settings = console.services.settings
+    api = f"{settings.telegram_api_url}/bot{settings.telegram_token}"
+    http = console.services.http
+    async with http.post(f"{api}/getFile", json={"file_id": file_id}) as answer:
+        found = await answer.json()
+    path = (found.get("result") or {}).get("file_path")
+    if not found.get("ok") or not path:
+        raise web.HTTPNotFound(text="this file is no longer available")
+    async with http.get(f"{settings.telegram_api_url}/file/bot{settings.telegram_token}/{path}") as download:
+        if download.status != 200:
+            raise web.HTTPNotFound(text="this file is no longer available")
+        body = await download.read()
+    name = f"case{case.id}-{message.kind}-{message.id}"
+    return web.Response(
+        body=body,
+        content_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# canned replies --------------------------------------------------------------------------------------
+async def canned_page(request: web.Request, problem: str | None = None, status: int = 200) -> web.StreamResponse:
+    async with _console(request).services.sessions() as session:
+        replies = await cases.canned_replies(session)
+    context = {"replies": replies, "problem": problem}
+    return render("canned.html", request, context, status=status)
+
+
+async def canned_save(request: web.Request) -> web.StreamResponse:
+    """Staff add or edit a canned reply: a title and a text per language (empty: missing)."""
+    if not signed_in(request).coach.is_staff:
+        raise web.HTTPForbidden(text="only staff manage canned replies")
+    form = await request.post()
+    title = str(form.get("title", "")).strip()[:120]
+    if not title:
+        return await canned_page(request, "title", 400)
+    texts = {lang: str(form.get(f"text_{lang}", "")).strip()[:MAX_REPLY] for lang in LANGUAGES}
+    texts = {lang: text for lang, text in texts.items() if text}
+    raw_id = str(form.get("id", ""))
+    async with _console(request).services.sessions() as session, session.begin():
+        row = await session.get(CannedReply, int(raw_id)) if raw_id.isdigit() else None
+        if row is None:
+            row = CannedReply(title=title, texts=texts)
+            session.add(row)
+        else:
+            row.title, row.texts = title, texts
+    raise web.HTTPSeeOther("/console/canned")
+
+
+async def canned_delete(request: web.Request) -> web.StreamResponse:
+    if not signed_in(request).coach.is_staff:
+        raise web.HTTPForbidden(text="only staff manage canned replies")
+    raw = request.match_info["canned_id"]
+    async with _console(request).services.sessions() as session, session.begin():
+        row = await session.get(CannedReply, int(raw)) if raw.isdigit() else None
+        if row is not None:
+            await session.delete(row)
+    raise web.HTTPSeeOther("/console/canned")
+
+
+async def canned_insert(request: web.Request) -> web.StreamResponse:
+    """The reply box with the canned reply in the newcomer's language, or a note that it is missing."""
+    raw = request.query.get("canned", "")
+    async with _console(request).services.sessions() as session:
+        case = await _case(session, _case_id(request))
+        row = await session.get(CannedReply, int(raw)) if raw.isdigit() else None
+        newcomer = await session.get(User, case.user_id) if case.user_id else None
+    lang = (newcomer.chosen_language or newcomer.last_language if newcomer else None) or case.language
+    text = (row.texts or {}).get(lang) if row else None
+    context = {"case": case, "draft": text or "", "missing": None if text or row is None else lang}
+    return render("_reply_box.html", request, context)
+
+
+def setup_console(app: web.Application, services: Services, deliver: Deliver | None) -> None:
+    app[CONSOLE] = Console(services, deliver)
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    app.middlewares.append(require_coach)
+    app.router.add_static("/console/static/", HERE / "static", append_version=False)
+    add = app.router.add_route
+    add("GET", "/console/login", signed_out)
+    add("GET", "/console/login/{token}", login_page)
+    add("POST", "/console/login/{token}", login)
+    add("POST", "/console/logout", logout)
+    add("GET", "/console", to_queue)
+    add("GET", "/console/", queue_page)
+    add("GET", "/console/canned", canned_page)
+    add("POST", "/console/canned", canned_save)
+    add("POST", "/console/canned/{canned_id}/delete", canned_delete)
+    add("POST", "/console/cases/{case_id}/claim", claim)
+    add("GET", "/console/cases/{case_id}", case_page)
+    add("GET", "/console/cases/{case_id}/transcript", transcript)
+    add("GET", "/console/cases/{case_id}/canned", canned_insert)
+    add("GET", "/console/cases/{case_id}/media/{message_id}", media)
+    add("POST", "/console/cases/{case_id}/reply", reply)
+    add("POST", "/console/cases/{case_id}/release", release)
+    add("POST", "/console/cases/{case_id}/transfer", transfer)
+    add("POST", "/console/cases/{case_id}/close", close)
+    add("POST", "/console/cases/{case_id}/note", note)
+
+
+async def to_queue(_request: web.Request) -> web.StreamResponse:
+    raise web.HTTPSeeOther("/console/")

@@ -1,0 +1,119 @@
+"""Browser fixtures for the coach console: the bot and its web server on free ports, the fake Bot API,
+and Playwright driving Debian's Chromium (never `playwright install`: there is no network for it)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from sqlalchemy import select
+
+from bot.console import auth
+from bot.db.models import Coach, utcnow
+from bot.services import Services
+from bot.tg.app import WerkApplication, drain_outbox
+from bot.web import create_web_app
+from tests.fake_bot_api import FakeBotAPI
+from tests.telegram_harness import running_bot
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ASSETS = Path(__file__).resolve().parent / "console_assets"
+SHOTS = Path(os.environ.get("CONSOLE_SHOTS", "")) if os.environ.get("CONSOLE_SHOTS") else None
+LINK = re.compile(r"https?://\S+/console/login/[A-Za-z0-9_-]+")
+
+
+def need_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("TEST_REQUIRE_POSTGRES"):  # CI installs it (.ci/run): missing there is a failure
+            pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-core")
+        pytest.skip(f"no browser at {CHROMIUM}: apt-get install chromium fonts-noto-core")
+
+
+@dataclass
+class Site:
+    """The bot (long polling against the fake Bot API) and its web server with the console."""
+
+    services: Services
+    application: WerkApplication
+    url: str
+
+    async def link_for(self, telegram_id: int, *, minutes_ago: float = 0) -> str:
+        """A sign-in link as `/console` makes it, issued `minutes_ago`."""
+        async with self.services.sessions() as session, session.begin():
+            coach = await session.scalar(select(Coach).where(Coach.telegram_id == telegram_id))
+            assert coach is not None
+            return await auth.issue_link(session, coach, self.url, utcnow() - timedelta(minutes=minutes_ago))
+
+
+@asynccontextmanager
+async def running_site(services: Services) -> AsyncIterator[Site]:
+    async with running_bot(services) as application:
+        app = create_web_app(services, deliver=lambda: drain_outbox(application))
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        try:
+            yield Site(services, application, f"http://{host}:{port}")
+        finally:
+            await runner.cleanup()
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    need_chromium()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def new_context(
+    browser: Browser, *, locale: str = "nl-NL", width: int = 1280, bypass_csp: bool = False
+) -> BrowserContext:
+    """`bypass_csp`: only to inject axe-core (the console's CSP rightly refuses inline scripts)."""
+    context = await browser.new_context(locale=locale, viewport={"width": width, "height": 900}, bypass_csp=bypass_csp)
+    context.set_default_timeout(10_000)
+    return context
+
+
+async def sign_in(context: BrowserContext, link: str) -> Page:
+    """Open the sign-in link and press the button, as a coach does."""
+    page = await context.new_page()
+    await page.goto(link)
+    await page.locator("form button[type=submit]").click()
+    await page.wait_for_url(re.compile(r"/console/$"))
+    return page
+
+
+async def axe_problems(page: Page) -> list[dict[str, Any]]:
+    """Serious and critical accessibility violations axe-core finds on the page."""
+    await page.add_script_tag(path=str(ASSETS / "axe.min.js"))
+    result = await page.evaluate("axe.run()")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["html"] for n in v["nodes"]][:3]}
+        for v in result["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+async def shot(page: Page, name: str) -> None:
+    """A screenshot for docs/console (CONSOLE_SHOTS=dir) or for a look while testing."""
+    if SHOTS is not None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+__all__ = ["FakeBotAPI", "Site", "axe_problems", "chromium", "new_context", "running_site", "shot", "sign_in"]
