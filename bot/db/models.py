@@ -289,6 +289,8 @@ class CachedTranslation(Base):
     text: Mapped[str] = mapped_column(Text)  # the translation
     provider: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 # Coach console (issue 23): sign-in links, sessions, canned replies, the access log ---------------------
 class ConsoleLoginToken(Base):
     """A one-time sign-in link sent by the bot: only the SHA-256 of its token is stored."""
