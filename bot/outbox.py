@@ -74,6 +74,7 @@ _ROW_COLUMNS = (
     "copy_message_id",
     "thread_id",
     "delivered_at",
+    "file_id",
 )
 
 

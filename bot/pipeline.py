@@ -73,6 +73,7 @@ class Incoming:
     in_group: bool = False  # sent in the coaches' group (only that group reaches the pipeline)
     thread_id: int | None = None
     reply_to_message_id: int | None = None
+    file_id: str | None = None  # the Telegram file of a media message (the console's download link)
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ def store_incoming(
         telegram_message_id=incoming.message_id,
         case_id=case_id,
         thread_id=incoming.thread_id,
+        file_id=incoming.file_id,
     )
 
 

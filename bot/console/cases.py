@@ -19,7 +19,6 @@ from bot.db.models import (
     CaseEvent,
     CaseView,
     Coach,
-    InboxUpdate,
     Intake,
     Message,
     User,
@@ -213,14 +212,8 @@ def record_view(session: AsyncSession, case: Case, coach: Coach, what: str) -> N
 
 
 async def file_id_of(session: AsyncSession, message: Message) -> str | None:
-    """The Telegram file of a newcomer's media message, from the update as it was received."""
-    if message.update_id is None:
-        return None
-    payload = await session.scalar(select(InboxUpdate.payload).where(InboxUpdate.update_id == message.update_id))
-    media = (payload or {}).get("message", {}).get(message.kind)
-    if isinstance(media, list) and media:  # photos come in sizes: the largest is last
-        media = media[-1]
-    return media.get("file_id") if isinstance(media, dict) else None
+    """The Telegram file of a newcomer's media message, stored with it."""
+    return message.file_id
 
 
 # actions -------------------------------------------------------------------------------------------

@@ -116,6 +116,7 @@ class Message(Base):
     # Relays: the case, and for media the message to copy (copyMessage from_chat_id/message_id).
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL", name="fk_messages_case_id"))
     copy_from_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    file_id: Mapped[str | None] = mapped_column(String(256))  # an incoming media message's Telegram file
     copy_message_id: Mapped[int | None] = mapped_column(BigInteger)
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
 

@@ -144,4 +144,18 @@ def to_incoming(update: Update | JSON, coach_chat_id: int | None = None) -> Inco
     if topic or in_group:
         base = replace(base, thread_id=message.get("message_thread_id") if topic else None)
     reply_to = (message.get("reply_to_message") or {}).get("message_id")
-    return replace(base, kind=kind, text=text, message_id=message.get("message_id"), reply_to_message_id=reply_to)
+    return replace(
+        base,
+        kind=kind,
+        text=text,
+        message_id=message.get("message_id"),
+        reply_to_message_id=reply_to,
+        file_id=_file_id(message.get(kind)),
+    )
+
+
+def _file_id(media: Any) -> str | None:
+    if isinstance(media, list) and media:  # photos come in sizes: the largest is last
+        media = media[-1]
+    file_id = media.get("file_id") if isinstance(media, dict) else None
+    return str(file_id) if file_id else None
