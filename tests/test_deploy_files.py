@@ -58,7 +58,7 @@ def test_compose_file_is_valid_for_docker_compose(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     resolved = yaml.safe_load(result.stdout)
     bot = resolved["services"]["bot"]
-    assert bot["environment"]["WEBHOOK_WORKERS"] == "4"  # the .env file reaches the bot
+    assert bot["environment"]["WEBHOOK_WORKERS"] == "16"  # the .env file reaches the bot
     assert (
         bot["environment"]["DATABASE_URL"] == "postgresql+asyncpg://werkhelpdesk:change-me@postgres:5432/werkhelpdesk"
     )
