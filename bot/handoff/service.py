@@ -138,24 +138,12 @@ async def last_topic(session: AsyncSession, flows: FlowSet, user_id: int) -> str
         .order_by(Message.id.desc())
         .limit(20)
     )
-    return next((i for i in intents if i and i in TOPIC_INTENTS and flows.for_intent(i)), None)
+    return next((i for i in intents if i and _is_topic(flows, i)), None)
 
 
-TOPIC_INTENTS = frozenset(
-    {
-        "diploma_recognition",
-        "profession_accreditation",
-        "cv_help",
-        "job_application",
-        "work_culture",
-        "language_learning",
-        "work_and_benefits",
-        "education_routes",
-        "volunteering_internship",
-        "self_employment",
-        "employment_contract",
-    }
-)
+def _is_topic(flows: FlowSet, intent: str) -> bool:
+    flow = flows.for_intent(intent)  # the topics are the flows in the menu
+    return flow is not None and flow.menu is not None
 
 
 async def _case_topic(turn: Turn, case: Case, user: User) -> str | None:
