@@ -15,7 +15,17 @@ from babel.messages.pofile import read_po
 from sqlalchemy import func, select
 
 from bot.console import auth, cases
-from bot.db.models import Case, CaseView, Coach, ConsoleLoginToken, ConsoleSession, User, utcnow
+from bot.db.models import (
+    PRIORITY_NORMAL,
+    PRIORITY_URGENT,
+    Case,
+    CaseView,
+    Coach,
+    ConsoleLoginToken,
+    ConsoleSession,
+    User,
+    utcnow,
+)
 from bot.handoff import queue
 from bot.handoff.coaches import add_coach, remove_coach
 from bot.privacy import erase, export
@@ -193,13 +203,8 @@ async def test_queue_views_filters_and_counts(services: Services) -> None:
         assert await cases.topics(session) == ["cv_help", "diploma_recognition"]
 
 
-def test_urgent_cases_once_cases_have_a_priority() -> None:
-    """`cases.priority` comes with other work; until then nothing is urgent and nothing breaks."""
-    case = Case(language="ar", reason="asked")
+def test_urgent_cases_are_those_with_urgent_priority() -> None:
+    case = Case(language="ar", reason="asked", priority=PRIORITY_NORMAL)
     assert not cases.is_urgent(case)
-    case.priority = "urgent"  # type: ignore[attr-defined]
+    case.priority = PRIORITY_URGENT
     assert cases.is_urgent(case)
-    case.priority = 2  # type: ignore[attr-defined]
-    assert cases.is_urgent(case)
-    case.priority = 0  # type: ignore[attr-defined]
-    assert not cases.is_urgent(case)

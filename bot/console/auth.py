@@ -75,14 +75,13 @@ async def current(session: AsyncSession, token: str, now: datetime, idle: timede
     row = await session.get(ConsoleSession, digest(token))
     if row is None:
         return None
-    last = row.last_seen_at if row.last_seen_at.tzinfo else row.last_seen_at.replace(tzinfo=now.tzinfo)
-    if now - last > idle:
+    if now - row.last_seen_at > idle:
         await session.delete(row)
         return None
     coach = await session.get(Coach, row.coach_id)
     if coach is None:
         return None
-    if now - last > TOUCH_EVERY:
+    if now - row.last_seen_at > TOUCH_EVERY:
         row.last_seen_at = now
     return SignedIn(coach, row.csrf_token, row.token_hash)
 

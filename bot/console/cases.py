@@ -14,6 +14,7 @@ from bot.db.models import (
     CASE_CLAIMED,
     CASE_CLOSED,
     CASE_WAITING,
+    PRIORITY_URGENT,
     CannedReply,
     Case,
     CaseEvent,
@@ -31,22 +32,8 @@ TRANSCRIPT_LIMIT = 300
 QUEUE_LIMIT = 200
 
 
-def priority_column() -> Any:
-    """`cases.priority` once it exists (added by the priority work): urgent cases come first."""
-    return getattr(Case, "priority", None)
-
-
-def _urgent(column: Any) -> ColumnElement[bool]:
-    try:
-        textual = column.type.python_type is str
-    except (AttributeError, NotImplementedError):
-        textual = False
-    return column == "urgent" if textual else column > 0  # type: ignore[no-any-return]
-
-
 def is_urgent(case: Case) -> bool:
-    value: Any = getattr(case, "priority", None)
-    return value == "urgent" or (isinstance(value, int) and not isinstance(value, bool) and value > 0)
+    return case.priority == PRIORITY_URGENT
 
 
 @dataclass(frozen=True)
@@ -102,17 +89,15 @@ async def queue(session: AsyncSession, coach: Coach, wanted: QueueFilter, now: d
         query = query.where(Case.topic == wanted.topic)
     if wanted.waited_minutes > 0:
         query = query.where(Case.created_at <= now - timedelta(minutes=wanted.waited_minutes))
-    priority = priority_column()
-    if priority is not None:
-        if wanted.urgent:
-            query = query.where(_urgent(priority))
-        query = query.order_by(_urgent(priority).desc())
+    urgent = Case.priority == PRIORITY_URGENT
+    if wanted.urgent:
+        query = query.where(urgent)
+    query = query.order_by(urgent.desc())
     newest_first = wanted.view == "closed"
     query = query.order_by(Case.created_at.desc() if newest_first else Case.created_at, Case.id).limit(QUEUE_LIMIT)
     rows = []
     for case, name, coach_name in await session.execute(query):
-        created = case.created_at if case.created_at.tzinfo else case.created_at.replace(tzinfo=now.tzinfo)
-        waited = int((now - created).total_seconds() // 60)
+        waited = int((now - case.created_at).total_seconds() // 60)
         rows.append(QueueRow(case, name or "?", coach_name, waited, is_urgent(case)))
     return rows
 

@@ -709,8 +709,7 @@ async def erase_newcomer(turn: Turn, user: User) -> None:
             continue
         if chat_id not in chats:
             chats[chat_id] = await _chat_language(turn, chat_id)
-        at = created_at if created_at.tzinfo else created_at.replace(tzinfo=turn.now.tzinfo)
-        if turn.now - at < DELETE_WITHIN:
+        if turn.now - created_at < DELETE_WITHIN:
             turn.outbox.delete(chat_id, message_id)
         elif kind != "copy":  # a copied photo cannot become text; it stays (docs/reliability.md)
             turn.outbox.edit(chat_id, message_id, chats[chat_id], Reply(ERASED_NOTE), case_id=case_ids[0])

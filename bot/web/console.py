@@ -229,7 +229,6 @@ async def _queue_context(request: web.Request, session: AsyncSession) -> dict[st
         "counts": await cases.counts(session, who.coach),
         "topics": await cases.topics(session),
         "views": cases.VIEWS,
-        "has_priority": cases.priority_column() is not None,
         "problem": None,
     }
 
