@@ -17,6 +17,7 @@ from bot.flows.loader import load_flows
 from bot.flows.model import FlowSet
 from bot.flows.store import FlowStore
 from bot.i18n import Translator
+from bot.nlu.cache import load_or_train
 from bot.nlu.data import load_training
 from bot.nlu.embedded import EmbeddedClassifier, train_in_process
 from bot.nlu.rasa import FallbackParser, RasaClient
@@ -48,11 +49,16 @@ class Services:
 
 
 async def train_embedded(settings: Settings) -> EmbeddedClassifier:
-    """Train the embedded classifier in a child process (scikit-learn stays out of this process's memory)."""
+    """The embedded classifier: from the model cache, or trained in a child process (scikit-learn stays out
+    of this process's memory) and cached."""
     started = time.perf_counter()
     examples = load_training(settings.nlu_dir)
-    classifier = await train_in_process(examples)
-    log.info("embedded NLU trained on %d examples in %.1f s", len(examples), time.perf_counter() - started)
+    if not settings.nlu_cache:
+        classifier, cached = await train_in_process(examples), False
+    else:
+        classifier, cached = await load_or_train(examples, settings.nlu_cache_dir, train_in_process)
+    how = "loaded from the cache" if cached else "trained"
+    log.info("embedded NLU %s (%d examples) in %.1f s", how, len(examples), time.perf_counter() - started)
     return classifier
 
 

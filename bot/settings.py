@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from importlib.util import find_spec
 from pathlib import Path
@@ -12,6 +13,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTALLED_SHARE = Path(__file__).resolve().parent / "share"  # what a wheel carries (setup.py's build hook)
+
+
+def _cache_dir() -> Path:
+    """Where the trained NLU model is kept between starts: $XDG_CACHE_HOME/werkhelpdesk, else ~/.cache/..."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "werkhelpdesk" / "nlu"
 
 
 def _resource(name: str) -> Path:
@@ -71,6 +78,15 @@ class Settings(BaseSettings):
     console_url: str = ""
     # coach console: a session ends after this many hours without a request
     console_session_hours: float = Field(default=12, gt=0)
+
+    # the trained NLU model is kept here and loaded at the next start while data and code are unchanged
+    nlu_cache: bool = True
+    nlu_cache_dir: Path = Field(default_factory=_cache_dir)
+
+    @field_validator("nlu_cache_dir", mode="before")
+    @classmethod
+    def _empty_is_default_cache(cls, value: object) -> object:
+        return _cache_dir() if value == "" else value
 
     @field_validator("coach_chat_id", mode="before")
     @classmethod

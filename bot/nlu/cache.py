@@ -1,0 +1,162 @@
+"""A trained embedded classifier kept on disk, so a normal start loads it instead of training again.
+
+The file name holds a hash of everything the model depends on: the training examples, the source of
+bot/nlu and bot/textnorm.py, and the versions of Python, NumPy and scikit-learn. New data or code gives a
+new name, so a stale model is never loaded; older files are removed. Files are written to a temporary
+name and renamed (atomic), and a lock file makes replicas that start together train once: the others
+wait for it and load the result. The cache directory is the process's own (0700); a file owned by
+someone else or writable by others is not unpickled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import pickle
+import platform
+import stat
+import tempfile
+from collections.abc import Awaitable, Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from bot.nlu.data import Example
+from bot.nlu.embedded import EmbeddedClassifier
+
+log = logging.getLogger(__name__)
+
+_BOT = Path(__file__).resolve().parents[1]
+KEEP = 3  # newest model files kept (replicas of the previous release may still want theirs)
+LOCK_POLL_SECONDS = 0.1
+
+
+def _code_files() -> list[Path]:
+    return [*sorted((_BOT / "nlu").glob("*.py")), _BOT / "textnorm.py"]
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "-"
+
+
+def cache_key(examples: Sequence[Example]) -> str:
+    """A hash of the training data, the NLU code and the library versions that shape the model."""
+    digest = hashlib.sha256()
+    for part in (platform.python_version(), _version("numpy"), _version("scikit-learn")):
+        digest.update(part.encode() + b"\0")
+    for path in _code_files():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    rows = [[e.text, e.intent, e.language, [[s, x.entity, x.value] for s, x in e.entities], e.node] for e in examples]
+    digest.update(json.dumps(rows, ensure_ascii=False).encode())
+    return digest.hexdigest()[:32]
+
+
+def _own_private(path: Path) -> bool:
+    """The file or directory belongs to this user and nobody else may write it."""
+    info = path.stat()
+    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def read(path: Path) -> EmbeddedClassifier | None:
+    """The classifier stored at `path`, or None when it is missing, foreign or unreadable."""
+    try:
+        if not _own_private(path) or not _own_private(path.parent):
+            log.warning("NLU model cache %s is not this user's own; not loaded", path)
+            return None
+        with path.open("rb") as fp:
+            loaded = pickle.load(fp)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # a truncated or incompatible file: train again and overwrite it
+        log.warning("NLU model cache %s unreadable (%s); training again", path.name, type(exc).__name__)
+        return None
+    return loaded if isinstance(loaded, EmbeddedClassifier) else None
+
+
+def write(path: Path, classifier: EmbeddedClassifier) -> None:
+    """Store atomically: a reader sees the old file, no file, or the whole new one."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
+    try:
+        with os.fdopen(fd, "wb") as fp:
+            pickle.dump(classifier, fp, protocol=pickle.HIGHEST_PROTOCOL)
+            fp.flush()
+            os.fsync(fp.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def _prune(directory: Path, keep: Path) -> None:
+    models = sorted(directory.glob("embedded-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in [p for p in models if p != keep][KEEP - 1 :]:
+        with contextlib.suppress(FileNotFoundError):
+            old.unlink()
+
+
+async def _locked(lock_path: Path) -> int:
+    """An exclusive lock on `lock_path` (polled, so waiting stays cancellable); returns its descriptor."""
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            await asyncio.sleep(LOCK_POLL_SECONDS)
+        except BaseException:
+            os.close(fd)
+            raise
+
+
+def _model_path(examples: Sequence[Example], directory: Path) -> Path | None:
+    """Where the model for `examples` is kept (the directory made private if new), or None if unusable."""
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        log.warning("NLU model cache directory unusable (%s); training without a cache", type(exc).__name__)
+        return None
+    return directory / f"embedded-{cache_key(examples)}.pickle"
+
+
+def _store(path: Path, classifier: EmbeddedClassifier) -> None:
+    try:
+        write(path, classifier)
+        _prune(path.parent, path)
+    except OSError as exc:
+        log.warning("NLU model not cached (%s)", type(exc).__name__)
+
+
+async def load_or_train(
+    examples: Sequence[Example],
+    directory: Path,
+    train: Callable[[Sequence[Example]], Awaitable[EmbeddedClassifier]],
+) -> tuple[EmbeddedClassifier, bool]:
+    """The cached classifier for `examples`, or a freshly trained one that is then cached.
+
+    Returns (classifier, loaded from the cache). When the directory cannot be used, trains without it.
+    File work runs in a thread: the event loop stays free while a replica waits or loads."""
+    path = await asyncio.to_thread(_model_path, examples, directory)
+    if path is None:
+        return await train(examples), False
+    cached = await asyncio.to_thread(read, path)
+    if cached is not None:
+        return cached, True
+    fd = await _locked(directory / "train.lock")
+    try:
+        cached = await asyncio.to_thread(read, path)  # another replica may have trained it while we waited
+        if cached is not None:
+            return cached, True
+        classifier = await train(examples)
+        await asyncio.to_thread(_store, path, classifier)
+        return classifier, False
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
