@@ -52,13 +52,16 @@ async def train_embedded(settings: Settings) -> EmbeddedClassifier:
     """The embedded classifier: from the model cache, or trained in a child process (scikit-learn stays out
     of this process's memory) and cached."""
     started = time.perf_counter()
-    examples = load_training(settings.nlu_dir)
+
+    async def train() -> EmbeddedClassifier:
+        return await train_in_process(load_training(settings.nlu_dir))
+
     if not settings.nlu_cache:
-        classifier, cached = await train_in_process(examples), False
+        classifier, cached = await train(), False
     else:
-        classifier, cached = await load_or_train(examples, settings.nlu_cache_dir, train_in_process)
+        classifier, cached = await load_or_train(settings.nlu_dir, settings.nlu_cache_dir, train)
     how = "loaded from the cache" if cached else "trained"
-    log.info("embedded NLU %s (%d examples) in %.1f s", how, len(examples), time.perf_counter() - started)
+    log.info("embedded NLU %s in %.1f s", how, time.perf_counter() - started)
     return classifier
 
 

@@ -1,6 +1,6 @@
 """A trained embedded classifier kept on disk, so a normal start loads it instead of training again.
 
-The file name holds a hash of everything the model depends on: the training examples, the source of
+The file name holds a hash of everything the model depends on: the training files, the source of
 bot/nlu and bot/textnorm.py, and the versions of Python, NumPy and scikit-learn. New data or code gives a
 new name, so a stale model is never loaded; older files are removed. Files are written to a temporary
 name and renamed (atomic), and a lock file makes replicas that start together train once: the others
@@ -14,18 +14,16 @@ import asyncio
 import contextlib
 import fcntl
 import hashlib
-import json
 import logging
 import os
 import pickle
 import platform
 import stat
 import tempfile
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from bot.nlu.data import Example
 from bot.nlu.embedded import EmbeddedClassifier
 
 log = logging.getLogger(__name__)
@@ -46,15 +44,22 @@ def _version(package: str) -> str:
         return "-"
 
 
-def cache_key(examples: Sequence[Example]) -> str:
-    """A hash of the training data, the NLU code and the library versions that shape the model."""
+def training_files(nlu_dir: Path) -> list[Path]:
+    """The files the classifier trains on (bot.nlu.data.load_training): nlu/data, nodes and openers."""
+    return sorted(p for part in ("data", "nodes", "openers") for p in (nlu_dir / part).glob("*.yml"))
+
+
+def cache_key(nlu_dir: Path) -> str:
+    """A hash of the training files, the NLU code and the library versions that shape the model.
+
+    Taken over the files' bytes, so a start that finds its model does not even parse the YAML."""
     digest = hashlib.sha256()
     for part in (platform.python_version(), _version("numpy"), _version("scikit-learn")):
         digest.update(part.encode() + b"\0")
     for path in _code_files():
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    rows = [[e.text, e.intent, e.language, [[s, x.entity, x.value] for s, x in e.entities], e.node] for e in examples]
-    digest.update(json.dumps(rows, ensure_ascii=False).encode())
+    for path in training_files(nlu_dir):
+        digest.update(str(path.relative_to(nlu_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:32]
 
 
@@ -116,14 +121,14 @@ async def _locked(lock_path: Path) -> int:
             raise
 
 
-def _model_path(examples: Sequence[Example], directory: Path) -> Path | None:
-    """Where the model for `examples` is kept (the directory made private if new), or None if unusable."""
+def _model_path(nlu_dir: Path, directory: Path) -> Path | None:
+    """Where the model for `nlu_dir` is kept (the directory made private if new), or None if unusable."""
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         log.warning("NLU model cache directory unusable (%s); training without a cache", type(exc).__name__)
         return None
-    return directory / f"embedded-{cache_key(examples)}.pickle"
+    return directory / f"embedded-{cache_key(nlu_dir)}.pickle"
 
 
 def _store(path: Path, classifier: EmbeddedClassifier) -> None:
@@ -135,17 +140,15 @@ def _store(path: Path, classifier: EmbeddedClassifier) -> None:
 
 
 async def load_or_train(
-    examples: Sequence[Example],
-    directory: Path,
-    train: Callable[[Sequence[Example]], Awaitable[EmbeddedClassifier]],
+    nlu_dir: Path, directory: Path, train: Callable[[], Awaitable[EmbeddedClassifier]]
 ) -> tuple[EmbeddedClassifier, bool]:
-    """The cached classifier for `examples`, or a freshly trained one that is then cached.
+    """The cached classifier for the training files of `nlu_dir`, or one `train()` makes, then cached.
 
     Returns (classifier, loaded from the cache). When the directory cannot be used, trains without it.
     File work runs in a thread: the event loop stays free while a replica waits or loads."""
-    path = await asyncio.to_thread(_model_path, examples, directory)
+    path = await asyncio.to_thread(_model_path, nlu_dir, directory)
     if path is None:
-        return await train(examples), False
+        return await train(), False
     cached = await asyncio.to_thread(read, path)
     if cached is not None:
         return cached, True
@@ -154,7 +157,7 @@ async def load_or_train(
         cached = await asyncio.to_thread(read, path)  # another replica may have trained it while we waited
         if cached is not None:
             return cached, True
-        classifier = await train(examples)
+        classifier = await train()
         await asyncio.to_thread(_store, path, classifier)
         return classifier, False
     finally:
