@@ -7,7 +7,10 @@ COPY flows ./flows
 COPY nlu ./nlu
 COPY locales ./locales
 RUN pybabel compile -d locales -D messages
-ENV FLOWS_DIR=/app/flows NLU_DIR=/app/nlu LOCALES_DIR=/app/locales PYTHONUNBUFFERED=1
+ENV FLOWS_DIR=/app/flows NLU_DIR=/app/nlu LOCALES_DIR=/app/locales PYTHONUNBUFFERED=1 \
+    NLU_CACHE_DIR=/var/cache/werkhelpdesk/nlu
+# the trained NLU model is cached here (mode 0700, owned by the user the bot runs as)
+RUN mkdir -p -m 0700 /var/cache/werkhelpdesk/nlu && chown -R nobody /var/cache/werkhelpdesk
 USER nobody
 EXPOSE 8080
 CMD ["sh", "-c", "werkhelpdesk db upgrade && exec werkhelpdesk run"]
