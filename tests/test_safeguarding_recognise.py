@@ -41,7 +41,7 @@ def test_recall_per_language_and_false_alarms(report: Report) -> None:
         assert unseen.recall(language) >= unseen.patterns_recall(language) + 0.2, language
     for part in report.sets:
         for language, (false_alarms, examples) in part.hard_negatives.items():
-            assert false_alarms / examples <= 0.12, (part.name, language)
+            assert false_alarms / examples <= 0.15, (part.name, language)
 
 
 @pytest.mark.parametrize(

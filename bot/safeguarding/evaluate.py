@@ -126,18 +126,11 @@ def cross_validate(
 ) -> SetReport:
     """Every training text judged by a model (and thresholds) trained without its fold; `ordinary` are
     the (language, text) of the ordinary intents' examples."""
-    training = Training.build(safeguarding, [text for _, text in ordinary])
+    training = Training.build(safeguarding, ordinary)
     fold = fold_of(training, folds)
     verdicts: list[Verdict | None] = [None] * len(training.texts)
     for k in range(folds):
-        keep = np.flatnonzero(fold != k)
-        part = Training(
-            [training.texts[i] for i in keep],
-            training.positive[keep],
-            [training.category[i] for i in keep],
-            training.ordinary[keep],
-        )
-        model = train(part)
+        model = train(training.subset(np.flatnonzero(fold != k)))
         for i in np.flatnonzero(fold == k):
             verdicts[i] = judge(model, training.texts[i])
     done = [v for v in verdicts if v is not None]
