@@ -28,17 +28,19 @@ def test_the_data_has_25_examples_per_category_and_language() -> None:
 
 def test_recall_per_language_and_false_alarms(report: Report) -> None:
     """Floors that guard against regressions; the figures themselves, and the 0.95 recall target that the
-    unseen set does not reach yet, are in bench/README.md, section Safeguarding."""
-    cross_validated, unseen = report.sets
+    unseen sets do not reach yet, are in bench/README.md, section Safeguarding."""
+    cross_validated, *unseen_sets = report.sets
+    assert [part.name.split(" (")[0] for part in unseen_sets] == ["unseen set A", "unseen set B"]
     alarms = sum(a for a, _ in cross_validated.ordinary.values())
     total = sum(n for _, n in cross_validated.ordinary.values())
     assert total > 4000
     assert alarms / total <= 0.01
     for language in ("nl", "en", "ar", "ti"):
         assert cross_validated.recall(language) >= 0.85, language
-        assert unseen.recall(language) >= 0.7, language
-        # the model adds recall on messages nobody wrote patterns for
-        assert unseen.recall(language) >= unseen.patterns_recall(language) + 0.2, language
+        for unseen in unseen_sets:
+            assert unseen.recall(language) >= 0.7, (unseen.name, language)
+            # the model adds recall on messages nobody wrote patterns for
+            assert unseen.recall(language) >= unseen.patterns_recall(language) + 0.2, (unseen.name, language)
     for part in report.sets:
         for language, (false_alarms, examples) in part.hard_negatives.items():
             assert false_alarms / examples <= 0.15, (part.name, language)

@@ -150,13 +150,13 @@ def evaluate(nlu_dir: Path, folds: int = FOLDS) -> Report:
     safeguarding = data.load(root) + data.load(root / "heldout")
     ordinary = [(e.language, e.text) for e in load_examples(nlu_dir / "data")]
     model = train(load_training(nlu_dir))
-    unseen = data.load(root / "unseen")
-    sets = [
-        cross_validate(safeguarding, ordinary, folds),
-        score(
-            "unseen (nlu/safeguarding/unseen/*.yml, never trained on)", unseen, [judge(model, e.text) for e in unseen]
-        ),
-    ]
+    sets = [cross_validate(safeguarding, ordinary, folds)]
+    # One report per unseen set: set A is <lang>.yml, set B <lang>_b.yml, and so on.
+    files = sorted((root / "unseen").glob("*.yml"))
+    for part in sorted({p.stem.partition("_")[2] for p in files}):
+        unseen = data.load_files(p for p in files if p.stem.partition("_")[2] == part)
+        name = f"unseen set {(part or 'a').upper()} (nlu/safeguarding/unseen/<lang>{'_' + part if part else ''}.yml)"
+        sets.append(score(f"{name}, never trained on", unseen, [judge(model, e.text) for e in unseen]))
     return Report(sets, model.thresholds)
 
 
