@@ -143,10 +143,18 @@ def test_training_reads_the_training_files_only(tmp_path: Path) -> None:
     assert training.ordinary.tolist() == [False, True, True]
 
 
-async def test_the_services_train_it(settings: Settings, embedded: EmbeddedClassifier) -> None:
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    # Rasa configured (nothing listens there): safeguarding must not depend on the NLU backend.
+    return {"rasa_url": "http://127.0.0.1:9"}
+
+
+async def test_the_services_train_it_whichever_nlu_backend(settings: Settings, embedded: EmbeddedClassifier) -> None:
+    from bot.nlu.rasa import FallbackParser
     from bot.services import open_services
 
     model.install(None)
-    async with open_services(settings, embedded=embedded):
+    async with open_services(settings, embedded=embedded) as services:
+        assert isinstance(services.nlu, FallbackParser)  # the Rasa backend is the one configured
         assert model.current() is not None
         assert recognise(MODEL_ONLY[0][0]) == "harassment"
