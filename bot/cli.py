@@ -135,10 +135,12 @@ def _flows_stamp(settings: Settings, languages: list[str], flows: list[str], onl
 async def _nlu_parse(settings: Settings) -> int:
     import json
 
+    from bot.safeguarding.model import ensure_trained
     from bot.safeguarding.recognise import recognise
     from bot.services import train_embedded
 
     classifier = await train_embedded(settings)
+    ensure_trained(settings.nlu_dir)  # patterns OR model, as the bot runs it
     for line in sys.stdin:
         text = line.rstrip("\n")
         if text.strip():

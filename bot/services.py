@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -22,6 +23,7 @@ from bot.nlu.data import load_training
 from bot.nlu.embedded import EmbeddedClassifier, train_in_process
 from bot.nlu.rasa import FallbackParser, RasaClient
 from bot.nlu.types import Parser
+from bot.safeguarding.model import ensure_trained as ensure_safeguarding_model
 from bot.settings import Settings
 from bot.translate.factory import open_translator
 from bot.translate.types import Translator as MachineTranslator
@@ -78,8 +80,13 @@ async def open_services(
     try:
         if check_migrations:
             await ensure_current(engine)
+        # The safeguarding model trains in a thread while the NLU child process trains (bot/safeguarding/model.py).
+        safeguarding = asyncio.to_thread(ensure_safeguarding_model, settings.nlu_dir)
         if embedded is None:
-            embedded = await train_embedded(settings)
+            trained, _ = await asyncio.gather(train_embedded(settings), safeguarding)
+            embedded = trained
+        else:
+            await safeguarding
         nlu: Parser = embedded
         if settings.rasa_url:
             nlu = FallbackParser(RasaClient(http, settings.rasa_url, settings.rasa_timeout), embedded)

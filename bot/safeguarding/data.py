@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +21,13 @@ class Example:
 
 def load(directory: Path) -> list[Example]:
     """The examples of every <lang>.yml or <lang>_<part>.yml directly in `directory`."""
+    return load_files(sorted(directory.glob("*.yml")))
+
+
+def load_files(paths: Iterable[Path]) -> list[Example]:
+    """The examples of these <lang>.yml or <lang>_<part>.yml files."""
     examples: list[Example] = []
-    for path in sorted(directory.glob("*.yml")):
+    for path in paths:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for block in document.get("nlu") or []:
             category = str(block["intent"])

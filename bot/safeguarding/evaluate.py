@@ -1,20 +1,29 @@
-"""`werkhelpdesk nlu evaluate`, safeguarding part: recall per language and category, on the
-development data and on the held-out data, and the false-alarm rate on the ordinary intents' data.
+"""`werkhelpdesk nlu evaluate`, safeguarding part: recall per language and category and false alarms, for
+the recogniser as the bot runs it (patterns OR the learned model, bot/safeguarding/model.py).
+
+- Cross-validated: the training data (nlu/safeguarding/*.yml, heldout/*.yml and nlu/data as negatives)
+  in FOLDS folds; each fold is scored by a model trained without it, its thresholds chosen by an inner
+  cross-validation of that training part only. The patterns were written from this data, so their share
+  of the recall here is optimistic; the model-alone column is not.
+- Unseen: nlu/safeguarding/unseen/*.yml, never trained on and never used to write patterns, scored by
+  the model trained on all the training data. This is the figure that counts.
 
 Recall counts a disclosure as caught when any category fires (every category opens an urgent case
-with a human); `category` is the share that got the right category as well."""
+with a human); `right_category` is the share that got the right category as well."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bot.nlu.data import load_examples
-from bot.safeguarding import data
-from bot.safeguarding.recognise import CATEGORIES, recognise
+import numpy as np
 
-Recogniser = Callable[[str], str | None]
+from bot.safeguarding import data
+from bot.safeguarding.model import FOLDS, SafeguardingModel, Training, fold_of, load_training, train
+from bot.safeguarding.recognise import CATEGORIES, patterns_only
+
+LANGUAGES = ("ar", "en", "nl", "ti")
 
 
 @dataclass(frozen=True)
@@ -22,6 +31,8 @@ class Cell:
     examples: int
     caught: int
     right_category: int
+    model_alone: int = 0  # caught by the model, whatever the patterns say
+    patterns_alone: int = 0  # caught by the patterns, whatever the model says
 
     @property
     def recall(self) -> float:
@@ -32,58 +43,132 @@ class Cell:
 class SetReport:
     name: str
     cells: dict[str, dict[str, Cell]]  # language -> category -> cell
-    hard_negatives: dict[str, tuple[int, int]]  # language -> (false alarms, examples)
+    hard_negatives: dict[str, tuple[int, int]]  # language -> (false alarms, examples) on `none`
+    ordinary: dict[str, tuple[int, int]] = field(default_factory=dict)  # language -> on nlu/data
 
-    def recall(self, language: str) -> float:
+    def _sum(self, language: str, attribute: str) -> float:
         cells = self.cells.get(language, {}).values()
         total = sum(c.examples for c in cells)
-        return sum(c.caught for c in cells) / total if total else 1.0
+        return sum(getattr(c, attribute) for c in cells) / total if total else 1.0
+
+    def recall(self, language: str) -> float:
+        return self._sum(language, "caught")
+
+    def model_recall(self, language: str) -> float:
+        return self._sum(language, "model_alone")
+
+    def patterns_recall(self, language: str) -> float:
+        return self._sum(language, "patterns_alone")
+
+    def category_share(self, language: str) -> float:
+        return self._sum(language, "right_category")
 
 
 @dataclass(frozen=True)
 class Report:
     sets: list[SetReport]
-    ordinary: dict[str, tuple[int, int]]  # language -> (false alarms, examples) on nlu/data
+    thresholds: dict[str, float]  # of the model trained on all the training data
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
 
 
-def score(examples: Sequence[data.Example], name: str, recogniser: Recogniser = recognise) -> SetReport:
+@dataclass(frozen=True)
+class Verdict:
+    """What the recogniser said about one text: the category (or None), and which half said it."""
+
+    category: str | None
+    patterns: bool
+    model: bool
+
+
+def judge(model: SafeguardingModel, text: str) -> Verdict:
+    found = patterns_only(text)
+    fires = bool(text.strip()) and model.fires(text)
+    if found is None and fires:
+        found = model.category(text)
+    return Verdict(found, patterns_only(text) is not None, fires)
+
+
+def score(
+    name: str,
+    examples: Sequence[data.Example],
+    verdicts: Sequence[Verdict],
+    ordinary: Sequence[tuple[str, Verdict]] = (),
+) -> SetReport:
     cells: dict[str, dict[str, Cell]] = {}
     negatives: dict[str, tuple[int, int]] = {}
+    pairs = list(zip(examples, verdicts, strict=True))
     for language in sorted({e.language for e in examples}):
-        of_language = [e for e in examples if e.language == language]
-        found = [(e, recogniser(e.text)) for e in of_language]
+        of_language = [(e, v) for e, v in pairs if e.language == language]
         cells[language] = {}
         for category in CATEGORIES:
-            rows = [(e, f) for e, f in found if e.category == category]
+            rows = [v for e, v in of_language if e.category == category]
             if rows:
                 cells[language][category] = Cell(
-                    len(rows), sum(f is not None for _, f in rows), sum(f == category for _, f in rows)
+                    len(rows),
+                    sum(v.category is not None for v in rows),
+                    sum(v.category == category for v in rows),
+                    sum(v.model for v in rows),
+                    sum(v.patterns for v in rows),
                 )
-        none = [f for e, f in found if e.category == data.NONE]
-        negatives[language] = (sum(f is not None for f in none), len(none))
-    return SetReport(name, cells, negatives)
+        none = [v for e, v in of_language if e.category == data.NONE]
+        negatives[language] = (sum(v.category is not None for v in none), len(none))
+    alarms: dict[str, tuple[int, int]] = {}
+    for language, verdict in ordinary:
+        a, n = alarms.get(language, (0, 0))
+        alarms[language] = (a + (verdict.category is not None), n + 1)
+    return SetReport(name, cells, negatives, dict(sorted(alarms.items())))
 
 
-def evaluate(nlu_dir: Path, recogniser: Recogniser = recognise) -> Report:
+def cross_validate(
+    safeguarding: Sequence[data.Example], ordinary: Sequence[tuple[str, str]], folds: int = FOLDS
+) -> SetReport:
+    """Every training text judged by a model (and thresholds) trained without its fold; `ordinary` are
+    the (language, text) of the ordinary intents' examples."""
+    training = Training.build(safeguarding, ordinary)
+    fold = fold_of(training, folds)
+    verdicts: list[Verdict | None] = [None] * len(training.texts)
+    for k in range(folds):
+        model = train(training.subset(np.flatnonzero(fold != k)))
+        for i in np.flatnonzero(fold == k):
+            verdicts[i] = judge(model, training.texts[i])
+    done = [v for v in verdicts if v is not None]
+    n = len(safeguarding)
+    return score(
+        f"cross-validated, {folds} folds (training data: nlu/safeguarding/*.yml, heldout/, nlu/data)",
+        safeguarding,
+        done[:n],
+        [(language, v) for (language, _), v in zip(ordinary, done[n:], strict=True)],
+    )
+
+
+def evaluate(nlu_dir: Path, folds: int = FOLDS) -> Report:
+    from bot.nlu.data import load_examples
+
     root = nlu_dir / "safeguarding"
-    sets = [
-        score(data.load(root), "development (nlu/safeguarding/*.yml)", recogniser),
-        score(data.load(root / "heldout"), "held-out (nlu/safeguarding/heldout/*.yml)", recogniser),
-    ]
-    ordinary: dict[str, tuple[int, int]] = {}
-    for example in load_examples(nlu_dir / "data"):
-        alarms, total = ordinary.get(example.language, (0, 0))
-        ordinary[example.language] = (alarms + (recogniser(example.text) is not None), total + 1)
-    return Report(sets, ordinary)
+    safeguarding = data.load(root) + data.load(root / "heldout")
+    ordinary = [(e.language, e.text) for e in load_examples(nlu_dir / "data")]
+    model = train(load_training(nlu_dir))
+    sets = [cross_validate(safeguarding, ordinary, folds)]
+    # One report per unseen set: set A is <lang>.yml, set B <lang>_b.yml, and so on.
+    files = sorted((root / "unseen").glob("*.yml"))
+    for part in sorted({p.stem.partition("_")[2] for p in files}):
+        unseen = data.load_files(p for p in files if p.stem.partition("_")[2] == part)
+        name = f"unseen set {(part or 'a').upper()} (nlu/safeguarding/unseen/<lang>{'_' + part if part else ''}.yml)"
+        sets.append(score(f"{name}, never trained on", unseen, [judge(model, e.text) for e in unseen]))
+    return Report(sets, model.thresholds)
 
 
 def format_report(report: Report) -> str:
-    lines = ["", "Safeguarding recognition (recall first: any category counts as caught; cat = right category)"]
+    lines = [
+        "",
+        "Safeguarding recognition: patterns OR model (recall first: any category counts as caught; "
+        "cells: recall (right category/examples))",
+    ]
     for part in report.sets:
-        lines += ["", part.name, f"{'lang':<5} {'recall':>7}  " + "  ".join(f"{c[:12]:>12}" for c in CATEGORIES)]
+        header = f"{'lang':<5} {'recall':>6} {'model':>6} {'patt.':>6} {'cat':>5}  "
+        lines += ["", part.name, header + "  ".join(f"{c[:12]:>12}" for c in CATEGORIES)]
         for language, cells in part.cells.items():
             row = "  ".join(
                 f"{cells[c].recall:>5.2f} ({cells[c].right_category:>2}/{cells[c].examples:>2})"
@@ -91,11 +176,17 @@ def format_report(report: Report) -> str:
                 else f"{'-':>12}"
                 for c in CATEGORIES
             )
-            lines.append(f"{language:<5} {part.recall(language):>7.3f}  {row}")
+            lines.append(
+                f"{language:<5} {part.recall(language):>6.3f} {part.model_recall(language):>6.3f} "
+                f"{part.patterns_recall(language):>6.3f} {part.category_share(language):>5.2f}  {row}"
+            )
         hard = ", ".join(f"{lang} {a}/{n}" for lang, (a, n) in part.hard_negatives.items())
-        lines.append(f"false alarms on the hard negatives: {hard}")
-    ordinary = ", ".join(f"{lang} {a}/{n} ({a / n:.2%})" for lang, (a, n) in sorted(report.ordinary.items()) if n)
-    total_alarms = sum(a for a, _ in report.ordinary.values())
-    total = sum(n for _, n in report.ordinary.values()) or 1
-    lines += ["", f"false alarms on the ordinary intents (nlu/data): {ordinary}; all {total_alarms / total:.2%}"]
+        lines.append(f"false alarms on the hard negatives (none): {hard}")
+        if part.ordinary:
+            ordinary = ", ".join(f"{lang} {a}/{n} ({a / n:.2%})" for lang, (a, n) in part.ordinary.items() if n)
+            alarms = sum(a for a, _ in part.ordinary.values())
+            total = sum(n for _, n in part.ordinary.values()) or 1
+            lines.append(f"false alarms on the ordinary intents (nlu/data): {ordinary}; all {alarms / total:.2%}")
+    thresholds = ", ".join(f"{k or 'undetected'} {v:.1f}" for k, v in sorted(report.thresholds.items()))
+    lines += ["", f"model thresholds per detected language (from cross-validation): {thresholds}"]
     return "\n".join(lines)

@@ -16,13 +16,14 @@ from bot.textnorm import normalize as _normalize
 
 CATEGORIES: tuple[str, ...] = PRIORITY
 MAX_CHARS = 4000  # Telegram's limit is 4096; longer input is cut, never skipped
-_ETHIOPIC_SYLLABLE = re.compile(r"[\u1200-\u135a]")
+# Every Ethiopic syllable to its row's sixth order (the bare consonant), as one translation table.
+_ETHIOPIC_SKELETON = {c: (c & ~7) + 5 for c in range(0x1200, 0x135B)}
 
 
 def normalize(text: str) -> str:
     """The repo's normalisation, then every Ethiopic syllable reduced to its consonant (sixth order),
     so that Tigrinya spellings differing in the vowel (ዓሌትነት / ዓሌታዊ) meet the same pattern."""
-    return _ETHIOPIC_SYLLABLE.sub(lambda m: chr((ord(m.group()) & ~7) + 5), _normalize(text))
+    return _normalize(text).translate(_ETHIOPIC_SKELETON)
 
 
 _SENTENCES = re.compile(r"(?<=[.!?;\n])\s*|\s+(?:but|maar|لكن|بس|ግን)\s+")
@@ -39,11 +40,23 @@ def _compiled() -> dict[str, tuple[re.Pattern[str], re.Pattern[str]]]:
     return {c: (_alternation(PATTERNS[c]), _alternation(EXCEPTIONS.get(c, []))) for c in PRIORITY}
 
 
+def whole(text: str) -> str:
+    """The whole message, normalised as its sentences are."""
+    return normalize(text[:MAX_CHARS].replace("\n", ". "))
+
+
+def split(text: str) -> tuple[list[str], int]:
+    """The message's sentences and the whole message (for phrases across a full stop), normalised;
+    and the index of the whole message among them (-1 when it is empty)."""
+    normalized = whole(text)
+    parts = [p.strip(" .!?;,") for p in _SENTENCES.split(normalized)]
+    unique = [p for p in dict.fromkeys([*parts, normalized]) if p]
+    return unique, unique.index(normalized) if normalized in unique else -1
+
+
 def sentences(text: str) -> list[str]:
     """The message in sentences (and the whole message, for phrases across a full stop)."""
-    normalized = normalize(text[:MAX_CHARS].replace("\n", ". "))
-    parts = [p.strip(" .!?;,") for p in _SENTENCES.split(normalized)]
-    return [p for p in dict.fromkeys([*parts, normalized]) if p]
+    return split(text)[0]
 
 
 def categories(text: str) -> set[str]:
@@ -62,8 +75,21 @@ def most_urgent(found: Iterable[str]) -> str | None:
     return next((c for c in PRIORITY if c in present), None)
 
 
-def recognise(text: str | None) -> str | None:
-    """The most urgent safeguarding category in `text`, or None."""
+def patterns_only(text: str | None) -> str | None:
+    """The most urgent category the patterns find in `text`, or None."""
     if not text or not text.strip():
         return None
     return most_urgent(categories(text))
+
+
+def recognise(text: str | None) -> str | None:
+    """The most urgent safeguarding category in `text`, or None: the patterns, or else the learned
+    model (bot/safeguarding/model.py) once it is trained. Recall first: either one is enough."""
+    found = patterns_only(text)
+    if found is None and text and text.strip():
+        from bot.safeguarding.model import current  # here: model.py imports this module
+
+        model = current()
+        if model is not None:
+            return model.recognise(text)
+    return found

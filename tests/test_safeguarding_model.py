@@ -1,0 +1,160 @@
+"""The learned half of the safeguarding recogniser (bot/safeguarding/model.py): it catches disclosures
+the patterns miss, leaves look-alike questions alone, is trained when the bot's services open, and the
+unseen evaluation set stays unseen (disjoint from everything it learns from)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.nlu.embedded import EmbeddedClassifier
+from bot.safeguarding import data, model
+from bot.safeguarding.evaluate import LANGUAGES
+from bot.safeguarding.recognise import CATEGORIES, patterns_only, recognise, whole
+from bot.safeguarding.respond import check
+from bot.settings import PROJECT_ROOT, Settings
+
+NLU = PROJECT_ROOT / "nlu"
+UNSEEN = NLU / "safeguarding" / "unseen"
+
+# Disclosures written for this test, in words the patterns do not know (checked below): the model must
+# catch them. Category as the model names it.
+MODEL_ONLY = [
+    ("my supervisor keeps asking me for pictures of my body", "harassment"),
+    ("hello, a question about my cv, and my boss keeps asking for photos of my body at night", "harassment"),
+    ("een collega zit steeds aan mijn lichaam op het werk", "harassment"),
+    ("mijn schoonmoeder slaat me elke week", "domestic_violence"),
+    ("زميلي عم يبعتلي صور جسمو", "harassment"),
+    ("ሓለቓይ ኩሉ ግዜ ስእሊ ኣካላተይ ይሓትት", "harassment"),
+]
+
+# Ordinary questions with trigger-like words, in every language: no alarm, patterns and model together.
+LOOK_ALIKES = [
+    "my contract ends",
+    "how do I kill time while IDW decides",
+    "my boss is strict about being on time",
+    "mijn contract loopt af",
+    "hoe sla ik de tijd dood terwijl IDW beslist",
+    "mijn baas is streng op tijd komen",
+    "عقدي بيخلص الشهر الجاي",
+    "كيف بقضي الوقت لحتى IDW يقرر",
+    "مديري صارم بالمواعيد",
+    "3a2di byekhlas el shahr el jay",
+    "ውዕለይ ኣብ ዝመጽእ ወርሒ ይውዳእ",
+    "IDW ክሳብ ዝውስን ግዜ ብኸመይ ከሕልፍ",
+    "ሓለቓይ ብሰዓት ኣዝዩ ተሪር እዩ",
+]
+
+
+@pytest.fixture(scope="module")
+def trained() -> Iterator[model.SafeguardingModel]:
+    before = model.current()
+    yield model.ensure_trained(NLU)
+    model.install(before)
+
+
+@pytest.mark.parametrize(("text", "category"), MODEL_ONLY)
+def test_the_model_catches_what_the_patterns_miss(trained: model.SafeguardingModel, text: str, category: str) -> None:
+    assert patterns_only(text) is None
+    assert trained.fires(text)
+    assert recognise(text) == category
+    assert check("text", text) == category  # the path the bot takes
+
+
+def test_until_the_model_is_trained_the_patterns_alone_apply(trained: model.SafeguardingModel) -> None:
+    text = MODEL_ONLY[0][0]
+    model.install(None)
+    try:
+        assert recognise(text) is None
+        assert recognise("i want to kill myself") == "suicide"
+    finally:
+        model.install(trained)
+    assert recognise(text) == "harassment"
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+def test_look_alikes_get_no_alarm(trained: model.SafeguardingModel, text: str) -> None:
+    assert recognise(text) is None
+
+
+def test_thresholds_per_language_from_cross_validation(trained: model.SafeguardingModel) -> None:
+    assert set(trained.thresholds) == {*LANGUAGES, model.UNDETECTED}
+    assert len(set(trained.thresholds.values())) > 1  # really per language, not one number
+    assert all(np.isfinite(list(trained.thresholds.values())))
+
+
+def test_choose_thresholds_keeps_the_budget() -> None:
+    rng = np.random.default_rng(1)
+    scores = rng.normal(size=2000)
+    keys = ["nl"] * 1000 + ["ar"] * 1000
+    scores[1000:] += 5  # Arabic scores run higher: its threshold must too
+    thresholds = model.choose_thresholds(scores, keys)
+    for key, part in (("nl", scores[:1000]), ("ar", scores[1000:])):
+        assert (part >= thresholds[key]).mean() <= model.FALSE_ALARM_BUDGET
+    assert thresholds["ar"] > thresholds["nl"] + 4
+    assert thresholds["ti"] == max(thresholds["ar"], thresholds["nl"])  # no data: the strictest
+
+
+def test_the_model_needs_no_scikit_learn(trained: model.SafeguardingModel) -> None:
+    assert isinstance(trained.weights, np.ndarray)
+    assert trained.category_weights.shape == (len(trained.vocabulary), len(CATEGORIES))
+
+
+def _normalised(examples: list[data.Example]) -> set[str]:
+    return {whole(e.text) for e in examples}
+
+
+def test_the_unseen_set_is_never_trained_on() -> None:
+    unseen = data.load(UNSEEN)
+    training = model.load_training(NLU)
+    overlap = _normalised(unseen) & {whole(t) for t in training.texts}
+    assert not overlap
+    for language in LANGUAGES:
+        for category in (*CATEGORIES, data.NONE):
+            count = sum(1 for e in unseen if e.language == language and e.category == category)
+            assert count >= 15, (language, category, count)
+    texts = {e.text.lower() for e in unseen}
+    for look_alike in (
+        "my contract ends",
+        "how do i kill time while",
+        "my new boss is very strict about being on time",
+    ):
+        assert any(t.startswith(look_alike) for t in texts), look_alike
+
+
+def test_training_reads_the_training_files_only(tmp_path: Path) -> None:
+    (tmp_path / "safeguarding" / "unseen").mkdir(parents=True)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "en.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hello\n    - hi there\n', encoding="utf-8"
+    )
+    (tmp_path / "safeguarding" / "en.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: suicide\n  examples: |\n    - i want to die\n', encoding="utf-8"
+    )
+    (tmp_path / "safeguarding" / "unseen" / "en.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: suicide\n  examples: |\n    - secret unseen line\n', encoding="utf-8"
+    )
+    training = model.load_training(tmp_path)
+    assert training.texts == ["i want to die", "hello", "hi there"]
+    assert training.positive.tolist() == [True, False, False]
+    assert training.ordinary.tolist() == [False, True, True]
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    # Rasa configured (nothing listens there): safeguarding must not depend on the NLU backend.
+    return {"rasa_url": "http://127.0.0.1:9"}
+
+
+async def test_the_services_train_it_whichever_nlu_backend(settings: Settings, embedded: EmbeddedClassifier) -> None:
+    from bot.nlu.rasa import FallbackParser
+    from bot.services import open_services
+
+    model.install(None)
+    async with open_services(settings, embedded=embedded) as services:
+        assert isinstance(services.nlu, FallbackParser)  # the Rasa backend is the one configured
+        assert model.current() is not None
+        assert recognise(MODEL_ONLY[0][0]) == "harassment"
