@@ -51,6 +51,7 @@ from bot.messages import Button, Reply, t_, tn_
 from bot.nlu.types import NluResult
 from bot.outbox import Outbox, Outgoing, undelivered_for_user
 from bot.render import Renderer
+from bot.reports.answers import answer_kind
 from bot.safeguarding import respond as safeguarding
 from bot.services import Services
 
@@ -165,6 +166,7 @@ def store_incoming(
     nlu: NluResult | None,
     intent: str | None,
     case_id: int | None,
+    answer: str | None = None,
 ) -> None:
     outbox.incoming(
         user_id=user.id,
@@ -179,6 +181,7 @@ def store_incoming(
         case_id=case_id,
         thread_id=incoming.thread_id,
         file_id=incoming.file_id,
+        answer=answer,
     )
 
 
@@ -337,7 +340,7 @@ async def own_dialog(
     user.last_language = language
     state_row.flow, state_row.node = outcome.state.flow, outcome.state.node
     state_row.low_confidence_streak = outcome.state.low_confidence_streak
-    store_incoming(outbox, user, incoming, language, nlu, outcome.intent, None)
+    store_incoming(outbox, user, incoming, language, nlu, outcome.intent, None, answer_kind(flows, nlu, outcome))
     if outcome.unanswered and nlu is not None and incoming.text:
         session.add(
             UnansweredQuestion(
