@@ -33,14 +33,14 @@ async def generate(session: AsyncSession) -> dict[str, int]:
     anna = await add_coach(session, 901, "Anna", "nl,ar", staff=True)
     bilal = await add_coach(session, 902, "Bilal", "ar", staff=False)
     users = {}
-    for name, telegram_id, lang in (("u1", 1001, "nl"), ("u2", 1002, "ar"), ("u3", 1003, "ar")):
+    for name, telegram_id, lang in (("Zainab", 1001, "nl"), ("Yonas", 1002, "ar"), ("Lina", 1003, "ar")):
         user = User(telegram_id=telegram_id, first_name=name, last_language=lang)
         session.add(user)
         users[name] = user
     await session.flush()
     coach_user_id = await session.scalar(select(User.id).where(User.telegram_id == 901))
     assert coach_user_id is not None
-    u1, u2, u3 = users["u1"].id, users["u2"].id, users["u3"].id
+    u1, u2, u3 = users["Zainab"].id, users["Yonas"].id, users["Lina"].id
 
     def incoming(
         user_id: int, when: datetime, lang: str, intent: str | None, answer: str | None, kind: str = "text"
