@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import privacy
+from bot import followup, privacy
 from bot.db.engine import insert_ignoring_duplicates
 from bot.db.models import (
     Case,
@@ -283,6 +283,10 @@ async def process(services: Services, incoming: Incoming) -> Result:
             store_incoming(outbox, user, incoming, language, None, None, None)
             if await service.satisfaction(turn, sender, incoming.text or "", incoming.chat_id):
                 return Result(await outbox.flush(), language=language)
+        if incoming.kind == "button" and followup.is_followup(incoming.text):  # work outcomes (issue 25)
+            store_incoming(outbox, user, incoming, language, None, None, None)
+            await followup.on_button(turn, sender, incoming.text or "", incoming.chat_id)
+            return Result(await outbox.flush(), language=language)
         intake = await intake_store.load(session, user.id)
         if form.is_active(intake) and _is_intake_input(incoming):
             assert intake is not None
@@ -415,6 +419,7 @@ async def _intake_step(
         turn.outbox.reply(sender.user, incoming.chat_id, sender.lang, reply)
     if step.submit:
         await service.intake_submitted(turn, sender.user, sender.lang, dict(step.state.answers), case)
+        await followup.offer(turn, sender, incoming.chat_id)
 
 
 async def _data_rights(turn: Turn, services: Services, sender: Sender, incoming: Incoming) -> bool:
@@ -623,5 +628,7 @@ async def run_timers(services: Services) -> list[Outgoing]:
     renderer = Renderer(services.translator, services.flows)
     async with services.sessions() as session, session.begin():
         outbox = Outbox(session, renderer, None)
-        await service.run_timers(Turn(session, outbox, services.settings, services.flows, utcnow()))
+        turn = Turn(session, outbox, services.settings, services.flows, utcnow())
+        await service.run_timers(turn)
+        await followup.run_due(turn)
         return await outbox.flush()
