@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.engine import create_engine, create_sessionmaker
+from bot.db.models import Message, ReportDay, User
 from bot.handoff.hours import OfficeHours
 from bot.reports.figures import Period, Report, bucket, build, office_seconds, p90
 from bot.reports.summary import parse_period
@@ -187,3 +189,32 @@ async def test_report_summary_command(sessions: async_sessionmaker[AsyncSession]
     out, err = await process.communicate()
     assert process.returncode == 2
     assert "invalid period" in err.decode()
+
+
+async def test_the_daily_rollup_gives_the_same_figures(sessions: async_sessionmaker[AsyncSession]) -> None:
+    first = await report(sessions)
+    async with sessions() as session:
+        done = await session.scalars(select(ReportDay.day).where(ReportDay.kind == "done").order_by(ReportDay.day))
+        assert list(done) == ["2026-03-02", "2026-03-03", "2026-03-04"]
+    async with sessions() as session, session.begin():
+        await session.execute(delete(Message))  # e.g. erased later: the days already counted keep their counts
+    second = await report(sessions)
+    for key in ("per_day", "per_language", "per_topic", "answers"):
+        assert second[key].rows == first[key].rows, key
+    # a day not counted before is counted from the messages (none left now)
+    wider = await report(sessions, Period(date(2026, 3, 1), PERIOD.end))
+    assert rows(wider, "per_day")[0] == ("2026-03-01", 0, 0, 0)
+
+
+async def test_today_is_counted_live_and_not_stored(sessions: async_sessionmaker[AsyncSession]) -> None:
+    now = datetime.now(UTC)
+    async with sessions() as session, session.begin():
+        user_id = await session.scalar(select(User.id).where(User.telegram_id == 1002))
+        session.add(Message(user_id=user_id, chat_id=1002, direction="in", kind="text", text="x", language="ar",
+                            intent="cv_help", answer="faq", created_at=now))  # fmt: skip
+    today = Period(now.date(), now.date())
+    result = await report(sessions, today)
+    assert rows(result, "per_day") == [(now.date().isoformat(), 1, 1, 0)]
+    assert rows(result, "answers")[0] == ("faq", 1, 1.0)
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ReportDay)) == 0

@@ -366,3 +366,19 @@ class WorkFollowup(Base):
     answer: Mapped[str | None] = mapped_column(String(16))  # paid_work, internship, education, volunteering, not_yet
     answered_at: Mapped[datetime | None] = mapped_column()
     stopped_at: Mapped[datetime | None] = mapped_column()  # "stop asking" (or a newer consent replaced it)
+
+
+class ReportDay(Base):
+    """The reports' daily rollup of newcomers' messages (a year is a million rows; its days are a few
+    thousand): filled for whole past UTC days the first time a report reads them. Counts only, no
+    user: what /delete erases later stays counted here as it happened."""
+
+    __tablename__ = "report_days"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD (UTC)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # done (the day is filled), activity, topic
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)  # "*": every language
+    intent: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(16), primary_key=True)
+    conversations: Mapped[int] = mapped_column(Integer, default=0)
+    messages: Mapped[int] = mapped_column(Integer, default=0)

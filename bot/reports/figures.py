@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, distinct, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy import case as when_
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,11 +21,11 @@ from bot.db.models import (
     Case,
     Coach,
     Intake,
-    Message,
     User,
     WorkFollowup,
 )
 from bot.handoff.hours import OfficeHours
+from bot.reports import rollup
 from bot.reports.answers import KINDS as ANSWER_KINDS
 
 OUTCOMES = ("answered", "referred", "intake_done", "no_response")
@@ -133,17 +133,6 @@ def _minutes(value: float | None) -> float | None:
     return None if value is None else round(value / 60, 1)
 
 
-def _day(column: Any, dialect: str) -> Any:
-    """The UTC day of a timestamp, as text on SQLite and a date on PostgreSQL."""
-    if dialect == "postgresql":
-        return func.date(func.timezone("UTC", column))
-    return func.date(column)
-
-
-def _day_text(value: Any) -> str:
-    return value.isoformat() if isinstance(value, date) else str(value)
-
-
 # the report --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _CaseRow:
@@ -160,41 +149,31 @@ class _CaseRow:
     closed_at: datetime | None
 
 
-def _newcomer_messages(period: Period) -> list[ColumnElement[bool]]:
-    """Newcomers' own messages in the period (not the coaches' chats with the bot, not the group)."""
-    coach_users = select(User.id).join(Coach, Coach.telegram_id == User.telegram_id)
-    where = [
-        Message.direction == "in",
-        Message.created_at >= period.since,
-        Message.created_at < period.until,
-        Message.user_id.is_not(None),
-        Message.user_id.not_in(coach_users.scalar_subquery()),
-    ]
-    if period.language:
-        where.append(Message.language == period.language)
-    return where
-
-
 async def build(
     session: AsyncSession,
     period: Period,
     hours: OfficeHours,
     *,
     is_topic: Callable[[str], bool] | None = None,
+    today: date | None = None,
 ) -> Report:
-    """Every table of the report. `is_topic`: which intents are FAQ topics (the menu's flows)."""
+    """Every table of the report. `is_topic`: which intents are FAQ topics (the menu's flows). Whole
+    past days of messages come from the daily rollup; counting a day not there yet stores it (and
+    commits the session)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     tables: dict[str, Table] = {}
     cases = await _cases(session, period)
     urgent = [c for c in cases if c.priority == PRIORITY_URGENT]
     tables["urgent"] = _urgent(urgent)
-    per_day = await _per_day(session, period, dialect, cases)
-    tables["per_day"] = per_day
-    tables["per_language"] = await _per_language(session, period, dialect, cases)
-    tables["per_topic"] = await _per_topic(session, period, cases, is_topic)
-    tables["answers"] = await _answers(session, period)
-    tables["reply_times"] = _reply_times(cases, hours)
-    tables["reply_buckets"] = _reply_buckets(cases, hours)
+    counts = await rollup.day_counts(session, period.start, period.end, today or datetime.now(UTC).date(), dialect)
+    tables["per_day"] = _per_day(period, rollup.per_day(counts, period.language), cases)
+    tables["per_language"] = _per_language(rollup.per_language(counts, period.language), cases)
+    counted = rollup.intents_and_answers(counts, period.language)
+    tables["per_topic"] = _per_topic(counted, cases, is_topic)
+    tables["answers"] = _answers(counted)
+    office = {c.id: office_seconds(c.created_at, c.first_reply_at, hours) for c in cases if c.first_reply_at}
+    tables["reply_times"] = _reply_times(cases, office)
+    tables["reply_buckets"] = _reply_buckets(cases, office)
     tables["outcomes"] = _outcomes(cases)
     tables["per_coach"] = await _per_coach(session, cases)
     tables["cases_per_language"] = _cases_per_language(cases)
@@ -245,15 +224,8 @@ def _urgent(cases: list[_CaseRow]) -> Table:
     return table
 
 
-async def _per_day(session: AsyncSession, period: Period, dialect: str, cases: list[_CaseRow]) -> Table:
+def _per_day(period: Period, counted: dict[str, tuple[int, int]], cases: list[_CaseRow]) -> Table:
     """Conversations (newcomers who wrote that day), their messages, and handoffs to a coach."""
-    day = _day(Message.created_at, dialect)
-    query: Select[Any] = (
-        select(day, func.count(distinct(Message.user_id)), func.count())
-        .where(*_newcomer_messages(period))
-        .group_by(day)
-    )
-    counted = {_day_text(d): (int(users), int(messages)) for d, users, messages in (await session.execute(query)).all()}
     handoffs = Counter(c.created_at.astimezone(UTC).date().isoformat() for c in cases)
     table = Table("per_day", ("day", "conversations", "messages", "handoffs"))
     for one in period.days():
@@ -263,22 +235,7 @@ async def _per_day(session: AsyncSession, period: Period, dialect: str, cases: l
     return table
 
 
-async def _per_language(session: AsyncSession, period: Period, dialect: str, cases: list[_CaseRow]) -> Table:
-    """Conversations are counted per day: one newcomer writing on three days is three."""
-    day = _day(Message.created_at, dialect)
-    inner = (
-        select(
-            Message.language.label("language"),
-            day.label("day"),
-            Message.user_id.label("user_id"),
-            func.count().label("n"),
-        )
-        .where(*_newcomer_messages(period))
-        .group_by(Message.language, day, Message.user_id)
-        .subquery()
-    )
-    query = select(inner.c.language, func.count(), func.sum(inner.c.n)).group_by(inner.c.language)
-    rows = {lang or "-": (int(conv), int(msgs or 0)) for lang, conv, msgs in (await session.execute(query)).all()}
+def _per_language(rows: dict[str, tuple[int, int]], cases: list[_CaseRow]) -> Table:
     handoffs = Counter(c.language for c in cases)
     table = Table("per_language", ("language", "conversations", "messages", "handoffs"))
     for lang in sorted(set(rows) | set(handoffs)):
@@ -287,20 +244,14 @@ async def _per_language(session: AsyncSession, period: Period, dialect: str, cas
     return table
 
 
-async def _per_topic(
-    session: AsyncSession, period: Period, cases: list[_CaseRow], is_topic: Callable[[str], bool] | None
+def _per_topic(
+    counted: list[tuple[str | None, str | None, int]], cases: list[_CaseRow], is_topic: Callable[[str], bool] | None
 ) -> Table:
     """Messages the classifier gave a topic to, and handoffs by their topic."""
-    query = (
-        select(Message.intent, func.count())
-        .where(*_newcomer_messages(period), Message.intent.is_not(None))
-        .group_by(Message.intent)
-    )
-    messages = {
-        intent: int(n)
-        for intent, n in (await session.execute(query)).all()
-        if intent and (is_topic is None or is_topic(intent))
-    }
+    messages: Counter[str] = Counter()
+    for intent, _answer, n in counted:
+        if intent and (is_topic is None or is_topic(intent)):
+            messages[intent] += n
     handoffs = Counter(c.topic or "-" for c in cases)
     table = Table("per_topic", ("topic", "messages", "handoffs"))
     for topic in sorted(set(messages) | set(handoffs), key=lambda t: (-messages.get(t, 0), t)):
@@ -308,14 +259,12 @@ async def _per_topic(
     return table
 
 
-async def _answers(session: AsyncSession, period: Period) -> Table:
+def _answers(counted: list[tuple[str | None, str | None, int]]) -> Table:
     """Typed messages the bot read itself, by how it answered (recorded since migration 0015)."""
-    query = (
-        select(Message.answer, func.count())
-        .where(*_newcomer_messages(period), Message.answer.is_not(None))
-        .group_by(Message.answer)
-    )
-    counts = {kind: int(n) for kind, n in (await session.execute(query)).all()}
+    counts: Counter[str] = Counter()
+    for _intent, answer, n in counted:
+        if answer:
+            counts[answer] += n
     total = sum(counts.values())
     table = Table("answers", ("answer", "messages", "share"))
     for kind in ANSWER_KINDS:
@@ -324,11 +273,11 @@ async def _answers(session: AsyncSession, period: Period) -> Table:
     return table
 
 
-def _reply_times(cases: list[_CaseRow], hours: OfficeHours) -> Table:
+def _reply_times(cases: list[_CaseRow], office_waits: dict[int, float]) -> Table:
     """Time to the first coach reply (overall and counting office hours only) and to closing."""
     replied = [c for c in cases if c.first_reply_at is not None]
     overall = [_wait(c) or 0.0 for c in replied]
-    office = [office_seconds(c.created_at, c.first_reply_at, hours) for c in replied if c.first_reply_at]
+    office = [office_waits[c.id] for c in replied]
     closed = [(c.closed_at - c.created_at).total_seconds() for c in cases if c.closed_at is not None]
     table = Table("reply_times", ("measure", "cases", "measured", "median_minutes", "p90_minutes"))
     for name, values in (("first_reply", overall), ("first_reply_office_hours", office), ("resolution", closed)):
@@ -336,14 +285,14 @@ def _reply_times(cases: list[_CaseRow], hours: OfficeHours) -> Table:
     return table
 
 
-def _reply_buckets(cases: list[_CaseRow], hours: OfficeHours) -> Table:
+def _reply_buckets(cases: list[_CaseRow], office_waits: dict[int, float]) -> Table:
     overall: Counter[str] = Counter()
     office: Counter[str] = Counter()
     for case in cases:
         if case.first_reply_at is None:
             continue
         overall[bucket(_wait(case) or 0.0)] += 1
-        office[bucket(office_seconds(case.created_at, case.first_reply_at, hours))] += 1
+        office[bucket(office_waits[case.id])] += 1
     table = Table("reply_buckets", ("bucket", "overall", "office_hours"))
     for name in BUCKETS:
         table.rows.append((name, overall.get(name, 0), office.get(name, 0)))
@@ -417,9 +366,7 @@ async def _intake_funnel(session: AsyncSession, period: Period) -> Table:
     """Intakes whose consent (or, before it, last step) falls in the period. "Sent to a coach": a
     completed intake whose newcomer a coach took (claimed a case of theirs)."""
     when = func.coalesce(Intake.consent_at, Intake.updated_at)
-    claimed = (
-        select(Case.id).where(Case.user_id == Intake.user_id, Case.claimed_at.is_not(None)).correlate(Intake).exists()
-    )
+    claimed = Intake.user_id.in_(select(Case.user_id).where(Case.claimed_at.is_not(None)))
     query = select(
         func.count(),
         func.count(Intake.consent_at),

@@ -42,9 +42,21 @@ def upgrade() -> None:
     )
     op.create_index('ix_work_followups_user_id', 'work_followups', ['user_id'])
     op.create_index('ix_work_followups_due', 'work_followups', ['sent_at', 'stopped_at', 'due_at'])
+    op.create_table(
+        'report_days',
+        sa.Column('day', sa.String(length=10), nullable=False),
+        sa.Column('kind', sa.String(length=8), nullable=False),
+        sa.Column('language', sa.String(length=8), nullable=False),
+        sa.Column('intent', sa.String(length=64), nullable=False),
+        sa.Column('answer', sa.String(length=16), nullable=False),
+        sa.Column('conversations', sa.Integer(), nullable=False),
+        sa.Column('messages', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('day', 'kind', 'language', 'intent', 'answer'),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('report_days')
     op.drop_index('ix_work_followups_due', table_name='work_followups')
     op.drop_index('ix_work_followups_user_id', table_name='work_followups')
     op.drop_table('work_followups')
