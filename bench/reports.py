@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -188,6 +189,7 @@ async def main() -> None:
         seconds = await generate(args.url, args.conversations, args.messages, start, args.days)
         print(f"generated {args.conversations:,} conversations, {args.messages:,} messages in {seconds:.1f} s")
     await measure(args.url, start, args.days, args.repeat)
+    print(f"load average after the run: {os.getloadavg()[0]:.1f} (1 min), {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -116,9 +116,15 @@ def office_seconds(start: datetime, end: datetime, hours: OfficeHours) -> float:
     if end <= start:
         return 0.0
     zone = hours.zone
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    day, last = local_start.date(), local_end.date()
+    if day == last:  # most replies: the same day, no need to walk the calendar
+        if day.weekday() not in hours.days:
+            return 0.0
+        opens = datetime.combine(day, hours.opens, zone)
+        closes = datetime.combine(day, hours.closes, zone)
+        return max((min(end, closes) - max(start, opens)).total_seconds(), 0.0)
     total = 0.0
-    day = start.astimezone(zone).date()
-    last = end.astimezone(zone).date()
     while day <= last:
         if day.weekday() in hours.days:
             opens = datetime.combine(day, hours.opens, zone)
@@ -147,6 +153,11 @@ class _CaseRow:
     created_at: datetime
     first_reply_at: datetime | None
     closed_at: datetime | None
+    wait: float | None = None  # seconds to the first reply, computed once
+
+    def __post_init__(self) -> None:
+        if self.first_reply_at is not None:
+            object.__setattr__(self, "wait", max((self.first_reply_at - self.created_at).total_seconds(), 0.0))
 
 
 async def build(
@@ -165,10 +176,11 @@ async def build(
     cases = await _cases(session, period)
     urgent = [c for c in cases if c.priority == PRIORITY_URGENT]
     tables["urgent"] = _urgent(urgent)
-    counts = await rollup.day_counts(session, period.start, period.end, today or datetime.now(UTC).date(), dialect)
-    tables["per_day"] = _per_day(period, rollup.per_day(counts, period.language), cases)
-    tables["per_language"] = _per_language(rollup.per_language(counts, period.language), cases)
-    counted = rollup.intents_and_answers(counts, period.language)
+    today = today or datetime.now(UTC).date()
+    counts = await rollup.figures(session, period.start, period.end, period.language, today, dialect)
+    tables["per_day"] = _per_day(period, counts.per_day, cases)
+    tables["per_language"] = _per_language(counts.per_language, cases)
+    counted = [(intent, answer, n) for (intent, answer), n in counts.intents.items()]
     tables["per_topic"] = _per_topic(counted, cases, is_topic)
     tables["answers"] = _answers(counted)
     office = {c.id: office_seconds(c.created_at, c.first_reply_at, hours) for c in cases if c.first_reply_at}
@@ -204,9 +216,7 @@ async def _cases(session: AsyncSession, period: Period) -> list[_CaseRow]:
 
 
 def _wait(case: _CaseRow) -> float | None:
-    if case.first_reply_at is None:
-        return None
-    return max((case.first_reply_at - case.created_at).total_seconds(), 0.0)
+    return case.wait
 
 
 def _urgent(cases: list[_CaseRow]) -> Table:

@@ -4,7 +4,6 @@ day: a row already there is left as it is (INSERT … ON CONFLICT DO NOTHING).""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -28,11 +27,6 @@ class DayCounts:
     by_day: dict[str, tuple[int, int]] = field(default_factory=dict)
     by_day_language: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     intents: dict[tuple[str, str, str, str], int] = field(default_factory=dict)
-
-    def update(self, other: DayCounts) -> None:
-        self.by_day.update(other.by_day)
-        self.by_day_language.update(other.by_day_language)
-        self.intents.update(other.intents)
 
 
 def _day(column: Any, dialect: str) -> Any:
@@ -133,17 +127,53 @@ def _row(day: str, kind: str, lang: str, intent: str, answer: str, users: int, m
     }
 
 
-async def day_counts(session: AsyncSession, first: date, last: date, today: date, dialect: str) -> DayCounts:
-    """The counts of `first` to `last`: past days from the rollup (filled and committed first when
-    missing), today and later live."""
-    counts = DayCounts()
+@dataclass
+class Figures:
+    """What the report shows, for one language or all: (conversations, messages) per day and per
+    language, and messages per (intent, answer)."""
+
+    per_day: dict[str, tuple[int, int]] = field(default_factory=dict)
+    per_language: dict[str, tuple[int, int]] = field(default_factory=dict)
+    intents: dict[tuple[str | None, str | None], int] = field(default_factory=dict)
+
+    def add(self, other: Figures) -> None:
+        self.per_day.update(other.per_day)
+        for lang, (users, messages) in other.per_language.items():
+            before = self.per_language.get(lang, (0, 0))
+            self.per_language[lang] = (before[0] + users, before[1] + messages)
+        for key, n in other.intents.items():
+            self.intents[key] = self.intents.get(key, 0) + n
+
+
+def _live_figures(counts: DayCounts, language: str | None) -> Figures:
+    figures = Figures()
+    if language is None:
+        figures.per_day = dict(counts.by_day)
+    for (d, lang), (users, messages) in counts.by_day_language.items():
+        if language is None or lang == language:
+            if language is not None:
+                figures.per_day[d] = (users, messages)
+            before = figures.per_language.get(lang, (0, 0))
+            figures.per_language[lang] = (before[0] + users, before[1] + messages)
+    for (_, lang, intent, answer), n in counts.intents.items():
+        if language is None or lang == language:
+            key = (intent or None, answer or None)
+            figures.intents[key] = figures.intents.get(key, 0) + n
+    return figures
+
+
+async def figures(
+    session: AsyncSession, first: date, last: date, language: str | None, today: date, dialect: str
+) -> Figures:
+    """`first` to `last`: past days from the rollup (filled and committed first where missing), summed
+    in the database; today and later counted live."""
+    result = Figures()
     past_last = min(last, today - timedelta(days=1))
     if first <= past_last:
+        lo, hi = first.isoformat(), past_last.isoformat()
         done = set(
             await session.scalars(
-                select(ReportDay.day).where(
-                    ReportDay.kind == "done", ReportDay.day >= first.isoformat(), ReportDay.day <= past_last.isoformat()
-                )
+                select(ReportDay.day).where(ReportDay.kind == "done", ReportDay.day >= lo, ReportDay.day <= hi)
             )
         )
         days = [first + timedelta(days=n) for n in range((past_last - first).days + 1)]
@@ -151,49 +181,28 @@ async def day_counts(session: AsyncSession, first: date, last: date, today: date
         if missing:
             await _fill(session, missing, dialect)
             await session.commit()
-        stored = await session.execute(
-            select(
-                ReportDay.day,
-                ReportDay.kind,
-                ReportDay.language,
-                ReportDay.intent,
-                ReportDay.answer,
-                ReportDay.conversations,
-                ReportDay.messages,
-            ).where(
-                ReportDay.day >= first.isoformat(), ReportDay.day <= past_last.isoformat(), ReportDay.kind != "done"
-            )
+        within = (ReportDay.day >= lo, ReportDay.day <= hi)
+        activity = (*within, ReportDay.kind == "activity")
+        days_of = ReportDay.language == (language or ALL)
+        day_rows = await session.execute(
+            select(ReportDay.day, ReportDay.conversations, ReportDay.messages).where(*activity, days_of)
         )
-        for d, kind, lang, intent, answer, users, messages in stored.all():
-            if kind == "activity" and lang == ALL:
-                counts.by_day[d] = (users, messages)
-            elif kind == "activity":
-                counts.by_day_language[(d, lang)] = (users, messages)
-            else:
-                counts.intents[(d, lang, intent, answer)] = messages
+        result.per_day = {d: (int(u), int(m)) for d, u, m in day_rows.all()}
+        languages = ReportDay.language == language if language else ReportDay.language != ALL
+        language_rows = await session.execute(
+            select(ReportDay.language, func.sum(ReportDay.conversations), func.sum(ReportDay.messages))
+            .where(*activity, languages)
+            .group_by(ReportDay.language)
+        )
+        result.per_language = {lang: (int(u or 0), int(m or 0)) for lang, u, m in language_rows.all()}
+        topic = (*within, ReportDay.kind == "topic", *((ReportDay.language == language,) if language else ()))
+        topic_rows = await session.execute(
+            select(ReportDay.intent, ReportDay.answer, func.sum(ReportDay.messages))
+            .where(*topic)
+            .group_by(ReportDay.intent, ReportDay.answer)
+        )
+        result.intents = {(i or None, a or None): int(n or 0) for i, a, n in topic_rows.all()}
     if last >= today:
-        counts.update(await count_live(session, max(first, today), last, dialect))
-    return counts
-
-
-def per_language(counts: DayCounts, language: str | None) -> dict[str, tuple[int, int]]:
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for (_, lang), (users, messages) in counts.by_day_language.items():
-        if language is None or lang == language:
-            totals[lang][0] += users
-            totals[lang][1] += messages
-    return {lang: (u, m) for lang, (u, m) in totals.items()}
-
-
-def per_day(counts: DayCounts, language: str | None) -> dict[str, tuple[int, int]]:
-    if language is None:
-        return counts.by_day
-    return {d: v for (d, lang), v in counts.by_day_language.items() if lang == language}
-
-
-def intents_and_answers(counts: DayCounts, language: str | None) -> list[tuple[str | None, str | None, int]]:
-    totals: dict[tuple[str, str], int] = defaultdict(int)
-    for (_, lang, intent, answer), n in counts.intents.items():
-        if language is None or lang == language:
-            totals[(intent, answer)] += n
-    return [(intent or None, answer or None, n) for (intent, answer), n in totals.items()]
+        live = await count_live(session, max(first, today), last, dialect)
+        result.add(_live_figures(live, language))
+    return result
