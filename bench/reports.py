@@ -154,7 +154,7 @@ async def measure(url: str, start: date, days: int, repeat: int) -> None:
             )
             async with aiohttp.ClientSession(cookies={"console_session": token}) as http:
                 for name, period in periods.items():
-                    figures, pages = [], []
+                    figures, pages, cpu = [], [], []
                     for _ in range(repeat):
                         began = time.perf_counter()
                         async with services.sessions() as session:
@@ -163,12 +163,16 @@ async def measure(url: str, start: date, days: int, repeat: int) -> None:
                         query = f"from={period.start}&to={period.end}" + (
                             f"&language={period.language}" if period.language else ""
                         )
-                        began = time.perf_counter()
+                        began, used = time.perf_counter(), time.process_time()
                         async with http.get(f"http://{host}:{port}/console/reports?{query}") as response:
                             assert response.status == 200, response.status
                             await response.read()
                         pages.append(time.perf_counter() - began)
-                    print(f"{name:24}  figures {_median_ms(figures)}  whole page {_median_ms(pages)}")
+                        cpu.append(time.process_time() - used)
+                    print(
+                        f"{name:24}  figures {_median_ms(figures)}  whole page {_median_ms(pages)}, "
+                        f"bot CPU {statistics.median(cpu) * 1000:,.0f} ms"
+                    )
         finally:
             await runner.cleanup()
 
