@@ -180,6 +180,11 @@ async def test_browser_switch_period_and_language_download_csv(
             "day,conversations,messages,handoffs", "2026-03-03,0,0,0", "2026-03-04,1,1,1"
         ]  # fmt: skip
         await context.close()
+        context = await new_context(browser, width=390)  # a phone: nothing wider than the screen
+        page = await sign_in(context, await site.link_for(901))
+        await page.goto(f"{site.url}/console/reports?{PERIOD}")
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+        await context.close()
         context = await new_context(browser, bypass_csp=True)
         page = await sign_in(context, await site.link_for(901))
         await page.goto(f"{site.url}/console/reports?{PERIOD}")
