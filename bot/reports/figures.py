@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -104,10 +105,8 @@ def p90(values: Sequence[float]) -> float | None:
 
 
 def bucket(seconds: float) -> str:
-    for name, limit in zip(BUCKETS, _BUCKET_LIMITS, strict=False):
-        if seconds < limit:
-            return name
-    return BUCKETS[-1]
+    """< 1 h, 1-4 h, 4-8 h, 8-24 h, > 24 h (a limit itself belongs to the longer bucket)."""
+    return BUCKETS[bisect_right(_BUCKET_LIMITS, seconds)]
 
 
 def office_seconds(start: datetime, end: datetime, hours: OfficeHours) -> float:
