@@ -218,3 +218,14 @@ async def test_today_is_counted_live_and_not_stored(sessions: async_sessionmaker
     assert rows(result, "answers")[0] == ("faq", 1, 1.0)
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(ReportDay)) == 0
+
+
+async def test_a_day_another_replica_is_filling_is_not_an_error(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session, session.begin():  # its rows are in, its marker not yet
+        session.add(ReportDay(day="2026-03-02", kind="activity", language="*", intent="", answer="",
+                              conversations=2, messages=4))  # fmt: skip
+    result = await report(sessions)
+    assert rows(result, "per_day")[0] == ("2026-03-02", 2, 4, 2)
+    async with sessions() as session:
+        done = await session.scalar(select(func.count()).select_from(ReportDay).where(ReportDay.kind == "done"))
+        assert done == 3
