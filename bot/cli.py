@@ -58,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="reports for staff").add_subparsers(dest="report_command", required=True)
     unanswered = report.add_parser("unanswered", help="questions no FAQ answered, grouped by language and similarity")
     unanswered.add_argument("--days", type=int, default=30)
+    summary = report.add_parser("summary", help="the reports page's figures: cases, reply times, outcomes")
+    summary.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (default: 30 days before --to)")
+    summary.add_argument("--to", dest="end", help="last day, YYYY-MM-DD, included (default: today, UTC)")
+    summary.add_argument("--language", choices=LANGUAGES, help="only this language")
+    summary.add_argument("--json", action="store_true", help="print JSON instead of tables")
     nlu = sub.add_parser("nlu", help="intent recognition").add_subparsers(dest="nlu_command", required=True)
     nlu.add_parser("parse", help="stdin: one message per line; stdout: one JSON object per line")
     evaluate = nlu.add_parser("evaluate", help="cross-validated report per language")
@@ -253,6 +258,35 @@ async def _report_unanswered(settings: Settings, days: int) -> int:
     return 0
 
 
+async def _report_summary(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+    from datetime import UTC, datetime
+
+    from bot.db.engine import create_engine, create_sessionmaker
+    from bot.db.migrate import ensure_current
+    from bot.flows.loader import check_flows
+    from bot.handoff.hours import OfficeHours
+    from bot.reports.figures import build
+    from bot.reports.summary import format_report, parse_period, topic_predicate
+
+    try:
+        period = parse_period(args.start, args.end, args.language, datetime.now(UTC).date())
+    except ValueError as exc:
+        print(f"invalid period: {exc} (use --from and --to as YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    is_topic = topic_predicate(check_flows(settings.flows_dir).flows)
+    engine = create_engine(settings.database_url)
+    try:
+        await ensure_current(engine)
+        async with create_sessionmaker(engine)() as session:
+            hours = OfficeHours.parse(settings.office_hours, settings.timezone)
+            report = await build(session, period, hours, is_topic=is_topic)
+    finally:
+        await engine.dispose()
+    print(json.dumps(report.as_json(), indent=2, ensure_ascii=False) if args.json else format_report(report))
+    return 0
+
+
 async def _chat(settings: Settings, lang: str | None, new: bool) -> int:
     from bot.chat import chat
     from bot.handoff.coaches import availability
@@ -367,6 +401,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_db_upgrade(settings))
         if args.command == "privacy":
             return asyncio.run(_privacy_purge(settings, args.months))
+        if args.command == "report" and args.report_command == "summary":
+            return asyncio.run(_report_summary(settings, args))
         if args.command == "report":
             return asyncio.run(_report_unanswered(settings, args.days))
         if args.command == "coach":

@@ -80,6 +80,7 @@ class Outcome:
     intent: str | None = None
     handoff: HandoffRequest | None = None
     start_intake: bool = False
+    asked_back: bool = False  # unsure: the newcomer was asked which topic they meant (reports)
 
 
 @dataclass(frozen=True)
@@ -364,6 +365,7 @@ class Dialog:
             replace(state, low_confidence_streak=streak),
             unanswered=True,
             intent=nlu.intent,
+            asked_back=True,
         )
 
 

@@ -75,6 +75,7 @@ _ROW_COLUMNS = (
     "thread_id",
     "delivered_at",
     "file_id",
+    "answer",
 )
 
 

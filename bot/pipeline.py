@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import privacy
+from bot import followup, privacy
 from bot.db.engine import insert_ignoring_duplicates
 from bot.db.models import (
     Case,
@@ -51,6 +51,7 @@ from bot.messages import Button, Reply, t_, tn_
 from bot.nlu.types import NluResult
 from bot.outbox import Outbox, Outgoing, undelivered_for_user
 from bot.render import Renderer
+from bot.reports.answers import answer_kind
 from bot.safeguarding import respond as safeguarding
 from bot.services import Services
 
@@ -165,6 +166,7 @@ def store_incoming(
     nlu: NluResult | None,
     intent: str | None,
     case_id: int | None,
+    answer: str | None = None,
 ) -> None:
     outbox.incoming(
         user_id=user.id,
@@ -179,6 +181,7 @@ def store_incoming(
         case_id=case_id,
         thread_id=incoming.thread_id,
         file_id=incoming.file_id,
+        answer=answer,
     )
 
 
@@ -280,6 +283,10 @@ async def process(services: Services, incoming: Incoming) -> Result:
             store_incoming(outbox, user, incoming, language, None, None, None)
             if await service.satisfaction(turn, sender, incoming.text or "", incoming.chat_id):
                 return Result(await outbox.flush(), language=language)
+        if incoming.kind == "button" and followup.is_followup(incoming.text):  # work outcomes (issue 25)
+            store_incoming(outbox, user, incoming, language, None, None, None)
+            await followup.on_button(turn, sender, incoming.text or "", incoming.chat_id)
+            return Result(await outbox.flush(), language=language)
         intake = await intake_store.load(session, user.id)
         if form.is_active(intake) and _is_intake_input(incoming):
             assert intake is not None
@@ -337,7 +344,7 @@ async def own_dialog(
     user.last_language = language
     state_row.flow, state_row.node = outcome.state.flow, outcome.state.node
     state_row.low_confidence_streak = outcome.state.low_confidence_streak
-    store_incoming(outbox, user, incoming, language, nlu, outcome.intent, None)
+    store_incoming(outbox, user, incoming, language, nlu, outcome.intent, None, answer_kind(flows, nlu, outcome))
     if outcome.unanswered and nlu is not None and incoming.text:
         session.add(
             UnansweredQuestion(
@@ -412,6 +419,7 @@ async def _intake_step(
         turn.outbox.reply(sender.user, incoming.chat_id, sender.lang, reply)
     if step.submit:
         await service.intake_submitted(turn, sender.user, sender.lang, dict(step.state.answers), case)
+        await followup.offer(turn, sender, incoming.chat_id)
 
 
 async def _data_rights(turn: Turn, services: Services, sender: Sender, incoming: Incoming) -> bool:
@@ -620,5 +628,7 @@ async def run_timers(services: Services) -> list[Outgoing]:
     renderer = Renderer(services.translator, services.flows)
     async with services.sessions() as session, session.begin():
         outbox = Outbox(session, renderer, None)
-        await service.run_timers(Turn(session, outbox, services.settings, services.flows, utcnow()))
+        turn = Turn(session, outbox, services.settings, services.flows, utcnow())
+        await service.run_timers(turn)
+        await followup.run_due(turn)
         return await outbox.flush()

@@ -27,6 +27,7 @@ from bot.db.models import (
     Message,
     UnansweredQuestion,
     User,
+    WorkFollowup,
     utcnow,
 )
 from bot.handoff import queue
@@ -43,6 +44,7 @@ ERASED_TABLES: tuple[Any, ...] = (
     ConversationState,
     InboxUpdate,
     User,
+    WorkFollowup,
 )
 _SCRUBS: set[asyncio.Task[None]] = set()  # running scrubs (a task nobody refers to may be collected)
 
@@ -58,6 +60,9 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
     cases = list(await session.scalars(select(Case).where(Case.user_id == user.id).order_by(Case.id)))
     messages = list(await session.scalars(select(Message).where(Message.user_id == user.id).order_by(Message.id)))
     unanswered = list(await session.scalars(select(UnansweredQuestion).where(UnansweredQuestion.user_id == user.id)))
+    followups = list(
+        await session.scalars(select(WorkFollowup).where(WorkFollowup.user_id == user.id).order_by(WorkFollowup.id))
+    )
     views = list(
         await session.scalars(select(CaseView).where(CaseView.case_id.in_([c.id for c in cases])).order_by(CaseView.id))
     )
@@ -97,6 +102,18 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
         # the coach console's access log: who opened the case or its files, and when
         "case_views": [{"case": v.case_id, "coach": v.coach_name, "what": v.what, "at": _iso(v.at)} for v in views],
         "unanswered_questions": [{"text": u.text, "at": _iso(u.created_at)} for u in unanswered],
+        # the later question "did you find work?" the newcomer agreed to, and their answers
+        "work_outcomes": [
+            {
+                "months_after_intake": f.months,
+                "due": _iso(f.due_at),
+                "asked": _iso(f.sent_at),
+                "answer": f.answer,
+                "answered": _iso(f.answered_at),
+                "stopped": _iso(f.stopped_at),
+            }
+            for f in followups
+        ],
         "transcript": [
             {
                 "at": _iso(m.created_at),
@@ -150,6 +167,7 @@ async def erase(session: AsyncSession, user: User) -> Erased:
     ).rowcount or 0  # type: ignore[attr-defined]
     await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.user_id == user.id))
     await session.execute(delete(Intake).where(Intake.user_id == user.id))
+    await session.execute(delete(WorkFollowup).where(WorkFollowup.user_id == user.id))
     await session.execute(delete(ConversationState).where(ConversationState.user_id == user.id))
     await erase_translations(session, user.id)
     # Webhook updates already processed (the one asking for erasure goes with the periodic clean-up).

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     console_url: str = ""
     # coach console: a session ends after this many hours without a request
     console_session_hours: float = Field(default=12, gt=0)
+    # work outcomes (issue 25): months after the intake when a newcomer who agreed is asked about work; empty: never
+    followup_months: str = "3,6"
 
     # the trained NLU model is kept here and loaded at the next start while data and code are unchanged
     nlu_cache: bool = True
@@ -110,6 +112,17 @@ class Settings(BaseSettings):
         from bot.handoff.hours import OfficeHours
 
         OfficeHours.parse(value, "UTC")
+        return value
+
+    @field_validator("followup_months")
+    @classmethod
+    def _valid_followup_months(cls, value: str) -> str:
+        from bot.followup import parse_months
+
+        try:
+            parse_months(value)
+        except ValueError as exc:
+            raise ValueError("must be whole months between 1 and 60, comma-separated, e.g. 3,6") from exc
         return value
 
     @field_validator("telegram_api_url", "console_url")

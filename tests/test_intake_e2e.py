@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import followup
 from bot.db.models import Base, Case, Intake, User
 from bot.handoff.coaches import add_coach
 from bot.handoff.service import Turn, expected_wait
@@ -127,11 +128,15 @@ async def test_full_intake_in_arabic_with_retries_edit_and_submit(
         assert "صيدلانية" in intake_card
         heading = services.translator.gettext("nl", form.BY_KEY["dutch_level"].label)
         assert f"{heading}: A2" in intake_card  # labels in the coach's language (Dutch)
-        await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 1001, count=2, ok=True)
+        await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 1001, count=3, ok=True)
         thanks = [c["text"] for c in fake.sent_since_mark() if int(c["chat_id"]) == 1001]
-        # Thanks, then how long the wait is (issue 20, item 11).
+        # Thanks, then how long the wait is (issue 20, item 11), then may we ask later about work (issue 25).
         turn = Turn(None, None, services.settings, services.flows, datetime.now(UTC))  # type: ignore[arg-type]
-        assert thanks == [text_of(services, form.SUBMITTED), text_of(services, expected_wait(turn, 0, "ar"))]
+        assert thanks == [
+            text_of(services, form.SUBMITTED),
+            text_of(services, expected_wait(turn, 0, "ar")),
+            text_of(services, followup.OFFER),
+        ]
     async with services.sessions() as session:
         intake = await amal_intake(session)
         assert intake is not None

@@ -253,6 +253,7 @@ async def reply_file(turn: Turn, coach: Coach, case: Case, message_id: int) -> N
     newcomer, _lang = await service.newcomer_of(turn, case)
     await handoff_queue.touch(turn.session, case)
     turn.outbox.copy(newcomer, newcomer.telegram_id, coach.telegram_id, message_id, case_id=case.id)
+    service.mark_replied(turn, case)
 
 
 async def canned_replies(session: AsyncSession) -> list[CannedReply]:

@@ -95,6 +95,7 @@ class Message(Base):
         # The outbox: only undelivered outgoing messages (an index of every message's direction
         # tempted the planner into scanning all incoming ones for the flood rule).
         Index("ix_messages_outbox", "id", postgresql_where=OUTBOX, sqlite_where=OUTBOX),
+        Index("ix_messages_created", "created_at"),  # reports (migration 0015)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -119,6 +120,9 @@ class Message(Base):
     file_id: Mapped[str | None] = mapped_column(String(256))  # an incoming media message's Telegram file
     copy_message_id: Mapped[int | None] = mapped_column(BigInteger)
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Reports (migration 0015): how the bot's own dialog answered a newcomer's text (faq, asked_back,
+    # unanswered); empty for everything else and for messages older than the migration.
+    answer: Mapped[str | None] = mapped_column(String(16))
 
 
 class ProcessedUpdate(Base):
@@ -160,6 +164,7 @@ class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_cases_status_created", "status", "created_at"),
+        Index("ix_cases_created", "created_at"),  # reports (migration 0015)
         # A newcomer has at most one open case.
         Index(
             "uq_cases_one_open_per_user",
@@ -191,6 +196,8 @@ class Case(Base):
     # stored only here, shown only to coaches, exported by /mydata, erased by /delete, never logged.
     priority: Mapped[str] = mapped_column(String(16), default=PRIORITY_NORMAL, server_default=PRIORITY_NORMAL)
     safeguarding: Mapped[str | None] = mapped_column(String(32))
+    # Reports (migration 0015): the coach's first message to the newcomer (text or media).
+    first_reply_at: Mapped[datetime | None] = mapped_column()
 
 
 class CaseEvent(Base):
@@ -338,3 +345,40 @@ class CaseView(Base):
     coach_name: Mapped[str] = mapped_column(String(64))  # as it was, so the log survives the coach's removal
     what: Mapped[str] = mapped_column(String(16))  # case, media
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Reports and work outcomes (issue 25) -------------------------------------------------------------------
+class WorkFollowup(Base):
+    """One later question "did you find work?" the newcomer agreed to at the end of the intake: due
+    some months after it, sent by the periodic job on any replica, answered with a button. The row is
+    its own timer; /delete erases it with the user."""
+
+    __tablename__ = "work_followups"
+    __table_args__ = (Index("ix_work_followups_due", "sent_at", "stopped_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    months: Mapped[int] = mapped_column(Integer)  # since the intake
+    language: Mapped[str] = mapped_column(String(8))  # of the newcomer when they agreed
+    intake_at: Mapped[datetime] = mapped_column()
+    due_at: Mapped[datetime] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
+    answer: Mapped[str | None] = mapped_column(String(16))  # paid_work, internship, education, volunteering, not_yet
+    answered_at: Mapped[datetime | None] = mapped_column()
+    stopped_at: Mapped[datetime | None] = mapped_column()  # "stop asking" (or a newer consent replaced it)
+
+
+class ReportDay(Base):
+    """The reports' daily rollup of newcomers' messages (a year is a million rows; its days are a few
+    thousand): filled for whole past UTC days the first time a report reads them. Counts only, no
+    user: what /delete erases later stays counted here as it happened."""
+
+    __tablename__ = "report_days"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD (UTC)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # done (the day is filled), activity, topic
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)  # "*": every language
+    intent: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(16), primary_key=True)
+    conversations: Mapped[int] = mapped_column(Integer, default=0)
+    messages: Mapped[int] = mapped_column(Integer, default=0)

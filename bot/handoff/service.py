@@ -638,14 +638,22 @@ async def coach_relay(
     if kind == "text":
         relay_text(turn, coach, case, newcomer, newcomer_lang, text or "")
     elif message_id is not None:  # the coach's name first, as on their texts
+        mark_replied(turn, case)
         turn.outbox.reply(
             newcomer, newcomer.telegram_id, newcomer_lang, Reply(Plain(f"{coach.name}:")), case_id=case.id
         )
         turn.outbox.copy(newcomer, newcomer.telegram_id, chat_id, message_id, case_id=case.id)
 
 
+def mark_replied(turn: Turn, case: Case) -> None:
+    """The coach's first message to the newcomer (text or file): the reports' time to first reply."""
+    if case.first_reply_at is None:
+        case.first_reply_at = turn.now
+
+
 def relay_text(turn: Turn, coach: Coach, case: Case, newcomer: User, newcomer_lang: str, text: str) -> None:
     """A coach's text to the newcomer, as the newcomer sees it (from Telegram and from the console)."""
+    mark_replied(turn, case)
     turn.outbox.reply(
         newcomer, newcomer.telegram_id, newcomer_lang, Reply(Plain(f"{coach.name}: {text}")), case_id=case.id
     )

@@ -539,6 +539,9 @@ def setup_console(app: web.Application, services: Services, deliver: Deliver | N
     add("POST", "/console/cases/{case_id}/transfer", transfer)
     add("POST", "/console/cases/{case_id}/close", close)
     add("POST", "/console/cases/{case_id}/note", note)
+    from bot.web.reports import add_routes as add_report_routes  # here: that module imports this one
+
+    add_report_routes(app)
 
 
 async def to_queue(_request: web.Request) -> web.StreamResponse:

@@ -1,0 +1,150 @@
+"""Work outcomes, with consent (issue 25): at the end of the intake the newcomer may agree to be
+asked later whether they found work; some months after the intake (FOLLOWUP_MONTHS) the bot asks,
+with buttons. Each question is a row that is its own timer, sent by the periodic job on any replica
+(as the handoff timers), so a restart loses nothing. "Stop asking" ends the questions still due;
+/delete erases the rows with the user (bot.privacy)."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from bot.db.models import Intake, User, WorkFollowup
+from bot.handoff.service import Sender, Turn
+from bot.messages import Button, Reply, t_, tn_
+
+PREFIX = "fu:"
+CONSENT_YES, CONSENT_NO, STOP = "fu:yes", "fu:no", "fu:stop"
+# answer codes in the callback data (`fu:a:<question id>:<code>`) and the stored answers
+ANSWERS = {"pw": "paid_work", "in": "internship", "ed": "education", "vo": "volunteering", "ny": "not_yet"}
+
+OFFER = t_(
+    "May we ask you in a few months whether you found work, an internship, education or volunteer work? "
+    "Your answer helps us improve the helpdesk. You can stop it at any time."
+)
+AGREED = t_("Thank you! We will ask you later. You can stop it at any time with the button under the question.")
+DECLINED = t_("All right, we will not ask you.")
+STOPPED = t_("All right, we will not ask you again.")
+THANKS = t_("Thank you for telling us! We wish you all the best.")
+EXPIRED = t_("This question is no longer open. Thank you!")
+
+
+def is_followup(data: str | None) -> bool:
+    return bool(data) and str(data).startswith(PREFIX)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` later (the last day of a shorter month)."""
+    month0 = moment.month - 1 + months
+    year, month = moment.year + month0 // 12, month0 % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def parse_months(spec: str) -> tuple[int, ...]:
+    """FOLLOWUP_MONTHS: "3,6" (empty: never ask). Raises ValueError."""
+    months = tuple(sorted({int(part) for part in spec.replace(" ", "").split(",") if part}))
+    if any(m < 1 or m > 60 for m in months):
+        raise ValueError("FOLLOWUP_MONTHS: whole months between 1 and 60, comma-separated, e.g. 3,6")
+    return months
+
+
+def offer_reply() -> Reply:
+    return Reply(OFFER, ((Button(t_("Yes, you may ask me"), CONSENT_YES), Button(t_("No, thanks"), CONSENT_NO)),))
+
+
+async def offer(turn: Turn, sender: Sender, chat_id: int) -> None:
+    """At the end of the intake: ask for consent, unless nothing is configured or already agreed."""
+    if not parse_months(turn.settings.followup_months):
+        return
+    if await _pending(turn, sender.user.id):
+        return
+    turn.outbox.reply(sender.user, chat_id, sender.lang, offer_reply())
+
+
+async def _pending(turn: Turn, user_id: int) -> list[WorkFollowup]:
+    rows = await turn.session.scalars(
+        select(WorkFollowup).where(
+            WorkFollowup.user_id == user_id, WorkFollowup.sent_at.is_(None), WorkFollowup.stopped_at.is_(None)
+        )
+    )
+    return list(rows)
+
+
+def question(row: WorkFollowup) -> Reply:
+    text = tn_(
+        "Hello! About %(num)d month ago you did the intake with the Werkhelpdesk. What are you doing now?",
+        "Hello! About %(num)d months ago you did the intake with the Werkhelpdesk. What are you doing now?",
+        row.months,
+    )
+    labels = {
+        "pw": t_("Paid work"),
+        "in": t_("Internship or work placement"),
+        "ed": t_("Education"),
+        "vo": t_("Volunteering"),
+        "ny": t_("Not yet"),
+    }
+    rows = tuple((Button(label, f"fu:a:{row.id}:{code}"),) for code, label in labels.items())
+    return Reply(text, (*rows, (Button(t_("Stop asking me"), STOP),)))
+
+
+async def on_button(turn: Turn, sender: Sender, data: str, chat_id: int) -> None:
+    """The consent buttons, an answer, or "stop asking". Stale or forged data gets a kind word."""
+    user, lang = sender.user, sender.lang
+    if data == CONSENT_YES:
+        if not await _pending(turn, user.id):
+            intake = await turn.session.get(Intake, user.id)
+            since = (intake.submitted_at if intake else None) or turn.now
+            for months in parse_months(turn.settings.followup_months):
+                turn.session.add(
+                    WorkFollowup(
+                        user_id=user.id, months=months, language=lang, intake_at=since, due_at=add_months(since, months)
+                    )
+                )
+        turn.outbox.reply(user, chat_id, lang, Reply(AGREED))
+        return
+    if data == CONSENT_NO:
+        turn.outbox.reply(user, chat_id, lang, Reply(DECLINED))
+        return
+    if data == STOP:
+        await turn.session.execute(
+            update(WorkFollowup)
+            .where(WorkFollowup.user_id == user.id, WorkFollowup.sent_at.is_(None), WorkFollowup.stopped_at.is_(None))
+            .values(stopped_at=turn.now)
+        )
+        turn.outbox.reply(user, chat_id, lang, Reply(STOPPED))
+        return
+    parts = data.split(":")
+    if len(parts) == 4 and parts[1] == "a" and parts[2].isdigit() and parts[3] in ANSWERS:
+        row = await turn.session.get(WorkFollowup, int(parts[2]))
+        if row is not None and row.user_id == user.id and row.sent_at is not None:
+            row.answer, row.answered_at = ANSWERS[parts[3]], turn.now  # a second tap corrects the first
+            turn.outbox.reply(user, chat_id, lang, Reply(THANKS))
+            return
+    turn.outbox.reply(user, chat_id, lang, Reply(EXPIRED))
+
+
+async def run_due(turn: Turn, limit: int = 50) -> int:
+    """Send the questions that are due. Rows, not memory: on PostgreSQL the due rows are locked with
+    SKIP LOCKED so two replicas never send the same question."""
+    query = (
+        select(WorkFollowup)
+        .where(WorkFollowup.sent_at.is_(None), WorkFollowup.stopped_at.is_(None), WorkFollowup.due_at <= turn.now)
+        .order_by(WorkFollowup.due_at)
+        .limit(limit)
+    )
+    if turn.session.bind is not None and turn.session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    sent = 0
+    for row in await turn.session.scalars(query):
+        user = await turn.session.get(User, row.user_id)
+        if user is None or user.unreachable:  # blocked the bot: asking again would only fail
+            row.stopped_at = turn.now
+            continue
+        row.sent_at = turn.now
+        lang = user.chosen_language or row.language
+        turn.outbox.reply(user, user.telegram_id, lang, question(row))
+        sent += 1
+    return sent

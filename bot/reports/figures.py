@@ -1,0 +1,414 @@
+"""The report's figures over a period (whole UTC days) and an optional language: aggregated counts
+only, never a newcomer's text or name. Messages are counted in SQL (a year is a million rows); the
+cases of a period are few enough to read once and measure in Python, the same on every backend."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy import case as when_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    PRIORITY_URGENT,
+    Case,
+    Coach,
+    Intake,
+    User,
+    WorkFollowup,
+)
+from bot.handoff.hours import OfficeHours
+from bot.reports import rollup
+from bot.reports.answers import KINDS as ANSWER_KINDS
+
+OUTCOMES = ("answered", "referred", "intake_done", "no_response")
+BUCKETS = ("<1h", "1-4h", "4-8h", "8-24h", ">24h")
+_BUCKET_LIMITS = (3600, 4 * 3600, 8 * 3600, 24 * 3600)
+WORK_ANSWERS = ("paid_work", "internship", "education", "volunteering", "not_yet")
+FUNNEL = ("started", "consented", "completed", "sent_to_coach")
+
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True)
+class Period:
+    """From `start` to `end`, both days included (UTC days), and one language or all."""
+
+    start: date
+    end: date
+    language: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("the period ends before it starts")
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time(), UTC)
+
+    @property
+    def until(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time(), UTC)
+
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+
+@dataclass
+class Table:
+    """One table of the report: a key (CSV file name, chart), column keys and rows of plain values."""
+
+    key: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Cell, ...]] = field(default_factory=list)
+
+    def as_dicts(self) -> list[dict[str, Cell]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+@dataclass
+class Report:
+    period: Period
+    tables: dict[str, Table]
+
+    def __getitem__(self, key: str) -> Table:
+        return self.tables[key]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "from": self.period.start.isoformat(),
+            "to": self.period.end.isoformat(),
+            "language": self.period.language,
+            "tables": {key: table.as_dicts() for key, table in self.tables.items()},
+        }
+
+
+# measuring -------------------------------------------------------------------------------------------
+def median(values: Sequence[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def p90(values: Sequence[float]) -> float | None:
+    """Nearest rank: the smallest value with at least 90 % of the values at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(0.9 * len(ordered)) - 1, 0)]
+
+
+def bucket(seconds: float) -> str:
+    """< 1 h, 1-4 h, 4-8 h, 8-24 h, > 24 h (a limit itself belongs to the longer bucket)."""
+    return BUCKETS[bisect_right(_BUCKET_LIMITS, seconds)]
+
+
+def office_seconds(start: datetime, end: datetime, hours: OfficeHours) -> float:
+    """The part of [start, end) that falls inside office hours (a question sent on Friday evening and
+    answered on Monday at 09:30 waited half an hour of office time)."""
+    if end <= start:
+        return 0.0
+    zone = hours.zone
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    day, last = local_start.date(), local_end.date()
+    if day == last:  # most replies: the same day, no need to walk the calendar
+        if day.weekday() not in hours.days:
+            return 0.0
+        opens = datetime.combine(day, hours.opens, zone)
+        closes = datetime.combine(day, hours.closes, zone)
+        return max((min(end, closes) - max(start, opens)).total_seconds(), 0.0)
+    total = 0.0
+    while day <= last:
+        if day.weekday() in hours.days:
+            opens = datetime.combine(day, hours.opens, zone)
+            closes = datetime.combine(day, hours.closes, zone)
+            overlap = (min(end, closes) - max(start, opens)).total_seconds()
+            total += max(overlap, 0.0)
+        day += timedelta(days=1)
+    return total
+
+
+def _minutes(value: float | None) -> float | None:
+    return None if value is None else round(value / 60, 1)
+
+
+# the report --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _CaseRow:
+    id: int
+    language: str
+    topic: str | None
+    coach_id: int | None
+    outcome: str | None
+    satisfaction: int | None
+    priority: str
+    safeguarding: str | None
+    created_at: datetime
+    first_reply_at: datetime | None
+    closed_at: datetime | None
+    wait: float | None = None  # seconds to the first reply, computed once
+
+    def __post_init__(self) -> None:
+        if self.first_reply_at is not None:
+            object.__setattr__(self, "wait", max((self.first_reply_at - self.created_at).total_seconds(), 0.0))
+
+
+async def build(
+    session: AsyncSession,
+    period: Period,
+    hours: OfficeHours,
+    *,
+    is_topic: Callable[[str], bool] | None = None,
+    today: date | None = None,
+) -> Report:
+    """Every table of the report. `is_topic`: which intents are FAQ topics (the menu's flows). Whole
+    past days of messages come from the daily rollup; counting a day not there yet stores it (and
+    commits the session)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    tables: dict[str, Table] = {}
+    cases = await _cases(session, period)
+    urgent = [c for c in cases if c.priority == PRIORITY_URGENT]
+    tables["urgent"] = _urgent(urgent)
+    today = today or datetime.now(UTC).date()
+    counts = await rollup.figures(session, period.start, period.end, period.language, today, dialect)
+    tables["per_day"] = _per_day(period, counts.per_day, cases)
+    tables["per_language"] = _per_language(counts.per_language, cases)
+    counted = [(intent, answer, n) for (intent, answer), n in counts.intents.items()]
+    tables["per_topic"] = _per_topic(counted, cases, is_topic)
+    tables["answers"] = _answers(counted)
+    office = {c.id: office_seconds(c.created_at, c.first_reply_at, hours) for c in cases if c.first_reply_at}
+    tables["reply_times"] = _reply_times(cases, office)
+    tables["reply_buckets"] = _reply_buckets(cases, office)
+    tables["outcomes"] = _outcomes(cases)
+    tables["per_coach"] = await _per_coach(session, cases)
+    tables["cases_per_language"] = _cases_per_language(cases)
+    tables["satisfaction_language"] = _satisfaction(cases, "language", lambda c: c.language)
+    tables["satisfaction_topic"] = _satisfaction(cases, "topic", lambda c: c.topic or "-")
+    tables["intake_funnel"] = await _intake_funnel(session, period)
+    tables["work_outcomes"] = await _work_outcomes(session, period)
+    return Report(period, tables)
+
+
+async def _cases(session: AsyncSession, period: Period) -> list[_CaseRow]:
+    query = select(
+        Case.id,
+        Case.language,
+        Case.topic,
+        Case.coach_id,
+        Case.outcome,
+        Case.satisfaction,
+        Case.priority,
+        Case.safeguarding,
+        Case.created_at,
+        Case.first_reply_at,
+        Case.closed_at,
+    ).where(Case.created_at >= period.since, Case.created_at < period.until)
+    if period.language:
+        query = query.where(Case.language == period.language)
+    return [_CaseRow(*row) for row in (await session.execute(query)).all()]
+
+
+def _wait(case: _CaseRow) -> float | None:
+    return case.wait
+
+
+def _urgent(cases: list[_CaseRow]) -> Table:
+    """Safeguarding cases per category: how many, how many a coach answered, and how fast."""
+    table = Table("urgent", ("category", "cases", "replied", "median_minutes", "p90_minutes"))
+    groups: dict[str, list[_CaseRow]] = defaultdict(list)
+    for case in cases:
+        groups[case.safeguarding or "-"].append(case)
+    for category in sorted(groups):
+        waits = [w for w in (_wait(c) for c in groups[category]) if w is not None]
+        table.rows.append((category, len(groups[category]), len(waits), _minutes(median(waits)), _minutes(p90(waits))))
+    if len(groups) > 1:
+        waits = [w for w in (_wait(c) for c in cases) if w is not None]
+        table.rows.append(("all", len(cases), len(waits), _minutes(median(waits)), _minutes(p90(waits))))
+    return table
+
+
+def _per_day(period: Period, counted: dict[str, tuple[int, int]], cases: list[_CaseRow]) -> Table:
+    """Conversations (newcomers who wrote that day), their messages, and handoffs to a coach."""
+    handoffs = Counter(c.created_at.astimezone(UTC).date().isoformat() for c in cases)
+    table = Table("per_day", ("day", "conversations", "messages", "handoffs"))
+    for one in period.days():
+        key = one.isoformat()
+        users, messages = counted.get(key, (0, 0))
+        table.rows.append((key, users, messages, handoffs.get(key, 0)))
+    return table
+
+
+def _per_language(rows: dict[str, tuple[int, int]], cases: list[_CaseRow]) -> Table:
+    handoffs = Counter(c.language for c in cases)
+    table = Table("per_language", ("language", "conversations", "messages", "handoffs"))
+    for lang in sorted(set(rows) | set(handoffs)):
+        conv, msgs = rows.get(lang, (0, 0))
+        table.rows.append((lang, conv, msgs, handoffs.get(lang, 0)))
+    return table
+
+
+def _per_topic(
+    counted: list[tuple[str | None, str | None, int]], cases: list[_CaseRow], is_topic: Callable[[str], bool] | None
+) -> Table:
+    """Messages the classifier gave a topic to, and handoffs by their topic."""
+    messages: Counter[str] = Counter()
+    for intent, _answer, n in counted:
+        if intent and (is_topic is None or is_topic(intent)):
+            messages[intent] += n
+    handoffs = Counter(c.topic or "-" for c in cases)
+    table = Table("per_topic", ("topic", "messages", "handoffs"))
+    for topic in sorted(set(messages) | set(handoffs), key=lambda t: (-messages.get(t, 0), t)):
+        table.rows.append((topic, messages.get(topic, 0), handoffs.get(topic, 0)))
+    return table
+
+
+def _answers(counted: list[tuple[str | None, str | None, int]]) -> Table:
+    """Typed messages the bot read itself, by how it answered (recorded since migration 0015)."""
+    counts: Counter[str] = Counter()
+    for _intent, answer, n in counted:
+        if answer:
+            counts[answer] += n
+    total = sum(counts.values())
+    table = Table("answers", ("answer", "messages", "share"))
+    for kind in ANSWER_KINDS:
+        n = counts.get(kind, 0)
+        table.rows.append((kind, n, round(n / total, 3) if total else None))
+    return table
+
+
+def _reply_times(cases: list[_CaseRow], office_waits: dict[int, float]) -> Table:
+    """Time to the first coach reply (overall and counting office hours only) and to closing."""
+    replied = [c for c in cases if c.first_reply_at is not None]
+    overall = [_wait(c) or 0.0 for c in replied]
+    office = [office_waits[c.id] for c in replied]
+    closed = [(c.closed_at - c.created_at).total_seconds() for c in cases if c.closed_at is not None]
+    table = Table("reply_times", ("measure", "cases", "measured", "median_minutes", "p90_minutes"))
+    for name, values in (("first_reply", overall), ("first_reply_office_hours", office), ("resolution", closed)):
+        table.rows.append((name, len(cases), len(values), _minutes(median(values)), _minutes(p90(values))))
+    return table
+
+
+def _reply_buckets(cases: list[_CaseRow], office_waits: dict[int, float]) -> Table:
+    overall: Counter[str] = Counter()
+    office: Counter[str] = Counter()
+    for case in cases:
+        if case.first_reply_at is None:
+            continue
+        overall[bucket(_wait(case) or 0.0)] += 1
+        office[bucket(office_waits[case.id])] += 1
+    table = Table("reply_buckets", ("bucket", "overall", "office_hours"))
+    for name in BUCKETS:
+        table.rows.append((name, overall.get(name, 0), office.get(name, 0)))
+    return table
+
+
+def _outcomes(cases: list[_CaseRow]) -> Table:
+    counts = Counter(c.outcome for c in cases if c.outcome)
+    table = Table("outcomes", ("outcome", "cases"))
+    for outcome in (*OUTCOMES, *sorted(set(counts) - set(OUTCOMES))):
+        table.rows.append((outcome, counts.get(outcome, 0)))
+    table.rows.append(("open", sum(1 for c in cases if c.outcome is None)))
+    return table
+
+
+def _case_row(name: str, cases: Iterable[_CaseRow]) -> tuple[Cell, ...]:
+    group = list(cases)
+    waits = [w for w in (_wait(c) for c in group) if w is not None]
+    outcomes = Counter(c.outcome for c in group)
+    return (
+        name,
+        len(group),
+        len(waits),
+        _minutes(median(waits)),
+        _minutes(p90(waits)),
+        *(outcomes.get(o, 0) for o in OUTCOMES),
+    )
+
+
+_CASE_COLUMNS = ("cases", "replied", "median_minutes", "p90_minutes", *OUTCOMES)
+
+
+async def _per_coach(session: AsyncSession, cases: list[_CaseRow]) -> Table:
+    """Coaches are staff, named; cases that no coach took are one line."""
+    names: dict[int, str] = {int(row[0]): str(row[1]) for row in await session.execute(select(Coach.id, Coach.name))}
+    groups: dict[int | None, list[_CaseRow]] = defaultdict(list)
+    for case in cases:
+        groups[case.coach_id].append(case)
+    table = Table("per_coach", ("coach", *_CASE_COLUMNS))
+    for coach_id in sorted(groups, key=lambda c: (c is None, names.get(c or 0, ""))):
+        table.rows.append(_case_row(names.get(coach_id, "-") if coach_id else "-", groups[coach_id]))
+    return table
+
+
+def _cases_per_language(cases: list[_CaseRow]) -> Table:
+    groups: dict[str, list[_CaseRow]] = defaultdict(list)
+    for case in cases:
+        groups[case.language].append(case)
+    table = Table("cases_per_language", ("language", *_CASE_COLUMNS))
+    for lang in sorted(groups):
+        table.rows.append(_case_row(lang, groups[lang]))
+    return table
+
+
+def _satisfaction(cases: list[_CaseRow], by: str, key: Callable[[_CaseRow], str]) -> Table:
+    """The one-tap question after a case: 3 helped, 2 a little, 1 no."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for case in cases:
+        if case.satisfaction is not None:
+            groups[key(case)].append(case.satisfaction)
+    table = Table(f"satisfaction_{by}", (by, "answers", "helped", "a_little", "no", "mean"))
+    for name in sorted(groups):
+        scores = groups[name]
+        counts = Counter(scores)
+        mean = round(sum(scores) / len(scores), 2)
+        table.rows.append((name, len(scores), counts.get(3, 0), counts.get(2, 0), counts.get(1, 0), mean))
+    return table
+
+
+async def _intake_funnel(session: AsyncSession, period: Period) -> Table:
+    """Intakes whose consent (or, before it, last step) falls in the period. "Sent to a coach": a
+    completed intake whose newcomer a coach took (claimed a case of theirs)."""
+    when = func.coalesce(Intake.consent_at, Intake.updated_at)
+    claimed = Intake.user_id.in_(select(Case.user_id).where(Case.claimed_at.is_not(None)))
+    query = select(
+        func.count(),
+        func.count(Intake.consent_at),
+        func.count(Intake.submitted_at),
+        func.sum(when_((and_(Intake.submitted_at.is_not(None), claimed), 1), else_=0)),
+    ).where(when >= period.since, when < period.until)
+    if period.language:
+        query = query.join(User, User.id == Intake.user_id).where(
+            func.coalesce(User.chosen_language, User.last_language) == period.language
+        )
+    started, consented, completed, sent = (await session.execute(query)).one()
+    table = Table("intake_funnel", ("step", "newcomers"))
+    for step, n in zip(FUNNEL, (started, consented, completed, sent), strict=True):
+        table.rows.append((step, int(n or 0)))
+    return table
+
+
+async def _work_outcomes(session: AsyncSession, period: Period) -> Table:
+    """Answers to the later question "did you find work?", by months since the intake and language."""
+    query = (
+        select(WorkFollowup.months, WorkFollowup.language, WorkFollowup.answer, func.count())
+        .where(
+            WorkFollowup.answer.is_not(None),
+            WorkFollowup.answered_at >= period.since,
+            WorkFollowup.answered_at < period.until,
+        )
+        .group_by(WorkFollowup.months, WorkFollowup.language, WorkFollowup.answer)
+    )
+    if period.language:
+        query = query.where(WorkFollowup.language == period.language)
+    counts = {(m, lang, a): int(n) for m, lang, a, n in (await session.execute(query)).all()}
+    table = Table("work_outcomes", ("months", "language", *WORK_ANSWERS, "answers"))
+    for months, lang in sorted({(m, lang) for m, lang, _a in counts}):
+        row = [counts.get((months, lang, a), 0) for a in WORK_ANSWERS]
+        table.rows.append((months, lang, *row, sum(row)))
+    return table

@@ -1,0 +1,58 @@
+"""The report as plain text for `werkhelpdesk report summary`, and the period a request asks for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from bot.flows.model import FlowSet
+from bot.reports.figures import Period, Report, Table
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366 * 2  # a longer period is refused: the page would draw thousands of days
+
+
+def parse_period(start: str | None, end: str | None, language: str | None, today: date) -> Period:
+    """`--from`/`--to` (YYYY-MM-DD, both included); without them the last 30 days up to today.
+    Raises ValueError with a readable reason."""
+    last = date.fromisoformat(end) if end else today
+    first = date.fromisoformat(start) if start else last - timedelta(days=DEFAULT_DAYS - 1)
+    if last < first:
+        raise ValueError("the period ends before it starts")
+    if (last - first).days >= MAX_DAYS:
+        raise ValueError(f"the period is longer than {MAX_DAYS} days")
+    return Period(first, last, language or None)
+
+
+def topic_predicate(flows: FlowSet) -> Callable[[str], bool]:
+    """The FAQ's topics are the flows in the menu (greetings, thanks, asking for a person are not)."""
+
+    def is_topic(intent: str) -> bool:
+        flow = flows.for_intent(intent)
+        return flow is not None and flow.menu is not None
+
+    return is_topic
+
+
+def _cell(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def format_table(table: Table) -> str:
+    rows = [tuple(table.columns), *(tuple(_cell(v) for v in row) for row in table.rows)]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(table.columns))]
+    lines = [f"## {table.key}"]
+    for row in rows:
+        lines.append("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    if not table.rows:
+        lines.append("(none)")
+    return "\n".join(lines)
+
+
+def format_report(report: Report) -> str:
+    period = report.period
+    head = f"Werkhelpdesk report {period.start.isoformat()} .. {period.end.isoformat()} (UTC days)"
+    if period.language:
+        head += f", language {period.language}"
+    tables = [t for t in report.tables.values() if t.key != "urgent" or t.rows]  # urgent first, when any
+    return "\n\n".join([head, *(format_table(t) for t in tables)]) + "\n"
