@@ -53,6 +53,7 @@ from bot.outbox import Outbox, Outgoing, undelivered_for_user
 from bot.render import Renderer
 from bot.safeguarding import respond as safeguarding
 from bot.services import Services
+from bot.translate import conversation as machine
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +218,7 @@ async def process(services: Services, incoming: Incoming) -> Result:
     flows = services.flows
     settings = services.settings
     renderer = Renderer(services.translator, flows)
+    translation = await machine.prepare(services, incoming)  # a network call: before the transaction
     async with services.sessions() as session, session.begin():
         fresh = await _claim_update(session, incoming.update_id)
         user = await _user(session, incoming)
@@ -224,7 +226,7 @@ async def process(services: Services, incoming: Incoming) -> Result:
             return Result(await undelivered_for_user(session, user.id))  # a redelivery: what is unsent
         outbox = Outbox(session, renderer, incoming.update_id)
         now = utcnow()
-        turn = Turn(session, outbox, settings, flows, now)
+        turn = Turn(session, outbox, settings, flows, now, translation)
         coach = await queue.coach_by_telegram_id(session, incoming.telegram_user_id)
         language = turn_language(incoming, nlu, user, settings.default_language)
         sender = Sender(user, language, coach)

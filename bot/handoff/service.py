@@ -30,6 +30,7 @@ from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.messages import Button, Msg, Plain, Reply, t_, tn_
 from bot.outbox import Outbox
 from bot.settings import Settings
+from bot.translate import conversation as machine
 
 RELAY_NOTE = t_("You are talking with a coach. Send /cancel to go back to the bot.")
 SAVED_WAITING = t_(
@@ -67,6 +68,8 @@ class Turn:
     settings: Settings
     flows: FlowSet
     now: datetime
+    # machine translation asked before the transaction (bot.translate.conversation.prepare)
+    translation: machine.Prepared | None = None
 
     @property
     def hours(self) -> OfficeHours:
@@ -289,6 +292,8 @@ async def newcomer_in_case(
             left = t_("%(name)s left case #%(id)s; it is closed.", name=user.first_name or "?", id=case.id)
             await tell_coach(turn, coach, left, case.id)
         return
+    if kind == "button" and await machine.show_original(turn, user, lang, text or "", chat_id):
+        return
     if kind in {"command", "button", "edited"}:
         turn.outbox.reply(user, chat_id, lang, Reply(RELAY_NOTE))
         return
@@ -297,7 +302,10 @@ async def newcomer_in_case(
     if target is not None:
         target_user, target_chat, thread = target
         header = f"#{case.id} {user.first_name or '?'}"
-        if kind == "text":
+        translated = await machine.relay_reply(turn, case, header, text or "", lang) if kind == "text" else None
+        if translated is not None:
+            turn.outbox.reply(target_user, target_chat, translated[1], translated[0], case_id=case.id, thread_id=thread)
+        elif kind == "text":
             turn.outbox.reply(
                 target_user, target_chat, "nl", Reply(Plain(f"{header}: {text}")), case_id=case.id, thread_id=thread
             )
@@ -606,6 +614,9 @@ async def coach_button(turn: Turn, sender: Sender, data: str, chat_id: int) -> N
     parts = data.split(":")
     if len(parts) != 3 or not parts[2].isdigit():
         return
+    if parts[1] in machine.COACH_ACTIONS:  # send / edit / send original / try again a translated reply
+        await machine.coach_button(turn, coach, sender.user, sender.lang, parts[1], int(parts[2]))
+        return
     case_id = int(parts[2])
     if parts[1] == "claim":
         case = await claim(turn, coach, sender.user, sender.lang, case_id)
@@ -636,7 +647,8 @@ async def coach_relay(
     newcomer, newcomer_lang = await _newcomer(turn, case)
     await queue.touch(turn.session, case)
     if kind == "text":
-        relay_text(turn, coach, case, newcomer, newcomer_lang, text or "")
+        if not await machine.coach_text(turn, coach, case, newcomer, newcomer_lang, text or ""):
+            relay_text(turn, coach, case, newcomer, newcomer_lang, text or "")
     elif message_id is not None:  # the coach's name first, as on their texts
         turn.outbox.reply(
             newcomer, newcomer.telegram_id, newcomer_lang, Reply(Plain(f"{coach.name}:")), case_id=case.id
@@ -661,16 +673,23 @@ async def case_for_coach_message(
 ) -> Case | None:
     """Which case a coach's message is for: the case's topic, the relayed message they reply to, or
     their active case."""
+    return await find_case_for_coach(turn.session, turn.settings, coach, chat_id, reply_to, thread_id)
+
+
+async def find_case_for_coach(
+    session: AsyncSession, settings: Settings, coach: Coach, chat_id: int, reply_to: int | None, thread_id: int | None
+) -> Case | None:
+    """case_for_coach_message without a Turn (machine translation asks before the transaction)."""
     case: Case | None = None
-    if thread_id is not None and chat_id == turn.settings.coach_chat_id:
-        case = await turn.session.scalar(select(Case).where(Case.thread_id == thread_id, Case.status != CASE_CLOSED))
+    if thread_id is not None and chat_id == settings.coach_chat_id:
+        case = await session.scalar(select(Case).where(Case.thread_id == thread_id, Case.status != CASE_CLOSED))
     elif reply_to is not None:
-        case_id = await turn.session.scalar(
+        case_id = await session.scalar(
             select(Message.case_id).where(Message.chat_id == chat_id, Message.telegram_message_id == reply_to)
         )
-        case = await turn.session.get(Case, case_id) if case_id else None
+        case = await session.get(Case, case_id) if case_id else None
     if case is None and thread_id is None and coach.active_case_id:
-        case = await turn.session.get(Case, coach.active_case_id)
+        case = await session.get(Case, coach.active_case_id)
     if case is None or case.status != CASE_CLAIMED or case.coach_id != coach.id:
         return None
     return case

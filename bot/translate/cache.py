@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.engine import insert_ignoring_duplicates
-from bot.db.models import CachedTranslation
+from bot.db.models import CachedTranslation, TranslationDraft
 from bot.db.queries import table
 from bot.translate.types import Translation, TranslationUnavailableError, Translator
 
@@ -67,6 +67,8 @@ async def cached_translate(
 
 
 async def erase_translations(session: AsyncSession, user_id: int) -> int:
-    """Delete the user's cached translations (bot.privacy.erase calls it); returns how many."""
+    """Delete the user's cached translations and translation drafts (the coaches' words to them, and
+    their translations); bot.privacy.erase calls it. Returns how many rows went."""
     result = await session.execute(delete(CachedTranslation).where(CachedTranslation.user_id == user_id))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    drafts = await session.execute(delete(TranslationDraft).where(TranslationDraft.user_id == user_id))
+    return int(result.rowcount or 0) + int(drafts.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,568 @@
+"""Machine translation inside a case (issue 26): the newcomer's messages shown to a coach who does not
+speak their language with the translation beneath, and the coach's replies translated, shown back
+(with a back-translation) and sent only when the coach confirms.
+
+The provider is asked before the update's transaction (`prepare`, a network call must never hold
+one open); what it answered reaches the handoff code on the Turn (`Turn.translation`)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import (
+    CASE_CLAIMED,
+    CASE_CLOSED,
+    DRAFT_DISCARDED,
+    DRAFT_EDITING,
+    DRAFT_OPEN,
+    DRAFT_SENT,
+    DRAFT_SENT_ORIGINAL,
+    Case,
+    Coach,
+    TranslationDraft,
+    User,
+    utcnow,
+)
+from bot.languages import LANGUAGES, NATIVE_NAMES, detect_language, resolve_language
+from bot.messages import Button, Msg, Reply, t_
+from bot.settings import Settings
+from bot.translate.cache import cached_translate
+from bot.translate.types import TranslationUnavailableError, Translator
+
+if TYPE_CHECKING:
+    from bot.handoff.service import Turn
+    from bot.pipeline import Incoming
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+# Callback data (the existing prefix style; coach buttons start with "c:" so the coach router takes them).
+SEND, EDIT, ORIGINAL, RETRY = "mts", "mte", "mto", "mtr"
+COACH_ACTIONS = frozenset({SEND, EDIT, ORIGINAL, RETRY})
+SHOW_ORIGINAL = "mt:o:"  # the newcomer's button under a translated message
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the provider answered for this update, asked before its transaction. `translation` is
+    None when it could not be had (`problem` says why); `back` is the translation put back into the
+    writer's language (for a coach's reply), None when not asked or not had."""
+
+    text: str
+    source: str
+    target: str
+    translation: str | None
+    back: str | None = None
+    provider: str | None = None
+    problem: str | None = None
+    draft_id: int | None = None  # a retry of this draft, or its corrected translation
+    editing: bool = False  # `text` is the coach's corrected translation (only `back` was asked)
+
+
+def is_on(settings: Settings) -> bool:
+    return settings.translator != "off"
+
+
+# who reads what ------------------------------------------------------------------------------------
+def newcomer_language(user: User, case: Case) -> str:
+    return user.chosen_language or user.last_language or case.language
+
+
+def coach_writes_in(coach: Coach, coach_user: User | None, text: str | None = None) -> str:
+    """The language of the coach's own words: what the text looks like, if the coach speaks it; else
+    the coach's chosen language; else the first they speak."""
+    speaks = coach.speaks()
+    detected = detect_language(text) if text else None
+    if detected in speaks:
+        assert detected is not None
+        return detected
+    for lang in (coach_user.chosen_language if coach_user else None, *speaks):
+        if lang in LANGUAGES and lang in speaks:
+            return lang
+    return "nl"
+
+
+def reading_language(coach: Coach, coach_user: User | None) -> str:
+    """The language a coach reads translations in: their console/chat language if they speak it."""
+    return coach_writes_in(coach, coach_user)
+
+
+async def _coach_user(session: AsyncSession, coach: Coach) -> User | None:
+    return await session.scalar(select(User).where(User.telegram_id == coach.telegram_id))
+
+
+async def reader_of(session: AsyncSession, settings: Settings, case: Case, source: str) -> str | None:
+    """The language to translate a newcomer's message (in `source`) into for whoever reads it: the
+    case's coach when they do not speak `source`; the coaches' group (or nobody yet) in the default
+    language. None when the reader speaks it."""
+    in_group = case.thread_id is not None and settings.coach_chat_id is not None
+    if not in_group and case.status == CASE_CLAIMED and case.coach_id is not None:
+        coach = await session.get(Coach, case.coach_id)
+        if coach is not None:
+            if source in coach.speaks():
+                return None
+            return reading_language(coach, await _coach_user(session, coach))
+    target = settings.default_language
+    return None if target == source else target
+
+
+# before the transaction ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Plan:
+    user_id: int  # the newcomer whose conversation it is (the cache rows are theirs)
+    text: str
+    source: str
+    target: str
+    back: bool = False
+    draft_id: int | None = None
+    editing: bool = False
+
+
+async def prepare(services: Services, incoming: Incoming) -> Prepared | None:
+    """The pipeline's hook, before the update's transaction: translate what this update will need
+    (a newcomer's message for a coach of another language, a coach's reply and its back-translation,
+    a coach's corrected translation, a retry). Never raises: without it the update still goes on,
+    showing "translation unavailable"."""
+    translator = services.machine_translator
+    if translator is None or not incoming.text or not incoming.text.strip():
+        return None
+    if incoming.kind not in {"text", "button"}:
+        return None
+    try:
+        async with services.sessions() as session:
+            plan = await _plan(session, services.settings, incoming)
+        if plan is None:
+            return None
+        return await _run(services.sessions, translator, plan)
+    except Exception as exc:  # a database hiccup here must not lose the update; it retries in its transaction
+        log.warning("translation not prepared (%s)", type(exc).__name__)
+        return None
+
+
+async def _plan(session: AsyncSession, settings: Settings, incoming: Incoming) -> _Plan | None:
+    from bot.handoff import queue, service
+
+    text = incoming.text or ""
+    coach = await queue.coach_by_telegram_id(session, incoming.telegram_user_id)
+    if coach is not None:
+        if incoming.kind == "button":
+            draft = await _draft_from_data(session, coach, text, RETRY)
+            if draft is None:
+                return None
+            return _Plan(draft.user_id, draft.original, draft.source, draft.target, back=True, draft_id=draft.id)
+        case = await service.find_case_for_coach(
+            session, settings, coach, incoming.chat_id, incoming.reply_to_message_id, incoming.thread_id
+        )
+        if case is None or case.user_id is None:
+            return None
+        newcomer = await session.get(User, case.user_id)
+        if newcomer is None:
+            return None
+        target = newcomer_language(newcomer, case)
+        if target in coach.speaks():
+            return None
+        coach_user = await _coach_user(session, coach)
+        editing = await _editing_draft(session, coach, case)
+        if editing is not None:  # the text is the corrected translation: only translate it back
+            return _Plan(newcomer.id, text, target, editing.source, draft_id=editing.id, editing=True)
+        return _Plan(newcomer.id, text, coach_writes_in(coach, coach_user, text), target, back=True)
+    if incoming.kind != "text" or incoming.in_group:
+        return None
+    user = await session.scalar(select(User).where(User.telegram_id == incoming.telegram_user_id))
+    if user is None:
+        return None
+    case = await queue.open_case_of(session, user.id)
+    if case is None:
+        return None
+    source = resolve_language(
+        text=text,
+        chosen=user.chosen_language,
+        last=user.last_language,
+        telegram_code=incoming.telegram_language or user.telegram_language,
+        default=settings.default_language,
+    )
+    reader = await reader_of(session, settings, case, source)
+    return None if reader is None else _Plan(user.id, text, source, reader)
+
+
+async def _run(sessions: async_sessionmaker[AsyncSession], translator: Translator, plan: _Plan) -> Prepared:
+    try:
+        forward = await cached_translate(
+            sessions, translator, plan.text, plan.source, plan.target, user_id=plan.user_id
+        )
+    except TranslationUnavailableError as exc:
+        return Prepared(plan.text, plan.source, plan.target, None, problem=exc.reason, draft_id=plan.draft_id)
+    if plan.editing:  # `target` is the coach's language here: the forward translation is the back one
+        return Prepared(plan.text, plan.target, plan.source, plan.text, forward.text, forward.provider,
+                        draft_id=plan.draft_id, editing=True)  # fmt: skip
+    back = None
+    if plan.back:
+        try:
+            back = (await cached_translate(sessions, translator, forward.text, plan.target, plan.source,
+                                           user_id=plan.user_id)).text  # fmt: skip
+        except TranslationUnavailableError:
+            back = None
+    return Prepared(plan.text, plan.source, plan.target, forward.text, back, forward.provider, draft_id=plan.draft_id)
+
+
+async def translate_reply(services: Services, newcomer_id: int, text: str, source: str, target: str) -> Prepared:
+    """The console's "translate": the coach's text and its back-translation (no transaction held)."""
+    translator = services.machine_translator
+    if translator is None:
+        return Prepared(text, source, target, None, problem="off")
+    return await _run(services.sessions, translator, _Plan(newcomer_id, text, source, target, back=True))
+
+
+async def back_translate(services: Services, draft: TranslationDraft, translation: str) -> Prepared:
+    """The console's "check again" after the coach edited the translation."""
+    translator = services.machine_translator
+    if translator is None:
+        return Prepared(translation, draft.target, draft.source, translation, problem="off")
+    plan = _Plan(draft.user_id, translation, draft.target, draft.source, draft_id=draft.id, editing=True)
+    return await _run(services.sessions, translator, plan)
+
+
+# newcomer -> coach ---------------------------------------------------------------------------------
+async def relay_reply(turn: Turn, case: Case, header: str, text: str, source: str) -> tuple[Reply, str] | None:
+    """The relayed text of a newcomer's message with its machine translation beneath (or "translation
+    unavailable"), and the language to render it in; None when no translation is wanted."""
+    if not is_on(turn.settings):
+        return None
+    target = await reader_of(turn.session, turn.settings, case, source)
+    if target is None:
+        return None
+    prepared = turn.translation
+    if prepared is not None and prepared.text == text and prepared.target == target and prepared.translation:
+        msg = t_(
+            "%(header)s: %(original)s\n\nMachine translation: %(translation)s",
+            header=header,
+            original=text,
+            translation=prepared.translation,
+        )
+    else:
+        msg = t_("%(header)s: %(original)s\n\n(Translation unavailable.)", header=header, original=text)
+    return Reply(msg), target
+
+
+# coach -> newcomer ---------------------------------------------------------------------------------
+async def _draft_from_data(session: AsyncSession, coach: Coach, data: str, action: str) -> TranslationDraft | None:
+    parts = data.split(":")
+    if len(parts) != 3 or parts[0] != "c" or parts[1] != action or not parts[2].isdigit():
+        return None
+    draft = await session.get(TranslationDraft, int(parts[2]))
+    return draft if draft is not None and draft.coach_id == coach.id else None
+
+
+async def _editing_draft(session: AsyncSession, coach: Coach, case: Case) -> TranslationDraft | None:
+    return await session.scalar(
+        select(TranslationDraft)
+        .where(
+            TranslationDraft.case_id == case.id,
+            TranslationDraft.coach_id == coach.id,
+            TranslationDraft.status == DRAFT_EDITING,
+        )
+        .order_by(TranslationDraft.id.desc())
+        .limit(1)
+    )
+
+
+def needs_translation(settings: Settings, coach: Coach, newcomer_lang: str) -> bool:
+    return is_on(settings) and newcomer_lang not in coach.speaks()
+
+
+async def open_draft(
+    session: AsyncSession, coach: Coach, case: Case, newcomer: User, prepared: Prepared
+) -> TranslationDraft:
+    """A new draft from a translation (or its absence)."""
+    draft = TranslationDraft(
+        case_id=case.id,
+        coach_id=coach.id,
+        user_id=newcomer.id,
+        source=prepared.source,
+        target=prepared.target,
+        original=prepared.text,
+        translation=prepared.translation,
+        back=prepared.back,
+        provider=prepared.provider,
+        problem=prepared.problem,
+        status=DRAFT_OPEN,
+    )
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
+def confirmation(draft: TranslationDraft, case_id: int) -> Reply:
+    """What the coach sees in Telegram before anything is sent."""
+    language = NATIVE_NAMES.get(draft.target, draft.target)
+    if draft.translation is None:
+        return Reply(
+            t_(
+                "Case #%(id)s: the translation is unavailable right now, so nothing was sent.\n\n"
+                "Your text:\n%(original)s\n\nSend it untranslated, or try the translation again later.",
+                id=case_id,
+                original=draft.original,
+            ),
+            (
+                (
+                    Button(t_("Try again"), f"c:{RETRY}:{draft.id}"),
+                    Button(t_("Send original"), f"c:{ORIGINAL}:{draft.id}"),
+                ),
+            ),
+        )
+    msg: Msg
+    if draft.back:
+        msg = t_(
+            "Case #%(id)s: check the machine translation before it is sent.\n\nYour text:\n%(original)s\n\n"
+            "Translation (%(language)s):\n%(translation)s\n\nTranslated back:\n%(back)s",
+            id=case_id,
+            original=draft.original,
+            language=language,
+            translation=draft.translation,
+            back=draft.back,
+        )
+    else:
+        msg = t_(
+            "Case #%(id)s: check the machine translation before it is sent.\n\nYour text:\n%(original)s\n\n"
+            "Translation (%(language)s):\n%(translation)s\n\nThe translation back is unavailable.",
+            id=case_id,
+            original=draft.original,
+            language=language,
+            translation=draft.translation,
+        )
+    return Reply(
+        msg,
+        (
+            (Button(t_("Send translation"), f"c:{SEND}:{draft.id}"), Button(t_("Edit"), f"c:{EDIT}:{draft.id}")),
+            (Button(t_("Send original"), f"c:{ORIGINAL}:{draft.id}"),),
+        ),
+    )
+
+
+async def coach_text(turn: Turn, coach: Coach, case: Case, newcomer: User, newcomer_lang: str, text: str) -> bool:
+    """A coach's text in Telegram for a newcomer of another language: translated and shown back for
+    confirmation instead of sent (or, while editing, taken as the corrected translation). False when
+    no translation is wanted (the text is relayed as it is)."""
+    from bot.handoff import service
+
+    if not needs_translation(turn.settings, coach, newcomer_lang):
+        return False
+    prepared = turn.translation
+    editing = await _editing_draft(turn.session, coach, case)
+    if editing is not None:
+        editing.translation, editing.status, editing.problem = text, DRAFT_OPEN, None
+        editing.back = prepared.back if prepared and prepared.editing and prepared.draft_id == editing.id else None
+        draft = editing
+    else:
+        coach_user = await _coach_user(turn.session, coach)
+        if prepared is None or prepared.text != text or prepared.target != newcomer_lang or prepared.editing:
+            source = coach_writes_in(coach, coach_user, text)
+            prepared = Prepared(text, source, newcomer_lang, None, problem="unavailable")
+        draft = await open_draft(turn.session, coach, case, newcomer, prepared)
+    await service.tell_coach(turn, coach, confirmation(draft, case.id), case.id)
+    return True
+
+
+class DraftRefusedError(Exception):
+    """The draft cannot be acted on (gone, not the coach's, decided already): `reason` says which."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def _decide(session: AsyncSession, draft_id: int, coach: Coach, to: str, *, from_: tuple[str, ...]) -> bool:
+    """Move the draft to `to` if it is still in one of `from_`: one press of Send wins, a second finds
+    nothing to move (and sends nothing)."""
+    result = await session.execute(
+        update(TranslationDraft)
+        .where(
+            TranslationDraft.id == draft_id,
+            TranslationDraft.coach_id == coach.id,
+            TranslationDraft.status.in_(from_),
+        )
+        .values(status=to, decided_at=utcnow())
+        .returning(TranslationDraft.id)
+    )
+    return result.scalar() is not None
+
+
+async def _mine(turn: Turn, coach: Coach, draft_id: int) -> tuple[TranslationDraft, Case, User]:
+    draft = await turn.session.get(TranslationDraft, draft_id)
+    if draft is None or draft.coach_id != coach.id:
+        raise DraftRefusedError("gone")
+    case = await turn.session.get(Case, draft.case_id) if draft.case_id else None
+    if case is None or case.status != CASE_CLAIMED or case.coach_id != coach.id:
+        raise DraftRefusedError("not_yours")
+    newcomer = await turn.session.get(User, draft.user_id)
+    if newcomer is None:
+        raise DraftRefusedError("gone")
+    return draft, case, newcomer
+
+
+async def send_translation(turn: Turn, coach: Coach, draft_id: int, edited: str | None = None) -> TranslationDraft:
+    """Send the draft's translation (`edited`: the coach's corrected one) with the machine-translation
+    notice and a button to show the coach's original. Idempotent."""
+    from bot.handoff import queue
+
+    draft, case, newcomer = await _mine(turn, coach, draft_id)
+    if edited is not None and edited.strip() and draft.status == DRAFT_OPEN:
+        draft.translation = edited.strip()
+    if draft.translation is None:
+        raise DraftRefusedError("unavailable")
+    await turn.session.flush()
+    if not await _decide(turn.session, draft.id, coach, DRAFT_SENT, from_=(DRAFT_OPEN,)):
+        raise DraftRefusedError("decided")
+    await queue.touch(turn.session, case)
+    turn.outbox.reply(
+        newcomer,
+        newcomer.telegram_id,
+        draft.target,
+        Reply(
+            t_("%(name)s (machine translation):\n%(text)s", name=coach.name, text=draft.translation),
+            ((Button(t_("Show the original"), f"{SHOW_ORIGINAL}{draft.id}"),),),
+        ),
+        case_id=case.id,
+    )
+    return draft
+
+
+async def send_original(turn: Turn, coach: Coach, draft_id: int) -> TranslationDraft:
+    """The coach's own words, untranslated, as any relay goes. Idempotent."""
+    from bot.handoff import queue, service
+
+    draft, case, newcomer = await _mine(turn, coach, draft_id)
+    if not await _decide(turn.session, draft.id, coach, DRAFT_SENT_ORIGINAL, from_=(DRAFT_OPEN, DRAFT_EDITING)):
+        raise DraftRefusedError("decided")
+    await queue.touch(turn.session, case)
+    service.relay_text(turn, coach, case, newcomer, draft.target, draft.original)
+    return draft
+
+
+async def discard(turn: Turn, coach: Coach, draft_id: int) -> None:
+    await _mine(turn, coach, draft_id)
+    await _decide(turn.session, draft_id, coach, DRAFT_DISCARDED, from_=(DRAFT_OPEN, DRAFT_EDITING))
+
+
+async def coach_button(turn: Turn, coach: Coach, coach_user: User, lang: str, action: str, draft_id: int) -> None:
+    """Send / edit / send original / try again, pressed under a confirmation in Telegram."""
+    from bot.handoff import service
+
+    try:
+        if action == SEND:
+            draft = await send_translation(turn, coach, draft_id)
+            await service.tell_coach(turn, coach, t_("Sent to the newcomer of case #%(id)s.", id=draft.case_id or 0))
+        elif action == ORIGINAL:
+            draft = await send_original(turn, coach, draft_id)
+            await service.tell_coach(
+                turn, coach, t_("Your original text was sent to the newcomer of case #%(id)s.", id=draft.case_id or 0)
+            )
+        elif action == EDIT:
+            draft, case, _newcomer = await _mine(turn, coach, draft_id)
+            if not await _decide(turn.session, draft.id, coach, DRAFT_EDITING, from_=(DRAFT_OPEN,)):
+                raise DraftRefusedError("decided")
+            await service.tell_coach(
+                turn,
+                coach,
+                t_(
+                    "Send the corrected translation (in %(language)s) as your next message; it will be shown "
+                    "to you again before it is sent. The current translation:\n%(translation)s",
+                    language=NATIVE_NAMES.get(draft.target, draft.target),
+                    translation=draft.translation or "-",
+                ),
+                case.id,
+            )
+        elif action == RETRY:
+            draft, case, _newcomer = await _mine(turn, coach, draft_id)
+            if draft.status != DRAFT_OPEN:
+                raise DraftRefusedError("decided")
+            prepared = turn.translation
+            if prepared is not None and prepared.draft_id == draft.id and prepared.translation:
+                draft.translation, draft.back, draft.provider = prepared.translation, prepared.back, prepared.provider
+                draft.problem = None
+            await service.tell_coach(turn, coach, confirmation(draft, case.id), case.id)
+    except DraftRefusedError as refused:
+        if refused.reason == "decided":
+            msg = t_("This message was already sent or replaced; nothing more was sent.")
+        elif refused.reason == "unavailable":
+            msg = t_("There is no translation to send. Send the original or try again.")
+        else:
+            msg = t_("This case is no longer yours; nothing was sent.")
+        turn.outbox.reply(coach_user, coach.telegram_id, lang, Reply(msg))
+
+
+async def show_original(turn: Turn, user: User, lang: str, data: str, chat_id: int) -> bool:
+    """The newcomer's "show the original" button. True when it was one."""
+    if not data.startswith(SHOW_ORIGINAL):
+        return False
+    raw = data.removeprefix(SHOW_ORIGINAL)
+    draft = await turn.session.get(TranslationDraft, int(raw)) if raw.isdigit() else None
+    if draft is None or draft.user_id != user.id or draft.status != DRAFT_SENT:
+        turn.outbox.reply(user, chat_id, lang, Reply(t_("This message is no longer available.")))
+        return True
+    coach = await turn.session.get(Coach, draft.coach_id) if draft.coach_id else None
+    turn.outbox.reply(
+        user,
+        chat_id,
+        lang,
+        Reply(
+            t_(
+                "What %(name)s wrote, before the machine translation:\n%(text)s",
+                name=coach.name if coach else "?",
+                text=draft.original,
+            )
+        ),
+    )
+    return True
+
+
+# the console ---------------------------------------------------------------------------------------
+async def open_drafts(session: AsyncSession, case: Case, coach: Coach) -> list[TranslationDraft]:
+    """The coach's drafts on this case still waiting for a decision."""
+    if case.status == CASE_CLOSED:
+        return []
+    return list(
+        await session.scalars(
+            select(TranslationDraft)
+            .where(
+                TranslationDraft.case_id == case.id,
+                TranslationDraft.coach_id == coach.id,
+                TranslationDraft.status.in_((DRAFT_OPEN, DRAFT_EDITING)),
+            )
+            .order_by(TranslationDraft.id)
+        )
+    )
+
+
+async def originals(session: AsyncSession, draft_ids: list[int]) -> dict[int, TranslationDraft]:
+    if not draft_ids:
+        return {}
+    rows = await session.scalars(select(TranslationDraft).where(TranslationDraft.id.in_(draft_ids)))
+    return {d.id: d for d in rows}
+
+
+def draft_id_of(buttons: object) -> int | None:
+    """The draft a sent message was made from: its "show the original" button says."""
+    if not isinstance(buttons, list):
+        return None
+    for row in buttons:
+        for button in row if isinstance(row, list) else ():
+            data = button[1] if isinstance(button, list) and len(button) > 1 else ""
+            if isinstance(data, str) and data.startswith(SHOW_ORIGINAL) and data[len(SHOW_ORIGINAL) :].isdigit():
+                return int(data[len(SHOW_ORIGINAL) :])
+    return None
+
+
+# routing -------------------------------------------------------------------------------------------
+def any_coach_after(settings: Settings) -> timedelta | None:
+    """With translation on, a case waits this long for a coach who speaks its language; then any
+    coach may claim it. None when translation is off (claims go by language as always)."""
+    if not is_on(settings):
+        return None
+    return timedelta(minutes=settings.translated_handoff_after_minutes)
