@@ -122,6 +122,10 @@ class Line:
     text: str | None
     at: datetime
     media: bool
+    # machine translation (bot.web.console_translate fills these in)
+    translation: str | None = None  # a newcomer's words in the coach's language
+    translation_missing: bool = False  # wanted, but the provider did not answer
+    original: str | None = None  # a translated reply: the coach's own words
 
 
 @dataclass

@@ -31,6 +31,7 @@ from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.outbox import Outbox
 from bot.render import Renderer
 from bot.services import Services
+from bot.web import console_translate
 from bot.web.i18n import ConsoleCatalogs, pick_language
 from bot.web.security import CSRF_FIELD, csrf_ok
 
@@ -303,6 +304,7 @@ async def case_page(request: web.Request, problem: Any = None, status: int = 200
         cases.record_view(session, case, who.coach, "case")
         context = await _case_context(request, session, case)
     context["problem"] = problem
+    await console_translate.annotate(request, context)  # machine translation, outside the transaction
     return render("case.html", request, context, status=status)
 
 
@@ -315,6 +317,7 @@ async def transcript(request: web.Request) -> web.StreamResponse:
             return web.Response(status=204)
         view = await cases.case_view(session, case)
     context = {"view": view, "case": case, "last_id": max((line.id for line in view.lines), default=0)}
+    await console_translate.annotate(request, context)
     return render("_transcript.html", request, context)
 
 
@@ -539,6 +542,7 @@ def setup_console(app: web.Application, services: Services, deliver: Deliver | N
     add("POST", "/console/cases/{case_id}/transfer", transfer)
     add("POST", "/console/cases/{case_id}/close", close)
     add("POST", "/console/cases/{case_id}/note", note)
+    console_translate.add_routes(app)
 
 
 async def to_queue(_request: web.Request) -> web.StreamResponse:
