@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from bot.db.models import CachedTranslation, Message, TranslationDraft
+from bot.db.models import CachedTranslation, Case, Message, TranslationDraft
 from bot.handoff.coaches import add_coach
 from bot.messages import t_
 from bot.services import Services
@@ -43,6 +44,7 @@ def settings_overrides(standin: LibreTranslateStandIn) -> dict[str, object]:
         "translator": "libretranslate",
         "translator_url": standin.url,
         "translator_timeout_seconds": 1.0,
+        "translated_handoff_after_minutes": 0,  # the Dutch-only coach may take the Tigrinya case at once
     }
 
 
@@ -226,3 +228,40 @@ async def test_translation_off_changes_nothing(fake: FakeBotAPI, services: Servi
         assert relayed["text"] == f"#1 Yonas: {TI_TEXT}"
         (sent,) = await say(fake, tg.text_update(PIETER, NL_TEXT), chat=2002)
         assert sent["text"] == f"Pieter: {NL_TEXT}"
+
+
+async def test_case_waits_for_a_speaker_then_any_coach(
+    fake: FakeBotAPI, services: Services, standin: LibreTranslateStandIn
+) -> None:
+    """With translation on, a Tigrinya case waits TRANSLATED_HANDOFF_AFTER_MINUTES for a coach who speaks
+    Tigrinya; then the Dutch-only coach sees it in /queue and may claim it (times from the database)."""
+    services.settings.translated_handoff_after_minutes = 30
+    async with running_bot(services):
+        await say(fake, tg.text_update(YONAS, ASK))
+        await say(fake, tg.callback_update(YONAS, "a:coach"))
+        fake.mark()
+        fake.push_update(tg.callback_update(YONAS, "a:coach_yes"))
+        await fake.wait_for("sendMessage", to(502), ok=True)
+        await settled(services)
+
+        (refused,) = await say(fake, tg.callback_update(PIETER, "c:claim:1"))
+        assert refused["text"] == nl(services, "Case #%(id)s cannot be claimed any more.", id=1)
+        (empty,) = await say(fake, tg.command_update(PIETER, "queue"))
+        assert empty["text"] == nl(services, "No cases are waiting in your languages. /queue all shows every language.")
+        (none,) = await say(fake, tg.command_update(PIETER, "claim"))
+        assert "#1" not in none["text"]
+
+        async with services.sessions() as session, session.begin():
+            created = await session.scalar(select(Case.created_at).where(Case.id == 1))
+            assert created is not None
+            await session.execute(update(Case).where(Case.id == 1).values(created_at=created - timedelta(minutes=31)))
+        (listed,) = await say(fake, tg.command_update(PIETER, "queue"))
+        assert "#1" in listed["text"]
+        fake.mark()
+        fake.push_update(tg.command_update(PIETER, "claim"))
+        await fake.wait_for("sendMessage", to(2002), ok=True)  # "Coach Pieter is now with you"
+        await settled(services)
+    async with services.sessions() as session:
+        case = await session.get(Case, 1)
+        assert case is not None
+        assert case.status == "claimed"

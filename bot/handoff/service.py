@@ -449,10 +449,17 @@ async def claim(
         case_id,
         None if all_languages or case_id is not None else coach.speaks(),
         timedelta(minutes=turn.settings.idle_after_minutes),
+        any_after=any_coach_since(turn),
     )
     if case is not None:
         await _after_claim(turn, coach, coach_user, lang, case)
     return case
+
+
+def any_coach_since(turn: Turn) -> datetime | None:
+    """With machine translation on: cases created before this may go to any coach (with translation)."""
+    wait = machine.any_coach_after(turn.settings)
+    return None if wait is None else turn.now - wait
 
 
 async def release_case(turn: Turn, coach: Coach, case: Case) -> None:
@@ -510,7 +517,9 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
         coach.active_case_id, active = None, None
 
     if command == "queue":
-        cases = await queue.waiting_cases(turn.session, None if args.strip() == "all" else coach.speaks())
+        cases = await queue.waiting_cases(
+            turn.session, None if args.strip() == "all" else coach.speaks(), any_after=any_coach_since(turn)
+        )
         if not cases:
             say(t_("No cases are waiting in your languages. /queue all shows every language."))
             return
