@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import expect
 from sqlalchemy import select
 
-from bot.db.models import TranslationDraft
+from bot.db.models import Case, TranslationDraft
 from bot.handoff.coaches import add_coach
 from bot.services import Services
 from bot.translate.guard import GuardedTranslator
@@ -155,3 +155,27 @@ async def test_tigrinya_newcomer_dutch_coach_in_the_console(
         ("Hallo Yonas, stuur je diploma.", "[ti] Hallo Yonas, stuur je diploma a.u.b.", "sent"),
         ("Een ogenblik", None, "sent_original"),
     ]
+
+
+async def test_console_queue_waits_for_a_speaker(fake: FakeBotAPI, site: Site) -> None:
+    """With 30 minutes to wait, the Dutch-only coach sees how long the Tigrinya case still waits for a
+    coach who speaks Tigrinya, and a claim anyway is refused with that reason."""
+    site.services.settings.translated_handoff_after_minutes = 30
+    fake.mark()
+    fake.push_update(tg.callback_update(YONAS, "a:coach_yes"))
+    await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 2002 and "/cancel" in p["text"], ok=True)
+    await settled(site.services)
+    async with chromium() as browser:
+        context = await new_context(browser)
+        page = await sign_in(context, await site.link_for(502))
+        row = page.locator("table.cases tbody tr").first
+        await expect(row).to_contain_text("Wacht nog 30 minuten op een coach die ትግርኛ spreekt")
+        await expect(row.get_by_role("button")).to_have_count(0)
+        await page.goto(f"{site.url}/console/cases/1")
+        await page.get_by_role("button", name="Oppakken").click()
+        await expect(page.get_by_role("alert")).to_contain_text("wacht nog op een coach die de taal spreekt")
+        await context.close()
+    async with site.services.sessions() as session:
+        case = await session.get(Case, 1)
+        assert case is not None
+        assert case.status == "waiting"

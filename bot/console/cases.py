@@ -232,6 +232,8 @@ async def claim(turn: Turn, coach: Coach, case_id: int) -> Case:
         taken_by = await turn.session.get(Coach, existing.coach_id) if existing and existing.coach_id else None
         if taken_by is not None:
             raise Refused("taken", name=taken_by.name)
+        if existing is not None and existing.status == CASE_WAITING:
+            raise Refused("mt_wait")  # machine translation on: it waits for a coach who speaks its language
         raise Refused("gone")
     return case
 

@@ -247,6 +247,9 @@ async def announce(turn: Turn, case: Case, user: User) -> None:
         return
     everyone = list(await turn.session.scalars(select(Coach)))
     speakers = [c for c in everyone if case.language in c.speaks()]
+    wait = machine.any_coach_after(turn.settings)
+    if wait is not None and turn.now - case.created_at >= wait:
+        speakers = []  # machine translation on and waited long enough: any coach may take it now
     for coach in speakers or everyone:  # nobody speaks the language: tell everyone rather than no one
         coach_user = await _coach_user(turn.session, coach)
         lang = coach_language(coach, coach_user)
@@ -632,9 +635,24 @@ async def coach_button(turn: Turn, sender: Sender, data: str, chat_id: int) -> N
         if case is None:
             existing = await turn.session.get(Case, case_id)
             taken_by = await turn.session.get(Coach, existing.coach_id) if existing and existing.coach_id else None
+            left = (
+                machine.minutes_until_any_coach(turn.settings, existing, coach, turn.now)
+                if existing is not None and existing.status == CASE_WAITING
+                else None
+            )
             msg = (
                 t_("Case #%(id)s was already taken by %(name)s.", id=case_id, name=taken_by.name)
                 if taken_by
+                else tn_(
+                    "Case #%(id)s waits %(num)d more minute for a coach who speaks %(language)s; then you can "
+                    "claim it and talk through machine translation.",
+                    "Case #%(id)s waits %(num)d more minutes for a coach who speaks %(language)s; then you can "
+                    "claim it and talk through machine translation.",
+                    left,
+                    id=case_id,
+                    language=NATIVE_NAMES.get(existing.language, existing.language) if existing else "",
+                )
+                if left
                 else t_("Case #%(id)s cannot be claimed any more.", id=case_id)
             )
             turn.outbox.reply(sender.user, coach.telegram_id, sender.lang, Reply(msg))

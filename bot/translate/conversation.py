@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
@@ -560,6 +560,16 @@ def draft_id_of(buttons: object) -> int | None:
 
 
 # routing -------------------------------------------------------------------------------------------
+def minutes_until_any_coach(settings: Settings, case: Case, coach: Coach, now: datetime) -> int | None:
+    """Minutes (at least 1) this waiting case still waits for a coach who speaks its language before
+    `coach`, who does not, may claim it; None when the coach may claim it now."""
+    wait = any_coach_after(settings)
+    if wait is None or case.language in coach.speaks():
+        return None
+    left = case.created_at + wait - now
+    return max(1, -(-int(left.total_seconds()) // 60)) if left.total_seconds() > 0 else None
+
+
 def any_coach_after(settings: Settings) -> timedelta | None:
     """With translation on, a case waits this long for a coach who speaks its language; then any
     coach may claim it. None when translation is off (claims go by language as always)."""

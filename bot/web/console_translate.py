@@ -5,13 +5,14 @@ when the coach confirms. The provider is asked outside any transaction; confirmi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select
 
 from bot.console import cases
-from bot.db.models import CASE_CLAIMED, Case, Coach, Message, TranslationDraft, User
+from bot.db.models import CASE_CLAIMED, Case, Coach, Message, TranslationDraft, User, utcnow
 from bot.handoff.service import Turn
 from bot.translate import conversation as machine
 from bot.translate.cache import cached_translate
@@ -79,6 +80,16 @@ async def annotate(request: web.Request, context: dict[str, Any]) -> None:
             cases.Line(**{**line.__dict__, "translation": translation, "translation_missing": translation is None})
         )
     view.lines = list(reversed(lines))
+
+
+def wait_minutes(request: web.Request) -> Callable[[Case], int | None]:
+    """For the queue: minutes a case still waits for a coach who speaks its language (None: claim now)."""
+    settings = console._console(request).services.settings
+    coach = console.signed_in(request).coach
+    now = utcnow()
+    return lambda case: (
+        machine.minutes_until_any_coach(settings, case, coach, now) if case.status == "waiting" else None
+    )
 
 
 def _draft_id(request: web.Request) -> int:
