@@ -8,6 +8,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from tests import fake_bot_api as tg
 from tests.fake_bot_api import FakeBotAPI
 from tests.libretranslate_standin import LibreTranslateStandIn
 from tests.telegram_harness import buttons, running_bot, say, settled
+from tests.tiny_mt import ANSWERS, build_marian_pair
 
 PIETER = tg.user(502, "Pieter", language_code="nl")  # speaks Dutch only
 YONAS = tg.user(2002, "Yonas", language_code="ti")
@@ -67,7 +69,8 @@ def nl(services: Services, msgid: str, **params: str | int) -> str:
     return services.translator.gettext("nl", t_(msgid, **params))
 
 
-async def _case_with_pieter(fake: FakeBotAPI, services: Services) -> None:
+async def _case_with_pieter(fake: FakeBotAPI, services: Services, last: str | None = f"[nl] {ASK.upper()}") -> None:
+    """Yonas asks for a coach; Pieter claims (and reads Yonas's last message translated: `last`)."""
     await say(fake, tg.text_update(YONAS, ASK))
     await say(fake, tg.callback_update(YONAS, "a:coach"))
     fake.mark()
@@ -77,6 +80,13 @@ async def _case_with_pieter(fake: FakeBotAPI, services: Services) -> None:
     fake.push_update(tg.callback_update(PIETER, "c:claim:1"))
     await fake.wait_for("sendMessage", to(2002), ok=True)  # "Coach Pieter is now with you"
     await settled(services)
+    to_pieter = [c["text"] for c in fake.sent_since_mark() if int(c["chat_id"]) == 502]
+    if last is not None:  # the last messages, in Dutch, after the claim
+        assert to_pieter[-1] == nl(
+            services, "Machine translation of the last messages:\n%(messages)s", messages=f"> {last}"
+        )
+    else:
+        assert not any("> [nl]" in t for t in to_pieter)
 
 
 async def test_tigrinya_newcomer_and_dutch_coach(
@@ -223,7 +233,7 @@ async def test_translation_off_changes_nothing(fake: FakeBotAPI, services: Servi
     services.machine_translator = None
     services.settings.translator = "off"
     async with running_bot(services):
-        await _case_with_pieter(fake, services)
+        await _case_with_pieter(fake, services, None)
         (relayed,) = await say(fake, tg.text_update(YONAS, TI_TEXT), chat=502)
         assert relayed["text"] == f"#1 Yonas: {TI_TEXT}"
         (sent,) = await say(fake, tg.text_update(PIETER, NL_TEXT), chat=2002)
@@ -245,7 +255,8 @@ async def test_case_waits_for_a_speaker_then_any_coach(
         await settled(services)
 
         (refused,) = await say(fake, tg.callback_update(PIETER, "c:claim:1"))
-        assert refused["text"] == nl(services, "Case #%(id)s cannot be claimed any more.", id=1)
+        assert refused["text"].startswith(nl(services, "Case #%(id)s cannot be claimed any more.", id=1)[:8])
+        assert "30" in refused["text"]  # minutes still to wait (the wording: test_translation_routing)
         (empty,) = await say(fake, tg.command_update(PIETER, "queue"))
         assert empty["text"] == nl(services, "No cases are waiting in your languages. /queue all shows every language.")
         (none,) = await say(fake, tg.command_update(PIETER, "claim"))
@@ -265,3 +276,51 @@ async def test_case_waits_for_a_speaker_then_any_coach(
         case = await session.get(Case, 1)
         assert case is not None
         assert case.status == "claimed"
+
+
+@pytest.fixture(scope="module")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tiny OPUS-MT-shaped models built here (no download): ti-en, en-ti, en-nl, nl-en."""
+    root = tmp_path_factory.mktemp("models")
+    for source, target in (("ti", "en"), ("en", "ti"), ("en", "nl"), ("nl", "en")):
+        build_marian_pair(root, source, target)
+    return root
+
+
+async def test_local_ctranslate2_models_through_english(
+    fake: FakeBotAPI, services: Services, tiny_models: Path
+) -> None:
+    """The same flow with the local CTranslate2 provider: Tigrinya to Dutch and back through English.
+    (A tiny model answers one fixed sentence per target language: ANSWERS.)"""
+    from bot.translate.local import CTranslate2Translator
+
+    services.machine_translator = GuardedTranslator(await CTranslate2Translator.open(tiny_models, 5.0, threads=1))
+    try:
+        async with running_bot(services):
+            await _case_with_pieter(fake, services, ANSWERS["nl"])
+            (relayed,) = await say(fake, tg.text_update(YONAS, TI_TEXT), chat=502)
+            assert relayed["text"] == nl(
+                services,
+                "%(header)s: %(original)s\n\nMachine translation: %(translation)s",
+                header="#1 Yonas",
+                original=TI_TEXT,
+                translation=ANSWERS["nl"],
+            )
+            (check,) = await say(fake, tg.text_update(PIETER, NL_TEXT))
+            assert ANSWERS["ti"] in check["text"]
+            assert [d for _, d in buttons(check)] == ["c:mts:1", "c:mte:1", "c:mto:1"]
+            fake.mark()
+            fake.push_update(tg.callback_update(PIETER, "c:mts:1"))
+            (sent,) = await fake.wait_for("sendMessage", to(2002), ok=True)
+            assert ANSWERS["ti"] in sent["text"]
+            await settled(services)
+        async with services.sessions() as session:
+            draft = await session.get(TranslationDraft, 1)
+            assert draft is not None
+            assert (draft.translation, draft.back, draft.provider) == (
+                ANSWERS["ti"],
+                ANSWERS["nl"],
+                "ctranslate2 (via en)",
+            )
+    finally:
+        await services.machine_translator.close()

@@ -184,6 +184,11 @@ async def _last_texts(session: AsyncSession, user_id: int, limit: int = 5) -> li
     return [t[:300] for t in reversed([r for r in rows if r])]
 
 
+async def last_texts(session: AsyncSession, user_id: int) -> list[str]:
+    """What the newcomer last wrote, as cards show it (for machine translation after a claim)."""
+    return await _last_texts(session, user_id)
+
+
 async def card(turn: Turn, case: Case, user: User, lang: str, coach: Coach | None = None) -> Reply:
     """The summary card coaches see: language, topic, the last messages, waiting since."""
     since = format_opening(case.created_at.astimezone(turn.hours.zone), lang)
@@ -294,8 +299,6 @@ async def newcomer_in_case(
         if coach is not None:
             left = t_("%(name)s left case #%(id)s; it is closed.", name=user.first_name or "?", id=case.id)
             await tell_coach(turn, coach, left, case.id)
-        return
-    if kind == "button" and await machine.show_original(turn, user, lang, text or "", chat_id):
         return
     if kind in {"command", "button", "edited"}:
         turn.outbox.reply(user, chat_id, lang, Reply(RELAY_NOTE))
@@ -425,6 +428,9 @@ async def _after_claim(turn: Turn, coach: Coach, coach_user: User, lang: str, ca
         ),
         case_id=case.id,
     )
+    translated = await machine.last_texts_translated(turn, coach, coach_user, case, newcomer)
+    if translated is not None:
+        turn.outbox.reply(coach_user, coach.telegram_id, lang, translated, case_id=case.id)
     turn.outbox.reply(
         newcomer,
         newcomer.telegram_id,

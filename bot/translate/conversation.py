@@ -23,6 +23,7 @@ from bot.db.models import (
     DRAFT_OPEN,
     DRAFT_SENT,
     DRAFT_SENT_ORIGINAL,
+    CachedTranslation,
     Case,
     Coach,
     TranslationDraft,
@@ -32,7 +33,7 @@ from bot.db.models import (
 from bot.languages import LANGUAGES, NATIVE_NAMES, detect_language, resolve_language
 from bot.messages import Button, Msg, Reply, t_
 from bot.settings import Settings
-from bot.translate.cache import cached_translate
+from bot.translate.cache import cache_key, cached_translate
 from bot.translate.types import TranslationUnavailableError, Translator
 
 if TYPE_CHECKING:
@@ -122,6 +123,7 @@ class _Plan:
     back: bool = False
     draft_id: int | None = None
     editing: bool = False
+    each_line: tuple[str, ...] = ()  # translate these one by one (the claim's last messages), into the cache
 
 
 async def prepare(services: Services, incoming: Incoming) -> Prepared | None:
@@ -132,7 +134,7 @@ async def prepare(services: Services, incoming: Incoming) -> Prepared | None:
     translator = services.machine_translator
     if translator is None or not incoming.text or not incoming.text.strip():
         return None
-    if incoming.kind not in {"text", "button"}:
+    if incoming.kind not in {"text", "button"} and not (incoming.kind == "command" and incoming.command == "claim"):
         return None
     try:
         async with services.sessions() as session:
@@ -151,6 +153,9 @@ async def _plan(session: AsyncSession, settings: Settings, incoming: Incoming) -
     text = incoming.text or ""
     coach = await queue.coach_by_telegram_id(session, incoming.telegram_user_id)
     if coach is not None:
+        claim = _claimed_case_id(incoming)
+        if claim is not None:
+            return await _claim_plan(session, coach, claim)
         if incoming.kind == "button":
             draft = await _draft_from_data(session, coach, text, RETRY)
             if draft is None:
@@ -191,7 +196,42 @@ async def _plan(session: AsyncSession, settings: Settings, incoming: Incoming) -
     return None if reader is None else _Plan(user.id, text, source, reader)
 
 
+def _claimed_case_id(incoming: Incoming) -> int | None:
+    """The case a coach's claim button or `/claim N` names."""
+    text = (incoming.text or "").strip().lstrip("#")
+    if incoming.kind == "button" and text.startswith("c:claim:") and text[8:].isdigit():
+        return int(text[8:])
+    if incoming.kind == "command" and incoming.command == "claim" and text.isdigit():
+        return int(text)
+    return None
+
+
+async def _claim_plan(session: AsyncSession, coach: Coach, case_id: int) -> _Plan | None:
+    """Before a claim: the newcomer's last messages, to translate for a coach who does not speak them."""
+    from bot.handoff import service
+
+    case = await session.get(Case, case_id)
+    newcomer = await session.get(User, case.user_id) if case is not None and case.user_id else None
+    if case is None or newcomer is None or case.status == CASE_CLOSED:
+        return None
+    source = newcomer_language(newcomer, case)
+    if source in coach.speaks():
+        return None
+    texts = await service.last_texts(session, newcomer.id)
+    target = reading_language(coach, await _coach_user(session, coach))
+    return _Plan(newcomer.id, "\n".join(texts), source, target, each_line=tuple(texts)) if texts else None
+
+
 async def _run(sessions: async_sessionmaker[AsyncSession], translator: Translator, plan: _Plan) -> Prepared:
+    if plan.each_line:
+        done = 0
+        for line in plan.each_line:
+            try:
+                await cached_translate(sessions, translator, line, plan.source, plan.target, user_id=plan.user_id)
+                done += 1
+            except TranslationUnavailableError:
+                break  # the provider is down: the rest would fail too (the guard says so at once)
+        return Prepared(plan.text, plan.source, plan.target, None if done < len(plan.each_line) else plan.text)
     try:
         forward = await cached_translate(
             sessions, translator, plan.text, plan.source, plan.target, user_id=plan.user_id
@@ -248,6 +288,37 @@ async def relay_reply(turn: Turn, case: Case, header: str, text: str, source: st
     else:
         msg = t_("%(header)s: %(original)s\n\n(Translation unavailable.)", header=header, original=text)
     return Reply(msg), target
+
+
+async def _cached(session: AsyncSession, user_id: int, text: str, sources: list[str], target: str) -> str | None:
+    keys = [cache_key(text, source, target) for source in sources if source != target]
+    if not keys:
+        return None
+    return await session.scalar(
+        select(CachedTranslation.text)
+        .where(CachedTranslation.user_id == user_id, CachedTranslation.key.in_(keys))
+        .limit(1)
+    )
+
+
+async def last_texts_translated(turn: Turn, coach: Coach, coach_user: User, case: Case, newcomer: User) -> Reply | None:
+    """After a claim by a coach who does not speak the newcomer's language: the last messages in the
+    coach's language, from the cache (`prepare` translated them before the claim's transaction).
+    None when not wanted."""
+    from bot.handoff import service
+
+    source = newcomer_language(newcomer, case)
+    if not needs_translation(turn.settings, coach, source):
+        return None
+    target = reading_language(coach, coach_user)
+    sources = list(dict.fromkeys([source, case.language]))
+    lines = []
+    for text in await service.last_texts(turn.session, newcomer.id):
+        translation = await _cached(turn.session, newcomer.id, text, sources, target)
+        lines.append(f"> {translation}" if translation is not None else f"> ({text})")
+    if not lines:
+        return None
+    return Reply(t_("Machine translation of the last messages:\n%(messages)s", messages="\n".join(lines)))
 
 
 # coach -> newcomer ---------------------------------------------------------------------------------
