@@ -5,6 +5,7 @@ confirming twice sends once; the provider down mid-case."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -74,8 +75,10 @@ def to(chat_id: int) -> Any:
 
 
 async def test_tigrinya_newcomer_dutch_coach_in_the_console(
-    fake: FakeBotAPI, site: Site, standin: LibreTranslateStandIn
+    fake: FakeBotAPI, site: Site, standin: LibreTranslateStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG, logger="bot")
     fake.mark()
     fake.push_update(tg.text_update(YONAS, ASK))
     await fake.wait_for("sendMessage", to(2002), ok=True)
@@ -155,6 +158,10 @@ async def test_tigrinya_newcomer_dutch_coach_in_the_console(
         ("Hallo Yonas, stuur je diploma.", "[ti] Hallo Yonas, stuur je diploma a.u.b.", "sent"),
         ("Een ogenblik", None, "sent_original"),
     ]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in (ASK, LATER, "Hallo Yonas", "Een ogenblik"):
+        assert secret not in logged  # no newcomer or coach text in the logs, the provider's outage included
+    assert "translation provider libretranslate unavailable" in logged  # the outage itself is logged
 
 
 async def test_console_queue_waits_for_a_speaker(fake: FakeBotAPI, site: Site) -> None:
