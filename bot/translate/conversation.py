@@ -256,7 +256,19 @@ async def translate_reply(services: Services, newcomer_id: int, text: str, sourc
     translator = services.machine_translator
     if translator is None:
         return Prepared(text, source, target, None, problem="off")
-    return await _run(services.sessions, translator, _Plan(newcomer_id, text, source, target, back=True))
+    return await translate_with_back(services.sessions, translator, newcomer_id, text, source, target)
+
+
+async def translate_with_back(
+    sessions: async_sessionmaker[AsyncSession],
+    translator: Translator,
+    user_id: int,
+    text: str,
+    source: str,
+    target: str,
+) -> Prepared:
+    """A coach's reply translated, and the translation translated back, through the cache."""
+    return await _run(sessions, translator, _Plan(user_id, text, source, target, back=True))
 
 
 async def back_translate(services: Services, draft: TranslationDraft, translation: str) -> Prepared:
