@@ -133,6 +133,16 @@ async def test_tigrinya_newcomer_dutch_coach_in_the_console(
         await settled(site.services)
         assert len([c for c in fake.sent_since_mark() if int(c["chat_id"]) == 2002]) == 1
 
+        # A file is never translated (nor dropped): the coach is told to send it on its own.
+        fake.mark()
+        await page.locator("#reply-text").fill("Zie bijlage")
+        await page.locator("#reply-file").set_input_files(
+            files=[{"name": "cv.txt", "mimeType": "text/plain", "buffer": b"CV"}]
+        )
+        await page.get_by_role("button", name="Vertalen").click()
+        await expect(page.get_by_role("alert")).to_contain_text("Een bestand kan niet vertaald worden")
+        assert not [c for c in fake.sent_since_mark() if int(c["chat_id"]) == 2002]
+
         # The provider goes down mid-case: the newcomer's message shows "translation unavailable",
         # the coach is told and sends the original instead.
         standin.mode = "500"

@@ -110,6 +110,9 @@ async def translate(request: web.Request) -> web.StreamResponse:
     services = console._console(request).services
     form = await request.post()
     text = str(form.get("text", "")).strip()[: console.MAX_REPLY]
+    upload = form.get("file")
+    if isinstance(upload, web.FileField) and upload.filename:  # a file is not translated: not dropped silently
+        return await console.case_page(request, cases.Refused("mt_file"), 400)
     if not text:
         return await console.case_page(request, cases.Refused("empty"), 400)
     async with services.sessions() as session:
