@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.db.engine import vacuum
 from bot.db.models import (
     CASE_CLOSED,
+    CachedTranslation,
     Case,
     CaseEvent,
     CaseView,
@@ -25,6 +26,7 @@ from bot.db.models import (
     InboxUpdate,
     Intake,
     Message,
+    TranslationDraft,
     UnansweredQuestion,
     User,
     utcnow,
@@ -43,6 +45,8 @@ ERASED_TABLES: tuple[Any, ...] = (
     ConversationState,
     InboxUpdate,
     User,
+    CachedTranslation,  # machine translation (issue 26): the cache and the coaches' translated replies
+    TranslationDraft,
 )
 _SCRUBS: set[asyncio.Task[None]] = set()  # running scrubs (a task nobody refers to may be collected)
 
