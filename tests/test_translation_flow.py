@@ -61,6 +61,13 @@ async def services(services: Services, standin: LibreTranslateStandIn) -> Servic
     return services
 
 
+def _sent_id(fake: FakeBotAPI, params: dict[str, Any]) -> int:
+    for request in fake.requests:
+        if request.method == "sendMessage" and request.params is params:
+            return int(request.response["result"]["message_id"])  # type: ignore[index]
+    raise AssertionError("message not found")
+
+
 def to(chat_id: int) -> Any:
     return lambda p: int(p["chat_id"]) == chat_id
 
@@ -324,3 +331,46 @@ async def test_local_ctranslate2_models_through_english(
             )
     finally:
         await services.machine_translator.close()
+
+
+async def test_forum_topic_gets_the_translation_and_the_coach_confirms_privately(
+    fake: FakeBotAPI, services: Services, standin: LibreTranslateStandIn
+) -> None:
+    """With the coaches' forum group: the newcomer's message reaches the case's topic with the Dutch
+    translation (the group reads the default language); a coach's answer in the topic is shown back to
+    them in their private chat for confirmation, and only then sent."""
+    group = -1001234567890
+    services.settings.coach_chat_id = group
+    forum = tg.group_chat(id=group, title="Coaches", is_forum=True)
+    async with running_bot(services):
+        fake.push_update(tg.text_update(PIETER, "hallo allemaal", chat=forum))  # the fake learns the forum
+        await say(fake, tg.text_update(YONAS, ASK))
+        await say(fake, tg.callback_update(YONAS, "a:coach"))
+        fake.mark()
+        fake.push_update(tg.callback_update(YONAS, "a:coach_yes"))
+        (card,) = await fake.wait_for("sendMessage", to(group), ok=True)
+        thread = int(card["message_thread_id"])
+        fake.mark()
+        fake.push_update(tg.callback_update(PIETER, "c:claim:1", message=fake.message(group, _sent_id(fake, card))))
+        await fake.wait_for("sendMessage", to(2002), ok=True)
+        await settled(services)
+
+        (in_topic,) = await say(fake, tg.text_update(YONAS, TI_TEXT), chat=group)
+        assert int(in_topic["message_thread_id"]) == thread
+        assert in_topic["text"] == nl(
+            services,
+            "%(header)s: %(original)s\n\nMachine translation: %(translation)s",
+            header="#1 Yonas",
+            original=TI_TEXT,
+            translation=f"[nl] {TI_TEXT.upper()}",
+        )
+        fake.mark()
+        fake.push_update(tg.text_update(PIETER, NL_TEXT, chat=forum, message_thread_id=thread))
+        (check,) = await fake.wait_for("sendMessage", to(502), ok=True)
+        await settled(services)
+        assert [d for _, d in buttons(check)] == ["c:mts:1", "c:mte:1", "c:mto:1"]
+        assert not [c for c in fake.sent_since_mark() if int(c["chat_id"]) == 2002]
+        fake.mark()
+        fake.push_update(tg.callback_update(PIETER, "c:mts:1"))
+        (sent,) = await fake.wait_for("sendMessage", to(2002), ok=True)
+        assert f"[ti] {NL_TEXT}" in sent["text"]
