@@ -32,7 +32,7 @@ from bot.db.models import (
     utcnow,
 )
 from bot.handoff import queue
-from bot.translate.cache import erase_translations
+from bot.translate.cache import erase_translations, export_translations
 
 log = logging.getLogger(__name__)
 # The tables an erasure deletes from or rewrites: what `scrub` cleans up after.
@@ -101,6 +101,8 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
         # the coach console's access log: who opened the case or its files, and when
         "case_views": [{"case": v.case_id, "coach": v.coach_name, "what": v.what, "at": _iso(v.at)} for v in views],
         "unanswered_questions": [{"text": u.text, "at": _iso(u.created_at)} for u in unanswered],
+        # machine translation (issue 26): cached translations and the coaches' translated replies
+        "machine_translations": await export_translations(session, user.id),
         "transcript": [
             {
                 "at": _iso(m.created_at),

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.db.models import CachedTranslation, Case, Message, TranslationDraft
+from bot.db.models import CachedTranslation, Case, Message, TranslationDraft, User
 from bot.handoff.coaches import add_coach
 from bot.messages import t_
+from bot.privacy import export
 from bot.services import Services
 from bot.translate.guard import GuardedTranslator
 from bot.translate.libretranslate import LibreTranslateClient
@@ -224,6 +225,15 @@ async def test_delete_erases_translations_and_drafts(
         async with services.sessions() as session:
             assert await session.scalar(select(func.count()).select_from(CachedTranslation))
             assert await session.scalar(select(func.count()).select_from(TranslationDraft)) == 1
+        # /mydata carries them: the translations of their words, and the coach's original and translation.
+        async with services.sessions() as session:
+            yonas = await session.scalar(select(User).where(User.telegram_id == 2002))
+            assert yonas is not None
+            exported = (await export(session, yonas))["machine_translations"]
+        assert f"[nl] {TI_TEXT.upper()}" in [c["translation"] for c in exported["cached"]]
+        assert [(r["original"], r["translation"], r["status"]) for r in exported["coach_replies"]] == [
+            (NL_TEXT, f"[ti] {NL_TEXT}", "draft")
+        ]
         await say(fake, tg.command_update(YONAS, "delete"))
         fake.mark()
         fake.push_update(tg.callback_update(YONAS, "del:yes"))
