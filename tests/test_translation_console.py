@@ -22,7 +22,7 @@ from bot.translate.guard import GuardedTranslator
 from bot.translate.libretranslate import LibreTranslateClient
 from tests import fake_bot_api as tg
 from tests.conftest import _reset_postgres
-from tests.console_browser import Site, chromium, new_context, running_site, shot, sign_in
+from tests.console_browser import Site, axe_problems, chromium, new_context, running_site, shot, sign_in
 from tests.fake_bot_api import FakeBotAPI
 from tests.libretranslate_standin import LibreTranslateStandIn
 from tests.telegram_harness import buttons, settled
@@ -89,7 +89,7 @@ async def test_tigrinya_newcomer_dutch_coach_in_the_console(
     await settled(site.services)
 
     async with chromium() as browser:
-        context = await new_context(browser)
+        context = await new_context(browser, bypass_csp=True)  # only to inject axe-core
         page = await sign_in(context, await site.link_for(502))
         await page.goto(f"{site.url}/console/cases/1")
         await page.get_by_role("button", name="Oppakken").click()
@@ -107,6 +107,11 @@ async def test_tigrinya_newcomer_dutch_coach_in_the_console(
         await expect(draft.locator("textarea")).to_have_value("[ti] Hallo Yonas, stuur je diploma.")
         await expect(draft).to_contain_text("[nl] [TI] HALLO YONAS, STUUR JE DIPLOMA.")
         await shot(page, "translation-draft")
+        assert await axe_problems(page) == []
+        await page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing wider than the screen
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+        await shot(page, "translation-draft-phone")
+        await page.set_viewport_size({"width": 1280, "height": 900})
         assert not [c for c in fake.sent_since_mark() if int(c["chat_id"]) == 2002]  # nothing sent yet
         await draft.locator("textarea").fill("[ti] Hallo Yonas, stuur je diploma a.u.b.")
         await draft.get_by_role("button", name="Vertaling versturen").click()
