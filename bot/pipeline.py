@@ -54,6 +54,7 @@ from bot.render import Renderer
 from bot.safeguarding import respond as safeguarding
 from bot.services import Services
 from bot.translate import conversation as machine
+from bot.translate import drafts
 
 log = logging.getLogger(__name__)
 
@@ -282,9 +283,9 @@ async def process(services: Services, incoming: Incoming) -> Result:
             store_incoming(outbox, user, incoming, language, None, None, None)
             if await service.satisfaction(turn, sender, incoming.text or "", incoming.chat_id):
                 return Result(await outbox.flush(), language=language)
-        if incoming.kind == "button" and (incoming.text or "").startswith(machine.SHOW_ORIGINAL):
+        if incoming.kind == "button" and (incoming.text or "").startswith(drafts.SHOW_ORIGINAL):
             store_incoming(outbox, user, incoming, language, None, None, case.id if case else None)
-            await machine.show_original(turn, user, language, incoming.text or "", incoming.chat_id)
+            await drafts.show_original(turn, user, language, incoming.text or "", incoming.chat_id)
             return Result(await outbox.flush(), language=language)
         intake = await intake_store.load(session, user.id)
         if form.is_active(intake) and _is_intake_input(incoming):

@@ -183,6 +183,8 @@ async def test_console_queue_waits_for_a_speaker(fake: FakeBotAPI, site: Site) -
     """With 30 minutes to wait, the Dutch-only coach sees how long the Tigrinya case still waits for a
     coach who speaks Tigrinya, and a claim anyway is refused with that reason."""
     site.services.settings.translated_handoff_after_minutes = 30
+    async with site.services.sessions() as session, session.begin():
+        await add_coach(session, 501, "Fatima", "ti", staff=False)  # someone speaks Tigrinya: worth waiting for
     fake.mark()
     fake.push_update(tg.callback_update(YONAS, "a:coach_yes"))
     await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 2002 and "/cancel" in p["text"], ok=True)

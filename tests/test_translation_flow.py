@@ -263,13 +263,16 @@ async def test_case_waits_for_a_speaker_then_any_coach(
     """With translation on, a Tigrinya case waits TRANSLATED_HANDOFF_AFTER_MINUTES for a coach who speaks
     Tigrinya; then the Dutch-only coach sees it in /queue and may claim it (times from the database)."""
     services.settings.translated_handoff_after_minutes = 30
+    async with services.sessions() as session, session.begin():
+        await add_coach(session, 501, "Fatima", "ti", staff=False)  # someone speaks Tigrinya: worth waiting for
     async with running_bot(services):
         await say(fake, tg.text_update(YONAS, ASK))
         await say(fake, tg.callback_update(YONAS, "a:coach"))
         fake.mark()
         fake.push_update(tg.callback_update(YONAS, "a:coach_yes"))
-        await fake.wait_for("sendMessage", to(502), ok=True)
+        await fake.wait_for("sendMessage", to(501), ok=True)  # the card: to the speaker
         await settled(services)
+        assert not [c for c in fake.sent_since_mark() if int(c["chat_id"]) == 502]
 
         (refused,) = await say(fake, tg.callback_update(PIETER, "c:claim:1"))
         assert refused["text"].startswith(nl(services, "Case #%(id)s cannot be claimed any more.", id=1)[:8])

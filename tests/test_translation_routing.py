@@ -80,3 +80,13 @@ async def test_translation_off_keeps_claims_by_number(services: Services) -> Non
     await process(services, Incoming(7001, 7001, "button", text=COACH_YES, telegram_language="ti"))
     claimed = await process(services, Incoming(502, 502, "button", text="c:claim:1"))
     assert 7001 in [o.chat_id for o in claimed.outgoing]
+
+
+async def test_nobody_speaks_the_language_so_nobody_to_wait_for(services: Services) -> None:
+    """Translation on, 30 minutes, but no registered coach speaks Tigrinya: the Dutch-only coach may
+    claim the case at once (waiting would be waiting for nobody)."""
+    async with services.sessions() as session, session.begin():
+        await add_coach(session, 502, "Pieter", "nl", staff=False)
+    await process(services, Incoming(7001, 7001, "button", text=COACH_YES, telegram_language="ti"))
+    claimed = await process(services, Incoming(502, 502, "button", text="c:claim:1"))
+    assert 7001 in [o.chat_id for o in claimed.outgoing]

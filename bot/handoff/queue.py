@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, exists, func, literal, select, update
 from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,9 +61,14 @@ async def waiting_count(session: AsyncSession) -> int:
 
 
 def _for_languages(languages: Sequence[str], any_after: datetime | None) -> ColumnElement[bool]:
-    """Cases in these languages; with machine translation on also those waiting since `any_after`."""
+    """Cases in these languages; with machine translation on also those waiting since `any_after`, and
+    those in a language no registered coach speaks (waiting for a speaker would be waiting for nobody)."""
     spoken = Case.language.in_(list(languages))
-    return spoken if any_after is None else spoken | (Case.created_at <= any_after)
+    if any_after is None:
+        return spoken
+    listed = literal(",") + Coach.languages + literal(",")  # "ar,nl" -> ",ar,nl," so ",ti," matches whole codes
+    speaker = exists().where(listed.like(literal("%,") + Case.language + literal(",%")))
+    return spoken | (Case.created_at <= any_after) | ~speaker
 
 
 async def waiting_cases(
@@ -170,3 +175,8 @@ async def due_timers(session: AsyncSession, now: datetime, limit: int = 50) -> l
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return list(await session.scalars(query))
+
+
+async def spoken_languages(session: AsyncSession) -> set[str]:
+    """Every language some registered coach speaks."""
+    return {lang for row in await session.scalars(select(Coach.languages)) for lang in row.split(",") if lang}

@@ -31,6 +31,7 @@ from bot.messages import Button, Msg, Plain, Reply, t_, tn_
 from bot.outbox import Outbox
 from bot.settings import Settings
 from bot.translate import conversation as machine
+from bot.translate import drafts
 
 RELAY_NOTE = t_("You are talking with a coach. Send /cancel to go back to the bot.")
 SAVED_WAITING = t_(
@@ -632,8 +633,8 @@ async def coach_button(turn: Turn, sender: Sender, data: str, chat_id: int) -> N
     parts = data.split(":")
     if len(parts) != 3 or not parts[2].isdigit():
         return
-    if parts[1] in machine.COACH_ACTIONS:  # send / edit / send original / try again a translated reply
-        await machine.coach_button(turn, coach, sender.user, sender.lang, parts[1], int(parts[2]))
+    if parts[1] in drafts.COACH_ACTIONS:  # send / edit / send original / try again a translated reply
+        await drafts.coach_button(turn, coach, sender.user, sender.lang, parts[1], int(parts[2]))
         return
     case_id = int(parts[2])
     if parts[1] == "claim":
@@ -642,8 +643,10 @@ async def coach_button(turn: Turn, sender: Sender, data: str, chat_id: int) -> N
             existing = await turn.session.get(Case, case_id)
             taken_by = await turn.session.get(Coach, existing.coach_id) if existing and existing.coach_id else None
             left = (
-                machine.minutes_until_any_coach(turn.settings, existing, coach, turn.now)
-                if existing is not None and existing.status == CASE_WAITING
+                machine.minutes_until_any_coach(
+                    turn.settings, existing, coach, turn.now, await queue.spoken_languages(turn.session)
+                )
+                if existing is not None and existing.status == CASE_WAITING and machine.is_on(turn.settings)
                 else None
             )
             msg = (
@@ -680,7 +683,7 @@ async def coach_relay(
     newcomer, newcomer_lang = await _newcomer(turn, case)
     await queue.touch(turn.session, case)
     if kind == "text":
-        if not await machine.coach_text(turn, coach, case, newcomer, newcomer_lang, text or ""):
+        if not await drafts.coach_text(turn, coach, case, newcomer, newcomer_lang, text or ""):
             relay_text(turn, coach, case, newcomer, newcomer_lang, text or "")
     elif message_id is not None:  # the coach's name first, as on their texts
         turn.outbox.reply(

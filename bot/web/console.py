@@ -231,7 +231,7 @@ async def _queue_context(request: web.Request, session: AsyncSession) -> dict[st
         "topics": await cases.topics(session),
         "views": cases.VIEWS,
         "problem": None,
-        "mt_wait": console_translate.wait_minutes(request),
+        "mt_wait": await console_translate.wait_minutes(request, session),
     }
 
 

@@ -10,11 +10,14 @@ from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.console import cases
 from bot.db.models import CASE_CLAIMED, Case, Coach, Message, TranslationDraft, User, utcnow
+from bot.handoff import queue as handoff_queue
 from bot.handoff.service import Turn
 from bot.translate import conversation as machine
+from bot.translate import drafts
 from bot.translate.cache import cached_translate
 from bot.translate.types import TranslationUnavailableError
 from bot.web import console
@@ -45,20 +48,20 @@ async def annotate(request: web.Request, context: dict[str, Any]) -> None:
         rows = (
             await session.execute(select(Message.id, Message.language, Message.buttons).where(Message.id.in_(ids)))
         ).all()
-        draft_of = {mid: machine.draft_id_of(buttons) for mid, _lang, buttons in rows}
-        drafts = await machine.originals(session, [d for d in draft_of.values() if d is not None])
+        draft_of = {mid: drafts.draft_id_of(buttons) for mid, _lang, buttons in rows}
+        made_from = await drafts.originals(session, [d for d in draft_of.values() if d is not None])
         newcomer = await session.get(User, case.user_id)
         fresh = await session.get(Coach, coach.id)
         mine = case.status == CASE_CLAIMED and case.coach_id == coach.id
         if newcomer is not None and fresh is not None and mine:
             target = machine.newcomer_language(newcomer, case)
             context["mt_to"] = target if target not in fresh.speaks() else None
-            context["mt_drafts"] = await machine.open_drafts(session, case, fresh)
+            context["mt_drafts"] = await drafts.open_drafts(session, case, fresh)
     language_of = {mid: lang for mid, lang, _buttons in rows}
     budget = MAX_TRANSLATED_PER_VIEW
     lines = []
     for line in reversed(view.lines):  # the newest first: they matter most when the budget runs out
-        draft = drafts.get(draft_of.get(line.id) or 0)
+        draft = made_from.get(draft_of.get(line.id) or 0)
         if draft is not None:
             lines.append(cases.Line(**{**line.__dict__, "who": "coach", "original": draft.original}))
             continue
@@ -82,13 +85,14 @@ async def annotate(request: web.Request, context: dict[str, Any]) -> None:
     view.lines = list(reversed(lines))
 
 
-def wait_minutes(request: web.Request) -> Callable[[Case], int | None]:
+async def wait_minutes(request: web.Request, session: AsyncSession) -> Callable[[Case], int | None]:
     """For the queue: minutes a case still waits for a coach who speaks its language (None: claim now)."""
     settings = console._console(request).services.settings
     coach = console.signed_in(request).coach
     now = utcnow()
+    spoken = await handoff_queue.spoken_languages(session) if machine.is_on(settings) else set()
     return lambda case: (
-        machine.minutes_until_any_coach(settings, case, coach, now) if case.status == "waiting" else None
+        machine.minutes_until_any_coach(settings, case, coach, now, spoken) if case.status == "waiting" else None
     )
 
 
@@ -99,7 +103,7 @@ def _draft_id(request: web.Request) -> int:
     return int(raw)
 
 
-def _refused(refused: machine.DraftRefusedError) -> cases.Refused:
+def _refused(refused: drafts.DraftRefusedError) -> cases.Refused:
     return cases.Refused("not_yours" if refused.reason == "not_yours" else f"mt_{refused.reason}")
 
 
@@ -129,7 +133,7 @@ async def translate(request: web.Request) -> web.StreamResponse:
 
     async def act(turn: Turn, coach: Coach, case: Case, _form: Any) -> None:
         cases.must_be_mine(case, coach)
-        await machine.open_draft(turn.session, coach, case, newcomer, prepared)
+        await drafts.open_draft(turn.session, coach, case, newcomer, prepared)
 
     return await _act(request, act, anchor="translation")
 
@@ -144,7 +148,7 @@ async def _act(request: web.Request, action: Any, *, anchor: str = "") -> web.St
             await action(turn, coach, case, form)
     except cases.Refused as refused:
         return await console.case_page(request, refused, 409)
-    except machine.DraftRefusedError as refused:
+    except drafts.DraftRefusedError as refused:
         return await console.case_page(request, _refused(refused), 409)
     raise web.HTTPSeeOther(f"/console/cases/{case_id}" + (f"#{anchor}" if anchor else ""))
 
@@ -155,7 +159,7 @@ async def send(request: web.Request) -> web.StreamResponse:
 
     async def act(turn: Turn, coach: Coach, _case: Case, form: Any) -> None:
         edited = str(form.get("translation", ""))[: console.MAX_REPLY]
-        await machine.send_translation(turn, coach, draft_id, edited)
+        await drafts.send_translation(turn, coach, draft_id, edited)
 
     return await _act(request, act)
 
@@ -164,7 +168,7 @@ async def send_original(request: web.Request) -> web.StreamResponse:
     draft_id = _draft_id(request)
 
     async def act(turn: Turn, coach: Coach, _case: Case, _form: Any) -> None:
-        await machine.send_original(turn, coach, draft_id)
+        await drafts.send_original(turn, coach, draft_id)
 
     return await _act(request, act)
 
@@ -173,7 +177,7 @@ async def discard(request: web.Request) -> web.StreamResponse:
     draft_id = _draft_id(request)
 
     async def act(turn: Turn, coach: Coach, _case: Case, _form: Any) -> None:
-        await machine.discard(turn, coach, draft_id)
+        await drafts.discard(turn, coach, draft_id)
 
     return await _act(request, act)
 
@@ -197,7 +201,7 @@ async def check(request: web.Request) -> web.StreamResponse:
         cases.must_be_mine(case, coach)
         row = await turn.session.get(TranslationDraft, draft_id)
         if row is None or row.status != "draft":
-            raise machine.DraftRefusedError("decided")
+            raise drafts.DraftRefusedError("decided")
         if prepared.translation is not None:
             row.translation, row.back, row.problem = prepared.translation, prepared.back, None
         else:
