@@ -160,6 +160,7 @@ async def test_tigrinya_newcomer_and_dutch_coach(
         assert "[ti] Tot morgen" in asked["text"]
         (check3,) = await say(fake, tg.text_update(PIETER, "ጽቡቕ ምሸት"))
         assert "ጽቡቕ ምሸት" in check3["text"]
+        assert "[nl] ጽቡቕ ምሸት" in check3["text"]  # the corrected translation, translated back
         assert [d for _, d in buttons(check3)] == ["c:mts:2", "c:mte:2", "c:mto:2"]
         fake.mark()
         fake.push_update(tg.callback_update(PIETER, "c:mts:2"))
@@ -201,6 +202,15 @@ async def test_tigrinya_newcomer_and_dutch_coach(
         (plain,) = await fake.wait_for("sendMessage", to(2002), ok=True)
         assert plain["text"] == "Pieter: Nog iets"
 
+        # Slow the other way: the newcomer's message reaches the coach at the time limit, untranslated.
+        standin.release.clear()
+        await asyncio.sleep(0.25)  # past the outage guard's pause, so the provider is asked again
+        (late,) = await say(fake, tg.text_update(YONAS, "ሓደ ሕቶ"), chat=502, wait=10)
+        assert late["text"] == nl(
+            services, "%(header)s: %(original)s\n\n(Translation unavailable.)", header="#1 Yonas", original="ሓደ ሕቶ"
+        )
+        standin.release.set()
+
     # The transcript keeps original and translation; nothing the newcomer wrote is in the logs.
     async with services.sessions() as session:
         drafts = list(await session.scalars(select(TranslationDraft).order_by(TranslationDraft.id)))
@@ -211,7 +221,7 @@ async def test_tigrinya_newcomer_and_dutch_coach(
             ("Nog iets", None, "sent_original"),
         ]
     logged = "\n".join(r.getMessage() for r in caplog.records)
-    for secret in (TI_TEXT, "ሓገዝ በጃኹም", NL_TEXT.upper(), "ጽቡቕ ምሸት", "Tot morgen", "Een ogenblik"):
+    for secret in (TI_TEXT, "ሓገዝ በጃኹም", "ሓደ ሕቶ", NL_TEXT.upper(), "ጽቡቕ ምሸት", "Tot morgen", "Een ogenblik"):
         assert secret not in logged
 
 
