@@ -5,7 +5,9 @@
 1. LibreTranslate provider (as built at start-up: the client behind the outage guard) against the local
    stand-in server of tests/libretranslate_standin.py, over real HTTP on 127.0.0.1; `--delay-ms` adds
    a server-side delay per request (a real server's model time), 0 measures our side alone.
-2. The same through `cached_translate` on a fresh SQLite database: a miss (provider + insert) and a hit.
+2. The same through `cached_translate` on a fresh SQLite database: a miss (provider + insert) and a hit;
+   and a coach's reply in a case (bot.translate.conversation): the translation and its back-translation,
+   both misses (two provider calls, two inserts).
 3. The CTranslate2 provider on the tiny models of tests/tiny_mt.py (built here, no download): load time
    and latency for a direct pair (ti→en) and the pivot through English (ti→nl). The model is tiny, so
    this is the provider's own overhead (executor hop, sentencepiece, CTranslate2 call), not a real
@@ -37,6 +39,7 @@ from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import upgrade
 from bot.db.models import User
 from bot.translate.cache import cached_translate
+from bot.translate.conversation import translate_with_back
 from bot.translate.guard import GuardedTranslator
 from bot.translate.libretranslate import LibreTranslateClient
 from bot.translate.local import CTranslate2Translator
@@ -156,6 +159,11 @@ async def main(count: int, delay_ms: float, opus_size: bool) -> None:
 
             await measure("cached_translate, miss (SQLite)", texts, cached)
             await measure("cached_translate, hit (SQLite)", texts, cached)
+
+            async def reply(text: str) -> object:  # what a coach's reply costs: translation and back
+                return await translate_with_back(sessions, provider, user.id, f"reply {text}", "nl", "ti")
+
+            await measure("coach reply, translation + back (misses)", texts, reply)
             await engine.dispose()
 
         root = Path(tmp) / "models"

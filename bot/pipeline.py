@@ -54,6 +54,8 @@ from bot.render import Renderer
 from bot.reports.answers import answer_kind
 from bot.safeguarding import respond as safeguarding
 from bot.services import Services
+from bot.translate import conversation as machine
+from bot.translate import drafts
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +222,7 @@ async def process(services: Services, incoming: Incoming) -> Result:
     flows = services.flows
     settings = services.settings
     renderer = Renderer(services.translator, flows)
+    translation = await machine.prepare(services, incoming)  # a network call: before the transaction
     async with services.sessions() as session, session.begin():
         fresh = await _claim_update(session, incoming.update_id)
         user = await _user(session, incoming)
@@ -227,7 +230,7 @@ async def process(services: Services, incoming: Incoming) -> Result:
             return Result(await undelivered_for_user(session, user.id))  # a redelivery: what is unsent
         outbox = Outbox(session, renderer, incoming.update_id)
         now = utcnow()
-        turn = Turn(session, outbox, settings, flows, now)
+        turn = Turn(session, outbox, settings, flows, now, translation)
         coach = await queue.coach_by_telegram_id(session, incoming.telegram_user_id)
         language = turn_language(incoming, nlu, user, settings.default_language)
         sender = Sender(user, language, coach)
@@ -286,6 +289,10 @@ async def process(services: Services, incoming: Incoming) -> Result:
         if incoming.kind == "button" and followup.is_followup(incoming.text):  # work outcomes (issue 25)
             store_incoming(outbox, user, incoming, language, None, None, None)
             await followup.on_button(turn, sender, incoming.text or "", incoming.chat_id)
+            return Result(await outbox.flush(), language=language)
+        if incoming.kind == "button" and (incoming.text or "").startswith(drafts.SHOW_ORIGINAL):
+            store_incoming(outbox, user, incoming, language, None, None, case.id if case else None)
+            await drafts.show_original(turn, user, language, incoming.text or "", incoming.chat_id)
             return Result(await outbox.flush(), language=language)
         intake = await intake_store.load(session, user.id)
         if form.is_active(intake) and _is_intake_input(incoming):

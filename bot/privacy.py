@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.db.engine import vacuum
 from bot.db.models import (
     CASE_CLOSED,
+    CachedTranslation,
     Case,
     CaseEvent,
     CaseView,
@@ -25,13 +26,14 @@ from bot.db.models import (
     InboxUpdate,
     Intake,
     Message,
+    TranslationDraft,
     UnansweredQuestion,
     User,
     WorkFollowup,
     utcnow,
 )
 from bot.handoff import queue
-from bot.translate.cache import erase_translations
+from bot.translate.cache import erase_translations, export_translations
 
 log = logging.getLogger(__name__)
 # The tables an erasure deletes from or rewrites: what `scrub` cleans up after.
@@ -45,6 +47,8 @@ ERASED_TABLES: tuple[Any, ...] = (
     InboxUpdate,
     User,
     WorkFollowup,
+    CachedTranslation,  # machine translation (issue 26): the cache and the coaches' translated replies
+    TranslationDraft,
 )
 _SCRUBS: set[asyncio.Task[None]] = set()  # running scrubs (a task nobody refers to may be collected)
 
@@ -114,6 +118,8 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
             }
             for f in followups
         ],
+        # machine translation (issue 26): cached translations and the coaches' translated replies
+        "machine_translations": await export_translations(session, user.id),
         "transcript": [
             {
                 "at": _iso(m.created_at),

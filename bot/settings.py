@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     translator_key: str = ""  # LibreTranslate api_key (empty for a server without keys)
     translator_model_dir: Path | None = None  # CTranslate2 models, one subdirectory per pair (ti-en/, en-nl/)
     translator_timeout_seconds: float = Field(default=10.0, gt=0, le=120)  # one translation call, at most
+    # with translation on, a case waits this long for a coach who speaks its language; then any coach may claim it
+    translated_handoff_after_minutes: int = Field(default=30, ge=0)
 
     # seconds an inbox worker holds an update (renewed while it works); a dead worker's go to others after
     inbox_lease_seconds: float = Field(default=30.0, gt=0)

@@ -22,6 +22,6 @@ async def test_a_short_translation_bench_prints_every_figure() -> None:
     assert process.returncode == 0, stderr.decode()[-3000:]
     lines = [line for line in stdout.decode().splitlines() if "20 messages: p50" in line]
     labels = [line.split("  ")[0] for line in lines]
-    assert len(lines) == 5, stdout.decode()
+    assert len(lines) == 6, stdout.decode()
     assert labels[0].startswith("libretranslate stand-in")
     assert any("through English" in label for label in labels)

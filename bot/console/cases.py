@@ -122,6 +122,10 @@ class Line:
     text: str | None
     at: datetime
     media: bool
+    # machine translation (bot.web.console_translate fills these in)
+    translation: str | None = None  # a newcomer's words in the coach's language
+    translation_missing: bool = False  # wanted, but the provider did not answer
+    original: str | None = None  # a translated reply: the coach's own words
 
 
 @dataclass
@@ -228,6 +232,8 @@ async def claim(turn: Turn, coach: Coach, case_id: int) -> Case:
         taken_by = await turn.session.get(Coach, existing.coach_id) if existing and existing.coach_id else None
         if taken_by is not None:
             raise Refused("taken", name=taken_by.name)
+        if existing is not None and existing.status == CASE_WAITING:
+            raise Refused("mt_wait")  # machine translation on: it waits for a coach who speaks its language
         raise Refused("gone")
     return case
 

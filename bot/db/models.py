@@ -382,3 +382,35 @@ class ReportDay(Base):
     answer: Mapped[str] = mapped_column(String(16), primary_key=True)
     conversations: Mapped[int] = mapped_column(Integer, default=0)
     messages: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# Machine translation between coach and newcomer (issue 26): a coach's reply waiting for confirmation.
+DRAFT_OPEN = "draft"  # translated (or not: translation unavailable), waiting for the coach's decision
+DRAFT_EDITING = "editing"  # Telegram: the coach's next message is the corrected translation
+DRAFT_SENT = "sent"  # the (possibly edited) translation went out
+DRAFT_SENT_ORIGINAL = "sent_original"  # the coach chose to send their own words
+DRAFT_DISCARDED = "discarded"
+
+
+class TranslationDraft(Base):
+    """A coach's words to a newcomer of another language, their machine translation and its
+    back-translation. Nothing is sent until the coach confirms; confirming moves the status out of
+    `draft` with a conditional UPDATE, so a second press sends nothing. It keeps the coach's original
+    for the transcript and the newcomer's "show the original" button, and goes with /delete."""
+
+    __tablename__ = "translation_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id", ondelete="SET NULL"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)  # the newcomer
+    source: Mapped[str] = mapped_column(String(8))  # the coach's language
+    target: Mapped[str] = mapped_column(String(8))  # the newcomer's language
+    original: Mapped[str] = mapped_column(Text)
+    translation: Mapped[str | None] = mapped_column(Text)  # empty: translation unavailable
+    back: Mapped[str | None] = mapped_column(Text)  # the translation translated back into `source`
+    provider: Mapped[str | None] = mapped_column(String(64))
+    problem: Mapped[str | None] = mapped_column(String(32))  # why there is no translation (a Reason)
+    status: Mapped[str] = mapped_column(String(16), default=DRAFT_OPEN)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column()

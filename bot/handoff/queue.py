@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement, exists, func, literal, select, update
 from sqlalchemy import case as when
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -60,15 +60,34 @@ async def waiting_count(session: AsyncSession) -> int:
     return await session.scalar(select(func.count()).select_from(Case).where(Case.status == CASE_WAITING)) or 0
 
 
-async def waiting_cases(session: AsyncSession, languages: Sequence[str] | None, limit: int = 20) -> list[Case]:
+def _for_languages(languages: Sequence[str], any_after: datetime | None) -> ColumnElement[bool]:
+    """Cases in these languages; with machine translation on also those waiting since `any_after`, and
+    those in a language no registered coach speaks (waiting for a speaker would be waiting for nobody)."""
+    spoken = Case.language.in_(list(languages))
+    if any_after is None:
+        return spoken
+    listed = literal(",") + Coach.languages + literal(",")  # "ar,nl" -> ",ar,nl," so ",ti," matches whole codes
+    speaker = exists().where(listed.like(literal("%,") + Case.language + literal(",%")))
+    return spoken | (Case.created_at <= any_after) | ~speaker
+
+
+async def waiting_cases(
+    session: AsyncSession, languages: Sequence[str] | None, limit: int = 20, *, any_after: datetime | None = None
+) -> list[Case]:
     query = select(Case).where(Case.status == CASE_WAITING)
     if languages:
-        query = query.where(Case.language.in_(list(languages)))
+        query = query.where(_for_languages(languages, any_after))
     return list(await session.scalars(query.order_by(*URGENT_FIRST).limit(limit)))
 
 
 async def claim(
-    session: AsyncSession, coach: Coach, case_id: int | None, languages: Sequence[str] | None, idle_after: timedelta
+    session: AsyncSession,
+    coach: Coach,
+    case_id: int | None,
+    languages: Sequence[str] | None,
+    idle_after: timedelta,
+    *,
+    any_after: datetime | None = None,
 ) -> Case | None:
     """Claim a waiting case for `coach`: that one, or the oldest in their languages. Atomic: the
     conditional UPDATE only succeeds while the case is still waiting, so of two coaches one wins.
@@ -81,16 +100,18 @@ async def claim(
         else:
             candidate = select(Case.id).where(Case.status == CASE_WAITING)
             if languages:
-                candidate = candidate.where(Case.language.in_(list(languages)))
+                candidate = candidate.where(_for_languages(languages, any_after))
             candidate = candidate.order_by(*URGENT_FIRST).limit(1)
             if session.bind is not None and session.bind.dialect.name == "postgresql":
                 candidate = candidate.with_for_update(skip_locked=True)
             target = await session.scalar(candidate)
         if target is None:
             return None
+        # Machine translation on: a case waits first for a coach who speaks its language.
+        spoken = [_for_languages(coach.speaks(), any_after)] if any_after is not None else []
         result = await session.execute(
             update(Case)
-            .where(Case.id == target, Case.status == CASE_WAITING)
+            .where(Case.id == target, Case.status == CASE_WAITING, *spoken)
             .values(status=CASE_CLAIMED, coach_id=coach.id, claimed_at=now, last_activity_at=now)
             .returning(Case.id)
         )
@@ -154,3 +175,8 @@ async def due_timers(session: AsyncSession, now: datetime, limit: int = 50) -> l
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return list(await session.scalars(query))
+
+
+async def spoken_languages(session: AsyncSession) -> set[str]:
+    """Every language some registered coach speaks."""
+    return {lang for row in await session.scalars(select(Coach.languages)) for lang in row.split(",") if lang}

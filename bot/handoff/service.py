@@ -30,6 +30,8 @@ from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.messages import Button, Msg, Plain, Reply, t_, tn_
 from bot.outbox import Outbox
 from bot.settings import Settings
+from bot.translate import conversation as machine
+from bot.translate import drafts
 
 RELAY_NOTE = t_("You are talking with a coach. Send /cancel to go back to the bot.")
 SAVED_WAITING = t_(
@@ -67,6 +69,8 @@ class Turn:
     settings: Settings
     flows: FlowSet
     now: datetime
+    # machine translation asked before the transaction (bot.translate.conversation.prepare)
+    translation: machine.Prepared | None = None
 
     @property
     def hours(self) -> OfficeHours:
@@ -181,6 +185,11 @@ async def _last_texts(session: AsyncSession, user_id: int, limit: int = 5) -> li
     return [t[:300] for t in reversed([r for r in rows if r])]
 
 
+async def last_texts(session: AsyncSession, user_id: int) -> list[str]:
+    """What the newcomer last wrote, as cards show it (for machine translation after a claim)."""
+    return await _last_texts(session, user_id)
+
+
 async def card(turn: Turn, case: Case, user: User, lang: str, coach: Coach | None = None) -> Reply:
     """The summary card coaches see: language, topic, the last messages, waiting since."""
     since = format_opening(case.created_at.astimezone(turn.hours.zone), lang)
@@ -244,6 +253,9 @@ async def announce(turn: Turn, case: Case, user: User) -> None:
         return
     everyone = list(await turn.session.scalars(select(Coach)))
     speakers = [c for c in everyone if case.language in c.speaks()]
+    wait = machine.any_coach_after(turn.settings)
+    if wait is not None and turn.now - case.created_at >= wait:
+        speakers = []  # machine translation on and waited long enough: any coach may take it now
     for coach in speakers or everyone:  # nobody speaks the language: tell everyone rather than no one
         coach_user = await _coach_user(turn.session, coach)
         lang = coach_language(coach, coach_user)
@@ -297,7 +309,10 @@ async def newcomer_in_case(
     if target is not None:
         target_user, target_chat, thread = target
         header = f"#{case.id} {user.first_name or '?'}"
-        if kind == "text":
+        translated = await machine.relay_reply(turn, case, header, text or "", lang) if kind == "text" else None
+        if translated is not None:
+            turn.outbox.reply(target_user, target_chat, translated[1], translated[0], case_id=case.id, thread_id=thread)
+        elif kind == "text":
             turn.outbox.reply(
                 target_user, target_chat, "nl", Reply(Plain(f"{header}: {text}")), case_id=case.id, thread_id=thread
             )
@@ -414,6 +429,9 @@ async def _after_claim(turn: Turn, coach: Coach, coach_user: User, lang: str, ca
         ),
         case_id=case.id,
     )
+    translated = await machine.last_texts_translated(turn, coach, coach_user, case, newcomer)
+    if translated is not None:
+        turn.outbox.reply(coach_user, coach.telegram_id, lang, translated, case_id=case.id)
     turn.outbox.reply(
         newcomer,
         newcomer.telegram_id,
@@ -441,10 +459,17 @@ async def claim(
         case_id,
         None if all_languages or case_id is not None else coach.speaks(),
         timedelta(minutes=turn.settings.idle_after_minutes),
+        any_after=any_coach_since(turn),
     )
     if case is not None:
         await _after_claim(turn, coach, coach_user, lang, case)
     return case
+
+
+def any_coach_since(turn: Turn) -> datetime | None:
+    """With machine translation on: cases created before this may go to any coach (with translation)."""
+    wait = machine.any_coach_after(turn.settings)
+    return None if wait is None else turn.now - wait
 
 
 async def release_case(turn: Turn, coach: Coach, case: Case) -> None:
@@ -502,7 +527,9 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
         coach.active_case_id, active = None, None
 
     if command == "queue":
-        cases = await queue.waiting_cases(turn.session, None if args.strip() == "all" else coach.speaks())
+        cases = await queue.waiting_cases(
+            turn.session, None if args.strip() == "all" else coach.speaks(), any_after=any_coach_since(turn)
+        )
         if not cases:
             say(t_("No cases are waiting in your languages. /queue all shows every language."))
             return
@@ -606,15 +633,35 @@ async def coach_button(turn: Turn, sender: Sender, data: str, chat_id: int) -> N
     parts = data.split(":")
     if len(parts) != 3 or not parts[2].isdigit():
         return
+    if parts[1] in drafts.COACH_ACTIONS:  # send / edit / send original / try again a translated reply
+        await drafts.coach_button(turn, coach, sender.user, sender.lang, parts[1], int(parts[2]))
+        return
     case_id = int(parts[2])
     if parts[1] == "claim":
         case = await claim(turn, coach, sender.user, sender.lang, case_id)
         if case is None:
             existing = await turn.session.get(Case, case_id)
             taken_by = await turn.session.get(Coach, existing.coach_id) if existing and existing.coach_id else None
+            left = (
+                machine.minutes_until_any_coach(
+                    turn.settings, existing, coach, turn.now, await queue.spoken_languages(turn.session)
+                )
+                if existing is not None and existing.status == CASE_WAITING and machine.is_on(turn.settings)
+                else None
+            )
             msg = (
                 t_("Case #%(id)s was already taken by %(name)s.", id=case_id, name=taken_by.name)
                 if taken_by
+                else tn_(
+                    "Case #%(id)s waits %(num)d more minute for a coach who speaks %(language)s; then you can "
+                    "claim it and talk through machine translation.",
+                    "Case #%(id)s waits %(num)d more minutes for a coach who speaks %(language)s; then you can "
+                    "claim it and talk through machine translation.",
+                    left,
+                    id=case_id,
+                    language=NATIVE_NAMES.get(existing.language, existing.language) if existing else "",
+                )
+                if left
                 else t_("Case #%(id)s cannot be claimed any more.", id=case_id)
             )
             turn.outbox.reply(sender.user, coach.telegram_id, sender.lang, Reply(msg))
@@ -636,7 +683,8 @@ async def coach_relay(
     newcomer, newcomer_lang = await _newcomer(turn, case)
     await queue.touch(turn.session, case)
     if kind == "text":
-        relay_text(turn, coach, case, newcomer, newcomer_lang, text or "")
+        if not await drafts.coach_text(turn, coach, case, newcomer, newcomer_lang, text or ""):
+            relay_text(turn, coach, case, newcomer, newcomer_lang, text or "")
     elif message_id is not None:  # the coach's name first, as on their texts
         mark_replied(turn, case)
         turn.outbox.reply(
@@ -669,16 +717,23 @@ async def case_for_coach_message(
 ) -> Case | None:
     """Which case a coach's message is for: the case's topic, the relayed message they reply to, or
     their active case."""
+    return await find_case_for_coach(turn.session, turn.settings, coach, chat_id, reply_to, thread_id)
+
+
+async def find_case_for_coach(
+    session: AsyncSession, settings: Settings, coach: Coach, chat_id: int, reply_to: int | None, thread_id: int | None
+) -> Case | None:
+    """case_for_coach_message without a Turn (machine translation asks before the transaction)."""
     case: Case | None = None
-    if thread_id is not None and chat_id == turn.settings.coach_chat_id:
-        case = await turn.session.scalar(select(Case).where(Case.thread_id == thread_id, Case.status != CASE_CLOSED))
+    if thread_id is not None and chat_id == settings.coach_chat_id:
+        case = await session.scalar(select(Case).where(Case.thread_id == thread_id, Case.status != CASE_CLOSED))
     elif reply_to is not None:
-        case_id = await turn.session.scalar(
+        case_id = await session.scalar(
             select(Message.case_id).where(Message.chat_id == chat_id, Message.telegram_message_id == reply_to)
         )
-        case = await turn.session.get(Case, case_id) if case_id else None
+        case = await session.get(Case, case_id) if case_id else None
     if case is None and thread_id is None and coach.active_case_id:
-        case = await turn.session.get(Case, coach.active_case_id)
+        case = await session.get(Case, coach.active_case_id)
     if case is None or case.status != CASE_CLAIMED or case.coach_id != coach.id:
         return None
     return case

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.engine import insert_ignoring_duplicates
-from bot.db.models import CachedTranslation
+from bot.db.models import CachedTranslation, TranslationDraft
 from bot.db.queries import table
 from bot.translate.types import Translation, TranslationUnavailableError, Translator
 
@@ -67,6 +68,34 @@ async def cached_translate(
 
 
 async def erase_translations(session: AsyncSession, user_id: int) -> int:
-    """Delete the user's cached translations (bot.privacy.erase calls it); returns how many."""
+    """Delete the user's cached translations and translation drafts (the coaches' words to them, and
+    their translations); bot.privacy.erase calls it. Returns how many rows went."""
     result = await session.execute(delete(CachedTranslation).where(CachedTranslation.user_id == user_id))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    drafts = await session.execute(delete(TranslationDraft).where(TranslationDraft.user_id == user_id))
+    return int(result.rowcount or 0) + int(drafts.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def export_translations(session: AsyncSession, user_id: int) -> dict[str, list[dict[str, Any]]]:
+    """For /mydata: the machine translations kept for the user's conversation, and the coaches'
+    translated replies to them (each coach's original, the translation, whether it was sent)."""
+    cached = await session.scalars(
+        select(CachedTranslation).where(CachedTranslation.user_id == user_id).order_by(CachedTranslation.id)
+    )
+    drafts = await session.scalars(
+        select(TranslationDraft).where(TranslationDraft.user_id == user_id).order_by(TranslationDraft.id)
+    )
+    return {
+        "cached": [
+            {"from": c.source, "to": c.target, "translation": c.text, "at": c.created_at.isoformat()} for c in cached
+        ],
+        "coach_replies": [
+            {
+                "case": d.case_id,
+                "original": d.original,
+                "translation": d.translation,
+                "status": d.status,
+                "at": d.created_at.isoformat(),
+            }
+            for d in drafts
+        ],
+    }

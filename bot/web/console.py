@@ -31,6 +31,7 @@ from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.outbox import Outbox
 from bot.render import Renderer
 from bot.services import Services
+from bot.web import console_translate
 from bot.web.i18n import ConsoleCatalogs, pick_language
 from bot.web.security import CSRF_FIELD, csrf_ok
 
@@ -230,6 +231,7 @@ async def _queue_context(request: web.Request, session: AsyncSession) -> dict[st
         "topics": await cases.topics(session),
         "views": cases.VIEWS,
         "problem": None,
+        "mt_wait": await console_translate.wait_minutes(request, session),
     }
 
 
@@ -303,6 +305,7 @@ async def case_page(request: web.Request, problem: Any = None, status: int = 200
         cases.record_view(session, case, who.coach, "case")
         context = await _case_context(request, session, case)
     context["problem"] = problem
+    await console_translate.annotate(request, context)  # machine translation, outside the transaction
     return render("case.html", request, context, status=status)
 
 
@@ -315,6 +318,7 @@ async def transcript(request: web.Request) -> web.StreamResponse:
             return web.Response(status=204)
         view = await cases.case_view(session, case)
     context = {"view": view, "case": case, "last_id": max((line.id for line in view.lines), default=0)}
+    await console_translate.annotate(request, context)
     return render("_transcript.html", request, context)
 
 
@@ -542,6 +546,7 @@ def setup_console(app: web.Application, services: Services, deliver: Deliver | N
     from bot.web.reports import add_routes as add_report_routes  # here: that module imports this one
 
     add_report_routes(app)
+    console_translate.add_routes(app)
 
 
 async def to_queue(_request: web.Request) -> web.StreamResponse:
