@@ -93,7 +93,7 @@ class Inbox:
         self._limit = limit if services.engine.dialect.name == "postgresql" else min(limit, 4)
         self._lease = timedelta(seconds=settings.inbox_lease_seconds)
         self._writer: GroupCommit[dict[str, Any]] = GroupCommit(self._store_rows)
-        self._recorder: GroupCommit[int] = GroupCommit(self._record_done)
+        self._done: list[int] = []  # processed here, recorded by the next take
         self._running: dict[int, asyncio.Task[None]] = {}  # update id -> its task
         self._wake = asyncio.Event()
         self._stopping = False
@@ -111,9 +111,6 @@ class Inbox:
         await table.store(self._services.engine, rows)
         self.stored += len(rows)
         self._wake.set()
-
-    async def _record_done(self, update_ids: list[int]) -> None:
-        await table.done(self._services.engine, update_ids, utcnow())
 
     @property
     def stopping(self) -> bool:
@@ -140,20 +137,25 @@ class Inbox:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._writer.close()
-        await self._recorder.close()
+        if self._done:  # what the last take did not record (a failure here: the leases run out, retried)
+            with contextlib.suppress(Exception):
+                await table.done(self._services.engine, self._done, utcnow())
+            self._done = []
         self._tasks.clear()
 
     async def _take_loop(self) -> None:
         while not self._stopping:
             self._wake.clear()
             taken: list[table.Taken] = []
+            done, self._done = self._done, []
             try:
                 now = utcnow()
                 taken = await table.take(
-                    self._services.engine, now, now + self._lease, self._limit - len(self._running)
+                    self._services.engine, now, now + self._lease, self._limit - len(self._running), done
                 )
             except Exception as exc:
                 log.warning("could not take from the inbox: %s", type(exc).__name__)
+                self._done[:0] = done  # recorded by the next take
             for chunk in _chunks(taken, BATCH_SIZE):
                 task = asyncio.create_task(self._process_batch(chunk))
                 for item in chunk:
@@ -259,10 +261,9 @@ class Inbox:
         await self._record(item.update_id)
 
     async def _record(self, update_id: int) -> None:
-        try:
-            await self._recorder.add([update_id])
-        except Exception as exc:
-            log.warning("could not record update %d as processed: %s", update_id, type(exc).__name__)
+        """Processed: recorded with the next take, which this wakes (the chat's next update may come)."""
+        self._done.append(update_id)
+        self._wake.set()
 
     async def _answer(self, update_id: int, incoming: Incoming) -> None:
         services = self._services
