@@ -231,7 +231,8 @@ class Inbox:
         (nothing of the batch is then stored)."""
         services = self._services
         try:
-            understood = [await understand(services, incoming) for incoming in incomings]
+            # Before the transaction, side by side (a Rasa server is a network call per message).
+            understood = await asyncio.gather(*(understand(services, incoming) for incoming in incomings))
             if len(incomings) == 1:
                 return [await process(services, incomings[0], nlu=understood[0])]
             async with services.engine.connect() as connection, connection.begin():
