@@ -1,9 +1,11 @@
 """The one path of every update. Polling (`bot.tg.polling`) and the webhook (`bot.tg.webhook`) only
 store updates in the inbox table; the workers here take them — of each chat the oldest unprocessed
 one, under a lease, so one chat's updates go in order and chats in parallel, on any replica — and
-give each to the pipeline's one router. The replies are stored with the turn (the outbox) and sent
-by the sender; then the update is recorded as processed. A worker that dies leaves its updates to
-the others once their lease runs out; a redelivered update is answered from the outbox, not again."""
+give each to the pipeline's one router. Several chats' turns share one transaction (a storage
+detail: each turn is still one `pipeline.process`; a failing one sends the batch back to one by one).
+The replies are stored with the turn (the outbox) and sent by the sender; then the update is recorded
+as processed, by the next take. A worker that dies leaves its updates to the others once their lease
+runs out; a redelivered update is answered from the outbox, not again."""
 
 from __future__ import annotations
 
