@@ -7,6 +7,7 @@
     .venv/bin/python bench/load.py --saturate --concurrency 100    # closed loop: the maximum throughput
     .venv/bin/python bench/load.py --all                           # both, for 1 replica (1 and 2 processes) and 2 on PostgreSQL, 1 on SQLite
     .venv/bin/python bench/load.py --rate 500 --pin                # the replica on a core of its own (see below)
+    .venv/bin/python bench/load.py --rate 100 --console-pages 10   # ten coaches keep case pages open (bench/console_pages.py)
 
 Each newcomer (language nl/ar/ti/en at random) sends a question, presses the first button of the reply,
 sends a second question and says thanks; 5% press "a:coach_yes" instead of the second question and
@@ -78,6 +79,7 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import console_pages as console_load  # noqa: E402
 from bench.lean_http import HttpError, LeanClient  # noqa: E402
 from bot.cli import run_on_fast_loop  # noqa: E402
 from bot.db.engine import create_engine  # noqa: E402
@@ -150,6 +152,8 @@ class Result:
     processes: int = 1  # per replica
     machine: dict[str, float] = field(default_factory=dict)  # shares of the machine's CPU time in the window
     problems: list[str] = field(default_factory=list)
+    console: str = ""  # --console-pages: the open case pages' latency
+    startup: list[float] = field(default_factory=list)  # seconds from launch to /readyz 200
 
     def quantile(self, q: float, latencies: list[float] | None = None) -> float:
         values = self.latencies if latencies is None else latencies
@@ -191,6 +195,8 @@ class Result:
             f"({ms_per_update:.1f} ms/update), fake {self.fake_cpu:.1f}, driver {self.driver_cpu:.1f} | "
             f"peak MB {peak} (PSS {' + '.join(f'{m:.0f}' for m in self.pss_mb)})"
         )
+        if self.startup:
+            text += f" | start-up s {' + '.join(f'{s:.1f}' for s in self.startup)}"
         if self.problems:
             text += f" | problems: {'; '.join(self.problems[:5])}"
         return text
@@ -499,9 +505,10 @@ class StandInPriority:
 async def run(
     *, replicas: int, db: str, rate: float, saturate: bool, concurrency: int, warmup: float, duration: float,
     think: float, seed: int = 7, replica_cpus: set[int] | None = None, nice: int = 0, processes: int = 1,
-    lean: bool = True,
+    lean: bool = True, console_pages: int = 0,
 ) -> Result:  # fmt: skip
     url = await prepare_database(db)
+    pages = await console_load.prepare(url, console_pages) if console_pages else None
     locales = compile_catalogs()
     chats: dict[int, Chat] = {}
     fake = FakeProcess(chats, "lean_tg.py" if lean else "fake_tg.py")
@@ -509,6 +516,7 @@ async def run(
     lower_priority(fake.pid, nice)
     replicas_started: list[asyncio.subprocess.Process] = []
     webhooks: list[str] = []
+    launched: list[float] = []
     result = Result("saturate" if saturate else "open", replicas, db, rate, duration, processes=processes)
     niced: StandInPriority | None = None
     try:
@@ -527,12 +535,14 @@ async def run(
                 "RATE_LIMIT": "1000",
                 "WEBHOOK_PROCESSES": str(processes),
             }
+            launched.append(time.monotonic())
             replicas_started.append(await start_werkhelpdesk(env, "run", capture_stderr=False))
             if replica_cpus is not None:  # before it forks: its processes inherit the affinity
                 os.sched_setaffinity(replicas_started[-1].pid, replica_cpus)
             webhooks.append(f"http://127.0.0.1:{port}/webhook")
-        for hook in webhooks:
+        for hook, started in zip(webhooks, launched, strict=True):
             await wait_until_ok(hook.replace("/webhook", "/readyz"))
+            result.startup.append(time.monotonic() - started)  # replicas start side by side: an upper bound
         niced = StandInPriority(nice)  # this driver too, now that the replicas run (they would inherit it)
 
         driver = Driver(webhooks, chats, think, seed)
@@ -547,12 +557,20 @@ async def run(
                 driver.http = await stack.enter_async_context(aiohttp.ClientSession(connector=connector))
             load = driver.closed_loop(concurrency) if saturate else driver.open_loop(rate)
             task = asyncio.create_task(load)
+            stop_pages = asyncio.Event()
+            if pages is not None:
+                bases = [hook.removesuffix("/webhook") for hook in webhooks]
+                paging = asyncio.create_task(console_load.keep_open(pages, bases, stop_pages, driver.window))
             await asyncio.sleep(max(0.0, driver.window[0] - time.monotonic()))
             before = [replica_cpu(p.pid) for p in replicas_started], cpu_seconds(fake.pid), cpu_seconds()
             ticks = machine_ticks()
             await asyncio.sleep(max(0.0, driver.window[1] - time.monotonic()))
             after = [replica_cpu(p.pid) for p in replicas_started], cpu_seconds(fake.pid), cpu_seconds()
             result.machine = machine_shares(ticks, machine_ticks())
+            stop_pages.set()
+            if pages is not None:
+                await paging
+                result.console = console_load.line(pages)
             await task
         await asyncio.sleep(GRACE)
         result.replica_cpu = [b - a for a, b in zip(before[0], after[0], strict=True)]
@@ -637,6 +655,12 @@ async def main() -> None:
         default=STAND_IN_NICE,
         help=f"niceness added to the fake Bot API and this driver during a run (default {STAND_IN_NICE}; 0: none)",
     )
+    parser.add_argument(
+        "--console-pages",
+        type=int,
+        default=0,
+        help="coaches keep this many case pages open during the load (htmx polling; bench/console_pages.py)",
+    )
     args = parser.parse_args()
     restore: dict[int, set[int]] = {}
     replica_cpus = None
@@ -683,6 +707,7 @@ async def run_all(args: argparse.Namespace, replica_cpus: set[int] | None) -> No
                 nice=args.nice,
                 processes=processes,
                 lean=args.stand_ins == "lean",
+                console_pages=args.console_pages,
             )
             notes = (
                 (" | pinned" if replica_cpus is not None else "")
@@ -691,6 +716,8 @@ async def run_all(args: argparse.Namespace, replica_cpus: set[int] | None) -> No
             )
             print(result.line() + notes, flush=True)
             print(result.detail(), flush=True)
+            if result.console:
+                print(result.console, flush=True)
 
 
 if __name__ == "__main__":

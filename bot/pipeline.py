@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot import followup, privacy
 from bot.db.engine import insert_ignoring_duplicates
@@ -213,17 +213,39 @@ async def process_reliably(services: Services, incoming: Incoming) -> Result:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def process(services: Services, incoming: Incoming) -> Result:
-    nlu: NluResult | None = None
-    # The embedded classifier takes a tenth of a millisecond: just run it. A Rasa server is a network
-    # call: ask it only for messages the dialog will read, and outside the database transaction.
+async def understand(services: Services, incoming: Incoming) -> NluResult | None:
+    """The embedded classifier takes a tenth of a millisecond: just run it. A Rasa server is a network
+    call: ask it only for messages the dialog will read, and outside the database transaction."""
     if needs_nlu(incoming) and (not services.settings.rasa_url or await _is_plain_newcomer_turn(services, incoming)):
-        nlu = await services.nlu.parse(incoming.text or "")
+        return await services.nlu.parse(incoming.text or "")
+    return None
+
+
+class _NotYet:
+    """`process` without an `understand` result: it asks the NLU itself."""
+
+
+NOT_YET = _NotYet()
+
+
+async def process(
+    services: Services,
+    incoming: Incoming,
+    bind: AsyncConnection | None = None,
+    nlu: NluResult | _NotYet | None = NOT_YET,
+    translation: machine.Prepared | _NotYet | None = NOT_YET,
+) -> Result:
+    """One turn in its own transaction, or — `bind` — in the caller's transaction on that connection
+    (the inbox runs several chats' turns in one); `nlu`, `translation`: `understand`'s and
+    `machine.prepare`'s results when already known (both are network calls: never inside a batch)."""
+    if isinstance(nlu, _NotYet):
+        nlu = await understand(services, incoming)
+    if isinstance(translation, _NotYet):
+        translation = await machine.prepare(services, incoming)
     flows = services.flows
     settings = services.settings
     renderer = Renderer(services.translator, flows)
-    translation = await machine.prepare(services, incoming)  # a network call: before the transaction
-    async with services.sessions() as session, session.begin():
+    async with _session(services, bind) as session, session.begin():
         fresh = await _claim_update(session, incoming.update_id)
         user = await _user(session, incoming)
         if not fresh:
@@ -321,6 +343,12 @@ async def process(services: Services, incoming: Incoming) -> Result:
         waiting = await queue.waiting_count(session)
         language = await own_dialog(turn, sender, incoming, nlu, intake, state_row, waiting)
         return Result(await outbox.flush(), language=language)
+
+
+def _session(services: Services, bind: AsyncConnection | None) -> AsyncSession:
+    """A fresh session (fresh identity map) per turn; bound to a connection in a transaction, its
+    commit leaves that transaction to the caller and its rollback rolls the whole of it back."""
+    return services.sessions() if bind is None else services.sessions(bind=bind)
 
 
 async def own_dialog(

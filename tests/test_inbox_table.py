@@ -44,3 +44,17 @@ async def test_a_take_never_exceeds_its_limit(services: Services) -> None:
         5,
     ]
     assert await inbox.take(services.engine, now, now, 0) == []
+
+
+async def test_a_take_records_the_done_updates_first_so_their_chats_next_comes_at_once(services: Services) -> None:
+    now = utcnow()
+    rows = [(1, 100), (2, 100), (3, 200)]
+    await inbox.store(
+        services.engine, [{"update_id": u, "chat_id": c, "payload": {}, "received_at": now} for u, c in rows]
+    )
+    lease = now + timedelta(seconds=30)
+    assert [t.update_id for t in await inbox.take(services.engine, now, lease, 10)] == [1, 3]
+    assert [t.update_id for t in await inbox.take(services.engine, now, lease, 10, done=[1, 3])] == [2]
+    assert await inbox.take(services.engine, now, lease, 0, done=[2]) == []  # recorded, nothing leased
+    later = lease + timedelta(seconds=1)
+    assert await inbox.take(services.engine, later, later + timedelta(seconds=30), 10) == []  # all processed

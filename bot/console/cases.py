@@ -137,16 +137,21 @@ class CaseView_:
     intake: dict[str, Any] | None
     events: list[tuple[CaseEvent, str | None]]
     notes: list[tuple[CaseEvent, str | None]] = field(default_factory=list)
+    coaches: list[Coach] = field(default_factory=list)  # all of them, by name (the transfer list)
 
 
-async def transcript(session: AsyncSession, case: Case, after: int = 0) -> list[Line]:
-    """The newcomer's chat with the bot and the coaches (not the copies relayed to coaches)."""
+async def transcript(
+    session: AsyncSession, case: Case, after: int = 0, *, newcomer: User | None = None, names: list[str] | None = None
+) -> list[Line]:
+    """The newcomer's chat with the bot and the coaches (not the copies relayed to coaches).
+    `newcomer`, `names` (of all coaches): when the caller has them already (one query less each)."""
     if case.user_id is None:
         return []
-    user = await session.get(User, case.user_id)
+    user = newcomer if newcomer is not None and newcomer.id == case.user_id else await session.get(User, case.user_id)
     if user is None:
         return []
-    names = list(await session.scalars(select(Coach.name)))
+    if names is None:
+        names = list(await session.scalars(select(Coach.name)))
     query = (
         select(Message)
         .where(Message.user_id == user.id, Message.chat_id == user.telegram_id, Message.id > after)
@@ -174,24 +179,32 @@ async def last_message_id(session: AsyncSession, case: Case) -> int:
 
 
 async def case_view(session: AsyncSession, case: Case) -> CaseView_:
-    newcomer = await session.get(User, case.user_id) if case.user_id else None
-    coach = await session.get(Coach, case.coach_id) if case.coach_id else None
-    intake = await session.get(Intake, case.user_id) if case.user_id else None
-    rows = await session.execute(
-        select(CaseEvent, Coach.name)
-        .outerjoin(Coach, Coach.id == CaseEvent.coach_id)
-        .where(CaseEvent.case_id == case.id)
-        .order_by(CaseEvent.id)
-    )
-    events = [(e, n) for e, n in rows]
+    """Everything the case page shows, in five queries (newcomer with intake, coaches, events, transcript)."""
+    newcomer: User | None = None
+    intake: Intake | None = None
+    if case.user_id:
+        found = (
+            await session.execute(
+                select(User, Intake).outerjoin(Intake, Intake.user_id == User.id).where(User.id == case.user_id)
+            )
+        ).first()
+        if found is not None:
+            newcomer, intake = found
+    coaches = list(await session.scalars(select(Coach).order_by(Coach.name)))
+    by_id = {c.id: c for c in coaches}
+    events = [
+        (e, by_id[e.coach_id].name if e.coach_id in by_id else None)
+        for e in await session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
+    ]
     return CaseView_(
         case,
         newcomer,
-        coach,
-        await transcript(session, case),
+        by_id.get(case.coach_id) if case.coach_id else None,
+        await transcript(session, case, newcomer=newcomer, names=[c.name for c in coaches]),
         dict(intake.answers) if intake and intake.answers else None,
         [(e, n) for e, n in events if e.action != "note"],
         [(e, n) for e, n in events if e.action == "note"],
+        coaches,
     )
 
 

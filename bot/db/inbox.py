@@ -62,12 +62,19 @@ def take_statement(postgres: bool) -> Update:
     )
 
 
-async def take(engine: AsyncEngine, now: datetime, until: datetime, limit: int) -> list[Taken]:
-    """Lease up to `limit` updates (see `take_statement`), in update order."""
-    if limit <= 0:
+async def take(
+    engine: AsyncEngine, now: datetime, until: datetime, limit: int, done: Sequence[int] = ()
+) -> list[Taken]:
+    """Record `done` updates as processed, then lease up to `limit` updates (see `take_statement`),
+    in update order: one transaction, and a chat whose update just got done may give its next."""
+    if limit <= 0 and not done:
         return []
-    statement = take_statement(engine.dialect.name == "postgresql")
     async with engine.begin() as connection:
+        if done:
+            await connection.execute(_done_statement(done, now))
+        if limit <= 0:
+            return []
+        statement = take_statement(engine.dialect.name == "postgresql")
         rows = (await connection.execute(statement, {"now": now, "until": until, "limit": limit})).all()
     return sorted((Taken(int(r[0]), r[1], r[2]) for r in rows), key=lambda t: t.update_id)
 
@@ -88,8 +95,10 @@ async def renew(engine: AsyncEngine, update_ids: Sequence[int], until: datetime)
 async def done(engine: AsyncEngine, update_ids: Sequence[int], now: datetime) -> None:
     if not update_ids:
         return
-    inbox = table(InboxUpdate)
     async with engine.begin() as connection:
-        await connection.execute(
-            update(inbox).where(inbox.c.update_id.in_(list(update_ids))).values(processed_at=now, lease_until=None)
-        )
+        await connection.execute(_done_statement(update_ids, now))
+
+
+def _done_statement(update_ids: Sequence[int], now: datetime) -> Update:
+    inbox = table(InboxUpdate)
+    return update(inbox).where(inbox.c.update_id.in_(list(update_ids))).values(processed_at=now, lease_until=None)

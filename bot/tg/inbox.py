@@ -1,15 +1,16 @@
 """The one path of every update. Polling (`bot.tg.polling`) and the webhook (`bot.tg.webhook`) only
 store updates in the inbox table; the workers here take them — of each chat the oldest unprocessed
 one, under a lease, so one chat's updates go in order and chats in parallel, on any replica — and
-give each to the pipeline's one router. The replies are stored with the turn (the outbox) and sent
-by the sender; then the update is recorded as processed. A worker that dies leaves its updates to
-the others once their lease runs out; a redelivered update is answered from the outbox, not again."""
+give each to the pipeline's one router. Several chats' turns share one transaction (a storage
+detail: each turn is still one `pipeline.process`; a failing one sends the batch back to one by one).
+The replies are stored with the turn (the outbox) and sent by the sender; then the update is recorded
+as processed, by the next take. A worker that dies leaves its updates to the others once their lease
+runs out; a redelivered update is answered from the outbox, not again."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -26,10 +27,11 @@ from bot.db.models import InboxUpdate, utcnow
 from bot.db.queries import table as table_of
 from bot.languages import negotiate
 from bot.messages import t_
-from bot.pipeline import process_reliably
+from bot.pipeline import Incoming, Result, process, process_reliably, understand
 from bot.services import Services
 from bot.tg.convert import to_incoming
 from bot.tg.payload import chat_of
+from bot.translate import conversation as machine
 
 if TYPE_CHECKING:
     from bot.tg.app import WerkApplication
@@ -40,6 +42,7 @@ TYPING_AFTER = 1.0  # seconds: "typing…" only when a reply takes longer than t
 IDLE_WAIT = 0.2  # seconds between looks at the inbox when nothing woke the taker (other replicas' updates)
 VACUUM_AFTER = 500  # PostgreSQL: vacuum the inbox after this many updates stored here (dead index entries)
 VACUUM_CHECK = 1.0
+BATCH_SIZE = 8  # updates whose turns share one transaction (fewer commits; a batch's last waits for its first)
 SORRY = t_("Sorry, something went wrong on my side. Please try again in a minute.")
 
 T = TypeVar("T")
@@ -93,7 +96,7 @@ class Inbox:
         self._limit = limit if services.engine.dialect.name == "postgresql" else min(limit, 4)
         self._lease = timedelta(seconds=settings.inbox_lease_seconds)
         self._writer: GroupCommit[dict[str, Any]] = GroupCommit(self._store_rows)
-        self._recorder: GroupCommit[int] = GroupCommit(self._record_done)
+        self._done: list[int] = []  # processed here, recorded by the next take
         self._running: dict[int, asyncio.Task[None]] = {}  # update id -> its task
         self._wake = asyncio.Event()
         self._stopping = False
@@ -111,9 +114,6 @@ class Inbox:
         await table.store(self._services.engine, rows)
         self.stored += len(rows)
         self._wake.set()
-
-    async def _record_done(self, update_ids: list[int]) -> None:
-        await table.done(self._services.engine, update_ids, utcnow())
 
     @property
     def stopping(self) -> bool:
@@ -140,30 +140,35 @@ class Inbox:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._writer.close()
-        await self._recorder.close()
+        if self._done:  # what the last take did not record (a failure here: the leases run out, retried)
+            with contextlib.suppress(Exception):
+                await table.done(self._services.engine, self._done, utcnow())
+            self._done = []
         self._tasks.clear()
 
     async def _take_loop(self) -> None:
         while not self._stopping:
             self._wake.clear()
             taken: list[table.Taken] = []
+            done, self._done = self._done, []
             try:
                 now = utcnow()
                 taken = await table.take(
-                    self._services.engine, now, now + self._lease, self._limit - len(self._running)
+                    self._services.engine, now, now + self._lease, self._limit - len(self._running), done
                 )
             except Exception as exc:
                 log.warning("could not take from the inbox: %s", type(exc).__name__)
-            for item in taken:
-                task = asyncio.create_task(self._process(item))
-                self._running[item.update_id] = task
-                task.add_done_callback(functools.partial(self._finished, item.update_id))
+                self._done[:0] = done  # recorded by the next take
+            for chunk in _chunks(taken, BATCH_SIZE):
+                task = asyncio.create_task(self._process_batch(chunk))
+                for item in chunk:
+                    self._running[item.update_id] = task
             if taken and len(self._running) < self._limit:
                 continue  # more may be waiting
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
 
-    def _finished(self, update_id: int, _task: asyncio.Task[None]) -> None:
+    def _finished(self, update_id: int) -> None:
         self._running.pop(update_id, None)
         self._wake.set()  # that chat's next update may be taken now
 
@@ -188,48 +193,100 @@ class Inbox:
                 log.warning("could not vacuum the inbox: %s", type(exc).__name__)
 
     # processing --------------------------------------------------------------------------------------
-    async def _process(self, item: table.Taken) -> None:
+    async def _process_batch(self, items: Sequence[table.Taken]) -> None:
+        """Several chats' updates (one each): their turns in one transaction, then each one's replies
+        sent and the update recorded as processed. When a turn fails, the transaction is rolled back
+        and every update of the batch goes through `handle` on its own, as if there had been no batch."""
+        readable = [(item, self._read(item)) for item in items]
+        skipped = [self._record(item.update_id) for item, incoming in readable if incoming is None]
+        turns = [(item, incoming) for item, incoming in readable if incoming is not None]
+        typing = [self._typing_timer(incoming) for _, incoming in turns]  # "typing…" until the reply is sent
         try:
-            await self.handle(item.update_id, item.payload)
+            results = await self._turns([incoming for _, incoming in turns]) if turns else []
+            if results is None:
+                await asyncio.gather(*skipped, *(self._process(item, incoming) for item, incoming in turns))
+                return
+            await asyncio.gather(
+                *skipped,
+                *(self._deliver_and_record(item, result) for (item, _), result in zip(turns, results, strict=True)),
+            )
+        finally:
+            for timer in typing:
+                if timer is not None:
+                    timer.cancel()
+            for item in items:
+                self._finished(item.update_id)
+
+    def _read(self, item: table.Taken) -> Incoming | None:
+        """The update as the router takes it; None for one that cannot be read or gets no answer."""
+        try:
+            incoming = to_incoming(item.payload, self._services.settings.coach_chat_id)
+        except Exception as exc:
+            log.warning("update %d could not be read and is skipped: %s", item.update_id, type(exc).__name__)
+            return None
+        query = item.payload.get("callback_query") or {}
+        if query.get("id"):
+            self._background(self._answer_query(str(query["id"])))  # stop the button's spinner
+        return incoming
+
+    async def _turns(self, incomings: Sequence[Incoming]) -> list[Result] | None:
+        """Each turn through the one router, all in one transaction; None when any of them failed
+        (nothing of the batch is then stored)."""
+        services = self._services
+        try:
+            # Before the transaction, side by side (a Rasa server is a network call per message).
+            understood = await asyncio.gather(*(understand(services, incoming) for incoming in incomings))
+            prepared = await asyncio.gather(*(machine.prepare(services, incoming) for incoming in incomings))
+            if len(incomings) == 1:
+                return [await process(services, incomings[0], nlu=understood[0], translation=prepared[0])]
+            async with services.engine.connect() as connection, connection.begin():
+                return [
+                    await process(services, incoming, bind=connection, nlu=nlu, translation=translation)
+                    for incoming, nlu, translation in zip(incomings, understood, prepared, strict=True)
+                ]
+        except Exception as exc:
+            log.warning("a batch of %d turns failed (%s): one by one now", len(incomings), type(exc).__name__)
+            return None
+
+    async def _deliver_and_record(self, item: table.Taken, result: Result) -> None:
+        sender = self._application.bot_data.sender
+        assert sender is not None
+        try:
+            await sender.deliver(result.outgoing)
+        except Exception as exc:  # undelivered replies stay in the outbox for its drain
+            log.error("update %d: delivery failed: %s", item.update_id, type(exc).__name__)
+        await self._record(item.update_id)
+
+    async def _process(self, item: table.Taken, incoming: Incoming) -> None:
+        try:
+            await self._answer(item.update_id, incoming)
         except Exception as exc:  # the database went away while recording: the lease runs out, retried
             log.error("update %d failed: %s", item.update_id, type(exc).__name__)
             return
-        try:
-            await self._recorder.add([item.update_id])
-        except Exception as exc:
-            log.warning("could not record update %d as processed: %s", item.update_id, type(exc).__name__)
+        await self._record(item.update_id)
 
-    async def handle(self, update_id: int, payload: dict[str, Any]) -> None:
-        """Route one update once and send its replies; an update that cannot be read is skipped."""
+    async def _record(self, update_id: int) -> None:
+        """Processed: recorded with the next take, which this wakes (the chat's next update may come)."""
+        self._done.append(update_id)
+        self._wake.set()
+
+    async def _answer(self, update_id: int, incoming: Incoming) -> None:
         services = self._services
         try:
-            incoming = to_incoming(payload, services.settings.coach_chat_id)
+            result = await process_reliably(services, incoming)
         except Exception as exc:
-            log.warning("update %d could not be read and is skipped: %s", update_id, type(exc).__name__)
+            log.error("update %d failed: %s", update_id, type(exc).__name__, exc_info=exc)
+            if not incoming.in_group:
+                await self._sorry(incoming.chat_id, incoming.telegram_language)
             return
-        query = payload.get("callback_query") or {}
-        if query.get("id"):
-            self._background(self._answer_query(str(query["id"])))  # stop the button's spinner
-        if incoming is None:
-            return
-        loop = asyncio.get_running_loop()
-        typing = None
-        if incoming.kind != "button" and not incoming.in_group:
-            typing = loop.call_later(TYPING_AFTER, self._show_typing, incoming.chat_id)
-        try:  # "typing…" until the reply reached Telegram, which may be slow to take it
-            try:
-                result = await process_reliably(services, incoming)
-            except Exception as exc:
-                log.error("update %d failed: %s", update_id, type(exc).__name__, exc_info=exc)
-                if not incoming.in_group:
-                    await self._sorry(incoming.chat_id, incoming.telegram_language)
-                return
-            sender = self._application.bot_data.sender
-            assert sender is not None
-            await sender.deliver(result.outgoing)
-        finally:
-            if typing is not None:
-                typing.cancel()
+        sender = self._application.bot_data.sender
+        assert sender is not None
+        await sender.deliver(result.outgoing)
+
+    def _typing_timer(self, incoming: Incoming) -> asyncio.TimerHandle | None:
+        if incoming.kind == "button" or incoming.in_group:
+            return None
+        return asyncio.get_running_loop().call_later(TYPING_AFTER, self._show_typing, incoming.chat_id)
 
     def _background(self, job: Awaitable[None]) -> None:
         task = asyncio.ensure_future(job)
@@ -252,6 +309,13 @@ class Inbox:
         lang = negotiate(language_code) or services.settings.default_language
         with contextlib.suppress(TelegramError):
             await self._application.bot.send_message(chat_id, services.translator.gettext(lang, SORRY))
+
+
+def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    """`items` in about equal parts of at most `size` (batches run side by side while one waits for the database)."""
+    parts = -(-len(items) // size)
+    step = -(-len(items) // parts) if parts else size
+    return [items[i : i + step] for i in range(0, len(items), step)]
 
 
 def _chat(payload: dict[str, Any]) -> int | None:

@@ -19,7 +19,6 @@ import aiohttp
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.console import auth, cases
@@ -280,9 +279,7 @@ async def _case(session: AsyncSession, case_id: int) -> Case:
 
 async def _case_context(request: web.Request, session: AsyncSession, case: Case) -> dict[str, Any]:
     view = await cases.case_view(session, case)
-    others = [
-        c for c in await session.scalars(select(Coach).order_by(Coach.name)) if c.id != signed_in(request).coach.id
-    ]
+    others = [c for c in view.coaches if c.id != signed_in(request).coach.id]
     return {
         "view": view,
         "case": case,

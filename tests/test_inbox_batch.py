@@ -1,0 +1,132 @@
+"""The inbox runs several chats' turns in one transaction (issue 18: a storage detail under the one
+router). A turn that fails rolls the batch back and every update of it is handled on its own: the
+others answered once, in order per chat, the failing one with the kind "sorry" as without a batch."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import pipeline
+from bot.db.models import InboxUpdate, Message, ProcessedUpdate
+from bot.pipeline import Incoming, Result
+from bot.services import Services
+from bot.tg.app import WerkApplication, build_application, start_application, stop_application
+from bot.tg.inbox import SORRY, Inbox
+from tests import fake_bot_api as tg
+from tests.fake_bot_api import FakeBotAPI
+
+CHATS = [tg.user(5000 + n, f"Chat{n}", language_code="nl") for n in range(6)]
+FAILING = 5003
+SAYS = ["ik wil CV maken", "Hoe kan ik mijn diploma laten waarderen?"]
+
+
+@pytest.fixture
+async def application(services: Services) -> AsyncIterator[WerkApplication]:
+    application = build_application(services)
+    await start_application(application, polling=False)
+    try:
+        yield application
+    finally:
+        await stop_application(application)
+
+
+def batches_seen(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every batch the inbox ran."""
+    sizes: list[int] = []
+    original = Inbox._turns
+
+    async def spy(self: Inbox, incomings: Sequence[Incoming]) -> list[Result] | None:
+        sizes.append(len(incomings))
+        return await original(self, incomings)
+
+    monkeypatch.setattr(Inbox, "_turns", spy)
+    return sizes
+
+
+async def store_all(inbox: Inbox) -> None:
+    """Two updates per chat, stored before the workers start (so they are taken together)."""
+    update_id = 7000
+    for text in SAYS:
+        for user in CHATS:
+            update = tg.text_update(user, text)
+            update["update_id"] = update_id
+            await inbox.store([(update_id, update)])
+            update_id += 1
+
+
+def texts_to(fake: FakeBotAPI, chat_id: int) -> list[str]:
+    return [str(c["text"]) for c in fake.calls("sendMessage") if int(c["chat_id"]) == chat_id]
+
+
+async def wait_until_processed(services: Services, count: int) -> None:
+    for _ in range(400):
+        async with services.sessions() as session:
+            done = await session.scalar(
+                select(func.count()).select_from(InboxUpdate).where(InboxUpdate.processed_at.is_not(None))
+            )
+        if done == count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{done} of {count} updates processed")
+
+
+async def count_rows(services: Services, model: Any, *where: Any) -> int:
+    async with services.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+async def test_a_batch_answers_every_chat_once_in_order(
+    fake: FakeBotAPI, services: Services, application: WerkApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sizes = batches_seen(monkeypatch)
+    inbox = Inbox(application, services, 16)
+    await store_all(inbox)
+    await inbox.start()
+    try:
+        await wait_until_processed(services, 2 * len(CHATS))
+    finally:
+        await inbox.stop()
+    answers = [services.flows.text(flow, "start", "nl") for flow in ("cv_help", "diploma_recognition")]
+    for user in CHATS:
+        assert texts_to(fake, user["id"]) == answers
+    assert max(sizes) > 1  # turns of several chats did share a transaction
+    assert await count_rows(services, ProcessedUpdate) == 2 * len(CHATS)
+    assert await count_rows(services, Message, Message.direction == "in") == 2 * len(CHATS)
+
+
+async def test_a_failing_turn_in_a_batch_loses_and_duplicates_nothing_of_the_others(
+    fake: FakeBotAPI, services: Services, application: WerkApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sizes = batches_seen(monkeypatch)
+    own_dialog = pipeline.own_dialog
+    failed: list[int] = []
+
+    async def failing(turn: Any, sender: Any, incoming: Incoming, *args: Any) -> str:
+        if incoming.chat_id == FAILING:
+            failed.append(incoming.chat_id)
+            raise RuntimeError("a bug in one turn")
+        return await own_dialog(turn, sender, incoming, *args)
+
+    monkeypatch.setattr(pipeline, "own_dialog", failing)
+    inbox = Inbox(application, services, 16)
+    await store_all(inbox)
+    await inbox.start()
+    try:
+        await wait_until_processed(services, 2 * len(CHATS))
+    finally:
+        await inbox.stop()
+    assert max(sizes) > 1
+    assert len(failed) >= 2  # inside a batch, and again on its own
+    answers = [services.flows.text(flow, "start", "nl") for flow in ("cv_help", "diploma_recognition")]
+    sorry = services.translator.gettext("nl", SORRY)
+    for user in CHATS:
+        expected = [sorry, sorry] if user["id"] == FAILING else answers
+        assert texts_to(fake, user["id"]) == expected
+    # The rolled-back batch left nothing behind: each other update's turn is stored once.
+    assert await count_rows(services, Message, Message.direction == "in") == 2 * (len(CHATS) - 1)
+    assert await count_rows(services, ProcessedUpdate) == 2 * (len(CHATS) - 1)
