@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import privacy
+from bot.callbacks import Callback, CoachButton, DeleteButton, IntakeButton, SatisfactionButton, decode, encode
 from bot.db.engine import insert_ignoring_duplicates
 from bot.db.models import (
     Case,
@@ -30,6 +31,7 @@ from bot.db.models import (
 )
 from bot.db.queries import table, typed_since
 from bot.dialog import (
+    MENU,
     ButtonIn,
     CommandIn,
     Dialog,
@@ -228,6 +230,7 @@ async def process(services: Services, incoming: Incoming) -> Result:
         coach = await queue.coach_by_telegram_id(session, incoming.telegram_user_id)
         language = turn_language(incoming, nlu, user, settings.default_language)
         sender = Sender(user, language, coach)
+        button = decode(incoming.text) if incoming.kind == "button" else None
 
         # The coaches' group: only registered coaches are heard there.
         if incoming.in_group:
@@ -247,10 +250,10 @@ async def process(services: Services, incoming: Incoming) -> Result:
             return Result(await outbox.flush(), language=language)
 
         # Safeguarding before anything else: a disclosure gets the help lines and an urgent case.
-        if coach is None and safeguarding.concerns(incoming.kind, incoming.text):
+        if coach is None and safeguarding.concerns(incoming.kind, incoming.text, button):
             store_incoming(outbox, user, incoming, language, None, None, None)
             await safeguarding.respond(
-                turn, sender, incoming.kind, incoming.text, incoming.chat_id, incoming.message_id
+                turn, sender, incoming.kind, incoming.text, incoming.chat_id, incoming.message_id, button
             )
             return Result(await outbox.flush(), language=language)
 
@@ -270,21 +273,21 @@ async def process(services: Services, incoming: Incoming) -> Result:
             return Result(await outbox.flush(), language=language)
 
         # Coach buttons pressed (or forged) by someone who is not a coach: nothing at all.
-        if incoming.kind == "button" and (incoming.text or "").startswith("c:"):
+        if isinstance(button, CoachButton):
             store_incoming(outbox, user, incoming, language, None, None, None)
             return Result(await outbox.flush(), language=language)
 
         # A newcomer whose conversation is with a coach: relay, the bot stays quiet.
         case = await queue.open_case_of(session, user.id)
-        if incoming.kind == "button" and (incoming.text or "").startswith("s:"):
+        if isinstance(button, SatisfactionButton):
             store_incoming(outbox, user, incoming, language, None, None, None)
-            if await service.satisfaction(turn, sender, incoming.text or "", incoming.chat_id):
+            if await service.satisfaction(turn, sender, button, incoming.chat_id):
                 return Result(await outbox.flush(), language=language)
         intake = await intake_store.load(session, user.id)
-        if form.is_active(intake) and _is_intake_input(incoming):
+        if form.is_active(intake) and _is_intake_input(incoming, button):
             assert intake is not None
             store_incoming(outbox, user, incoming, language, None, None, case.id if case else None)
-            await _intake_step(turn, sender, incoming, intake, case)
+            await _intake_step(turn, sender, incoming, button, intake, case)
             return Result(await outbox.flush(), language=language)
         if intake is not None and intake.status == "asking" and incoming.kind in {"command", "button"}:
             await intake_store.save(session, user.id, replace(intake, status="paused"))  # they went elsewhere
@@ -388,23 +391,26 @@ async def _noticed(session: AsyncSession, user_id: int, now: datetime, window: i
     return notice is not None
 
 
-def _is_intake_input(incoming: Incoming) -> bool:
+def _is_intake_input(incoming: Incoming, button: Callback | None) -> bool:
     """What the intake takes: answers (text) and its own buttons; /cancel pauses it."""
-    if incoming.kind == "text":
+    if incoming.kind == "text" or isinstance(button, IntakeButton):
         return True
-    if incoming.kind == "button":
-        return (incoming.text or "").startswith("in:")
     return incoming.kind == "command" and incoming.command == "cancel"
 
 
 async def _intake_step(
-    turn: Turn, sender: Sender, incoming: Incoming, intake: form.IntakeState, case: Case | None
+    turn: Turn,
+    sender: Sender,
+    incoming: Incoming,
+    button: Callback | None,
+    intake: form.IntakeState,
+    case: Case | None,
 ) -> None:
     municipalities = validate.municipalities()
     if incoming.kind == "command":
-        step = form.on_button(intake, "in:stop", municipalities.match)
-    elif incoming.kind == "button":
-        step = form.on_button(intake, incoming.text or "", municipalities.match)
+        step = form.on_button(intake, IntakeButton("stop"), municipalities.match)
+    elif isinstance(button, IntakeButton):
+        step = form.on_button(intake, button, municipalities.match)
     else:
         step = form.on_text(intake, incoming.text or "", municipalities.match)
     await intake_store.save(turn.session, sender.user.id, step.state)
@@ -417,6 +423,7 @@ async def _intake_step(
 async def _data_rights(turn: Turn, services: Services, sender: Sender, incoming: Incoming) -> bool:
     """/mydata, /delete and its confirmation buttons."""
     user, lang, chat = sender.user, sender.lang, incoming.chat_id
+    button = decode(incoming.text) if incoming.kind == "button" else None
     if incoming.kind == "command" and incoming.command == "mydata":
         document = await privacy.export(turn.session, user)
         intake = document["intake"] or {}
@@ -428,7 +435,12 @@ async def _data_rights(turn: Turn, services: Services, sender: Sender, incoming:
         turn.outbox.document(user, chat, privacy.export_json(document), "werkhelpdesk-my-data.json")
         return True
     if incoming.kind == "command" and incoming.command == "delete":
-        buttons = ((Button(t_("Yes, delete everything"), "del:yes"), Button(t_("No, keep it"), "del:no")),)
+        buttons = (
+            (
+                Button(t_("Yes, delete everything"), encode(DeleteButton("yes"))),
+                Button(t_("No, keep it"), encode(DeleteButton("no"))),
+            ),
+        )
         turn.outbox.reply(
             user,
             chat,
@@ -442,10 +454,10 @@ async def _data_rights(turn: Turn, services: Services, sender: Sender, incoming:
             ),
         )
         return True
-    if incoming.kind == "button" and incoming.text == "del:no":
-        turn.outbox.reply(user, chat, lang, Reply(t_("Nothing was deleted."), ((Button(t_("Main menu"), "a:menu"),),)))
+    if button == DeleteButton("no"):
+        turn.outbox.reply(user, chat, lang, Reply(t_("Nothing was deleted."), ((Button(t_("Main menu"), MENU),),)))
         return True
-    if incoming.kind == "button" and incoming.text == "del:yes":
+    if button == DeleteButton("yes"):
         case = await queue.open_case_of(turn.session, user.id)
         coach = await turn.session.get(Coach, case.coach_id) if case is not None and case.coach_id else None
         await service.erase_newcomer(turn, user)  # also retracts what coaches received
@@ -507,9 +519,9 @@ async def _coach_update(turn: Turn, sender: Sender, incoming: Incoming) -> bool:
     coach = sender.coach
     assert coach is not None
     if incoming.kind == "button":
-        data = incoming.text or ""
-        if data.startswith("c:"):
-            await service.coach_button(turn, sender, data, incoming.telegram_user_id)
+        button = decode(incoming.text)
+        if isinstance(button, CoachButton):
+            await service.coach_button(turn, sender, button, incoming.telegram_user_id)
             return True
         return False
     if incoming.kind == "command":
