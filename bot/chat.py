@@ -9,8 +9,9 @@ from typing import TextIO
 from sqlalchemy import select
 
 from bot.db.models import User
+from bot.incoming import Incoming
 from bot.outbox import Outgoing
-from bot.pipeline import Incoming, mark_delivered, process, set_chosen_language
+from bot.pipeline import mark_delivered, process, set_chosen_language
 from bot.privacy import erase
 from bot.services import Services
 

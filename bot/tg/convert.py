@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.pipeline import Incoming
+from bot.incoming import Incoming
 
 MEDIA_KINDS = (
     "sticker",
