@@ -57,10 +57,10 @@ async def chat(
         if not line:
             continue
         if line.isdigit() and 0 < int(line) <= len(buttons):
-            incoming = Incoming(LOCAL_USER_ID, LOCAL_USER_ID, "button", text=buttons[int(line) - 1])
+            incoming = Incoming(LOCAL_USER_ID, LOCAL_USER_ID, "button", data=buttons[int(line) - 1])
         elif line.startswith("/"):
             name, _, args = line[1:].partition(" ")
-            incoming = Incoming(LOCAL_USER_ID, LOCAL_USER_ID, "command", text=args, command=name.lower())
+            incoming = Incoming(LOCAL_USER_ID, LOCAL_USER_ID, "command", command=name.lower(), args=args.strip())
         else:
             incoming = Incoming(LOCAL_USER_ID, LOCAL_USER_ID, "text", text=line)
         result = await process(services, incoming)

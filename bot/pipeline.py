@@ -48,7 +48,7 @@ class Result:
 
 
 def needs_nlu(incoming: Incoming) -> bool:
-    return incoming.kind not in {"command", "button", "edited"} and bool(incoming.text and incoming.text.strip())
+    return bool(incoming.words and incoming.words.strip())
 
 
 async def _user(session: AsyncSession, incoming: Incoming) -> User:
@@ -63,7 +63,7 @@ async def _user(session: AsyncSession, incoming: Incoming) -> User:
 
 def turn_language(incoming: Incoming, nlu: NluResult | None, user: User, default: str) -> str:
     return resolve_language(
-        text=incoming.text if nlu is not None else None,
+        text=incoming.words if nlu is not None else None,
         chosen=user.chosen_language,
         last=user.last_language,
         telegram_code=incoming.telegram_language or user.telegram_language,
@@ -139,7 +139,7 @@ async def process(services: Services, incoming: Incoming) -> Result:
     # The embedded classifier takes a tenth of a millisecond: just run it. A Rasa server is a network
     # call: ask it only for messages the dialog will read, and outside the database transaction.
     if needs_nlu(incoming) and (not services.settings.rasa_url or await _is_plain_newcomer_turn(services, incoming)):
-        nlu = await services.nlu.parse(incoming.text or "")
+        nlu = await services.nlu.parse(incoming.words or "")
     settings = services.settings
     renderer = Renderer(services.translator, services.flows)
     async with services.sessions() as session, session.begin():
@@ -151,7 +151,7 @@ async def process(services: Services, incoming: Incoming) -> Result:
         turn = Turn(session, outbox, settings, services.flows, utcnow())
         coach = await queue.coach_by_telegram_id(session, incoming.telegram_user_id)
         language = turn_language(incoming, nlu, user, settings.default_language)
-        button = decode(incoming.text) if incoming.kind == "button" else None
+        button = decode(incoming.data) if incoming.kind == "button" else None
         ctx = Ctx(services, incoming, turn, Sender(user, language, coach), nlu, button, language)
         await dispatch(ctx, ROUTES)
         return Result(await outbox.flush(), language=ctx.language)

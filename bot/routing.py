@@ -58,7 +58,7 @@ class Ctx:
             user_id=self.sender.user.id,
             chat_id=incoming.chat_id,
             kind=incoming.kind,
-            text=f"/{incoming.command} {incoming.text or ''}".strip() if incoming.kind == "command" else incoming.text,
+            text=incoming.transcript,
             language=self.language,
             intent=nlu.intent if nlu else intent,
             confidence=nlu.confidence if nlu else None,

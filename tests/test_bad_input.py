@@ -17,6 +17,8 @@ from tests import fake_bot_api as tg
 from tests.fake_bot_api import FakeBotAPI
 from tests.telegram_harness import running_bot, settled
 
+pytestmark = pytest.mark.both_modes  # by long polling and by webhook
+
 AR = tg.user(1001, "Amal", language_code="ar")
 NL = tg.user(1002, "Sara", language_code="nl")
 ARABIC_CHARS = range(0x0600, 0x0700)

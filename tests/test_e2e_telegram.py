@@ -17,6 +17,8 @@ from tests import fake_bot_api as tg
 from tests.fake_bot_api import FakeBotAPI
 from tests.telegram_harness import buttons, running_bot, say
 
+pytestmark = pytest.mark.both_modes  # by long polling and by webhook
+
 
 def answer(services: Services, flow: str, node: str, lang: str) -> str:
     return directional(services.flows.text(flow, node, lang), lang)

@@ -17,6 +17,8 @@ from tests import fake_bot_api as tg
 from tests.fake_bot_api import FakeBotAPI
 from tests.telegram_harness import buttons, running_bot, say
 
+pytestmark = pytest.mark.both_modes  # by long polling and by webhook
+
 GROUP = -1001234567890
 NO_CASE_TEXT = "There is no waiting case to claim (it may have been taken already). /queue shows the queue."
 FATIMA = tg.user(501, "Fatima", language_code="nl")

@@ -46,7 +46,7 @@ async def relay(ctx: Ctx) -> bool:
         case,
         kind=incoming.kind,
         command=incoming.command,
-        text=incoming.text,
+        text=incoming.words,
         chat_id=incoming.chat_id,
         message_id=incoming.message_id,
     )

@@ -44,7 +44,7 @@ async def _coach_update(ctx: Ctx) -> bool:
         return False
     if incoming.kind == "command":
         if incoming.command in service.COACH_COMMANDS and not incoming.in_group:
-            await service.coach_command(turn, sender, incoming.command or "", incoming.text or "", incoming.chat_id)
+            await service.coach_command(turn, sender, incoming.command or "", incoming.args, incoming.chat_id)
             return True
         return False
     if incoming.kind == "edited":
@@ -61,7 +61,7 @@ async def _coach_update(ctx: Ctx) -> bool:
         sender,
         case,
         kind=incoming.kind,
-        text=incoming.text,
+        text=incoming.words,
         chat_id=incoming.chat_id,
         message_id=incoming.message_id,
     )

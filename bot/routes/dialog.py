@@ -21,13 +21,13 @@ def always(ctx: Ctx) -> bool:
 
 def event(incoming: Incoming, nlu: NluResult | None) -> Event:
     if incoming.kind == "command":
-        return CommandIn(incoming.command or "", incoming.text or "")
+        return CommandIn(incoming.command or "", incoming.args)
     if incoming.kind == "button":
-        return ButtonIn(incoming.text or "")
+        return ButtonIn(incoming.data or "")
     if incoming.kind == "edited":
         return EditedIn()
-    if nlu is not None and incoming.text is not None:
-        return TextIn(incoming.text, nlu)
+    if nlu is not None and incoming.words is not None:
+        return TextIn(incoming.words, nlu)
     if incoming.kind == "text":  # only spaces: there are no words to understand
         return TextIn(incoming.text or "", NluResult(incoming.text or "", None, "", 0.0, ()))
     return MediaIn(incoming.kind)
@@ -51,11 +51,11 @@ async def handle(ctx: Ctx) -> bool:
     state_row.flow, state_row.node = outcome.state.flow, outcome.state.node
     state_row.low_confidence_streak = outcome.state.low_confidence_streak
     ctx.store(nlu=nlu, intent=outcome.intent)
-    if outcome.unanswered and nlu is not None and incoming.text:
+    if outcome.unanswered and nlu is not None and incoming.words:
         session.add(
             UnansweredQuestion(
                 user_id=user.id,
-                text=incoming.text[:2000],
+                text=incoming.words[:2000],
                 language=language,
                 intent=nlu.intent,
                 confidence=nlu.confidence,

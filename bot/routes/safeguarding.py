@@ -8,13 +8,13 @@ from bot.safeguarding import respond
 
 def applies(ctx: Ctx) -> bool:
     incoming = ctx.incoming
-    return ctx.is_newcomer and not incoming.in_group and respond.concerns(incoming.kind, incoming.text, ctx.button)
+    return ctx.is_newcomer and not incoming.in_group and respond.concerns(incoming.kind, incoming.words, ctx.button)
 
 
 async def handle(ctx: Ctx) -> bool:
     incoming = ctx.incoming
     ctx.store()
     await respond.respond(
-        ctx.turn, ctx.sender, incoming.kind, incoming.text, incoming.chat_id, incoming.message_id, ctx.button
+        ctx.turn, ctx.sender, incoming.kind, incoming.words, incoming.chat_id, incoming.message_id, ctx.button
     )
     return True

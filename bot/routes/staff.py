@@ -38,7 +38,7 @@ def _answer(ctx: Ctx) -> None:
             )
         outbox.reply(user, chat, lang, Reply(msg))
         return
-    args = (incoming.text or "").split()
+    args = incoming.args.split()
     flow = services.flows.flows.get(args[0]) if args else None
     preview_lang = args[1] if len(args) > 1 and args[1] in LANGUAGES else lang
     if flow is None:
