@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.callbacks import Callback
 from bot.db.models import Case
@@ -31,8 +31,10 @@ class Ctx:
     nlu: NluResult | None
     button: Callback | None  # the decoded callback data of a button press
     language: str  # of the replies; the dialog may change it (a language button)
-    _case: list[Case | None] = field(default_factory=list)
-    _intake: list[form.IntakeState | None] = field(default_factory=list)
+    _case: Case | None = None
+    _case_read: bool = False
+    _intake: form.IntakeState | None = None
+    _intake_read: bool = False
 
     @property
     def is_newcomer(self) -> bool:
@@ -41,15 +43,15 @@ class Ctx:
 
     async def case(self) -> Case | None:
         """The sender's open case, read once per update."""
-        if not self._case:
-            self._case.append(await queue.open_case_of(self.turn.session, self.sender.user.id))
-        return self._case[0]
+        if not self._case_read:
+            self._case, self._case_read = await queue.open_case_of(self.turn.session, self.sender.user.id), True
+        return self._case
 
     async def intake(self) -> form.IntakeState | None:
         """The sender's intake as it was when the update arrived, read once per update."""
-        if not self._intake:
-            self._intake.append(await intake_store.load(self.turn.session, self.sender.user.id))
-        return self._intake[0]
+        if not self._intake_read:
+            self._intake, self._intake_read = await intake_store.load(self.turn.session, self.sender.user.id), True
+        return self._intake
 
     def store(self, case_id: int | None = None, *, nlu: NluResult | None = None, intent: str | None = None) -> None:
         """The update's message in the transcript."""
