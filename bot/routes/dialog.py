@@ -35,6 +35,9 @@ def event(incoming: Incoming, nlu: NluResult | None) -> Event:
 
 async def handle(ctx: Ctx) -> bool:
     turn, incoming, nlu, user = ctx.turn, ctx.incoming, ctx.nlu, ctx.sender.user
+    if nlu is None and incoming.words and incoming.words.strip():
+        # Rare: a Rasa server was not asked (the newcomer had a case, closed since); ask it now.
+        nlu = ctx.nlu = await ctx.services.nlu.parse(incoming.words)
     session, settings, outbox = turn.session, turn.settings, turn.outbox
     state_row = await session.get(ConversationState, user.id)
     waiting = await queue.waiting_count(session)
