@@ -9,8 +9,9 @@ from typing import TextIO
 from sqlalchemy import select
 
 from bot.db.models import User
+from bot.incoming import Incoming
 from bot.outbox import Outgoing
-from bot.pipeline import Incoming, mark_delivered, process, set_chosen_language
+from bot.pipeline import mark_delivered, process, set_chosen_language
 from bot.privacy import erase
 from bot.services import Services
 
@@ -56,10 +57,10 @@ async def chat(
         if not line:
             continue
         if line.isdigit() and 0 < int(line) <= len(buttons):
-            incoming = Incoming(LOCAL_USER_ID, LOCAL_USER_ID, "button", text=buttons[int(line) - 1])
+            incoming = Incoming(LOCAL_USER_ID, LOCAL_USER_ID, "button", data=buttons[int(line) - 1])
         elif line.startswith("/"):
             name, _, args = line[1:].partition(" ")
-            incoming = Incoming(LOCAL_USER_ID, LOCAL_USER_ID, "command", text=args, command=name.lower())
+            incoming = Incoming(LOCAL_USER_ID, LOCAL_USER_ID, "command", command=name.lower(), args=args.strip())
         else:
             incoming = Incoming(LOCAL_USER_ID, LOCAL_USER_ID, "text", text=line)
         result = await process(services, incoming)

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.flows.model import Flow, FlowSet, node_callback
+from bot.callbacks import ActionButton, LanguageButton, NodeButton, TopicButton, decode, encode
+from bot.flows.model import Flow, FlowSet
 from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.messages import Button, ButtonLabel, FlowTitle, Label, Msg, NodeText, Plain, Reply, t_, tn_
 from bot.nlu.types import NluResult
 
-MENU = "a:menu"
-LANGUAGE = "a:language"
-COACH = "a:coach"
-COACH_YES = "a:coach_yes"
-INTAKE = "a:intake"
+MENU = encode(ActionButton("menu"))
+LANGUAGE = encode(ActionButton("language"))
+COACH = encode(ActionButton("coach"))
+COACH_YES = encode(ActionButton("coach_yes"))
+INTAKE = encode(ActionButton("intake"))
 SMALL_TALK_WITHOUT_FLOW = frozenset({"affirm", "deny"})
 COACH_AFTER = 3  # the third unsure, vague or out-of-scope turn in a row offers a coach
 VAGUE_WORDS = 4  # a message this short read as out of scope gets the topic menu (vague, not off-topic)
@@ -91,12 +92,12 @@ class DialogConfig:
 
 
 def language_buttons() -> tuple[tuple[Button, ...], ...]:
-    buttons = [Button(Plain(NATIVE_NAMES[lang]), f"l:{lang}") for lang in LANGUAGES]
+    buttons = [Button(Plain(NATIVE_NAMES[lang]), encode(LanguageButton(lang))) for lang in LANGUAGES]
     return (tuple(buttons[:2]), tuple(buttons[2:]))
 
 
 def menu_buttons(flows: FlowSet) -> tuple[tuple[Button, ...], ...]:
-    items = [Button(FlowTitle(f.id), node_callback(f.id, f.start)) for f in flows.menu()]
+    items = [Button(FlowTitle(f.id), encode(NodeButton(f.id, f.start))) for f in flows.menu()]
     rows = tuple(tuple(items[i : i + 2]) for i in range(0, len(items), 2))
     return (*rows, (Button(t_("Choose language"), LANGUAGE),))
 
@@ -111,7 +112,7 @@ def topic_buttons(flow: Flow, node_id: str) -> tuple[tuple[Button, ...], ...]:
         target_flow, target_node = flow.resolve(button.goto)
         if target_flow == flow.id and target_node == node_id:
             continue
-        rows.append((Button(ButtonLabel(flow.id, flow.start, i), node_callback(target_flow, target_node)),))
+        rows.append((Button(ButtonLabel(flow.id, flow.start, i), encode(NodeButton(target_flow, target_node))),))
     return tuple(rows)
 
 
@@ -128,14 +129,14 @@ def node_reply(flow: Flow, node_id: str, actions: frozenset[str], extra: tuple[t
     for i, button in enumerate(node.buttons):
         if button.goto is not None:
             target_flow, target_node = flow.resolve(button.goto)
-            rows.append((Button(ButtonLabel(flow.id, node_id, i), node_callback(target_flow, target_node)),))
+            rows.append((Button(ButtonLabel(flow.id, node_id, i), encode(NodeButton(target_flow, target_node))),))
         elif button.action == "language":
             rows.extend(language_buttons())
         elif (
             button.action is not None and button.action in actions and button.action not in {"menu", "coach", "intake"}
         ):
             label: Label = ButtonLabel(flow.id, node_id, i) if button.label else ACTION_LABELS[button.action]
-            rows.append((Button(label, f"a:{button.action}"),))
+            rows.append((Button(label, encode(ActionButton(button.action))),))
     rows.extend(extra)
     if "intake" in actions and flow.menu is not None:
         rows.append((Button(t_("Sign up for guidance"), INTAKE),))
@@ -214,37 +215,36 @@ class Dialog:
 
     # buttons --------------------------------------------------------------------------------------
     def _button(self, event: ButtonIn, state: State) -> Outcome:
-        kind, _, value = event.data.partition(":")
-        if kind == "n":
-            flow_id, _, node_id = value.partition(".")
-            flow = self._flows.flows.get(flow_id)
-            if flow is not None and node_id in flow.nodes:
-                return self._answer(flow, node_id, state, intent=None)
-        elif kind == "l" and value in LANGUAGES:
-            return Outcome(
-                (
-                    Reply(
-                        t_("I will speak English with you now. You can change this any time with /language."),
-                        menu_buttons(self._flows),
+        match decode(event.data):
+            case NodeButton(flow_id, node_id):
+                flow = self._flows.flows.get(flow_id)
+                if flow is not None and node_id in flow.nodes:
+                    return self._answer(flow, node_id, state, intent=None)
+            case LanguageButton(lang) if lang in LANGUAGES:
+                return Outcome(
+                    (
+                        Reply(
+                            t_("I will speak English with you now. You can change this any time with /language."),
+                            menu_buttons(self._flows),
+                        ),
                     ),
-                ),
-                state,
-                chosen_language=value,
-            )
-        elif kind == "i":
-            flow = self._flows.for_intent(value)
-            if flow is not None:
-                return self._answer(flow, flow.start, state, intent=value)
-        elif event.data == MENU:
-            return self._menu(state)
-        elif event.data == INTAKE and "intake" in self._actions:
-            return Outcome((), state, start_intake=True)
-        elif event.data == COACH and self._handoff is not None:
-            return self._offer_coach(state)
-        elif event.data == COACH_YES and self._handoff is not None:
-            return Outcome((Reply(QUEUED),), state, handoff=HandoffRequest(self._reason(state), state.flow))
-        elif event.data == LANGUAGE:
-            return Outcome((Reply(t_("Which language do you want me to use?"), language_buttons()),), state)
+                    state,
+                    chosen_language=lang,
+                )
+            case TopicButton(intent):
+                flow = self._flows.for_intent(intent)
+                if flow is not None:
+                    return self._answer(flow, flow.start, state, intent=intent)
+            case ActionButton("menu"):
+                return self._menu(state)
+            case ActionButton("intake") if "intake" in self._actions:
+                return Outcome((), state, start_intake=True)
+            case ActionButton("coach") if self._handoff is not None:
+                return self._offer_coach(state)
+            case ActionButton("coach_yes") if self._handoff is not None:
+                return Outcome((Reply(QUEUED),), state, handoff=HandoffRequest(self._reason(state), state.flow))
+            case ActionButton("language"):
+                return Outcome((Reply(t_("Which language do you want me to use?"), language_buttons()),), state)
         # Forged, stale (from an older version of the flows) or unknown: say so kindly, offer the menu.
         return Outcome((Reply(STALE_BUTTON, menu_buttons(self._flows)),), state)
 
@@ -298,8 +298,9 @@ class Dialog:
             node_id = nlu.node
             extra = topic_buttons(flow, node_id)
         second = self._flows.for_intent(nlu.second) if nlu.second else None
-        if second is not None and second.id != flow.id and second.menu is not None:
-            extra = ((Button(FlowTitle(second.id), f"i:{nlu.second}"),), *extra)  # the message's other question
+        if nlu.second and second is not None and second.id != flow.id and second.menu is not None:
+            other = Button(FlowTitle(second.id), encode(TopicButton(nlu.second)))  # the message's other question
+            extra = ((other,), *extra)
         return self._answer(flow, node_id, state, intent=nlu.intent, extra=extra)
 
     def _answer(
@@ -352,7 +353,7 @@ class Dialog:
         for intent, _confidence in nlu.ranking:
             flow = self._flows.for_intent(intent)
             if flow is not None and flow.menu is not None and len(candidates) < 3:
-                candidates.append(Button(FlowTitle(flow.id), f"i:{intent}"))
+                candidates.append(Button(FlowTitle(flow.id), encode(TopicButton(intent))))
         streak = state.low_confidence_streak + 1
         rows: tuple[tuple[Button, ...], ...] = (*tuple((b,) for b in candidates), (Button(t_("Something else"), MENU),))
         text = UNSURE

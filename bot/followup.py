@@ -11,12 +11,12 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from bot.callbacks import FollowupAnswer, FollowupConsent, WorkAnswer, encode
 from bot.db.models import Intake, User, WorkFollowup
 from bot.handoff.service import Sender, Turn
-from bot.messages import Button, Reply, t_, tn_
+from bot.messages import Button, Msg, Reply, t_, tn_
 
-PREFIX = "fu:"
-CONSENT_YES, CONSENT_NO, STOP = "fu:yes", "fu:no", "fu:stop"
+CONSENT_YES, CONSENT_NO, STOP = (encode(FollowupConsent(a)) for a in ("yes", "no", "stop"))
 # answer codes in the callback data (`fu:a:<question id>:<code>`) and the stored answers
 ANSWERS = {"pw": "paid_work", "in": "internship", "ed": "education", "vo": "volunteering", "ny": "not_yet"}
 
@@ -29,10 +29,6 @@ DECLINED = t_("All right, we will not ask you.")
 STOPPED = t_("All right, we will not ask you again.")
 THANKS = t_("Thank you for telling us! We wish you all the best.")
 EXPIRED = t_("This question is no longer open. Thank you!")
-
-
-def is_followup(data: str | None) -> bool:
-    return bool(data) and str(data).startswith(PREFIX)
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -79,21 +75,21 @@ def question(row: WorkFollowup) -> Reply:
         "Hello! About %(num)d months ago you did the intake with the Werkhelpdesk. What are you doing now?",
         row.months,
     )
-    labels = {
+    labels: dict[WorkAnswer, Msg] = {
         "pw": t_("Paid work"),
         "in": t_("Internship or work placement"),
         "ed": t_("Education"),
         "vo": t_("Volunteering"),
         "ny": t_("Not yet"),
     }
-    rows = tuple((Button(label, f"fu:a:{row.id}:{code}"),) for code, label in labels.items())
+    rows = tuple((Button(label, encode(FollowupAnswer(row.id, code))),) for code, label in labels.items())
     return Reply(text, (*rows, (Button(t_("Stop asking me"), STOP),)))
 
 
-async def on_button(turn: Turn, sender: Sender, data: str, chat_id: int) -> None:
+async def on_button(turn: Turn, sender: Sender, button: FollowupConsent | FollowupAnswer, chat_id: int) -> None:
     """The consent buttons, an answer, or "stop asking". Stale or forged data gets a kind word."""
     user, lang = sender.user, sender.lang
-    if data == CONSENT_YES:
+    if button == FollowupConsent("yes"):
         if not await _pending(turn, user.id):
             intake = await turn.session.get(Intake, user.id)
             since = (intake.submitted_at if intake else None) or turn.now
@@ -105,10 +101,10 @@ async def on_button(turn: Turn, sender: Sender, data: str, chat_id: int) -> None
                 )
         turn.outbox.reply(user, chat_id, lang, Reply(AGREED))
         return
-    if data == CONSENT_NO:
+    if button == FollowupConsent("no"):
         turn.outbox.reply(user, chat_id, lang, Reply(DECLINED))
         return
-    if data == STOP:
+    if button == FollowupConsent("stop"):
         await turn.session.execute(
             update(WorkFollowup)
             .where(WorkFollowup.user_id == user.id, WorkFollowup.sent_at.is_(None), WorkFollowup.stopped_at.is_(None))
@@ -116,11 +112,10 @@ async def on_button(turn: Turn, sender: Sender, data: str, chat_id: int) -> None
         )
         turn.outbox.reply(user, chat_id, lang, Reply(STOPPED))
         return
-    parts = data.split(":")
-    if len(parts) == 4 and parts[1] == "a" and parts[2].isdigit() and parts[3] in ANSWERS:
-        row = await turn.session.get(WorkFollowup, int(parts[2]))
+    if isinstance(button, FollowupAnswer):
+        row = await turn.session.get(WorkFollowup, button.question_id)
         if row is not None and row.user_id == user.id and row.sent_at is not None:
-            row.answer, row.answered_at = ANSWERS[parts[3]], turn.now  # a second tap corrects the first
+            row.answer, row.answered_at = ANSWERS[button.code], turn.now  # a second tap corrects the first
             turn.outbox.reply(user, chat_id, lang, Reply(THANKS))
             return
     turn.outbox.reply(user, chat_id, lang, Reply(EXPIRED))

@@ -9,4 +9,6 @@ bash scripts/setup.sh
 .venv/bin/mypy
 .venv/bin/werkhelpdesk flows check
 .venv/bin/python -m bot.tools.check_catalogs locales
-.venv/bin/python -m pytest "$@"
+# Several workers (pytest-xdist), each with its own database: most tests wait on the network or the
+# database, so even 2 cores keep 4 workers busy. PYTEST_WORKERS=0 runs in one process.
+.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-4}" "$@"

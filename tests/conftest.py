@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+import hashlib
 import os
+import pickle
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
@@ -19,14 +26,36 @@ from bot.nlu.data import load_training
 from bot.nlu.embedded import EmbeddedClassifier
 from bot.services import Services, open_services
 from bot.settings import Settings
+from bot.tg.webhook import webhook_path
 from tests.fake_bot_api import FakeBotAPI
+from tests.netutil import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+WEBHOOK_URL = "https://werkhelpdesk.example/tg/webhook"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # As `werkhelpdesk` does at start-up: python-telegram-bot's time periods as timedelta.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
+    # pytest-xdist: each worker erases and fills its own database, <name>_gw0, <name>_gw1, ...
+    url, worker = os.environ.get("TEST_DATABASE_URL", ""), os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and url.startswith("postgresql") and "test" in (make_url(url).database or "").lower():
+        own = make_url(url).set(database=f"{make_url(url).database}_{worker}").render_as_string(hide_password=False)
+        asyncio.run(_create_database(own))
+        os.environ["TEST_DATABASE_URL"] = own  # also for tests that read it themselves (browser tests)
+
+
+async def _create_database(url: str) -> None:
+    """Creates the database `url` names, if it does not exist yet."""
+    name = make_url(url).database or ""
+    admin = create_async_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            exists = await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if not exists:
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -48,8 +77,25 @@ def locales_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def embedded() -> EmbeddedClassifier:
-    return EmbeddedClassifier.train(load_training(ROOT / "nlu"))
+def embedded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> EmbeddedClassifier:
+    """The embedded classifier, trained once: kept as a pickle (named by a hash of the training data and
+    the code) for the other pytest-xdist workers and the next runs; training takes seconds."""
+    digest = hashlib.sha256()
+    for path in sorted([*(ROOT / "nlu").rglob("*"), *(ROOT / "bot").rglob("*.py")]):
+        if path.is_file():
+            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    cache = getattr(request.config, "cache", None)
+    folder = cache.mkdir("embedded-nlu") if cache is not None else tmp_path_factory.getbasetemp().parent
+    pickled = folder / f"{digest.hexdigest()[:20]}.pickle"
+    with (folder / "training.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one worker trains, the others wait and read its pickle
+        if pickled.exists():
+            return cast(EmbeddedClassifier, pickle.loads(pickled.read_bytes()))
+        classifier = EmbeddedClassifier.train(load_training(ROOT / "nlu"))
+        partial = pickled.with_suffix(".partial")
+        partial.write_bytes(pickle.dumps(classifier, protocol=pickle.HIGHEST_PROTOCOL))
+        partial.replace(pickled)
+        return classifier
 
 
 def refuse_unless_test_database(url: str) -> None:
@@ -89,6 +135,14 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     yield url
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database at the newest migration, once per session; each test gets a copy."""
+    path = tmp_path_factory.mktemp("migrated") / "werkhelpdesk.db"
+    asyncio.run(migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
 def make_settings(database_url: str, locales_dir: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "database_url": database_url,
@@ -122,15 +176,44 @@ def settings_overrides() -> dict[str, object]:
     return {}
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("both_modes") and "updates_via" in metafunc.fixturenames:
+        metafunc.parametrize("updates_via", ["polling", "webhook"], indirect=True)
+
+
+@pytest.fixture
+def updates_via(request: pytest.FixtureRequest) -> str:
+    """How Telegram hands updates to the bot: "polling" unless the module is marked `both_modes`."""
+    return str(getattr(request, "param", "polling"))
+
+
 @pytest.fixture
 async def settings(
-    database_url: str, locales_dir: Path, fake: FakeBotAPI, settings_overrides: dict[str, object]
+    database_url: str,
+    locales_dir: Path,
+    fake: FakeBotAPI,
+    settings_overrides: dict[str, object],
+    updates_via: str,
+    migrated_sqlite: Path,
 ) -> Settings:
     """Settings for a bot that talks to the fake Bot API, on a migrated database."""
+    mode: dict[str, object] = {}
+    if updates_via == "webhook":
+        port = free_port()
+        mode = {"webhook_url": WEBHOOK_URL, "webhook_secret": "test-webhook-secret", "web_port": port}
+        fake.deliver_webhook_to(f"http://127.0.0.1:{port}{webhook_path(WEBHOOK_URL)}")
     settings = make_settings(
-        database_url, locales_dir, telegram_api_url=fake.url, telegram_token=fake.token, **settings_overrides
+        database_url,
+        locales_dir,
+        telegram_api_url=fake.url,
+        telegram_token=fake.token,
+        **{**mode, **settings_overrides},
     )
-    await migrate(settings.database_url)
+    fresh_sqlite = Path(make_url(settings.database_url).database or "") if database_url.startswith("sqlite") else None
+    if fresh_sqlite is not None and not fresh_sqlite.exists():
+        shutil.copyfile(migrated_sqlite, fresh_sqlite)  # a copy of the migrated schema: much faster
+    else:
+        await migrate(settings.database_url)
     return settings
 
 

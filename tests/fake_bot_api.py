@@ -1017,6 +1017,8 @@ class FakeBotAPI:
         self._next_update_id = 1
         self._allowed_updates: frozenset[str] | None = None
         self._poll_generation = 0
+        self._webhook_target: str | None = None  # where queued updates are POSTed while a webhook is set
+        self._webhook_delivery: asyncio.Task[None] | None = None
 
         self._failures: dict[str, list[_Queued[_Failure]]] = {}
         self._delays: dict[str, list[_Queued[float]]] = {}
@@ -1104,6 +1106,10 @@ class FakeBotAPI:
         """Stop serving; pending long polls and delayed answers finish at once."""
         self._closing.set()
         self._update_signal.notify()
+        if self._webhook_delivery is not None:
+            self._webhook_delivery.cancel()
+            await asyncio.gather(self._webhook_delivery, return_exceptions=True)
+            self._webhook_delivery = None
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
@@ -1154,6 +1160,42 @@ class FakeBotAPI:
         payload = self._prepare_update(update)
         async with aiohttp.ClientSession() as session, session.post(target, json=payload, headers=headers) as resp:
             return resp.status
+
+    def deliver_webhook_to(self, url: str) -> None:
+        """Run webhook mode as Telegram does: while a webhook is set, every queued update (``push_update``)
+        is POSTed with the secret header, in order, each until it is answered 200. ``url`` stands in for the
+        registered HTTPS address (in tests: the bot's local listener)."""
+        self._webhook_target = url
+        if self._webhook_delivery is None:
+            self._webhook_delivery = asyncio.create_task(self._deliver_webhook_updates())
+
+    async def _deliver_webhook_updates(self) -> None:
+        async with aiohttp.ClientSession() as session:
+            while not self._closing.is_set():
+                webhook = self.webhook
+                allowed = (webhook or {}).get("allowed_updates")
+                if isinstance(allowed, str):  # form-encoded parameters carry lists as JSON
+                    allowed = json.loads(allowed)
+                ready = [
+                    u
+                    for u in self._updates
+                    if webhook is not None and (not allowed or next((k for k in u if k != "update_id"), "") in allowed)
+                ]
+                if not ready or self._webhook_target is None or webhook is None:
+                    await self._update_signal.wait(1.0)
+                    continue
+                update = ready[0]
+                secret = webhook.get("secret_token")
+                headers = {"X-Telegram-Bot-Api-Secret-Token": str(secret)} if secret else {}
+                try:
+                    async with session.post(self._webhook_target, json=update, headers=headers) as resp:
+                        delivered = resp.status == 200
+                except aiohttp.ClientError:
+                    delivered = False  # the bot is down or restarting: Telegram tries again later
+                if delivered:
+                    self._updates = [u for u in self._updates if u is not update]
+                else:
+                    await asyncio.sleep(0.1)
 
     def _prepare_update(self, update: dict[str, Any]) -> JSONDict:
         stored = copy.deepcopy(update)
@@ -1697,6 +1739,7 @@ class FakeBotAPI:
             self._updates.clear()
         already = self.webhook is not None and self.webhook.get("url") == url
         self.webhook = dict(params)
+        self._update_signal.notify()  # queued updates now go to the webhook
         return _Answer(True, "Webhook is already set" if already else "Webhook was set")
 
     async def _delete_webhook(self, params: JSONDict) -> _Answer:

@@ -1,4 +1,5 @@
-"""Runs the real python-telegram-bot Application over real HTTP against the fake Bot API."""
+"""Runs the real python-telegram-bot Application over real HTTP against the fake Bot API, by long
+polling or, when the settings have a webhook (the `updates_via` fixture), through the webhook route."""
 
 from __future__ import annotations
 
@@ -12,16 +13,31 @@ from sqlalchemy import func, select
 from bot.db.models import InboxUpdate
 from bot.services import Services
 from bot.tg.app import WerkApplication, build_application, start_application, stop_application
+from bot.tg.inbox import Inbox
+from bot.web import start_web
 from tests.fake_bot_api import FakeBotAPI
 
 
 @asynccontextmanager
 async def running_bot(services: Services) -> AsyncIterator[WerkApplication]:
+    """The bot as `werkhelpdesk run` starts it: polling, or the web server with the webhook route."""
     application = build_application(services)
-    await start_application(application)
+    if not services.settings.webhook_url:
+        await start_application(application)
+        try:
+            yield application
+        finally:
+            await stop_application(application)
+        return
+    inbox = Inbox(application, services)
+    runner = await start_web(services, inbox.add_routes)
     try:
+        await start_application(application, polling=False)
+        await inbox.start()
         yield application
     finally:
+        await inbox.stop()
+        await runner.cleanup()
         await stop_application(application)
 
 

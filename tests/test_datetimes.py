@@ -28,8 +28,8 @@ async def test_the_queue_shows_how_long_a_case_has_waited(services: Services) ->
     """On SQLite every case showed "0 min": its naive created_at was not compared at all."""
     async with services.sessions() as session, session.begin():
         await add_coach(session, 501, "Fatima", "ar,nl", staff=False)
-    await process(services, Incoming(7001, 7001, "button", text=COACH_YES, first_name="Amal", update_id=2))
+    await process(services, Incoming(7001, 7001, "button", data=COACH_YES, first_name="Amal", update_id=2))
     async with services.sessions() as session, session.begin():
         await session.execute(update(Case).values(created_at=utcnow() - timedelta(minutes=12, seconds=5)))
-    result = await process(services, Incoming(501, 501, "command", command="queue", text="all", update_id=3))
+    result = await process(services, Incoming(501, 501, "command", command="queue", args="all", update_id=3))
     assert any("· 12 min" in out.text for out in result.outgoing), [o.text for o in result.outgoing]

@@ -17,32 +17,32 @@ from tests import fake_bot_api as tg
 from tests.fake_bot_api import FakeBotAPI
 from tests.telegram_harness import buttons, running_bot, say
 
+pytestmark = pytest.mark.both_modes  # by long polling and by webhook
+
 
 def answer(services: Services, flow: str, node: str, lang: str) -> str:
     return directional(services.flows.text(flow, node, lang), lang)
 
 
-@pytest.mark.parametrize(
-    ("lang", "question", "flow"),
-    [
-        ("ar", "شلون بعادل شهادتي الجامعية؟", "diploma_recognition"),
-        ("ti", "ዲፕሎማይ ኣብ ሆላንድ ከመይ ከረጋግጾ እኽእል", "diploma_recognition"),
-        ("nl", "Hoe kan ik mijn diploma laten waarderen?", "diploma_recognition"),
-        ("en", "How do I get my foreign degree recognised?", "diploma_recognition"),
-        ("ar", "كيف اكتب سيرة ذاتية CV للشغل بهولندا", "cv_help"),
-        ("nl", "ik wil CV maken", "cv_help"),
-        ("en", "What is Dutch work culture like, are bosses strict?", "work_culture"),
-        ("ti", "ባህሊ ስራሕ ኣብ ሆላንድ ከመይ እዩ", "work_culture"),
-    ],
-)
-async def test_question_answered_in_the_users_language(
-    fake: FakeBotAPI, services: Services, lang: str, question: str, flow: str
-) -> None:
-    amal = tg.user(1001, "Amal", language_code=None)
+QUESTIONS = [  # (language, question, the flow that answers it)
+    ("ar", "شلون بعادل شهادتي الجامعية؟", "diploma_recognition"),
+    ("ti", "ዲፕሎማይ ኣብ ሆላንድ ከመይ ከረጋግጾ እኽእል", "diploma_recognition"),
+    ("nl", "Hoe kan ik mijn diploma laten waarderen?", "diploma_recognition"),
+    ("en", "How do I get my foreign degree recognised?", "diploma_recognition"),
+    ("ar", "كيف اكتب سيرة ذاتية CV للشغل بهولندا", "cv_help"),
+    ("nl", "ik wil CV maken", "cv_help"),
+    ("en", "What is Dutch work culture like, are bosses strict?", "work_culture"),
+    ("ti", "ባህሊ ስራሕ ኣብ ሆላንድ ከመይ እዩ", "work_culture"),
+]
+
+
+async def test_question_answered_in_the_users_language(fake: FakeBotAPI, services: Services) -> None:
+    """Each question from its own newcomer (Telegram tells no language), all in one bot run."""
     async with running_bot(services):
-        (reply,) = await say(fake, tg.text_update(amal, question))
-    assert reply["text"] == answer(services, flow, "start", lang)
-    assert buttons(reply)  # follow-up questions and the main menu
+        for number, (lang, question, flow) in enumerate(QUESTIONS):
+            (reply,) = await say(fake, tg.text_update(tg.user(1101 + number, "Amal", language_code=None), question))
+            assert reply["text"] == answer(services, flow, "start", lang), question
+            assert buttons(reply)  # follow-up questions and the main menu
     assert not fake.calls("sendChatAction")  # a fast reply needs no "typing…"
 
 
@@ -136,13 +136,13 @@ async def test_redelivered_update_is_answered_once(fake: FakeBotAPI, services: S
         assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 2
 
 
-@pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "location", "video_note", "document", "animation"])
-async def test_media_gets_a_kind_answer_in_the_users_language(fake: FakeBotAPI, services: Services, kind: str) -> None:
+async def test_media_gets_a_kind_answer_in_the_users_language(fake: FakeBotAPI, services: Services) -> None:
     amal = tg.user(1001, "Amal", language_code="ar")
-    async with running_bot(services):
-        (reply,) = await say(fake, tg.media_update(amal, kind))
     expected = directional(services.translator.gettext("ar", MEDIA), "ar")
-    assert reply["text"] == expected
+    async with running_bot(services):
+        for kind in ["sticker", "photo", "voice", "location", "video_note", "document", "animation"]:
+            (reply,) = await say(fake, tg.media_update(amal, kind))
+            assert reply["text"] == expected, kind
 
 
 async def test_photo_caption_is_read_as_a_question(fake: FakeBotAPI, services: Services) -> None:

@@ -52,7 +52,7 @@ async def test_after_delete_the_name_and_phone_are_not_in_the_sqlite_files(servi
     assert any(NAME.encode() in p.read_bytes() for p in files)  # the scan does find them before
 
     await process(services, Incoming(newcomer, newcomer, "command", command="delete"))
-    await process(services, Incoming(newcomer, newcomer, "button", text="del:yes"))
+    await process(services, Incoming(newcomer, newcomer, "button", data="del:yes"))
     await scrubs_done()
 
     for path in _sqlite_files(services):

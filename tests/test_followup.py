@@ -37,7 +37,7 @@ def text(services: Services, msg: Msg, lang: str = "ar") -> str:
 
 
 async def tap(services: Services, data: str, who: int = AMAL) -> list[Outgoing]:
-    result = await process(services, Incoming(who, who, "button", text=data, first_name="Amal"))
+    result = await process(services, Incoming(who, who, "button", data=data, first_name="Amal"))
     return [o for o in result.outgoing if o.chat_id == who]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -16,6 +17,8 @@ from bot.settings import Settings
 from tests import fake_bot_api as tg
 from tests.fake_bot_api import FakeBotAPI
 from tests.telegram_harness import buttons, running_bot, say
+
+pytestmark = pytest.mark.both_modes  # by long polling and by webhook
 
 GROUP = -1001234567890
 NO_CASE_TEXT = "There is no waiting case to claim (it may have been taken already). /queue shows the queue."
@@ -134,6 +137,19 @@ async def test_full_handoff_in_tigrinya(fake: FakeBotAPI, services: Services) ->
     assert all(
         "needs IDW help" not in c.get("text", "") for c in fake.calls("sendMessage") if int(c["chat_id"]) == 2002
     )
+
+
+async def recorded(services: Services, chat_id: int, telegram_message_id: int) -> None:
+    """Wait until the bot has recorded the Telegram id of a message it sent (right after sending)."""
+    for _ in range(200):
+        async with services.sessions() as session:
+            found = await session.scalar(
+                select(Message.id).where(Message.chat_id == chat_id, Message.telegram_message_id == telegram_message_id)
+            )
+        if found is not None:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"message {telegram_message_id} was not recorded as delivered")
 
 
 def _sent_id(fake: FakeBotAPI, params: dict[str, Any]) -> int:
@@ -260,6 +276,7 @@ async def test_coach_reply_to_a_relayed_message_goes_to_that_case(fake: FakeBotA
         (relayed,) = await say(fake, tg.text_update(YONAS, "ሕቶ ኣለኒ"), chat=501)
         relayed_message = fake.message(501, _sent_id(fake, relayed))
         assert relayed_message is not None
+        await recorded(services, 501, relayed_message["message_id"])  # a person replies later than this
         (answer,) = await say(fake, tg.text_update(FATIMA, "እወ Yonas", reply_to=relayed_message), chat=2002)
         assert answer["text"] == "Fatima: እወ Yonas"
         # Without a reply, her message goes to the active case.

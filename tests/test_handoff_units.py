@@ -122,7 +122,7 @@ async def test_timers_reannounce_and_remind(services: Services) -> None:
     async with services.sessions() as session, session.begin():
         await add_coach(session, 501, "Fatima", "ar", staff=False)
     # A newcomer asks for a coach (no coaches' group: coaches are told privately).
-    await process(services, Incoming(7001, 7001, "button", text=COACH_YES, first_name="Amal"))
+    await process(services, Incoming(7001, 7001, "button", data=COACH_YES, first_name="Amal"))
     async with services.sessions() as session, session.begin():
         await session.execute(update(Timer).values(due_at=datetime.now(UTC) - timedelta(minutes=1)))
     reannounced = await run_timers(services)
@@ -130,7 +130,7 @@ async def test_timers_reannounce_and_remind(services: Services) -> None:
     assert "#1" in reannounced[0].text
     assert await run_timers(services) == []  # the next one is not due yet
     # A claimed case that stays quiet reminds its coach.
-    await process(services, Incoming(501, 501, "command", command="claim", text="1"))
+    await process(services, Incoming(501, 501, "command", command="claim", args="1"))
     async with services.sessions() as session, session.begin():
         await session.execute(update(Case).values(last_activity_at=datetime.now(UTC) - timedelta(hours=2)))
         await session.execute(update(Timer).where(Timer.kind == "idle_reminder").values(due_at=datetime.now(UTC)))

@@ -25,7 +25,7 @@ async def test_the_topic_chosen_after_asking_back_is_a_training_suggestion(servi
     async with services.sessions() as session:
         (row,) = list(await session.scalars(select(UnansweredQuestion).where(UnansweredQuestion.text == unsure)))
         assert row.confidence is not None
-    await process(services, Incoming(NEWCOMER, NEWCOMER, "button", text="i:diploma_recognition"))
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "button", data="i:diploma_recognition"))
     # Another unanswered message whose next step is not a topic choice.
     other = "wat voor weer wordt het morgen in utrecht eigenlijk"
     await process(services, Incoming(NEWCOMER + 1, NEWCOMER + 1, "text", text=other, telegram_language="nl"))

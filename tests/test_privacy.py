@@ -27,7 +27,7 @@ async def test_purge_erases_inactive_newcomers_only(services: Services) -> None:
         await add_coach(session, 501, "Fatima", "ar", staff=False)
     for telegram_id, text in ((7001, "ik wil CV maken"), (7002, "waar kan ik een woning vinden")):
         await process(services, Incoming(telegram_id, telegram_id, "text", text=text, first_name="Old"))
-    await process(services, Incoming(7001, 7001, "button", text=COACH_YES))
+    await process(services, Incoming(7001, 7001, "button", data=COACH_YES))
     await process(services, Incoming(7003, 7003, "text", text="ik wil CV maken", first_name="Recent"))
     async with services.sessions() as session, session.begin():
         session.add(

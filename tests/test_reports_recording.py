@@ -28,7 +28,7 @@ async def test_faq_answers_buttons_and_the_first_coach_reply(services: Services)
     await process(services, Incoming(7001, 7001, "text", text="Hoe schrijf ik een goed cv in het Nederlands?"))
     await process(services, Incoming(7001, 7001, "text", text="!!!"))  # no words: not a question, "other"
     await process(services, Incoming(7001, 7001, "text", text="wat is het weer morgen in Utrecht?"))  # out of scope
-    await process(services, Incoming(7001, 7001, "button", text=COACH_YES))
+    await process(services, Incoming(7001, 7001, "button", data=COACH_YES))
     assert await answers(services, 7001) == ["faq", "other", "unanswered", None]
     async with services.sessions() as session:
         case = await session.scalar(select(Case))

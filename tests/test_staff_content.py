@@ -41,7 +41,8 @@ async def staff_services(
 
 
 async def say(services: Services, who: int, kind: str, text: str = "", command: str | None = None) -> list[str]:
-    result = await process(services, Incoming(who, who, kind, text=text, command=command))
+    incoming = Incoming(who, who, kind, command=command, args=text) if command else Incoming(who, who, kind, text=text)
+    result = await process(services, incoming)
     return [o.text for o in result.outgoing]
 
 

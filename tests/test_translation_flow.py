@@ -125,11 +125,11 @@ async def test_tigrinya_newcomer_and_dutch_coach(
         assert not [c for c in fake.sent_since_mark() if int(c["chat_id"]) == 2002]
         assert f"[ti] {NL_TEXT}" in check["text"]
         assert f"[nl] [TI] {NL_TEXT.upper()}" in check["text"]  # the translation, translated back
-        assert [d for _, d in buttons(check)] == ["c:mts:1", "c:mte:1", "c:mto:1"]
+        assert [d for _, d in buttons(check)] == ["c:mt:s:1", "c:mt:e:1", "c:mt:o:1"]
 
         # Confirmed: the newcomer gets the translation, marked, with a button for the original.
         fake.mark()
-        fake.push_update(tg.callback_update(PIETER, "c:mts:1"))
+        fake.push_update(tg.callback_update(PIETER, "c:mt:s:1"))
         (sent,) = await fake.wait_for("sendMessage", to(2002), ok=True)
         expected = services.translator.gettext(
             "ti", t_("%(name)s (machine translation):\n%(text)s", name="Pieter", text=f"[ti] {NL_TEXT}")
@@ -141,7 +141,7 @@ async def test_tigrinya_newcomer_and_dutch_coach(
 
         # Pressed twice (or redelivered): sent once.
         fake.mark()
-        fake.push_update(tg.callback_update(PIETER, "c:mts:1"))
+        fake.push_update(tg.callback_update(PIETER, "c:mt:s:1"))
         (again,) = await fake.wait_for("sendMessage", to(502), ok=True)
         await settled(services)
         assert again["text"] == nl(services, "This message was already sent or replaced; nothing more was sent.")
@@ -155,15 +155,15 @@ async def test_tigrinya_newcomer_and_dutch_coach(
         fake.mark()
         fake.push_update(tg.text_update(PIETER, "Tot morgen"))
         (check2,) = await fake.wait_for("sendMessage", to(502), ok=True)
-        assert [d for _, d in buttons(check2)] == ["c:mts:2", "c:mte:2", "c:mto:2"]
-        (asked,) = await say(fake, tg.callback_update(PIETER, "c:mte:2"))
+        assert [d for _, d in buttons(check2)] == ["c:mt:s:2", "c:mt:e:2", "c:mt:o:2"]
+        (asked,) = await say(fake, tg.callback_update(PIETER, "c:mt:e:2"))
         assert "[ti] Tot morgen" in asked["text"]
         (check3,) = await say(fake, tg.text_update(PIETER, "ጽቡቕ ምሸት"))
         assert "ጽቡቕ ምሸት" in check3["text"]
         assert "[nl] ጽቡቕ ምሸት" in check3["text"]  # the corrected translation, translated back
-        assert [d for _, d in buttons(check3)] == ["c:mts:2", "c:mte:2", "c:mto:2"]
+        assert [d for _, d in buttons(check3)] == ["c:mt:s:2", "c:mt:e:2", "c:mt:o:2"]
         fake.mark()
-        fake.push_update(tg.callback_update(PIETER, "c:mts:2"))
+        fake.push_update(tg.callback_update(PIETER, "c:mt:s:2"))
         (corrected,) = await fake.wait_for("sendMessage", to(2002), ok=True)
         assert "ጽቡቕ ምሸት" in corrected["text"]
         assert "Tot morgen" not in corrected["text"]
@@ -179,26 +179,26 @@ async def test_tigrinya_newcomer_and_dutch_coach(
         fake.mark()
         fake.push_update(tg.text_update(PIETER, "Een ogenblik"))
         (down,) = await fake.wait_for("sendMessage", to(502), ok=True)
-        assert [d for _, d in buttons(down)] == ["c:mtr:3", "c:mto:3"]
+        assert [d for _, d in buttons(down)] == ["c:mt:r:3", "c:mt:o:3"]
         await settled(services)
         assert not [c for c in fake.sent_since_mark() if int(c["chat_id"]) == 2002]
 
         # The provider is back: "try again" translates and shows it for confirmation.
         standin.mode = "ok"
         await asyncio.sleep(0.25)
-        (retried,) = await say(fake, tg.callback_update(PIETER, "c:mtr:3"))
+        (retried,) = await say(fake, tg.callback_update(PIETER, "c:mt:r:3"))
         assert "[ti] Een ogenblik" in retried["text"]
-        assert [d for _, d in buttons(retried)] == ["c:mts:3", "c:mte:3", "c:mto:3"]
+        assert [d for _, d in buttons(retried)] == ["c:mt:s:3", "c:mt:e:3", "c:mt:o:3"]
 
         # Slow: past the time limit it counts as unavailable; the coach sends the original instead.
         standin.mode = "slow"
         fake.mark()
         fake.push_update(tg.text_update(PIETER, "Nog iets"))
         (slow,) = await fake.wait_for("sendMessage", to(502), ok=True, timeout=10)
-        assert [d for _, d in buttons(slow)] == ["c:mtr:4", "c:mto:4"]
+        assert [d for _, d in buttons(slow)] == ["c:mt:r:4", "c:mt:o:4"]
         standin.release.set()
         fake.mark()
-        fake.push_update(tg.callback_update(PIETER, "c:mto:4"))
+        fake.push_update(tg.callback_update(PIETER, "c:mt:o:4"))
         (plain,) = await fake.wait_for("sendMessage", to(2002), ok=True)
         assert plain["text"] == "Pieter: Nog iets"
 
@@ -338,9 +338,9 @@ async def test_local_ctranslate2_models_through_english(
             )
             (check,) = await say(fake, tg.text_update(PIETER, NL_TEXT))
             assert ANSWERS["ti"] in check["text"]
-            assert [d for _, d in buttons(check)] == ["c:mts:1", "c:mte:1", "c:mto:1"]
+            assert [d for _, d in buttons(check)] == ["c:mt:s:1", "c:mt:e:1", "c:mt:o:1"]
             fake.mark()
-            fake.push_update(tg.callback_update(PIETER, "c:mts:1"))
+            fake.push_update(tg.callback_update(PIETER, "c:mt:s:1"))
             (sent,) = await fake.wait_for("sendMessage", to(2002), ok=True)
             assert ANSWERS["ti"] in sent["text"]
             await settled(services)
@@ -391,9 +391,9 @@ async def test_forum_topic_gets_the_translation_and_the_coach_confirms_privately
         fake.push_update(tg.text_update(PIETER, NL_TEXT, chat=forum, message_thread_id=thread))
         (check,) = await fake.wait_for("sendMessage", to(502), ok=True)
         await settled(services)
-        assert [d for _, d in buttons(check)] == ["c:mts:1", "c:mte:1", "c:mto:1"]
+        assert [d for _, d in buttons(check)] == ["c:mt:s:1", "c:mt:e:1", "c:mt:o:1"]
         assert not [c for c in fake.sent_since_mark() if int(c["chat_id"]) == 2002]
         fake.mark()
-        fake.push_update(tg.callback_update(PIETER, "c:mts:1"))
+        fake.push_update(tg.callback_update(PIETER, "c:mt:s:1"))
         (sent,) = await fake.wait_for("sendMessage", to(2002), ok=True)
         assert f"[ti] {NL_TEXT}" in sent["text"]

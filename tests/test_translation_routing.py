@@ -44,11 +44,11 @@ async def test_a_speaker_first_then_any_coach(services: Services) -> None:
     async with services.sessions() as session, session.begin():
         await add_coach(session, 501, "Fatima", "ti,nl", staff=False)
         await add_coach(session, 502, "Pieter", "nl", staff=False)
-    first = await process(services, Incoming(7001, 7001, "button", text=COACH_YES, telegram_language="ti"))
+    first = await process(services, Incoming(7001, 7001, "button", data=COACH_YES, telegram_language="ti"))
     assert sorted(o.chat_id for o in first.outgoing if o.chat_id != 7001) == [501]  # the speaker only
 
     # Before the wait is over: the Dutch-only coach is told how long it still waits, and gets nothing.
-    refused = await process(services, Incoming(502, 502, "button", text="c:claim:1"))
+    refused = await process(services, Incoming(502, 502, "button", data="c:claim:1"))
     expected = tn_(
         "Case #%(id)s waits %(num)d more minute for a coach who speaks %(language)s; then you can "
         "claim it and talk through machine translation.",
@@ -65,7 +65,7 @@ async def test_a_speaker_first_then_any_coach(services: Services) -> None:
     # After it: announced to every coach, and the Dutch-only coach may claim it.
     await _age_case(services, 31)
     assert sorted(o.chat_id for o in await run_timers(services)) == [501, 502]
-    claimed = await process(services, Incoming(502, 502, "button", text="c:claim:1"))
+    claimed = await process(services, Incoming(502, 502, "button", data="c:claim:1"))
     assert 7001 in [o.chat_id for o in claimed.outgoing]  # "Coach Pieter is now with you"
     async with services.sessions() as session:
         case = await session.get(Case, 1)
@@ -77,8 +77,8 @@ async def test_translation_off_keeps_claims_by_number(services: Services) -> Non
     services.settings.translator = "off"
     async with services.sessions() as session, session.begin():
         await add_coach(session, 502, "Pieter", "nl", staff=False)
-    await process(services, Incoming(7001, 7001, "button", text=COACH_YES, telegram_language="ti"))
-    claimed = await process(services, Incoming(502, 502, "button", text="c:claim:1"))
+    await process(services, Incoming(7001, 7001, "button", data=COACH_YES, telegram_language="ti"))
+    claimed = await process(services, Incoming(502, 502, "button", data="c:claim:1"))
     assert 7001 in [o.chat_id for o in claimed.outgoing]
 
 
@@ -87,6 +87,6 @@ async def test_nobody_speaks_the_language_so_nobody_to_wait_for(services: Servic
     claim the case at once (waiting would be waiting for nobody)."""
     async with services.sessions() as session, session.begin():
         await add_coach(session, 502, "Pieter", "nl", staff=False)
-    await process(services, Incoming(7001, 7001, "button", text=COACH_YES, telegram_language="ti"))
-    claimed = await process(services, Incoming(502, 502, "button", text="c:claim:1"))
+    await process(services, Incoming(7001, 7001, "button", data=COACH_YES, telegram_language="ti"))
+    claimed = await process(services, Incoming(502, 502, "button", data="c:claim:1"))
     assert 7001 in [o.chat_id for o in claimed.outgoing]

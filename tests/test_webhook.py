@@ -324,7 +324,7 @@ async def test_while_another_replica_drains_the_outbox_reminders_wait_too(fake: 
     try:
         async with services.sessions() as session, session.begin():
             await add_coach(session, 501, "Fatima", "ar", staff=False)
-        await process(services, Incoming(7001, 7001, "button", text=COACH_YES, first_name="Amal"))
+        await process(services, Incoming(7001, 7001, "button", data=COACH_YES, first_name="Amal"))
         async with services.sessions() as session, session.begin():
             await session.execute(update_rows(Timer).values(due_at=utcnow() - timedelta(minutes=1)))
         async with one_replica_at_a_time(services.engine, "outbox drain") as other_replica:

@@ -74,9 +74,9 @@ async def _claimed_case(services: Services) -> None:
     async with services.sessions() as session, session.begin():
         await add_coach(session, COACH_ID, "Fatima", "nl", staff=False)
     await process(services, Incoming(NEWCOMER, NEWCOMER, "text", text="ik wil CV maken", first_name="Sara"))
-    await process(services, Incoming(NEWCOMER, NEWCOMER, "button", text=MENU))
-    await process(services, Incoming(NEWCOMER, NEWCOMER, "button", text=COACH))
-    result = await process(services, Incoming(NEWCOMER, NEWCOMER, "button", text=COACH_YES))
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "button", data=MENU))
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "button", data=COACH))
+    result = await process(services, Incoming(NEWCOMER, NEWCOMER, "button", data=COACH_YES))
     card = next(o.text for o in result.outgoing if o.chat_id == COACH_ID)
     cv_title = services.flows.flows["cv_help"].title["nl"]
     assert f": {cv_title}" in card  # the last recognised topic, not "-"
@@ -98,10 +98,10 @@ async def test_no_coach_registered_is_said_honestly(services: Services, caplog: 
     await _warn_without_coaches(services)
     assert "no coach is registered" in caplog.text
     await process(services, Incoming(NEWCOMER, NEWCOMER, "text", text="ik wil CV maken", first_name="Sara"))
-    result = await process(services, Incoming(NEWCOMER, NEWCOMER, "button", text=COACH))
+    result = await process(services, Incoming(NEWCOMER, NEWCOMER, "button", data=COACH))
     honest = render(services, NO_COACH_NOW, "nl")
     assert [o.text for o in result.outgoing] == [honest]  # not "a coach usually replies within 10 minutes"
-    await process(services, Incoming(NEWCOMER, NEWCOMER, "button", text=COACH_YES))  # kept for a coach to come
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "button", data=COACH_YES))  # kept for a coach to come
     assert coaches.believed_reachable(services.settings) is False
 
     runner = await start_web(services)
@@ -125,8 +125,8 @@ async def test_the_phone_reaches_the_coach_once(services: Services) -> None:
     async with services.sessions() as session, session.begin():
         await add_coach(session, COACH_ID, "Fatima", "nl", staff=False)
     await process(services, Incoming(NEWCOMER, NEWCOMER, "text", text="ik wil CV maken", first_name="Sara"))
-    await process(services, Incoming(NEWCOMER, NEWCOMER, "button", text="a:intake"))
-    await process(services, Incoming(NEWCOMER, NEWCOMER, "button", text="in:consent:yes"))
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "button", data="a:intake"))
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "button", data="in:consent:yes"))
     await process(services, Incoming(NEWCOMER, NEWCOMER, "text", text="Sara"))
     async with services.sessions() as session, session.begin():
         user_id = (await session.scalar(select(User.id).where(User.telegram_id == NEWCOMER))) or 0
@@ -134,7 +134,7 @@ async def test_the_phone_reaches_the_coach_once(services: Services) -> None:
         assert state is not None
         await intake_store.save(session, user_id, IntakeState("asking", "phone", dict(state.answers)))
     await process(services, Incoming(NEWCOMER, NEWCOMER, "text", text="06 12345678"))
-    result = await process(services, Incoming(NEWCOMER, NEWCOMER, "button", text="in:submit"))
+    result = await process(services, Incoming(NEWCOMER, NEWCOMER, "button", data="in:submit"))
     to_coach = "\n".join(o.text for o in result.outgoing if o.chat_id == COACH_ID)
     assert to_coach.count("12345678") == 1, to_coach
     assert "ik wil CV maken" in to_coach  # what they asked before the intake is still on the card

@@ -10,8 +10,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import ValidationError
 
+from bot.callbacks import NodeButton, fits
 from bot.flows.glossary import GLOSSARY_FILE, Entry, alternatives_used, load_glossary
-from bot.flows.model import Flow, FlowSet, node_callback
+from bot.flows.model import Flow, FlowSet
 from bot.flows.quality import amount_without_date, rule_like
 from bot.languages import LANGUAGES
 from bot.nlu.types import INTENTS
@@ -20,7 +21,6 @@ LANGUAGE_NAMES = {"nl": "Dutch", "ar": "Arabic", "ti": "Tigrinya", "en": "Englis
 MAX_TEXT = 4000
 PHONE_SCREEN = 1000
 MAX_LABEL = 40
-MAX_CALLBACK_BYTES = 64
 
 Path_ = tuple[str | int, ...]
 
@@ -181,7 +181,7 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], g
             or (not node_id.islower() and not node_id.isdigit())
         ):
             add(base, f"node id '{node_id}' must use only lowercase letters, digits and _")
-        if len(node_callback(flow.id, node_id).encode()) > MAX_CALLBACK_BYTES:
+        if not fits(NodeButton(flow.id, node_id)):
             add(base, f"node id '{node_id}' is too long for a Telegram button; shorten it")
         for lang in LANGUAGES:
             text = node.text.get(lang, "")

@@ -94,8 +94,4 @@ class FlowSet:
         return (found.text.get(lang) or found.text["nl"]).strip()
 
 
-def node_callback(flow: str, node: str) -> str:
-    return f"n:{flow}.{node}"
-
-
-__all__ = ["LANGUAGES", "Flow", "FlowButton", "FlowSet", "Node", "Review", "Source", "node_callback"]
+__all__ = ["LANGUAGES", "Flow", "FlowButton", "FlowSet", "Node", "Review", "Source"]

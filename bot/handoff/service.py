@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import CoachButton, SatisfactionButton, encode
 from bot.db.models import (
     CASE_CLAIMED,
     CASE_CLOSED,
@@ -23,6 +24,7 @@ from bot.db.models import (
     User,
 )
 from bot.db.queries import typed_by
+from bot.dialog import MENU
 from bot.flows.model import FlowSet
 from bot.handoff import coaches, queue
 from bot.handoff.hours import OfficeHours, format_opening
@@ -80,9 +82,9 @@ class Turn:
 def satisfaction_buttons(case_id: int) -> tuple[tuple[Button, ...], ...]:
     return (
         (
-            Button(t_("Yes, it helped"), f"s:{case_id}:3"),
-            Button(t_("A little"), f"s:{case_id}:2"),
-            Button(t_("No"), f"s:{case_id}:1"),
+            Button(t_("Yes, it helped"), encode(SatisfactionButton(case_id, 3))),
+            Button(t_("A little"), encode(SatisfactionButton(case_id, 2))),
+            Button(t_("No"), encode(SatisfactionButton(case_id, 1))),
         ),
     )
 
@@ -218,7 +220,7 @@ async def card(turn: Turn, case: Case, user: User, lang: str, coach: Coach | Non
             "Last messages:\n%(messages)s",
             **params,
         ),
-        ((Button(t_("Claim"), f"c:claim:{case.id}"),),),
+        ((Button(t_("Claim"), encode(CoachButton("claim", case.id))),),),
     )
 
 
@@ -296,7 +298,7 @@ async def newcomer_in_case(
     if kind == "command" and command == "cancel":
         coach = await turn.session.get(Coach, case.coach_id) if case.coach_id else None
         await queue.close(turn.session, case, "cancelled", None)
-        turn.outbox.reply(user, chat_id, lang, Reply(CANCELLED, ((Button(t_("Main menu"), "a:menu"),),)))
+        turn.outbox.reply(user, chat_id, lang, Reply(CANCELLED, ((Button(t_("Main menu"), MENU),),)))
         if coach is not None:
             left = t_("%(name)s left case #%(id)s; it is closed.", name=user.first_name or "?", id=case.id)
             await tell_coach(turn, coach, left, case.id)
@@ -340,18 +342,13 @@ async def _relay_target(turn: Turn, case: Case) -> tuple[User | None, int, int |
     return None
 
 
-async def satisfaction(turn: Turn, sender: Sender, data: str, chat_id: int) -> bool:
-    """`s:<case>:<score>` from the closing question. True when handled."""
-    parts = data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in {"1", "2", "3"}:
-        return False
-    case = await turn.session.get(Case, int(parts[1]))
+async def satisfaction(turn: Turn, sender: Sender, button: SatisfactionButton, chat_id: int) -> bool:
+    """The answer to the closing question. True when handled (their own closed case)."""
+    case = await turn.session.get(Case, button.case_id)
     if case is None or case.user_id != sender.user.id or case.status != CASE_CLOSED:
         return False
-    case.satisfaction = int(parts[2])
-    turn.outbox.reply(
-        sender.user, chat_id, sender.lang, Reply(THANKS_FEEDBACK, ((Button(t_("Main menu"), "a:menu"),),))
-    )
+    case.satisfaction = button.score
+    turn.outbox.reply(sender.user, chat_id, sender.lang, Reply(THANKS_FEEDBACK, ((Button(t_("Main menu"), MENU),),)))
     return True
 
 
@@ -540,7 +537,7 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
             lines.append(
                 f"{urgent}#{case.id} · {case.language} · {_topic_title(turn.flows, case.topic, lang)} · {minutes} min"
             )
-        buttons = tuple((Button(Plain(f"Claim #{c.id}"), f"c:claim:{c.id}"),) for c in cases[:8])
+        buttons = tuple((Button(Plain(f"Claim #{c.id}"), encode(CoachButton("claim", c.id))),) for c in cases[:8])
         say(
             tn_(
                 "%(num)d case is waiting:\n%(cases)s",
@@ -570,7 +567,7 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
         mine = "\n".join(f"{'→ ' if c.id == coach.active_case_id else ''}#{c.id} · {c.language}" for c in cases)
         say(
             t_("Your cases:\n%(cases)s", cases=mine),
-            tuple((Button(Plain(f"#{c.id}"), f"c:use:{c.id}"),) for c in cases[:8]),
+            tuple((Button(Plain(f"#{c.id}"), encode(CoachButton("use", c.id))),) for c in cases[:8]),
         )
         return
     if active is None:
@@ -626,18 +623,12 @@ def closed_as(outcome: str, case_id: int) -> Msg:
     return t_("Case #%(id)s is closed: the question was answered.", id=case_id)
 
 
-async def coach_button(turn: Turn, sender: Sender, data: str, chat_id: int) -> None:
-    """`c:claim:<id>` (card or queue button) and `c:use:<id>` (switch the active case)."""
+async def coach_button(turn: Turn, sender: Sender, button: CoachButton, chat_id: int) -> None:
+    """Claim (card or queue button) or use (switch the active case)."""
     coach = sender.coach
     assert coach is not None
-    parts = data.split(":")
-    if len(parts) != 3 or not parts[2].isdigit():
-        return
-    if parts[1] in drafts.COACH_ACTIONS:  # send / edit / send original / try again a translated reply
-        await drafts.coach_button(turn, coach, sender.user, sender.lang, parts[1], int(parts[2]))
-        return
-    case_id = int(parts[2])
-    if parts[1] == "claim":
+    case_id = button.case_id
+    if button.action == "claim":
         case = await claim(turn, coach, sender.user, sender.lang, case_id)
         if case is None:
             existing = await turn.session.get(Case, case_id)
@@ -665,7 +656,7 @@ async def coach_button(turn: Turn, sender: Sender, data: str, chat_id: int) -> N
                 else t_("Case #%(id)s cannot be claimed any more.", id=case_id)
             )
             turn.outbox.reply(sender.user, coach.telegram_id, sender.lang, Reply(msg))
-    elif parts[1] == "use":
+    elif button.action == "use":
         case = await turn.session.get(Case, case_id)
         if case is not None and case.coach_id == coach.id and case.status == CASE_CLAIMED:
             coach.active_case_id = case.id

@@ -9,6 +9,8 @@ from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from typing import Literal
 
+from bot.callbacks import IntakeButton, encode
+from bot.dialog import MENU
 from bot.intake import validate
 from bot.messages import Button, Lines, Listing, Msg, Plain, Reply, t_
 
@@ -212,7 +214,7 @@ class IntakeOutcome:
     leave: bool = False  # the intake is not active (any more): the normal dialog may continue
 
 
-CONTROL = (Button(t_("Skip"), "in:skip"), Button(t_("Stop for now"), "in:stop"))
+CONTROL = (Button(t_("Skip"), encode(IntakeButton("skip"))), Button(t_("Stop for now"), encode(IntakeButton("stop"))))
 
 
 def question(state: IntakeState) -> Reply:
@@ -220,10 +222,10 @@ def question(state: IntakeState) -> Reply:
     rows: list[tuple[Button, ...]] = []
     text: Msg | Lines = f.question
     if f.kind == "choice":
-        rows += [(Button(label, f"in:pick:{value}"),) for value, label in f.choices]
+        rows += [(Button(label, encode(IntakeButton("pick", value))),) for value, label in f.choices]
     elif f.kind == "multi":
-        rows += [(Button(label, f"in:toggle:{value}"),) for value, label in f.choices]
-        rows.append((Button(t_("Done"), "in:done"),))
+        rows += [(Button(label, encode(IntakeButton("toggle", value))),) for value, label in f.choices]
+        rows.append((Button(t_("Done"), encode(IntakeButton("done"))),))
         if state.selected:
             text = Lines(f.question, ((t_("Chosen"), value_text(f.key, ",".join(state.selected))),))
     rows.append(CONTROL)
@@ -231,7 +233,15 @@ def question(state: IntakeState) -> Reply:
 
 
 def consent_reply() -> Reply:
-    return Reply(CONSENT, ((Button(t_("Yes, I agree"), "in:consent:yes"), Button(t_("No, thanks"), "in:consent:no")),))
+    return Reply(
+        CONSENT,
+        (
+            (
+                Button(t_("Yes, I agree"), encode(IntakeButton("consent", "yes"))),
+                Button(t_("No, thanks"), encode(IntakeButton("consent", "no"))),
+            ),
+        ),
+    )
 
 
 def value_text(key: str, value: str | None) -> Msg | Plain | Listing:
@@ -249,8 +259,8 @@ def summary(answers: Mapping[str, str], heading: Msg) -> Lines:
 
 
 def review_reply(state: IntakeState) -> Reply:
-    rows = [(Button(f.label, f"in:edit:{f.key}"),) for f in FIELDS]
-    rows.append((Button(t_("Send"), "in:submit"),))
+    rows = [(Button(f.label, encode(IntakeButton("edit", f.key))),) for f in FIELDS]
+    rows.append((Button(t_("Send"), encode(IntakeButton("submit"))),))
     return Reply(summary(state.answers, REVIEW), tuple(rows))
 
 
@@ -284,21 +294,19 @@ def is_active(state: IntakeState | None) -> bool:
 
 
 def on_button(
-    state: IntakeState, data: str, match_municipality: Callable[[str], tuple[str | None, list[str]]]
+    state: IntakeState, button: IntakeButton, match_municipality: Callable[[str], tuple[str | None, list[str]]]
 ) -> IntakeOutcome:
-    parts = data.split(":", 2)
-    action = parts[1] if len(parts) > 1 else ""
-    arg = parts[2] if len(parts) > 2 else ""
+    action, arg = button.action, button.arg
     if action == "consent":
         if arg == "yes" and state.status == "consent":
             return _next(IntakeState("asking", None, {}), {})
         if arg == "no":
             return IntakeOutcome(
-                IntakeState("declined"), (Reply(DECLINED, ((Button(t_("Main menu"), "a:menu"),),)),), leave=True
+                IntakeState("declined"), (Reply(DECLINED, ((Button(t_("Main menu"), MENU),),)),), leave=True
             )
     if action == "stop" and state.status in {"asking", "review"}:
         return IntakeOutcome(
-            replace(state, status="paused"), (Reply(PAUSED, ((Button(t_("Main menu"), "a:menu"),),)),), leave=True
+            replace(state, status="paused"), (Reply(PAUSED, ((Button(t_("Main menu"), MENU),),)),), leave=True
         )
     if state.status == "asking" and state.field is not None:
         f = BY_KEY[state.field]
@@ -346,7 +354,7 @@ def on_text(
         if found is not None:
             return _next(state, {**state.answers, f.key: found})
         if suggestions:
-            rows = tuple((Button(Plain(name), f"in:pick:{name}"),) for name in suggestions)
+            rows = tuple((Button(Plain(name), encode(IntakeButton("pick", name))),) for name in suggestions)
             return IntakeOutcome(state, (Reply(t_("Did you mean one of these municipalities?"), (*rows, CONTROL)),))
         return IntakeOutcome(state, (Reply(f.retry or f.question, (CONTROL,)),))
     assert f.check is not None

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Literal
 
 from sqlalchemy import select, update
 
+from bot.callbacks import Callback, CoachButton, DismissAlarm, encode
 from bot.db.models import (
     CASE_CLAIMED,
     CASE_CLOSED,
@@ -24,6 +26,7 @@ from bot.db.models import (
     Timer,
     User,
 )
+from bot.dialog import MENU
 from bot.handoff import queue
 from bot.handoff.hours import format_opening
 from bot.handoff.service import Sender, Turn
@@ -34,7 +37,6 @@ from bot.safeguarding.patterns import PRIORITY
 from bot.safeguarding.recognise import recognise
 
 FLOW = "safeguarding"  # flows/safeguarding.yml: one node per category
-BUTTON_PREFIX = "sg:"
 REASON = "safeguarding"
 
 DISMISS = t_("No, I am fine — I have another question")
@@ -80,17 +82,23 @@ def check(kind: str, text: str | None) -> str | None:
     return recognise(text)
 
 
-def concerns(kind: str, text: str | None) -> bool:
+def concerns(kind: str, text: str | None, button: Callback | None = None) -> bool:
     """Whether this update is safeguarding business: a disclosure or the dismiss button."""
-    return (kind == "button" and (text or "").startswith(BUTTON_PREFIX)) or check(kind, text) is not None
+    return isinstance(button, DismissAlarm) or check(kind, text) is not None
 
 
 async def respond(
-    turn: Turn, sender: Sender, kind: str, text: str | None, chat_id: int, message_id: int | None = None
+    turn: Turn,
+    sender: Sender,
+    kind: str,
+    text: str | None,
+    chat_id: int,
+    message_id: int | None = None,
+    button: Callback | None = None,
 ) -> Handled | None:
     """Handle a disclosure or the dismiss button; None when this update is not safeguarding business."""
-    if kind == "button" and (text or "").startswith(BUTTON_PREFIX):
-        return await _dismiss(turn, sender, text or "", chat_id)
+    if isinstance(button, DismissAlarm):
+        return await _dismiss(turn, sender, button, chat_id)
     category = check(kind, text)
     if category is None:
         return None
@@ -104,8 +112,10 @@ async def respond(
             turn, sender, existing, kind=kind, command=None, text=text, chat_id=chat_id, message_id=message_id
         )
     case, opened = await _urgent_case(turn, user, lang, category)
-    marker = "o" if opened else "u"  # on dismissal: close a case it opened, downgrade one it upgraded
-    dismiss = ((Button(DISMISS, f"{BUTTON_PREFIX}no:{case.id}:{marker}"),),)
+    marker: Literal["o", "u"] = (
+        "o" if opened else "u"
+    )  # on dismissal: close a case it opened, downgrade one it upgraded
+    dismiss = ((Button(DISMISS, encode(DismissAlarm(case.id, marker))),),)
     turn.outbox.reply(user, chat_id, lang, Reply(NodeText(FLOW, category), dismiss), case_id=case.id)
     turn.outbox.reply(user, chat_id, lang, await _next_step(turn, case, lang), case_id=case.id)
     return Handled(case.id)
@@ -202,7 +212,7 @@ async def _card(turn: Turn, case: Case, user: User, lang: str) -> Reply:
     await turn.outbox.write()  # this turn's message belongs on the card
     since = format_opening(case.created_at.astimezone(turn.hours.zone), lang)
     lines = "\n".join(f"> {t}" for t in await _last_texts(turn.session, user.id)) or "-"
-    claim = ((Button(t_("Claim"), f"c:claim:{case.id}"),),)
+    claim = ((Button(t_("Claim"), encode(CoachButton("claim", case.id))),),)
     return Reply(_urgent_card_text(case, user, since, lines), claim)
 
 
@@ -236,26 +246,25 @@ async def _alert_coach(turn: Turn, case: Case, user: User, coach: Coach) -> None
     await tell_coach(turn, coach, Reply(Lines(alert, _concern(case))), case.id)
 
 
-async def _dismiss(turn: Turn, sender: Sender, data: str, chat_id: int) -> Handled:
-    """`sg:no:<case>:<o|u>`: a false alarm, dismissed with one tap."""
+async def _dismiss(turn: Turn, sender: Sender, button: DismissAlarm, chat_id: int) -> Handled:
+    """A false alarm, dismissed with one tap."""
     from bot.handoff.service import tell_coach
 
     user, lang = sender.user, sender.lang
-    parts = data.split(":")
-    case = await turn.session.get(Case, int(parts[2])) if len(parts) == 4 and parts[2].isdigit() else None
+    case = await turn.session.get(Case, button.case_id)
     if case is None or case.user_id != user.id or case.status == CASE_CLOSED or case.safeguarding is None:
-        turn.outbox.reply(user, chat_id, lang, Reply(DISMISSED, ((Button(t_("Main menu"), "a:menu"),),)))
+        turn.outbox.reply(user, chat_id, lang, Reply(DISMISSED, ((Button(t_("Main menu"), MENU),),)))
         return Handled(None)
     coach = await turn.session.get(Coach, case.coach_id) if case.coach_id else None
     turn.session.add(CaseEvent(case_id=case.id, action="alarm_dismissed"))
-    if parts[3] == "o" and coach is None:
+    if button.marker == "o" and coach is None:
         await queue.close(turn.session, case, "dismissed")
     else:
         case.priority, case.safeguarding = PRIORITY_NORMAL, None
     if coach is not None:
         note = t_("The newcomer of case #%(id)s says they are fine: it was a false alarm.", id=case.id)
         await tell_coach(turn, coach, note, case.id)
-    turn.outbox.reply(user, chat_id, lang, Reply(DISMISSED, ((Button(t_("Main menu"), "a:menu"),),)))
+    turn.outbox.reply(user, chat_id, lang, Reply(DISMISSED, ((Button(t_("Main menu"), MENU),),)))
     return Handled(case.id)
 
 

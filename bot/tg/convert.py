@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.pipeline import Incoming
+from bot.incoming import Incoming
 
 MEDIA_KINDS = (
     "sticker",
@@ -126,7 +126,7 @@ def to_incoming(update: Update | JSON, coach_chat_id: int | None = None) -> Inco
     )
     query = payload.get("callback_query")
     if query:
-        return replace(base, kind="button", text=query.get("data") or "")
+        return replace(base, kind="button", data=query.get("data") or "")
     edited = payload.get("edited_message")
     if edited:
         return replace(base, kind="edited", message_id=edited.get("message_id"))
@@ -135,11 +135,10 @@ def to_incoming(update: Update | JSON, coach_chat_id: int | None = None) -> Inco
         return None
     command = _command(message)
     if command is not None:
-        return replace(base, kind="command", command=command[0], text=command[1], message_id=message.get("message_id"))
+        return replace(base, kind="command", command=command[0], args=command[1], message_id=message.get("message_id"))
     kind = message_kind(message)
     if kind == "other" and not SERVICE_KEYS.isdisjoint(message):
         return None
-    text = message.get("text") if kind == "text" else message.get("caption")
     topic = bool(message.get("is_topic_message"))
     if topic or in_group:
         base = replace(base, thread_id=message.get("message_thread_id") if topic else None)
@@ -147,7 +146,8 @@ def to_incoming(update: Update | JSON, coach_chat_id: int | None = None) -> Inco
     return replace(
         base,
         kind=kind,
-        text=text,
+        text=message.get("text") if kind == "text" else None,
+        caption=None if kind == "text" else message.get("caption"),
         message_id=message.get("message_id"),
         reply_to_message_id=reply_to,
         file_id=_file_id(message.get(kind)),

@@ -16,6 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import TopicButton, decode
 from bot.db.models import Message, UnansweredQuestion, utcnow
 from bot.textnorm import normalize
 
@@ -27,9 +28,6 @@ class Group:
     language: str
     texts: list[str] = field(default_factory=list)
     picked: list[str | None] = field(default_factory=list)  # per text: the topic the newcomer chose
-
-
-TOPIC_BUTTON = "i:"  # callback data of a topic offered when the bot asks back (bot/dialog.py)
 
 
 async def picked_topics(session: AsyncSession, rows: list[UnansweredQuestion]) -> dict[int, str]:
@@ -56,8 +54,9 @@ async def picked_topics(session: AsyncSession, rows: list[UnansweredQuestion]) -
         if at is None or at + 1 >= len(messages):
             continue
         after = messages[at + 1]
-        if after.kind == "button" and (after.text or "").startswith(TOPIC_BUTTON):
-            found[r.id] = (after.text or "")[len(TOPIC_BUTTON) :]
+        button = decode(after.text) if after.kind == "button" else None
+        if isinstance(button, TopicButton):  # a topic offered when the bot asked back
+            found[r.id] = button.intent
     return found
 
 

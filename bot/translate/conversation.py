@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.callbacks import CoachButton, decode
 from bot.db.models import (
     CASE_CLAIMED,
     CASE_CLOSED,
@@ -126,9 +127,12 @@ async def prepare(services: Services, incoming: Incoming) -> Prepared | None:
     a coach's corrected translation, a retry). Never raises: without it the update still goes on,
     showing "translation unavailable"."""
     translator = services.machine_translator
-    if translator is None or not incoming.text or not incoming.text.strip():
+    if translator is None:
         return None
-    if incoming.kind not in {"text", "button"} and not (incoming.kind == "command" and incoming.command == "claim"):
+    if incoming.kind == "text":
+        if not (incoming.text or "").strip():
+            return None
+    elif incoming.kind != "button" and not (incoming.kind == "command" and incoming.command == "claim"):
         return None
     try:
         async with services.sessions() as session:
@@ -144,7 +148,7 @@ async def prepare(services: Services, incoming: Incoming) -> Prepared | None:
 async def _plan(session: AsyncSession, settings: Settings, incoming: Incoming) -> _Plan | None:
     from bot.handoff import queue, service
 
-    text = incoming.text or ""
+    text = incoming.text or ""  # a text message's (buttons: `incoming.data`)
     from bot.translate import drafts  # drafts builds on this module
 
     coach = await queue.coach_by_telegram_id(session, incoming.telegram_user_id)
@@ -153,7 +157,7 @@ async def _plan(session: AsyncSession, settings: Settings, incoming: Incoming) -
         if claim is not None:
             return await _claim_plan(session, coach, claim)
         if incoming.kind == "button":
-            draft = await drafts.draft_from_data(session, coach, text, drafts.RETRY)
+            draft = await drafts.draft_from_data(session, coach, incoming.data, drafts.RETRY)
             if draft is None:
                 return None
             return _Plan(draft.user_id, draft.original, draft.source, draft.target, back=True, draft_id=draft.id)
@@ -194,11 +198,12 @@ async def _plan(session: AsyncSession, settings: Settings, incoming: Incoming) -
 
 def _claimed_case_id(incoming: Incoming) -> int | None:
     """The case a coach's claim button or `/claim N` names."""
-    text = (incoming.text or "").strip().lstrip("#")
-    if incoming.kind == "button" and text.startswith("c:claim:") and text[8:].isdigit():
-        return int(text[8:])
-    if incoming.kind == "command" and incoming.command == "claim" and text.isdigit():
-        return int(text)
+    if incoming.kind == "button":
+        button = decode(incoming.data)
+        return button.case_id if isinstance(button, CoachButton) and button.action == "claim" else None
+    number = incoming.args.strip().lstrip("#")
+    if incoming.kind == "command" and incoming.command == "claim" and number.isdigit():
+        return int(number)
     return None
 
 

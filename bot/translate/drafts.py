@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import ShowOriginal, TranslatedReply, TranslatedReplyAction, decode, encode
 from bot.db.models import (
     CASE_CLAIMED,
     CASE_CLOSED,
@@ -31,18 +32,21 @@ from bot.translate.conversation import Prepared, coach_user_of, coach_writes_in,
 if TYPE_CHECKING:
     from bot.handoff.service import Turn
 
-# Callback data (the existing prefix style; coach buttons start with "c:" so the coach router takes them).
-SEND, EDIT, ORIGINAL, RETRY = "mts", "mte", "mto", "mtr"
-COACH_ACTIONS = frozenset({SEND, EDIT, ORIGINAL, RETRY})
-SHOW_ORIGINAL = "mt:o:"  # the newcomer's button under a translated message
+# The coach's decisions on a translated reply (`callbacks.TranslatedReply`).
+SEND: TranslatedReplyAction = "s"
+EDIT: TranslatedReplyAction = "e"
+ORIGINAL: TranslatedReplyAction = "o"
+RETRY: TranslatedReplyAction = "r"
 
 
 # coach -> newcomer ---------------------------------------------------------------------------------
-async def draft_from_data(session: AsyncSession, coach: Coach, data: str, action: str) -> TranslationDraft | None:
-    parts = data.split(":")
-    if len(parts) != 3 or parts[0] != "c" or parts[1] != action or not parts[2].isdigit():
+async def draft_from_data(
+    session: AsyncSession, coach: Coach, data: str | None, action: str
+) -> TranslationDraft | None:
+    button = decode(data)
+    if not isinstance(button, TranslatedReply) or button.action != action:
         return None
-    draft = await session.get(TranslationDraft, int(parts[2]))
+    draft = await session.get(TranslationDraft, button.draft_id)
     return draft if draft is not None and draft.coach_id == coach.id else None
 
 
@@ -94,8 +98,8 @@ def confirmation(draft: TranslationDraft, case_id: int) -> Reply:
             ),
             (
                 (
-                    Button(t_("Try again"), f"c:{RETRY}:{draft.id}"),
-                    Button(t_("Send original"), f"c:{ORIGINAL}:{draft.id}"),
+                    Button(t_("Try again"), encode(TranslatedReply(RETRY, draft.id))),
+                    Button(t_("Send original"), encode(TranslatedReply(ORIGINAL, draft.id))),
                 ),
             ),
         )
@@ -122,8 +126,11 @@ def confirmation(draft: TranslationDraft, case_id: int) -> Reply:
     return Reply(
         msg,
         (
-            (Button(t_("Send translation"), f"c:{SEND}:{draft.id}"), Button(t_("Edit"), f"c:{EDIT}:{draft.id}")),
-            (Button(t_("Send original"), f"c:{ORIGINAL}:{draft.id}"),),
+            (
+                Button(t_("Send translation"), encode(TranslatedReply(SEND, draft.id))),
+                Button(t_("Edit"), encode(TranslatedReply(EDIT, draft.id))),
+            ),
+            (Button(t_("Send original"), encode(TranslatedReply(ORIGINAL, draft.id))),),
         ),
     )
 
@@ -209,7 +216,7 @@ async def send_translation(turn: Turn, coach: Coach, draft_id: int, edited: str 
         draft.target,
         Reply(
             t_("%(name)s (machine translation):\n%(text)s", name=coach.name, text=draft.translation),
-            ((Button(t_("Show the original"), f"{SHOW_ORIGINAL}{draft.id}"),),),
+            ((Button(t_("Show the original"), encode(ShowOriginal(draft.id))),),),
         ),
         case_id=case.id,
     )
@@ -233,7 +240,9 @@ async def discard(turn: Turn, coach: Coach, draft_id: int) -> None:
     await _decide(turn.session, draft_id, coach, DRAFT_DISCARDED, from_=(DRAFT_OPEN, DRAFT_EDITING))
 
 
-async def coach_button(turn: Turn, coach: Coach, coach_user: User, lang: str, action: str, draft_id: int) -> None:
+async def coach_button(
+    turn: Turn, coach: Coach, coach_user: User, lang: str, action: TranslatedReplyAction, draft_id: int
+) -> None:
     """Send / edit / send original / try again, pressed under a confirmation in Telegram."""
     from bot.handoff import service
 
@@ -280,12 +289,9 @@ async def coach_button(turn: Turn, coach: Coach, coach_user: User, lang: str, ac
         turn.outbox.reply(coach_user, coach.telegram_id, lang, Reply(msg))
 
 
-async def show_original(turn: Turn, user: User, lang: str, data: str, chat_id: int) -> bool:
-    """The newcomer's "show the original" button. True when it was one."""
-    if not data.startswith(SHOW_ORIGINAL):
-        return False
-    raw = data.removeprefix(SHOW_ORIGINAL)
-    draft = await turn.session.get(TranslationDraft, int(raw)) if raw.isdigit() else None
+async def show_original(turn: Turn, user: User, lang: str, button: ShowOriginal, chat_id: int) -> bool:
+    """The newcomer's "show the original" button."""
+    draft = await turn.session.get(TranslationDraft, button.draft_id)
     if draft is None or draft.user_id != user.id or draft.status != DRAFT_SENT:
         turn.outbox.reply(user, chat_id, lang, Reply(t_("This message is no longer available.")))
         return True
@@ -337,6 +343,7 @@ def draft_id_of(buttons: object) -> int | None:
     for row in buttons:
         for button in row if isinstance(row, list) else ():
             data = button[1] if isinstance(button, list) and len(button) > 1 else ""
-            if isinstance(data, str) and data.startswith(SHOW_ORIGINAL) and data[len(SHOW_ORIGINAL) :].isdigit():
-                return int(data[len(SHOW_ORIGINAL) :])
+            shown = decode(data) if isinstance(data, str) else None
+            if isinstance(shown, ShowOriginal):
+                return shown.draft_id
     return None

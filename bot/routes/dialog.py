@@ -1,0 +1,78 @@
+"""The bot's own dialog: a newcomer's turn with no coach, case or active intake involved. Decide
+(pure), then update state and transcript and queue the replies."""
+
+from __future__ import annotations
+
+from bot.db.models import ConversationState, UnansweredQuestion
+from bot.dialog import ButtonIn, CommandIn, Dialog, DialogConfig, EditedIn, Event, HandoffInfo, MediaIn, State, TextIn
+from bot.handoff import queue, service
+from bot.incoming import Incoming
+from bot.intake import form
+from bot.intake import store as intake_store
+from bot.nlu.types import NluResult
+from bot.reports.answers import answer_kind
+from bot.routing import Ctx
+
+ACTIONS = frozenset({"menu", "language", "coach", "intake"})
+
+
+def always(ctx: Ctx) -> bool:
+    return True
+
+
+def event(incoming: Incoming, nlu: NluResult | None) -> Event:
+    if incoming.kind == "command":
+        return CommandIn(incoming.command or "", incoming.args)
+    if incoming.kind == "button":
+        return ButtonIn(incoming.data or "")
+    if incoming.kind == "edited":
+        return EditedIn()
+    if nlu is not None and incoming.words is not None:
+        return TextIn(incoming.words, nlu)
+    if incoming.kind == "text":  # only spaces: there are no words to understand
+        return TextIn(incoming.text or "", NluResult(incoming.text or "", None, "", 0.0, ()))
+    return MediaIn(incoming.kind)
+
+
+async def handle(ctx: Ctx) -> bool:
+    turn, incoming, nlu, user = ctx.turn, ctx.incoming, ctx.nlu, ctx.sender.user
+    if nlu is None and incoming.words and incoming.words.strip():
+        # Rare: a Rasa server was not asked (the newcomer had a case, closed since); ask it now.
+        nlu = ctx.nlu = await ctx.services.nlu.parse(incoming.words)
+    session, settings, outbox = turn.session, turn.settings, turn.outbox
+    state_row = await session.get(ConversationState, user.id)
+    waiting = await queue.waiting_count(session)
+    if state_row is None:
+        state_row = ConversationState(user_id=user.id, pending=[])
+        session.add(state_row)
+    handoff_info = HandoffInfo(service.wait_message(turn, waiting, ctx.language))
+    dialog = Dialog(DialogConfig(turn.flows, settings.nlu_threshold, ACTIONS), handoff_info)
+    state = State(state_row.flow, state_row.node, state_row.low_confidence_streak or 0)
+    outcome = dialog.decide(event(incoming, nlu), state)
+    if outcome.chosen_language is not None:
+        user.chosen_language = ctx.language = outcome.chosen_language
+    language = user.last_language = ctx.language
+    state_row.flow, state_row.node = outcome.state.flow, outcome.state.node
+    state_row.low_confidence_streak = outcome.state.low_confidence_streak
+    ctx.store(nlu=nlu, intent=outcome.intent, answer=answer_kind(turn.flows, nlu, outcome))
+    if outcome.unanswered and nlu is not None and incoming.words:
+        session.add(
+            UnansweredQuestion(
+                user_id=user.id,
+                text=incoming.words[:2000],
+                language=language,
+                intent=nlu.intent,
+                confidence=nlu.confidence,
+            )
+        )
+    for reply in outcome.replies:
+        outbox.reply(user, incoming.chat_id, language, reply)
+    if outcome.start_intake:
+        started = form.start(await ctx.intake())
+        await intake_store.save(session, user.id, started.state)
+        for reply in started.replies:
+            outbox.reply(user, incoming.chat_id, language, reply)
+    if outcome.handoff is not None:
+        topic = outcome.handoff.topic or state_row.flow
+        await service.start_case(turn, user, language, topic=topic, reason=outcome.handoff.reason)
+    return True

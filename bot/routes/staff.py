@@ -1,0 +1,58 @@
+"""Staff commands: reload and preview the content."""
+
+from __future__ import annotations
+
+from bot.dialog import node_reply
+from bot.languages import LANGUAGES
+from bot.messages import Reply, t_, tn_
+from bot.routing import Ctx
+
+STAFF_COMMANDS = frozenset({"reload", "preview"})
+
+
+def applies(ctx: Ctx) -> bool:
+    coach, incoming = ctx.sender.coach, ctx.incoming
+    return coach is not None and coach.is_staff and incoming.kind == "command" and incoming.command in STAFF_COMMANDS
+
+
+async def handle(ctx: Ctx) -> bool:
+    _answer(ctx)
+    ctx.store()
+    return True
+
+
+def _answer(ctx: Ctx) -> None:
+    services, outbox, incoming = ctx.services, ctx.turn.outbox, ctx.incoming
+    user, lang, chat = ctx.sender.user, ctx.sender.lang, incoming.chat_id
+    if incoming.command == "reload":
+        result = services.flow_store.reload()
+        if result.problems:
+            problems = "\n".join(str(p) for p in result.problems[:15])
+            msg = t_(
+                "The flows were NOT reloaded; the old content keeps serving. Fix these errors first:\n%(problems)s",
+                problems=problems,
+            )
+        else:
+            msg = tn_(
+                "Flows reloaded: %(num)d topic is live.", "Flows reloaded: %(num)d topics are live.", result.flows
+            )
+        outbox.reply(user, chat, lang, Reply(msg))
+        return
+    args = incoming.args.split()
+    flow = services.flows.flows.get(args[0]) if args else None
+    preview_lang = args[1] if len(args) > 1 and args[1] in LANGUAGES else lang
+    if flow is None:
+        names = ", ".join(sorted(services.flows.flows))
+        outbox.reply(
+            user,
+            chat,
+            lang,
+            Reply(
+                t_(
+                    "Use /preview followed by a flow and optionally a language, e.g. /preview cv_help ar. Flows: %(flows)s",
+                    flows=names,
+                )
+            ),
+        )
+        return
+    outbox.reply(user, chat, preview_lang, node_reply(flow, flow.start, frozenset({"menu", "language", "coach"})))

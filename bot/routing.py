@@ -1,0 +1,102 @@
+"""The router, declared: a table of routes (name, predicate, handler) tried in order, in the spirit of
+aiogram's routers and filters. A predicate says whether a route applies; its handler answers and
+returns True, or False when the update is not its business after all (the next route is tried).
+The table itself is `bot.routes.ROUTES`."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from bot.callbacks import Callback
+from bot.db.models import Case
+from bot.handoff import queue
+from bot.handoff.service import Sender, Turn
+from bot.incoming import Incoming
+from bot.intake import form
+from bot.intake import store as intake_store
+from bot.nlu.types import NluResult
+from bot.services import Services
+
+
+@dataclass
+class Ctx:
+    """One update inside its transaction, as every route sees it."""
+
+    services: Services
+    incoming: Incoming
+    turn: Turn
+    sender: Sender
+    nlu: NluResult | None
+    button: Callback | None  # the decoded callback data of a button press
+    language: str  # of the replies; the dialog may change it (a language button)
+    _case: Case | None = None
+    _case_read: bool = False
+    _intake: form.IntakeState | None = None
+    _intake_read: bool = False
+
+    @property
+    def is_newcomer(self) -> bool:
+        """Not a registered coach (a coach may still try the bot's dialog, see the coach route)."""
+        return self.sender.coach is None
+
+    async def case(self) -> Case | None:
+        """The sender's open case, read once per update."""
+        if not self._case_read:
+            self._case, self._case_read = await queue.open_case_of(self.turn.session, self.sender.user.id), True
+        return self._case
+
+    async def intake(self) -> form.IntakeState | None:
+        """The sender's intake as it was when the update arrived, read once per update."""
+        if not self._intake_read:
+            self._intake, self._intake_read = await intake_store.load(self.turn.session, self.sender.user.id), True
+        return self._intake
+
+    def store(
+        self,
+        case_id: int | None = None,
+        *,
+        nlu: NluResult | None = None,
+        intent: str | None = None,
+        answer: str | None = None,  # how the bot answered (`bot.reports.answers`)
+    ) -> None:
+        """The update's message in the transcript."""
+        incoming = self.incoming
+        self.turn.outbox.incoming(
+            user_id=self.sender.user.id,
+            chat_id=incoming.chat_id,
+            kind=incoming.kind,
+            text=incoming.transcript,
+            language=self.language,
+            intent=nlu.intent if nlu else intent,
+            confidence=nlu.confidence if nlu else None,
+            update_id=incoming.update_id,
+            telegram_message_id=incoming.message_id,
+            case_id=case_id,
+            thread_id=incoming.thread_id,
+            file_id=incoming.file_id,
+            answer=answer,
+        )
+
+
+Predicate = Callable[[Ctx], bool | Awaitable[bool]]
+Handler = Callable[[Ctx], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    when: Predicate
+    handle: Handler
+
+
+async def dispatch(ctx: Ctx, routes: Sequence[Route]) -> str | None:
+    """Try the routes in order; the name of the one that answered (None: none did)."""
+    for route in routes:
+        applies = route.when(ctx)
+        if inspect.isawaitable(applies):
+            applies = await applies
+        if applies and await route.handle(ctx):
+            return route.name
+    return None
