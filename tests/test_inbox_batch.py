@@ -103,16 +103,16 @@ async def test_a_failing_turn_in_a_batch_loses_and_duplicates_nothing_of_the_oth
     fake: FakeBotAPI, services: Services, application: WerkApplication, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sizes = batches_seen(monkeypatch)
-    own_dialog = pipeline.own_dialog
+    dispatch = pipeline.dispatch
     failed: list[int] = []
 
-    async def failing(turn: Any, sender: Any, incoming: Incoming, *args: Any) -> str:
-        if incoming.chat_id == FAILING:
-            failed.append(incoming.chat_id)
+    async def failing(ctx: Any, routes: Any) -> str | None:
+        if ctx.incoming.chat_id == FAILING:
+            failed.append(ctx.incoming.chat_id)
             raise RuntimeError("a bug in one turn")
-        return await own_dialog(turn, sender, incoming, *args)
+        return await dispatch(ctx, routes)
 
-    monkeypatch.setattr(pipeline, "own_dialog", failing)
+    monkeypatch.setattr(pipeline, "dispatch", failing)
     inbox = Inbox(application, services, 16)
     await store_all(inbox)
     await inbox.start()
