@@ -47,7 +47,7 @@ from bot.handoff.service import Sender, Turn
 from bot.intake import form, validate
 from bot.intake import store as intake_store
 from bot.languages import LANGUAGES, resolve_language
-from bot.messages import Button, Reply, t_, tn_
+from bot.messages import Button, Reply, t_
 from bot.nlu.types import NluResult
 from bot.outbox import Outbox, Outgoing, undelivered_for_user
 from bot.render import Renderer
@@ -468,17 +468,14 @@ async def _data_rights(turn: Turn, services: Services, sender: Sender, incoming:
 def _staff_command(services: Services, outbox: Outbox, sender: Sender, incoming: Incoming) -> None:
     user, lang, chat = sender.user, sender.lang, incoming.chat_id
     if incoming.command == "reload":
-        result = services.flow_store.reload()
-        if result.problems:
-            problems = "\n".join(str(p) for p in result.problems[:15])
-            msg = t_(
-                "The flows were NOT reloaded; the old content keeps serving. Fix these errors first:\n%(problems)s",
-                problems=problems,
-            )
-        else:
-            msg = tn_(
-                "Flows reloaded: %(num)d topic is live.", "Flows reloaded: %(num)d topics are live.", result.flows
-            )
+        # Never loads here (inside this update's transaction): the content watcher looks at once, off
+        # the event loop, and every other replica within CONTENT_POLL_SECONDS.
+        services.content.request_refresh()
+        msg = t_(
+            "Content revision %(revision)s is being served. A newly published revision reaches every replica "
+            "within seconds; this one looks now. Publish changes in the console or with `werkhelpdesk flows import`.",
+            revision=str(services.content.number),
+        )
         outbox.reply(user, chat, lang, Reply(msg))
         return
     args = (incoming.text or "").split()

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.content.live import LiveContent, open_content
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import ensure_current
-from bot.flows.loader import load_flows
 from bot.flows.model import FlowSet
-from bot.flows.store import FlowStore
 from bot.i18n import Translator
 from bot.nlu.data import load_training
 from bot.nlu.embedded import EmbeddedClassifier, train_in_process
@@ -34,7 +33,7 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     translator: Translator
-    flow_store: FlowStore
+    content: LiveContent
     embedded: EmbeddedClassifier
     nlu: Parser
     http: aiohttp.ClientSession
@@ -43,8 +42,8 @@ class Services:
 
     @property
     def flows(self) -> FlowSet:
-        """The flows being served now (hot reload swaps them for a valid new set)."""
-        return self.flow_store.current
+        """The flows being served now (a newly published revision replaces them within seconds)."""
+        return self.content.current
 
 
 async def train_embedded(settings: Settings) -> EmbeddedClassifier:
@@ -62,23 +61,26 @@ async def open_services(
 ) -> AsyncIterator[Services]:
     """Build every resource the bot needs; close them all on exit, whatever happens."""
     translator = Translator.load(settings.locales_dir)
-    flows = load_flows(settings.flows_dir)
     engine = create_engine(settings.database_url)
     http = aiohttp.ClientSession()
     machine_translator: MachineTranslator | None = None
+    content: LiveContent | None = None
     try:
         if check_migrations:
             await ensure_current(engine)
+        sessions = create_sessionmaker(engine)
+        content = await open_content(sessions, settings.flows_dir, settings.content_poll_seconds)
+        content.start()
         if embedded is None:
             embedded = await train_embedded(settings)
         nlu: Parser = embedded
         if settings.rasa_url:
             nlu = FallbackParser(RasaClient(http, settings.rasa_url, settings.rasa_timeout), embedded)
-        store = FlowStore(settings.flows_dir, flows)
         machine_translator = await open_translator(settings, http)
-        sessions = create_sessionmaker(engine)
-        yield Services(settings, engine, sessions, translator, store, embedded, nlu, http, machine_translator)
+        yield Services(settings, engine, sessions, translator, content, embedded, nlu, http, machine_translator)
     finally:
+        if content is not None:
+            await content.stop()
         if machine_translator is not None:
             await machine_translator.close()
         await http.close()

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     console_url: str = ""
     # coach console: a session ends after this many hours without a request
     console_session_hours: float = Field(default=12, gt=0)
+    # FAQ content: seconds between each replica's look for a newly published revision (0: only at start)
+    content_poll_seconds: float = Field(default=2.0, ge=0)
+    # FAQ content: sources checked longer ago than this show up in the console's "to re-check" list
+    content_review_months: int = Field(default=6, ge=1)
 
     @field_validator("coach_chat_id", mode="before")
     @classmethod

@@ -48,12 +48,17 @@ class Node(_Strict):
 
     def nl_hash(self) -> str:
         """Hash of the Dutch source text (answer and button labels) that translations are made from."""
-        parts = [self.text.get("nl", "").strip(), *(b.label.get("nl", "").strip() for b in self.buttons)]
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:10]
+        return nl_hash_of(self.text.get("nl", ""), [b.label.get("nl", "") for b in self.buttons])
 
     def is_stale(self, lang: str) -> bool:
         review = self.review.get(lang)
         return review is not None and review.nl_hash is not None and review.nl_hash != self.nl_hash()
+
+
+def nl_hash_of(text: str, labels: list[str]) -> str:
+    """`Node.nl_hash` from the raw Dutch text and button labels (also for content not yet validated)."""
+    parts = [text.strip(), *(label.strip() for label in labels)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:10]
 
 
 class Flow(_Strict):

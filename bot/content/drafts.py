@@ -1,0 +1,110 @@
+"""Drafts applied to published content: pure functions from (flow texts, edits) to new flow texts.
+
+A translation edited here is stamped with the Dutch it was made from (the `nl_hash` of `flows stamp`), so
+it is no longer stale; a Dutch edit leaves the translations' stamps alone, so they become stale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.content import yamltext
+from bot.flows.model import nl_hash_of
+
+SOURCE = "nl"
+TEXT, REVIEWED, GOTO = "text", "reviewed", "goto"
+
+
+@dataclass(frozen=True)
+class Edit:
+    flow: str
+    node: str
+    field: str  # text, reviewed, goto.N (the target of button N, from 0)
+    lang: str
+    value: str
+    author: str
+    at: datetime
+
+    def change(self) -> dict[str, Any]:
+        """As recorded in the revision's history."""
+        return {
+            "flow": self.flow,
+            "node": self.node,
+            "field": self.field,
+            "lang": self.lang,
+            "by": self.author,
+            "at": self.at.isoformat(timespec="seconds"),
+        }
+
+
+def _node(data: Any, node: str) -> dict[str, Any] | None:
+    nodes = data.get("nodes") if isinstance(data, dict) else None
+    found = nodes.get(node) if isinstance(nodes, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def _dutch_hash(node: dict[str, Any]) -> str:
+    text = node.get("text") or {}
+    buttons = node.get("buttons") or []
+    labels = [str((b.get("label") or {}).get(SOURCE, "")) for b in buttons if isinstance(b, dict)]
+    return nl_hash_of(str(text.get(SOURCE, "")) if isinstance(text, dict) else "", labels)
+
+
+def _review(node: dict[str, Any], lang: str) -> dict[str, Any]:
+    reviews = node.setdefault("review", {})
+    current = reviews.get(lang)
+    review = dict(current) if isinstance(current, dict) else {}
+    reviews[lang] = review
+    return review
+
+
+def _apply_one(node: dict[str, Any], edit: Edit) -> bool:
+    if edit.field == TEXT:
+        texts = node.setdefault("text", {})
+        if not isinstance(texts, dict):
+            return False
+        texts[edit.lang] = edit.value
+        return True
+    if edit.field.startswith(GOTO + "."):
+        index = edit.field.split(".", 1)[1]
+        buttons = node.get("buttons") or []
+        if not index.isdigit() or int(index) >= len(buttons) or not isinstance(buttons[int(index)], dict):
+            return False
+        buttons[int(index)]["goto"] = edit.value
+        return True
+    return edit.field == REVIEWED
+
+
+def _order(edit: Edit) -> int:
+    """Dutch and buttons first (they set the hash), then translations, then review marks."""
+    if edit.field == REVIEWED:
+        return 2
+    return 0 if edit.lang in ("", SOURCE) else 1
+
+
+def apply(files: dict[str, str], edits: list[Edit]) -> tuple[dict[str, str], list[Edit]]:
+    """The flow texts with `edits` applied, and the edits that applied (an edit of a node that no
+    longer exists is left out). Only flows with edits are written again."""
+    by_flow: dict[str, list[Edit]] = {}
+    for edit in edits:
+        if edit.flow in files:
+            by_flow.setdefault(edit.flow, []).append(edit)
+    result = dict(files)
+    applied: list[Edit] = []
+    for flow, flow_edits in by_flow.items():
+        data = yamltext.load(files[flow])
+        done = []
+        for edit in sorted(flow_edits, key=_order):
+            node = _node(data, edit.node)
+            if node is None or not _apply_one(node, edit):
+                continue
+            done.append(edit)
+            if edit.lang and edit.lang != SOURCE:
+                review = _review(node, edit.lang)
+                review["reviewed"] = edit.field == REVIEWED  # a new translation waits for its review
+                review["nl_hash"] = _dutch_hash(node)
+        if done:
+            result[flow] = yamltext.dump(data)
+            applied += done
+    return result, applied
