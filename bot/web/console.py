@@ -539,6 +539,9 @@ def setup_console(app: web.Application, services: Services, deliver: Deliver | N
     add("POST", "/console/cases/{case_id}/transfer", transfer)
     add("POST", "/console/cases/{case_id}/close", close)
     add("POST", "/console/cases/{case_id}/note", note)
+    from bot.web.content import setup_content  # the staff pages (they import this module)
+
+    setup_content(app)
 
 
 async def to_queue(_request: web.Request) -> web.StreamResponse:
