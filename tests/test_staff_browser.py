@@ -15,7 +15,6 @@ import signal
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiohttp import web
@@ -43,14 +42,14 @@ PUBLISH_WITHIN = 5.0
 
 
 @pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+async def database_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL", "")
     if not url.startswith("postgresql"):
         if os.environ.get("TEST_REQUIRE_POSTGRES"):
             pytest.fail("TEST_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not a PostgreSQL URL")
         pytest.skip("two replicas share a PostgreSQL database: set TEST_DATABASE_URL=postgresql+asyncpg://...")
     await _reset_postgres(url)
-    yield url
+    return url
 
 
 @pytest.fixture
@@ -165,7 +164,8 @@ async def test_edit_translate_review_publish_restore(
         pieter = await signed_in(services, await new_context(browser), console_url, PIETER)
         await expect(pieter.get_by_role("link", name="FAQ-inhoud")).to_have_count(0)
         response = await pieter.goto(f"{console_url}/console/content/")
-        assert response is not None and response.status == 403
+        assert response is not None
+        assert response.status == 403
 
         # Staff change the Dutch text: Arabic and Tigrinya show as stale.
         eva = await signed_in(services, await new_context(browser), console_url, EVA)
