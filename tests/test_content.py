@@ -265,3 +265,21 @@ async def test_publish_refuses_with_the_problem_at_the_field_then_publishes(serv
         await services.content.refresh()
         assert services.content.number == 3
         assert services.flows.text("cv_help", "start", "nl").startswith(OLD_NL)
+
+
+async def test_a_link_without_a_source_refuses_publishing_at_that_text(services: Services, web_url: str) -> None:
+    staff, csrf = await _signed_in(services, web_url, STAFF, staff=True)
+    node = next(n for n, found in services.flows.flows["greet"].nodes.items() if not found.sources)
+    async with staff:
+        text = "Kijk op https://example.org voor meer."
+        async with staff.post(
+            f"{web_url}/console/content/greet/{node}/text/en", data={"csrf": csrf, "text": text}
+        ) as r:
+            page = html.unescape(await r.text())
+        card = page[page.index(f'action="/console/content/greet/{node}/text/en"') :]
+        card = card[: card.index("</form>")]
+        assert "links to a website but the node names no source" in card  # next to the English text
+        async with staff.post(web_url + "/console/content/publish", data={"csrf": csrf}) as r:
+            assert r.status == 400
+    async with services.sessions() as session:
+        assert await store.head_number(session) == 1

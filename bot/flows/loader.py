@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,8 @@ MAX_TEXT = 4000
 PHONE_SCREEN = 1000
 MAX_LABEL = 40
 MAX_CALLBACK_BYTES = 64
+# A web address in an answer: what it says must be checked like any other source.
+LINK = re.compile(r"https?://|\bwww\.[a-z0-9-]+\.[a-z]", re.IGNORECASE)
 
 Path_ = tuple[str | int, ...]
 
@@ -218,6 +221,14 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], g
                         f"node '{node_id}': the Dutch text changed after the {LANGUAGE_NAMES[lang]} translation was made; update the translation",
                         "warning",
                     )
+        if not node.sources and (
+            linked := next((lang for lang in LANGUAGES if LINK.search(node.text.get(lang, ""))), None)
+        ):
+            add(
+                (*base, "text", linked),
+                f"node '{node_id}': the {LANGUAGE_NAMES[linked]} text links to a website but the node names no "
+                "source (add sources: with the url and the date it was checked)",
+            )
         if node.factual and not node.sources:
             add(base, f"node '{node_id}' states facts but has no sources (add sources: with url and checked date)")
         if not node.factual and (found := rule_like(node.text.get("nl", ""))):
