@@ -69,7 +69,9 @@ async def open_services(
         if check_migrations:
             await ensure_current(engine)
         sessions = create_sessionmaker(engine)
-        content = await open_content(sessions, settings.flows_dir, settings.content_poll_seconds)
+        content = await open_content(
+            sessions, settings.flows_dir, settings.content_poll_seconds, settings.stale_fallback()
+        )
         content.start()
         if embedded is None:
             embedded = await train_embedded(settings)

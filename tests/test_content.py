@@ -35,7 +35,7 @@ OLD_NL = "Een Nederlands cv is kort"
 def settings_overrides(tmp_path: Path) -> dict[str, object]:
     flows_dir = tmp_path / "flows"
     shutil.copytree(ROOT / "flows", flows_dir)
-    return {"flows_dir": flows_dir, "content_poll_seconds": 0.2}
+    return {"flows_dir": flows_dir, "content_poll_seconds": 0.2, "content_stale_fallback": "ti=en"}
 
 
 async def _cli(settings: Settings, *argv: str) -> int:
@@ -283,3 +283,25 @@ async def test_a_link_without_a_source_refuses_publishing_at_that_text(services:
             assert r.status == 400
     async with services.sessions() as session:
         assert await store.head_number(session) == 1
+
+
+async def test_a_stale_translation_is_served_in_the_fallback_language_with_a_note(services: Services) -> None:
+    """CONTENT_STALE_FALLBACK=ti=en: a stale Tigrinya answer comes in English with a note in Tigrinya;
+    Arabic has no fallback and keeps its (stale) translation."""
+    from bot.messages import NodeText, Reply
+    from bot.render import STALE_NOTES, Renderer
+
+    async with services.sessions() as session, session.begin():
+        coach = await add_coach(session, STAFF, "Eva", "nl", staff=True)
+        await store.save_draft(session, coach, "cv_help", "start", "text", "nl", "Een cv is kort: 1 pagina.")
+        work = await store.working(session)
+        assert work is not None
+        await store.publish(session, work.files, parent=1, source=store.CONSOLE, author="Eva")
+    await services.content.refresh()
+    renderer = Renderer(services.translator, services.flows)
+    ti = renderer.render(Reply(NodeText("cv_help", "start")), "ti")[0].text
+    assert ti.startswith(services.translator.gettext("ti", STALE_NOTES["en"]))
+    assert ti.endswith(services.flows.text("cv_help", "start", "en"))
+    ar = renderer.render(Reply(NodeText("cv_help", "start")), "ar")[0].text
+    assert services.flows.text("cv_help", "start", "ar").splitlines()[0] in ar
+    assert services.translator.gettext("ar", STALE_NOTES["en"]) not in ar

@@ -35,12 +35,14 @@ class LiveContent:
         flows: FlowSet,
         number: int,
         interval: float,
+        stale_fallback: dict[str, str] | None = None,
     ) -> None:
         self._sessions = sessions
         self.glossary = glossary
         self.current = flows
         self.number = number
         self._interval = interval
+        self._fallback = stale_fallback or {}
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -62,7 +64,7 @@ class LiveContent:
                 )
                 self.number = newest
                 return False
-            self.current, self.number = result.flows, newest
+            self.current, self.number = FlowSet(result.flows.flows, self._fallback), newest
             log.info("content revision %d is live: %d flows", newest, len(result.flows.flows))
             return True
 
@@ -92,7 +94,12 @@ class LiveContent:
             self._task = None
 
 
-async def open_content(sessions: async_sessionmaker[AsyncSession], flows_dir: Path, interval: float) -> LiveContent:
+async def open_content(
+    sessions: async_sessionmaker[AsyncSession],
+    flows_dir: Path,
+    interval: float,
+    stale_fallback: dict[str, str] | None = None,
+) -> LiveContent:
     """The published content, after seeding an empty database from `flows_dir` or importing the files
     when they changed and nobody edited the content in the console since they were last imported."""
     glossary = await asyncio.to_thread(load_glossary, flows_dir / GLOSSARY_FILE)
@@ -121,7 +128,7 @@ async def open_content(sessions: async_sessionmaker[AsyncSession], flows_dir: Pa
                     )
             except (IntegrityError, store.PublishConflictError):
                 log.info("content: another replica published the files first")
-    content = LiveContent(sessions, glossary, FlowSet({}), 0, interval)
+    content = LiveContent(sessions, glossary, FlowSet({}), 0, interval, stale_fallback)
     await content.refresh()
     if not content.current.flows:
         raise FlowsInvalidError(check_files(texts, glossary).errors)

@@ -222,11 +222,11 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], g
                         "warning",
                     )
         if not node.sources and (
-            linked := next((lang for lang in LANGUAGES if LINK.search(node.text.get(lang, ""))), None)
+            link_lang := next((lang for lang in LANGUAGES if LINK.search(node.text.get(lang, ""))), None)
         ):
             add(
-                (*base, "text", linked),
-                f"node '{node_id}': the {LANGUAGE_NAMES[linked]} text links to a website but the node names no "
+                (*base, "text", link_lang),
+                f"node '{node_id}': the {LANGUAGE_NAMES[link_lang]} text links to a website but the node names no "
                 "source (add sources: with the url and the date it was checked)",
             )
         if node.factual and not node.sources:

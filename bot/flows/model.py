@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
@@ -81,6 +81,14 @@ class Flow(_Strict):
 @dataclass(frozen=True)
 class FlowSet:
     flows: dict[str, Flow]
+    # Per language: serve this language's text (nl or en) with a note instead of a stale translation.
+    stale_fallback: dict[str, str] = field(default_factory=dict)
+
+    def served_language(self, flow: str, node: str, lang: str) -> str:
+        """`lang`, or its fallback when the node's translation is stale and a fallback is set."""
+        found = self.node(flow, node)
+        fallback = self.stale_fallback.get(lang)
+        return fallback if fallback and found is not None and found.is_stale(lang) else lang
 
     def node(self, flow: str, node: str) -> Node | None:
         found = self.flows.get(flow)

@@ -307,7 +307,8 @@ async def preview(request: web.Request) -> web.Response:
     flow_id, node_id = _node_of(request, snap.flows)
     lang = request.query.get("lang", "nl")
     lang = lang if lang in LANGUAGES else "nl"
-    renderer = Renderer(request.app[CONSOLE].services.translator, snap.flows)
+    services = request.app[CONSOLE].services
+    renderer = Renderer(services.translator, FlowSet(snap.flows.flows, services.settings.stale_fallback()))
     flow = snap.flows.flows[flow_id]
     messages = renderer.render(node_reply(flow, node_id, frozenset({"menu", "language", "coach"})), lang)
     context = {
