@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.content import examples as console_examples
 from bot.content.live import LiveContent, open_content
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import ensure_current
 from bot.flows.model import FlowSet
 from bot.i18n import Translator
-from bot.nlu.data import load_training
+from bot.nlu.data import Example, load_training
 from bot.nlu.embedded import EmbeddedClassifier, train_in_process
 from bot.nlu.rasa import FallbackParser, RasaClient
 from bot.nlu.types import Parser
@@ -39,17 +40,38 @@ class Services:
     http: aiohttp.ClientSession
     # Machine translation between coach and newcomer (TRANSLATOR); None when off.
     machine_translator: MachineTranslator | None = None
+    # Examples added in the console (published) that the embedded classifier was trained with.
+    trained_examples: int = 0
 
     @property
     def flows(self) -> FlowSet:
         """The flows being served now (a newly published revision replaces them within seconds)."""
         return self.content.current
 
+    async def retrain_if_needed(self, _revision: int = 0) -> bool:
+        """After a new revision: train again when it published examples from the console (in a child
+        process; the old classifier answers meanwhile). A Rasa server needs its own `rasa train`."""
+        async with self.sessions() as session:
+            extra = await console_examples.published(session)
+        if len(extra) == self.trained_examples:
+            return False
+        embedded = await train_embedded(self.settings, extra)
+        self.embedded, self.nlu = embedded, _parser(self.settings, self.http, embedded)
+        self.trained_examples = len(extra)
+        return True
 
-async def train_embedded(settings: Settings) -> EmbeddedClassifier:
-    """Train the embedded classifier in a child process (scikit-learn stays out of this process's memory)."""
+
+def _parser(settings: Settings, http: aiohttp.ClientSession, embedded: EmbeddedClassifier) -> Parser:
+    if settings.rasa_url:
+        return FallbackParser(RasaClient(http, settings.rasa_url, settings.rasa_timeout), embedded)
+    return embedded
+
+
+async def train_embedded(settings: Settings, extra: Sequence[Example] = ()) -> EmbeddedClassifier:
+    """Train the embedded classifier in a child process (scikit-learn stays out of this process's memory).
+    `extra`: the examples staff added in the console."""
     started = time.perf_counter()
-    examples = load_training(settings.nlu_dir)
+    examples = [*load_training(settings.nlu_dir), *extra]
     classifier = await train_in_process(examples)
     log.info("embedded NLU trained on %d examples in %.1f s", len(examples), time.perf_counter() - started)
     return classifier
@@ -73,13 +95,26 @@ async def open_services(
             sessions, settings.flows_dir, settings.content_poll_seconds, settings.stale_fallback()
         )
         content.start()
+        trained = 0
         if embedded is None:
-            embedded = await train_embedded(settings)
-        nlu: Parser = embedded
-        if settings.rasa_url:
-            nlu = FallbackParser(RasaClient(http, settings.rasa_url, settings.rasa_timeout), embedded)
+            async with sessions() as session:
+                extra = await console_examples.published(session)
+            embedded, trained = await train_embedded(settings, extra), len(extra)
         machine_translator = await open_translator(settings, http)
-        yield Services(settings, engine, sessions, translator, content, embedded, nlu, http, machine_translator)
+        services = Services(
+            settings,
+            engine,
+            sessions,
+            translator,
+            content,
+            embedded,
+            _parser(settings, http, embedded),
+            http,
+            machine_translator,
+            trained,
+        )
+        content.listen(services.retrain_if_needed)
+        yield services
     finally:
         if content is not None:
             await content.stop()

@@ -4,6 +4,7 @@ the new revision, and the staff pages without a browser (roles, CSRF, escaping, 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import html
 import re
 import shutil
@@ -131,7 +132,6 @@ async def test_changed_files_are_imported_at_start_but_never_over_console_edits(
 
 async def test_the_watcher_serves_a_new_revision_within_seconds(services: Services) -> None:
     """Another replica published: this one notices by itself (poll every 0.2 s here)."""
-    import asyncio
 
     async with services.sessions() as session, session.begin():
         work = await store.working(session)
@@ -305,3 +305,40 @@ async def test_a_stale_translation_is_served_in_the_fallback_language_with_a_not
     ar = renderer.render(Reply(NodeText("cv_help", "start")), "ar")[0].text
     assert services.flows.text("cv_help", "start", "ar").splitlines()[0] in ar
     assert services.translator.gettext("ar", STALE_NOTES["en"]) not in ar
+
+
+async def test_unanswered_questions_become_training_examples_on_publish(services: Services, web_url: str) -> None:
+    from bot.db.models import NluExample, UnansweredQuestion, User
+
+    async with services.sessions() as session, session.begin():
+        for i, text in enumerate(["waar vind ik een huis", "hoe vind ik een huis in utrecht", "<b>weer</b> morgen"]):
+            user = User(telegram_id=8800 + i)
+            session.add(user)
+            await session.flush()
+            session.add(UnansweredQuestion(user_id=user.id, text=text, language="nl"))
+    translator, _ = await _signed_in(services, web_url, TRANSLATOR, translates="ar")
+    staff, csrf = await _signed_in(services, web_url, STAFF, staff=True)
+    async with translator, staff:
+        async with translator.get(web_url + "/console/content/unanswered") as r:
+            assert r.status == 403  # newcomers' own words: staff only
+        async with staff.get(web_url + "/console/content/unanswered") as r:
+            page = await r.text()
+        assert "2 vragen" in page or "2 questions" in page  # the two housing questions form one group
+        assert "&lt;b&gt;weer&lt;/b&gt;" in page
+        form = {"csrf": csrf, "text": "waar vind ik een huis", "language": "nl", "intent": "out_of_scope"}
+        async with staff.post(web_url + "/console/content/unanswered/example", data=form) as r:
+            assert r.status == 200
+        async with staff.post(web_url + "/console/content/unanswered/example", data={**form, "intent": "nope"}) as r:
+            assert r.status == 400
+        async with staff.post(web_url + "/console/content/publish", data={"csrf": csrf}) as r:
+            assert r.status == 200
+    async with services.sessions() as session:
+        (example,) = list(await session.scalars(select(NluExample)))
+    assert (example.intent, example.revision) == ("out_of_scope", 2)
+    before = services.embedded
+    for _ in range(600):  # the replica retrains in a child process after serving revision 2
+        if services.trained_examples == 1:
+            break
+        await asyncio.sleep(0.1)
+    assert services.trained_examples == 1
+    assert services.embedded is not before

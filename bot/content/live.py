@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
@@ -46,6 +47,18 @@ class LiveContent:
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._listeners: list[Callable[[int], Awaitable[object]]] = []
+        self._background: set[asyncio.Task[None]] = set()
+
+    def listen(self, listener: Callable[[int], Awaitable[object]]) -> None:
+        """Called (in the background) with the number of each newly served revision."""
+        self._listeners.append(listener)
+
+    async def _tell(self, listener: Callable[[int], Awaitable[object]], number: int) -> None:
+        try:
+            await listener(number)
+        except Exception:
+            log.exception("content: a listener of revision %d failed", number)
 
     async def refresh(self) -> bool:
         """Serve the newest revision if it is newer than the one served; True when it changed."""
@@ -66,6 +79,10 @@ class LiveContent:
                 return False
             self.current, self.number = FlowSet(result.flows.flows, self._fallback), newest
             log.info("content revision %d is live: %d flows", newest, len(result.flows.flows))
+            for listener in self._listeners:
+                task = asyncio.create_task(self._tell(listener, newest))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
             return True
 
     def request_refresh(self) -> None:
@@ -87,6 +104,8 @@ class LiveContent:
             self._task = asyncio.create_task(self._watch())
 
     async def stop(self) -> None:
+        for task in list(self._background):
+            task.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -381,3 +381,19 @@ class ContentDraft(Base):
     coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id", ondelete="SET NULL"))
     author: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NluExample(Base):
+    """A training example staff added from an unanswered question; it trains the embedded classifier from
+    the revision that published it (`revision` None: waits for the next publication)."""
+
+    __tablename__ = "nlu_examples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    intent: Mapped[str] = mapped_column(String(64))
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id", ondelete="SET NULL"))
+    author: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revision: Mapped[int | None] = mapped_column(Integer)

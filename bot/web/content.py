@@ -10,20 +10,24 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot.content import store, sync, views, yamltext
+from bot.content import examples, store, sync, views, yamltext
 from bot.content.drafts import GOTO, REVIEWED, TEXT, apply
 from bot.content.live import check_files
-from bot.db.models import Coach, ContentDraft, ContentRevision, utcnow
+from bot.db.models import Coach, ContentDraft, ContentRevision, UnansweredQuestion, utcnow
 from bot.dialog import node_reply
 from bot.flows.loader import MAX_TEXT, CheckResult, Problem, read_texts
 from bot.flows.model import FlowSet
 from bot.languages import LANGUAGES
+from bot.nlu.types import INTENTS
 from bot.render import Renderer
+from bot.tools.unanswered import picked_topics
 from bot.web.console import CONSOLE, render, signed_in
 
 GOTO_PATTERN = re.compile(r"^[a-z0-9_]{1,40}(\.[a-z0-9_]{1,40})?$")
@@ -94,6 +98,8 @@ async def topics_page(request: web.Request, problems: list[Problem] | None = Non
     services = request.app[CONSOLE].services
     texts = await asyncio.to_thread(read_texts, services.settings.flows_dir)
     comparison = sync.compare_with(texts, snap.base)
+    async with services.sessions() as session:
+        waiting = len(await examples.pending(session))
     by_flow: dict[str, int] = {}
     for draft in snap.drafts:
         by_flow[draft.flow] = by_flow.get(draft.flow, 0) + 1
@@ -102,6 +108,7 @@ async def topics_page(request: web.Request, problems: list[Problem] | None = Non
         "rows": views.topics(snap.flows, by_flow),
         "base": snap.base,
         "drafts": snap.drafts,
+        "waiting_examples": waiting,
         "comparison": comparison,
         "problems": problems if problems is not None else [],
         "published": request.query.get("published", ""),
@@ -120,12 +127,14 @@ async def publish(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     comment = str(form.get("comment", "")).strip()[:MAX_COMMENT]
     snap = await snapshot(request)
-    if not snap.drafts:
+    services = request.app[CONSOLE].services
+    async with services.sessions() as session:
+        waiting = len(await examples.pending(session))
+    if not snap.drafts and not waiting:
         raise web.HTTPSeeOther("/console/content/")
     if snap.result.errors:
         return await topics_page(request, snap.result.errors, 400)
     _files, applied = apply(dict(snap.base.files), store.edits(snap.drafts))
-    services = request.app[CONSOLE].services
     try:
         async with services.sessions() as session, session.begin():
             now = await store.drafts(session)
@@ -142,6 +151,7 @@ async def publish(request: web.Request) -> web.StreamResponse:
                 changes=[edit.change() for edit in applied],
             )
             await store.clear_drafts(session, [d.id for d in snap.drafts])
+            await examples.publish_pending(session, row.number)  # every replica trains on them now
     except (IntegrityError, store.PublishConflictError):
         return await topics_page(request, [Problem("", 0, "conflict")], 409)
     services.content.request_refresh()
@@ -399,6 +409,68 @@ async def restore(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/console/content/?published={new.number}")
 
 
+# unanswered questions -> training examples -------------------------------------------------------------
+MAX_SHOWN = 5
+
+
+async def unanswered_page(request: web.Request, status: int = 200) -> web.Response:
+    """What newcomers asked that no answer matched, grouped by language and similarity (staff only: these
+    are newcomers' own words)."""
+    _staff(request)
+    services = request.app[CONSOLE].services
+    raw = request.query.get("days", "30")
+    days = min(int(raw), 365) if raw.isdigit() and int(raw) > 0 else 30
+    since = utcnow() - timedelta(days=days)
+    async with services.sessions() as session:
+        rows = list(
+            await session.scalars(
+                select(UnansweredQuestion)
+                .where(UnansweredQuestion.created_at >= since)
+                .order_by(UnansweredQuestion.id)
+                .limit(2000)
+            )
+        )
+        picked = await picked_topics(session, rows)
+        waiting = await examples.pending(session)
+    groups: list[dict[str, Any]] = []
+    for language in sorted({r.language or "?" for r in rows}):
+        same = [r for r in rows if (r.language or "?") == language]
+        for indices in await examples.group_in_process([r.text for r in same]):
+            members = [same[i] for i in indices]
+            topics = [picked[m.id] for m in members if m.id in picked]
+            groups.append(
+                {
+                    "language": language,
+                    "count": len(members),
+                    "texts": [m.text for m in members[:MAX_SHOWN]],
+                    "suggested": max(set(topics), key=topics.count) if topics else "",
+                }
+            )
+    groups.sort(key=lambda g: (-g["count"], g["language"]))
+    context = {
+        **_nav(request, "unanswered"),
+        "groups": groups,
+        "days": days,
+        "intents": INTENTS,
+        "waiting": waiting,
+        "rasa": bool(services.settings.rasa_url),
+        "added": request.query.get("added", ""),
+    }
+    return render("content_unanswered.html", request, context, status=status)
+
+
+async def add_example(request: web.Request) -> web.StreamResponse:
+    coach = _staff(request)
+    form = await request.post()
+    text = str(form.get("text", "")).strip()[: examples.MAX_EXAMPLE]
+    language, intent = str(form.get("language", "")), str(form.get("intent", ""))
+    if not text or language not in LANGUAGES or intent not in INTENTS:
+        raise web.HTTPBadRequest(text="choose an intent for a question in a known language")
+    async with request.app[CONSOLE].services.sessions() as session, session.begin():
+        await examples.add(session, coach, text, language, intent)
+    raise web.HTTPSeeOther("/console/content/unanswered?added=1")
+
+
 def setup_content(app: web.Application) -> None:
     add = app.router.add_route
     add("GET", "/console/content/", topics_page)
@@ -407,6 +479,8 @@ def setup_content(app: web.Application) -> None:
     add("GET", "/console/content/worklist", worklist_page)
     add("GET", "/console/content/recheck", recheck_page)
     add("GET", "/console/content/history", history_page)
+    add("GET", "/console/content/unanswered", unanswered_page)
+    add("POST", "/console/content/unanswered/example", add_example)
     add("GET", "/console/content/history/{number}", revision_page)
     add("POST", "/console/content/history/{number}/restore", restore)
     add("GET", "/console/content/{flow}", topic_page)

@@ -1,4 +1,4 @@
-"""content: published FAQ revisions with history, drafts, and the translator role (issue 24)
+"""content: published FAQ revisions with history, drafts, NLU examples from the console, translators (issue 24)
 
 Revision ID: 0014
 Revises: 0013
@@ -49,6 +49,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('flow', 'node', 'field', 'lang'),
     )
+    op.create_table(
+        'nlu_examples',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('text', sa.Text(), nullable=False),
+        sa.Column('language', sa.String(length=8), nullable=False),
+        sa.Column('intent', sa.String(length=64), nullable=False),
+        sa.Column('coach_id', sa.Integer(), nullable=True),
+        sa.Column('author', sa.String(length=64), nullable=False),
+        sa.Column('created_at', TS, nullable=False),
+        sa.Column('revision', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['coach_id'], ['coaches.id'], ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id'),
+    )
     with op.batch_alter_table('coaches') as batch:
         batch.add_column(sa.Column('translator_languages', sa.String(length=64), nullable=False, server_default=''))
 
@@ -56,5 +69,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('coaches') as batch:
         batch.drop_column('translator_languages')
+    op.drop_table('nlu_examples')
     op.drop_table('content_drafts')
     op.drop_table('content_revisions')
