@@ -342,3 +342,25 @@ async def test_unanswered_questions_become_training_examples_on_publish(services
         await asyncio.sleep(0.1)
     assert services.trained_examples == 1
     assert services.embedded is not before
+
+
+def test_a_translation_made_before_a_later_dutch_edit_stays_stale() -> None:
+    """The translator saved and reviewed Arabic; then staff changed the Dutch again: the Arabic is stale."""
+    from bot.content.drafts import Edit, apply
+    from bot.content.live import check_files
+
+    texts = read_texts(ROOT / "flows")
+    now = utcnow()
+    before = check_files(texts, []).flows.flows["cv_help"].nodes["start"].nl_hash()
+    ar = Edit("cv_help", "start", "text", "ar", "نص", "Amal", now, before)
+    reviewed = Edit("cv_help", "start", "reviewed", "ar", "1", "Amal", now, before)
+    files, applied = apply(texts, [ar, reviewed])
+    node = check_files(files, []).flows.flows["cv_help"].nodes["start"]
+    assert len(applied) == 2
+    assert node.review["ar"].reviewed
+    assert not node.is_stale("ar")
+    dutch = Edit("cv_help", "start", "text", "nl", "Nieuw.", "Eva", now)
+    files, _ = apply(texts, [ar, reviewed, dutch])
+    node = check_files(files, []).flows.flows["cv_help"].nodes["start"]
+    assert node.is_stale("ar")
+    assert node.text["ar"] == "نص"

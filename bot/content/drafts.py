@@ -25,6 +25,7 @@ class Edit:
     value: str
     author: str
     at: datetime
+    nl_hash: str | None = None  # translations and reviews: the Dutch they were made against
 
     def change(self) -> dict[str, Any]:
         """As recorded in the revision's history."""
@@ -103,7 +104,8 @@ def apply(files: dict[str, str], edits: list[Edit]) -> tuple[dict[str, str], lis
             if edit.lang and edit.lang != SOURCE:
                 review = _review(node, edit.lang)
                 review["reviewed"] = edit.field == REVIEWED  # a new translation waits for its review
-                review["nl_hash"] = _dutch_hash(node)
+                # Made against older Dutch (edited since, in a draft or a publication): it stays stale.
+                review["nl_hash"] = edit.nl_hash or _dutch_hash(node)
         if done:
             result[flow] = yamltext.dump(data)
             applied += done

@@ -80,13 +80,20 @@ async def drafts(session: AsyncSession) -> list[ContentDraft]:
 
 
 def edits(rows: list[ContentDraft]) -> list[Edit]:
-    return [Edit(r.flow, r.node, r.field, r.lang, r.value, r.author, r.updated_at) for r in rows]
+    return [Edit(r.flow, r.node, r.field, r.lang, r.value, r.author, r.updated_at, r.nl_hash) for r in rows]
 
 
 async def save_draft(
-    session: AsyncSession, coach: Coach, flow: str, node: str, field: str, lang: str, value: str
+    session: AsyncSession,
+    coach: Coach,
+    flow: str,
+    node: str,
+    field: str,
+    lang: str,
+    value: str,
+    nl_hash: str | None = None,
 ) -> None:
-    """Create or replace the draft of one field."""
+    """Create or replace the draft of one field (`nl_hash`: the Dutch a translation or review was made against)."""
     row = await session.scalar(
         select(ContentDraft).where(
             ContentDraft.flow == flow, ContentDraft.node == node, ContentDraft.field == field, ContentDraft.lang == lang
@@ -95,7 +102,7 @@ async def save_draft(
     if row is None:
         row = ContentDraft(flow=flow, node=node, field=field, lang=lang)
         session.add(row)
-    row.value, row.coach_id, row.author, row.updated_at = value, coach.id, coach.name, utcnow()
+    row.value, row.nl_hash, row.coach_id, row.author, row.updated_at = value, nl_hash, coach.id, coach.name, utcnow()
     await session.flush()
 
 

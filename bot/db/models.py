@@ -378,6 +378,8 @@ class ContentDraft(Base):
     field: Mapped[str] = mapped_column(String(32))  # text, reviewed, goto.N
     lang: Mapped[str] = mapped_column(String(8), default="")
     value: Mapped[str] = mapped_column(Text)
+    # A translation or review: the Dutch it was made against (a later Dutch edit leaves it stale).
+    nl_hash: Mapped[str | None] = mapped_column(String(16))
     coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id", ondelete="SET NULL"))
     author: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -264,7 +264,8 @@ async def save_text(request: web.Request) -> web.StreamResponse:
         if str(published.get(lang, "")).strip() == value:
             await store.drop_draft(session, flow, node, TEXT, lang)  # back to what is published
         else:
-            await store.save_draft(session, coach, flow, node, TEXT, lang, value)
+            made_against = None if lang == "nl" else snap.flows.flows[flow].nodes[node].nl_hash()
+            await store.save_draft(session, coach, flow, node, TEXT, lang, value, made_against)
     raise _back(flow, node)
 
 
@@ -278,7 +279,8 @@ async def mark_reviewed(request: web.Request) -> web.StreamResponse:
     snap = await snapshot(request)
     flow, node = _node_of(request, snap.flows)
     async with request.app[CONSOLE].services.sessions() as session, session.begin():
-        await store.save_draft(session, coach, flow, node, REVIEWED, lang, "1")
+        made_against = snap.flows.flows[flow].nodes[node].nl_hash()  # the Dutch the reviewer saw
+        await store.save_draft(session, coach, flow, node, REVIEWED, lang, "1", made_against)
     raise _back(flow, node)
 
 

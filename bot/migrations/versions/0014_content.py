@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column('field', sa.String(length=32), nullable=False),
         sa.Column('lang', sa.String(length=8), nullable=False),
         sa.Column('value', sa.Text(), nullable=False),
+        sa.Column('nl_hash', sa.String(length=16), nullable=True),
         sa.Column('coach_id', sa.Integer(), nullable=True),
         sa.Column('author', sa.String(length=64), nullable=False),
         sa.Column('updated_at', TS, nullable=False),
