@@ -364,3 +364,19 @@ def test_a_translation_made_before_a_later_dutch_edit_stays_stale() -> None:
     node = check_files(files, []).flows.flows["cv_help"].nodes["start"]
     assert node.is_stale("ar")
     assert node.text["ar"] == "نص"
+
+
+async def test_staff_mark_a_source_checked_today(services: Services, web_url: str) -> None:
+    flow, node = next((f.id, n) for f in services.flows.flows.values() for n, found in f.nodes.items() if found.sources)
+    staff, csrf = await _signed_in(services, web_url, STAFF, staff=True)
+    async with staff:
+        async with staff.post(f"{web_url}/console/content/{flow}/{node}/checked/0", data={"csrf": csrf}) as r:
+            assert r.status == 200
+        async with staff.post(f"{web_url}/console/content/{flow}/{node}/checked/99", data={"csrf": csrf}) as r:
+            assert r.status == 404
+        async with staff.post(web_url + "/console/content/publish", data={"csrf": csrf, "comment": "checked"}) as r:
+            assert r.status == 200
+    await services.content.refresh()
+    found = services.flows.node(flow, node)
+    assert found is not None
+    assert found.sources[0].checked == utcnow().date()

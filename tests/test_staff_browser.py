@@ -30,7 +30,7 @@ from bot.services import Services
 from bot.web import create_web_app
 from tests import fake_bot_api as tg
 from tests.conftest import ROOT, _reset_postgres
-from tests.console_browser import chromium, new_context, shot
+from tests.console_browser import axe_problems, chromium, new_context, shot
 from tests.fake_bot_api import FakeBotAPI
 from tests.netutil import free_port, start_werkhelpdesk, wait_until_ok
 
@@ -244,6 +244,12 @@ async def test_edit_translate_review_publish_restore(
         await expect(eva.get_by_role("status").first).to_contain_text("Revisie 3 is gepubliceerd")
         for i, replica in enumerate(replicas):
             await until_served(fake, replica, 9300 + 50 * i, old_nl[:40])
+
+        # No serious or critical accessibility problems on the editing pages.
+        checker = await signed_in(services, await new_context(browser, bypass_csp=True), console_url, EVA)
+        for path in ("/console/content/", "/console/content/cv_help", "/console/content/worklist"):
+            await checker.goto(console_url + path)
+            assert await axe_problems(checker) == [], path
 
         # The preview in Arabic: the text and buttons as the bot sends them.
         await eva.goto(f"{console_url}/console/content/cv_help/start/preview?lang=ar")

@@ -6,21 +6,21 @@ it is no longer stale; a Dutch edit leaves the translations' stamps alone, so th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.content import yamltext
 from bot.flows.model import nl_hash_of
 
 SOURCE = "nl"
-TEXT, REVIEWED, GOTO = "text", "reviewed", "goto"
+TEXT, REVIEWED, GOTO, CHECKED = "text", "reviewed", "goto", "checked"
 
 
 @dataclass(frozen=True)
 class Edit:
     flow: str
     node: str
-    field: str  # text, reviewed, goto.N (the target of button N, from 0)
+    field: str  # text, reviewed, goto.N (the target of button N, from 0), checked.N (source N's date)
     lang: str
     value: str
     author: str
@@ -73,6 +73,13 @@ def _apply_one(node: dict[str, Any], edit: Edit) -> bool:
         if not index.isdigit() or int(index) >= len(buttons) or not isinstance(buttons[int(index)], dict):
             return False
         buttons[int(index)]["goto"] = edit.value
+        return True
+    if edit.field.startswith(CHECKED + "."):
+        index = edit.field.split(".", 1)[1]
+        sources = node.get("sources") or []
+        if not index.isdigit() or int(index) >= len(sources) or not isinstance(sources[int(index)], dict):
+            return False
+        sources[int(index)]["checked"] = date.fromisoformat(edit.value)
         return True
     return edit.field == REVIEWED
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.content import examples, store, sync, views, yamltext
-from bot.content.drafts import GOTO, REVIEWED, TEXT, apply
+from bot.content.drafts import CHECKED, GOTO, REVIEWED, TEXT, apply
 from bot.content.live import check_files
 from bot.db.models import Coach, ContentDraft, ContentRevision, UnansweredQuestion, utcnow
 from bot.dialog import node_reply
@@ -300,6 +300,19 @@ async def save_goto(request: web.Request) -> web.StreamResponse:
     raise _back(flow, node)
 
 
+async def source_checked(request: web.Request) -> web.StreamResponse:
+    """Staff checked a source again today (after reading it and fixing the answer if the fact changed)."""
+    coach = _staff(request)
+    snap = await snapshot(request)
+    flow, node = _node_of(request, snap.flows)
+    index = request.match_info["index"]
+    if not index.isdigit() or int(index) >= len(snap.flows.flows[flow].nodes[node].sources):
+        raise web.HTTPNotFound()
+    async with request.app[CONSOLE].services.sessions() as session, session.begin():
+        await store.save_draft(session, coach, flow, node, f"{CHECKED}.{index}", "", utcnow().date().isoformat())
+    raise _back(flow, node)
+
+
 async def discard(request: web.Request) -> web.StreamResponse:
     """Staff throw away every draft of a node (the published text stays)."""
     _staff(request)
@@ -490,4 +503,5 @@ def setup_content(app: web.Application) -> None:
     add("POST", "/console/content/{flow}/{node}/text/{lang}", save_text)
     add("POST", "/console/content/{flow}/{node}/reviewed/{lang}", mark_reviewed)
     add("POST", "/console/content/{flow}/{node}/goto/{index}", save_goto)
+    add("POST", "/console/content/{flow}/{node}/checked/{index}", source_checked)
     add("POST", "/console/content/{flow}/{node}/discard", discard)
