@@ -380,3 +380,22 @@ async def test_staff_mark_a_source_checked_today(services: Services, web_url: st
     found = services.flows.node(flow, node)
     assert found is not None
     assert found.sources[0].checked == utcnow().date()
+
+
+async def test_check_and_status_on_the_database(services: Services, capsys: pytest.CaptureFixture[str]) -> None:
+    async with services.sessions() as session, session.begin():
+        coach = await add_coach(session, STAFF, "Eva", "nl", staff=True)
+        await store.save_draft(session, coach, "greet", "start", "text", "en", "See https://example.org")
+    assert await _cli(services.settings, "check") == 1  # the draft adds a link without a source
+    assert "links to a website but the node names no source" in capsys.readouterr().out
+    async with services.sessions() as session, session.begin():
+        await store.drop_draft(session, "greet", "start", "text", "en")
+        await store.save_draft(session, coach, "greet", "start", "text", "en", "Hello there!")
+        work = await store.working(session)
+        assert work is not None
+        await store.publish(session, work.files, parent=1, source=store.CONSOLE, author="Eva")
+    assert await _cli(services.settings, "check") == 0
+    assert await _cli(services.settings, "status") == 0
+    out = capsys.readouterr().out
+    assert "published revision 2 (console, Eva)" in out
+    assert "flows/ and published revision 2 differ (greet)" in out
