@@ -197,6 +197,10 @@ async def test_edit_translate_review_publish_restore(
         await expect(node.locator("form.lang-ti .state.stale")).to_be_visible()
         await expect(amal.get_by_role("button", name="Controleren en publiceren")).to_have_count(0)
         await shot(amal, "content-translator")
+        phone = await signed_in(services, await new_context(browser, width=390), console_url, AMAL)
+        await phone.goto(f"{console_url}/console/content/worklist")
+        width = await phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, width  # nothing wider than a phone screen (tables scroll inside their box)
 
         # A button to a node that does not exist: publishing is refused and says where.
         await eva.goto(f"{console_url}/console/content/cv_help#n-start")
