@@ -399,3 +399,31 @@ async def test_check_and_status_on_the_database(services: Services, capsys: pyte
     out = capsys.readouterr().out
     assert "published revision 2 (console, Eva)" in out
     assert "flows/ and published revision 2 differ (greet)" in out
+
+
+async def test_a_translator_edits_a_button_label_in_their_language(services: Services, web_url: str) -> None:
+    translator, tcsrf = await _signed_in(services, web_url, TRANSLATOR, translates="ar")
+    staff, csrf = await _signed_in(services, web_url, STAFF, staff=True)
+    base = web_url + "/console/content/cv_help/start/label/0/"
+    async with translator, staff:
+        async with translator.post(base + "ti", data={"csrf": tcsrf, "label": "ሓድሽ"}) as r:
+            assert r.status == 403
+        async with translator.post(base + "ar", data={"csrf": tcsrf, "label": "زر جديد"}) as r:
+            assert r.status == 200
+            assert 'value="زر جديد"' in await r.text()
+        async with staff.post(base + "nl", data={"csrf": csrf, "label": "x" * 60}) as r:
+            assert r.status == 200
+        async with staff.post(web_url + "/console/content/publish", data={"csrf": csrf}) as r:
+            assert r.status == 400  # a label longer than Telegram shows well is refused
+            assert "label is too long" in html.unescape(await r.text())
+        async with staff.post(base + "nl", data={"csrf": csrf, "label": "Nieuwe knop"}) as r:
+            assert r.status == 200
+        async with staff.post(web_url + "/console/content/publish", data={"csrf": csrf}) as r:
+            assert r.status == 200
+    await services.content.refresh()
+    node = services.flows.node("cv_help", "start")
+    assert node is not None
+    assert node.buttons[0].label["ar"] == "زر جديد"
+    assert node.buttons[0].label["nl"] == "Nieuwe knop"
+    assert node.is_stale("ti")  # the Dutch label changed: the Tigrinya is stale
+    assert node.is_stale("ar")  # the Arabic label was saved against the Dutch label before the change

@@ -13,14 +13,15 @@ from bot.content import yamltext
 from bot.flows.model import nl_hash_of
 
 SOURCE = "nl"
-TEXT, REVIEWED, GOTO, CHECKED = "text", "reviewed", "goto", "checked"
+TEXT, REVIEWED, GOTO, CHECKED, LABEL = "text", "reviewed", "goto", "checked", "label"
 
 
 @dataclass(frozen=True)
 class Edit:
     flow: str
     node: str
-    field: str  # text, reviewed, goto.N (the target of button N, from 0), checked.N (source N's date)
+    # text, reviewed, goto.N / label.N (button N's target / label, from 0), checked.N (source N's date)
+    field: str
     lang: str
     value: str
     author: str
@@ -73,6 +74,13 @@ def _apply_one(node: dict[str, Any], edit: Edit) -> bool:
         if not index.isdigit() or int(index) >= len(buttons) or not isinstance(buttons[int(index)], dict):
             return False
         buttons[int(index)]["goto"] = edit.value
+        return True
+    if edit.field.startswith(LABEL + "."):
+        index = edit.field.split(".", 1)[1]
+        buttons = node.get("buttons") or []
+        if not index.isdigit() or int(index) >= len(buttons) or not isinstance(buttons[int(index)], dict):
+            return False
+        buttons[int(index)].setdefault("label", {})[edit.lang] = edit.value
         return True
     if edit.field.startswith(CHECKED + "."):
         index = edit.field.split(".", 1)[1]

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.content import examples, store, sync, views, yamltext
-from bot.content.drafts import CHECKED, GOTO, REVIEWED, TEXT, apply
+from bot.content.drafts import CHECKED, GOTO, LABEL, REVIEWED, TEXT, apply
 from bot.content.live import check_files
 from bot.db.models import Coach, ContentDraft, ContentRevision, UnansweredQuestion, utcnow
 from bot.dialog import node_reply
@@ -32,6 +32,7 @@ from bot.web.console import CONSOLE, render, signed_in
 
 GOTO_PATTERN = re.compile(r"^[a-z0-9_]{1,40}(\.[a-z0-9_]{1,40})?$")
 MAX_COMMENT = 500
+MAX_LABEL_INPUT = 200  # longer than a label may be, so the check at publishing says so
 
 
 def may_enter(coach: Coach) -> bool:
@@ -300,6 +301,27 @@ async def save_goto(request: web.Request) -> web.StreamResponse:
     raise _back(flow, node)
 
 
+async def save_label(request: web.Request) -> web.StreamResponse:
+    """A button's label in one language (the Dutch label is part of what translations are made from)."""
+    coach = _coach(request)
+    lang = request.match_info["lang"]
+    if lang not in LANGUAGES:
+        raise web.HTTPNotFound()
+    if not may_edit(coach, lang):
+        raise web.HTTPForbidden(text="you translate other languages")
+    snap = await snapshot(request)
+    flow, node = _node_of(request, snap.flows)
+    index = request.match_info["index"]
+    found = snap.flows.flows[flow].nodes[node]
+    if not index.isdigit() or int(index) >= len(found.buttons):
+        raise web.HTTPNotFound()
+    value = str((await request.post()).get("label", "")).strip()[:MAX_LABEL_INPUT]
+    made_against = None if lang == "nl" else found.nl_hash()
+    async with request.app[CONSOLE].services.sessions() as session, session.begin():
+        await store.save_draft(session, coach, flow, node, f"{LABEL}.{index}", lang, value, made_against)
+    raise _back(flow, node)
+
+
 async def source_checked(request: web.Request) -> web.StreamResponse:
     """Staff checked a source again today (after reading it and fixing the answer if the fact changed)."""
     coach = _staff(request)
@@ -504,4 +526,5 @@ def setup_content(app: web.Application) -> None:
     add("POST", "/console/content/{flow}/{node}/reviewed/{lang}", mark_reviewed)
     add("POST", "/console/content/{flow}/{node}/goto/{index}", save_goto)
     add("POST", "/console/content/{flow}/{node}/checked/{index}", source_checked)
+    add("POST", "/console/content/{flow}/{node}/label/{index}/{lang}", save_label)
     add("POST", "/console/content/{flow}/{node}/discard", discard)
