@@ -104,13 +104,17 @@ class LiveContent:
             self._task = asyncio.create_task(self._watch())
 
     async def stop(self) -> None:
-        for task in list(self._background):
-            task.cancel()
-        if self._task is not None:
+        """Cancel the watcher and the listeners, and wait until they unwound (while the engine is open:
+        a task cancelled in the middle of a query must give its connection back before disposal)."""
+        if self._task is not None:  # first the watcher: it starts listeners
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        background = list(self._background)
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
 
 
 async def open_content(
