@@ -34,9 +34,19 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply the migrations")
     flows = sub.add_parser("flows", help="FAQ content").add_subparsers(dest="flows_command", required=True)
-    flows.add_parser("check", help="validate flows/ (exit 1 on errors)")
+    check = flows.add_parser("check", help="validate flows/ (exit 1 on errors)")
+    check.add_argument("--db", action="store_true", help="validate the published content and its drafts instead")
     status = flows.add_parser("status", help="translation progress: translated, reviewed, stale, unstamped")
     status.add_argument("--by-flow", action="store_true", help="also show each flow")
+    status.add_argument(
+        "--db", action="store_true", help="the published content instead, and whether flows/ differs from it"
+    )
+    export = flows.add_parser("export", help="write the published content as flow files into DIR")
+    export.add_argument("dir", help="directory, e.g. flows/")
+    export.add_argument("--revision", type=int, help="an older revision instead of the published one")
+    imp = flows.add_parser("import", help="check the flow files in DIR and publish them as a new revision")
+    imp.add_argument("dir", help="directory, e.g. flows/")
+    imp.add_argument("--comment", default="", help="why (shown in the history)")
     stamp = flows.add_parser("stamp", help="mark translations as made from the current Dutch text")
     stamp.add_argument(
         "--lang", action="append", required=True, choices=("en", "ar", "ti"), help="translation (repeat for more)"
@@ -49,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--name", required=True)
     add.add_argument("--languages", required=True, help="comma-separated, e.g. ar,nl")
     add.add_argument("--staff", action="store_true", help="staff: coach with extra rights")
+    add.add_argument(
+        "--translator", default="", metavar="LANGS", help="may edit and review FAQ translations in these, e.g. ar,ti"
+    )
     coach.add_parser("list", help="list coaches")
     remove = coach.add_parser("remove", help="remove a coach (their claimed cases go back to the queue)")
     remove.add_argument("--telegram-id", type=int, required=True)
@@ -189,7 +202,7 @@ def _nlu_evaluate(settings: Settings, folds: int, json_path: str | None, realist
 async def _coach(settings: Settings, args: argparse.Namespace) -> int:
     from bot.db.engine import create_engine, create_sessionmaker
     from bot.db.migrate import ensure_current
-    from bot.handoff.coaches import CoachError, add_coach, list_coaches, remove_coach
+    from bot.handoff.coaches import CoachError, add_coach, list_coaches, parse_translator, remove_coach
 
     engine = create_engine(settings.database_url)
     try:
@@ -198,16 +211,21 @@ async def _coach(settings: Settings, args: argparse.Namespace) -> int:
             if args.coach_command == "add":
                 try:
                     coach = await add_coach(session, args.telegram_id, args.name, args.languages, staff=args.staff)
+                    coach.translator_languages = parse_translator(args.translator)
                 except CoachError as exc:
                     print(f"error: {exc}", file=sys.stderr)
                     return 1
+                translates = f", translates {coach.translator_languages}" if coach.translator_languages else ""
                 print(
                     f"coach {coach.name} ({args.telegram_id}) speaks {coach.languages}{' (staff)' if coach.is_staff else ''}"
+                    + translates
                 )
             elif args.coach_command == "list":
                 coaches = await list_coaches(session)
                 for c in coaches:
-                    print(f"{c.telegram_id}\t{c.name}\t{c.languages}\t{'staff' if c.is_staff else 'coach'}")
+                    role = "staff" if c.is_staff else "coach"
+                    translates = f"\ttranslates {c.translator_languages}" if c.translator_languages else ""
+                    print(f"{c.telegram_id}\t{c.name}\t{c.languages}\t{role}{translates}")
                 print(f"{len(coaches)} coaches")
             else:
                 if not await remove_coach(session, args.telegram_id):
@@ -407,6 +425,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_report_unanswered(settings, args.days))
         if args.command == "coach":
             return asyncio.run(_coach(settings, args))
+        if (args.command == "flows" and args.flows_command in ("export", "import")) or getattr(args, "db", False):
+            from bot.content.cli import flows_db
+
+            return asyncio.run(flows_db(settings, args))
         if args.command == "flows" and args.flows_command == "status":
             return _flows_status(settings, args.by_flow)
         if args.command == "flows" and args.flows_command == "stamp":

@@ -6,9 +6,14 @@ from dataclasses import dataclass
 
 from bot.flows.model import FlowSet
 from bot.i18n import Translator, directional
-from bot.messages import ButtonLabel, FlowTitle, Label, Lines, Listing, Msg, NodeText, Plain, Reply, Text
+from bot.messages import ButtonLabel, FlowTitle, Label, Lines, Listing, Msg, NodeText, Plain, Reply, Text, t_
 
 TELEGRAM_MAX_TEXT = 4096
+# Above an answer served in Dutch or English because its translation is stale (CONTENT_STALE_FALLBACK).
+STALE_NOTES = {
+    "nl": t_("The translation of this answer is being updated. Here it is in Dutch for now:"),
+    "en": t_("The translation of this answer is being updated. Here it is in English for now:"),
+}
 
 Keyboard = tuple[tuple[tuple[str, str], ...], ...]  # rows of (label, callback data)
 
@@ -53,13 +58,18 @@ class Renderer:
             lines = [self.text(text.heading, lang)]
             lines += [f"• {self.text(label, lang)}: {self.text(value, lang)}" for label, value in text.items]
             return "\n".join(lines)
-        return self._flows.text(text.flow, text.node, lang)
+        served = self._flows.served_language(text.flow, text.node, lang)
+        answer = self._flows.text(text.flow, text.node, served)
+        if served == lang:
+            return answer
+        return f"{self._translator.gettext(lang, STALE_NOTES[served])}\n\n{answer}"
 
     def label(self, label: Label, lang: str) -> str:
         if isinstance(label, ButtonLabel):
             node = self._flows.node(label.flow, label.node)
             labels = node.buttons[label.index].label if node is not None else {}
-            return labels.get(lang) or labels.get("nl", "…")
+            served = self._flows.served_language(label.flow, label.node, lang)
+            return labels.get(served) or labels.get("nl", "…")
         if isinstance(label, FlowTitle):
             flow = self._flows.flows.get(label.flow)
             return (flow.title.get(lang) or flow.title["nl"]) if flow else "…"

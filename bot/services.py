@@ -5,21 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.content import examples as console_examples
+from bot.content.live import LiveContent, open_content
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import ensure_current
-from bot.flows.loader import load_flows
 from bot.flows.model import FlowSet
-from bot.flows.store import FlowStore
 from bot.i18n import Translator
 from bot.nlu.cache import load_or_train
-from bot.nlu.data import load_training
+from bot.nlu.data import Example, load_training
 from bot.nlu.embedded import EmbeddedClassifier, train_in_process
 from bot.nlu.rasa import FallbackParser, RasaClient
 from bot.nlu.types import Parser
@@ -37,33 +37,54 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     translator: Translator
-    flow_store: FlowStore
+    content: LiveContent
     embedded: EmbeddedClassifier
     nlu: Parser
     http: aiohttp.ClientSession
     # Machine translation between coach and newcomer (TRANSLATOR); None when off.
     machine_translator: MachineTranslator | None = None
+    # Examples added in the console (published) that the embedded classifier was trained with.
+    trained_examples: int = 0
 
     @property
     def flows(self) -> FlowSet:
-        """The flows being served now (hot reload swaps them for a valid new set)."""
-        return self.flow_store.current
+        """The flows being served now (a newly published revision replaces them within seconds)."""
+        return self.content.current
+
+    async def retrain_if_needed(self, _revision: int = 0) -> bool:
+        """After a new revision: train again when it published examples from the console (in a child
+        process; the old classifier answers meanwhile). A Rasa server needs its own `rasa train`."""
+        async with self.sessions() as session:
+            extra = await console_examples.published(session)
+        if len(extra) == self.trained_examples:
+            return False
+        embedded = await train_embedded(self.settings, extra)
+        self.embedded, self.nlu = embedded, _parser(self.settings, self.http, embedded)
+        self.trained_examples = len(extra)
+        return True
 
 
-async def train_embedded(settings: Settings) -> EmbeddedClassifier:
+def _parser(settings: Settings, http: aiohttp.ClientSession, embedded: EmbeddedClassifier) -> Parser:
+    if settings.rasa_url:
+        return FallbackParser(RasaClient(http, settings.rasa_url, settings.rasa_timeout), embedded)
+    return embedded
+
+
+async def train_embedded(settings: Settings, extra: Sequence[Example] = ()) -> EmbeddedClassifier:
     """The embedded classifier: from the model cache, or trained in a child process (scikit-learn stays out
-    of this process's memory) and cached."""
+    of this process's memory) and cached. `extra`: the examples staff added in the console (with them the
+    cache, keyed by the training files, is not used)."""
     started = time.perf_counter()
 
     async def train() -> EmbeddedClassifier:
-        return await train_in_process(load_training(settings.nlu_dir))
+        return await train_in_process([*load_training(settings.nlu_dir), *extra])
 
-    if not settings.nlu_cache:
+    if not settings.nlu_cache or extra:
         classifier, cached = await train(), False
     else:
         classifier, cached = await load_or_train(settings.nlu_dir, settings.nlu_cache_dir, train)
     how = "loaded from the cache" if cached else "trained"
-    log.info("embedded NLU %s in %.1f s", how, time.perf_counter() - started)
+    log.info("embedded NLU %s in %.1f s (%d console examples)", how, time.perf_counter() - started, len(extra))
     return classifier
 
 
@@ -73,28 +94,47 @@ async def open_services(
 ) -> AsyncIterator[Services]:
     """Build every resource the bot needs; close them all on exit, whatever happens."""
     translator = Translator.load(settings.locales_dir)
-    flows = load_flows(settings.flows_dir)
     engine = create_engine(settings.database_url)
     http = aiohttp.ClientSession()
     machine_translator: MachineTranslator | None = None
+    content: LiveContent | None = None
     try:
         if check_migrations:
             await ensure_current(engine)
+        sessions = create_sessionmaker(engine)
+        content = await open_content(
+            sessions, settings.flows_dir, settings.content_poll_seconds, settings.stale_fallback()
+        )
+        content.start()
+        trained = 0
         # The safeguarding model trains in a thread while the NLU child process trains (bot/safeguarding/model.py).
         safeguarding = asyncio.to_thread(ensure_safeguarding_model, settings.nlu_dir)
         if embedded is None:
-            trained, _ = await asyncio.gather(train_embedded(settings), safeguarding)
-            embedded = trained
+            async with sessions() as session:
+                extra = await console_examples.published(session)
+            embedded, _ = await asyncio.gather(train_embedded(settings, extra), safeguarding)
+            trained = len(extra)
         else:
             await safeguarding
-        nlu: Parser = embedded
-        if settings.rasa_url:
-            nlu = FallbackParser(RasaClient(http, settings.rasa_url, settings.rasa_timeout), embedded)
-        store = FlowStore(settings.flows_dir, flows)
+        assert embedded is not None
         machine_translator = await open_translator(settings, http)
-        sessions = create_sessionmaker(engine)
-        yield Services(settings, engine, sessions, translator, store, embedded, nlu, http, machine_translator)
+        services = Services(
+            settings,
+            engine,
+            sessions,
+            translator,
+            content,
+            embedded,
+            _parser(settings, http, embedded),
+            http,
+            machine_translator,
+            trained,
+        )
+        content.listen(services.retrain_if_needed)
+        yield services
     finally:
+        if content is not None:
+            await content.stop()
         if machine_translator is not None:
             await machine_translator.close()
         await http.close()

@@ -92,6 +92,13 @@ class Settings(BaseSettings):
     def _empty_is_default_cache(cls, value: object) -> object:
         return _cache_dir() if value == "" else value
 
+    # FAQ content: seconds between each replica's look for a newly published revision (0: only at start)
+    content_poll_seconds: float = Field(default=2.0, ge=0)
+    # FAQ content: sources checked longer ago than this show up in the console's "to re-check" list
+    content_review_months: int = Field(default=6, ge=1)
+    # FAQ content: per language, serve Dutch or English with a note instead of a stale translation ("ti=en,ar=nl")
+    content_stale_fallback: str = ""
+
     @field_validator("coach_chat_id", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
@@ -140,6 +147,26 @@ class Settings(BaseSettings):
         if value not in LANGUAGES:
             raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
         return value
+
+    @field_validator("content_stale_fallback")
+    @classmethod
+    def _valid_fallback(cls, value: str) -> str:
+        from bot.languages import LANGUAGES
+
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            lang, _, fallback = part.partition("=")
+            if (
+                lang.strip() not in LANGUAGES
+                or fallback.strip() not in ("nl", "en")
+                or lang.strip() == fallback.strip()
+            ):
+                raise ValueError("use LANG=nl or LANG=en per language, e.g. ti=en,ar=nl")
+        return value
+
+    def stale_fallback(self) -> dict[str, str]:
+        """CONTENT_STALE_FALLBACK as {language: nl or en}."""
+        pairs = (p.split("=", 1) for p in self.content_stale_fallback.split(",") if "=" in p)
+        return {lang.strip(): fallback.strip() for lang, fallback in pairs}
 
     @field_validator("translator_model_dir", mode="before")
     @classmethod

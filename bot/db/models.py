@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -144,11 +145,16 @@ class Coach(Base):
     name: Mapped[str] = mapped_column(String(64))
     languages: Mapped[str] = mapped_column(String(64))  # comma separated: "ar,nl"
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Languages whose FAQ translations this person may edit and review in the console ("ar,ti").
+    translator_languages: Mapped[str] = mapped_column(String(64), default="", server_default="")
     active_case_id: Mapped[int | None] = mapped_column(Integer)  # where their private messages go
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def speaks(self) -> list[str]:
         return [lang for lang in self.languages.split(",") if lang]
+
+    def translates(self) -> list[str]:
+        return [lang for lang in (self.translator_languages or "").split(",") if lang]
 
 
 CASE_WAITING = "waiting"
@@ -414,3 +420,58 @@ class TranslationDraft(Base):
     status: Mapped[str] = mapped_column(String(16), default=DRAFT_OPEN)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column()
+
+
+class ContentRevision(Base):
+    """One published state of the FAQ content: every flow's YAML text, who published it and why.
+    The highest `number` is what the bot serves; restoring publishes an old state as a new number."""
+
+    __tablename__ = "content_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Unique: of two staff publishing on the same revision at once, one is refused and tries again.
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id", ondelete="SET NULL"))
+    author: Mapped[str] = mapped_column(String(64))  # as it was, so the history survives the coach's removal
+    source: Mapped[str] = mapped_column(String(16))  # seed, import, console, restore
+    comment: Mapped[str] = mapped_column(Text, default="")
+    files: Mapped[dict[str, Any]] = mapped_column()  # flow id -> the flow file's YAML text
+    # The flows/ texts this revision was seeded or imported from (sha256), to tell when the files changed.
+    files_hash: Mapped[str | None] = mapped_column(String(64))
+    changes: Mapped[list[Any]] = mapped_column(default=list)  # what changed: flow, node, field, language, who
+
+
+class ContentDraft(Base):
+    """An unpublished edit of one field (a node's text in one language, a review mark, a button target)."""
+
+    __tablename__ = "content_drafts"
+    __table_args__ = (UniqueConstraint("flow", "node", "field", "lang"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flow: Mapped[str] = mapped_column(String(64))
+    node: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str] = mapped_column(String(32))  # text, reviewed, goto.N
+    lang: Mapped[str] = mapped_column(String(8), default="")
+    value: Mapped[str] = mapped_column(Text)
+    # A translation or review: the Dutch it was made against (a later Dutch edit leaves it stale).
+    nl_hash: Mapped[str | None] = mapped_column(String(16))
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id", ondelete="SET NULL"))
+    author: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NluExample(Base):
+    """A training example staff added from an unanswered question; it trains the embedded classifier from
+    the revision that published it (`revision` None: waits for the next publication)."""
+
+    __tablename__ = "nlu_examples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    intent: Mapped[str] = mapped_column(String(64))
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("coaches.id", ondelete="SET NULL"))
+    author: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revision: Mapped[int | None] = mapped_column(Integer)

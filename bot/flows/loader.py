@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,8 @@ LANGUAGE_NAMES = {"nl": "Dutch", "ar": "Arabic", "ti": "Tigrinya", "en": "Englis
 MAX_TEXT = 4000
 PHONE_SCREEN = 1000
 MAX_LABEL = 40
+# A web address in an answer: what it says must be checked like any other source.
+LINK = re.compile(r"https?://|\bwww\.[a-z0-9-]+\.[a-z]", re.IGNORECASE)
 
 Path_ = tuple[str | int, ...]
 
@@ -31,6 +34,8 @@ class Problem:
     line: int
     message: str
     level: Literal["error", "warning"] = "error"
+    # Where in the flow the problem is (e.g. ("nodes", "start", "buttons", 0)): the console shows it there.
+    path: tuple[str | int, ...] = ()
 
     def __str__(self) -> str:
         return f"{self.file} line {self.line}: {self.level}: {self.message}"
@@ -110,10 +115,10 @@ class _File:
     lines: dict[Path_, int]
 
 
-def _read(path: Path, display: str, problems: list[Problem]) -> _File | None:
+def _read(stem: str, text: str, display: str, problems: list[Problem]) -> _File | None:
     lines: dict[Path_, int] = {}
     try:
-        data = _parse(path.read_text(encoding="utf-8"), lines)
+        data = _parse(text, lines)
         if data is None:
             problems.append(Problem(display, 1, "the file is empty"))
             return None
@@ -134,10 +139,12 @@ def _read(path: Path, display: str, problems: list[Problem]) -> _File | None:
         for error in exc.errors():
             loc = tuple(error["loc"])
             where = " → ".join(str(p) for p in loc) or "the file"
-            problems.append(Problem(display, _line(lines, loc), f"{where}: {_plain(error)}"))
+            problems.append(Problem(display, _line(lines, loc), f"{where}: {_plain(error)}", path=loc))
         return None
-    if flow.id != path.stem:
-        problems.append(Problem(display, _line(lines, ("id",)), f"id '{flow.id}' must be the file name '{path.stem}'"))
+    if flow.id != stem:
+        problems.append(
+            Problem(display, _line(lines, ("id",)), f"id '{flow.id}' must be the file name '{stem}'", path=("id",))
+        )
     return _File(display, flow, lines)
 
 
@@ -156,7 +163,8 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], g
     flow, name, lines = f.flow, f.name, f.lines
 
     def add(path: Iterable[str | int], message: str, level: Literal["error", "warning"] = "error") -> None:
-        problems.append(Problem(name, _line(lines, path), message, level))
+        where = tuple(path)
+        problems.append(Problem(name, _line(lines, where), message, level, where))
 
     for intent in flow.intents:
         if intent not in INTENTS:
@@ -213,6 +221,14 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], g
                         f"node '{node_id}': the Dutch text changed after the {LANGUAGE_NAMES[lang]} translation was made; update the translation",
                         "warning",
                     )
+        if not node.sources and (
+            link_lang := next((lang for lang in LANGUAGES if LINK.search(node.text.get(lang, ""))), None)
+        ):
+            add(
+                (*base, "text", link_lang),
+                f"node '{node_id}': the {LANGUAGE_NAMES[link_lang]} text links to a website but the node names no "
+                "source (add sources: with the url and the date it was checked)",
+            )
         if node.factual and not node.sources:
             add(base, f"node '{node_id}' states facts but has no sources (add sources: with url and checked date)")
         if not node.factual and (found := rule_like(node.text.get("nl", ""))):
@@ -265,20 +281,30 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], g
                         )
 
 
+def read_texts(flows_dir: Path) -> dict[str, str]:
+    """The flow files' texts by flow id (file stem), as they are on disk."""
+    return {path.stem: path.read_text(encoding="utf-8") for path in sorted(flows_dir.glob("*.yml"))}
+
+
 def check_flows(flows_dir: Path, display_root: Path | None = None) -> CheckResult:
+    root = display_root or flows_dir.parent
+    shown = str(flows_dir.relative_to(root)) if flows_dir.is_relative_to(root) else str(flows_dir)
+    texts = read_texts(flows_dir)
+    if not texts:
+        return CheckResult(FlowSet({}), [Problem(str(flows_dir), 1, "there are no flow files (*.yml) here")])
+    return check_texts(texts, load_glossary(flows_dir / GLOSSARY_FILE), f"{shown}/{{}}.yml")
+
+
+def check_texts(texts: dict[str, str], glossary: list[Entry], display: str = "{}.yml") -> CheckResult:
+    """The checks of `flows check` on flow texts by flow id (files, or content from the database).
+    `display` names a flow in problems, e.g. "flows/{}.yml"."""
     problems: list[Problem] = []
     files: list[_File] = []
-    root = display_root or flows_dir.parent
-    paths = sorted(flows_dir.glob("*.yml"))
-    if not paths:
-        problems.append(Problem(str(flows_dir), 1, "there are no flow files (*.yml) here"))
-    for path in paths:
-        display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-        loaded = _read(path, display, problems)
+    for stem in sorted(texts):
+        loaded = _read(stem, texts[stem], display.format(stem), problems)
         if loaded is not None:
             files.append(loaded)
     all_flows = {f.flow.id: f.flow for f in files}
-    glossary = load_glossary(flows_dir / GLOSSARY_FILE)
     owner: dict[str, str] = {}
     for f in files:
         _check_file(f, all_flows, problems, glossary)

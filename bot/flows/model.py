@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
@@ -48,12 +48,17 @@ class Node(_Strict):
 
     def nl_hash(self) -> str:
         """Hash of the Dutch source text (answer and button labels) that translations are made from."""
-        parts = [self.text.get("nl", "").strip(), *(b.label.get("nl", "").strip() for b in self.buttons)]
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:10]
+        return nl_hash_of(self.text.get("nl", ""), [b.label.get("nl", "") for b in self.buttons])
 
     def is_stale(self, lang: str) -> bool:
         review = self.review.get(lang)
         return review is not None and review.nl_hash is not None and review.nl_hash != self.nl_hash()
+
+
+def nl_hash_of(text: str, labels: list[str]) -> str:
+    """`Node.nl_hash` from the raw Dutch text and button labels (also for content not yet validated)."""
+    parts = [text.strip(), *(label.strip() for label in labels)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:10]
 
 
 class Flow(_Strict):
@@ -76,6 +81,14 @@ class Flow(_Strict):
 @dataclass(frozen=True)
 class FlowSet:
     flows: dict[str, Flow]
+    # Per language: serve this language's text (nl or en) with a note instead of a stale translation.
+    stale_fallback: dict[str, str] = field(default_factory=dict)
+
+    def served_language(self, flow: str, node: str, lang: str) -> str:
+        """`lang`, or its fallback when the node's translation is stale and a fallback is set."""
+        found = self.node(flow, node)
+        fallback = self.stale_fallback.get(lang)
+        return fallback if fallback and found is not None and found.is_stale(lang) else lang
 
     def node(self, flow: str, node: str) -> Node | None:
         found = self.flows.get(flow)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.flows.loader import LANGUAGE_NAMES, Problem, check_flows
+from bot.flows.loader import LANGUAGE_NAMES, CheckResult, Problem, check_flows
 from bot.flows.model import Node
 from bot.flows.quality import MAX_LIX, MAX_SENTENCE_WORDS, Readability, is_home_page, readability, rule_words
 from bot.languages import LANGUAGES
@@ -99,7 +99,11 @@ def node_counts(node: Node, lang: str) -> Counts:
 
 
 def flow_status(flows_dir: Path) -> StatusReport:
-    result = check_flows(flows_dir)
+    return status_of(check_flows(flows_dir))
+
+
+def status_of(result: CheckResult) -> StatusReport:
+    """The report for checked flows (the files, or the content published in the database)."""
     languages = STATUS_LANGUAGES
     totals = {lang: Counts() for lang in languages}
     by_flow: dict[str, dict[str, Counts]] = {}

@@ -28,6 +28,11 @@ def parse_languages(value: str) -> str:
     return ",".join(dict.fromkeys(languages))
 
 
+def parse_translator(value: str) -> str:
+    """`--translator ar,ti`: the languages of FAQ translations someone may edit (empty: none)."""
+    return parse_languages(value) if value.strip() else ""
+
+
 async def add_coach(session: AsyncSession, telegram_id: int, name: str, languages: str, *, staff: bool) -> Coach:
     """Add or update a coach (also creates their user row, so messages to them go through the outbox)."""
     name = name.strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.dialog import node_reply
 from bot.languages import LANGUAGES
-from bot.messages import Reply, t_, tn_
+from bot.messages import Reply, t_
 from bot.routing import Ctx
 
 STAFF_COMMANDS = frozenset({"reload", "preview"})
@@ -25,17 +25,14 @@ def _answer(ctx: Ctx) -> None:
     services, outbox, incoming = ctx.services, ctx.turn.outbox, ctx.incoming
     user, lang, chat = ctx.sender.user, ctx.sender.lang, incoming.chat_id
     if incoming.command == "reload":
-        result = services.flow_store.reload()
-        if result.problems:
-            problems = "\n".join(str(p) for p in result.problems[:15])
-            msg = t_(
-                "The flows were NOT reloaded; the old content keeps serving. Fix these errors first:\n%(problems)s",
-                problems=problems,
-            )
-        else:
-            msg = tn_(
-                "Flows reloaded: %(num)d topic is live.", "Flows reloaded: %(num)d topics are live.", result.flows
-            )
+        # Never loads here (inside this update's transaction): the content watcher looks at once, off
+        # the event loop, and every other replica within CONTENT_POLL_SECONDS.
+        services.content.request_refresh()
+        msg = t_(
+            "Content revision %(revision)s is being served. A newly published revision reaches every replica "
+            "within seconds; this one looks now. Publish changes in the console or with `werkhelpdesk flows import`.",
+            revision=str(services.content.number),
+        )
         outbox.reply(user, chat, lang, Reply(msg))
         return
     args = incoming.args.split()

@@ -62,7 +62,6 @@ async def drain_outbox(application: WerkApplication) -> None:
     assert services is not None
     sender = application.bot_data.sender
     assert sender is not None
-    services.flow_store.reload(only_if_changed=True)  # staff edited flows/: serve them if they are valid
     async with one_replica_at_a_time(services.engine, "outbox drain") as mine:
         # One replica at a time: two draining at once would both send the same undelivered message,
         # and one replica's drain would send the reminders another one is sending.

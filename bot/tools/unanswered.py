@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,9 +63,12 @@ def group_similar(texts: list[str], threshold: float = SIMILARITY) -> list[list[
     """Greedy grouping by cosine similarity of character n-grams (works for any script)."""
     if not texts:
         return []
+    import numpy as np  # here, not at import: the console imports this module, and the bot keeps
+    from sklearn.feature_extraction.text import TfidfVectorizer  # scikit-learn out of its memory
+
     matrix = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit_transform([normalize(t) or "?" for t in texts])
     groups: list[list[int]] = []
-    centroids: list[np.ndarray] = []
+    centroids: list[np.ndarray[Any, Any]] = []
     for i in range(matrix.shape[0]):
         row = matrix[i].toarray()[0]
         best, best_sim = -1, threshold

@@ -544,6 +544,9 @@ def setup_console(app: web.Application, services: Services, deliver: Deliver | N
 
     add_report_routes(app)
     console_translate.add_routes(app)
+    from bot.web.content import setup_content  # the staff pages (they import this module)
+
+    setup_content(app)
 
 
 async def to_queue(_request: web.Request) -> web.StreamResponse:

@@ -1,0 +1,127 @@
+"""Drafts applied to published content: pure functions from (flow texts, edits) to new flow texts.
+
+A translation edited here is stamped with the Dutch it was made from (the `nl_hash` of `flows stamp`), so
+it is no longer stale; a Dutch edit leaves the translations' stamps alone, so they become stale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot.content import yamltext
+from bot.flows.model import nl_hash_of
+
+SOURCE = "nl"
+TEXT, REVIEWED, GOTO, CHECKED, LABEL = "text", "reviewed", "goto", "checked", "label"
+
+
+@dataclass(frozen=True)
+class Edit:
+    flow: str
+    node: str
+    # text, reviewed, goto.N / label.N (button N's target / label, from 0), checked.N (source N's date)
+    field: str
+    lang: str
+    value: str
+    author: str
+    at: datetime
+    nl_hash: str | None = None  # translations and reviews: the Dutch they were made against
+
+    def change(self) -> dict[str, Any]:
+        """As recorded in the revision's history."""
+        return {
+            "flow": self.flow,
+            "node": self.node,
+            "field": self.field,
+            "lang": self.lang,
+            "by": self.author,
+            "at": self.at.isoformat(timespec="seconds"),
+        }
+
+
+def _node(data: Any, node: str) -> dict[str, Any] | None:
+    nodes = data.get("nodes") if isinstance(data, dict) else None
+    found = nodes.get(node) if isinstance(nodes, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def _dutch_hash(node: dict[str, Any]) -> str:
+    text = node.get("text") or {}
+    buttons = node.get("buttons") or []
+    labels = [str((b.get("label") or {}).get(SOURCE, "")) for b in buttons if isinstance(b, dict)]
+    return nl_hash_of(str(text.get(SOURCE, "")) if isinstance(text, dict) else "", labels)
+
+
+def _review(node: dict[str, Any], lang: str) -> dict[str, Any]:
+    reviews = node.setdefault("review", {})
+    current = reviews.get(lang)
+    review = dict(current) if isinstance(current, dict) else {}
+    reviews[lang] = review
+    return review
+
+
+def _apply_one(node: dict[str, Any], edit: Edit) -> bool:
+    if edit.field == TEXT:
+        texts = node.setdefault("text", {})
+        if not isinstance(texts, dict):
+            return False
+        texts[edit.lang] = edit.value
+        return True
+    if edit.field.startswith(GOTO + "."):
+        index = edit.field.split(".", 1)[1]
+        buttons = node.get("buttons") or []
+        if not index.isdigit() or int(index) >= len(buttons) or not isinstance(buttons[int(index)], dict):
+            return False
+        buttons[int(index)]["goto"] = edit.value
+        return True
+    if edit.field.startswith(LABEL + "."):
+        index = edit.field.split(".", 1)[1]
+        buttons = node.get("buttons") or []
+        if not index.isdigit() or int(index) >= len(buttons) or not isinstance(buttons[int(index)], dict):
+            return False
+        buttons[int(index)].setdefault("label", {})[edit.lang] = edit.value
+        return True
+    if edit.field.startswith(CHECKED + "."):
+        index = edit.field.split(".", 1)[1]
+        sources = node.get("sources") or []
+        if not index.isdigit() or int(index) >= len(sources) or not isinstance(sources[int(index)], dict):
+            return False
+        sources[int(index)]["checked"] = date.fromisoformat(edit.value)
+        return True
+    return edit.field == REVIEWED
+
+
+def _order(edit: Edit) -> int:
+    """Dutch and buttons first (they set the hash), then translations, then review marks."""
+    if edit.field == REVIEWED:
+        return 2
+    return 0 if edit.lang in ("", SOURCE) else 1
+
+
+def apply(files: dict[str, str], edits: list[Edit]) -> tuple[dict[str, str], list[Edit]]:
+    """The flow texts with `edits` applied, and the edits that applied (an edit of a node that no
+    longer exists is left out). Only flows with edits are written again."""
+    by_flow: dict[str, list[Edit]] = {}
+    for edit in edits:
+        if edit.flow in files:
+            by_flow.setdefault(edit.flow, []).append(edit)
+    result = dict(files)
+    applied: list[Edit] = []
+    for flow, flow_edits in by_flow.items():
+        data = yamltext.load(files[flow])
+        done = []
+        for edit in sorted(flow_edits, key=_order):
+            node = _node(data, edit.node)
+            if node is None or not _apply_one(node, edit):
+                continue
+            done.append(edit)
+            if edit.lang and edit.lang != SOURCE:
+                review = _review(node, edit.lang)
+                review["reviewed"] = edit.field == REVIEWED  # a new translation waits for its review
+                # Made against older Dutch (edited since, in a draft or a publication): it stays stale.
+                review["nl_hash"] = edit.nl_hash or _dutch_hash(node)
+        if done:
+            result[flow] = yamltext.dump(data)
+            applied += done
+    return result, applied

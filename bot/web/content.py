@@ -1,0 +1,530 @@
+"""The staff pages of the console (`/console/content/…`): edit, translate, review and publish the FAQ.
+
+Staff edit everything and publish; a translator edits and reviews the translations of their own
+languages only (every other field is read-only, and the server refuses it with 403). Edits are drafts
+until published; publishing runs the checks of `flows check` and refuses with the problems shown at
+their fields. Every publication is a revision; any revision can be compared and restored."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.content import examples, store, sync, views, yamltext
+from bot.content.drafts import CHECKED, GOTO, LABEL, REVIEWED, TEXT, apply
+from bot.content.live import check_files
+from bot.db.models import Coach, ContentDraft, ContentRevision, UnansweredQuestion, utcnow
+from bot.dialog import node_reply
+from bot.flows.loader import MAX_TEXT, CheckResult, Problem, read_texts
+from bot.flows.model import FlowSet
+from bot.languages import LANGUAGES
+from bot.nlu.types import INTENTS
+from bot.render import Renderer
+from bot.tools.unanswered import picked_topics
+from bot.web.console import CONSOLE, render, signed_in
+
+GOTO_PATTERN = re.compile(r"^[a-z0-9_]{1,40}(\.[a-z0-9_]{1,40})?$")
+MAX_COMMENT = 500
+MAX_LABEL_INPUT = 200  # longer than a label may be, so the check at publishing says so
+
+
+def may_enter(coach: Coach) -> bool:
+    return coach.is_staff or bool(coach.translates())
+
+
+def may_edit(coach: Coach, lang: str) -> bool:
+    """Staff edit every language (the Dutch source too); a translator only their own."""
+    return coach.is_staff or lang in coach.translates()
+
+
+def _coach(request: web.Request) -> Coach:
+    coach = signed_in(request).coach
+    if not may_enter(coach):
+        raise web.HTTPForbidden(text="only staff and translators edit the FAQ")
+    return coach
+
+
+def _staff(request: web.Request) -> Coach:
+    coach = _coach(request)
+    if not coach.is_staff:
+        raise web.HTTPForbidden(text="only staff publish and restore")
+    return coach
+
+
+@dataclass
+class Snapshot:
+    """The published revision with the drafts on top, checked like `flows check`."""
+
+    base: ContentRevision
+    drafts: list[ContentDraft]
+    files: dict[str, str]
+    result: CheckResult
+    published: FlowSet = field(default_factory=lambda: FlowSet({}))
+
+    @property
+    def flows(self) -> FlowSet:
+        return self.result.flows
+
+    def draft_keys(self) -> set[tuple[str, str, str, str]]:
+        return {(d.flow, d.node, d.field, d.lang) for d in self.drafts}
+
+
+async def snapshot(request: web.Request) -> Snapshot:
+    services = request.app[CONSOLE].services
+    async with services.sessions() as session:
+        base = await store.head(session)
+        drafts = await store.drafts(session)
+    if base is None:
+        raise web.HTTPServiceUnavailable(text="the content is not seeded yet: start the bot once")
+    files, _applied = await asyncio.to_thread(apply, dict(base.files), store.edits(drafts))
+    result = await asyncio.to_thread(check_files, files, services.content.glossary)
+    return Snapshot(base, drafts, files, result, services.flows)
+
+
+def _nav(request: web.Request, here: str) -> dict[str, Any]:
+    return {"here": here, "staff": signed_in(request).coach.is_staff}
+
+
+# the topic list and publishing -----------------------------------------------------------------------
+async def topics_page(request: web.Request, problems: list[Problem] | None = None, status: int = 200) -> web.Response:
+    _coach(request)
+    snap = await snapshot(request)
+    services = request.app[CONSOLE].services
+    texts = await asyncio.to_thread(read_texts, services.settings.flows_dir)
+    comparison = sync.compare_with(texts, snap.base)
+    async with services.sessions() as session:
+        waiting = len(await examples.pending(session))
+    by_flow: dict[str, int] = {}
+    for draft in snap.drafts:
+        by_flow[draft.flow] = by_flow.get(draft.flow, 0) + 1
+    context = {
+        **_nav(request, "topics"),
+        "rows": views.topics(snap.flows, by_flow),
+        "base": snap.base,
+        "drafts": snap.drafts,
+        "waiting_examples": waiting,
+        "comparison": comparison,
+        "problems": problems if problems is not None else [],
+        "published": request.query.get("published", ""),
+        "states": (views.REVIEWED, views.UNREVIEWED, views.STALE, views.MISSING),
+        "translations": views.TRANSLATIONS,
+    }
+    return render("content_topics.html", request, context, status=status)
+
+
+def _problem_flow(problem: Problem) -> str:
+    return problem.file.removeprefix("flows/").removesuffix(".yml")
+
+
+async def publish(request: web.Request) -> web.StreamResponse:
+    coach = _staff(request)
+    form = await request.post()
+    comment = str(form.get("comment", "")).strip()[:MAX_COMMENT]
+    snap = await snapshot(request)
+    services = request.app[CONSOLE].services
+    async with services.sessions() as session:
+        waiting = len(await examples.pending(session))
+    if not snap.drafts and not waiting:
+        raise web.HTTPSeeOther("/console/content/")
+    if snap.result.errors:
+        return await topics_page(request, snap.result.errors, 400)
+    _files, applied = apply(dict(snap.base.files), store.edits(snap.drafts))
+    try:
+        async with services.sessions() as session, session.begin():
+            now = await store.drafts(session)
+            if [(d.id, d.updated_at) for d in now] != [(d.id, d.updated_at) for d in snap.drafts]:
+                raise store.PublishConflictError
+            row = await store.publish(
+                session,
+                snap.files,
+                parent=snap.base.number,
+                source=store.CONSOLE,
+                author=coach.name,
+                coach=coach,
+                comment=comment,
+                changes=[edit.change() for edit in applied],
+            )
+            await store.clear_drafts(session, [d.id for d in snap.drafts])
+            await examples.publish_pending(session, row.number)  # every replica trains on them now
+    except (IntegrityError, store.PublishConflictError):
+        return await topics_page(request, [Problem("", 0, "conflict")], 409)
+    services.content.request_refresh()
+    raise web.HTTPSeeOther(f"/console/content/?published={row.number}")
+
+
+async def import_files(request: web.Request) -> web.StreamResponse:
+    """Publish flows/ as it is on the server (offered when it differs from the published content)."""
+    coach = _staff(request)
+    services = request.app[CONSOLE].services
+    texts = await asyncio.to_thread(read_texts, services.settings.flows_dir)
+    result = await asyncio.to_thread(check_files, texts, services.content.glossary)
+    if result.errors or not texts:
+        return await topics_page(request, result.errors, 400)
+    try:
+        async with services.sessions() as session, session.begin():
+            base = await store.head(session)
+            row = await store.publish(
+                session,
+                texts,
+                parent=base.number if base else None,
+                source=store.IMPORT,
+                author=coach.name,
+                coach=coach,
+                comment="flows/",
+                from_files=store.files_hash(texts),
+            )
+    except (IntegrityError, store.PublishConflictError):
+        return await topics_page(request, [Problem("", 0, "conflict")], 409)
+    services.content.request_refresh()
+    raise web.HTTPSeeOther(f"/console/content/?published={row.number}")
+
+
+# a topic ---------------------------------------------------------------------------------------------
+def _flow_id(request: web.Request, flows: FlowSet) -> str:
+    flow = request.match_info["flow"]
+    if flow not in flows.flows:
+        raise web.HTTPNotFound(text="no such topic")
+    return flow
+
+
+def _where(problems: list[Problem], flow: str) -> dict[str, dict[str, list[Problem]]]:
+    """node -> place (text.ar, buttons.0, or "" for the node itself) -> problems."""
+    out: dict[str, dict[str, list[Problem]]] = {}
+    for problem in problems:
+        if _problem_flow(problem) != flow:
+            continue
+        path = [str(p) for p in problem.path]
+        node = path[1] if len(path) > 1 and path[0] == "nodes" else ""
+        place = ".".join(path[2:4]) if node and len(path) > 2 and path[2] in ("text", "buttons") else ""
+        if place == "text":
+            place = "text.nl"
+        out.setdefault(node, {}).setdefault(place, []).append(problem)
+    return out
+
+
+async def topic_page(request: web.Request) -> web.Response:
+    coach = _coach(request)
+    snap = await snapshot(request)
+    flow_id = _flow_id(request, snap.flows)
+    flow = snap.flows.flows[flow_id]
+    published = snap.published.flows.get(flow_id)
+    context = {
+        **_nav(request, "topics"),
+        "flow": flow,
+        "published": published,
+        "drafted": snap.draft_keys(),
+        "problems": _where(snap.result.problems, flow_id),
+        "editable": {lang: may_edit(coach, lang) for lang in LANGUAGES},
+        "order": ("nl", *views.TRANSLATIONS),
+        "state": views.state,
+        "max_text": MAX_TEXT,
+        "old_before": _recheck_limit(request),
+    }
+    return render("content_topic.html", request, context)
+
+
+def _recheck_limit(request: web.Request) -> Any:
+    months = request.app[CONSOLE].services.settings.content_review_months
+    today = utcnow().date()
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    return today.replace(year=year, month=month + 1, day=min(today.day, 28))
+
+
+def _node_of(request: web.Request, flows: FlowSet) -> tuple[str, str]:
+    flow = _flow_id(request, flows)
+    node = request.match_info["node"]
+    if node not in flows.flows[flow].nodes:
+        raise web.HTTPNotFound(text="no such node")
+    return flow, node
+
+
+def _back(flow: str, node: str) -> web.HTTPSeeOther:
+    return web.HTTPSeeOther(f"/console/content/{flow}#n-{node}")
+
+
+async def save_text(request: web.Request) -> web.StreamResponse:
+    coach = _coach(request)
+    lang = request.match_info["lang"]
+    if lang not in LANGUAGES:
+        raise web.HTTPNotFound()
+    if not may_edit(coach, lang):
+        raise web.HTTPForbidden(text="you translate other languages")
+    snap = await snapshot(request)
+    flow, node = _node_of(request, snap.flows)
+    form = await request.post()
+    value = str(form.get("text", "")).replace("\r\n", "\n").strip()[: MAX_TEXT * 2]
+    published = yamltext.load(snap.base.files[flow])["nodes"][node].get("text") or {}
+    async with request.app[CONSOLE].services.sessions() as session, session.begin():
+        if str(published.get(lang, "")).strip() == value:
+            await store.drop_draft(session, flow, node, TEXT, lang)  # back to what is published
+        else:
+            made_against = None if lang == "nl" else snap.flows.flows[flow].nodes[node].nl_hash()
+            await store.save_draft(session, coach, flow, node, TEXT, lang, value, made_against)
+    raise _back(flow, node)
+
+
+async def mark_reviewed(request: web.Request) -> web.StreamResponse:
+    coach = _coach(request)
+    lang = request.match_info["lang"]
+    if lang not in views.TRANSLATIONS:
+        raise web.HTTPNotFound()
+    if not may_edit(coach, lang):
+        raise web.HTTPForbidden(text="you review other languages")
+    snap = await snapshot(request)
+    flow, node = _node_of(request, snap.flows)
+    async with request.app[CONSOLE].services.sessions() as session, session.begin():
+        made_against = snap.flows.flows[flow].nodes[node].nl_hash()  # the Dutch the reviewer saw
+        await store.save_draft(session, coach, flow, node, REVIEWED, lang, "1", made_against)
+    raise _back(flow, node)
+
+
+async def save_goto(request: web.Request) -> web.StreamResponse:
+    coach = _staff(request)
+    snap = await snapshot(request)
+    flow, node = _node_of(request, snap.flows)
+    index = request.match_info["index"]
+    buttons = snap.flows.flows[flow].nodes[node].buttons
+    if not index.isdigit() or int(index) >= len(buttons) or buttons[int(index)].goto is None:
+        raise web.HTTPNotFound()
+    value = str((await request.post()).get("goto", "")).strip()
+    if not GOTO_PATTERN.match(value):
+        raise web.HTTPBadRequest(text="a target is a node id, or topic.node (lowercase letters, digits and _)")
+    async with request.app[CONSOLE].services.sessions() as session, session.begin():
+        await store.save_draft(session, coach, flow, node, f"{GOTO}.{index}", "", value)
+    raise _back(flow, node)
+
+
+async def save_label(request: web.Request) -> web.StreamResponse:
+    """A button's label in one language (the Dutch label is part of what translations are made from)."""
+    coach = _coach(request)
+    lang = request.match_info["lang"]
+    if lang not in LANGUAGES:
+        raise web.HTTPNotFound()
+    if not may_edit(coach, lang):
+        raise web.HTTPForbidden(text="you translate other languages")
+    snap = await snapshot(request)
+    flow, node = _node_of(request, snap.flows)
+    index = request.match_info["index"]
+    found = snap.flows.flows[flow].nodes[node]
+    if not index.isdigit() or int(index) >= len(found.buttons):
+        raise web.HTTPNotFound()
+    value = str((await request.post()).get("label", "")).strip()[:MAX_LABEL_INPUT]
+    made_against = None if lang == "nl" else found.nl_hash()
+    async with request.app[CONSOLE].services.sessions() as session, session.begin():
+        await store.save_draft(session, coach, flow, node, f"{LABEL}.{index}", lang, value, made_against)
+    raise _back(flow, node)
+
+
+async def source_checked(request: web.Request) -> web.StreamResponse:
+    """Staff checked a source again today (after reading it and fixing the answer if the fact changed)."""
+    coach = _staff(request)
+    snap = await snapshot(request)
+    flow, node = _node_of(request, snap.flows)
+    index = request.match_info["index"]
+    if not index.isdigit() or int(index) >= len(snap.flows.flows[flow].nodes[node].sources):
+        raise web.HTTPNotFound()
+    async with request.app[CONSOLE].services.sessions() as session, session.begin():
+        await store.save_draft(session, coach, flow, node, f"{CHECKED}.{index}", "", utcnow().date().isoformat())
+    raise _back(flow, node)
+
+
+async def discard(request: web.Request) -> web.StreamResponse:
+    """Staff throw away every draft of a node (the published text stays)."""
+    _staff(request)
+    snap = await snapshot(request)
+    flow, node = _node_of(request, snap.flows)
+    async with request.app[CONSOLE].services.sessions() as session, session.begin():
+        for draft in snap.drafts:
+            if draft.flow == flow and draft.node == node:
+                await store.drop_draft(session, flow, node, draft.field, draft.lang)
+    raise _back(flow, node)
+
+
+async def preview(request: web.Request) -> web.Response:
+    """The node as the bot would send it now with the drafts published, in any language."""
+    _coach(request)
+    snap = await snapshot(request)
+    flow_id, node_id = _node_of(request, snap.flows)
+    lang = request.query.get("lang", "nl")
+    lang = lang if lang in LANGUAGES else "nl"
+    services = request.app[CONSOLE].services
+    renderer = Renderer(services.translator, FlowSet(snap.flows.flows, services.settings.stale_fallback()))
+    flow = snap.flows.flows[flow_id]
+    messages = renderer.render(node_reply(flow, node_id, frozenset({"menu", "language", "coach"})), lang)
+    context = {
+        **_nav(request, "topics"),
+        "flow": flow,
+        "node": node_id,
+        "lang": lang,
+        "messages": messages,
+        "marks": sum(m.text.count("\u200f") for m in messages),
+    }
+    return render("content_preview.html", request, context)
+
+
+# the translator's worklist and the sources to re-check ------------------------------------------------
+async def worklist_page(request: web.Request) -> web.Response:
+    coach = _coach(request)
+    snap = await snapshot(request)
+    languages = list(views.TRANSLATIONS) if coach.is_staff else coach.translates()
+    wanted = request.query.get("lang", "")
+    if wanted in languages:
+        languages = [wanted]
+    context = {**_nav(request, "worklist"), "items": views.worklist(snap.flows, languages), "languages": languages}
+    return render("content_worklist.html", request, context)
+
+
+async def recheck_page(request: web.Request) -> web.Response:
+    _coach(request)
+    months = request.app[CONSOLE].services.settings.content_review_months
+    flows = request.app[CONSOLE].services.flows
+    items = views.to_recheck(flows, utcnow().date(), months)
+    return render("content_recheck.html", request, {**_nav(request, "recheck"), "items": items, "months": months})
+
+
+# history ---------------------------------------------------------------------------------------------
+async def history_page(request: web.Request) -> web.Response:
+    _coach(request)
+    async with request.app[CONSOLE].services.sessions() as session:
+        rows = await store.revisions(session)
+    return render("content_history.html", request, {**_nav(request, "history"), "rows": rows})
+
+
+async def _revision(request: web.Request, number: str) -> ContentRevision:
+    if not number.isdigit():
+        raise web.HTTPNotFound()
+    async with request.app[CONSOLE].services.sessions() as session:
+        row = await store.revision(session, int(number))
+    if row is None:
+        raise web.HTTPNotFound(text="no such revision")
+    return row
+
+
+async def revision_page(request: web.Request) -> web.Response:
+    """One revision compared with the one before it (or `?against=N`)."""
+    _coach(request)
+    row = await _revision(request, request.match_info["number"])
+    against_raw = request.query.get("against", str(row.number - 1))
+    other = await _revision(request, against_raw) if against_raw.isdigit() and int(against_raw) > 0 else None
+    old_files = dict(other.files) if other else {}
+    changes = await asyncio.to_thread(views.diff, old_files, dict(row.files))
+    async with request.app[CONSOLE].services.sessions() as session:
+        is_head = await store.head_number(session) == row.number
+    context = {**_nav(request, "history"), "row": row, "other": other, "changes": changes, "is_head": is_head}
+    return render("content_revision.html", request, context)
+
+
+async def restore(request: web.Request) -> web.StreamResponse:
+    coach = _staff(request)
+    row = await _revision(request, request.match_info["number"])
+    services = request.app[CONSOLE].services
+    result = await asyncio.to_thread(check_files, dict(row.files), services.content.glossary)
+    if result.errors:
+        return await topics_page(request, result.errors, 400)
+    try:
+        async with services.sessions() as session, session.begin():
+            base = await store.head(session)
+            new = await store.publish(
+                session,
+                dict(row.files),
+                parent=base.number if base else None,
+                source=store.RESTORE,
+                author=coach.name,
+                coach=coach,
+                comment=f"restored revision {row.number}",
+            )
+    except (IntegrityError, store.PublishConflictError):
+        return await topics_page(request, [Problem("", 0, "conflict")], 409)
+    services.content.request_refresh()
+    raise web.HTTPSeeOther(f"/console/content/?published={new.number}")
+
+
+# unanswered questions -> training examples -------------------------------------------------------------
+MAX_SHOWN = 5
+
+
+async def unanswered_page(request: web.Request, status: int = 200) -> web.Response:
+    """What newcomers asked that no answer matched, grouped by language and similarity (staff only: these
+    are newcomers' own words)."""
+    _staff(request)
+    services = request.app[CONSOLE].services
+    raw = request.query.get("days", "30")
+    days = min(int(raw), 365) if raw.isdigit() and int(raw) > 0 else 30
+    since = utcnow() - timedelta(days=days)
+    async with services.sessions() as session:
+        rows = list(
+            await session.scalars(
+                select(UnansweredQuestion)
+                .where(UnansweredQuestion.created_at >= since)
+                .order_by(UnansweredQuestion.id)
+                .limit(2000)
+            )
+        )
+        picked = await picked_topics(session, rows)
+        waiting = await examples.pending(session)
+    groups: list[dict[str, Any]] = []
+    for language in sorted({r.language or "?" for r in rows}):
+        same = [r for r in rows if (r.language or "?") == language]
+        for indices in await examples.group_in_process([r.text for r in same]):
+            members = [same[i] for i in indices]
+            topics = [picked[m.id] for m in members if m.id in picked]
+            groups.append(
+                {
+                    "language": language,
+                    "count": len(members),
+                    "texts": [m.text for m in members[:MAX_SHOWN]],
+                    "suggested": max(set(topics), key=topics.count) if topics else "",
+                }
+            )
+    groups.sort(key=lambda g: (-g["count"], g["language"]))
+    context = {
+        **_nav(request, "unanswered"),
+        "groups": groups,
+        "days": days,
+        "intents": INTENTS,
+        "waiting": waiting,
+        "rasa": bool(services.settings.rasa_url),
+        "added": request.query.get("added", ""),
+    }
+    return render("content_unanswered.html", request, context, status=status)
+
+
+async def add_example(request: web.Request) -> web.StreamResponse:
+    coach = _staff(request)
+    form = await request.post()
+    text = str(form.get("text", "")).strip()[: examples.MAX_EXAMPLE]
+    language, intent = str(form.get("language", "")), str(form.get("intent", ""))
+    if not text or language not in LANGUAGES or intent not in INTENTS:
+        raise web.HTTPBadRequest(text="choose an intent for a question in a known language")
+    async with request.app[CONSOLE].services.sessions() as session, session.begin():
+        await examples.add(session, coach, text, language, intent)
+    raise web.HTTPSeeOther("/console/content/unanswered?added=1")
+
+
+def setup_content(app: web.Application) -> None:
+    add = app.router.add_route
+    add("GET", "/console/content/", topics_page)
+    add("POST", "/console/content/publish", publish)
+    add("POST", "/console/content/import", import_files)
+    add("GET", "/console/content/worklist", worklist_page)
+    add("GET", "/console/content/recheck", recheck_page)
+    add("GET", "/console/content/history", history_page)
+    add("GET", "/console/content/unanswered", unanswered_page)
+    add("POST", "/console/content/unanswered/example", add_example)
+    add("GET", "/console/content/history/{number}", revision_page)
+    add("POST", "/console/content/history/{number}/restore", restore)
+    add("GET", "/console/content/{flow}", topic_page)
+    add("GET", "/console/content/{flow}/{node}/preview", preview)
+    add("POST", "/console/content/{flow}/{node}/text/{lang}", save_text)
+    add("POST", "/console/content/{flow}/{node}/reviewed/{lang}", mark_reviewed)
+    add("POST", "/console/content/{flow}/{node}/goto/{index}", save_goto)
+    add("POST", "/console/content/{flow}/{node}/checked/{index}", source_checked)
+    add("POST", "/console/content/{flow}/{node}/label/{index}/{lang}", save_label)
+    add("POST", "/console/content/{flow}/{node}/discard", discard)
