@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     # coach console: a session ends after this many hours without a request
     console_session_hours: float = Field(default=12, gt=0)
 
+    # outbound pacing, across all replicas (Telegram's documented limits; bot.outbox claims by them)
+    send_per_chat_per_second: float = Field(default=1.0, gt=0)  # messages to one private chat
+    send_per_group_per_minute: float = Field(default=20.0, gt=0)  # messages to one group (the coaches' group)
+    send_per_bot_per_second: float = Field(default=30.0, gt=0)  # messages of the bot to all chats together
+
     @field_validator("coach_chat_id", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:

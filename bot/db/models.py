@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -95,6 +96,8 @@ class Message(Base):
         # The outbox: only undelivered outgoing messages (an index of every message's direction
         # tempted the planner into scanning all incoming ones for the flood rule).
         Index("ix_messages_outbox", "id", postgresql_where=OUTBOX, sqlite_where=OUTBOX),
+        # The sender's claim: of each chat its oldest undelivered message (bot.outbox.claim).
+        Index("ix_messages_outbox_chat", "chat_id", "id", postgresql_where=OUTBOX, sqlite_where=OUTBOX),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -119,6 +122,22 @@ class Message(Base):
     file_id: Mapped[str | None] = mapped_column(String(256))  # an incoming media message's Telegram file
     copy_message_id: Mapped[int | None] = mapped_column(BigInteger)
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Outbound pacing (bot.outbox.claim): 0 the answer to an update in its own chat, 1 other
+    # messages, 2 timers' re-announced case cards; not before this time (a 429, a failed try);
+    # claimed by a sender until this time (a replica that died leaves it to others afterwards).
+    priority: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
+    not_before: Mapped[datetime | None] = mapped_column()
+    claimed_until: Mapped[datetime | None] = mapped_column()
+
+
+class SendPace(Base):
+    """Outbound pacing shared by all replicas: when the last message to a chat was (to be) sent;
+    chat_id 0 is the bot-wide row, which every claim locks (so claims take turns)."""
+
+    __tablename__ = "send_pace"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    last_at: Mapped[datetime] = mapped_column()
 
 
 class ProcessedUpdate(Base):
