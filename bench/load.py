@@ -79,6 +79,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.lean_http import HttpError, LeanClient  # noqa: E402
+from bench.rates import describe  # noqa: E402
 from bot.cli import run_on_fast_loop  # noqa: E402
 from bot.db.engine import create_engine  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
@@ -150,6 +151,7 @@ class Result:
     processes: int = 1  # per replica
     machine: dict[str, float] = field(default_factory=dict)  # shares of the machine's CPU time in the window
     problems: list[str] = field(default_factory=list)
+    rates: dict[str, int] = field(default_factory=dict)  # send rates counted by the stand-in (bench/rates.py)
 
     def quantile(self, q: float, latencies: list[float] | None = None) -> float:
         values = self.latencies if latencies is None else latencies
@@ -571,6 +573,7 @@ async def run(
             await asyncio.wait_for(process.wait(), 60)
         await fake.stop()
     result.other = fake.other
+    result.rates = fake.summary.get("rates", {})
     if fake.summary.get("server_errors"):
         result.problems.append(f"fake Bot API failed {fake.summary['server_errors']} times")
     failed = {m: {s: n for s, n in by.items() if s != "200"} for m, by in fake.summary.get("calls", {}).items()}
@@ -691,6 +694,7 @@ async def run_all(args: argparse.Namespace, replica_cpus: set[int] | None) -> No
             )
             print(result.line() + notes, flush=True)
             print(result.detail(), flush=True)
+            print("  " + describe(result.rates), flush=True)
 
 
 if __name__ == "__main__":

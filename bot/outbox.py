@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -281,6 +282,11 @@ class Pace:
         return self.group if chat_id < 0 else self.chat
 
 
+def span(seconds: float) -> timedelta:
+    """`seconds` rounded up to whole microseconds: 30 steps of 1/30 s must not fit in one second."""
+    return timedelta(microseconds=math.ceil(seconds * 1_000_000))
+
+
 @dataclass(frozen=True)
 class Claimed:
     out: Outgoing
@@ -363,8 +369,8 @@ def _heads(now: datetime, end: datetime, pace: Pace, limit: int) -> Any:
     oldest = select(func.min(messages.c.id)).where(waiting).group_by(messages.c.chat_id)
     chat_free = or_(
         paced.c.last_at.is_(None),
-        and_(messages.c.chat_id >= 0, paced.c.last_at <= end - timedelta(seconds=pace.chat)),
-        and_(messages.c.chat_id < 0, paced.c.last_at <= end - timedelta(seconds=pace.group)),
+        and_(messages.c.chat_id >= 0, paced.c.last_at <= end - span(pace.chat)),
+        and_(messages.c.chat_id < 0, paced.c.last_at <= end - span(pace.group)),
     )
     return (
         select(messages, paced.c.last_at.label("paced_at"))
@@ -413,7 +419,7 @@ async def claim(
     """One transaction: record `outcomes`, then claim up to `limit` messages with send times from
     `now` to `now + horizon`, within every limit of `pace`, shared by all replicas."""
     end = now + timedelta(seconds=horizon)
-    step = timedelta(seconds=pace.bot)
+    step = span(pace.bot)
     async with engine.begin() as connection:
         await record(connection, outcomes, now)
         if limit <= 0:
@@ -431,9 +437,7 @@ async def claim(
         claimed: list[Claimed] = []
         later: list[datetime] = []
         for row in rows:
-            ready = (
-                now if row["paced_at"] is None else row["paced_at"] + timedelta(seconds=pace.interval(row["chat_id"]))
-            )
+            ready = now if row["paced_at"] is None else row["paced_at"] + span(pace.interval(row["chat_id"]))
             if row["not_before"] is not None:
                 ready = max(ready, row["not_before"])
             slot = next((s for s in slots if s >= ready), None)
