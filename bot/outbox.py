@@ -111,7 +111,7 @@ class Outbox:
         self._pending.append(message_row(direction="in", **values))
 
     def _priority(self, row: Mapping[str, Any]) -> int:
-        if self._update_id is not None and row["chat_id"] == self._chat_id:
+        if self._chat_id is not None and row["chat_id"] == self._chat_id:  # someone just wrote there
             return PRIORITY_ANSWER
         if self._update_id is None and row["kind"] == "card":
             return PRIORITY_BACKGROUND

@@ -6,6 +6,7 @@ a 429's retry_after is kept; every message is claimed once."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -66,7 +67,7 @@ def seconds(times: Sequence[datetime], start: datetime) -> list[float]:
 
 
 def gaps(times: Sequence[float]) -> list[float]:
-    return [b - a for a, b in zip(times, times[1:], strict=False)]
+    return [b - a for a, b in itertools.pairwise(times)]
 
 
 async def undelivered_count(engine: AsyncEngine) -> int:
@@ -105,7 +106,8 @@ async def test_the_bot_sends_at_most_thirty_messages_a_second(services: Services
     start = utcnow()
     sent = await run_sender(engine, DOCUMENTED, start, 5)
     times = seconds([c.send_at for c in sent], start)
-    assert len(sent) == 100 and len({c.out.id for c in sent}) == 100
+    assert len(sent) == 100
+    assert len({c.out.id for c in sent}) == 100
     assert min(gaps(times)) >= 1 / 30 - 1e-6
     assert most_in_window(times, 1.0) <= 30
 
@@ -135,7 +137,8 @@ async def test_an_answer_goes_before_a_burst_of_re_announcements(services: Servi
         await timers.write()
     start = utcnow()
     first = await claim(services.engine, start, DOCUMENTED)  # the burst has begun
-    assert first.claimed and all(c.out.text.startswith("case") for c in first.claimed)
+    assert first.claimed
+    assert all(c.out.text.startswith("case") for c in first.claimed)
     async with services.sessions() as session, session.begin():
         turn = Outbox(session, renderer, 77)
         turn.incoming(user_id=None, chat_id=5005, kind="text", text="hoi", update_id=77)
@@ -210,7 +213,8 @@ async def test_two_replicas_claiming_at_once_keep_the_limits(services: Services,
         a, b = await asyncio.gather(run_sender(engine, DOCUMENTED, start, 11), run_sender(other, DOCUMENTED, start, 11))
     finally:
         await other.dispose()
-    assert a and b  # both replicas sent
+    assert a
+    assert b
     sent = a + b
     assert sorted(c.out.text for c in sent) == sorted([f"m{i}" for i in range(60)] + [f"g{i}" for i in range(4)])
     every = seconds([c.send_at for c in sent], start)
