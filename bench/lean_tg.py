@@ -106,6 +106,9 @@ class Api:
             return 200, orjson.dumps({"ok": True, "result": message})
         if method == "getMe":
             return 200, orjson.dumps({"ok": True, "result": ME})
+        if method == "getChat" and isinstance(params.get("chat_id"), int):  # the coaches' group (COACH_CHAT_ID)
+            chat = {"id": params["chat_id"], "type": "supergroup", "title": "Coaches", "is_forum": False}
+            return 200, orjson.dumps({"ok": True, "result": chat})
         return 200, TRUE  # setMyCommands, setWebhook, answerCallbackQuery, sendChatAction, ...
 
     def _report(self, line: bytes) -> None:

@@ -104,6 +104,12 @@ MESSAGES_PER_CONVERSATION = 4 - COACH_SHARE  # question, button, question, thank
 REPLY_TIMEOUT = 30.0
 CONNECTIONS_PER_REPLICA = 100  # Telegram opens at most max_connections (default 40, at most 100) per webhook
 STAND_IN_NICE = 10  # see StandInPriority
+# --pace off: the sender's limits far above what the run offers (the bot's own throughput is measured)
+UNPACED = {
+    "SEND_PER_CHAT_PER_SECOND": "1000",
+    "SEND_PER_GROUP_PER_MINUTE": "60000",
+    "SEND_PER_BOT_PER_SECOND": "100000",
+}
 GRACE = 0.5  # seconds to wait for trailing replies (an offer after an answer) after the last reply
 
 
@@ -501,7 +507,7 @@ class StandInPriority:
 async def run(
     *, replicas: int, db: str, rate: float, saturate: bool, concurrency: int, warmup: float, duration: float,
     think: float, seed: int = 7, replica_cpus: set[int] | None = None, nice: int = 0, processes: int = 1,
-    lean: bool = True,
+    lean: bool = True, paced: bool = False,
 ) -> Result:  # fmt: skip
     url = await prepare_database(db)
     locales = compile_catalogs()
@@ -527,6 +533,7 @@ async def run(
                 "WEB_PORT": str(port),
                 "RASA_URL": "",
                 "RATE_LIMIT": "1000",
+                **({} if paced else UNPACED),
                 "WEBHOOK_PROCESSES": str(processes),
             }
             replicas_started.append(await start_werkhelpdesk(env, "run", capture_stderr=False))
@@ -621,6 +628,13 @@ async def main() -> None:
     parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--rate", type=float, default=500.0, help="open loop: messages per second offered")
     parser.add_argument("--saturate", action="store_true", help="closed loop instead: the maximum throughput")
+    parser.add_argument(
+        "--pace",
+        choices=["off", "documented"],
+        default="off",
+        help="off (default): sends unpaced, to measure the bot alone; documented: Telegram's limits "
+        "(SEND_PER_* defaults; use a think time above 1 s, the driver expects a turn's replies before its next one)",
+    )
     parser.add_argument("--concurrency", type=int, default=100, help="closed loop: conversations in flight")
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds of sending")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before the measurement")
@@ -686,10 +700,12 @@ async def run_all(args: argparse.Namespace, replica_cpus: set[int] | None) -> No
                 nice=args.nice,
                 processes=processes,
                 lean=args.stand_ins == "lean",
+                paced=args.pace == "documented",
             )
             notes = (
                 (" | pinned" if replica_cpus is not None else "")
                 + f" | {args.stand_ins} stand-ins"
+                + (" | paced: Telegram's limits" if args.pace == "documented" else " | unpaced")
                 + (f" | stand-ins nice {args.nice}" if args.nice else "")
             )
             print(result.line() + notes, flush=True)

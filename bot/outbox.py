@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -41,6 +41,7 @@ class Outgoing:
     thread_id: int | None = None
     copy_from_chat_id: int | None = None
     ref_message_id: int | None = None  # the message to copy or to edit
+    attempts: int = 0  # failed tries so far (the sender's backoff)
 
 
 def to_outgoing(row: Mapping[Any, Any]) -> Outgoing:
@@ -56,6 +57,7 @@ def to_outgoing(row: Mapping[Any, Any]) -> Outgoing:
         row["thread_id"],
         row["copy_from_chat_id"],
         row["copy_message_id"],
+        row.get("attempts") or 0,
     )
 
 
@@ -308,6 +310,29 @@ class Outcome:
 class Claim:
     claimed: list[Claimed]
     next_at: datetime | None  # when a claim may find more to send (None: when something new arrives)
+    settled: frozenset[int] = frozenset()  # of the watched messages: sent, given up, or not worth waiting for
+
+
+async def _settled(connection: AsyncConnection, watch: Collection[int], now: datetime) -> frozenset[int]:
+    """Watched messages nobody need wait for: delivered (or gone), given up, waiting for Telegram
+    (a 429, a failed try), or to a group (paced to one a few seconds: a turn does not wait for it)."""
+    if not watch:
+        return frozenset()
+    messages = table(Message)
+    rows = await connection.execute(
+        select(
+            messages.c.id, messages.c.chat_id, messages.c.delivered_at, messages.c.attempts, messages.c.not_before
+        ).where(messages.c.id.in_(list(watch)))
+    )
+    waiting = {
+        r.id
+        for r in rows
+        if r.delivered_at is None
+        and r.attempts < MAX_DELIVERY_ATTEMPTS
+        and r.chat_id >= 0
+        and (r.not_before is None or r.not_before <= now)
+    }
+    return frozenset(watch) - waiting
 
 
 async def record(connection: AsyncConnection, outcomes: Sequence[Outcome], now: datetime) -> None:
@@ -415,21 +440,24 @@ async def claim(
     horizon: float = 0.2,
     lease: float = 120.0,
     limit: int = 50,
+    watch: Collection[int] = (),
 ) -> Claim:
     """One transaction: record `outcomes`, then claim up to `limit` messages with send times from
-    `now` to `now + horizon`, within every limit of `pace`, shared by all replicas."""
+    `now` to `now + horizon`, within every limit of `pace`, shared by all replicas; which of the
+    `watch`ed messages (not claimed now) are settled (see `_settled`)."""
     end = now + timedelta(seconds=horizon)
     step = span(pace.bot)
     async with engine.begin() as connection:
         await record(connection, outcomes, now)
+        settled = await _settled(connection, watch, now)
         if limit <= 0:
-            return Claim([], None)
+            return Claim([], None, settled)
         if not outcomes and not (await connection.execute(_heads(now, end, pace, 1))).first():
-            return Claim([], None)  # nothing to send: no lock, no write
+            return Claim([], None, settled)  # nothing to send: no lock, no write
         bot_last = await _lock_bot_row(connection)
         first = max(now, bot_last + step)
         if first > end:
-            return Claim([], first)
+            return Claim([], first, settled)
         slots: list[datetime] = []
         while len(slots) < limit and first + step * len(slots) <= end:
             slots.append(first + step * len(slots))
@@ -449,6 +477,8 @@ async def claim(
             if not slots:
                 later.append(claimed_last(claimed) + step)
                 break
+        if claimed and slots:
+            claimed += await _followers(connection, claimed, slots, pace, now, end)
         if claimed:
             messages = table(Message)
             until = timedelta(seconds=lease)
@@ -456,10 +486,51 @@ async def claim(
                 update(messages).where(messages.c.id == bindparam("oid")).values(claimed_until=bindparam("until")),
                 [{"oid": c.out.id, "until": c.send_at + until} for c in claimed],
             )
-            paced_rows = [{"chat_id": c.out.chat_id, "last_at": c.send_at} for c in claimed]
+            last_in_chat = {c.out.chat_id: c.send_at for c in sorted(claimed, key=lambda c: c.send_at)}
+            paced_rows = [{"chat_id": chat, "last_at": at} for chat, at in last_in_chat.items()]
             paced_rows.append({"chat_id": BOT_ROW, "last_at": claimed_last(claimed)})
             await connection.execute(_upsert_pace(connection.dialect.name), paced_rows)
-    return Claim(sorted(claimed, key=lambda c: c.send_at), min(later) if later else None)
+    return Claim(sorted(claimed, key=lambda c: c.send_at), min(later) if later else None, settled)
+
+
+async def _followers(
+    connection: AsyncConnection, heads: list[Claimed], slots: list[datetime], pace: Pace, now: datetime, end: datetime
+) -> list[Claimed]:
+    """A claimed chat's next messages, when its pace allows them before `end` too (several parts
+    of one answer, when the chat's interval is shorter than the horizon): booked in order."""
+    messages = table(Message)
+    rows = await connection.execute(
+        select(messages)
+        .where(
+            messages.c.chat_id.in_([c.out.chat_id for c in heads]),
+            messages.c.direction == "out",
+            messages.c.delivered_at.is_(None),
+            messages.c.attempts < MAX_DELIVERY_ATTEMPTS,
+            messages.c.id.not_in([c.out.id for c in heads]),
+        )
+        .order_by(messages.c.chat_id, messages.c.id)
+        .limit(4 * len(slots) + len(heads))
+    )
+    last = {c.out.chat_id: c.send_at for c in heads}
+    first = {c.out.chat_id: c.out.id for c in heads}
+    stopped: set[int] = set()
+    more: list[Claimed] = []
+    for row in rows.mappings():
+        chat = row["chat_id"]
+        if chat in stopped or row["id"] < first[chat]:
+            continue
+        taken = row["claimed_until"] is not None and row["claimed_until"] >= now
+        ready = last[chat] + span(pace.interval(chat))
+        if row["not_before"] is not None:
+            ready = max(ready, row["not_before"])
+        slot = next((s for s in slots if s >= ready), None)
+        if taken or slot is None or ready > end:
+            stopped.add(chat)  # the rest of this chat waits: in order
+            continue
+        slots.remove(slot)
+        last[chat] = slot
+        more.append(Claimed(to_outgoing(row), slot))
+    return more
 
 
 def claimed_last(claimed: Sequence[Claimed]) -> datetime:

@@ -19,8 +19,10 @@ from bot.tg.app import WerkApplication, build_application, start_application, st
 from tests import fake_bot_api as tg
 from tests.fake_bot_api import FakeBotAPI
 
-CHAT, GROUP, BOT = 0.2, 0.5, 0.05  # seconds between messages, from the settings below
-SLACK = 0.08  # seconds: a message may reach the fake a little later than the one after it
+CHAT, GROUP, BOT = 0.5, 1.0, 0.05  # seconds between messages, from the settings below
+# A message may reach the fake later than planned (a busy machine), the next one on time: the
+# intervals seen are allowed to shrink this much (unpaced, they would be milliseconds).
+SLACK = 0.4
 
 
 @pytest.fixture
@@ -72,10 +74,10 @@ async def wait_for_all(fake: FakeBotAPI, count: int, timeout: float = 30.0) -> l
 async def test_chat_group_and_bot_limits_hold_for_every_replica(
     fake: FakeBotAPI, services: Services, replicas: list[WerkApplication]
 ) -> None:
-    """40 messages to 8 chats and 6 to a group, sent by one replica (SQLite) or two (PostgreSQL):
+    """40 messages to 8 chats and 5 to a group, sent by one replica (SQLite) or two (PostgreSQL):
     each arrives once, each chat's in order, within the per chat, per group and per bot limits."""
     fake.mark()
-    expected = [(100 + i % 8, f"m{i}") for i in range(40)] + [(-100500, f"g{i}") for i in range(6)]
+    expected = [(100 + i % 8, f"m{i}") for i in range(40)] + [(-100500, f"g{i}") for i in range(5)]
     await store(services, *expected)
     got = await wait_for_all(fake, len(expected))
     assert sorted((c, t) for c, _, t in got) == sorted(expected)  # nothing lost, nothing twice
@@ -83,10 +85,10 @@ async def test_chat_group_and_bot_limits_hold_for_every_replica(
         texts = [t for c, _, t in got if c == chat]
         assert texts == [t for c, t in expected if c == chat]  # in order
         times = [at for c, at, _ in got if c == chat]
-        assert min(b - a for a, b in itertools.pairwise(times)) >= (GROUP if chat < 0 else CHAT) - SLACK
+        assert min(b - a for a, b in itertools.pairwise(times)) >= (GROUP if chat < 0 else CHAT) * (1 - SLACK)
     every = sorted(at for _, at, _ in got)
-    assert most_in_window(every, 1.0) <= 1 / BOT + 1  # +1: one message's lateness at the fake
-    assert every[-1] - every[0] >= (len(every) - 1) * BOT * 0.8  # paced, not in one burst
+    assert most_in_window(every, 2.0) <= 2 / BOT + 2  # +2: late arrivals at the fake
+    assert every[-1] - every[0] >= (len(every) - 1) * BOT * (1 - SLACK)  # paced, not in one burst
     rates = SendRates()
     rates.extend((c, at) for c, at, _ in got)
     assert rates.summary()["max_per_chat_per_second"] <= 1 / CHAT + 1

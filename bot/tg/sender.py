@@ -12,6 +12,7 @@ import contextlib
 import datetime as dtm
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -32,8 +33,8 @@ MAX_FLOOD_WAIT = 60.0
 HORIZON = 0.2  # seconds: a claim books send times up to this far ahead
 IDLE_POLL = 0.5  # seconds between claims when nothing woke the loop (other replicas' messages, retries)
 CLAIM_BATCH = 50  # messages claimed in one transaction at most
-DELIVER_WAIT = 60.0  # seconds `deliver` waits for its messages, at most
-FAILED_RETRY = dtm.timedelta(seconds=15)  # a send that failed (network, 5xx) is tried again after this
+CHATS_REMEMBERED = 10_000  # chats whose last send time this replica keeps (then the old ones go)
+DELIVER_WAIT = 10.0  # seconds `deliver` waits for its messages, at most (the bot at its limit)
 T = TypeVar("T")
 
 
@@ -54,15 +55,16 @@ class Blocked(Exception):
     """The user blocked the bot: stop sending to this chat."""
 
 
-async def with_retries(call: Callable[[], Awaitable[T]], *, wait_out_floods: bool = True) -> T:
-    """One Bot API call: wait out 429 (bounded; or raise it, for the paced sender to reschedule),
-    retry 5xx and time-outs with backoff (bounded)."""
+async def with_retries(call: Callable[[], Awaitable[T]], *, paced: bool = False) -> T:
+    """One Bot API call: wait out 429 (bounded), retry 5xx and time-outs with backoff (bounded).
+    `paced`: one try, the paced sender reschedules the message (a claim's lease covers one call)."""
     delay = 0.5
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    attempts = 1 if paced else MAX_ATTEMPTS
+    for attempt in range(1, attempts + 1):
         try:
             return await call()
         except RetryAfter as exc:
-            if not wait_out_floods:
+            if paced:
                 raise
             wait = min(_retry_seconds(exc), MAX_FLOOD_WAIT)
             log.warning("flood control: waiting %.1f s before retrying (attempt %d)", wait, attempt)
@@ -72,7 +74,7 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, wait_out_floods: boo
         except BadRequest:
             raise
         except (TimedOut, NetworkError) as exc:
-            if attempt == MAX_ATTEMPTS:
+            if attempt == attempts:
                 raise
             log.warning("Telegram error %s: retrying in %.1f s (attempt %d)", type(exc).__name__, delay, attempt)
             await asyncio.sleep(delay)
@@ -86,15 +88,19 @@ class Sender:
         self._services = services
         settings = services.settings
         self._pace = Pace.of(settings)
-        # a claimed message is this replica's until then: sending (with its retries) and recording fit in
-        self._lease = 2 * MAX_ATTEMPTS * (settings.telegram_timeout + 4)
+        # a claimed message is this replica's until then: its few calls (a topic, the message) fit in
+        self._lease = 3 * settings.telegram_timeout + 5
         self._forum: dict[int, bool] = {}
-        self._call = functools.partial(with_retries, wait_out_floods=False)
+        self._call = functools.partial(with_retries, paced=True)
         self._outcomes: list[Outcome] = []  # sent, not yet recorded: written by the next claim
         self._in_flight: set[int] = set()  # claimed here, outcome not recorded yet
         self._waiters: dict[int, asyncio.Future[None]] = {}  # `deliver` callers, by message id
         self._sends: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        # monotonic times of this replica's last send, bot-wide and per chat: a send that fell behind its
+        # booked time (a busy event loop) must not bunch up with the next one
+        self._bot_sent = 0.0
+        self._chat_sent: dict[int, float] = {}
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -130,7 +136,7 @@ class Sender:
             stopping = self._stopping
             if stopping:
                 await asyncio.gather(*self._sends, return_exceptions=True)
-            watched = set(self._waiters)
+            watched = set(self._waiters) - self._in_flight
             outcomes, self._outcomes = self._outcomes, []
             try:
                 result = await claim(
@@ -141,6 +147,7 @@ class Sender:
                     horizon=HORIZON,
                     lease=self._lease,
                     limit=0 if stopping else CLAIM_BATCH,
+                    watch=watched,
                 )
             except Exception as exc:
                 log.warning("could not claim from the outbox: %s", type(exc).__name__)
@@ -152,12 +159,15 @@ class Sender:
             for outcome in outcomes:
                 self._in_flight.discard(outcome.out.id)
                 self._resolve(outcome.out.id)
-            for claimed in result.claimed:
+            by_chat: dict[int, list[Claimed]] = {}
+            for claimed in result.claimed:  # in send time order
                 self._in_flight.add(claimed.out.id)
-                task = asyncio.create_task(self._send_at(claimed))
+                by_chat.setdefault(claimed.out.chat_id, []).append(claimed)
+            for in_order in by_chat.values():
+                task = asyncio.create_task(self._send_chat(in_order))
                 self._sends.add(task)
                 task.add_done_callback(self._sends.discard)
-            for message_id in watched - self._in_flight:  # not ours to send now: it waits its turn
+            for message_id in result.settled - self._in_flight:
                 self._resolve(message_id)
             if stopping:
                 for message_id in list(self._waiters):
@@ -177,13 +187,37 @@ class Sender:
         if future is not None and not future.done():
             future.set_result(None)
 
-    async def _send_at(self, claimed: Claimed) -> None:
-        delay = (claimed.send_at - utcnow()).total_seconds()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        outcome = await self._attempt(claimed.out)  # then the list: the loop swaps it meanwhile
-        self._outcomes.append(outcome)
-        self._wake.set()  # recorded by the next claim, at once
+    async def _send_chat(self, in_order: list[Claimed]) -> None:
+        """One chat's claimed messages, each at its time; after a 429 or a failure the rest wait too."""
+        held: Outcome | None = None
+        for claimed in in_order:
+            if held is not None:
+                outcome = Outcome(claimed.out, "retry", not_before=held.not_before)  # keeps the order
+            else:
+                await self._wait_turn(claimed)
+                outcome = await self._attempt(claimed.out)  # then the list: the loop swaps it meanwhile
+                if outcome.status in ("retry", "failed"):
+                    held = outcome
+            self._outcomes.append(outcome)
+            self._wake.set()  # recorded by the next claim, at once
+
+    async def _wait_turn(self, claimed: Claimed) -> None:
+        """Until the booked time, and as long after this replica's previous sends as the limits say."""
+        chat = claimed.out.chat_id
+        while True:
+            now = time.monotonic()
+            due = max(
+                now + (claimed.send_at - utcnow()).total_seconds(),
+                self._bot_sent + self._pace.bot,
+                self._chat_sent.get(chat, 0.0) + self._pace.interval(chat),
+            )
+            if due <= now:
+                break
+            await asyncio.sleep(due - now)
+        self._bot_sent = self._chat_sent[chat] = time.monotonic()
+        if len(self._chat_sent) > CHATS_REMEMBERED:
+            horizon = time.monotonic() - 60 / self._services.settings.send_per_group_per_minute
+            self._chat_sent = {c: t for c, t in self._chat_sent.items() if t > horizon}
 
     async def _attempt(self, out: Outgoing) -> Outcome:
         try:
@@ -201,13 +235,14 @@ class Sender:
             return Outcome(out, "given_up")
         except Exception as exc:  # time-outs, network, 5xx, the database while opening a topic
             log.error("could not deliver message %d: %s", out.id, type(exc).__name__)
-            return Outcome(out, "failed", not_before=utcnow() + FAILED_RETRY)
+            backoff = dtm.timedelta(seconds=0.5 * 2**out.attempts)  # 0.5, 1, 2, 4 s, then given up
+            return Outcome(out, "failed", not_before=utcnow() + backoff)
         return Outcome(out, "delivered", message_id)
 
     # one message -------------------------------------------------------------------------------------
     async def _is_forum(self, chat_id: int) -> bool:
         if chat_id not in self._forum:
-            chat = await with_retries(lambda: self._bot.get_chat(chat_id))
+            chat = await self._call(lambda: self._bot.get_chat(chat_id))
             self._forum[chat_id] = bool(chat.is_forum)
         return self._forum[chat_id]
 
@@ -220,7 +255,7 @@ class Sender:
             if case is None:
                 return None
             if case.thread_id is None and out.kind == "card" and await self._is_forum(out.chat_id):
-                topic = await with_retries(
+                topic = await self._call(
                     lambda: self._bot.create_forum_topic(
                         out.chat_id, f"#{case.id} {case.language} {case.topic or ''}"[:128]
                     )
