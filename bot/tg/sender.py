@@ -21,7 +21,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.db.models import Case, utcnow
-from bot.outbox import Claimed, Outcome, Outgoing, Pace, claim
+from bot.outbox import Claimed, Outcome, Outgoing, Pace, claim, record
 from bot.pipeline import mark_unreachable
 from bot.render import Keyboard, split_text
 from bot.services import Services
@@ -198,8 +198,22 @@ class Sender:
                 outcome = await self._attempt(claimed.out)  # then the list: the loop swaps it meanwhile
                 if outcome.status in ("retry", "failed"):
                     held = outcome
+                if outcome.status == "delivered" and claimed.out.kind == "card" and await self._record_now(outcome):
+                    continue
             self._outcomes.append(outcome)
             self._wake.set()  # recorded by the next claim, at once
+
+    async def _record_now(self, outcome: Outcome) -> bool:
+        """A case card's message id at once (a coach may press its Claim button right away)."""
+        try:
+            async with self._services.engine.begin() as connection:
+                await record(connection, [outcome], utcnow())
+        except Exception as exc:
+            log.warning("could not record a card: %s", type(exc).__name__)
+            return False
+        self._in_flight.discard(outcome.out.id)
+        self._resolve(outcome.out.id)
+        return True
 
     async def _wait_turn(self, claimed: Claimed) -> None:
         """Until the booked time, and as long after this replica's previous sends as the limits say."""
