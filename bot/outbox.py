@@ -441,14 +441,23 @@ async def claim(
     lease: float = 120.0,
     limit: int = 50,
     watch: Collection[int] = (),
+    renew: Collection[int] = (),
 ) -> Claim:
     """One transaction: record `outcomes`, then claim up to `limit` messages with send times from
     `now` to `now + horizon`, within every limit of `pace`, shared by all replicas; which of the
-    `watch`ed messages (not claimed now) are settled (see `_settled`)."""
+    `watch`ed messages (not claimed now) are settled (see `_settled`). `renew`: messages still being
+    sent by this replica keep their claim for another `lease`."""
     end = now + timedelta(seconds=horizon)
     step = span(pace.bot)
     async with engine.begin() as connection:
         await record(connection, outcomes, now)
+        if renew:
+            messages = table(Message)
+            await connection.execute(
+                update(messages)
+                .where(messages.c.id.in_(list(renew)), messages.c.delivered_at.is_(None))
+                .values(claimed_until=now + timedelta(seconds=lease))
+            )
         settled = await _settled(connection, watch, now)
         if limit <= 0:
             return Claim([], None, settled)
@@ -486,7 +495,9 @@ async def claim(
                 update(messages).where(messages.c.id == bindparam("oid")).values(claimed_until=bindparam("until")),
                 [{"oid": c.out.id, "until": c.send_at + until} for c in claimed],
             )
-            last_in_chat = {c.out.chat_id: c.send_at for c in sorted(claimed, key=lambda c: c.send_at)}
+            # no pacing row for what goes to someone whose data was just erased (it would keep their id)
+            paced_now = [c for c in claimed if c.out.kind not in ("ephemeral", "delete")]
+            last_in_chat = {c.out.chat_id: c.send_at for c in sorted(paced_now, key=lambda c: c.send_at)}
             paced_rows = [{"chat_id": chat, "last_at": at} for chat, at in last_in_chat.items()]
             paced_rows.append({"chat_id": BOT_ROW, "last_at": claimed_last(claimed)})
             await connection.execute(_upsert_pace(connection.dialect.name), paced_rows)

@@ -34,6 +34,7 @@ HORIZON = 0.2  # seconds: a claim books send times up to this far ahead
 IDLE_POLL = 0.5  # seconds between claims when nothing woke the loop (other replicas' messages, retries)
 CLAIM_BATCH = 50  # messages claimed in one transaction at most
 CHATS_REMEMBERED = 10_000  # chats whose last send time this replica keeps (then the old ones go)
+FAILED_RETRY = dtm.timedelta(seconds=30)  # a message whose tries all failed (5xx, network) goes again after
 DELIVER_WAIT = 10.0  # seconds `deliver` waits for its messages, at most (the bot at its limit)
 T = TypeVar("T")
 
@@ -57,9 +58,9 @@ class Blocked(Exception):
 
 async def with_retries(call: Callable[[], Awaitable[T]], *, paced: bool = False) -> T:
     """One Bot API call: wait out 429 (bounded), retry 5xx and time-outs with backoff (bounded).
-    `paced`: one try, the paced sender reschedules the message (a claim's lease covers one call)."""
+    `paced`: a 429 is raised, for the paced sender to put the message back until retry_after."""
     delay = 0.5
-    attempts = 1 if paced else MAX_ATTEMPTS
+    attempts = MAX_ATTEMPTS
     for attempt in range(1, attempts + 1):
         try:
             return await call()
@@ -88,12 +89,14 @@ class Sender:
         self._services = services
         settings = services.settings
         self._pace = Pace.of(settings)
-        # a claimed message is this replica's until then: its few calls (a topic, the message) fit in
-        self._lease = 3 * settings.telegram_timeout + 5
+        # a claimed message is this replica's for this long, renewed while its tries go on; a killed
+        # replica's messages go to others soon after
+        self._lease = settings.telegram_timeout + 5
         self._forum: dict[int, bool] = {}
         self._call = functools.partial(with_retries, paced=True)
         self._outcomes: list[Outcome] = []  # sent, not yet recorded: written by the next claim
         self._in_flight: set[int] = set()  # claimed here, outcome not recorded yet
+        self._claimed_at: dict[int, float] = {}  # in flight: when its claim was last made or renewed
         self._waiters: dict[int, asyncio.Future[None]] = {}  # `deliver` callers, by message id
         self._sends: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
@@ -138,6 +141,8 @@ class Sender:
                 await asyncio.gather(*self._sends, return_exceptions=True)
             watched = set(self._waiters) - self._in_flight
             outcomes, self._outcomes = self._outcomes, []
+            stale = time.monotonic() - self._lease / 3
+            renew = {m for m in self._in_flight if self._claimed_at.get(m, 0.0) < stale}
             try:
                 result = await claim(
                     self._services.engine,
@@ -148,6 +153,7 @@ class Sender:
                     lease=self._lease,
                     limit=0 if stopping else CLAIM_BATCH,
                     watch=watched,
+                    renew=renew,
                 )
             except Exception as exc:
                 log.warning("could not claim from the outbox: %s", type(exc).__name__)
@@ -156,12 +162,16 @@ class Sender:
                     return
                 await self._sleep(IDLE_POLL)
                 continue
+            for message_id in renew:
+                self._claimed_at[message_id] = time.monotonic()
             for outcome in outcomes:
                 self._in_flight.discard(outcome.out.id)
+                self._claimed_at.pop(outcome.out.id, None)
                 self._resolve(outcome.out.id)
             by_chat: dict[int, list[Claimed]] = {}
             for claimed in result.claimed:  # in send time order
                 self._in_flight.add(claimed.out.id)
+                self._claimed_at[claimed.out.id] = time.monotonic()
                 by_chat.setdefault(claimed.out.chat_id, []).append(claimed)
             for in_order in by_chat.values():
                 task = asyncio.create_task(self._send_chat(in_order))
@@ -212,6 +222,7 @@ class Sender:
             log.warning("could not record a card: %s", type(exc).__name__)
             return False
         self._in_flight.discard(outcome.out.id)
+        self._claimed_at.pop(outcome.out.id, None)
         self._resolve(outcome.out.id)
         return True
 
@@ -249,8 +260,7 @@ class Sender:
             return Outcome(out, "given_up")
         except Exception as exc:  # time-outs, network, 5xx, the database while opening a topic
             log.error("could not deliver message %d: %s", out.id, type(exc).__name__)
-            backoff = dtm.timedelta(seconds=0.5 * 2**out.attempts)  # 0.5, 1, 2, 4 s, then given up
-            return Outcome(out, "failed", not_before=utcnow() + backoff)
+            return Outcome(out, "failed", not_before=utcnow() + FAILED_RETRY)
         return Outcome(out, "delivered", message_id)
 
     # one message -------------------------------------------------------------------------------------
