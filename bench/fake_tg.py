@@ -6,7 +6,8 @@ Serves on a free port of 127.0.0.1 and prints ``READY <url>`` on stdout. Then, f
 the bot makes, one JSON line ``[chat_id, monotonic_time, [callback_data, ...]]`` on stdout (the time is
 ``time.monotonic()`` when the call reached the fake; CLOCK_MONOTONIC is shared by the processes of a
 Linux machine, so the driver compares it with its own post times). On SIGTERM or SIGINT it prints one
-last line ``{"calls": {method: {status: count}}, "server_errors": n}`` and exits.
+last line ``{"calls": {method: {status: count}}, "server_errors": n, "rates": {...}}`` (the send rates
+Telegram limits, bench/rates.py) and exits.
 
 A process of its own so that the fake's work (PTB's requests, JSON, the fake's bookkeeping) does not
 share an event loop with the load driver. Callback query ids are accepted without the fake having seen
@@ -30,6 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.rates import MESSAGE_METHODS, SendRates  # noqa: E402
 from bot.cli import run_on_fast_loop  # noqa: E402
 from tests.fake_bot_api import FakeBotAPI  # noqa: E402
 
@@ -42,6 +44,7 @@ class StreamingFake(FakeBotAPI):
     def __init__(self) -> None:
         super().__init__()
         self.answered: Counter[tuple[str, int]] = Counter()
+        self.rates = SendRates()
         self._lines: list[bytes] = []
         self._flush_scheduled = False
 
@@ -49,6 +52,8 @@ class StreamingFake(FakeBotAPI):
         arrived = time.monotonic()
         status, body = await super()._answer(method, params)
         self.answered[(method, status)] += 1
+        if status == 200 and method in MESSAGE_METHODS and str(params.get("chat_id", "")).lstrip("-").isdigit():
+            self.rates.add(int(params["chat_id"]), arrived)
         if len(self.requests) > 2 * KEEP_REQUESTS:
             del self.requests[:-KEEP_REQUESTS]
             self._mark = 0
@@ -77,7 +82,7 @@ class StreamingFake(FakeBotAPI):
         calls: dict[str, dict[int, int]] = {}
         for (method, status), count in sorted(self.answered.items()):
             calls.setdefault(method, {})[status] = count
-        return {"calls": calls, "server_errors": len(self.server_errors)}
+        return {"calls": calls, "server_errors": len(self.server_errors), "rates": self.rates.summary()}
 
 
 async def serve() -> None:

@@ -6,7 +6,7 @@ bench/fake_tg.py, the test suite's full fake, instead).
 Same protocol as bench/fake_tg.py: prints ``READY <url>`` on stdout, then one JSON line
 ``[chat_id, monotonic_time, [callback_data, ...]]`` per sendMessage (the time taken when the request
 was read in full), and on SIGTERM or SIGINT one last line ``{"calls": {method: {status: count}},
-"server_errors": n}``.
+"server_errors": n, "rates": {...}}`` (the send rates Telegram limits, bench/rates.py).
 
 Why: the full fake (aiohttp, with the test suite's bookkeeping and checks) needed ~0.3 ms of CPU per
 call, 0.2 of a core at 500 messages/s, on the same two cores as the bot under test. This one is an
@@ -34,6 +34,7 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.rates import MESSAGE_METHODS, SendRates  # noqa: E402
 from bot.cli import run_on_fast_loop  # noqa: E402
 from tests.fake_bot_api import DEFAULT_TOKEN  # noqa: E402
 
@@ -67,6 +68,7 @@ class Api:
         self.calls: Counter[tuple[str, int]] = Counter()
         self.server_errors = 0
         self.message_id = 0
+        self.rates = SendRates()
         self._lines: list[bytes] = []
         self._flush_scheduled = False
 
@@ -80,6 +82,8 @@ class Api:
             status, out = error(400, "Bad Request: can't parse JSON")
         else:
             status, out = self._method(method, params, arrived)
+            if status == 200 and method in MESSAGE_METHODS and isinstance(params.get("chat_id"), int):
+                self.rates.add(params["chat_id"], arrived)
         self.calls[(method, status)] += 1
         return status, out
 
@@ -102,6 +106,9 @@ class Api:
             return 200, orjson.dumps({"ok": True, "result": message})
         if method == "getMe":
             return 200, orjson.dumps({"ok": True, "result": ME})
+        if method == "getChat" and isinstance(params.get("chat_id"), int):  # the coaches' group (COACH_CHAT_ID)
+            chat = {"id": params["chat_id"], "type": "supergroup", "title": "Coaches", "is_forum": False}
+            return 200, orjson.dumps({"ok": True, "result": chat})
         return 200, TRUE  # setMyCommands, setWebhook, answerCallbackQuery, sendChatAction, ...
 
     def _report(self, line: bytes) -> None:
@@ -120,7 +127,7 @@ class Api:
         calls: dict[str, dict[str, int]] = {}
         for (method, status), count in sorted(self.calls.items()):
             calls.setdefault(method, {})[str(status)] = count
-        return {"calls": calls, "server_errors": self.server_errors}
+        return {"calls": calls, "server_errors": self.server_errors, "rates": self.rates.summary()}
 
 
 class Connection(asyncio.Protocol):

@@ -81,6 +81,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import console_pages as console_load  # noqa: E402
 from bench.lean_http import HttpError, LeanClient  # noqa: E402
+from bench.rates import describe  # noqa: E402
 from bot.cli import run_on_fast_loop  # noqa: E402
 from bot.db.engine import create_engine  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
@@ -105,6 +106,12 @@ MESSAGES_PER_CONVERSATION = 4 - COACH_SHARE  # question, button, question, thank
 REPLY_TIMEOUT = 30.0
 CONNECTIONS_PER_REPLICA = 100  # Telegram opens at most max_connections (default 40, at most 100) per webhook
 STAND_IN_NICE = 10  # see StandInPriority
+# --pace off: the sender's limits far above what the run offers (the bot's own throughput is measured)
+UNPACED = {
+    "SEND_PER_CHAT_PER_SECOND": "1000",
+    "SEND_PER_GROUP_PER_MINUTE": "60000",
+    "SEND_PER_BOT_PER_SECOND": "100000",
+}
 GRACE = 0.5  # seconds to wait for trailing replies (an offer after an answer) after the last reply
 
 
@@ -154,6 +161,7 @@ class Result:
     problems: list[str] = field(default_factory=list)
     console: str = ""  # --console-pages: the open case pages' latency
     startup: list[float] = field(default_factory=list)  # seconds from launch to /readyz 200
+    rates: dict[str, int] = field(default_factory=dict)  # send rates counted by the stand-in (bench/rates.py)
 
     def quantile(self, q: float, latencies: list[float] | None = None) -> float:
         values = self.latencies if latencies is None else latencies
@@ -505,7 +513,7 @@ class StandInPriority:
 async def run(
     *, replicas: int, db: str, rate: float, saturate: bool, concurrency: int, warmup: float, duration: float,
     think: float, seed: int = 7, replica_cpus: set[int] | None = None, nice: int = 0, processes: int = 1,
-    lean: bool = True, console_pages: int = 0,
+    lean: bool = True, console_pages: int = 0, paced: bool = False,
 ) -> Result:  # fmt: skip
     url = await prepare_database(db)
     pages = await console_load.prepare(url, console_pages) if console_pages else None
@@ -533,6 +541,7 @@ async def run(
                 "WEB_PORT": str(port),
                 "RASA_URL": "",
                 "RATE_LIMIT": "1000",
+                **({} if paced else UNPACED),
                 "WEBHOOK_PROCESSES": str(processes),
             }
             launched.append(time.monotonic())
@@ -589,6 +598,7 @@ async def run(
             await asyncio.wait_for(process.wait(), 60)
         await fake.stop()
     result.other = fake.other
+    result.rates = fake.summary.get("rates", {})
     if fake.summary.get("server_errors"):
         result.problems.append(f"fake Bot API failed {fake.summary['server_errors']} times")
     failed = {m: {s: n for s, n in by.items() if s != "200"} for m, by in fake.summary.get("calls", {}).items()}
@@ -636,6 +646,13 @@ async def main() -> None:
     parser.add_argument("--db", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--rate", type=float, default=500.0, help="open loop: messages per second offered")
     parser.add_argument("--saturate", action="store_true", help="closed loop instead: the maximum throughput")
+    parser.add_argument(
+        "--pace",
+        choices=["off", "documented"],
+        default="off",
+        help="off (default): sends unpaced, to measure the bot alone; documented: Telegram's limits "
+        "(SEND_PER_* defaults; use a think time above 1 s, the driver expects a turn's replies before its next one)",
+    )
     parser.add_argument("--concurrency", type=int, default=100, help="closed loop: conversations in flight")
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds of sending")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before the measurement")
@@ -708,16 +725,19 @@ async def run_all(args: argparse.Namespace, replica_cpus: set[int] | None) -> No
                 processes=processes,
                 lean=args.stand_ins == "lean",
                 console_pages=args.console_pages,
+                paced=args.pace == "documented",
             )
             notes = (
                 (" | pinned" if replica_cpus is not None else "")
                 + f" | {args.stand_ins} stand-ins"
+                + (" | paced: Telegram's limits" if args.pace == "documented" else " | unpaced")
                 + (f" | stand-ins nice {args.nice}" if args.nice else "")
             )
             print(result.line() + notes, flush=True)
             print(result.detail(), flush=True)
             if result.console:
                 print(result.console, flush=True)
+            print("  " + describe(result.rates), flush=True)
 
 
 if __name__ == "__main__":

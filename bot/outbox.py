@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal, cast
 
-from sqlalchemy import Table, exists, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, and_, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from bot.db.models import InboxUpdate, Message, User, utcnow
+from bot.db.engine import insert_ignoring_duplicates
+from bot.db.models import Case, InboxUpdate, Message, SendPace, User, utcnow
 from bot.db.queries import table
 from bot.messages import Reply
 from bot.render import Keyboard, Renderer
 
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
 MAX_DELIVERY_ATTEMPTS = 5
+# Which message goes first when the bot must wait (bot.outbox.claim): someone waiting for the answer
+# to what they just wrote, then everything else, then timers' re-announced case cards.
+PRIORITY_ANSWER, PRIORITY_OTHER, PRIORITY_BACKGROUND = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,7 @@ class Outgoing:
     thread_id: int | None = None
     copy_from_chat_id: int | None = None
     ref_message_id: int | None = None  # the message to copy or to edit
+    attempts: int = 0  # failed tries so far (the sender's backoff)
 
 
 def to_outgoing(row: Mapping[Any, Any]) -> Outgoing:
@@ -46,13 +57,14 @@ def to_outgoing(row: Mapping[Any, Any]) -> Outgoing:
         row["thread_id"],
         row["copy_from_chat_id"],
         row["copy_message_id"],
+        row.get("attempts") or 0,
     )
 
 
 def message_row(**values: Any) -> dict[str, Any]:
     """A `messages` row with every column set, so that many rows go in one INSERT."""
     row: dict[str, Any] = dict.fromkeys(_ROW_COLUMNS)
-    row.update(created_at=utcnow(), attempts=0)
+    row.update(created_at=utcnow(), attempts=0, priority=PRIORITY_OTHER)
     row.update(values)
     return row
 
@@ -89,6 +101,7 @@ class Outbox:
         self._update_id = update_id
         self._pending: list[dict[str, Any]] = []
         self._out: list[dict[str, Any]] = []
+        self._chat_id: int | None = None  # the chat of the update being answered
 
     def _add(self, **values: Any) -> None:
         row = message_row(direction="out", update_id=self._update_id, **values)
@@ -97,7 +110,15 @@ class Outbox:
 
     def incoming(self, **values: Any) -> None:
         """The user's message, for the transcript."""
+        self._chat_id = values.get("chat_id", self._chat_id)
         self._pending.append(message_row(direction="in", **values))
+
+    def _priority(self, row: Mapping[str, Any]) -> int:
+        if self._chat_id is not None and row["chat_id"] == self._chat_id:  # someone just wrote there
+            return PRIORITY_ANSWER
+        if self._update_id is None and row["kind"] == "card":
+            return PRIORITY_BACKGROUND
+        return PRIORITY_OTHER
 
     def reply(
         self,
@@ -181,6 +202,9 @@ class Outbox:
             return
         rows = list(self._pending)
         self._pending.clear()
+        for row in rows:
+            if row["direction"] == "out":
+                row["priority"] = self._priority(row)
         for row, message_id in zip(rows, await self._insert(rows), strict=True):
             row["id"] = message_id
 
@@ -229,3 +253,304 @@ async def undelivered(session: AsyncSession, limit: int = 100) -> list[Outgoing]
 async def mark_failed(session: AsyncSession, outgoing_id: int, *, give_up: bool = False) -> None:
     values: dict[str, Any] = {"attempts": MAX_DELIVERY_ATTEMPTS} if give_up else {"attempts": Message.attempts + 1}
     await session.execute(update(Message).where(Message.id == outgoing_id).values(**values))
+
+
+# Outbound pacing ------------------------------------------------------------------------------------
+# Design: each claim (one transaction, any replica) records what the previous sends became, locks the
+# bot-wide row of `send_pace` (so claims take turns: rows need no row locks), takes of each chat its
+# oldest undelivered message, by priority, then the chat served longest ago, and books each a send
+# time: a free bot-wide slot, no earlier than the chat's last send plus its interval.
+
+BOT_ROW = 0  # send_pace's bot-wide row (no Telegram chat has id 0)
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Pace:
+    """Seconds between two messages: to one private chat, to one group, of the whole bot."""
+
+    chat: float
+    group: float
+    bot: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> Pace:
+        return cls(
+            1 / settings.send_per_chat_per_second,
+            60 / settings.send_per_group_per_minute,
+            1 / settings.send_per_bot_per_second,
+        )
+
+    def interval(self, chat_id: int) -> float:
+        return self.group if chat_id < 0 else self.chat
+
+
+def span(seconds: float) -> timedelta:
+    """`seconds` rounded up to whole microseconds: 30 steps of 1/30 s must not fit in one second."""
+    return timedelta(microseconds=math.ceil(seconds * 1_000_000))
+
+
+@dataclass(frozen=True)
+class Claimed:
+    out: Outgoing
+    send_at: datetime
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a claimed message. retry: not before `not_before`, not counted as an attempt
+    (Telegram's 429); failed: counted, tried again after `not_before`; given_up: never again."""
+
+    out: Outgoing
+    status: Literal["delivered", "retry", "failed", "given_up"]
+    telegram_id: int | None = None
+    not_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    claimed: list[Claimed]
+    next_at: datetime | None  # when a claim may find more to send (None: when something new arrives)
+    settled: frozenset[int] = frozenset()  # of the watched messages: sent, given up, or not worth waiting for
+
+
+async def _settled(connection: AsyncConnection, watch: Collection[int], now: datetime) -> frozenset[int]:
+    """Watched messages nobody need wait for: delivered (or gone), given up, waiting for Telegram
+    (a 429, a failed try), or to a group (paced to one a few seconds: a turn does not wait for it)."""
+    if not watch:
+        return frozenset()
+    messages = table(Message)
+    rows = await connection.execute(
+        select(
+            messages.c.id, messages.c.chat_id, messages.c.delivered_at, messages.c.attempts, messages.c.not_before
+        ).where(messages.c.id.in_(list(watch)))
+    )
+    waiting = {
+        r.id
+        for r in rows
+        if r.delivered_at is None
+        and r.attempts < MAX_DELIVERY_ATTEMPTS
+        and r.chat_id >= 0
+        and (r.not_before is None or r.not_before <= now)
+    }
+    return frozenset(watch) - waiting
+
+
+async def record(connection: AsyncConnection, outcomes: Sequence[Outcome], now: datetime) -> None:
+    """Write the outcomes of sends (the claim's lease on each ends)."""
+    messages, cases = table(Message), table(Case)
+    oid = messages.c.id == bindparam("oid")
+    delivered = [o for o in outcomes if o.status == "delivered" and o.out.kind != "ephemeral"]
+    if delivered:
+        statement = (
+            update(messages)
+            .where(oid)
+            .values(delivered_at=now, telegram_message_id=bindparam("tid"), attempts=messages.c.attempts + 1)
+            .values(claimed_until=None)
+        )
+        await connection.execute(statement, [{"oid": o.out.id, "tid": o.telegram_id} for o in delivered])
+    gone = [o.out.id for o in outcomes if o.status == "delivered" and o.out.kind == "ephemeral"]
+    if gone:  # a message to someone whose data was erased: kept only until delivered
+        await connection.execute(delete(messages).where(messages.c.id.in_(gone)))
+    cards = [o for o in delivered if o.out.kind == "card" and o.out.case_id is not None and o.telegram_id is not None]
+    if cards:
+        statement = (
+            update(cases)
+            .where(cases.c.id == bindparam("cid"))
+            .values(group_chat_id=bindparam("gchat"), group_message_id=bindparam("gmid"))
+        )
+        await connection.execute(
+            statement, [{"cid": o.out.case_id, "gchat": o.out.chat_id, "gmid": o.telegram_id} for o in cards]
+        )
+    again = [o for o in outcomes if o.status in ("retry", "failed")]
+    if again:
+        counted = bindparam("counted", type_=messages.c.attempts.type)
+        statement = (
+            update(messages)
+            .where(oid)
+            .values(attempts=messages.c.attempts + counted, not_before=bindparam("nb"), claimed_until=None)
+        )
+        rows: list[dict[str, Any]] = [
+            {"oid": o.out.id, "counted": int(o.status == "failed"), "nb": o.not_before} for o in again
+        ]
+        await connection.execute(statement, rows)
+    dropped = [o.out.id for o in outcomes if o.status == "given_up"]
+    if dropped:
+        await connection.execute(
+            update(messages)
+            .where(messages.c.id.in_(dropped))
+            .values(attempts=MAX_DELIVERY_ATTEMPTS, claimed_until=None)
+        )
+
+
+def _heads(now: datetime, end: datetime, pace: Pace, limit: int) -> Any:
+    """Of each chat its oldest undelivered message, if it is not claimed, due by `end`, and its chat
+    may be sent to by `end`; by priority, then the chat served longest ago, then age."""
+    messages, paced = table(Message), table(SendPace)
+    waiting = and_(
+        messages.c.direction == "out",
+        messages.c.delivered_at.is_(None),
+        messages.c.attempts < MAX_DELIVERY_ATTEMPTS,
+    )
+    oldest = select(func.min(messages.c.id)).where(waiting).group_by(messages.c.chat_id)
+    chat_free = or_(
+        paced.c.last_at.is_(None),
+        and_(messages.c.chat_id >= 0, paced.c.last_at <= end - span(pace.chat)),
+        and_(messages.c.chat_id < 0, paced.c.last_at <= end - span(pace.group)),
+    )
+    return (
+        select(messages, paced.c.last_at.label("paced_at"))
+        .select_from(messages.outerjoin(paced, paced.c.chat_id == messages.c.chat_id))
+        .where(
+            messages.c.id.in_(oldest),
+            or_(messages.c.claimed_until.is_(None), messages.c.claimed_until < now),
+            or_(messages.c.not_before.is_(None), messages.c.not_before <= end),
+            chat_free,
+        )
+        .order_by(messages.c.priority, paced.c.last_at.nulls_first(), messages.c.id)
+        .limit(limit)
+    )
+
+
+async def _lock_bot_row(connection: AsyncConnection) -> datetime:
+    """The bot-wide row, locked until the transaction ends (its first write: SQLite's one writer too)."""
+    paced = table(SendPace)
+    lock = update(paced).where(paced.c.chat_id == BOT_ROW).values(last_at=paced.c.last_at).returning(paced.c.last_at)
+    last = (await connection.execute(lock)).scalar()
+    if last is None:
+        insert_row = insert_ignoring_duplicates(connection.dialect.name, paced)
+        await connection.execute(insert_row, [{"chat_id": BOT_ROW, "last_at": LONG_AGO}])
+        last = (await connection.execute(lock)).scalar_one()
+    return cast(datetime, last)
+
+
+def _upsert_pace(dialect: str) -> Any:
+    paced = table(SendPace)
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(paced)
+    return statement.on_conflict_do_update(
+        index_elements=[paced.c.chat_id], set_={"last_at": statement.excluded.last_at}
+    )
+
+
+async def claim(
+    engine: AsyncEngine,
+    now: datetime,
+    pace: Pace,
+    outcomes: Sequence[Outcome] = (),
+    *,
+    horizon: float = 0.2,
+    lease: float = 120.0,
+    limit: int = 50,
+    watch: Collection[int] = (),
+    renew: Collection[int] = (),
+) -> Claim:
+    """One transaction: record `outcomes`, then claim up to `limit` messages with send times from
+    `now` to `now + horizon`, within every limit of `pace`, shared by all replicas; which of the
+    `watch`ed messages (not claimed now) are settled (see `_settled`). `renew`: messages still being
+    sent by this replica keep their claim for another `lease`."""
+    end = now + timedelta(seconds=horizon)
+    step = span(pace.bot)
+    async with engine.begin() as connection:
+        await record(connection, outcomes, now)
+        if renew:
+            messages = table(Message)
+            await connection.execute(
+                update(messages)
+                .where(messages.c.id.in_(list(renew)), messages.c.delivered_at.is_(None))
+                .values(claimed_until=now + timedelta(seconds=lease))
+            )
+        settled = await _settled(connection, watch, now)
+        if limit <= 0:
+            return Claim([], None, settled)
+        if not outcomes and not (await connection.execute(_heads(now, end, pace, 1))).first():
+            return Claim([], None, settled)  # nothing to send: no lock, no write
+        bot_last = await _lock_bot_row(connection)
+        first = max(now, bot_last + step)
+        if first > end:
+            return Claim([], first, settled)
+        slots: list[datetime] = []
+        while len(slots) < limit and first + step * len(slots) <= end:
+            slots.append(first + step * len(slots))
+        rows = (await connection.execute(_heads(now, end, pace, 4 * limit))).mappings().all()
+        claimed: list[Claimed] = []
+        later: list[datetime] = []
+        for row in rows:
+            ready = now if row["paced_at"] is None else row["paced_at"] + span(pace.interval(row["chat_id"]))
+            if row["not_before"] is not None:
+                ready = max(ready, row["not_before"])
+            slot = next((s for s in slots if s >= ready), None)
+            if slot is None:  # its chat's turn comes after this claim's slots
+                later.append(ready)
+                continue
+            slots.remove(slot)
+            claimed.append(Claimed(to_outgoing(row), slot))
+            if not slots:
+                later.append(claimed_last(claimed) + step)
+                break
+        if claimed and slots:
+            claimed += await _followers(connection, claimed, slots, pace, now, end)
+        if claimed:
+            messages = table(Message)
+            until = timedelta(seconds=lease)
+            await connection.execute(
+                update(messages).where(messages.c.id == bindparam("oid")).values(claimed_until=bindparam("until")),
+                [{"oid": c.out.id, "until": c.send_at + until} for c in claimed],
+            )
+            # no pacing row for what goes to someone whose data was just erased (it would keep their id)
+            paced_now = [c for c in claimed if c.out.kind not in ("ephemeral", "delete")]
+            last_in_chat = {c.out.chat_id: c.send_at for c in sorted(paced_now, key=lambda c: c.send_at)}
+            paced_rows = [{"chat_id": chat, "last_at": at} for chat, at in last_in_chat.items()]
+            paced_rows.append({"chat_id": BOT_ROW, "last_at": claimed_last(claimed)})
+            await connection.execute(_upsert_pace(connection.dialect.name), paced_rows)
+    return Claim(sorted(claimed, key=lambda c: c.send_at), min(later) if later else None, settled)
+
+
+async def _followers(
+    connection: AsyncConnection, heads: list[Claimed], slots: list[datetime], pace: Pace, now: datetime, end: datetime
+) -> list[Claimed]:
+    """A claimed chat's next messages, when its pace allows them before `end` too (several parts
+    of one answer, when the chat's interval is shorter than the horizon): booked in order."""
+    messages = table(Message)
+    rows = await connection.execute(
+        select(messages)
+        .where(
+            messages.c.chat_id.in_([c.out.chat_id for c in heads]),
+            messages.c.direction == "out",
+            messages.c.delivered_at.is_(None),
+            messages.c.attempts < MAX_DELIVERY_ATTEMPTS,
+            messages.c.id.not_in([c.out.id for c in heads]),
+        )
+        .order_by(messages.c.chat_id, messages.c.id)
+        .limit(4 * len(slots) + len(heads))
+    )
+    last = {c.out.chat_id: c.send_at for c in heads}
+    first = {c.out.chat_id: c.out.id for c in heads}
+    stopped: set[int] = set()
+    more: list[Claimed] = []
+    for row in rows.mappings():
+        chat = row["chat_id"]
+        if chat in stopped or row["id"] < first[chat]:
+            continue
+        taken = row["claimed_until"] is not None and row["claimed_until"] >= now
+        ready = last[chat] + span(pace.interval(chat))
+        if row["not_before"] is not None:
+            ready = max(ready, row["not_before"])
+        slot = next((s for s in slots if s >= ready), None)
+        if taken or slot is None or ready > end:
+            stopped.add(chat)  # the rest of this chat waits: in order
+            continue
+        slots.remove(slot)
+        last[chat] = slot
+        more.append(Claimed(to_outgoing(row), slot))
+    return more
+
+
+def claimed_last(claimed: Sequence[Claimed]) -> datetime:
+    return max(c.send_at for c in claimed)
+
+
+async def forget_pace(engine: AsyncEngine, before: datetime) -> None:
+    """Chats not sent to since `before` need no pacing row (no row: served long ago)."""
+    paced = table(SendPace)
+    async with engine.begin() as connection:
+        await connection.execute(delete(paced).where(paced.c.chat_id != BOT_ROW, paced.c.last_at < before))

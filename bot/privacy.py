@@ -26,6 +26,7 @@ from bot.db.models import (
     InboxUpdate,
     Intake,
     Message,
+    SendPace,
     TranslationDraft,
     UnansweredQuestion,
     User,
@@ -180,6 +181,7 @@ async def erase(session: AsyncSession, user: User) -> Erased:
     await session.execute(
         delete(InboxUpdate).where(InboxUpdate.chat_id == user.telegram_id, InboxUpdate.processed_at.is_not(None))
     )
+    await session.execute(delete(SendPace).where(SendPace.chat_id == user.telegram_id))  # when we last wrote to them
     await session.delete(user)
     await session.flush()
     _scrub_after_commit(session)

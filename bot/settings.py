@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     # FAQ content: per language, serve Dutch or English with a note instead of a stale translation ("ti=en,ar=nl")
     content_stale_fallback: str = ""
 
+    # outbound pacing, across all replicas (Telegram's documented limits; bot.outbox claims by them)
+    send_per_chat_per_second: float = Field(default=1.0, gt=0)  # messages to one private chat
+    send_per_group_per_minute: float = Field(default=20.0, gt=0)  # messages to one group (the coaches' group)
+    send_per_bot_per_second: float = Field(default=30.0, gt=0)  # messages of the bot to all chats together
+
     @field_validator("coach_chat_id", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:

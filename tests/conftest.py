@@ -150,6 +150,10 @@ def make_settings(database_url: str, locales_dir: Path, **overrides: object) -> 
         "telegram_token": "123456:TEST",
         "rasa_url": "",
         "web_port": 0,
+        # unpaced: a test waits for no chat's second per message; pacing is tested in test_pacing*.py
+        "send_per_chat_per_second": 1000.0,
+        "send_per_group_per_minute": 60000.0,
+        "send_per_bot_per_second": 1000.0,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -193,6 +193,7 @@ async def test_coach_queue_and_claim_commands(fake: FakeBotAPI, services: Servic
         fake.mark()
         fake.push_update(tg.command_update(FATIMA, "claim"))
         await fake.wait_for("sendMessage", to(2002), ok=True)
+        await fake.wait_for("sendMessage", to(501), ok=True)  # chats are sent to in parallel: wait for both
         (mine,) = await say(fake, tg.command_update(FATIMA, "mine"))
         assert "#1" in mine["text"]
         (moved,) = await say(fake, tg.command_update(FATIMA, "transfer", "Pieter"), replies=1)

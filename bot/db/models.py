@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -97,6 +98,8 @@ class Message(Base):
         # tempted the planner into scanning all incoming ones for the flood rule).
         Index("ix_messages_outbox", "id", postgresql_where=OUTBOX, sqlite_where=OUTBOX),
         Index("ix_messages_created", "created_at"),  # reports (migration 0015)
+        # The sender's claim: of each chat its oldest undelivered message (bot.outbox.claim).
+        Index("ix_messages_outbox_chat", "chat_id", "id", postgresql_where=OUTBOX, sqlite_where=OUTBOX),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -124,6 +127,22 @@ class Message(Base):
     # Reports (migration 0015): how the bot's own dialog answered a newcomer's text (faq, asked_back,
     # unanswered); empty for everything else and for messages older than the migration.
     answer: Mapped[str | None] = mapped_column(String(16))
+    # Outbound pacing (bot.outbox.claim): 0 the answer to an update in its own chat, 1 other
+    # messages, 2 timers' re-announced case cards; not before this time (a 429, a failed try);
+    # claimed by a sender until this time (a replica that died leaves it to others afterwards).
+    priority: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
+    not_before: Mapped[datetime | None] = mapped_column()
+    claimed_until: Mapped[datetime | None] = mapped_column()
+
+
+class SendPace(Base):
+    """Outbound pacing shared by all replicas: when the last message to a chat was (to be) sent;
+    chat_id 0 is the bot-wide row, which every claim locks (so claims take turns)."""
+
+    __tablename__ = "send_pace"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    last_at: Mapped[datetime] = mapped_column()
 
 
 class ProcessedUpdate(Base):

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import warnings
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from telegram import BotCommand
@@ -15,8 +16,10 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.db.engine import one_replica_at_a_time
+from bot.db.models import utcnow
 from bot.languages import LANGUAGES
 from bot.messages import t_
+from bot.outbox import forget_pace
 from bot.pipeline import forget_processed_updates, run_timers, undelivered
 from bot.services import Services
 from bot.tg.inbox import Inbox
@@ -27,6 +30,7 @@ from bot.tg.sender import Sender
 log = logging.getLogger(__name__)
 
 OUTBOX_INTERVAL = 30.0
+PACE_KEEP = timedelta(hours=1)  # a chat's pacing row outlives its longest interval by far
 
 COMMAND_DESCRIPTIONS = {
     "start": t_("Start and choose a language"),
@@ -57,24 +61,18 @@ WerkApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any
 
 
 async def drain_outbox(application: WerkApplication) -> None:
-    """Send replies that were stored but not delivered, e.g. because the process stopped."""
+    """Run the timers (reminders, re-announcements) and send what waits in the outbox now (the
+    paced sender's loop sends it anyway; this returns once it is sent or waits its turn)."""
     services = application.bot_data.services
     assert services is not None
     sender = application.bot_data.sender
     assert sender is not None
     async with one_replica_at_a_time(services.engine, "outbox drain") as mine:
-        # One replica at a time: two draining at once would both send the same undelivered message,
-        # and one replica's drain would send the reminders another one is sending.
-        if not mine:
-            return
-        pending = await undelivered(services)
-        if pending:
-            log.info("sending %d undelivered messages from the outbox", len(pending))
-            await sender.deliver(pending)
-        await forget_processed_updates(services)
-        reminders = await run_timers(services)
-        if reminders:
-            await sender.deliver(reminders)
+        if mine:  # the timers and the clean-ups: one replica at a time is enough
+            await forget_processed_updates(services)
+            await forget_pace(services.engine, utcnow() - PACE_KEEP)
+            await sender.deliver(await run_timers(services))
+    await sender.deliver(await undelivered(services))
 
 
 async def _outbox_loop(application: WerkApplication) -> None:
@@ -108,6 +106,8 @@ async def start_application(application: WerkApplication, *, polling: bool = Tru
     data = application.bot_data
     services = data.services
     assert services is not None
+    assert data.sender is not None
+    data.sender.start()
     data.background.append(asyncio.create_task(_outbox_loop(application)))
     if polling:
         await application.bot.delete_webhook()
@@ -133,6 +133,8 @@ async def stop_application(application: WerkApplication) -> None:
     if data.inbox is not None:
         await data.inbox.stop()
         data.inbox = None
+    if data.sender is not None:  # after the inbox: its workers wait for their replies
+        await data.sender.stop()
     for task in data.background:
         task.cancel()
     await asyncio.gather(*data.background, return_exceptions=True)
