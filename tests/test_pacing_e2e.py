@@ -85,7 +85,10 @@ async def test_chat_group_and_bot_limits_hold_for_every_replica(
         texts = [t for c, _, t in got if c == chat]
         assert texts == [t for c, t in expected if c == chat]  # in order
         times = [at for c, at, _ in got if c == chat]
-        assert min(b - a for a, b in itertools.pairwise(times)) >= (GROUP if chat < 0 else CHAT) * (1 - SLACK)
+        interval = GROUP if chat < 0 else CHAT
+        # one late arrival shortens one gap (a busy machine); the chat's whole run cannot be faster
+        assert (times[-1] - times[0]) / (len(times) - 1) >= interval * (1 - SLACK / 4)
+        assert min(b - a for a, b in itertools.pairwise(times)) >= interval * (1 - 2 * SLACK) > 0
     every = sorted(at for _, at, _ in got)
     assert most_in_window(every, 2.0) <= 2 / BOT + 2  # +2: late arrivals at the fake
     assert every[-1] - every[0] >= (len(every) - 1) * BOT * (1 - SLACK)  # paced, not in one burst
