@@ -12,6 +12,7 @@ from babel.messages.pofile import read_po
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
@@ -147,15 +148,15 @@ async def services(settings: Settings, embedded: EmbeddedClassifier) -> AsyncIte
 
 def connections_in_use(engine: AsyncEngine) -> Callable[[], int]:
     """How many of the engine's pooled connections are checked out now (the count survives a dispose,
-    which gives the engine a new pool)."""
-    count = [0]
+    which gives the engine a new pool). By record: a checkout that fails half-way is checked in unseen."""
+    out: set[ConnectionPoolEntry] = set()
 
-    def checkout(*_: object) -> None:
-        count[0] += 1
+    def checkout(_dbapi: object, record: ConnectionPoolEntry, _proxy: object) -> None:
+        out.add(record)
 
-    def checkin(*_: object) -> None:
-        count[0] -= 1
+    def checkin(_dbapi: object, record: ConnectionPoolEntry) -> None:
+        out.discard(record)
 
     event.listen(engine.sync_engine, "checkout", checkout)
     event.listen(engine.sync_engine, "checkin", checkin)
-    return lambda: count[0]
+    return lambda: len(out)
