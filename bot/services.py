@@ -23,6 +23,7 @@ from bot.nlu.data import Example, load_training
 from bot.nlu.embedded import EmbeddedClassifier, train_in_process
 from bot.nlu.rasa import FallbackParser, RasaClient
 from bot.nlu.types import Parser
+from bot.privacy import scrubs_done
 from bot.safeguarding.model import ensure_trained as ensure_safeguarding_model
 from bot.settings import Settings
 from bot.translate.factory import open_translator
@@ -138,4 +139,7 @@ async def open_services(
         if machine_translator is not None:
             await machine_translator.close()
         await http.close()
+        # A scrub after an erasure runs in its own task on a pooled connection: one still holding it when
+        # the pool is disposed would return it to the old pool, where it is never closed.
+        await scrubs_done()
         await engine.dispose()

@@ -11,14 +11,18 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
 
+from bot import privacy
 from bot.db.engine import _sqlite_pragmas
 from bot.db.models import Intake, Message, User, utcnow
 from bot.handoff.coaches import add_coach
 from bot.messages import t_
+from bot.nlu.embedded import EmbeddedClassifier
 from bot.pipeline import Incoming, process
 from bot.privacy import scrubs_done
-from bot.services import Services
+from bot.services import Services, open_services
+from bot.settings import Settings
 from tests import fake_bot_api as tg
+from tests.conftest import connections_in_use
 from tests.fake_bot_api import FakeBotAPI
 from tests.telegram_harness import running_bot, say
 
@@ -59,6 +63,24 @@ async def test_after_delete_the_name_and_phone_are_not_in_the_sqlite_files(servi
         content = path.read_bytes()
         assert NAME.encode() not in content, path
         assert PHONE.encode() not in content, path
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_closing_the_services_waits_for_the_scrub_after_a_delete(
+    settings: Settings, embedded: EmbeddedClassifier
+) -> None:
+    """The scrub runs in a task of its own on a pooled connection: had the engine been disposed under
+    it, that connection would go back to the disposed pool and never be closed (a ResourceWarning)."""
+    newcomer = 7302
+    async with open_services(settings, embedded=embedded) as services:
+        in_use = connections_in_use(services.engine)
+        await process(services, Incoming(newcomer, newcomer, "text", text="ik wil CV maken", first_name=NAME))
+        await process(services, Incoming(newcomer, newcomer, "command", command="delete"))
+        await process(services, Incoming(newcomer, newcomer, "button", text="del:yes"))
+        scrubs = set(privacy._SCRUBS)
+        assert scrubs  # scheduled by the erasure's commit, still to run
+    assert all(task.done() for task in scrubs)
+    assert in_use() == 0
 
 
 AMAL = tg.user(1001, "Amalqx", language_code="nl")

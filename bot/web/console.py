@@ -64,6 +64,10 @@ class Console:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def close(self) -> None:
+        """Let the deliveries under way finish: they use the database, which closes after the web server."""
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
     async def _deliver_logged(self) -> None:
         assert self._deliver is not None
         try:
@@ -510,8 +514,13 @@ async def canned_insert(request: web.Request) -> web.StreamResponse:
     return render("_reply_box.html", request, context)
 
 
+async def _close_console(app: web.Application) -> None:
+    await app[CONSOLE].close()
+
+
 def setup_console(app: web.Application, services: Services, deliver: Deliver | None) -> None:
     app[CONSOLE] = Console(services, deliver)
+    app.on_cleanup.append(_close_console)
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
