@@ -76,7 +76,7 @@ async def test_closing_the_services_waits_for_the_scrub_after_a_delete(
         in_use = connections_in_use(services.engine)
         await process(services, Incoming(newcomer, newcomer, "text", text="ik wil CV maken", first_name=NAME))
         await process(services, Incoming(newcomer, newcomer, "command", command="delete"))
-        await process(services, Incoming(newcomer, newcomer, "button", text="del:yes"))
+        await process(services, Incoming(newcomer, newcomer, "button", data="del:yes"))
         scrubs = set(privacy._SCRUBS)
         assert scrubs  # scheduled by the erasure's commit, still to run
     assert all(task.done() for task in scrubs)
