@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from bot.db.engine import insert_ignoring_duplicates
-from bot.db.models import Case, InboxUpdate, Message, SendPace, User, utcnow
+from bot.db.models import CASE_WAITING, Case, InboxUpdate, Message, SendPace, User, utcnow
 from bot.db.queries import table
 from bot.messages import Reply
 from bot.render import Keyboard, Renderer
@@ -336,7 +336,14 @@ async def _settled(connection: AsyncConnection, watch: Collection[int], now: dat
     return frozenset(watch) - waiting
 
 
-async def record(connection: AsyncConnection, outcomes: Sequence[Outcome], now: datetime) -> None:
+# Called in `record`'s transaction with the cases whose group card was just recorded but which are no
+# longer waiting (claimed before Telegram answered): it queues an edit of each card (the sender's).
+CardRefresh = Callable[[AsyncConnection, Sequence[int]], Awaitable[None]]
+
+
+async def record(
+    connection: AsyncConnection, outcomes: Sequence[Outcome], now: datetime, refresh: CardRefresh | None = None
+) -> None:
     """Write the outcomes of sends (the claim's lease on each ends)."""
     messages, cases = table(Message), table(Case)
     oid = messages.c.id == bindparam("oid")
@@ -362,6 +369,14 @@ async def record(connection: AsyncConnection, outcomes: Sequence[Outcome], now: 
         await connection.execute(
             statement, [{"cid": o.out.case_id, "gchat": o.out.chat_id, "gmid": o.telegram_id} for o in cards]
         )
+        # Read after the update: a claim holding the case's row has committed by now, and a claim
+        # after it sees the message id and edits the card itself (no double edit).
+        if refresh is not None:
+            ids = [o.out.case_id for o in cards]
+            taken = select(cases.c.id).where(cases.c.id.in_(ids), cases.c.status != CASE_WAITING).order_by(cases.c.id)
+            stale = list((await connection.execute(taken)).scalars())
+            if stale:
+                await refresh(connection, stale)
     again = [o for o in outcomes if o.status in ("retry", "failed")]
     if again:
         counted = bindparam("counted", type_=messages.c.attempts.type)
@@ -443,15 +458,16 @@ async def claim(
     limit: int = 50,
     watch: Collection[int] = (),
     renew: Collection[int] = (),
+    refresh: CardRefresh | None = None,
 ) -> Claim:
     """One transaction: record `outcomes`, then claim up to `limit` messages with send times from
     `now` to `now + horizon`, within every limit of `pace`, shared by all replicas; which of the
     `watch`ed messages (not claimed now) are settled (see `_settled`). `renew`: messages still being
-    sent by this replica keep their claim for another `lease`."""
+    sent by this replica keep their claim for another `lease`; `refresh`: see `record`."""
     end = now + timedelta(seconds=horizon)
     step = span(pace.bot)
     async with engine.begin() as connection:
-        await record(connection, outcomes, now)
+        await record(connection, outcomes, now, refresh)
         if renew:
             messages = table(Message)
             await connection.execute(

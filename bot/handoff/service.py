@@ -436,6 +436,12 @@ async def _after_claim(turn: Turn, coach: Coach, coach_user: User, lang: str, ca
         Reply(t_("Coach %(name)s is now with you. You can write here.", name=coach.name)),
         case_id=case.id,
     )
+    await _edit_card(turn, case, newcomer, coach)
+
+
+async def _edit_card(turn: Turn, case: Case, newcomer: User, coach: Coach) -> None:
+    """The group card shows who took the case (no Claim button). Not recorded yet (Telegram has not
+    answered): the sender edits it when it records the card (`refresh_card`)."""
     if case.group_chat_id is not None and case.group_message_id is not None:
         group_lang = turn.settings.default_language
         turn.outbox.edit(
@@ -445,6 +451,17 @@ async def _after_claim(turn: Turn, coach: Coach, coach_user: User, lang: str, ca
             await card(turn, case, newcomer, group_lang, coach),
             case_id=case.id,
         )
+
+
+async def refresh_card(turn: Turn, case_id: int) -> None:
+    """A group card recorded after its case was taken (a Claim faster than Telegram's answer, a
+    /claim while the card waited its turn): edit it to show who has the case."""
+    case = await turn.session.get(Case, case_id)
+    if case is None or case.status == CASE_WAITING or case.coach_id is None or case.user_id is None:
+        return  # still claimable, or taken by nobody (closed unclaimed, erased): the card may stay
+    coach = await turn.session.get(Coach, case.coach_id)
+    if coach is not None:
+        await _edit_card(turn, case, (await _newcomer(turn, case))[0], coach)
 
 
 async def claim(

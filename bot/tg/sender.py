@@ -17,13 +17,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.db.models import Case, utcnow
-from bot.outbox import Claimed, Outcome, Outgoing, Pace, claim, record
+from bot.handoff.service import Turn, refresh_card
+from bot.outbox import Claimed, Outbox, Outcome, Outgoing, Pace, claim, record
 from bot.pipeline import mark_unreachable
-from bot.render import Keyboard, split_text
+from bot.render import Keyboard, Renderer, split_text
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -154,6 +156,7 @@ class Sender:
                     limit=0 if stopping else CLAIM_BATCH,
                     watch=watched,
                     renew=renew,
+                    refresh=self._refresh_cards,
                 )
             except Exception as exc:
                 log.warning("could not claim from the outbox: %s", type(exc).__name__)
@@ -217,7 +220,7 @@ class Sender:
         """A case card's message id at once (a coach may press its Claim button right away)."""
         try:
             async with self._services.engine.begin() as connection:
-                await record(connection, [outcome], utcnow())
+                await record(connection, [outcome], utcnow(), self._refresh_cards)
         except Exception as exc:
             log.warning("could not record a card: %s", type(exc).__name__)
             return False
@@ -225,6 +228,27 @@ class Sender:
         self._claimed_at.pop(outcome.out.id, None)
         self._resolve(outcome.out.id)
         return True
+
+    async def _refresh_cards(self, connection: AsyncConnection, case_ids: Sequence[int]) -> None:
+        """In the card's record transaction: cases claimed before their card's message id was known
+        get the card edited now (see `bot.outbox.record`)."""
+        services = self._services
+        try:
+            # a savepoint: a card left unedited must not keep the sends from being recorded
+            async with (
+                connection.begin_nested(),
+                services.sessions(bind=connection) as session,
+                session.begin(),
+            ):
+                outbox = Outbox(session, Renderer(services.translator, services.flows), None)
+                turn = Turn(session, outbox, services.settings, services.flows, utcnow())
+                for case_id in case_ids:
+                    await refresh_card(turn, case_id)
+                await outbox.write()
+        except Exception as exc:
+            log.warning("could not refresh a case card: %s", type(exc).__name__)
+            return
+        self._wake.set()  # the edit is in the outbox: claim it soon
 
     async def _wait_turn(self, claimed: Claimed) -> None:
         """Until the booked time, and as long after this replica's previous sends as the limits say."""
