@@ -60,15 +60,6 @@ async def queue_yonas(fake: FakeBotAPI) -> dict[str, Any]:
     return card
 
 
-async def _card_recorded(services: Services, case_id: int) -> None:
-    for _ in range(200):
-        async with services.sessions() as session:
-            if await session.scalar(select(Case.group_message_id).where(Case.id == case_id)) is not None:
-                return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"the card of case #{case_id} was never recorded")
-
-
 async def test_full_handoff_in_tigrinya(fake: FakeBotAPI, services: Services) -> None:
     async with running_bot(services):
         card = await queue_yonas(fake)
@@ -80,11 +71,8 @@ async def test_full_handoff_in_tigrinya(fake: FakeBotAPI, services: Services) ->
         assert buttons(card) == [(services.translator.gettext("nl", t_("Claim")), "c:claim:1")]
         card_message = fake.message(GROUP, card_id := _sent_id(fake, card))
         assert card_message is not None
-        # Known gap: a Claim pressed before the sender recorded the card's message id (milliseconds
-        # after Telegram took it) leaves the card unedited; the coaches here are not that fast.
-        await _card_recorded(services, 1)
-
-        # Two coaches press Claim at once: one wins, the other is told who took it.
+        # Two coaches press Claim at once, maybe before the card's message id is recorded (then the
+        # sender edits it when it records it): one wins, the other is told who took it.
         fake.mark()
         fake.push_update(tg.callback_update(FATIMA, "c:claim:1", message=card_message))
         fake.push_update(tg.callback_update(PIETER, "c:claim:1", message=card_message))
