@@ -158,3 +158,23 @@ async def test_in_the_normal_order_the_claim_edits_the_card_and_the_sender_does_
     async with services.sessions() as session:
         edits = await session.scalar(select(func.count()).select_from(Message).where(Message.kind == "edit"))
     assert edits == 1
+
+
+async def test_a_card_that_cannot_be_refreshed_is_still_recorded_and_the_rest_sent(
+    fake: FakeBotAPI, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_: object) -> None:
+        raise RuntimeError("refresh failed")
+
+    monkeypatch.setattr("bot.tg.sender.refresh_card", broken)
+    await ask_for_coach(services)
+    await claim_by_fatima(services)
+    async with sending(services):
+        card_id = await wait_recorded(services)
+        await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == FATIMA, ok=True)
+        await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == YONAS and "Fatima" in p["text"], ok=True)
+    (card,) = await card_rows(services, "card")
+    assert card.telegram_message_id == card_id  # recorded, not sent again
+    assert len([c for c in fake.calls("sendMessage") if int(c["chat_id"]) == GROUP]) == 1
+    assert await card_rows(services, "edit") == []  # the savepoint undid the half-made edit
+    assert fake.calls("editMessageText") == []
