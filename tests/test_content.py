@@ -229,11 +229,14 @@ async def test_publish_refuses_with_the_problem_at_the_field_then_publishes(serv
             page = await r.text()
         assert "<script>alert(1)" not in page
         assert "&lt;script&gt;alert(1)" in page
-        assert "goes to 'no_such_node', which does not exist" in html.unescape(page)  # next to the button
+        # The coach reads Dutch: the checker's problem is said in Dutch, next to the button.
+        button = html.unescape(page)[html.unescape(page).index('id="g-start-0"') :]
+        assert "Knop 1 gaat naar 'no_such_node', dat niet bestaat." in button[: button.index("</li>")]
+        assert "which does not exist" not in html.unescape(page)
         async with staff.post(web_url + "/console/content/publish", data={"csrf": csrf, "comment": "x"}) as r:
             assert r.status == 400
-            refused = await r.text()
-        assert "no_such_node" in refused
+            refused = html.unescape(await r.text())
+        assert "Knop 1 gaat naar 'no_such_node', dat niet bestaat." in refused
         assert 'href="/console/content/cv_help#n-start"' in refused
         async with services.sessions() as session:
             assert await store.head_number(session) == 1
@@ -278,7 +281,8 @@ async def test_a_link_without_a_source_refuses_publishing_at_that_text(services:
             page = html.unescape(await r.text())
         card = page[page.index(f'action="/console/content/greet/{node}/text/en"') :]
         card = card[: card.index("</form>")]
-        assert "links to a website but the node names no source" in card  # next to the English text
+        # Next to the English text, in the coach's Dutch (English text, Dutch console).
+        assert "De tekst in het Engels linkt naar een website, maar het antwoord noemt geen bron" in card
         async with staff.post(web_url + "/console/content/publish", data={"csrf": csrf}) as r:
             assert r.status == 400
     async with services.sessions() as session:
@@ -415,7 +419,7 @@ async def test_a_translator_edits_a_button_label_in_their_language(services: Ser
             assert r.status == 200
         async with staff.post(web_url + "/console/content/publish", data={"csrf": csrf}) as r:
             assert r.status == 400  # a label longer than Telegram shows well is refused
-            assert "label is too long" in html.unescape(await r.text())
+            assert "Knop 1: het label in het Nederlands is te lang: 60 tekens" in html.unescape(await r.text())
         async with staff.post(base + "nl", data={"csrf": csrf, "label": "Nieuwe knop"}) as r:
             assert r.status == 200
         async with staff.post(web_url + "/console/content/publish", data={"csrf": csrf}) as r:
@@ -427,3 +431,15 @@ async def test_a_translator_edits_a_button_label_in_their_language(services: Ser
     assert node.buttons[0].label["nl"] == "Nieuwe knop"
     assert node.is_stale("ti")  # the Dutch label changed: the Tigrinya is stale
     assert node.is_stale("ar")  # the Arabic label was saved against the Dutch label before the change
+
+
+def test_every_checker_problem_has_a_console_sentence() -> None:
+    """Each kind of problem `flows check` reports is said in the console's language, not in English."""
+    from bot.flows import loader
+
+    codes = set(re.findall(r'code="([a-z_]+)"', Path(loader.__file__).read_text(encoding="utf-8")))
+    codes |= {f"field_{kind}" for kind in ("missing", "extra_forbidden", "string_pattern_mismatch")}
+    macro = (Path(__file__).parents[1] / "bot/web/templates/_content_problem.html").read_text(encoding="utf-8")
+    shown = set(re.findall(r'p\.code == "([a-z_]+)"', macro))
+    assert len(codes) > 20
+    assert codes - shown == set()
