@@ -257,7 +257,7 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], g
             text = node.text.get(lang, "")
             if not text.strip():
                 add(
-                    (*base, "text"),
+                    (*base, "text", lang),  # shown at that language's text; the same line for the CLI
                     f"node '{node_id}' has no {LANGUAGE_NAMES[lang]} text",
                     "error",
                     code="text_missing",
