@@ -489,6 +489,13 @@ async def test_staff_start_a_new_topic_from_unanswered_questions(
         assert "Antwoord 'start' heeft geen tekst in het Arabisch." in page  # the checker, in Dutch
         async with translator.get(web_url + "/console/content/worklist") as r:
             assert "/console/content/housing" in await r.text()  # missing Arabic: on the worklist
+        # Discarding the draft topic's answer throws the whole draft topic away; the form brings it back.
+        async with staff.post(web_url + "/console/content/housing/start/discard", data={"csrf": csrf}) as r:
+            assert r.status == 200
+        async with services.sessions() as session:
+            assert await store.drafts(session) == []
+        async with staff.post(url, data=form, allow_redirects=False) as r:
+            assert r.status == 303
         async with staff.post(web_url + "/console/content/publish", data={"csrf": csrf}) as r:
             assert r.status == 400  # refused until the topic is translated
             refused = html.unescape(await r.text())

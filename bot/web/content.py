@@ -346,10 +346,11 @@ async def discard(request: web.Request) -> web.StreamResponse:
     snap = await snapshot(request)
     flow, node = _node_of(request, snap.flows)
     async with request.app[CONSOLE].services.sessions() as session, session.begin():
+        new_topic = flow not in snap.base.files  # a draft topic goes away as a whole
         for draft in snap.drafts:
-            if draft.flow == flow and draft.node == node:
-                await store.drop_draft(session, flow, node, draft.field, draft.lang)
-    raise _back(flow, node)
+            if draft.flow == flow and (draft.node == node or new_topic):
+                await store.drop_draft(session, flow, draft.node, draft.field, draft.lang)
+    raise web.HTTPSeeOther("/console/content/") if new_topic else _back(flow, node)
 
 
 async def preview(request: web.Request) -> web.Response:
