@@ -476,6 +476,8 @@ async def test_staff_start_a_new_topic_from_unanswered_questions(
             assert r.status == 400  # the name is taken
         async with staff.post(url, data={**form, "topic": "Huis!"}, allow_redirects=False) as r:
             assert r.status == 400
+        async with staff.post(url, data={**form, "topic": "worklist"}, allow_redirects=False) as r:
+            assert r.status == 400  # the name of a page of its own
         async with services.sessions() as session:
             assert await store.drafts(session) == []
         form |= {"url": "https://www.rijksoverheid.nl/huren", "checked": "2026-12-01"}

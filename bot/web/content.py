@@ -33,6 +33,8 @@ from bot.web.console import CONSOLE, render, signed_in
 TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]{2,39}$")
 URL = re.compile(r"^https://\S{4,500}$")
 MAX_TITLE = 80
+# Names of the content pages themselves: a topic with such a name could not be opened.
+RESERVED = frozenset({"publish", "import", "worklist", "recheck", "history", "unanswered"})
 GOTO_PATTERN = re.compile(r"^[a-z0-9_]{1,40}(\.[a-z0-9_]{1,40})?$")
 MAX_COMMENT = 500
 MAX_LABEL_INPUT = 200  # longer than a label may be, so the check at publishing says so
@@ -536,7 +538,7 @@ async def new_topic(request: web.Request) -> web.StreamResponse:
     snap = await snapshot(request)
     if not TOPIC_ID.match(topic):
         raise web.HTTPBadRequest(text="the name of a topic is 3 to 40 lowercase letters, digits and _")
-    if topic in snap.base.files:
+    if topic in snap.base.files or topic in RESERVED:
         raise web.HTTPBadRequest(text="a topic with this name exists; choose another name")
     # The same name again before it is published: the new titles and answer replace the draft.
     if not titles.get("nl") or not text:
