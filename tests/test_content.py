@@ -21,7 +21,7 @@ from bot.content import store, sync
 from bot.content.cli import flows_db
 from bot.content.live import open_content
 from bot.db.models import ContentRevision, utcnow
-from bot.flows.loader import read_texts
+from bot.flows.loader import check_texts, read_texts
 from bot.handoff.coaches import add_coach
 from bot.services import Services
 from bot.settings import Settings
@@ -229,11 +229,14 @@ async def test_publish_refuses_with_the_problem_at_the_field_then_publishes(serv
             page = await r.text()
         assert "<script>alert(1)" not in page
         assert "&lt;script&gt;alert(1)" in page
-        assert "goes to 'no_such_node', which does not exist" in html.unescape(page)  # next to the button
+        # The coach reads Dutch: the checker's problem is said in Dutch, next to the button.
+        button = html.unescape(page)[html.unescape(page).index('id="g-start-0"') :]
+        assert "Knop 1 gaat naar 'no_such_node', dat niet bestaat." in button[: button.index("</li>")]
+        assert "which does not exist" not in html.unescape(page)
         async with staff.post(web_url + "/console/content/publish", data={"csrf": csrf, "comment": "x"}) as r:
             assert r.status == 400
-            refused = await r.text()
-        assert "no_such_node" in refused
+            refused = html.unescape(await r.text())
+        assert "Knop 1 gaat naar 'no_such_node', dat niet bestaat." in refused
         assert 'href="/console/content/cv_help#n-start"' in refused
         async with services.sessions() as session:
             assert await store.head_number(session) == 1
@@ -278,7 +281,8 @@ async def test_a_link_without_a_source_refuses_publishing_at_that_text(services:
             page = html.unescape(await r.text())
         card = page[page.index(f'action="/console/content/greet/{node}/text/en"') :]
         card = card[: card.index("</form>")]
-        assert "links to a website but the node names no source" in card  # next to the English text
+        # Next to the English text, in the coach's Dutch (English text, Dutch console).
+        assert "De tekst in het Engels linkt naar een website, maar het antwoord noemt geen bron" in card
         async with staff.post(web_url + "/console/content/publish", data={"csrf": csrf}) as r:
             assert r.status == 400
     async with services.sessions() as session:
@@ -415,7 +419,7 @@ async def test_a_translator_edits_a_button_label_in_their_language(services: Ser
             assert r.status == 200
         async with staff.post(web_url + "/console/content/publish", data={"csrf": csrf}) as r:
             assert r.status == 400  # a label longer than Telegram shows well is refused
-            assert "label is too long" in html.unescape(await r.text())
+            assert "Knop 1: het label in het Nederlands is te lang: 60 tekens" in html.unescape(await r.text())
         async with staff.post(base + "nl", data={"csrf": csrf, "label": "Nieuwe knop"}) as r:
             assert r.status == 200
         async with staff.post(web_url + "/console/content/publish", data={"csrf": csrf}) as r:
@@ -427,3 +431,103 @@ async def test_a_translator_edits_a_button_label_in_their_language(services: Ser
     assert node.buttons[0].label["nl"] == "Nieuwe knop"
     assert node.is_stale("ti")  # the Dutch label changed: the Tigrinya is stale
     assert node.is_stale("ar")  # the Arabic label was saved against the Dutch label before the change
+
+
+def test_every_checker_problem_has_a_console_sentence() -> None:
+    """Each kind of problem `flows check` reports is said in the console's language, not in English."""
+    from bot.flows import loader
+
+    codes = set(re.findall(r'code="([a-z_]+)"', Path(loader.__file__).read_text(encoding="utf-8")))
+    codes |= {f"field_{kind}" for kind in ("missing", "extra_forbidden", "string_pattern_mismatch")}
+    macro = (Path(__file__).parents[1] / "bot/web/templates/_content_problem.html").read_text(encoding="utf-8")
+    shown = set(re.findall(r'p\.code == "([a-z_]+)"', macro))
+    assert len(codes) > 20
+    assert codes - shown == set()
+
+
+async def test_staff_start_a_new_topic_from_unanswered_questions(
+    services: Services, web_url: str, tmp_path: Path
+) -> None:
+    """A new topic is a draft of a new flow; translators see it as missing; publishing checks it and,
+    once translated, makes it live (and `flows export` writes it like any other flow)."""
+    coach, ccsrf = await _signed_in(services, web_url, COACH)
+    translator, tcsrf = await _signed_in(services, web_url, TRANSLATOR, translates="ar")
+    staff, csrf = await _signed_in(services, web_url, STAFF, staff=True)
+    url = web_url + "/console/content/unanswered/topic"
+    form = {
+        "csrf": csrf,
+        "topic": "housing",
+        "title_nl": "Een huis vinden",
+        "text": "Zoek een huis bij de gemeente: https://www.rijksoverheid.nl/huren",
+        "url": "",
+        "checked": "",
+    }
+    async with coach, translator, staff:
+        async with coach.post(url, data={**form, "csrf": ccsrf}, allow_redirects=False) as r:
+            assert r.status == 403  # not staff
+        async with translator.post(url, data={**form, "csrf": tcsrf}, allow_redirects=False) as r:
+            assert r.status == 403
+        async with staff.post(url, data={**form, "csrf": ""}, allow_redirects=False) as r:
+            assert r.status == 403  # no CSRF token
+        async with staff.post(url, data=form, allow_redirects=False) as r:
+            assert r.status == 400  # a link needs its source and the date it was checked
+            assert "source" in await r.text()
+        async with staff.post(url, data={**form, "topic": "cv_help"}, allow_redirects=False) as r:
+            assert r.status == 400  # the name is taken
+        async with staff.post(url, data={**form, "topic": "Huis!"}, allow_redirects=False) as r:
+            assert r.status == 400
+        async with staff.post(url, data={**form, "topic": "worklist"}, allow_redirects=False) as r:
+            assert r.status == 400  # the name of a page of its own
+        async with services.sessions() as session:
+            assert await store.drafts(session) == []
+        form |= {"url": "https://www.rijksoverheid.nl/huren", "checked": "2026-12-01"}
+        async with staff.post(url, data=form, allow_redirects=False) as r:
+            assert r.status == 303
+            assert r.headers["Location"] == "/console/content/housing"
+        async with staff.get(web_url + "/console/content/housing") as r:
+            page = html.unescape(await r.text())
+        assert r.status == 200
+        assert "Zoek een huis bij de gemeente" in page
+        assert "Antwoord 'start' heeft geen tekst in het Arabisch." in page  # the checker, in Dutch
+        async with translator.get(web_url + "/console/content/worklist") as r:
+            assert "/console/content/housing" in await r.text()  # missing Arabic: on the worklist
+        # Discarding the draft topic's answer throws the whole draft topic away; the form brings it back.
+        async with staff.post(web_url + "/console/content/housing/start/discard", data={"csrf": csrf}) as r:
+            assert r.status == 200
+        async with services.sessions() as session:
+            assert await store.drafts(session) == []
+        async with staff.post(url, data=form, allow_redirects=False) as r:
+            assert r.status == 303
+        async with staff.post(web_url + "/console/content/publish", data={"csrf": csrf}) as r:
+            assert r.status == 400  # refused until the topic is translated
+            refused = html.unescape(await r.text())
+        assert "De titel heeft geen tekst in het Arabisch." in refused
+        async with services.sessions() as session:
+            assert await store.head_number(session) == 1
+        # Until it is published, the form again with the same name replaces the draft: now with every title.
+        titles = {"title_en": "Finding a home", "title_ar": "إيجاد سكن", "title_ti": "ገዛ ምርካብ"}
+        async with staff.post(url, data={**form, **titles}, allow_redirects=False) as r:
+            assert r.status == 303
+        for lang, text in (("en", "Look for a home"), ("ar", "ابحث عن سكن"), ("ti", "ገዛ ድለ")):
+            link = " https://www.rijksoverheid.nl/huren"
+            async with staff.post(
+                web_url + f"/console/content/housing/start/text/{lang}", data={"csrf": csrf, "text": text + link}
+            ) as r:
+                assert r.status == 200
+        async with staff.post(web_url + "/console/content/publish", data={"csrf": csrf, "comment": "huis"}) as r:
+            assert r.status == 200
+        async with services.sessions() as session:
+            newest = await store.head(session)
+        assert newest is not None
+        assert newest.number == 2
+        assert "housing" in newest.files
+        await services.content.refresh()
+        assert services.flows.text("housing", "start", "nl").startswith("Zoek een huis")
+        assert services.flows.flows["housing"].menu is not None  # reachable from the main menu
+        assert services.flows.flows["housing"].nodes["start"].sources[0].checked.isoformat() == "2026-12-01"
+        async with translator.get(web_url + "/console/content/worklist?lang=ar") as r:
+            assert "/console/content/housing" in await r.text()  # the Arabic text waits for its review
+        out = tmp_path / "export"
+        assert await _cli(services.settings, "export", str(out)) == 0
+        assert check_texts(read_texts(out), services.content.glossary).errors == []  # a flow like the others
+        assert (out / "housing.yml").exists()

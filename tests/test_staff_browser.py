@@ -269,3 +269,32 @@ async def test_edit_translate_review_publish_restore(
     assert read_texts(first) == read_texts(second)
     async with services.sessions() as session:
         assert await store.head_number(session) == 3
+
+
+async def test_staff_start_a_new_topic_from_an_unanswered_question(services: Services, console_url: str) -> None:
+    """From a group of unanswered questions staff create a new topic: a draft whose translations are
+    missing, with the checker's problems in Dutch at the fields."""
+    from bot.db.models import UnansweredQuestion, User
+
+    async with services.sessions() as session, session.begin():
+        user = User(telegram_id=8700)
+        session.add(user)
+        await session.flush()
+        session.add(UnansweredQuestion(user_id=user.id, text="waar vind ik een huis", language="nl"))
+    async with chromium() as browser:
+        eva = await signed_in(services, await new_context(browser), console_url, EVA)
+        await eva.goto(f"{console_url}/console/content/unanswered")
+        group = eva.locator("section.group").first
+        await expect(group).to_contain_text("waar vind ik een huis")
+        await group.get_by_text("Begin een nieuw onderwerp").click()
+        await group.get_by_label("Naam (kleine letters, cijfers en _)").fill("housing")
+        await group.get_by_label("Titel in het Nederlands").fill("Een huis vinden")
+        await group.get_by_label("Antwoord in het Nederlands").fill("Vraag bij de gemeente naar een huurhuis.")
+        await shot(eva, "content-new-topic")
+        await group.get_by_role("button", name="Onderwerp als concept maken").click()
+        await eva.wait_for_url(re.compile(r"/console/content/housing$"))
+        start = eva.locator("#n-start")
+        await expect(start.locator("#t-start-nl")).to_have_value("Vraag bij de gemeente naar een huurhuis.")
+        await expect(start.locator("form.lang-ar .problem")).to_contain_text("geen tekst in het Arabisch")
+        await eva.goto(f"{console_url}/console/content/worklist?lang=ti")
+        await expect(eva.locator("tbody")).to_contain_text("housing")

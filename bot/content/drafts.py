@@ -14,6 +14,8 @@ from bot.flows.model import nl_hash_of
 
 SOURCE = "nl"
 TEXT, REVIEWED, GOTO, CHECKED, LABEL = "text", "reviewed", "goto", "checked", "label"
+# A whole new topic (its YAML text as the value, node ""): staff start it from unanswered questions.
+NEW_TOPIC = "new_topic"
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def _apply_one(node: dict[str, Any], edit: Edit) -> bool:
             return False
         sources[int(index)]["checked"] = date.fromisoformat(edit.value)
         return True
-    return edit.field == REVIEWED
+    return edit.field in (REVIEWED, NEW_TOPIC)
 
 
 def _order(edit: Edit) -> int:
@@ -102,12 +104,17 @@ def _order(edit: Edit) -> int:
 def apply(files: dict[str, str], edits: list[Edit]) -> tuple[dict[str, str], list[Edit]]:
     """The flow texts with `edits` applied, and the edits that applied (an edit of a node that no
     longer exists is left out). Only flows with edits are written again."""
+    files = dict(files)
+    applied: list[Edit] = []
+    for edit in edits:
+        if edit.field == NEW_TOPIC and edit.flow not in files:  # created first; its edits apply on top
+            files[edit.flow] = edit.value
+            applied.append(edit)
     by_flow: dict[str, list[Edit]] = {}
     for edit in edits:
         if edit.flow in files:
             by_flow.setdefault(edit.flow, []).append(edit)
     result = dict(files)
-    applied: list[Edit] = []
     for flow, flow_edits in by_flow.items():
         data = yamltext.load(files[flow])
         done = []

@@ -36,6 +36,13 @@ class Problem:
     level: Literal["error", "warning"] = "error"
     # Where in the flow the problem is (e.g. ("nodes", "start", "buttons", 0)): the console shows it there.
     path: tuple[str | int, ...] = ()
+    # What kind of problem, with its parts (node, lang, ...): the console says it in its own language.
+    code: str = ""
+    params: tuple[tuple[str, str | int], ...] = ()
+
+    @property
+    def args(self) -> dict[str, str | int]:
+        return dict(self.params)
 
     def __str__(self) -> str:
         return f"{self.file} line {self.line}: {self.level}: {self.message}"
@@ -120,18 +127,33 @@ def _read(stem: str, text: str, display: str, problems: list[Problem]) -> _File 
     try:
         data = _parse(text, lines)
         if data is None:
-            problems.append(Problem(display, 1, "the file is empty"))
+            problems.append(Problem(display, 1, "the file is empty", code="empty"))
             return None
     except _DuplicateKeyError as exc:
-        problems.append(Problem(display, exc.line, f"'{exc.key}' appears twice here; keep only one"))
+        problems.append(
+            Problem(
+                display,
+                exc.line,
+                f"'{exc.key}' appears twice here; keep only one",
+                code="duplicate_key",
+                params=(("key", exc.key),),
+            )
+        )
         return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
-        problems.append(Problem(display, line, f"this is not valid YAML ({getattr(exc, 'problem', exc)})"))
+        detail = str(getattr(exc, "problem", exc))
+        problems.append(
+            Problem(
+                display, line, f"this is not valid YAML ({detail})", code="invalid_yaml", params=(("detail", detail),)
+            )
+        )
         return None
     if not isinstance(data, dict):
-        problems.append(Problem(display, 1, "a flow file must be a mapping with id, title and nodes"))
+        problems.append(
+            Problem(display, 1, "a flow file must be a mapping with id, title and nodes", code="not_mapping")
+        )
         return None
     try:
         flow = Flow.model_validate(data)
@@ -139,11 +161,23 @@ def _read(stem: str, text: str, display: str, problems: list[Problem]) -> _File 
         for error in exc.errors():
             loc = tuple(error["loc"])
             where = " → ".join(str(p) for p in loc) or "the file"
-            problems.append(Problem(display, _line(lines, loc), f"{where}: {_plain(error)}", path=loc))
+            kind = error.get("type", "")
+            code = f"field_{kind}" if kind in ("missing", "extra_forbidden", "string_pattern_mismatch") else "field"
+            params = (("where", where), ("detail", str(error.get("msg", ""))))
+            problems.append(
+                Problem(display, _line(lines, loc), f"{where}: {_plain(error)}", path=loc, code=code, params=params)
+            )
         return None
     if flow.id != stem:
         problems.append(
-            Problem(display, _line(lines, ("id",)), f"id '{flow.id}' must be the file name '{stem}'", path=("id",))
+            Problem(
+                display,
+                _line(lines, ("id",)),
+                f"id '{flow.id}' must be the file name '{stem}'",
+                path=("id",),
+                code="id_not_file_name",
+                params=(("id", flow.id), ("name", stem)),
+            )
         )
     return _File(display, flow, lines)
 
@@ -162,24 +196,40 @@ def _plain(error: Any) -> str:
 def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], glossary: list[Entry]) -> None:
     flow, name, lines = f.flow, f.name, f.lines
 
-    def add(path: Iterable[str | int], message: str, level: Literal["error", "warning"] = "error") -> None:
+    def add(
+        path: Iterable[str | int],
+        message: str,
+        level: Literal["error", "warning"] = "error",
+        code: str = "",
+        **params: str | int,
+    ) -> None:
         where = tuple(path)
-        problems.append(Problem(name, _line(lines, where), message, level, where))
+        problems.append(Problem(name, _line(lines, where), message, level, where, code, tuple(params.items())))
 
     for intent in flow.intents:
         if intent not in INTENTS:
-            add(("intents",), f"unknown intent '{intent}' (see shared/contracts.md for the list)")
+            add(
+                ("intents",),
+                f"unknown intent '{intent}' (see shared/contracts.md for the list)",
+                "error",
+                code="unknown_intent",
+                intent=intent,
+            )
     for lang in LANGUAGES:
         if not flow.title.get(lang, "").strip():
-            add(("title",), f"the title has no {LANGUAGE_NAMES[lang]} text")
+            add(("title",), f"the title has no {LANGUAGE_NAMES[lang]} text", "error", code="title_missing", lang=lang)
     if flow.start not in flow.nodes:
-        add(("start",), f"the start node '{flow.start}' does not exist")
+        add(("start",), f"the start node '{flow.start}' does not exist", "error", code="start_missing", node=flow.start)
     for entity, routes in flow.entities.items():
         for value, target in routes.items():
             if target not in flow.nodes:
                 add(
                     ("entities", entity, value),
                     f"entity value '{value}' points to node '{target}', which does not exist",
+                    "error",
+                    code="entity_target_missing",
+                    value=value,
+                    node=target,
                 )
     for node_id, node in flow.nodes.items():
         base = ("nodes", node_id)
@@ -188,17 +238,42 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], g
             or not node_id.replace("_", "").isalnum()
             or (not node_id.islower() and not node_id.isdigit())
         ):
-            add(base, f"node id '{node_id}' must use only lowercase letters, digits and _")
+            add(
+                base,
+                f"node id '{node_id}' must use only lowercase letters, digits and _",
+                "error",
+                code="node_id_chars",
+                node=node_id,
+            )
         if not fits(NodeButton(flow.id, node_id)):
-            add(base, f"node id '{node_id}' is too long for a Telegram button; shorten it")
+            add(
+                base,
+                f"node id '{node_id}' is too long for a Telegram button; shorten it",
+                "error",
+                code="node_id_long",
+                node=node_id,
+            )
         for lang in LANGUAGES:
             text = node.text.get(lang, "")
             if not text.strip():
-                add((*base, "text"), f"node '{node_id}' has no {LANGUAGE_NAMES[lang]} text")
+                add(
+                    (*base, "text", lang),  # shown at that language's text; the same line for the CLI
+                    f"node '{node_id}' has no {LANGUAGE_NAMES[lang]} text",
+                    "error",
+                    code="text_missing",
+                    node=node_id,
+                    lang=lang,
+                )
             elif len(text) > MAX_TEXT:
                 add(
                     (*base, "text", lang),
                     f"node '{node_id}': the {LANGUAGE_NAMES[lang]} text is too long ({len(text)} characters, at most {MAX_TEXT})",
+                    "error",
+                    code="text_too_long",
+                    node=node_id,
+                    lang=lang,
+                    length=len(text),
+                    most=MAX_TEXT,
                 )
             if len(text) > PHONE_SCREEN:
                 add(
@@ -206,6 +281,11 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], g
                     f"node '{node_id}': the {LANGUAGE_NAMES[lang]} text is long for a phone screen "
                     f"({len(text)} characters; aim for at most {PHONE_SCREEN})",
                     "warning",
+                    code="text_long_for_phone",
+                    node=node_id,
+                    lang=lang,
+                    length=len(text),
+                    most=PHONE_SCREEN,
                 )
             if lang != "nl" and text.strip():
                 review = node.review.get(lang)
@@ -214,12 +294,18 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], g
                         (*base, "text", lang),
                         f"node '{node_id}': the {LANGUAGE_NAMES[lang]} text has no review status (add review: {lang}: {{reviewed: false}})",
                         "warning",
+                        code="review_missing",
+                        node=node_id,
+                        lang=lang,
                     )
                 elif node.is_stale(lang):
                     add(
                         (*base, "review", lang),
                         f"node '{node_id}': the Dutch text changed after the {LANGUAGE_NAMES[lang]} translation was made; update the translation",
                         "warning",
+                        code="translation_stale",
+                        node=node_id,
+                        lang=lang,
                     )
         if not node.sources and (
             link_lang := next((lang for lang in LANGUAGES if LINK.search(node.text.get(lang, ""))), None)
@@ -228,14 +314,27 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], g
                 (*base, "text", link_lang),
                 f"node '{node_id}': the {LANGUAGE_NAMES[link_lang]} text links to a website but the node names no "
                 "source (add sources: with the url and the date it was checked)",
+                "error",
+                code="link_without_source",
+                node=node_id,
+                lang=link_lang,
             )
         if node.factual and not node.sources:
-            add(base, f"node '{node_id}' states facts but has no sources (add sources: with url and checked date)")
+            add(
+                base,
+                f"node '{node_id}' states facts but has no sources (add sources: with url and checked date)",
+                "error",
+                code="facts_without_source",
+                node=node_id,
+            )
         if not node.factual and (found := rule_like(node.text.get("nl", ""))):
             add(
                 (*base, "factual"),
                 f"node '{node_id}' states {' and '.join(found)} but is marked factual: false; "
                 "set factual: true and add the source that says it",
+                "error",
+                code="rule_not_factual",
+                node=node_id,
             )
         for lang in LANGUAGES:
             text = node.text.get(lang, "")
@@ -244,6 +343,10 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], g
                     (*base, "text", lang),
                     f"node '{node_id}': the {LANGUAGE_NAMES[lang]} text names an amount without a date; "
                     "say from when it holds (for example 'sinds 1 januari 2026')",
+                    "error",
+                    code="amount_without_date",
+                    node=node_id,
+                    lang=lang,
                 )
             for entry in alternatives_used(text, lang, glossary):
                 add(
@@ -251,17 +354,40 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], g
                     f"node '{node_id}': the {LANGUAGE_NAMES[lang]} text uses '{entry.alternative}'; "
                     f"the glossary ({GLOSSARY_FILE} line {entry.line}) says '{entry.use}' for {entry.term}",
                     "warning",
+                    code="glossary_text",
+                    node=node_id,
+                    lang=lang,
+                    alternative=entry.alternative,
+                    file=GLOSSARY_FILE,
+                    line=entry.line,
+                    use=entry.use,
+                    term=entry.term,
                 )
         for i, button in enumerate(node.buttons):
             bpath = (*base, "buttons", i)
             if (button.goto is None) == (button.action is None):
-                add(bpath, f"node '{node_id}' button {i + 1} needs exactly one of goto or action")
+                add(
+                    bpath,
+                    f"node '{node_id}' button {i + 1} needs exactly one of goto or action",
+                    "error",
+                    code="button_goto_or_action",
+                    node=node_id,
+                    number=i + 1,
+                )
                 continue
             if button.goto is not None:
                 target_flow, target_node = flow.resolve(button.goto)
                 linked = all_flows.get(target_flow)
                 if linked is None or target_node not in linked.nodes:
-                    add(bpath, f"node '{node_id}' button {i + 1} goes to '{button.goto}', which does not exist")
+                    add(
+                        bpath,
+                        f"node '{node_id}' button {i + 1} goes to '{button.goto}', which does not exist",
+                        "error",
+                        code="button_target_missing",
+                        node=node_id,
+                        number=i + 1,
+                        target=button.goto,
+                    )
                 for lang in LANGUAGES:
                     label = button.label.get(lang, "")
                     for entry in alternatives_used(label, lang, glossary):
@@ -271,13 +397,37 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], g
                             f"'{entry.alternative}'; the glossary ({GLOSSARY_FILE} line {entry.line}) says "
                             f"'{entry.use}' for {entry.term}",
                             "warning",
+                            code="glossary_label",
+                            node=node_id,
+                            number=i + 1,
+                            lang=lang,
+                            alternative=entry.alternative,
+                            file=GLOSSARY_FILE,
+                            line=entry.line,
+                            use=entry.use,
+                            term=entry.term,
                         )
                     if not label.strip():
-                        add(bpath, f"node '{node_id}' button {i + 1} has no {LANGUAGE_NAMES[lang]} label")
+                        add(
+                            bpath,
+                            f"node '{node_id}' button {i + 1} has no {LANGUAGE_NAMES[lang]} label",
+                            "error",
+                            code="label_missing",
+                            node=node_id,
+                            number=i + 1,
+                            lang=lang,
+                        )
                     elif len(label) > MAX_LABEL:
                         add(
                             bpath,
                             f"node '{node_id}' button {i + 1}: the {LANGUAGE_NAMES[lang]} label is too long ({len(label)} characters, at most {MAX_LABEL})",
+                            "error",
+                            code="label_too_long",
+                            node=node_id,
+                            number=i + 1,
+                            lang=lang,
+                            length=len(label),
+                            most=MAX_LABEL,
                         )
 
 
@@ -291,7 +441,9 @@ def check_flows(flows_dir: Path, display_root: Path | None = None) -> CheckResul
     shown = str(flows_dir.relative_to(root)) if flows_dir.is_relative_to(root) else str(flows_dir)
     texts = read_texts(flows_dir)
     if not texts:
-        return CheckResult(FlowSet({}), [Problem(str(flows_dir), 1, "there are no flow files (*.yml) here")])
+        return CheckResult(
+            FlowSet({}), [Problem(str(flows_dir), 1, "there are no flow files (*.yml) here", code="no_files")]
+        )
     return check_texts(texts, load_glossary(flows_dir / GLOSSARY_FILE), f"{shown}/{{}}.yml")
 
 
@@ -315,6 +467,8 @@ def check_texts(texts: dict[str, str], glossary: list[Entry], display: str = "{}
                         f.name,
                         _line(f.lines, ("intents",)),
                         f"intent '{intent}' is already answered by {owner[intent]}",
+                        code="intent_taken",
+                        params=(("intent", intent), ("file", owner[intent])),
                     )
                 )
             owner.setdefault(intent, f.name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.content import examples, store, sync, views, yamltext
-from bot.content.drafts import CHECKED, GOTO, LABEL, REVIEWED, TEXT, apply
+from bot.content.drafts import CHECKED, GOTO, LABEL, NEW_TOPIC, REVIEWED, TEXT, apply
 from bot.content.live import check_files
 from bot.db.models import Coach, ContentDraft, ContentRevision, UnansweredQuestion, utcnow
 from bot.dialog import node_reply
-from bot.flows.loader import MAX_TEXT, CheckResult, Problem, read_texts
+from bot.flows.loader import LINK, MAX_TEXT, CheckResult, Problem, read_texts
 from bot.flows.model import FlowSet
 from bot.languages import LANGUAGES
 from bot.nlu.types import INTENTS
@@ -30,6 +30,11 @@ from bot.render import Renderer
 from bot.tools.unanswered import picked_topics
 from bot.web.console import CONSOLE, render, signed_in
 
+TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]{2,39}$")
+URL = re.compile(r"^https://\S{4,500}$")
+MAX_TITLE = 80
+# Names of the content pages themselves: a topic with such a name could not be opened.
+RESERVED = frozenset({"publish", "import", "worklist", "recheck", "history", "unanswered"})
 GOTO_PATTERN = re.compile(r"^[a-z0-9_]{1,40}(\.[a-z0-9_]{1,40})?$")
 MAX_COMMENT = 500
 MAX_LABEL_INPUT = 200  # longer than a label may be, so the check at publishing says so
@@ -260,7 +265,9 @@ async def save_text(request: web.Request) -> web.StreamResponse:
     flow, node = _node_of(request, snap.flows)
     form = await request.post()
     value = str(form.get("text", "")).replace("\r\n", "\n").strip()[: MAX_TEXT * 2]
-    published = yamltext.load(snap.base.files[flow])["nodes"][node].get("text") or {}
+    published_flow = snap.base.files.get(flow)  # a new topic is not published yet
+    published_node = yamltext.load(published_flow)["nodes"].get(node, {}) if published_flow else {}
+    published = published_node.get("text") or {}
     async with request.app[CONSOLE].services.sessions() as session, session.begin():
         if str(published.get(lang, "")).strip() == value:
             await store.drop_draft(session, flow, node, TEXT, lang)  # back to what is published
@@ -341,10 +348,11 @@ async def discard(request: web.Request) -> web.StreamResponse:
     snap = await snapshot(request)
     flow, node = _node_of(request, snap.flows)
     async with request.app[CONSOLE].services.sessions() as session, session.begin():
+        new_topic = flow not in snap.base.files  # a draft topic goes away as a whole
         for draft in snap.drafts:
-            if draft.flow == flow and draft.node == node:
-                await store.drop_draft(session, flow, node, draft.field, draft.lang)
-    raise _back(flow, node)
+            if draft.flow == flow and (draft.node == node or new_topic):
+                await store.drop_draft(session, flow, draft.node, draft.field, draft.lang)
+    raise web.HTTPSeeOther("/console/content/") if new_topic else _back(flow, node)
 
 
 async def preview(request: web.Request) -> web.Response:
@@ -508,6 +516,47 @@ async def add_example(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther("/console/content/unanswered?added=1")
 
 
+def _new_topic_yaml(topic: str, titles: dict[str, str], text: str, menu: int, url: str, checked: str) -> str:
+    """A new flow in the schema of flows/*.yml: one answer in Dutch; the translations are still missing."""
+    node: dict[str, Any] = {"factual": bool(url), "text": {"nl": text}}
+    if url:
+        node["sources"] = [{"url": url, "checked": date.fromisoformat(checked)}]
+    flow = {"id": topic, "menu": menu, "title": titles, "nodes": {"start": node}}
+    return yamltext.dump(flow)
+
+
+async def new_topic(request: web.Request) -> web.StreamResponse:
+    """Staff start a new topic for questions no answer matched: a draft of a new flow, published (and
+    checked) with the next publication once its translations are there."""
+    coach = _staff(request)
+    form = await request.post()
+    topic = str(form.get("topic", "")).strip()
+    titles = {lang: str(form.get(f"title_{lang}", "")).strip()[:MAX_TITLE] for lang in LANGUAGES}
+    titles = {lang: title for lang, title in titles.items() if title}
+    text = str(form.get("text", "")).replace("\r\n", "\n").strip()[:MAX_TEXT]
+    url, checked = str(form.get("url", "")).strip(), str(form.get("checked", "")).strip()
+    snap = await snapshot(request)
+    if not TOPIC_ID.match(topic):
+        raise web.HTTPBadRequest(text="the name of a topic is 3 to 40 lowercase letters, digits and _")
+    if topic in snap.base.files or topic in RESERVED:
+        raise web.HTTPBadRequest(text="a topic with this name exists; choose another name")
+    # The same name again before it is published: the new titles and answer replace the draft.
+    if not titles.get("nl") or not text:
+        raise web.HTTPBadRequest(text="a new topic needs a Dutch title and a Dutch answer")
+    if url or LINK.search(text):
+        try:
+            date.fromisoformat(checked)
+        except ValueError:
+            raise web.HTTPBadRequest(text="give the source's web address and the date you checked it") from None
+        if not URL.match(url):
+            raise web.HTTPBadRequest(text="give the source's web address (https://...) and the date you checked it")
+    menu = max((f.menu or 0 for f in snap.flows.flows.values()), default=0) + 10
+    value = _new_topic_yaml(topic, titles, text, menu, url, checked)
+    async with request.app[CONSOLE].services.sessions() as session, session.begin():
+        await store.save_draft(session, coach, topic, "", NEW_TOPIC, "", value)
+    raise web.HTTPSeeOther(f"/console/content/{topic}")
+
+
 def setup_content(app: web.Application) -> None:
     add = app.router.add_route
     add("GET", "/console/content/", topics_page)
@@ -518,6 +567,7 @@ def setup_content(app: web.Application) -> None:
     add("GET", "/console/content/history", history_page)
     add("GET", "/console/content/unanswered", unanswered_page)
     add("POST", "/console/content/unanswered/example", add_example)
+    add("POST", "/console/content/unanswered/topic", new_topic)
     add("GET", "/console/content/history/{number}", revision_page)
     add("POST", "/console/content/history/{number}/restore", restore)
     add("GET", "/console/content/{flow}", topic_page)
