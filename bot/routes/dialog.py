@@ -44,7 +44,7 @@ async def handle(ctx: Ctx) -> bool:
         # Rare: a Rasa server was not asked (the newcomer had a case, closed since); ask it now.
         nlu = ctx.nlu = await ctx.services.nlu.parse(incoming.words)
     session, settings, outbox = turn.session, turn.settings, turn.outbox
-    state_row = await session.get(ConversationState, user.id)
+    state_row = await ctx.state()
     if state_row is None:
         state_row = ConversationState(user_id=user.id, pending=[])
         session.add(state_row)
