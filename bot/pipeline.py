@@ -100,7 +100,10 @@ async def _sender(session: AsyncSession, incoming: Incoming, now: datetime, wind
     if row is not None:
         touch_user(row[0], incoming)
         return _Known(row[0], row[1], row[2], row[3], row[4], row[5] if counted else None)
-    user = await _user(session, incoming)  # new: nothing refers to them yet, but they may be a coach
+    user = User(telegram_id=incoming.telegram_user_id)  # new: nothing refers to them yet
+    session.add(user)
+    await session.flush()
+    touch_user(user, incoming)
     coach = await queue.coach_by_telegram_id(session, incoming.telegram_user_id)
     return _Known(user, coach, None, None, None, 0 if counted else None)
 
