@@ -8,9 +8,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -18,15 +19,19 @@ from bot import followup
 from bot.callbacks import decode
 from bot.db.engine import insert_ignoring_duplicates
 from bot.db.models import (
+    CASE_CLOSED,
     Case,
     CaseEvent,
+    Coach,
+    ConversationState,
     InboxUpdate,
+    Intake,
     Message,
     ProcessedUpdate,
     User,
     utcnow,
 )
-from bot.db.queries import table
+from bot.db.queries import table, typed_since
 from bot.handoff import queue, service
 from bot.handoff.service import Sender, Turn
 from bot.incoming import Incoming as Incoming  # re-exported: callers build updates from here
@@ -61,6 +66,46 @@ async def _user(session: AsyncSession, incoming: Incoming) -> User:
         await session.flush()
     touch_user(user, incoming)
     return user
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What a turn reads about its sender, in one round trip (each statement costs the replica CPU)."""
+
+    user: User
+    coach: Coach | None
+    case: Case | None
+    intake: Intake | None
+    state: ConversationState | None
+    typed_recently: int | None  # the flood rule's count; None: not asked (a button or command)
+
+
+async def _sender(session: AsyncSession, incoming: Incoming, now: datetime, window: int) -> _Known:
+    """The sender's user row (created on their first update), coach row, open case, intake, dialog
+    state and, for typed messages, the flood rule's count."""
+    counted = incoming.kind not in {"button", "command"}
+    columns: list[Any] = [User, Coach, Case, Intake, ConversationState]
+    if counted:
+        since = now - timedelta(seconds=window)
+        columns.append(select(func.count()).where(*typed_since(User.id, since)).scalar_subquery())
+    statement = (
+        select(*columns)
+        .outerjoin(Coach, Coach.telegram_id == User.telegram_id)
+        .outerjoin(Case, and_(Case.user_id == User.id, Case.status != CASE_CLOSED))  # at most one
+        .outerjoin(Intake, Intake.user_id == User.id)
+        .outerjoin(ConversationState, ConversationState.user_id == User.id)
+        .where(User.telegram_id == incoming.telegram_user_id)
+    )
+    row = (await session.execute(statement)).one_or_none()
+    if row is not None:
+        touch_user(row[0], incoming)
+        return _Known(row[0], row[1], row[2], row[3], row[4], row[5] if counted else None)
+    user = User(telegram_id=incoming.telegram_user_id)  # new: nothing refers to them yet
+    session.add(user)
+    await session.flush()
+    touch_user(user, incoming)
+    coach = await queue.coach_by_telegram_id(session, incoming.telegram_user_id)
+    return _Known(user, coach, None, None, None, 0 if counted else None)
 
 
 def turn_language(incoming: Incoming, nlu: NluResult | None, user: User, default: str) -> str:
@@ -169,15 +214,18 @@ async def process(
     renderer = Renderer(services.translator, services.flows)
     async with _session(services, bind) as session, session.begin():
         fresh = await _claim_update(session, incoming.update_id)
-        user = await _user(session, incoming)
         if not fresh:
+            user = await _user(session, incoming)
             return Result(await undelivered_for_user(session, user.id))  # a redelivery: what is unsent
+        now = utcnow()
+        known = await _sender(session, incoming, now, settings.rate_window_seconds)
+        user = known.user
         outbox = Outbox(session, renderer, incoming.update_id)
-        turn = Turn(session, outbox, settings, services.flows, utcnow(), translation)
-        coach = await queue.coach_by_telegram_id(session, incoming.telegram_user_id)
+        turn = Turn(session, outbox, settings, services.flows, now, translation)
         language = turn_language(incoming, nlu, user, settings.default_language)
         button = decode(incoming.data) if incoming.kind == "button" else None
-        ctx = Ctx(services, incoming, turn, Sender(user, language, coach), nlu, button, language)
+        ctx = Ctx(services, incoming, turn, Sender(user, language, known.coach), nlu, button, language)
+        ctx.known(known.case, known.intake, known.state, known.typed_recently)
         await dispatch(ctx, ROUTES)
         return Result(await outbox.flush(), language=ctx.language)
 

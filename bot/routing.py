@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.callbacks import Callback
-from bot.db.models import Case
+from bot.db.models import Case, ConversationState, Intake
 from bot.handoff import queue
 from bot.handoff.service import Sender, Turn
 from bot.incoming import Incoming
@@ -35,6 +35,18 @@ class Ctx:
     _case_read: bool = False
     _intake: form.IntakeState | None = None
     _intake_read: bool = False
+    _state: ConversationState | None = None
+    _state_read: bool = False
+    typed_recently: int | None = None  # the flood rule's count when read with the sender
+
+    def known(
+        self, case: Case | None, intake: Intake | None, state: ConversationState | None, typed_recently: int | None
+    ) -> None:
+        """What was read with the sender, as the update arrived (saves a statement each)."""
+        self._case, self._case_read = case, True
+        self._intake, self._intake_read = (None if intake is None else intake_store.to_state(intake)), True
+        self._state, self._state_read = state, True
+        self.typed_recently = typed_recently
 
     @property
     def is_newcomer(self) -> bool:
@@ -52,6 +64,13 @@ class Ctx:
         if not self._intake_read:
             self._intake, self._intake_read = await intake_store.load(self.turn.session, self.sender.user.id), True
         return self._intake
+
+    async def state(self) -> ConversationState | None:
+        """The sender's dialog state row, read once per update."""
+        if not self._state_read:
+            self._state = await self.turn.session.get(ConversationState, self.sender.user.id)
+            self._state_read = True
+        return self._state
 
     def store(
         self,

@@ -3,17 +3,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace as dc_replace
+
 from bot.db.models import ConversationState, UnansweredQuestion
 from bot.dialog import ButtonIn, CommandIn, Dialog, DialogConfig, EditedIn, Event, HandoffInfo, MediaIn, State, TextIn
 from bot.handoff import queue, service
 from bot.incoming import Incoming
 from bot.intake import form
 from bot.intake import store as intake_store
+from bot.messages import Msg
 from bot.nlu.types import NluResult
 from bot.reports.answers import answer_kind
 from bot.routing import Ctx
 
 ACTIONS = frozenset({"menu", "language", "coach", "intake"})
+_WAIT = Msg("")  # stands for the wait message in the dialog's decision until it is worded
 
 
 def always(ctx: Ctx) -> bool:
@@ -40,15 +44,18 @@ async def handle(ctx: Ctx) -> bool:
         # Rare: a Rasa server was not asked (the newcomer had a case, closed since); ask it now.
         nlu = ctx.nlu = await ctx.services.nlu.parse(incoming.words)
     session, settings, outbox = turn.session, turn.settings, turn.outbox
-    state_row = await session.get(ConversationState, user.id)
-    waiting = await queue.waiting_count(session)
+    state_row = await ctx.state()
     if state_row is None:
         state_row = ConversationState(user_id=user.id, pending=[])
         session.add(state_row)
-    handoff_info = HandoffInfo(service.wait_message(turn, waiting, ctx.language))
-    dialog = Dialog(DialogConfig(turn.flows, settings.nlu_threshold, ACTIONS), handoff_info)
+    dialog = Dialog(DialogConfig(turn.flows, settings.nlu_threshold, ACTIONS), HandoffInfo(_WAIT))
     state = State(state_row.flow, state_row.node, state_row.low_confidence_streak or 0)
     outcome = dialog.decide(event(incoming, nlu), state)
+    if any(reply.text is _WAIT for reply in outcome.replies):
+        # The queue is counted only when the offer is shown (a statement less on most turns).
+        wait = service.wait_message(turn, await queue.waiting_count(session), ctx.language)
+        replies = tuple(dc_replace(r, text=wait) if r.text is _WAIT else r for r in outcome.replies)
+        outcome = dc_replace(outcome, replies=replies)
     if outcome.chosen_language is not None:
         user.chosen_language = ctx.language = outcome.chosen_language
     language = user.last_language = ctx.language

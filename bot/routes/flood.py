@@ -22,10 +22,12 @@ async def applies(ctx: Ctx) -> bool:
     settings, turn = ctx.turn.settings, ctx.turn
     if not ctx.is_newcomer or ctx.incoming.kind in {"button", "command"}:
         return False
-    since = turn.now - timedelta(seconds=settings.rate_window_seconds)
-    recent = await turn.session.scalar(
-        select(func.count()).select_from(Message).where(*typed_since(ctx.sender.user.id, since))
-    )
+    recent = ctx.typed_recently
+    if recent is None:
+        since = turn.now - timedelta(seconds=settings.rate_window_seconds)
+        recent = await turn.session.scalar(
+            select(func.count()).select_from(Message).where(*typed_since(ctx.sender.user.id, since))
+        )
     return (recent or 0) >= settings.rate_limit
 
 
