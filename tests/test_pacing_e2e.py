@@ -86,8 +86,9 @@ async def test_chat_group_and_bot_limits_hold_for_every_replica(
         assert texts == [t for c, t in expected if c == chat]  # in order
         times = [at for c, at, _ in got if c == chat]
         interval = GROUP if chat < 0 else CHAT
-        # one late arrival shortens one gap (a busy machine); the chat's whole run cannot be faster
-        assert (times[-1] - times[0]) / (len(times) - 1) >= interval * (1 - SLACK / 4)
+        # paced, a window of two intervals holds two sends; one late arrival at the fake (a busy
+        # machine) can make it three; unpaced, all five would arrive at once
+        assert most_in_window(times, 2 * interval) <= 3
         assert min(b - a for a, b in itertools.pairwise(times)) >= interval * (1 - 2 * SLACK) > 0
     every = sorted(at for _, at, _ in got)
     assert most_in_window(every, 2.0) <= 2 / BOT + 2  # +2: late arrivals at the fake
