@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -54,6 +55,17 @@ def _coach(request: web.Request) -> Coach:
     if not may_enter(coach):
         raise web.HTTPForbidden(text="only staff and translators edit the FAQ")
     return coach
+
+
+def _editor(request: web.Request, languages: Iterable[str], refusal: str) -> tuple[Coach, str]:
+    """The signed-in coach and the URL's language, when that coach may edit it."""
+    coach = _coach(request)
+    lang = request.match_info["lang"]
+    if lang not in languages:
+        raise web.HTTPNotFound()
+    if not may_edit(coach, lang):
+        raise web.HTTPForbidden(text=refusal)
+    return coach, lang
 
 
 def _staff(request: web.Request) -> Coach:
@@ -255,12 +267,7 @@ def _back(flow: str, node: str) -> web.HTTPSeeOther:
 
 
 async def save_text(request: web.Request) -> web.StreamResponse:
-    coach = _coach(request)
-    lang = request.match_info["lang"]
-    if lang not in LANGUAGES:
-        raise web.HTTPNotFound()
-    if not may_edit(coach, lang):
-        raise web.HTTPForbidden(text="you translate other languages")
+    coach, lang = _editor(request, LANGUAGES, "you translate other languages")
     snap = await snapshot(request)
     flow, node = _node_of(request, snap.flows)
     form = await request.post()
@@ -278,12 +285,7 @@ async def save_text(request: web.Request) -> web.StreamResponse:
 
 
 async def mark_reviewed(request: web.Request) -> web.StreamResponse:
-    coach = _coach(request)
-    lang = request.match_info["lang"]
-    if lang not in views.TRANSLATIONS:
-        raise web.HTTPNotFound()
-    if not may_edit(coach, lang):
-        raise web.HTTPForbidden(text="you review other languages")
+    coach, lang = _editor(request, views.TRANSLATIONS, "you review other languages")
     snap = await snapshot(request)
     flow, node = _node_of(request, snap.flows)
     async with request.app[CONSOLE].services.sessions() as session, session.begin():
@@ -310,12 +312,7 @@ async def save_goto(request: web.Request) -> web.StreamResponse:
 
 async def save_label(request: web.Request) -> web.StreamResponse:
     """A button's label in one language (the Dutch label is part of what translations are made from)."""
-    coach = _coach(request)
-    lang = request.match_info["lang"]
-    if lang not in LANGUAGES:
-        raise web.HTTPNotFound()
-    if not may_edit(coach, lang):
-        raise web.HTTPForbidden(text="you translate other languages")
+    coach, lang = _editor(request, LANGUAGES, "you translate other languages")
     snap = await snapshot(request)
     flow, node = _node_of(request, snap.flows)
     index = request.match_info["index"]
