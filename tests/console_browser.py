@@ -22,6 +22,7 @@ from bot.db.models import Coach, utcnow
 from bot.services import Services
 from bot.tg.app import WerkApplication, drain_outbox
 from bot.web import create_web_app
+from tests.conftest import _reset_postgres
 from tests.fake_bot_api import FakeBotAPI
 from tests.telegram_harness import running_bot
 
@@ -117,3 +118,15 @@ async def shot(page: Page, name: str) -> None:
 
 
 __all__ = ["FakeBotAPI", "Site", "axe_problems", "chromium", "new_context", "running_site", "shot", "sign_in"]
+
+
+@pytest.fixture(name="database_url")
+async def one_backend_database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """Browser tests run on one backend (a browser is slow): PostgreSQL when there is one, else SQLite.
+    A module overrides conftest's two-backend `database_url` by importing this."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        await _reset_postgres(url)
+        yield url
+    else:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"

@@ -5,7 +5,6 @@ close, right-to-left and Ethiopic transcripts, access control, CSRF, XSS, access
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,8 +19,17 @@ from bot.handoff.coaches import add_coach, remove_coach
 from bot.privacy import export
 from bot.services import Services
 from tests import fake_bot_api as tg
-from tests.conftest import _reset_postgres
-from tests.console_browser import LINK, Site, axe_problems, chromium, new_context, running_site, shot, sign_in
+from tests.console_browser import (
+    LINK,
+    Site,
+    axe_problems,
+    chromium,
+    new_context,
+    one_backend_database_url,  # noqa: F401  (its database_url: one backend)
+    running_site,
+    shot,
+    sign_in,
+)
 from tests.fake_bot_api import FakeBotAPI
 
 FATIMA = tg.user(501, "Fatima", language_code="nl")
@@ -30,17 +38,6 @@ YONAS = tg.user(2002, "Yonas", language_code="ti")
 AMAL = tg.user(2003, "Amal", language_code="ar")
 SARA = tg.user(3003, "Sara", language_code="nl")
 XSS = "<script>alert(1)</script><img src=x onerror=alert(1)>"
-
-
-@pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str]:
-    """One backend per run (a browser test is slow): PostgreSQL when there is one, else SQLite."""
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        await _reset_postgres(url)
-        yield url
-    else:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,8 +19,15 @@ from bot.reports.figures import Table
 from bot.services import Services
 from bot.web import create_web_app
 from bot.web.reports import csv_cell, to_csv
-from tests.conftest import _reset_postgres
-from tests.console_browser import axe_problems, chromium, new_context, running_site, shot, sign_in
+from tests.console_browser import (
+    axe_problems,
+    chromium,
+    new_context,
+    one_backend_database_url,  # noqa: F401  (its database_url: one backend)
+    running_site,
+    shot,
+    sign_in,
+)
 from tests.reports_data import at, generate
 
 PERIOD = "from=2026-03-02&to=2026-03-04"
@@ -129,17 +135,6 @@ def test_csv_cells() -> None:
     ]  # fmt: skip
     table = Table("t", ("a", "b"), [('say "hi", then\nleave', 1)])
     assert to_csv(table) == 'a,b\r\n"say ""hi"", then\nleave",1\r\n'
-
-
-@pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str]:
-    """One backend per run for this module (a browser is slow): PostgreSQL when there is one."""
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        await _reset_postgres(url)
-        yield url
-    else:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'reports.db'}"
 
 
 async def test_browser_switch_period_and_language_download_csv(

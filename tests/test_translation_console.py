@@ -6,9 +6,7 @@ confirming twice sends once; the provider down mid-case."""
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +19,16 @@ from bot.services import Services
 from bot.translate.guard import GuardedTranslator
 from bot.translate.libretranslate import LibreTranslateClient
 from tests import fake_bot_api as tg
-from tests.conftest import _reset_postgres
-from tests.console_browser import Site, axe_problems, chromium, new_context, running_site, shot, sign_in
+from tests.console_browser import (
+    Site,
+    axe_problems,
+    chromium,
+    new_context,
+    one_backend_database_url,  # noqa: F401  (its database_url: one backend)
+    running_site,
+    shot,
+    sign_in,
+)
 from tests.fake_bot_api import FakeBotAPI
 from tests.libretranslate_standin import LibreTranslateStandIn
 from tests.telegram_harness import buttons, settled
@@ -30,17 +36,6 @@ from tests.telegram_harness import buttons, settled
 YONAS = tg.user(2002, "Yonas", language_code="ti")
 ASK = "ዲፕሎማይ ከመይ ክፈልጦ"
 LATER = "ሓገዝ በጃኹም"
-
-
-@pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str]:
-    """One backend per run (a browser test is slow): PostgreSQL when there is one, else SQLite."""
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        await _reset_postgres(url)
-        yield url
-    else:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
 
 
 @pytest.fixture
