@@ -1,9 +1,12 @@
-"""The realistic held-out messages (nlu/eval/realistic.yml) and their evaluation."""
+"""The realistic held-out messages (every nlu/eval/*.yml: realistic.yml, realistic_b.yml, ...) and their
+evaluation."""
 
 from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from bot.flows.loader import load_flows
 from bot.nlu.data import load_training
@@ -12,11 +15,16 @@ from bot.nlu.types import INTENTS, NluResult
 from bot.textnorm import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
-REALISTIC = ROOT / "nlu" / "eval" / "realistic.yml"
+EVAL_FILES = sorted((ROOT / "nlu" / "eval").glob("*.yml"))
 
 
-def test_realistic_file_has_60_messages_per_language_with_valid_labels() -> None:
-    messages = load_realistic(REALISTIC)
+def test_every_evaluation_set_is_checked() -> None:
+    assert [p.name for p in EVAL_FILES][:2] == ["realistic.yml", "realistic_b.yml"]
+
+
+@pytest.mark.parametrize("path", EVAL_FILES, ids=lambda p: p.name)
+def test_realistic_file_has_60_messages_per_language_with_valid_labels(path: Path) -> None:
+    messages = load_realistic(path)
     counts = Counter(m.language for m in messages)
     assert set(counts) == {"nl", "ar", "ti", "en"}
     assert min(counts.values()) >= 60, counts
@@ -30,11 +38,25 @@ def test_realistic_file_has_60_messages_per_language_with_valid_labels() -> None
             assert m.node in flow.nodes, m
 
 
-def test_no_realistic_message_is_in_the_training_data() -> None:
-    """Held out means never trained on: not in nlu/data, not in nlu/nodes (after normalisation)."""
+@pytest.mark.parametrize("path", EVAL_FILES, ids=lambda p: p.name)
+def test_no_realistic_message_is_in_the_training_data(path: Path) -> None:
+    """Held out means never trained on: not in nlu/data, nlu/nodes or nlu/openers (after normalisation)."""
     trained = {normalize(e.text) for e in load_training(ROOT / "nlu")}
-    leaked = [m.text for m in load_realistic(REALISTIC) if normalize(m.text) in trained]
+    leaked = [m.text for m in load_realistic(path) if normalize(m.text) in trained]
     assert leaked == []
+
+
+def test_the_realistic_sets_do_not_repeat_each_other() -> None:
+    """Each set adds new messages: a line in two files would be counted twice in the figures."""
+    seen: dict[str, str] = {}
+    repeated = []
+    for path in EVAL_FILES:
+        for m in load_realistic(path):
+            text = normalize(m.text)
+            if seen.get(text, path.name) != path.name:
+                repeated.append((m.text, seen[text], path.name))
+            seen.setdefault(text, path.name)
+    assert repeated == []
 
 
 def _result(intent: str, confidence: float, ranking: list[tuple[str, float]], node: str | None = None) -> NluResult:

@@ -125,6 +125,26 @@ def test_the_unseen_set_is_never_trained_on() -> None:
         assert any(t.startswith(look_alike) for t in texts), look_alike
 
 
+def test_every_unseen_set_is_complete_and_new() -> None:
+    """Each unseen set (<lang>.yml, <lang>_b.yml, <lang>_c.yml, ...) is reported on its own: each holds every
+    language and category, and repeats no line of another set (a shared line would be scored twice)."""
+    files = sorted(UNSEEN.glob("*.yml"))
+    parts = sorted({p.stem.partition("_")[2] for p in files})
+    assert parts[:3] == ["", "b", "c"]
+    owner: dict[str, str] = {}
+    repeated = []
+    for part in parts:
+        examples = data.load_files(p for p in files if p.stem.partition("_")[2] == part)
+        for language in LANGUAGES:
+            for category in (*CATEGORIES, data.NONE):
+                count = sum(1 for e in examples if e.language == language and e.category == category)
+                assert count >= 15, (part, language, category, count)
+        for text in _normalised(examples):
+            if owner.setdefault(text, part) != part:
+                repeated.append((text, owner[text], part))
+    assert repeated == []
+
+
 def test_training_reads_the_training_files_only(tmp_path: Path) -> None:
     (tmp_path / "safeguarding" / "unseen").mkdir(parents=True)
     (tmp_path / "data").mkdir()
