@@ -76,17 +76,18 @@ def _parser(settings: Settings, http: aiohttp.ClientSession, embedded: EmbeddedC
 
 async def train_embedded(settings: Settings, extra: Sequence[Example] = ()) -> EmbeddedClassifier:
     """The embedded classifier: from the model cache, or trained in a child process (scikit-learn stays out
-    of this process's memory) and cached. `extra`: the examples staff added in the console (with them the
-    cache, keyed by the training files, is not used)."""
+    of this process's memory) and cached. `extra`: the examples staff added in the console (part of the
+    cache key, so a restart with the same examples loads the model)."""
     started = time.perf_counter()
 
     async def train() -> EmbeddedClassifier:
         return await train_in_process([*load_training(settings.nlu_dir), *extra])
 
-    if not settings.nlu_cache or extra:
+    if not settings.nlu_cache:
         classifier, cached = await train(), False
     else:
-        classifier, cached = await load_or_train(settings.nlu_dir, settings.nlu_cache_dir, train)
+        key = console_examples.fingerprint(extra)
+        classifier, cached = await load_or_train(settings.nlu_dir, settings.nlu_cache_dir, train, key)
     how = "loaded from the cache" if cached else "trained"
     log.info("embedded NLU %s in %.1f s (%d console examples)", how, time.perf_counter() - started, len(extra))
     return classifier

@@ -334,3 +334,39 @@ def test_exported_new_topic_checks_clean(tmp_path: Path) -> None:
     topic = texts["cv_help"].replace("id: cv_help", "id: childcare", 1).replace("[cv_help]", "[childcare]", 1)
     assert re.search(r"^intents: \[childcare\]$", topic, re.MULTILINE)
     assert check_texts({**texts, "childcare": topic}, []).errors == []
+
+
+def test_the_dialog_answers_and_offers_a_topics_own_intent() -> None:
+    """Nothing in the dialog is special for a topic's own intent: it answers it with the topic's first
+    answer, and offers the topic when it asks back."""
+    from bot.callbacks import TopicButton, encode
+    from bot.dialog import Dialog, DialogConfig, State, TextIn
+    from bot.messages import FlowTitle, NodeText
+    from bot.nlu.types import NluResult
+
+    texts = read_texts(ROOT / "flows")
+    topic = texts["cv_help"].replace("id: cv_help", "id: childcare", 1).replace("[cv_help]", "[childcare]", 1)
+    flows = check_texts({**texts, "childcare": topic}, []).flows
+    dialog = Dialog(DialogConfig(flows, threshold=0.5))
+    sure = NluResult(ASKED, "nl", "childcare", 0.9, (("childcare", 0.9),))
+    outcome = dialog.decide(TextIn(ASKED, sure), State())
+    assert outcome.replies[0].text == NodeText("childcare", "start")
+    unsure = NluResult(ASKED, "nl", "childcare", 0.3, (("childcare", 0.3), ("cv_help", 0.2)))
+    outcome = dialog.decide(TextIn(ASKED, unsure), State())
+    offered = [b for row in outcome.replies[0].buttons for b in row]
+    assert offered[0].label == FlowTitle("childcare")
+    assert offered[0].data == encode(TopicButton("childcare"))
+
+
+async def test_structure_forms_need_the_csrf_token_and_escape_what_staff_write(
+    services: Services, web_url: str
+) -> None:
+    staff, csrf = await _signed_in(services, web_url, STAFF, staff=True)
+    xss = "<script>alert(1)</script>"
+    async with staff:
+        await _post(staff, web_url + CV + "/nodes", {"node": "x", "text": "Zonder token."}, 403)
+        await _post(staff, web_url + CV + "/title/nl", {"title": "Zonder token"}, 403)
+        async with staff.post(web_url + CV + "/title/nl", data={"csrf": csrf, "title": xss}) as r:
+            page = await r.text()
+        assert xss not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
