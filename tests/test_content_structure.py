@@ -300,6 +300,12 @@ async def test_a_new_topic_learns_its_groups_questions_and_answers_a_similar_one
         rows = list(await session.scalars(select(NluExample).where(NluExample.intent == "childcare")))
     assert sorted(r.text for r in rows) == sorted([*CHILDCARE, extra["text"]])
     assert {r.revision for r in rows} == {2}
+    async with services.sessions() as session:
+        newest = await store.head(session)
+    assert newest is not None
+    recorded = [c for c in newest.changes if c["field"] == "example"]
+    assert [(c["flow"], c["lang"]) for c in recorded] == [("childcare", "nl")] * len(rows)
+    assert not any(c.get("text") for c in recorded)  # the newcomers' words stay out of the history
     for _ in range(1200):  # this replica retrains in a child process after serving revision 2
         if services.trained_examples == len(rows):
             break

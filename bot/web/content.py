@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.content import examples, store, sync, views, yamltext
 from bot.content.drafts import CHECKED, GOTO, LABEL, NEW_TOPIC, NODE_REMOVE, REVIEWED, TEXT, apply
 from bot.content.live import check_files
-from bot.db.models import Coach, ContentDraft, ContentRevision, UnansweredQuestion, utcnow
+from bot.db.models import Coach, ContentDraft, ContentRevision, NluExample, UnansweredQuestion, utcnow
 from bot.dialog import node_reply
 from bot.flows.loader import LINK, MAX_TEXT, CheckResult, Problem, read_texts
 from bot.flows.model import FlowSet
@@ -180,7 +180,7 @@ async def publish(request: web.Request) -> web.StreamResponse:
                 author=coach.name,
                 coach=coach,
                 comment=comment,
-                changes=[edit.change() for edit in applied],
+                changes=[*(edit.change() for edit in applied), *_examples_changed(await examples.pending(session))],
             )
             await store.clear_drafts(session, [d.id for d in snap.drafts])
             await examples.publish_pending(session, row.number)  # every replica trains on them now
@@ -188,6 +188,22 @@ async def publish(request: web.Request) -> web.StreamResponse:
         return await topics_page(request, [Problem("", 0, "conflict")], 409)
     services.content.request_refresh()
     raise web.HTTPSeeOther(f"/console/content/?published={row.number}")
+
+
+def _examples_changed(rows: list[NluExample]) -> list[dict[str, object]]:
+    """Training examples in the history: their intent and language, not the newcomer's words (the history
+    is open to translators)."""
+    return [
+        {
+            "flow": r.intent,
+            "node": "",
+            "field": "example",
+            "lang": r.language,
+            "by": r.author,
+            "at": r.created_at.isoformat(timespec="seconds"),
+        }
+        for r in rows
+    ]
 
 
 async def import_files(request: web.Request) -> web.StreamResponse:
