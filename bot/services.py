@@ -46,6 +46,7 @@ class Services:
     machine_translator: MachineTranslator | None = None
     # Examples added in the console (published) that the embedded classifier was trained with.
     trained_examples: int = 0
+    trained_key: str = ""  # which ones (examples.fingerprint)
 
     @property
     def flows(self) -> FlowSet:
@@ -53,15 +54,17 @@ class Services:
         return self.content.current
 
     async def retrain_if_needed(self, _revision: int = 0) -> bool:
-        """After a new revision: train again when it published examples from the console (in a child
+        """After a new revision: train again when what the classifier should learn changed: examples
+        published from the console, or a topic with its own intent published or removed (in a child
         process; the old classifier answers meanwhile). A Rasa server needs its own `rasa train`."""
         async with self.sessions() as session:
-            extra = await console_examples.published(session)
-        if len(extra) == self.trained_examples:
+            extra = console_examples.trainable(await console_examples.published(session), self.flows)
+        key = console_examples.fingerprint(extra)
+        if key == self.trained_key:
             return False
         embedded = await train_embedded(self.settings, extra)
         self.embedded, self.nlu = embedded, _parser(self.settings, self.http, embedded)
-        self.trained_examples = len(extra)
+        self.trained_examples, self.trained_key = len(extra), key
         return True
 
 
@@ -73,17 +76,18 @@ def _parser(settings: Settings, http: aiohttp.ClientSession, embedded: EmbeddedC
 
 async def train_embedded(settings: Settings, extra: Sequence[Example] = ()) -> EmbeddedClassifier:
     """The embedded classifier: from the model cache, or trained in a child process (scikit-learn stays out
-    of this process's memory) and cached. `extra`: the examples staff added in the console (with them the
-    cache, keyed by the training files, is not used)."""
+    of this process's memory) and cached. `extra`: the examples staff added in the console (part of the
+    cache key, so a restart with the same examples loads the model)."""
     started = time.perf_counter()
 
     async def train() -> EmbeddedClassifier:
         return await train_in_process([*load_training(settings.nlu_dir), *extra])
 
-    if not settings.nlu_cache or extra:
+    if not settings.nlu_cache:
         classifier, cached = await train(), False
     else:
-        classifier, cached = await load_or_train(settings.nlu_dir, settings.nlu_cache_dir, train)
+        key = console_examples.fingerprint(extra)
+        classifier, cached = await load_or_train(settings.nlu_dir, settings.nlu_cache_dir, train, key)
     how = "loaded from the cache" if cached else "trained"
     log.info("embedded NLU %s in %.1f s (%d console examples)", how, time.perf_counter() - started, len(extra))
     return classifier
@@ -107,14 +111,13 @@ async def open_services(
             sessions, settings.flows_dir, settings.content_poll_seconds, settings.stale_fallback()
         )
         content.start()
-        trained = 0
+        trained: list[Example] = []
         # The safeguarding model trains in a thread while the NLU child process trains (bot/safeguarding/model.py).
         safeguarding = asyncio.to_thread(ensure_safeguarding_model, settings.nlu_dir)
         if embedded is None:
             async with sessions() as session:
-                extra = await console_examples.published(session)
-            embedded, _ = await asyncio.gather(train_embedded(settings, extra), safeguarding)
-            trained = len(extra)
+                trained = console_examples.trainable(await console_examples.published(session), content.current)
+            embedded, _ = await asyncio.gather(train_embedded(settings, trained), safeguarding)
         else:
             await safeguarding
         assert embedded is not None
@@ -129,7 +132,8 @@ async def open_services(
             _parser(settings, http, embedded),
             http,
             machine_translator,
-            trained,
+            len(trained),
+            console_examples.fingerprint(trained),
         )
         content.listen(services.retrain_if_needed)
         yield services

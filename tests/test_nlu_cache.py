@@ -157,3 +157,21 @@ async def test_services_load_the_cached_model(monkeypatch: pytest.MonkeyPatch, t
     settings_off = Settings(nlu_dir=settings.nlu_dir, nlu_cache_dir=tmp_path / "cache", nlu_cache=False)
     with pytest.raises(AssertionError, match="trained although"):
         await train_embedded(settings_off)
+
+
+async def test_console_examples_are_part_of_the_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A restart with the same examples from the console loads the model; other examples train anew."""
+    settings = Settings(nlu_dir=write_nlu(tmp_path / "nlu"), nlu_cache_dir=tmp_path / "cache")
+    added = [Example(f"waar vind ik kinderopvang {i}", "childcare", "nl") for i in range(6)]
+    first = await train_embedded(settings, added)
+    assert "childcare" in first.intents
+    assert cache.cache_key(settings.nlu_dir) != cache.cache_key(settings.nlu_dir, "abc")
+
+    async def no_training(examples: Sequence[Example]) -> EmbeddedClassifier:
+        raise AssertionError("trained although the model was cached")
+
+    monkeypatch.setattr(services, "train_in_process", no_training)
+    second = await train_embedded(settings, added)
+    assert second.predict("waar vind ik kinderopvang").intent == "childcare"
+    with pytest.raises(AssertionError, match="trained although"):
+        await train_embedded(settings, added[:5])

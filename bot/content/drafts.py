@@ -5,6 +5,7 @@ it is no longer stale; a Dutch edit leaves the translations' stamps alone, so th
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -16,13 +17,18 @@ SOURCE = "nl"
 TEXT, REVIEWED, GOTO, CHECKED, LABEL = "text", "reviewed", "goto", "checked", "label"
 # A whole new topic (its YAML text as the value, node ""): staff start it from unanswered questions.
 NEW_TOPIC = "new_topic"
+# Structure (staff): a topic's title per language (node ""), a node added (JSON of the node) or removed,
+# and a node's facts flag ("1"/"0"), sources and buttons (each the whole list, as JSON).
+TITLE, NODE_ADD, NODE_REMOVE = "title", "node_add", "node_remove"
+FACTUAL, SOURCES, BUTTONS = "factual", "sources", "buttons"
 
 
 @dataclass(frozen=True)
 class Edit:
     flow: str
     node: str
-    # text, reviewed, goto.N / label.N (button N's target / label, from 0), checked.N (source N's date)
+    # text, reviewed, goto.N / label.N (button N's target / label, from 0), checked.N (source N's date),
+    # and the structural fields above
     field: str
     lang: str
     value: str
@@ -63,7 +69,46 @@ def _review(node: dict[str, Any], lang: str) -> dict[str, Any]:
     return review
 
 
+def _apply_to_flow(data: Any, edit: Edit) -> bool:
+    """A title, or a node added or removed."""
+    nodes = data.get("nodes") if isinstance(data, dict) else None
+    if not isinstance(nodes, dict):
+        return False
+    if edit.field == TITLE:
+        title = data.setdefault("title", {})
+        if not isinstance(title, dict):
+            return False
+        title[edit.lang] = edit.value
+        return True
+    if edit.field == NODE_ADD:
+        if edit.node in nodes:
+            return False
+        nodes[edit.node] = json.loads(edit.value)
+        return True
+    if edit.node not in nodes:
+        return False
+    del nodes[edit.node]
+    return True
+
+
+def _set_list(node: dict[str, Any], key: str, items: list[Any]) -> None:
+    if items:
+        node[key] = items
+    else:
+        node.pop(key, None)
+
+
 def _apply_one(node: dict[str, Any], edit: Edit) -> bool:
+    if edit.field == FACTUAL:
+        node["factual"] = edit.value == "1"
+        return True
+    if edit.field == SOURCES:
+        sources = [{"url": s["url"], "checked": date.fromisoformat(s["checked"])} for s in json.loads(edit.value)]
+        _set_list(node, "sources", sources)
+        return True
+    if edit.field == BUTTONS:
+        _set_list(node, "buttons", json.loads(edit.value))
+        return True
     if edit.field == TEXT:
         texts = node.setdefault("text", {})
         if not isinstance(texts, dict):
@@ -94,8 +139,14 @@ def _apply_one(node: dict[str, Any], edit: Edit) -> bool:
     return edit.field in (REVIEWED, NEW_TOPIC)
 
 
+_STRUCTURE = {NODE_ADD: -3, NODE_REMOVE: -2, TITLE: -1, FACTUAL: -1, SOURCES: -1, BUTTONS: -1}
+
+
 def _order(edit: Edit) -> int:
-    """Dutch and buttons first (they set the hash), then translations, then review marks."""
+    """Structure first (the index edits of buttons and sources refer to the lists it sets), then Dutch
+    and button edits (they set the hash), then translations, then review marks."""
+    if edit.field in _STRUCTURE:
+        return _STRUCTURE[edit.field]
     if edit.field == REVIEWED:
         return 2
     return 0 if edit.lang in ("", SOURCE) else 1
@@ -119,6 +170,10 @@ def apply(files: dict[str, str], edits: list[Edit]) -> tuple[dict[str, str], lis
         data = yamltext.load(files[flow])
         done = []
         for edit in sorted(flow_edits, key=_order):
+            if edit.field in (TITLE, NODE_ADD, NODE_REMOVE):
+                if _apply_to_flow(data, edit):
+                    done.append(edit)
+                continue
             node = _node(data, edit.node)
             if node is None or not _apply_one(node, edit):
                 continue

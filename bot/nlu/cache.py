@@ -49,11 +49,14 @@ def training_files(nlu_dir: Path) -> list[Path]:
     return sorted(p for part in ("data", "nodes", "openers") for p in (nlu_dir / part).glob("*.yml"))
 
 
-def cache_key(nlu_dir: Path) -> str:
-    """A hash of the training files, the NLU code and the library versions that shape the model.
+def cache_key(nlu_dir: Path, extra: str = "") -> str:
+    """A hash of the training files, the NLU code and the library versions that shape the model, and
+    `extra`: a fingerprint of the examples added in the console (bot/content/examples.py), if any.
 
     Taken over the files' bytes, so a start that finds its model does not even parse the YAML."""
     digest = hashlib.sha256()
+    if extra:
+        digest.update(b"console\0" + extra.encode() + b"\0")
     for part in (platform.python_version(), _version("numpy"), _version("scikit-learn")):
         digest.update(part.encode() + b"\0")
     for path in _code_files():
@@ -121,14 +124,14 @@ async def _locked(lock_path: Path) -> int:
             raise
 
 
-def _model_path(nlu_dir: Path, directory: Path) -> Path | None:
+def _model_path(nlu_dir: Path, directory: Path, extra: str) -> Path | None:
     """Where the model for `nlu_dir` is kept (the directory made private if new), or None if unusable."""
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         log.warning("NLU model cache directory unusable (%s); training without a cache", type(exc).__name__)
         return None
-    return directory / f"embedded-{cache_key(nlu_dir)}.pickle"
+    return directory / f"embedded-{cache_key(nlu_dir, extra)}.pickle"
 
 
 def _store(path: Path, classifier: EmbeddedClassifier) -> None:
@@ -140,13 +143,13 @@ def _store(path: Path, classifier: EmbeddedClassifier) -> None:
 
 
 async def load_or_train(
-    nlu_dir: Path, directory: Path, train: Callable[[], Awaitable[EmbeddedClassifier]]
+    nlu_dir: Path, directory: Path, train: Callable[[], Awaitable[EmbeddedClassifier]], extra: str = ""
 ) -> tuple[EmbeddedClassifier, bool]:
     """The cached classifier for the training files of `nlu_dir`, or one `train()` makes, then cached.
 
     Returns (classifier, loaded from the cache). When the directory cannot be used, trains without it.
     File work runs in a thread: the event loop stays free while a replica waits or loads."""
-    path = await asyncio.to_thread(_model_path, nlu_dir, directory)
+    path = await asyncio.to_thread(_model_path, nlu_dir, directory, extra)
     if path is None:
         return await train(), False
     cached = await asyncio.to_thread(read, path)

@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.content import examples, store, sync, views, yamltext
-from bot.content.drafts import CHECKED, GOTO, LABEL, NEW_TOPIC, REVIEWED, TEXT, apply
+from bot.content.drafts import CHECKED, GOTO, LABEL, NEW_TOPIC, NODE_REMOVE, REVIEWED, TEXT, apply
 from bot.content.live import check_files
-from bot.db.models import Coach, ContentDraft, ContentRevision, UnansweredQuestion, utcnow
+from bot.db.models import Coach, ContentDraft, ContentRevision, NluExample, UnansweredQuestion, utcnow
 from bot.dialog import node_reply
 from bot.flows.loader import LINK, MAX_TEXT, CheckResult, Problem, read_texts
 from bot.flows.model import FlowSet
@@ -73,6 +73,20 @@ def _staff(request: web.Request) -> Coach:
     if not coach.is_staff:
         raise web.HTTPForbidden(text="only staff publish and restore")
     return coach
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A structural edit refused at its place on the topic page (node:<id>, buttons:<id>, add-node, ...);
+    `code` picks the sentence the page says, in the console's language."""
+
+    place: str
+    code: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def args(self) -> dict[str, str]:
+        return dict(self.params)
 
 
 @dataclass
@@ -166,7 +180,7 @@ async def publish(request: web.Request) -> web.StreamResponse:
                 author=coach.name,
                 coach=coach,
                 comment=comment,
-                changes=[edit.change() for edit in applied],
+                changes=[*(edit.change() for edit in applied), *_examples_changed(await examples.pending(session))],
             )
             await store.clear_drafts(session, [d.id for d in snap.drafts])
             await examples.publish_pending(session, row.number)  # every replica trains on them now
@@ -174,6 +188,22 @@ async def publish(request: web.Request) -> web.StreamResponse:
         return await topics_page(request, [Problem("", 0, "conflict")], 409)
     services.content.request_refresh()
     raise web.HTTPSeeOther(f"/console/content/?published={row.number}")
+
+
+def _examples_changed(rows: list[NluExample]) -> list[dict[str, object]]:
+    """Training examples in the history: their intent and language, not the newcomer's words (the history
+    is open to translators)."""
+    return [
+        {
+            "flow": r.intent,
+            "node": "",
+            "field": "example",
+            "lang": r.language,
+            "by": r.author,
+            "at": r.created_at.isoformat(timespec="seconds"),
+        }
+        for r in rows
+    ]
 
 
 async def import_files(request: web.Request) -> web.StreamResponse:
@@ -212,39 +242,59 @@ def _flow_id(request: web.Request, flows: FlowSet) -> str:
 
 
 def _where(problems: list[Problem], flow: str) -> dict[str, dict[str, list[Problem]]]:
-    """node -> place (text.ar, buttons.0, or "" for the node itself) -> problems."""
+    """node -> place (text.ar, buttons.0, factual, sources, or "" for the node itself) -> problems; the
+    topic's own problems under node "" (place: title, intents, ...)."""
     out: dict[str, dict[str, list[Problem]]] = {}
     for problem in problems:
         if _problem_flow(problem) != flow:
             continue
         path = [str(p) for p in problem.path]
         node = path[1] if len(path) > 1 and path[0] == "nodes" else ""
-        place = ".".join(path[2:4]) if node and len(path) > 2 and path[2] in ("text", "buttons") else ""
+        if not node:
+            place = path[0] if path else ""
+        elif len(path) > 2 and path[2] in ("text", "buttons"):
+            place = ".".join(path[2:4])
+        else:
+            place = path[2] if len(path) > 2 and path[2] in ("factual", "sources") else ""
         if place == "text":
             place = "text.nl"
         out.setdefault(node, {}).setdefault(place, []).append(problem)
     return out
 
 
-async def topic_page(request: web.Request) -> web.Response:
+async def topic_page(request: web.Request, refusal: Refusal | None = None, status: int = 200) -> web.Response:
     coach = _coach(request)
     snap = await snapshot(request)
     flow_id = _flow_id(request, snap.flows)
     flow = snap.flows.flows[flow_id]
     published = snap.published.flows.get(flow_id)
+    services = request.app[CONSOLE].services
+    questions: list[Any] = []
+    if coach.is_staff:
+        async with services.sessions() as session:
+            for intent in flow.intents:
+                questions += await examples.of_intent(session, intent)
+    own = [i for i in flow.intents if i not in INTENTS]
     context = {
         **_nav(request, "topics"),
         "flow": flow,
         "published": published,
         "drafted": snap.draft_keys(),
+        "removed": sorted(d.node for d in snap.drafts if d.flow == flow_id and d.field == NODE_REMOVE),
         "problems": _where(snap.result.problems, flow_id),
         "editable": {lang: may_edit(coach, lang) for lang in LANGUAGES},
         "order": ("nl", *views.TRANSLATIONS),
         "state": views.state,
         "max_text": MAX_TEXT,
         "old_before": _recheck_limit(request),
+        "today": utcnow().date().isoformat(),
+        "refusal": refusal,
+        "questions": questions,
+        "own_intent": own[0] if own else "",
+        "min_examples": examples.MIN_EXAMPLES,
+        "rasa": bool(services.settings.rasa_url),
     }
-    return render("content_topic.html", request, context)
+    return render("content_topic.html", request, context, status=status)
 
 
 def _recheck_limit(request: web.Request) -> Any:
@@ -349,6 +399,8 @@ async def discard(request: web.Request) -> web.StreamResponse:
         for draft in snap.drafts:
             if draft.flow == flow and (draft.node == node or new_topic):
                 await store.drop_draft(session, flow, draft.node, draft.field, draft.lang)
+        if new_topic:
+            await examples.drop_pending(session, flow)  # its questions, waiting to become examples
     raise web.HTTPSeeOther("/console/content/") if new_topic else _back(flow, node)
 
 
@@ -453,6 +505,7 @@ async def restore(request: web.Request) -> web.StreamResponse:
 
 # unanswered questions -> training examples -------------------------------------------------------------
 MAX_SHOWN = 5
+MAX_GROUP = 100  # questions of a group that become a new topic's training examples
 
 
 async def unanswered_page(request: web.Request, status: int = 200) -> web.Response:
@@ -485,6 +538,7 @@ async def unanswered_page(request: web.Request, status: int = 200) -> web.Respon
                     "language": language,
                     "count": len(members),
                     "texts": [m.text for m in members[:MAX_SHOWN]],
+                    "ids": [m.id for m in members[:MAX_GROUP]],
                     "suggested": max(set(topics), key=topics.count) if topics else "",
                 }
             )
@@ -493,7 +547,7 @@ async def unanswered_page(request: web.Request, status: int = 200) -> web.Respon
         **_nav(request, "unanswered"),
         "groups": groups,
         "days": days,
-        "intents": INTENTS,
+        "intents": examples.known_intents(services.flows),
         "waiting": waiting,
         "rasa": bool(services.settings.rasa_url),
         "added": request.query.get("added", ""),
@@ -506,7 +560,8 @@ async def add_example(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     text = str(form.get("text", "")).strip()[: examples.MAX_EXAMPLE]
     language, intent = str(form.get("language", "")), str(form.get("intent", ""))
-    if not text or language not in LANGUAGES or intent not in INTENTS:
+    known = examples.known_intents(request.app[CONSOLE].services.flows)
+    if not text or language not in LANGUAGES or intent not in known:
         raise web.HTTPBadRequest(text="choose an intent for a question in a known language")
     async with request.app[CONSOLE].services.sessions() as session, session.begin():
         await examples.add(session, coach, text, language, intent)
@@ -518,7 +573,8 @@ def _new_topic_yaml(topic: str, titles: dict[str, str], text: str, menu: int, ur
     node: dict[str, Any] = {"factual": bool(url), "text": {"nl": text}}
     if url:
         node["sources"] = [{"url": url, "checked": date.fromisoformat(checked)}]
-    flow = {"id": topic, "menu": menu, "title": titles, "nodes": {"start": node}}
+    # Its own intent, named like it: the group's questions are its first training examples.
+    flow = {"id": topic, "intents": [topic], "menu": menu, "title": titles, "nodes": {"start": node}}
     return yamltext.dump(flow)
 
 
@@ -535,7 +591,7 @@ async def new_topic(request: web.Request) -> web.StreamResponse:
     snap = await snapshot(request)
     if not TOPIC_ID.match(topic):
         raise web.HTTPBadRequest(text="the name of a topic is 3 to 40 lowercase letters, digits and _")
-    if topic in snap.base.files or topic in RESERVED:
+    if topic in snap.base.files or topic in RESERVED or topic in INTENTS:
         raise web.HTTPBadRequest(text="a topic with this name exists; choose another name")
     # The same name again before it is published: the new titles and answer replace the draft.
     if not titles.get("nl") or not text:
@@ -549,8 +605,16 @@ async def new_topic(request: web.Request) -> web.StreamResponse:
             raise web.HTTPBadRequest(text="give the source's web address (https://...) and the date you checked it")
     menu = max((f.menu or 0 for f in snap.flows.flows.values()), default=0) + 10
     value = _new_topic_yaml(topic, titles, text, menu, url, checked)
+    ids = [int(str(raw)) for raw in form.getall("question", []) if str(raw).isdigit()][:MAX_GROUP]
     async with request.app[CONSOLE].services.sessions() as session, session.begin():
         await store.save_draft(session, coach, topic, "", NEW_TOPIC, "", value)
+        # The group's questions wait, with the draft, as examples of the topic's intent (once each).
+        have = {(e.text, e.language) for e in await examples.of_intent(session, topic)}
+        rows = await session.scalars(select(UnansweredQuestion).where(UnansweredQuestion.id.in_(ids)))
+        for row in rows:
+            if row.language in LANGUAGES and (row.text, row.language) not in have:
+                have.add((row.text, row.language))
+                await examples.add(session, coach, row.text, row.language, topic)
     raise web.HTTPSeeOther(f"/console/content/{topic}")
 
 
@@ -575,3 +639,6 @@ def setup_content(app: web.Application) -> None:
     add("POST", "/console/content/{flow}/{node}/checked/{index}", source_checked)
     add("POST", "/console/content/{flow}/{node}/label/{index}/{lang}", save_label)
     add("POST", "/console/content/{flow}/{node}/discard", discard)
+    from bot.web.content_structure import setup_structure  # its handlers import this module
+
+    setup_structure(app)
