@@ -78,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--json", action="store_true", help="print JSON instead of tables")
     nlu = sub.add_parser("nlu", help="intent recognition").add_subparsers(dest="nlu_command", required=True)
     nlu.add_parser("parse", help="stdin: one message per line; stdout: one JSON object per line")
+    export_nlu = nlu.add_parser(
+        "export", help="write nlu/data plus the examples published in the console into DIR, for `rasa train`"
+    )
+    export_nlu.add_argument("dir", metavar="DIR")
     evaluate = nlu.add_parser("evaluate", help="cross-validated report per language")
     evaluate.add_argument("--folds", type=int, default=5)
     evaluate.add_argument("--json", dest="json_path", help="also write the report as JSON to this file")
@@ -435,6 +439,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _flows_stamp(settings, args.lang, args.flow, args.only_missing)
         if args.command == "flows":
             return _flows_check(settings)
+        if args.command == "nlu" and args.nlu_command == "export":
+            from bot.content.cli import nlu_export
+
+            return asyncio.run(nlu_export(settings, args.dir))
         if args.command == "nlu" and args.nlu_command == "parse":
             return asyncio.run(_nlu_parse(settings))
         if args.command == "nlu":

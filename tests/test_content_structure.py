@@ -13,10 +13,12 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import yaml
 from aiohttp import web
 from sqlalchemy import select
 
 from bot.content import examples, store
+from bot.content.cli import nlu_export
 from bot.content.live import check_files
 from bot.db.models import NluExample, UnansweredQuestion, User
 from bot.flows.loader import check_texts, read_texts
@@ -270,7 +272,7 @@ async def unanswered(services: Services, texts: list[str], first_user: int) -> l
 
 
 async def test_a_new_topic_learns_its_groups_questions_and_answers_a_similar_one(
-    services: Services, web_url: str
+    services: Services, web_url: str, tmp_path: Path
 ) -> None:
     ids = await unanswered(services, CHILDCARE, 8900)
     staff, csrf = await _signed_in(services, web_url, STAFF, staff=True)
@@ -306,6 +308,14 @@ async def test_a_new_topic_learns_its_groups_questions_and_answers_a_similar_one
     recorded = [c for c in newest.changes if c["field"] == "example"]
     assert [(c["flow"], c["lang"]) for c in recorded] == [("childcare", "nl")] * len(rows)
     assert not any(c.get("text") for c in recorded)  # the newcomers' words stay out of the history
+    # `nlu export` gives a Rasa server the same examples: nlu/data as it is, plus the console's
+    assert await nlu_export(services.settings, str(tmp_path / "rasa")) == 0
+    assert sorted(p.name for p in (tmp_path / "rasa").glob("*.yml")) == sorted(
+        ["console.yml", *(p.name for p in (ROOT / "nlu" / "data").glob("*.yml"))]
+    )
+    exported = yaml.safe_load((tmp_path / "rasa" / "console.yml").read_text(encoding="utf-8"))["nlu"]
+    assert [block["intent"] for block in exported] == ["childcare"]
+    assert sorted(line[2:] for line in exported[0]["examples"].splitlines()) == sorted(r.text for r in rows)
     for _ in range(1200):  # this replica retrains in a child process after serving revision 2
         if services.trained_examples == len(rows):
             break

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
-from bot.content import store, sync
+from bot.content import examples, store, sync
 from bot.content.live import check_files
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.migrate import ensure_current
 from bot.flows.glossary import GLOSSARY_FILE, load_glossary
 from bot.flows.loader import check_texts, read_texts
 from bot.flows.status import format_status, status_of
+from bot.nlu.data import Example, rasa_yaml
 from bot.settings import Settings
 
 
@@ -94,3 +96,31 @@ async def flows_db(settings: Settings, args: argparse.Namespace) -> int:
         return 1 if report.errors else 0
     finally:
         await engine.dispose()
+
+
+async def nlu_export(settings: Settings, target: str) -> int:
+    """A Rasa training directory: the files of nlu/data as they are, and `console.yml` with the examples
+    staff published in the console (those the embedded classifier learns too)."""
+    engine = create_engine(settings.database_url)
+    try:
+        await ensure_current(engine)
+        async with create_sessionmaker(engine)() as session:
+            head = await store.head(session)
+            found = await examples.published(session)
+    finally:
+        await engine.dispose()
+    learnt = examples.trainable(found, check_files(dict(head.files), []).flows) if head is not None else []
+    write_rasa_data(settings.nlu_dir / "data", learnt, Path(target))
+    print(f"wrote nlu/data and {len(learnt)} console examples to {target}: rasa train nlu --nlu {target}")
+    return 0
+
+
+def write_rasa_data(data: Path, learnt: list[Example], directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for source in sorted(data.glob("*.yml")):
+        shutil.copyfile(source, directory / source.name)
+    console = directory / "console.yml"
+    if learnt:
+        console.write_text(rasa_yaml(learnt), encoding="utf-8")
+    elif console.exists():
+        console.unlink()
