@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from bot.nlu.embedded import EmbeddedClassifier
-from bot.safeguarding import data, model
+from bot.safeguarding import data, lexicon, model
 from bot.safeguarding.evaluate import LANGUAGES
-from bot.safeguarding.recognise import CATEGORIES, patterns_only, recognise, whole
+from bot.safeguarding.recognise import CATEGORIES, normalize, patterns_only, recognise, whole
 from bot.safeguarding.respond import check
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -47,6 +47,24 @@ LOOK_ALIKES = [
     "IDW ክሳብ ዝውስን ግዜ ብኸመይ ከሕልፍ",
     "ሓለቓይ ብሰዓት ኣዝዩ ተሪር እዩ",
 ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("iedereen is beter af zonder mij", {"without_me"}),
+        ("my family is better without me", {"without_me"}),
+        ("اهلي احسن بدوني", {"without_me"}),
+        ("ስድራይ ብዘይ ኣነ ይሓይሽ", {"without_me"}),
+        ("i want to sleep forever", {"want", "sleep", "forever"}),
+        ("ንዘልኣለም ክድቅስ እደሊ", {"want", "sleep", "forever"}),
+        ("الله ياخذني", {"god", "take_me"}),
+        ("አምላኽ ውሰደኒ", {"god", "take_me"}),  # አ and ኣ spellings meet in the consonant skeleton
+    ],
+)
+def test_word_classes_are_shared_across_languages(text: str, expected: set[str]) -> None:
+    assert expected <= set(lexicon.classes(normalize(text)))
+    assert {"k:" + c for c in expected} <= model.features(normalize(text))
 
 
 @pytest.fixture(scope="module")

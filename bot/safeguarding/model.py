@@ -42,12 +42,15 @@ LEXICON = True  # the word classes of lexicon.py as features
 ALPHA = 0.5  # additive smoothing of the counts
 FOLDS = 5
 # Share of ordinary messages (per detected language) the model alone may flag in cross-validation. Below
-# 1% because the patterns add their own alarms: 0.6% keeps patterns OR model within 1% per language in
-# the nested cross-validation of `werkhelpdesk nlu evaluate` (bench/README.md, Safeguarding).
-FALSE_ALARM_BUDGET = 0.006
+# 1% because the patterns add their own alarms: 0.5% keeps patterns OR model within 1% per language in
+# the nested cross-validation of `werkhelpdesk nlu evaluate` (0.6% did not for nl after round 8;
+# bench/README.md, Safeguarding).
+FALSE_ALARM_BUDGET = 0.005
 # The middle band: a message the model scores above the threshold of this (larger) budget but below the
 # alarm threshold gets one gentle question, "Are you safe right now?" with two buttons (respond.py).
-ASK_BUDGET = 0.04
+# 5%: the smallest budget whose cross-validated recall, counting the asked messages, is >= 0.95 in every
+# language (4%: 0.94-0.96).
+ASK_BUDGET = 0.05
 UNDETECTED = ""  # the threshold key of messages whose language detect_language cannot tell
 MIN_GROUP = 100  # a language with fewer ordinary examples than this uses the strictest threshold
 
