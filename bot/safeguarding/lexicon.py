@@ -189,21 +189,35 @@ CLASSES: dict[str, tuple[list[str], list[str]]] = {
 }
 
 
-def _compile(latin: list[str], other: list[str]) -> re.Pattern[str]:
+def _join(fragments: list[str]) -> str:
     from bot.safeguarding.recognise import normalize  # here: recognise imports nothing of this module
 
-    parts = [rf"(?<![a-z0-9'])(?:{normalize(p)})" for p in latin] + [f"(?:{normalize(p)})" for p in other]
-    return re.compile("|".join(parts))
+    return "|".join(f"(?:{normalize(p)})" for p in fragments) or r"(?!)"
+
+
+# Per class, one regex for the Latin fragments (one word-start check for all of them) and one for the
+# Arabic and Ethiopic ones, each searched only when the sentence has letters of its script: ten times
+# faster than a regex per fragment, which matters at start-up (the model trains on ~9,000 texts).
+_LATIN = re.compile(r"[a-z]")
+_OTHER = re.compile(r"[\u0600-\u06ff\u1200-\u137f]")
 
 
 @lru_cache(maxsize=1)
-def _compiled() -> list[tuple[str, re.Pattern[str]]]:
-    return [(name, _compile(*fragments)) for name, fragments in CLASSES.items()]
+def _compiled() -> tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]]:
+    latin = [(name, re.compile(rf"(?<![a-z0-9'])(?:{_join(f[0])})")) for name, f in CLASSES.items()]
+    other = [(name, re.compile(_join(f[1]))) for name, f in CLASSES.items()]
+    return latin, other
 
 
 def classes(sentence: str) -> list[str]:
     """The classes present in one normalised sentence, in a fixed order."""
-    return [name for name, pattern in _compiled() if pattern.search(sentence)]
+    latin, other = _compiled()
+    found: set[str] = set()
+    if _LATIN.search(sentence):
+        found.update(name for name, pattern in latin if pattern.search(sentence))
+    if _OTHER.search(sentence):
+        found.update(name for name, pattern in other if pattern.search(sentence))
+    return [name for name in CLASSES if name in found]
 
 
 def class_features(sentence: str) -> set[str]:
