@@ -13,8 +13,8 @@ from dataclasses import MISSING, dataclass, fields
 from typing import Any, ClassVar, Literal, get_args, get_origin, get_type_hints
 
 WorkAnswer = Literal["pw", "in", "ed", "vo", "ny"]  # paid work, internship, education, volunteering, not yet
-TranslatedReplyAction = Literal["s", "e", "o", "r"]
-SafeguardingCategory = Literal["suicide", "danger", "domestic_violence", "exploitation", "harassment", "minor"]  # send, edit, send the original, translate again
+TranslatedReplyAction = Literal["s", "e", "o", "r"]  # send, edit, send the original, translate again
+SafeguardingCategory = Literal["suicide", "danger", "domestic_violence", "exploitation", "harassment", "minor"]
 MAX_BYTES = 64  # Telegram refuses a button whose callback_data is longer (in UTF-8 bytes)
 
 

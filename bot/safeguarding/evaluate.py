@@ -204,6 +204,16 @@ def format_report(report: Report) -> str:
                 f"{part.model_recall(language):>6.3f} "
                 f"{part.patterns_recall(language):>6.3f} {part.category_share(language):>5.2f}  {row}"
             )
+        languages = list(part.cells)
+        with_asked = "; ".join(
+            f"{c} "
+            + "/".join(
+                f"{(cells[c].caught + cells[c].asked) / cells[c].examples:.2f}" if c in cells else "-"
+                for cells in part.cells.values()
+            )
+            for c in CATEGORIES
+        )
+        lines.append(f"recall counting the asked, per category ({'/'.join(languages)}): {with_asked}")
         hard = ", ".join(f"{lang} {a}/{n}" for lang, (a, n) in part.hard_negatives.items())
         lines.append(f"false alarms on the hard negatives (none): {hard}")
         asked_hard = ", ".join(f"{lang} {a}/{part.hard_negatives[lang][1]}" for lang, a in part.asked_hard.items())

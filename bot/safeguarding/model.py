@@ -171,9 +171,7 @@ def _text_scores(rows: _Rows, weights: FloatArray, texts: int) -> FloatArray:
     return scores
 
 
-def choose_thresholds(
-    scores: FloatArray, keys: Sequence[str], budget: float = FALSE_ALARM_BUDGET
-) -> dict[str, float]:
+def choose_thresholds(scores: FloatArray, keys: Sequence[str], budget: float = FALSE_ALARM_BUDGET) -> dict[str, float]:
     """Per language key, the lowest threshold keeping the negatives' false alarms within the budget."""
     thresholds: dict[str, float] = {}
     keys_array = np.asarray(keys)
@@ -207,7 +205,7 @@ class SafeguardingModel:
         return self.score(text) >= self.thresholds[language_key(text)]
 
     def band(self, text: str) -> Literal["alarm", "ask"] | None:
-        """"alarm" above the alarm threshold, "ask" in the middle band, None below it."""
+        """Above the alarm threshold "alarm", in the middle band "ask", below it None."""
         if not text.strip():
             return None
         score, key = self.score(text), language_key(text)
