@@ -175,12 +175,24 @@ def evaluate(nlu_dir: Path, folds: int = FOLDS) -> Report:
     model = train(load_training(nlu_dir))
     sets = [cross_validate(safeguarding, ordinary, folds)]
     # One report per unseen set: set A is <lang>.yml, set B <lang>_b.yml, and so on.
-    files = sorted((root / "unseen").glob("*.yml"))
-    for part in sorted({p.stem.partition("_")[2] for p in files}):
-        unseen = data.load_files(p for p in files if p.stem.partition("_")[2] == part)
-        name = f"unseen set {(part or 'a').upper()} (nlu/safeguarding/unseen/<lang>{'_' + part if part else ''}.yml)"
+    for name, unseen in unseen_sets(root / "unseen"):
         sets.append(score(f"{name}, never trained on", unseen, [judge(model, e.text) for e in unseen]))
     return Report(sets, model.thresholds)
+
+
+def unseen_sets(directory: Path) -> list[tuple[str, list[data.Example]]]:
+    """One set per file name part: set A is <lang>.yml, set B <lang>_b.yml, set C <lang>_c.yml..."""
+    files = sorted(directory.glob("*.yml"))
+    sets = []
+    for part in sorted({p.stem.partition("_")[2] for p in files}):
+        examples = data.load_files(p for p in files if p.stem.partition("_")[2] == part)
+        sets.append(
+            (
+                f"unseen set {(part or 'a').upper()} (nlu/safeguarding/unseen/<lang>{'_' + part if part else ''}.yml)",
+                examples,
+            )
+        )
+    return sets
 
 
 def format_report(report: Report) -> str:
