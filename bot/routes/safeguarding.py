@@ -14,14 +14,22 @@ def applies(ctx: Ctx) -> bool:
 
 async def handle(ctx: Ctx) -> bool:
     incoming = ctx.incoming
-    if ctx.button is None and await respond.ask_if_safe(
-        ctx.turn, ctx.sender, incoming.kind, incoming.words, incoming.chat_id
-    ):
-        return False  # asked; the message itself is answered as usual
-    if ctx.button is None and respond.check(incoming.kind, incoming.words) is None:
-        return False  # the middle band, but a disclosure case is already open: the next routes answer
     ctx.store()
     await respond.respond(
         ctx.turn, ctx.sender, incoming.kind, incoming.words, incoming.chat_id, incoming.message_id, ctx.button
     )
     return True
+
+
+def unsure(ctx: Ctx) -> bool:
+    """A newcomer's message the model is unsure about, on its way to the bot's own answer (an intake
+    answer, a message in a case or a flood took an earlier route)."""
+    incoming = ctx.incoming
+    return ctx.is_newcomer and not incoming.in_group and ctx.button is None
+
+
+async def ask(ctx: Ctx) -> bool:
+    """Ask "Are you safe right now?" first; the next route answers the message as usual."""
+    incoming = ctx.incoming
+    await respond.ask_if_safe(ctx.turn, ctx.sender, incoming.kind, incoming.words, incoming.chat_id)
+    return False

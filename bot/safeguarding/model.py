@@ -51,6 +51,9 @@ FALSE_ALARM_BUDGET = 0.005
 # 5%: the smallest budget whose cross-validated recall, counting the asked messages, is >= 0.95 in every
 # language (4%: 0.94-0.96).
 ASK_BUDGET = 0.05
+# Messages shorter than this (in words) are never asked about: "hallo 16" or an answer to a form carries too
+# little to judge, and a short disclosure is the patterns' and the alarm's business.
+MIN_ASK_WORDS = 3
 UNDETECTED = ""  # the threshold key of messages whose language detect_language cannot tell
 MIN_GROUP = 100  # a language with fewer ordinary examples than this uses the strictest threshold
 
@@ -211,7 +214,7 @@ class SafeguardingModel:
         score, key = self.score(text), language_key(text)
         if score >= self.thresholds[key]:
             return "alarm"
-        return "ask" if score >= self.ask_thresholds[key] else None
+        return "ask" if score >= self.ask_thresholds[key] and len(text.split()) >= MIN_ASK_WORDS else None
 
     def category(self, text: str) -> str:
         """The most likely category of a message the model flags (the whole message decides)."""

@@ -99,11 +99,9 @@ def unsure(kind: str, text: str | None) -> str | None:
 
 
 def concerns(kind: str, text: str | None, button: Callback | None = None) -> bool:
-    """Whether this update is safeguarding business: a disclosure, the dismiss button, a message in the
-    middle band or the answer to "Are you safe right now?"."""
-    if isinstance(button, DismissAlarm | SafetyAnswer):
-        return True
-    return check(kind, text) is not None or unsure(kind, text) is not None
+    """Whether this update is safeguarding business: a disclosure, the dismiss button or the answer to
+    "Are you safe right now?" (the question itself is asked by its own route, bot/routes/safeguarding.py)."""
+    return isinstance(button, DismissAlarm | SafetyAnswer) or check(kind, text) is not None
 
 
 async def ask_if_safe(turn: Turn, sender: Sender, kind: str, text: str | None, chat_id: int) -> bool:
