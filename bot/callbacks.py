@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Literal, get_args, get_origin, get_type_hints
 
 WorkAnswer = Literal["pw", "in", "ed", "vo", "ny"]  # paid work, internship, education, volunteering, not yet
 TranslatedReplyAction = Literal["s", "e", "o", "r"]  # send, edit, send the original, translate again
+SafeguardingCategory = Literal["suicide", "danger", "domestic_violence", "exploitation", "harassment", "minor"]
 MAX_BYTES = 64  # Telegram refuses a button whose callback_data is longer (in UTF-8 bytes)
 
 
@@ -101,6 +102,16 @@ class DismissAlarm:
 
 
 @dataclass(frozen=True)
+class SafetyAnswer:
+    """`sg:ask:<safe|help>:<category>`: the answer to "Are you safe right now?", asked when the
+    safeguarding model is unsure (the middle band); the category is the model's guess."""
+
+    prefix: ClassVar[str] = "sg:ask"
+    answer: Literal["safe", "help"]
+    category: SafeguardingCategory
+
+
+@dataclass(frozen=True)
 class FollowupConsent:
     """`fu:<yes|no|stop>`: may we ask later whether you found work; stop asking (issue 25)."""
 
@@ -145,6 +156,7 @@ Callback = (
     | DeleteButton
     | IntakeButton
     | DismissAlarm
+    | SafetyAnswer
     | FollowupConsent
     | FollowupAnswer
     | TranslatedReply
@@ -160,6 +172,7 @@ KINDS: tuple[type[Callback], ...] = (
     DeleteButton,
     IntakeButton,
     DismissAlarm,
+    SafetyAnswer,
     FollowupConsent,
     FollowupAnswer,
     TranslatedReply,

@@ -18,6 +18,7 @@ from bot.callbacks import (
     IntakeButton,
     LanguageButton,
     NodeButton,
+    SafetyAnswer,
     SatisfactionButton,
     TopicButton,
     decode,
@@ -45,6 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
         (IntakeButton("consent", "no"), "in:consent:no"),
         (IntakeButton("pick", "Nuenen, Gerwen en Nederwetten"), "in:pick:Nuenen, Gerwen en Nederwetten"),
         (DismissAlarm(41, "o"), "sg:no:41:o"),
+        (SafetyAnswer("help", "suicide"), "sg:ask:help:suicide"),
+        (SafetyAnswer("safe", "domestic_violence"), "sg:ask:safe:domestic_violence"),
     ],
 )
 def test_each_kind_keeps_its_wire_format(callback: Callback, wire: str) -> None:
@@ -71,6 +74,9 @@ def test_each_kind_keeps_its_wire_format(callback: Callback, wire: str) -> None:
         "sg:no:1:x",
         "sg:yes:1:o",
         "sg:no:1",
+        "sg:ask:help",  # no category
+        "sg:ask:help:bogus",  # not a category
+        "sg:ask:maybe:suicide",
         "x:claim:1",
     ],
 )

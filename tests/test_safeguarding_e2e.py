@@ -212,6 +212,86 @@ async def test_ordinary_questions_with_trigger_words_raise_no_alarm(fake: FakeBo
         ]
 
 
+# Vague messages that may be distress: the model's middle band (checked in the test, on the model the bot
+# trained at start-up), where the bot asks "Are you safe right now?" before answering as usual.
+# Several per language: a change of the data may move one of them out of the band.
+UNSURE = {
+    "en": ["i feel so empty these days", "i am not okay", "i am lost in my life", "life is very hard here"],
+    "nl": ["ik huil elke nacht", "alles is donker voor mij", "ik ben niet oké", "alles is zo moeilijk hier"],
+}
+
+
+async def _unsure_message(services: Services, lang: str) -> str:
+    from bot.safeguarding.model import ensure_trained
+
+    await asyncio.to_thread(ensure_trained, services.settings.nlu_dir)
+    found = [m for m in UNSURE[lang] if respond.check("text", m) is None and respond.unsure("text", m) is not None]
+    assert found, "none of UNSURE is in the model's middle band any more: pick new examples"
+    return found[0]
+
+
+async def test_unsure_message_asks_if_safe_then_answers_as_usual(fake: FakeBotAPI, services: Services) -> None:
+    newcomer = tg.user(841, "Yonas", language_code="en")
+    async with running_bot(services):
+        message = await _unsure_message(services, "en")
+        question, answer = await say(fake, tg.text_update(newcomer, message), replies=2)
+        assert question["text"] == text_of(services, "en", respond.ASK)
+        category = respond.unsure("text", message)
+        assert buttons(question) == [
+            (text_of(services, "en", respond.ASK_HELP), f"sg:ask:help:{category}"),
+            (text_of(services, "en", respond.ASK_SAFE), f"sg:ask:safe:{category}"),
+        ]
+        assert answer["text"] != question["text"]  # the message itself is answered as usual
+        assert await case_of(services, 841) is None  # asking is not an alarm: no case, no coach told
+        assert not [c for c in fake.calls("sendMessage") if int(c["chat_id"]) in {GROUP, 501, 502}]
+        (thanks,) = await say(fake, tg.callback_update(newcomer, f"sg:ask:safe:{category}"))
+        assert thanks["text"] == text_of(services, "en", respond.ASK_THANKS)
+        assert await case_of(services, 841) is None
+        # The transcript keeps the message (stored once, by the route that answered it).
+        from bot.db.models import Message
+
+        async with services.sessions() as session:
+            stored = list(await session.scalars(select(Message.text).where(Message.text == message)))
+        assert stored == [message]
+
+
+async def test_unsure_message_then_i_need_help_opens_an_urgent_case(fake: FakeBotAPI, services: Services) -> None:
+    newcomer = tg.user(842, "Sara", language_code="nl")
+    async with running_bot(services):
+        message = await _unsure_message(services, "nl")
+        question, _ = await say(fake, tg.text_update(newcomer, message), replies=2)
+        help_data = buttons(question)[0][1]
+        category = help_data.rsplit(":", 1)[1]
+        help_lines, next_step = await say(fake, tg.callback_update(newcomer, help_data), replies=2)
+        assert help_lines["text"] == services.flows.text("safeguarding", category, "nl")
+        assert next_step["text"] == text_of(services, "nl", respond.NEXT_OPEN)
+        case = await case_of(services, 842)
+        assert case is not None
+        assert (case.priority, case.safeguarding, case.status) == (PRIORITY_URGENT, category, "waiting")
+        assert buttons(help_lines) == [(text_of(services, "nl", respond.DISMISS), f"sg:no:{case.id}:o")]
+        (card,) = await fake.wait_for("sendMessage", to(GROUP), ok=True)
+        assert card["text"].startswith(URGENT)
+        assert message in card["text"]  # the coach sees what was written
+        # While the disclosure case is open, the bot does not ask again.
+        (care,) = await say(fake, tg.text_update(newcomer, message))
+        assert care["text"] != text_of(services, "nl", respond.ASK)
+
+
+async def test_short_messages_and_intake_answers_are_not_asked_about(fake: FakeBotAPI, services: Services) -> None:
+    """The question goes only with the bot's own answers: not with a two-word message, nor with an answer
+    to the intake form (which its own route takes first)."""
+    newcomer = tg.user(843, "Dawit", language_code="en")
+    async with running_bot(services):
+        message = await _unsure_message(services, "en")
+        (reply,) = await say(fake, tg.text_update(newcomer, "hallo 16"))
+        assert reply["text"] != text_of(services, "en", respond.ASK)
+        await say(fake, tg.callback_update(newcomer, "a:intake"))
+        await say(fake, tg.callback_update(newcomer, "in:consent:yes"))
+        (answer,) = await say(fake, tg.text_update(newcomer, message))
+        assert answer["text"] != text_of(services, "en", respond.ASK)
+        assert await case_of(services, 843) is None
+
+
 async def test_disclosure_during_intake_pauses_it(fake: FakeBotAPI, services: Services) -> None:
     newcomer = tg.user(821, "Hana", language_code="en")
     async with running_bot(services):

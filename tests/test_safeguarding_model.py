@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from bot.nlu.embedded import EmbeddedClassifier
-from bot.safeguarding import data, model
-from bot.safeguarding.evaluate import LANGUAGES
-from bot.safeguarding.recognise import CATEGORIES, patterns_only, recognise, whole
+from bot.safeguarding import data, lexicon, model
+from bot.safeguarding.evaluate import LANGUAGES, unseen_sets
+from bot.safeguarding.recognise import CATEGORIES, normalize, patterns_only, recognise, whole
 from bot.safeguarding.respond import check
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -47,6 +47,24 @@ LOOK_ALIKES = [
     "IDW ክሳብ ዝውስን ግዜ ብኸመይ ከሕልፍ",
     "ሓለቓይ ብሰዓት ኣዝዩ ተሪር እዩ",
 ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("iedereen is beter af zonder mij", {"without_me"}),
+        ("my family is better without me", {"without_me"}),
+        ("اهلي احسن بدوني", {"without_me"}),
+        ("ስድራይ ብዘይ ኣነ ይሓይሽ", {"without_me"}),
+        ("i want to sleep forever", {"want", "sleep", "forever"}),
+        ("ንዘልኣለም ክድቅስ እደሊ", {"want", "sleep", "forever"}),
+        ("الله ياخذني", {"god", "take_me"}),
+        ("አምላኽ ውሰደኒ", {"god", "take_me"}),  # አ and ኣ spellings meet in the consonant skeleton
+    ],
+)
+def test_word_classes_are_shared_across_languages(text: str, expected: set[str]) -> None:
+    assert expected <= set(lexicon.classes(normalize(text)))
+    assert {"k:" + c for c in expected} <= model.features(normalize(text))
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +196,14 @@ async def test_the_services_train_it_whichever_nlu_backend(settings: Settings, e
         assert isinstance(services.nlu, FallbackParser)  # the Rasa backend is the one configured
         assert model.current() is not None
         assert recognise(MODEL_ONLY[0][0]) == "harassment"
+
+
+def test_a_further_unseen_set_is_reported_by_its_file_name(tmp_path: Path) -> None:
+    """A set C written elsewhere (`<lang>_c.yml`) is evaluated as its own set, after A and B."""
+    for name in ("en.yml", "nl_b.yml", "en_c.yml", "ti_c.yml"):
+        (tmp_path / name).write_text(
+            'version: "3.1"\nnlu:\n- intent: suicide\n  examples: |\n    - ' + name + "\n", encoding="utf-8"
+        )
+    found = unseen_sets(tmp_path)
+    assert [name.split(" (")[0] for name, _ in found] == ["unseen set A", "unseen set B", "unseen set C"]
+    assert sorted(e.language for e in found[2][1]) == ["en", "ti"]

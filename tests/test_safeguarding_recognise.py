@@ -36,11 +36,17 @@ def test_recall_per_language_and_false_alarms(report: Report) -> None:
     assert total > 4000
     assert alarms / total <= 0.01
     for language in ("nl", "en", "ar", "ti"):
-        assert cross_validated.recall(language) >= 0.85, language
+        # Rounds 7-8 are harder (indirect phrasings no pattern was written for): 0.85-0.87 alone, 0.95-0.96
+        # with the messages the bot asks "are you safe right now?" about.
+        assert cross_validated.recall(language) >= 0.83, language
+        assert cross_validated.recall_with_asked(language) >= 0.93, language
         for unseen in unseen_sets:
             assert unseen.recall(language) >= 0.7, (unseen.name, language)
             # the model adds recall on messages nobody wrote patterns for
             assert unseen.recall(language) >= unseen.patterns_recall(language) + 0.2, (unseen.name, language)
+        # the middle band asks "are you safe right now?" of a few ordinary messages, not of many
+        asked, examples = cross_validated.asked_ordinary[language], cross_validated.ordinary[language][1]
+        assert 0 < asked / examples <= 0.06, language
     for part in report.sets:
         for language, (false_alarms, examples) in part.hard_negatives.items():
             assert false_alarms / examples <= 0.15, (part.name, language)
@@ -53,6 +59,12 @@ def test_recall_per_language_and_false_alarms(report: Report) -> None:
         ("hoi! ik zoek werk in de zorg. maar eerlijk gezegd wil ik niet meer leven", "suicide"),
         ("مرحبا عندي سؤال عن الشهادة، بس جوزي بيضربني كل يوم", "domestic_violence"),
         ("ሰላም፣ ብዛዕባ ሲቪ ሕቶ ኣለኒ። 16 ዓመተይ እየ።", "minor"),
+        ("everyone would be better off without me", "suicide"),
+        ("ik ben een last voor iedereen, hoe vind ik werk?", "suicide"),
+        ("يا رب خدني عندك", "suicide"),
+        ("ኣምላኽ ውሰደኒ", "suicide"),
+        ("ik ben een last kwijt, mijn schuld is betaald", None),
+        ("ነፍሰ ጾር እየ ስራሕ ክሰርሕ ይኽእል ድየ", None),
         ("my contract ends next month", None),
         ("how do I kill time while IDW decides", None),
         ("my boss is strict about being on time", None),

@@ -2,7 +2,8 @@
 `bot.routing`). To add a route: a handler (and its predicate) in its own module here, and one row below.
 
 Safeguarding comes first, before everything else, the flood rule included: a disclosure is always
-answered with the help lines, however many messages came before it."""
+answered with the help lines, however many messages came before it. A message the safeguarding model
+is unsure about gets "Are you safe right now?" only on its way to the bot's own answer."""
 
 from __future__ import annotations
 
@@ -23,5 +24,6 @@ ROUTES = (
     Route("intake", intake.applies, intake.handle),
     Route("intake left for elsewhere", intake.went_elsewhere, intake.pause),  # pauses it, never answers
     Route("case relay", case.open_case, case.relay),
+    Route("are you safe?", safeguarding.unsure, safeguarding.ask),  # never answers: asks, then the dialog
     Route("own dialog", dialog.always, dialog.handle),
 )

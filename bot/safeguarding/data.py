@@ -17,6 +17,7 @@ class Example:
     text: str
     category: str  # a safeguarding category, or "none"
     language: str
+    source: str = ""  # the file's name without the language: "" for <lang>.yml, "round2", "b"...
 
 
 def load(directory: Path) -> list[Example]:
@@ -34,5 +35,6 @@ def load_files(paths: Iterable[Path]) -> list[Example]:
             for line in str(block.get("examples") or "").splitlines():
                 text = line.strip()
                 if text.startswith("- "):
-                    examples.append(Example(text[2:].strip(), category, path.stem.split("_")[0]))
+                    language, _, part = path.stem.partition("_")
+                    examples.append(Example(text[2:].strip(), category, language, f"{path.parent.name}/{part}"))
     return examples

@@ -33,6 +33,7 @@ class Cell:
     right_category: int
     model_alone: int = 0  # caught by the model, whatever the patterns say
     patterns_alone: int = 0  # caught by the patterns, whatever the model says
+    asked: int = 0  # not caught, but in the middle band: the bot asks "Are you safe right now?"
 
     @property
     def recall(self) -> float:
@@ -45,6 +46,8 @@ class SetReport:
     cells: dict[str, dict[str, Cell]]  # language -> category -> cell
     hard_negatives: dict[str, tuple[int, int]]  # language -> (false alarms, examples) on `none`
     ordinary: dict[str, tuple[int, int]] = field(default_factory=dict)  # language -> on nlu/data
+    asked_hard: dict[str, int] = field(default_factory=dict)  # language -> asked among the `none`
+    asked_ordinary: dict[str, int] = field(default_factory=dict)  # language -> asked among nlu/data
 
     def _sum(self, language: str, attribute: str) -> float:
         cells = self.cells.get(language, {}).values()
@@ -53,6 +56,9 @@ class SetReport:
 
     def recall(self, language: str) -> float:
         return self._sum(language, "caught")
+
+    def recall_with_asked(self, language: str) -> float:
+        return self._sum(language, "caught") + self._sum(language, "asked")
 
     def model_recall(self, language: str) -> float:
         return self._sum(language, "model_alone")
@@ -75,19 +81,21 @@ class Report:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What the recogniser said about one text: the category (or None), and which half said it."""
+    """What the recogniser said about one text: the category (or None), which half said it, and whether
+    the bot asks "Are you safe right now?" (no category, the middle band)."""
 
     category: str | None
     patterns: bool
     model: bool
+    asked: bool = False
 
 
 def judge(model: SafeguardingModel, text: str) -> Verdict:
     found = patterns_only(text)
-    fires = bool(text.strip()) and model.fires(text)
-    if found is None and fires:
+    band = model.band(text)
+    if found is None and band == "alarm":
         found = model.category(text)
-    return Verdict(found, patterns_only(text) is not None, fires)
+    return Verdict(found, patterns_only(text) is not None, band == "alarm", found is None and band == "ask")
 
 
 def score(
@@ -98,6 +106,7 @@ def score(
 ) -> SetReport:
     cells: dict[str, dict[str, Cell]] = {}
     negatives: dict[str, tuple[int, int]] = {}
+    asked_hard: dict[str, int] = {}
     pairs = list(zip(examples, verdicts, strict=True))
     for language in sorted({e.language for e in examples}):
         of_language = [(e, v) for e, v in pairs if e.language == language]
@@ -111,23 +120,37 @@ def score(
                     sum(v.category == category for v in rows),
                     sum(v.model for v in rows),
                     sum(v.patterns for v in rows),
+                    sum(v.asked for v in rows),
                 )
         none = [v for e, v in of_language if e.category == data.NONE]
         negatives[language] = (sum(v.category is not None for v in none), len(none))
+        asked_hard[language] = sum(v.asked for v in none)
     alarms: dict[str, tuple[int, int]] = {}
+    asked: dict[str, int] = {}
     for language, verdict in ordinary:
         a, n = alarms.get(language, (0, 0))
         alarms[language] = (a + (verdict.category is not None), n + 1)
-    return SetReport(name, cells, negatives, dict(sorted(alarms.items())))
+        asked[language] = asked.get(language, 0) + verdict.asked
+    return SetReport(name, cells, negatives, dict(sorted(alarms.items())), asked_hard, dict(sorted(asked.items())))
 
 
 def cross_validate(
-    safeguarding: Sequence[data.Example], ordinary: Sequence[tuple[str, str]], folds: int = FOLDS
+    safeguarding: Sequence[data.Example],
+    ordinary: Sequence[tuple[str, str]],
+    folds: int = FOLDS,
+    by_round: bool = False,
 ) -> SetReport:
     """Every training text judged by a model (and thresholds) trained without its fold; `ordinary` are
-    the (language, text) of the ordinary intents' examples."""
+    the (language, text) of the ordinary intents' examples. `by_round`: a disclosure's fold is its
+    round (the file it was written in, all languages together), so each round is judged by a model that
+    never saw that round's phrasings: closer to unseen messages than random folds."""
     training = Training.build(safeguarding, ordinary)
     fold = fold_of(training, folds)
+    if by_round:
+        rounds = sorted({e.source for e in safeguarding})
+        fold[: len(safeguarding)] = [rounds.index(e.source) for e in safeguarding]
+        fold[len(safeguarding) :] %= len(rounds)
+        folds = len(rounds)
     verdicts: list[Verdict | None] = [None] * len(training.texts)
     for k in range(folds):
         model = train(training.subset(np.flatnonzero(fold != k)))
@@ -152,12 +175,24 @@ def evaluate(nlu_dir: Path, folds: int = FOLDS) -> Report:
     model = train(load_training(nlu_dir))
     sets = [cross_validate(safeguarding, ordinary, folds)]
     # One report per unseen set: set A is <lang>.yml, set B <lang>_b.yml, and so on.
-    files = sorted((root / "unseen").glob("*.yml"))
-    for part in sorted({p.stem.partition("_")[2] for p in files}):
-        unseen = data.load_files(p for p in files if p.stem.partition("_")[2] == part)
-        name = f"unseen set {(part or 'a').upper()} (nlu/safeguarding/unseen/<lang>{'_' + part if part else ''}.yml)"
+    for name, unseen in unseen_sets(root / "unseen"):
         sets.append(score(f"{name}, never trained on", unseen, [judge(model, e.text) for e in unseen]))
     return Report(sets, model.thresholds)
+
+
+def unseen_sets(directory: Path) -> list[tuple[str, list[data.Example]]]:
+    """One set per file name part: set A is <lang>.yml, set B <lang>_b.yml, set C <lang>_c.yml..."""
+    files = sorted(directory.glob("*.yml"))
+    sets = []
+    for part in sorted({p.stem.partition("_")[2] for p in files}):
+        examples = data.load_files(p for p in files if p.stem.partition("_")[2] == part)
+        sets.append(
+            (
+                f"unseen set {(part or 'a').upper()} (nlu/safeguarding/unseen/<lang>{'_' + part if part else ''}.yml)",
+                examples,
+            )
+        )
+    return sets
 
 
 def format_report(report: Report) -> str:
@@ -167,7 +202,7 @@ def format_report(report: Report) -> str:
         "cells: recall (right category/examples))",
     ]
     for part in report.sets:
-        header = f"{'lang':<5} {'recall':>6} {'model':>6} {'patt.':>6} {'cat':>5}  "
+        header = f"{'lang':<5} {'recall':>6} {'+asked':>6} {'model':>6} {'patt.':>6} {'cat':>5}  "
         lines += ["", part.name, header + "  ".join(f"{c[:12]:>12}" for c in CATEGORIES)]
         for language, cells in part.cells.items():
             row = "  ".join(
@@ -177,16 +212,35 @@ def format_report(report: Report) -> str:
                 for c in CATEGORIES
             )
             lines.append(
-                f"{language:<5} {part.recall(language):>6.3f} {part.model_recall(language):>6.3f} "
+                f"{language:<5} {part.recall(language):>6.3f} {part.recall_with_asked(language):>6.3f} "
+                f"{part.model_recall(language):>6.3f} "
                 f"{part.patterns_recall(language):>6.3f} {part.category_share(language):>5.2f}  {row}"
             )
+        languages = list(part.cells)
+        with_asked = "; ".join(
+            f"{c} "
+            + "/".join(
+                f"{(cells[c].caught + cells[c].asked) / cells[c].examples:.2f}" if c in cells else "-"
+                for cells in part.cells.values()
+            )
+            for c in CATEGORIES
+        )
+        lines.append(f"recall counting the asked, per category ({'/'.join(languages)}): {with_asked}")
         hard = ", ".join(f"{lang} {a}/{n}" for lang, (a, n) in part.hard_negatives.items())
         lines.append(f"false alarms on the hard negatives (none): {hard}")
+        asked_hard = ", ".join(f"{lang} {a}/{part.hard_negatives[lang][1]}" for lang, a in part.asked_hard.items())
+        lines.append(f"asked 'are you safe?' on the hard negatives (none): {asked_hard}")
         if part.ordinary:
             ordinary = ", ".join(f"{lang} {a}/{n} ({a / n:.2%})" for lang, (a, n) in part.ordinary.items() if n)
             alarms = sum(a for a, _ in part.ordinary.values())
             total = sum(n for _, n in part.ordinary.values()) or 1
             lines.append(f"false alarms on the ordinary intents (nlu/data): {ordinary}; all {alarms / total:.2%}")
+            asked = ", ".join(
+                f"{lang} {a}/{part.ordinary[lang][1]} ({a / part.ordinary[lang][1]:.2%})"
+                for lang, a in part.asked_ordinary.items()
+                if part.ordinary[lang][1]
+            )
+            lines.append(f"asked 'are you safe?' on the ordinary intents (nlu/data): {asked}")
     thresholds = ", ".join(f"{k or 'undetected'} {v:.1f}" for k, v in sorted(report.thresholds.items()))
     lines += ["", f"model thresholds per detected language (from cross-validation): {thresholds}"]
     return "\n".join(lines)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Literal
+from typing import Literal, cast
 
 from sqlalchemy import select, update
 
-from bot.callbacks import Callback, CoachButton, DismissAlarm, encode
+from bot.callbacks import Callback, CoachButton, DismissAlarm, SafeguardingCategory, SafetyAnswer, encode
 from bot.db.models import (
     CASE_CLAIMED,
     CASE_CLOSED,
@@ -34,7 +34,7 @@ from bot.intake import store as intake_store
 from bot.languages import NATIVE_NAMES
 from bot.messages import Button, Lines, Msg, NodeText, Reply, t_
 from bot.safeguarding.patterns import PRIORITY
-from bot.safeguarding.recognise import recognise
+from bot.safeguarding.recognise import patterns_only, recognise
 
 FLOW = "safeguarding"  # flows/safeguarding.yml: one node per category
 REASON = "safeguarding"
@@ -50,6 +50,11 @@ NEXT_CLOSED = t_(
     "Our coaches are not working right now, so no person can read this at the moment. A coach will read "
     "your messages on %(when)s. If you need help now, please call the number above: it is there day and night."
 )
+# The middle band: the model is unsure, so the bot asks once, gently, and then answers the message as usual.
+ASK = t_("Before I answer: are you safe right now? If something is wrong, I can put you in touch with a person.")
+ASK_SAFE = t_("Yes, I am safe")
+ASK_HELP = t_("No, I need help")
+ASK_THANKS = t_("Thank you. If you ever need help, tell me: a coach can talk with you.")
 CARE_OPEN = t_(
     "Thank you, I have added this for the coach. A coach will write to you here as soon as possible. "
     "If you are in danger, call 112."
@@ -82,9 +87,39 @@ def check(kind: str, text: str | None) -> str | None:
     return recognise(text)
 
 
+def unsure(kind: str, text: str | None) -> str | None:
+    """The model's guess of a category when `text` is in its middle band (neither an alarm nor
+    nothing): the bot asks "Are you safe right now?". None otherwise."""
+    if kind in {"command", "button", "edited"} or not text or not text.strip() or patterns_only(text) is not None:
+        return None
+    from bot.safeguarding.model import current  # here: model.py imports the recogniser
+
+    model = current()
+    return model.category(text) if model is not None and model.band(text) == "ask" else None
+
+
 def concerns(kind: str, text: str | None, button: Callback | None = None) -> bool:
-    """Whether this update is safeguarding business: a disclosure or the dismiss button."""
-    return isinstance(button, DismissAlarm) or check(kind, text) is not None
+    """Whether this update is safeguarding business: a disclosure, the dismiss button or the answer to
+    "Are you safe right now?" (the question itself is asked by its own route, bot/routes/safeguarding.py)."""
+    return isinstance(button, DismissAlarm | SafetyAnswer) or check(kind, text) is not None
+
+
+async def ask_if_safe(turn: Turn, sender: Sender, kind: str, text: str | None, chat_id: int) -> bool:
+    """A message in the middle band: ask "Are you safe right now?" (unless a disclosure case is already
+    open: the coach knows). True when asked; the message is then answered as usual by the next route."""
+    category = unsure(kind, text)
+    if category is None:
+        return False
+    existing = await queue.open_case_of(turn.session, sender.user.id)
+    if existing is not None and existing.safeguarding is not None:
+        return False
+    guess = cast(SafeguardingCategory, category)  # one of CATEGORIES
+    choices = (
+        (Button(ASK_HELP, encode(SafetyAnswer("help", guess))),),
+        (Button(ASK_SAFE, encode(SafetyAnswer("safe", guess))),),
+    )
+    turn.outbox.reply(sender.user, chat_id, sender.lang, Reply(ASK, choices))
+    return True
 
 
 async def respond(
@@ -99,13 +134,25 @@ async def respond(
     """Handle a disclosure or the dismiss button; None when this update is not safeguarding business."""
     if isinstance(button, DismissAlarm):
         return await _dismiss(turn, sender, button, chat_id)
+    if isinstance(button, SafetyAnswer):
+        if button.answer == "help":  # as a disclosure of the guessed category (a coach sees the messages)
+            return await _disclosure(turn, sender, button.category, kind, None, chat_id, message_id)
+        turn.outbox.reply(sender.user, chat_id, sender.lang, Reply(ASK_THANKS))
+        return Handled(None)
     category = check(kind, text)
     if category is None:
         return None
+    return await _disclosure(turn, sender, category, kind, text, chat_id, message_id)
+
+
+async def _disclosure(
+    turn: Turn, sender: Sender, category: str, kind: str, text: str | None, chat_id: int, message_id: int | None
+) -> Handled:
+    """The help lines of `category`, with the dismiss button, and an urgent case."""
     user, lang = sender.user, sender.lang
     await _pause_intake(turn, user)
     existing = await queue.open_case_of(turn.session, user.id)
-    if existing is not None and existing.status == CASE_CLAIMED:  # the coach reads the message itself too
+    if existing is not None and existing.status == CASE_CLAIMED and text:  # the coach reads the message itself too
         from bot.handoff.service import newcomer_in_case
 
         await newcomer_in_case(
