@@ -15,7 +15,8 @@ over HTTP on localhost, as the bot calls it), training time per fold and peak me
 With --realistic FILE (nlu/eval/realistic.yml) it instead trains each side once on everything the embedded
 classifier trains on (nlu/data, nlu/nodes, and the same opening-prefixed copies; bot/nlu/compose.py) and
 scores the held-out realistic messages: answered right at the threshold, asked back, answered wrong
-(bot/nlu/realistic.py), with DIET's own confidences and ranking from POST /model/parse.
+(bot/nlu/realistic.py), with DIET's own confidences and ranking from POST /model/parse; also, for both sides,
+accuracy and macro-F1 of the top intent, parse p50/p95 and peak RSS.
 
 Rasa 3.6 needs Python 3.8-3.10: the script makes a virtualenv with --python (pyenv's 3.10 by default)
 and installs rasa==3.6.21 into it unless --venv already has that version. Runs take long (DIET trains
