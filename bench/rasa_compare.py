@@ -15,7 +15,8 @@ over HTTP on localhost, as the bot calls it), training time per fold and peak me
 With --realistic FILE (nlu/eval/realistic.yml) it instead trains each side once on everything the embedded
 classifier trains on (nlu/data, nlu/nodes, and the same opening-prefixed copies; bot/nlu/compose.py) and
 scores the held-out realistic messages: answered right at the threshold, asked back, answered wrong
-(bot/nlu/realistic.py), with DIET's own confidences and ranking from POST /model/parse.
+(bot/nlu/realistic.py), with DIET's own confidences and ranking from POST /model/parse; also, for both sides,
+accuracy and macro-F1 of the top intent, parse p50/p95 and peak RSS.
 
 Rasa 3.6 needs Python 3.8-3.10: the script makes a virtualenv with --python (pyenv's 3.10 by default)
 and installs rasa==3.6.21 into it unless --venv already has that version. Runs take long (DIET trains
@@ -29,6 +30,7 @@ import asyncio
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import socket
@@ -146,22 +148,44 @@ async def parse_all(
     return results
 
 
-async def parse_results(url: str, texts: Sequence[str], proc: subprocess.Popen[bytes], log: Path) -> list[NluResult]:
-    """POST /model/parse for each text: DIET's intent, confidence and ranking as an NluResult."""
-    results: list[NluResult] = []
+async def parse_results(
+    url: str, texts: Sequence[str], proc: subprocess.Popen[bytes], log: Path
+) -> list[tuple[NluResult, float]]:
+    """POST /model/parse for each text: DIET's intent, confidence and ranking as an NluResult, and the
+    milliseconds the request took (after a warm-up of five requests)."""
+    results: list[tuple[NluResult, float]] = []
     async with aiohttp.ClientSession() as session:
         await wait_until_up(session, url, proc, log)
+        for text in texts[:5]:  # warm-up: the first requests build TensorFlow's graphs
+            async with session.post(f"{url}/model/parse", json={"text": text}) as response:
+                await response.read()
         for text in texts:
+            started = time.perf_counter()
             async with session.post(f"{url}/model/parse", json={"text": text}) as response:
                 body = await response.json()
+            ms = (time.perf_counter() - started) * 1000
             intent = body.get("intent") or {}
             ranking = tuple(
                 (str(r.get("name")), float(r.get("confidence") or 0.0)) for r in body.get("intent_ranking") or []
             )
-            results.append(
-                NluResult(text, None, str(intent.get("name") or ""), float(intent.get("confidence") or 0.0), ranking)
+            result = NluResult(
+                text, None, str(intent.get("name") or ""), float(intent.get("confidence") or 0.0), ranking
             )
+            results.append((result, ms))
     return results
+
+
+def realistic_scores(messages: Sequence[Any], results: Sequence[NluResult]) -> dict[str, dict[str, float]]:
+    """Top intent against the expected one, whatever the confidence: accuracy and macro-F1 per language."""
+    scores: dict[str, dict[str, float]] = {}
+    for language in sorted({m.language for m in messages}):
+        pairs = [(m.intent, r.intent) for m, r in zip(messages, results, strict=True) if m.language == language]
+        truth, guess = [t for t, _ in pairs], [g for _, g in pairs]
+        scores[language] = {
+            "accuracy": sum(t == g for t, g in pairs) / len(pairs),
+            "macro_f1": float(f1_score(truth, guess, labels=sorted(set(truth)), average="macro", zero_division=0)),
+        }
+    return scores
 
 
 def run_realistic(rasa: Path, config: Path, work: Path, path: Path, threshold: float) -> dict[str, Any]:
@@ -170,13 +194,24 @@ def run_realistic(rasa: Path, config: Path, work: Path, path: Path, threshold: f
     texts = [e for e in training if e.intent != OPENER]
     texts += augment(training)  # the embedded classifier trains on exactly these
     messages = load_realistic(path)
+    started = time.perf_counter()
     embedded = EmbeddedClassifier.train(training)
-    reports = {"embedded": evaluate_realistic(embedded.predict, messages, threshold)}
+    embedded_train = time.perf_counter() - started
+    embedded_results, embedded_ms = [], []
+    for m in messages:  # one message at a time, as the bot parses
+        started = time.perf_counter()
+        embedded_results.append(embedded.predict(m.text))
+        embedded_ms.append((time.perf_counter() - started) * 1000)
+    by_embedded = {r.text: r for r in embedded_results}
+    embedded_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # this process: trained and parsed
+    reports = {"embedded": evaluate_realistic(lambda text: by_embedded[text], messages, threshold)}
     (work / "data").mkdir(parents=True, exist_ok=True)
     (work / "data" / "nlu.yml").write_text(rasa_yaml(texts), encoding="utf-8")
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
     train_cmd = [str(rasa), "train", "nlu", "--config", str(config), "--nlu", "data", "--out", "models"]
-    seconds, _ = run_measured([*train_cmd, "--fixed-model-name", "nlu"], work / "train.log", env)
+    print(f"training DIET on {len(texts)} texts (log: {work / 'train.log'})", flush=True)
+    seconds, train_rss = run_measured([*train_cmd, "--fixed-model-name", "nlu"], work / "train.log", env)
+    print(f"DIET trained in {seconds:.0f} s", flush=True)
     port = free_port()
     log = work / "run.log"
     with log.open("wb") as out:
@@ -189,16 +224,46 @@ def run_realistic(rasa: Path, config: Path, work: Path, path: Path, threshold: f
             start_new_session=True,
         )
     try:
-        parsed = asyncio.run(parse_results(f"http://127.0.0.1:{port}", [m.text for m in messages], server, log))
+        timed = asyncio.run(parse_results(f"http://127.0.0.1:{port}", [m.text for m in messages], server, log))
+        serve_rss = peak_rss_mb(server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
+    parsed = [r for r, _ in timed]
     by_text = {r.text: r for r in parsed}
     reports["rasa"] = evaluate_realistic(lambda text: by_text[text], messages, threshold)
+    side_results = {"embedded": embedded_results, "rasa": parsed}
+    latencies = {"embedded": embedded_ms, "rasa": [ms for _, ms in timed]}
+    found: dict[str, Any] = {
+        "date": date.today().isoformat(),
+        "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[2]:.1f} (15 min) at the end",
+        "training_texts": len(texts),
+        "train_seconds": {"embedded": embedded_train, "rasa": seconds},
+        "peak_rss_mb": {"embedded (train + parse)": embedded_rss, "rasa train": train_rss, "rasa serve": serve_rss},
+    }
     for name, report in reports.items():
+        scores = realistic_scores(messages, side_results[name])
+        lat = latencies[name]
         print(f"== {name}")
         print(format_realistic(report, misses=False))
-    return {"rasa_train_seconds": seconds, **{name: r.as_json() for name, r in reports.items()}}
+        print(
+            "top intent, any confidence: "
+            + ", ".join(
+                f"{lang} accuracy {s['accuracy']:.3f} macro-F1 {s['macro_f1']:.3f}" for lang, s in scores.items()
+            )
+        )
+        print(f"parse p50 {statistics.median(lat):.2f} ms  p95 {percentile(lat, 95):.2f} ms")
+        found[name] = {
+            **report.as_json(),
+            "top_intent": scores,
+            "latency_ms": {"p50": statistics.median(lat), "p95": percentile(lat, 95)},
+        }
+    print(f"training: embedded {embedded_train:.1f} s (in this process), DIET {seconds:.0f} s")
+    print(
+        f"peak RSS: embedded (train + parse, whole process) {embedded_rss:.0f} MiB, "
+        f"DIET training {train_rss:.0f} MiB, DIET server {serve_rss:.0f} MiB"
+    )
+    return found
 
 
 def rasa_config(work: Path, epochs: int | None) -> Path:
