@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import BigInteger, and_, delete, func, literal, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -82,30 +82,32 @@ class _Known:
 
 async def _sender(session: AsyncSession, incoming: Incoming, now: datetime, window: int) -> _Known:
     """The sender's user row (created on their first update), coach row, open case, intake, dialog
-    state and, for typed messages, the flood rule's count."""
+    state and, for typed messages, the flood rule's count: one SELECT, starting from the sender's
+    Telegram id so that a coach who never wrote to the bot is found in it too."""
     counted = incoming.kind not in {"button", "command"}
+    me = select(literal(incoming.telegram_user_id, BigInteger).label("telegram_id")).subquery("me")
     columns: list[Any] = [User, Coach, Case, Intake, ConversationState]
     if counted:
         since = now - timedelta(seconds=window)
         columns.append(select(func.count()).where(*typed_since(User.id, since)).scalar_subquery())
     statement = (
         select(*columns)
-        .outerjoin(Coach, Coach.telegram_id == User.telegram_id)
+        .select_from(me)
+        .outerjoin(User, User.telegram_id == me.c.telegram_id)
+        .outerjoin(Coach, Coach.telegram_id == me.c.telegram_id)
         .outerjoin(Case, and_(Case.user_id == User.id, Case.status != CASE_CLOSED))  # at most one
         .outerjoin(Intake, Intake.user_id == User.id)
         .outerjoin(ConversationState, ConversationState.user_id == User.id)
-        .where(User.telegram_id == incoming.telegram_user_id)
     )
-    row = (await session.execute(statement)).one_or_none()
-    if row is not None:
+    row = (await session.execute(statement)).one()
+    if row[0] is not None:
         touch_user(row[0], incoming)
         return _Known(row[0], row[1], row[2], row[3], row[4], row[5] if counted else None)
     user = User(telegram_id=incoming.telegram_user_id)  # new: nothing refers to them yet
+    touch_user(user, incoming)  # before the INSERT: no UPDATE after it
     session.add(user)
     await session.flush()
-    touch_user(user, incoming)
-    coach = await queue.coach_by_telegram_id(session, incoming.telegram_user_id)
-    return _Known(user, coach, None, None, None, 0 if counted else None)
+    return _Known(user, row[1], None, None, None, 0 if counted else None)
 
 
 def turn_language(incoming: Incoming, nlu: NluResult | None, user: User, default: str) -> str:
