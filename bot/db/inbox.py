@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Integer, Update, bindparam, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db.engine import insert_ignoring_duplicates
+from bot.db.engine import insert_ignoring_duplicates, single_statement
 from bot.db.models import InboxUpdate
 from bot.db.queries import table
 
@@ -28,7 +28,7 @@ async def store(engine: AsyncEngine, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
     statement = insert_ignoring_duplicates(engine.dialect.name, table(InboxUpdate))
-    async with engine.begin() as connection:
+    async with single_statement(engine) as connection:
         await connection.execute(statement, [{"attempts": 0, **row} for row in rows])
 
 
@@ -66,10 +66,11 @@ async def take(
     engine: AsyncEngine, now: datetime, until: datetime, limit: int, done: Sequence[int] = ()
 ) -> list[Taken]:
     """Record `done` updates as processed, then lease up to `limit` updates (see `take_statement`),
-    in update order: one transaction, and a chat whose update just got done may give its next."""
+    in update order: a chat whose update just got done may give its next. Each statement commits on
+    its own (recording twice is harmless, and each take is one statement)."""
     if limit <= 0 and not done:
         return []
-    async with engine.begin() as connection:
+    async with single_statement(engine) as connection:
         if done:
             await connection.execute(_done_statement(done, now))
         if limit <= 0:
@@ -95,7 +96,7 @@ async def renew(engine: AsyncEngine, update_ids: Sequence[int], until: datetime)
 async def done(engine: AsyncEngine, update_ids: Sequence[int], now: datetime) -> None:
     if not update_ids:
         return
-    async with engine.begin() as connection:
+    async with single_statement(engine) as connection:
         await connection.execute(_done_statement(update_ids, now))
 
 
