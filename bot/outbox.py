@@ -465,7 +465,6 @@ async def claim(
     `watch`ed messages (not claimed now) are settled (see `_settled`). `renew`: messages still being
     sent by this replica keep their claim for another `lease`; `refresh`: see `record`."""
     end = now + timedelta(seconds=horizon)
-    step = span(pace.bot)
     async with engine.begin() as connection:
         await record(connection, outcomes, now, refresh)
         if renew:
@@ -475,50 +474,62 @@ async def claim(
                 .where(messages.c.id.in_(list(renew)), messages.c.delivered_at.is_(None))
                 .values(claimed_until=now + timedelta(seconds=lease))
             )
-        settled = await _settled(connection, watch, now)
-        if limit <= 0:
-            return Claim([], None, settled)
-        if not outcomes and not (await connection.execute(_heads(now, end, pace, 1))).first():
-            return Claim([], None, settled)  # nothing to send: no lock, no write
-        bot_last = await _lock_bot_row(connection)
-        first = max(now, bot_last + step)
-        if first > end:
-            return Claim([], first, settled)
-        slots: list[datetime] = []
-        while len(slots) < limit and first + step * len(slots) <= end:
-            slots.append(first + step * len(slots))
-        rows = (await connection.execute(_heads(now, end, pace, 4 * limit))).mappings().all()
         claimed: list[Claimed] = []
-        later: list[datetime] = []
-        for row in rows:
-            ready = now if row["paced_at"] is None else row["paced_at"] + span(pace.interval(row["chat_id"]))
-            if row["not_before"] is not None:
-                ready = max(ready, row["not_before"])
-            slot = next((s for s in slots if s >= ready), None)
-            if slot is None:  # its chat's turn comes after this claim's slots
-                later.append(ready)
-                continue
-            slots.remove(slot)
-            claimed.append(Claimed(to_outgoing(row), slot))
-            if not slots:
-                later.append(claimed_last(claimed) + step)
-                break
-        if claimed and slots:
-            claimed += await _followers(connection, claimed, slots, pace, now, end)
-        if claimed:
-            messages = table(Message)
-            until = timedelta(seconds=lease)
-            await connection.execute(
-                update(messages).where(messages.c.id == bindparam("oid")).values(claimed_until=bindparam("until")),
-                [{"oid": c.out.id, "until": c.send_at + until} for c in claimed],
-            )
-            # no pacing row for what goes to someone whose data was just erased (it would keep their id)
-            paced_now = [c for c in claimed if c.out.kind not in ("ephemeral", "delete")]
-            last_in_chat = {c.out.chat_id: c.send_at for c in sorted(paced_now, key=lambda c: c.send_at)}
-            paced_rows = [{"chat_id": chat, "last_at": at} for chat, at in last_in_chat.items()]
-            paced_rows.append({"chat_id": BOT_ROW, "last_at": claimed_last(claimed)})
-            await connection.execute(_upsert_pace(connection.dialect.name), paced_rows)
-    return Claim(sorted(claimed, key=lambda c: c.send_at), min(later) if later else None, settled)
+        next_at: datetime | None = None
+        if limit > 0:
+            claimed, next_at = await _book(connection, now, end, pace, lease, limit, probe=not outcomes)
+        taken = {c.out.id for c in claimed}  # in flight now: not settled
+        settled = await _settled(connection, [m for m in watch if m not in taken], now)
+    return Claim(sorted(claimed, key=lambda c: c.send_at), next_at, settled)
+
+
+async def _book(
+    connection: AsyncConnection, now: datetime, end: datetime, pace: Pace, lease: float, limit: int, *, probe: bool
+) -> tuple[list[Claimed], datetime | None]:
+    """`claim`'s booking: the messages claimed, with their send times, and when to look again.
+    `probe`: look for anything to send before taking the lock (when no outcome was just recorded)."""
+    step = span(pace.bot)
+    if probe and not (await connection.execute(_heads(now, end, pace, 1))).first():
+        return [], None  # nothing to send: no lock, no write
+    bot_last = await _lock_bot_row(connection)
+    first = max(now, bot_last + step)
+    if first > end:
+        return [], first
+    slots: list[datetime] = []
+    while len(slots) < limit and first + step * len(slots) <= end:
+        slots.append(first + step * len(slots))
+    rows = (await connection.execute(_heads(now, end, pace, 4 * limit))).mappings().all()
+    claimed: list[Claimed] = []
+    later: list[datetime] = []
+    for row in rows:
+        ready = now if row["paced_at"] is None else row["paced_at"] + span(pace.interval(row["chat_id"]))
+        if row["not_before"] is not None:
+            ready = max(ready, row["not_before"])
+        slot = next((s for s in slots if s >= ready), None)
+        if slot is None:  # its chat's turn comes after this claim's slots
+            later.append(ready)
+            continue
+        slots.remove(slot)
+        claimed.append(Claimed(to_outgoing(row), slot))
+        if not slots:
+            later.append(claimed_last(claimed) + step)
+            break
+    if claimed and slots:
+        claimed += await _followers(connection, claimed, slots, pace, now, end)
+    if claimed:
+        messages = table(Message)
+        until = timedelta(seconds=lease)
+        await connection.execute(
+            update(messages).where(messages.c.id == bindparam("oid")).values(claimed_until=bindparam("until")),
+            [{"oid": c.out.id, "until": c.send_at + until} for c in claimed],
+        )
+        # no pacing row for what goes to someone whose data was just erased (it would keep their id)
+        paced_now = [c for c in claimed if c.out.kind not in ("ephemeral", "delete")]
+        last_in_chat = {c.out.chat_id: c.send_at for c in sorted(paced_now, key=lambda c: c.send_at)}
+        paced_rows = [{"chat_id": chat, "last_at": at} for chat, at in last_in_chat.items()]
+        paced_rows.append({"chat_id": BOT_ROW, "last_at": claimed_last(claimed)})
+        await connection.execute(_upsert_pace(connection.dialect.name), paced_rows)
+    return claimed, min(later) if later else None
 
 
 async def _followers(
