@@ -3,12 +3,13 @@ taken by the inbox workers, per chat the oldest unprocessed one, under a lease (
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Update, bindparam, exists, or_, select, update
+from sqlalchemy import Insert, Integer, Update, bindparam, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import insert_ignoring_duplicates, single_statement
@@ -27,14 +28,21 @@ async def store(engine: AsyncEngine, rows: Sequence[dict[str, Any]]) -> None:
     """Store updates (update_id, chat_id, payload, received_at); a redelivered id is stored once."""
     if not rows:
         return
-    statement = insert_ignoring_duplicates(engine.dialect.name, table(InboxUpdate))
+    statement = _store_statement(engine.dialect.name)
     async with single_statement(engine) as connection:
         await connection.execute(statement, [{"attempts": 0, **row} for row in rows])
 
 
+@functools.cache
+def _store_statement(dialect: str) -> Insert:
+    return insert_ignoring_duplicates(dialect, table(InboxUpdate))
+
+
+@functools.cache
 def take_statement(postgres: bool) -> Update:
     """Lease: of each chat its oldest unprocessed update, if nobody holds a lease on it (parameters
-    now, until, limit). Reads only the partial indexes of waiting updates (migration 0008)."""
+    now, until, limit). Reads only the partial indexes of waiting updates (migration 0008). Built
+    once, as the other statements here: building and keying a statement costs more CPU than running it."""
     inbox = table(InboxUpdate)
     older = inbox.alias("older")
     now = bindparam("now", type_=inbox.c.lease_until.type)
@@ -72,7 +80,7 @@ async def take(
         return []
     async with single_statement(engine) as connection:
         if done:
-            await connection.execute(_done_statement(done, now))
+            await connection.execute(_done_statement(), {"ids": list(done), "now": now})
         if limit <= 0:
             return []
         statement = take_statement(engine.dialect.name == "postgresql")
@@ -97,9 +105,14 @@ async def done(engine: AsyncEngine, update_ids: Sequence[int], now: datetime) ->
     if not update_ids:
         return
     async with single_statement(engine) as connection:
-        await connection.execute(_done_statement(update_ids, now))
+        await connection.execute(_done_statement(), {"ids": list(update_ids), "now": now})
 
 
-def _done_statement(update_ids: Sequence[int], now: datetime) -> Update:
+@functools.cache
+def _done_statement() -> Update:
     inbox = table(InboxUpdate)
-    return update(inbox).where(inbox.c.update_id.in_(list(update_ids))).values(processed_at=now, lease_until=None)
+    return (
+        update(inbox)
+        .where(inbox.c.update_id.in_(bindparam("ids", expanding=True)))
+        .values(processed_at=bindparam("now", type_=inbox.c.processed_at.type), lease_until=None)
+    )
