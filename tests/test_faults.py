@@ -91,6 +91,8 @@ async def test_blocked_user_is_noted_on_the_case(fake: FakeBotAPI, services: Ser
         fake.mark()
         fake.push_update(tg.command_update(tg.user(501, "Fatima", language_code="nl"), "claim"))
         await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 501, ok=True)
+        # the claim's word to Sara too: blocked before it, she would be unreachable before "Hallo Sara"
+        await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 3003, ok=True)
         fake.block_user(3003)
         fake.mark()
         fake.push_update(tg.text_update(tg.user(501, "Fatima", language_code="nl"), "Hallo Sara"))

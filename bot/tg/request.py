@@ -1,7 +1,7 @@
 """python-telegram-bot's request interface (`telegram.request.BaseRequest`, its public extension point)
-on aiohttp's client. Hand-written because httpx cost the replica ~15% of its CPU at 100 updates/s,
-about three times aiohttp's per call (bench/README.md, "Load"); PTB still does the rest (status codes,
-429 as RetryAfter, errors as TelegramError)."""
+on aiohttp's client. Hand-written because sending through httpx took ~19% of the replica's CPU at 100
+updates/s, through aiohttp ~4% (bench/README.md, "Load"); PTB still does the rest (status codes, 429
+as RetryAfter, errors as TelegramError)."""
 
 from __future__ import annotations
 
