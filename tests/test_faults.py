@@ -205,7 +205,9 @@ def test_a_bot_api_answer_that_is_no_json_is_an_error_and_not_logged(caplog: pyt
 
     from bot.tg.request import AiohttpRequest
 
-    assert AiohttpRequest.parse_json_payload(b'{"ok": true, "result": {"text": "\xd8\xb4\xd9\x83\xd8\xb1\xd8\xa7"}}') == {
+    assert AiohttpRequest.parse_json_payload(
+        b'{"ok": true, "result": {"text": "\xd8\xb4\xd9\x83\xd8\xb1\xd8\xa7"}}'
+    ) == {
         "ok": True,
         "result": {"text": "شكرا"},
     }
