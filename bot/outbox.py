@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
 from bot.db.engine import insert_ignoring_duplicates
 from bot.db.models import CASE_WAITING, Case, InboxUpdate, Message, SendPace, User, utcnow
@@ -209,8 +225,7 @@ class Outbox:
             row["id"] = message_id
 
     async def _insert(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-        statement = insert(table(Message)).returning(table(Message).c.id, sort_by_parameter_order=True)
-        return list((await self._session.execute(statement, [dict(r) for r in rows])).scalars().all())
+        return list((await self._session.execute(_insert_rows(), [dict(r) for r in rows])).scalars().all())
 
     async def flush(self) -> list[Outgoing]:
         await self.write()
@@ -219,6 +234,13 @@ class Outbox:
     def outgoing(self) -> list[Outgoing]:
         """The messages to send; they need their ids, so call after `write`."""
         return [to_outgoing(r) for r in self._out]
+
+
+@functools.cache
+def _insert_rows() -> ReturningInsert[Any]:
+    """Statements used on every update or claim are built once: building and keying them (for
+    SQLAlchemy's compiled cache) cost the replica more CPU than executing them."""
+    return insert(table(Message)).returning(table(Message).c.id, sort_by_parameter_order=True)
 
 
 def _undelivered_query(*, settled: bool = False) -> Any:
@@ -349,13 +371,8 @@ async def record(
     oid = messages.c.id == bindparam("oid")
     delivered = [o for o in outcomes if o.status == "delivered" and o.out.kind != "ephemeral"]
     if delivered:
-        statement = (
-            update(messages)
-            .where(oid)
-            .values(delivered_at=now, telegram_message_id=bindparam("tid"), attempts=messages.c.attempts + 1)
-            .values(claimed_until=None)
-        )
-        await connection.execute(statement, [{"oid": o.out.id, "tid": o.telegram_id} for o in delivered])
+        marks = [{"oid": o.out.id, "tid": o.telegram_id, "now": now} for o in delivered]
+        await connection.execute(_delivered_statement(), marks)
     gone = [o.out.id for o in outcomes if o.status == "delivered" and o.out.kind == "ephemeral"]
     if gone:  # a message to someone whose data was erased: kept only until delivered
         await connection.execute(delete(messages).where(messages.c.id.in_(gone)))
@@ -398,10 +415,35 @@ async def record(
         )
 
 
-def _heads(now: datetime, end: datetime, pace: Pace, limit: int) -> Any:
+@functools.cache
+def _delivered_statement() -> Update:
+    messages = table(Message)
+    return (
+        update(messages)
+        .where(messages.c.id == bindparam("oid"))
+        .values(delivered_at=bindparam("now"), telegram_message_id=bindparam("tid"), attempts=messages.c.attempts + 1)
+        .values(claimed_until=None)
+    )
+
+
+def _heads(now: datetime, end: datetime, pace: Pace, limit: int) -> tuple[Select[Any], dict[str, Any]]:
     """Of each chat its oldest undelivered message, if it is not claimed, due by `end`, and its chat
     may be sent to by `end`; by priority, then the chat served longest ago, then age."""
+    parameters = {
+        "now": now,
+        "end": end,
+        "chat_end": end - span(pace.chat),
+        "group_end": end - span(pace.group),
+        "limit": limit,
+    }
+    return _heads_statement(), parameters
+
+
+@functools.cache
+def _heads_statement() -> Select[Any]:
     messages, paced = table(Message), table(SendPace)
+    at = messages.c.claimed_until.type
+    now, end = bindparam("now", type_=at), bindparam("end", type_=at)
     waiting = and_(
         messages.c.direction == "out",
         messages.c.delivered_at.is_(None),
@@ -410,8 +452,8 @@ def _heads(now: datetime, end: datetime, pace: Pace, limit: int) -> Any:
     oldest = select(func.min(messages.c.id)).where(waiting).group_by(messages.c.chat_id)
     chat_free = or_(
         paced.c.last_at.is_(None),
-        and_(messages.c.chat_id >= 0, paced.c.last_at <= end - span(pace.chat)),
-        and_(messages.c.chat_id < 0, paced.c.last_at <= end - span(pace.group)),
+        and_(messages.c.chat_id >= 0, paced.c.last_at <= bindparam("chat_end", type_=at)),
+        and_(messages.c.chat_id < 0, paced.c.last_at <= bindparam("group_end", type_=at)),
     )
     return (
         select(messages, paced.c.last_at.label("paced_at"))
@@ -423,22 +465,27 @@ def _heads(now: datetime, end: datetime, pace: Pace, limit: int) -> Any:
             chat_free,
         )
         .order_by(messages.c.priority, paced.c.last_at.nulls_first(), messages.c.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
     )
 
 
 async def _lock_bot_row(connection: AsyncConnection) -> datetime:
     """The bot-wide row, locked until the transaction ends (its first write: SQLite's one writer too)."""
-    paced = table(SendPace)
-    lock = update(paced).where(paced.c.chat_id == BOT_ROW).values(last_at=paced.c.last_at).returning(paced.c.last_at)
-    last = (await connection.execute(lock)).scalar()
+    last = (await connection.execute(_lock_statement())).scalar()
     if last is None:
-        insert_row = insert_ignoring_duplicates(connection.dialect.name, paced)
+        insert_row = insert_ignoring_duplicates(connection.dialect.name, table(SendPace))
         await connection.execute(insert_row, [{"chat_id": BOT_ROW, "last_at": LONG_AGO}])
-        last = (await connection.execute(lock)).scalar_one()
+        last = (await connection.execute(_lock_statement())).scalar_one()
     return cast(datetime, last)
 
 
+@functools.cache
+def _lock_statement() -> ReturningUpdate[tuple[datetime]]:
+    paced = table(SendPace)
+    return update(paced).where(paced.c.chat_id == BOT_ROW).values(last_at=paced.c.last_at).returning(paced.c.last_at)
+
+
+@functools.cache
 def _upsert_pace(dialect: str) -> Any:
     paced = table(SendPace)
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(paced)
@@ -465,7 +512,6 @@ async def claim(
     `watch`ed messages (not claimed now) are settled (see `_settled`). `renew`: messages still being
     sent by this replica keep their claim for another `lease`; `refresh`: see `record`."""
     end = now + timedelta(seconds=horizon)
-    step = span(pace.bot)
     async with engine.begin() as connection:
         await record(connection, outcomes, now, refresh)
         if renew:
@@ -475,50 +521,64 @@ async def claim(
                 .where(messages.c.id.in_(list(renew)), messages.c.delivered_at.is_(None))
                 .values(claimed_until=now + timedelta(seconds=lease))
             )
-        settled = await _settled(connection, watch, now)
-        if limit <= 0:
-            return Claim([], None, settled)
-        if not outcomes and not (await connection.execute(_heads(now, end, pace, 1))).first():
-            return Claim([], None, settled)  # nothing to send: no lock, no write
-        bot_last = await _lock_bot_row(connection)
-        first = max(now, bot_last + step)
-        if first > end:
-            return Claim([], first, settled)
-        slots: list[datetime] = []
-        while len(slots) < limit and first + step * len(slots) <= end:
-            slots.append(first + step * len(slots))
-        rows = (await connection.execute(_heads(now, end, pace, 4 * limit))).mappings().all()
         claimed: list[Claimed] = []
-        later: list[datetime] = []
-        for row in rows:
-            ready = now if row["paced_at"] is None else row["paced_at"] + span(pace.interval(row["chat_id"]))
-            if row["not_before"] is not None:
-                ready = max(ready, row["not_before"])
-            slot = next((s for s in slots if s >= ready), None)
-            if slot is None:  # its chat's turn comes after this claim's slots
-                later.append(ready)
-                continue
-            slots.remove(slot)
-            claimed.append(Claimed(to_outgoing(row), slot))
-            if not slots:
-                later.append(claimed_last(claimed) + step)
-                break
-        if claimed and slots:
-            claimed += await _followers(connection, claimed, slots, pace, now, end)
-        if claimed:
-            messages = table(Message)
-            until = timedelta(seconds=lease)
-            await connection.execute(
-                update(messages).where(messages.c.id == bindparam("oid")).values(claimed_until=bindparam("until")),
-                [{"oid": c.out.id, "until": c.send_at + until} for c in claimed],
-            )
-            # no pacing row for what goes to someone whose data was just erased (it would keep their id)
-            paced_now = [c for c in claimed if c.out.kind not in ("ephemeral", "delete")]
-            last_in_chat = {c.out.chat_id: c.send_at for c in sorted(paced_now, key=lambda c: c.send_at)}
-            paced_rows = [{"chat_id": chat, "last_at": at} for chat, at in last_in_chat.items()]
-            paced_rows.append({"chat_id": BOT_ROW, "last_at": claimed_last(claimed)})
-            await connection.execute(_upsert_pace(connection.dialect.name), paced_rows)
-    return Claim(sorted(claimed, key=lambda c: c.send_at), min(later) if later else None, settled)
+        next_at: datetime | None = None
+        if limit > 0:
+            claimed, next_at = await _book(connection, now, end, pace, lease, limit, probe=not outcomes)
+        taken = {c.out.id for c in claimed}  # in flight now: not settled
+        settled = await _settled(connection, [m for m in watch if m not in taken], now)
+    return Claim(sorted(claimed, key=lambda c: c.send_at), next_at, settled)
+
+
+async def _book(
+    connection: AsyncConnection, now: datetime, end: datetime, pace: Pace, lease: float, limit: int, *, probe: bool
+) -> tuple[list[Claimed], datetime | None]:
+    """`claim`'s booking: the messages claimed, with their send times, and when to look again.
+    `probe`: look for anything to send before taking the lock (when no outcome was just recorded)."""
+    step = span(pace.bot)
+    if probe and not (await connection.execute(*_heads(now, end, pace, 1))).first():
+        return [], None  # nothing to send: no lock, no write
+    bot_last = await _lock_bot_row(connection)
+    first = max(now, bot_last + step)
+    if first > end:
+        return [], first
+    slots: list[datetime] = []
+    while len(slots) < limit and first + step * len(slots) <= end:
+        slots.append(first + step * len(slots))
+    rows = (await connection.execute(*_heads(now, end, pace, 4 * limit))).mappings().all()
+    claimed: list[Claimed] = []
+    later: list[datetime] = []
+    for row in rows:
+        ready = now if row["paced_at"] is None else row["paced_at"] + span(pace.interval(row["chat_id"]))
+        if row["not_before"] is not None:
+            ready = max(ready, row["not_before"])
+        slot = next((s for s in slots if s >= ready), None)
+        if slot is None:  # its chat's turn comes after this claim's slots
+            later.append(ready)
+            continue
+        slots.remove(slot)
+        claimed.append(Claimed(to_outgoing(row), slot))
+        if not slots:
+            later.append(claimed_last(claimed) + step)
+            break
+    if claimed and slots:
+        claimed += await _followers(connection, claimed, slots, pace, now, end)
+    if claimed:
+        until = timedelta(seconds=lease)
+        await connection.execute(_claim_rows(), [{"oid": c.out.id, "until": c.send_at + until} for c in claimed])
+        # no pacing row for what goes to someone whose data was just erased (it would keep their id)
+        paced_now = [c for c in claimed if c.out.kind not in ("ephemeral", "delete")]
+        last_in_chat = {c.out.chat_id: c.send_at for c in sorted(paced_now, key=lambda c: c.send_at)}
+        paced_rows = [{"chat_id": chat, "last_at": at} for chat, at in last_in_chat.items()]
+        paced_rows.append({"chat_id": BOT_ROW, "last_at": claimed_last(claimed)})
+        await connection.execute(_upsert_pace(connection.dialect.name), paced_rows)
+    return claimed, min(later) if later else None
+
+
+@functools.cache
+def _claim_rows() -> Update:
+    messages = table(Message)
+    return update(messages).where(messages.c.id == bindparam("oid")).values(claimed_until=bindparam("until"))
 
 
 async def _followers(

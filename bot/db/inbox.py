@@ -3,15 +3,16 @@ taken by the inbox workers, per chat the oldest unprocessed one, under a lease (
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Update, bindparam, exists, or_, select, update
+from sqlalchemy import Insert, Integer, Update, bindparam, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db.engine import insert_ignoring_duplicates
+from bot.db.engine import insert_ignoring_duplicates, single_statement
 from bot.db.models import InboxUpdate
 from bot.db.queries import table
 
@@ -27,14 +28,21 @@ async def store(engine: AsyncEngine, rows: Sequence[dict[str, Any]]) -> None:
     """Store updates (update_id, chat_id, payload, received_at); a redelivered id is stored once."""
     if not rows:
         return
-    statement = insert_ignoring_duplicates(engine.dialect.name, table(InboxUpdate))
-    async with engine.begin() as connection:
+    statement = _store_statement(engine.dialect.name)
+    async with single_statement(engine) as connection:
         await connection.execute(statement, [{"attempts": 0, **row} for row in rows])
 
 
+@functools.cache
+def _store_statement(dialect: str) -> Insert:
+    return insert_ignoring_duplicates(dialect, table(InboxUpdate))
+
+
+@functools.cache
 def take_statement(postgres: bool) -> Update:
     """Lease: of each chat its oldest unprocessed update, if nobody holds a lease on it (parameters
-    now, until, limit). Reads only the partial indexes of waiting updates (migration 0008)."""
+    now, until, limit). Reads only the partial indexes of waiting updates (migration 0008). Built
+    once, as the other statements here: building and keying a statement costs more CPU than running it."""
     inbox = table(InboxUpdate)
     older = inbox.alias("older")
     now = bindparam("now", type_=inbox.c.lease_until.type)
@@ -66,12 +74,13 @@ async def take(
     engine: AsyncEngine, now: datetime, until: datetime, limit: int, done: Sequence[int] = ()
 ) -> list[Taken]:
     """Record `done` updates as processed, then lease up to `limit` updates (see `take_statement`),
-    in update order: one transaction, and a chat whose update just got done may give its next."""
+    in update order: a chat whose update just got done may give its next. Each statement commits on
+    its own (recording twice is harmless, and each take is one statement)."""
     if limit <= 0 and not done:
         return []
-    async with engine.begin() as connection:
+    async with single_statement(engine) as connection:
         if done:
-            await connection.execute(_done_statement(done, now))
+            await connection.execute(_done_statement(), {"ids": list(done), "now": now})
         if limit <= 0:
             return []
         statement = take_statement(engine.dialect.name == "postgresql")
@@ -95,10 +104,15 @@ async def renew(engine: AsyncEngine, update_ids: Sequence[int], until: datetime)
 async def done(engine: AsyncEngine, update_ids: Sequence[int], now: datetime) -> None:
     if not update_ids:
         return
-    async with engine.begin() as connection:
-        await connection.execute(_done_statement(update_ids, now))
+    async with single_statement(engine) as connection:
+        await connection.execute(_done_statement(), {"ids": list(update_ids), "now": now})
 
 
-def _done_statement(update_ids: Sequence[int], now: datetime) -> Update:
+@functools.cache
+def _done_statement() -> Update:
     inbox = table(InboxUpdate)
-    return update(inbox).where(inbox.c.update_id.in_(list(update_ids))).values(processed_at=now, lease_until=None)
+    return (
+        update(inbox)
+        .where(inbox.c.update_id.in_(bindparam("ids", expanding=True)))
+        .values(processed_at=bindparam("now", type_=inbox.c.processed_at.type), lease_until=None)
+    )

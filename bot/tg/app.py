@@ -10,9 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import BotCommand
-from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, CallbackContext, ContextTypes, ExtBot
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.db.engine import one_replica_at_a_time
@@ -23,8 +21,8 @@ from bot.outbox import forget_pace
 from bot.pipeline import forget_processed_updates, run_timers, undelivered
 from bot.services import Services
 from bot.tg.inbox import Inbox
-from bot.tg.payload import Unreadable, parse_body
 from bot.tg.polling import ALLOWED_UPDATES, Poller
+from bot.tg.request import AiohttpRequest
 from bot.tg.sender import Sender
 
 log = logging.getLogger(__name__)
@@ -143,21 +141,6 @@ async def stop_application(application: WerkApplication) -> None:
     await application.shutdown()
 
 
-class QuietRequest(HTTPXRequest):
-    """PTB's own request class; only its JSON parsing is replaced: PTB logs an unreadable answer's
-    whole text (which may hold users' names and messages) and refuses lone surrogates."""
-
-    @staticmethod
-    def parse_json_payload(payload: bytes) -> dict[str, Any]:
-        try:
-            data = parse_body(payload)
-        except Unreadable:
-            data = None
-        if not isinstance(data, dict):
-            raise TelegramError("Invalid server response")
-        return data
-
-
 def build_application(services: Services) -> WerkApplication:
     """PTB's Application as the bot's client (its request class, initialise and shut down); updates
     reach the bot through the inbox, not through PTB's update queue."""
@@ -174,7 +157,7 @@ def build_application(services: Services) -> WerkApplication:
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .context_types(context_types)
         .request(
-            QuietRequest(
+            AiohttpRequest(
                 connection_pool_size=64,
                 read_timeout=timeout,
                 write_timeout=timeout,
@@ -182,6 +165,7 @@ def build_application(services: Services) -> WerkApplication:
                 pool_timeout=timeout,
             )
         )
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))  # unused: bot.tg.polling polls
         .updater(None)
         .job_queue(None)
         .build()

@@ -37,6 +37,7 @@ IDLE_POLL = 0.5  # seconds between claims when nothing woke the loop (other repl
 CLAIM_BATCH = 50  # messages claimed in one transaction at most
 CHATS_REMEMBERED = 10_000  # chats whose last send time this replica keeps (then the old ones go)
 FAILED_RETRY = dtm.timedelta(seconds=30)  # a message whose tries all failed (5xx, network) goes again after
+RECORD_AFTER = 0.02  # seconds an outcome waits for others to be recorded with it (one claim for several)
 DELIVER_WAIT = 10.0  # seconds `deliver` waits for its messages, at most (the bot at its limit)
 T = TypeVar("T")
 
@@ -102,6 +103,7 @@ class Sender:
         self._waiters: dict[int, asyncio.Future[None]] = {}  # `deliver` callers, by message id
         self._sends: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        self._record_timer: asyncio.TimerHandle | None = None
         # monotonic times of this replica's last send, bot-wide and per chat: a send that fell behind its
         # booked time (a busy event loop) must not bunch up with the next one
         self._bot_sent = 0.0
@@ -138,6 +140,9 @@ class Sender:
     async def _run(self) -> None:
         while True:
             self._wake.clear()
+            if self._record_timer is not None:  # this claim records what is there now
+                self._record_timer.cancel()
+                self._record_timer = None
             stopping = self._stopping
             if stopping:
                 await asyncio.gather(*self._sends, return_exceptions=True)
@@ -191,6 +196,11 @@ class Sender:
                 wait = (result.next_at - utcnow()).total_seconds() - HORIZON / 2
             await self._sleep(min(max(wait, 0.005), IDLE_POLL))
 
+    def _record_soon(self) -> None:
+        """The next claim records the outcomes: one soon, unless a message to send wakes one sooner."""
+        if self._record_timer is None:
+            self._record_timer = asyncio.get_running_loop().call_later(RECORD_AFTER, self._wake.set)
+
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
@@ -214,7 +224,7 @@ class Sender:
                 if outcome.status == "delivered" and claimed.out.kind == "card" and await self._record_now(outcome):
                     continue
             self._outcomes.append(outcome)
-            self._wake.set()  # recorded by the next claim, at once
+            self._record_soon()
 
     async def _record_now(self, outcome: Outcome) -> bool:
         """A case card's message id at once (a coach may press its Claim button right away)."""
