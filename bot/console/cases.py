@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -216,9 +216,9 @@ async def case_view(session: AsyncSession, case_id: int) -> CaseView_ | None:
     )
 
 
-def record_view(session: AsyncSession, case: Case, coach: Coach, what: str) -> None:
-    """The access log the newcomer sees in /mydata."""
-    session.add(CaseView(case_id=case.id, coach_id=coach.id, coach_name=coach.name, what=what))
+async def record_view(session: AsyncSession, case: Case, coach: Coach, what: str) -> None:
+    """The access log the newcomer sees in /mydata (an INSERT of its own: no unit of work to flush)."""
+    await session.execute(insert(CaseView).values(case_id=case.id, coach_id=coach.id, coach_name=coach.name, what=what))
 
 
 async def file_id_of(session: AsyncSession, message: Message) -> str | None:

@@ -315,15 +315,16 @@ async def _case_view(session: AsyncSession, case_id: int) -> cases.CaseView_:
 async def _case_context(request: web.Request, session: AsyncSession, view: cases.CaseView_) -> dict[str, Any]:
     case = view.case
     others = [c for c in view.coaches if c.id != signed_in(request).coach.id]
+    mine = case.status == CASE_CLAIMED and case.coach_id == signed_in(request).coach.id
     return {
         "view": view,
         "case": case,
-        "mine": case.status == CASE_CLAIMED and case.coach_id == signed_in(request).coach.id,
+        "mine": mine,
         "closed": case.status == CASE_CLOSED,
         "last_id": view.newest,
         "outcomes": handoff_queue.OUTCOMES[:4],
         "others": others,
-        "canned": await cases.canned_replies(session),
+        "canned": await cases.canned_replies(session) if mine else [],  # shown with the reply box
         "problem": None,
         "draft": "",
         "missing": None,
@@ -334,7 +335,7 @@ async def case_page(request: web.Request, problem: Any = None, status: int = 200
     who = signed_in(request)
     async with _console(request).autocommit() as session, session.begin():
         view = await _case_view(session, _case_id(request))
-        cases.record_view(session, view.case, who.coach, "case")
+        await cases.record_view(session, view.case, who.coach, "case")
         context = await _case_context(request, session, view)
     _console(request).watch.remember_case(view.case.id, view.newest)
     context["problem"] = problem
@@ -477,7 +478,7 @@ async def media(request: web.Request) -> web.StreamResponse:
         file_id = await cases.file_id_of(session, message)
         if file_id is None:
             raise web.HTTPNotFound(text="this file is no longer available")
-        cases.record_view(session, case, who.coach, "media")
+        await cases.record_view(session, case, who.coach, "media")
     settings = console.services.settings
     api = f"{settings.telegram_api_url}/bot{settings.telegram_token}"
     http = console.services.http
