@@ -86,6 +86,11 @@ class PageWatch:
         session.asked = case.asked = self.clock()
         return now - session.value <= touch and case.value <= after
 
+    async def close(self) -> None:
+        """Let a read under way finish: it uses the database, which closes after the web server."""
+        if self._reading is not None:
+            await asyncio.gather(self._reading, return_exceptions=True)
+
     async def _read(self) -> None:
         """One read for every poll waiting for it (the first starts it, the others wait for it)."""
         if self._reading is None or self._reading.done():

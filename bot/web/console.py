@@ -76,6 +76,7 @@ class Console:
     async def close(self) -> None:
         """Let the deliveries under way finish: they use the database, which closes after the web server."""
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.watch.close()
 
     async def _deliver_logged(self) -> None:
         assert self._deliver is not None
