@@ -113,14 +113,14 @@ async def main(url: str, cases: int, messages: int, requests: int) -> None:
         host, port = runner.addresses[0][:2]
         base = f"http://{host}:{port}"
         ids = list(range(1, cases + 1))
-        timings: dict[str, list[float]] = {"case page": [], "queue (all open)": [], "transcript poll (nothing new)": []}
+        timings: dict[str, list[float]] = {"case page": [], "queue (all open)": [], "transcript poll (page open)": []}
         async with aiohttp.ClientSession(cookies={"console_session": token}) as http:
             for _ in range(requests):
                 case_id = random.choice(ids)
                 for name, path in (
                     ("case page", f"/console/cases/{case_id}"),
                     ("queue (all open)", "/console/?view=open"),
-                    ("transcript poll (nothing new)", f"/console/cases/{case_id}/transcript?after=999999999"),
+                    ("transcript poll (page open)", f"/console/cases/{case_id}/transcript?after=999999999"),
                 ):
                     started = time.perf_counter()
                     async with http.get(

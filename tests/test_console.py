@@ -124,8 +124,8 @@ async def test_the_access_log_is_in_mydata_and_erased_by_delete(services: Servic
         )
         coach_row = await session.get(Coach, coach.id)
         assert coach_row is not None
-        cases.record_view(session, case, coach_row, "case")
-        cases.record_view(session, case, coach_row, "media")
+        await cases.record_view(session, case, coach_row, "case")
+        await cases.record_view(session, case, coach_row, "media")
     async with services.sessions() as session, session.begin():
         user = await session.scalar(select(User).where(User.telegram_id == 2002))
         assert user is not None

@@ -54,6 +54,7 @@ class SignedIn:
     coach: Coach
     csrf_token: str
     session_hash: str
+    seen_at: datetime  # the session's last-seen time as stored now
 
 
 async def open_session(session: AsyncSession, coach: Coach, now: datetime) -> tuple[str, SignedIn]:
@@ -67,23 +68,29 @@ async def open_session(session: AsyncSession, coach: Coach, now: datetime) -> tu
         last_seen_at=now,
     )
     session.add(row)
-    return token, SignedIn(coach, row.csrf_token, row.token_hash)
+    return token, SignedIn(coach, row.csrf_token, row.token_hash, now)
 
 
 async def current(session: AsyncSession, token: str, now: datetime, idle: timedelta) -> SignedIn | None:
     """The signed-in coach of a cookie token, or None (unknown, ended, quiet for longer than `idle`)."""
-    row = await session.get(ConsoleSession, digest(token))
-    if row is None:
+    found = (
+        await session.execute(
+            select(ConsoleSession, Coach)
+            .outerjoin(Coach, Coach.id == ConsoleSession.coach_id)
+            .where(ConsoleSession.token_hash == digest(token))
+        )
+    ).first()
+    if found is None:
         return None
+    row, coach = found
     if now - row.last_seen_at > idle:
         await session.delete(row)
         return None
-    coach = await session.get(Coach, row.coach_id)
     if coach is None:
         return None
     if now - row.last_seen_at > TOUCH_EVERY:
         row.last_seen_at = now
-    return SignedIn(coach, row.csrf_token, row.token_hash)
+    return SignedIn(coach, row.csrf_token, row.token_hash, row.last_seen_at)
 
 
 async def end_session(session: AsyncSession, session_hash: str) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -138,79 +138,87 @@ class CaseView_:
     events: list[tuple[CaseEvent, str | None]]
     notes: list[tuple[CaseEvent, str | None]] = field(default_factory=list)
     coaches: list[Coach] = field(default_factory=list)  # all of them, by name (the transfer list)
+    newest: int = 0  # the newest message id read, buttons included: the page polls for newer ones
 
 
-async def transcript(
-    session: AsyncSession, case: Case, after: int = 0, *, newcomer: User | None = None, names: list[str] | None = None
-) -> list[Line]:
-    """The newcomer's chat with the bot and the coaches (not the copies relayed to coaches).
-    `newcomer`, `names` (of all coaches): when the caller has them already (one query less each)."""
-    if case.user_id is None:
-        return []
-    user = newcomer if newcomer is not None and newcomer.id == case.user_id else await session.get(User, case.user_id)
-    if user is None:
-        return []
-    if names is None:
-        names = list(await session.scalars(select(Coach.name)))
+async def transcript(session: AsyncSession, newcomer: User, names: list[str]) -> tuple[list[Line], int]:
+    """The newcomer's chat with the bot and the coaches (not the copies relayed to coaches), and the
+    newest message id in it. `names`: of all coaches (their replies start with the name)."""
     query = (
-        select(Message)
-        .where(Message.user_id == user.id, Message.chat_id == user.telegram_id, Message.id > after)
+        select(Message.id, Message.direction, Message.kind, Message.text, Message.created_at, Message.case_id)
+        .where(Message.user_id == newcomer.id, Message.chat_id == newcomer.telegram_id)
         .order_by(Message.id.desc())
         .limit(TRANSCRIPT_LIMIT)
     )
+    rows = (await session.execute(query)).all()  # columns, not ORM objects: a page has up to 300
+    prefixes = tuple(f"{n}: " for n in names)
     lines = []
-    for m in reversed(list(await session.scalars(query))):
-        if m.kind == "button":
+    for id_, direction, kind, text, at, case_id in reversed(rows):
+        if kind == "button":
             continue  # callback data, meaningless to a coach (the bot's answer follows anyway)
-        if m.direction == "in":
+        if direction == "in":
             who = "newcomer"
-        elif m.kind == "copy" or (m.case_id is not None and any((m.text or "").startswith(f"{n}: ") for n in names)):
+        elif kind == "copy" or (case_id is not None and (text or "").startswith(prefixes)):
             who = "coach"
         else:
             who = "bot"
-        lines.append(Line(m.id, who, m.kind, m.text, m.created_at, m.kind in MEDIA_KINDS))
-    return lines
+        lines.append(Line(id_, who, kind, text, at, kind in MEDIA_KINDS))
+    return lines, rows[0][0] if rows else 0
+
+
+def newest_message() -> ScalarSelect[int | None]:
+    """The id of the newest message of a newcomer's chat, buttons included (what the transcript
+    reads from), for the `User` of the enclosing query."""
+    return (
+        select(func.max(Message.id))
+        .where(Message.user_id == User.id, Message.chat_id == User.telegram_id)
+        .scalar_subquery()
+    )
 
 
 async def last_message_id(session: AsyncSession, case: Case) -> int:
     if case.user_id is None:
         return 0
-    return await session.scalar(select(func.max(Message.id)).where(Message.user_id == case.user_id)) or 0
+    return await session.scalar(select(newest_message()).where(User.id == case.user_id)) or 0
 
 
-async def case_view(session: AsyncSession, case: Case) -> CaseView_:
-    """Everything the case page shows, in five queries (newcomer with intake, coaches, events, transcript)."""
-    newcomer: User | None = None
-    intake: Intake | None = None
-    if case.user_id:
-        found = (
-            await session.execute(
-                select(User, Intake).outerjoin(Intake, Intake.user_id == User.id).where(User.id == case.user_id)
-            )
-        ).first()
-        if found is not None:
-            newcomer, intake = found
+async def case_view(session: AsyncSession, case_id: int) -> CaseView_ | None:
+    """Everything the case page shows, in four queries (the case with its newcomer and intake, the
+    coaches, the events, the transcript); None for an unknown case."""
+    found = (
+        await session.execute(
+            select(Case, User, Intake)
+            .outerjoin(User, User.id == Case.user_id)
+            .outerjoin(Intake, Intake.user_id == User.id)
+            .where(Case.id == case_id)
+        )
+    ).first()
+    if found is None:
+        return None
+    case, newcomer, intake = found
     coaches = list(await session.scalars(select(Coach).order_by(Coach.name)))
     by_id = {c.id: c for c in coaches}
     events = [
         (e, by_id[e.coach_id].name if e.coach_id in by_id else None)
         for e in await session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
     ]
+    lines, newest = await transcript(session, newcomer, [c.name for c in coaches]) if newcomer else ([], 0)
     return CaseView_(
         case,
         newcomer,
         by_id.get(case.coach_id) if case.coach_id else None,
-        await transcript(session, case, newcomer=newcomer, names=[c.name for c in coaches]),
+        lines,
         dict(intake.answers) if intake and intake.answers else None,
         [(e, n) for e, n in events if e.action != "note"],
         [(e, n) for e, n in events if e.action == "note"],
         coaches,
+        newest,
     )
 
 
-def record_view(session: AsyncSession, case: Case, coach: Coach, what: str) -> None:
-    """The access log the newcomer sees in /mydata."""
-    session.add(CaseView(case_id=case.id, coach_id=coach.id, coach_name=coach.name, what=what))
+async def record_view(session: AsyncSession, case: Case, coach: Coach, what: str) -> None:
+    """The access log the newcomer sees in /mydata (an INSERT of its own: no unit of work to flush)."""
+    await session.execute(insert(CaseView).values(case_id=case.id, coach_id=coach.id, coach_name=coach.name, what=what))
 
 
 async def file_id_of(session: AsyncSession, message: Message) -> str | None:

@@ -19,9 +19,10 @@ import aiohttp
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.console import auth, cases
+from bot.console.watch import PageWatch
 from bot.db.models import CASE_CLAIMED, CASE_CLOSED, CannedReply, Case, Coach, Message, User, utcnow
 from bot.handoff import queue as handoff_queue
 from bot.handoff import service
@@ -40,6 +41,8 @@ HERE = Path(__file__).resolve().parent
 COOKIE = "console_session"
 LOGIN_COOKIE = "console_login"
 PUBLIC = ("/console/static/", "/console/login")
+CASE_ROUTE = "console-case"
+POLL_ROUTE = "console-transcript"  # what an open case page polls every 2 s
 MAX_REPLY = 4000
 MAX_NOTE = 2000
 
@@ -55,6 +58,12 @@ class Console:
         self.catalogs = ConsoleCatalogs.load(services.settings.locales_dir)
         self._deliver = deliver
         self._tasks: set[asyncio.Task[None]] = set()
+        self.watch = PageWatch(services.engine)
+        # For reads and single writes that need no transaction of their own: no BEGIN and COMMIT
+        # round trips (on PostgreSQL each statement of a READ COMMITTED transaction reads afresh anyway).
+        self.autocommit = async_sessionmaker(
+            services.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
 
     def nudge(self) -> None:
         """Send what the last action put in the outbox now, in the background."""
@@ -67,6 +76,7 @@ class Console:
     async def close(self) -> None:
         """Let the deliveries under way finish: they use the database, which closes after the web server."""
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.watch.close()
 
     async def _deliver_logged(self) -> None:
         assert self._deliver is not None
@@ -148,19 +158,33 @@ async def require_coach(
         return await handler(request)
     console = _console(request)
     token = request.cookies.get(COOKIE, "")
+    route = request.match_info.route.name
+    if token and route == POLL_ROUTE and await _nothing_new(request, console, token):
+        return web.Response(status=204)
     who = None
     if token:
         settings = console.services.settings
-        async with console.services.sessions() as session, session.begin():
+        async with console.autocommit() as session, session.begin():
             who = await auth.current(session, token, utcnow(), timedelta(hours=settings.console_session_hours))
     if who is None:
         if request.method == "GET" and "HX-Request" not in request.headers:
             raise web.HTTPSeeOther("/console/login")
         raise web.HTTPUnauthorized(text="sign in again: send /console to the bot")
     request[SIGNED_IN] = who
+    if route in {CASE_ROUTE, POLL_ROUTE}:  # a page that polls: its next polls can be answered from the watch
+        console.watch.remember_session(who.session_hash, who.seen_at)
     if request.method not in {"GET", "HEAD"} and not await csrf_ok(request, who.csrf_token):
         raise web.HTTPForbidden(text="the form expired: reload the page and try again")
     return await handler(request)
+
+
+async def _nothing_new(request: web.Request, console: Console, token: str) -> bool:
+    """A poll of an open page answered from the replica's watch (bot/console/watch.py): no query."""
+    case_id, after = request.match_info["case_id"], request.query.get("after", "")
+    if not (case_id.isdigit() and after.isdigit()):
+        return False
+    session_hash = auth.digest(token)
+    return await console.watch.nothing_new(session_hash, int(case_id), int(after), utcnow(), auth.TOUCH_EVERY)
 
 
 async def signed_out(request: web.Request) -> web.StreamResponse:
@@ -205,6 +229,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     console = _console(request)
     async with console.services.sessions() as session, session.begin():
         await auth.end_session(session, signed_in(request).session_hash)
+    console.watch.forget_session(signed_in(request).session_hash)
     response = web.HTTPSeeOther("/console/login")
     response.del_cookie(COOKIE, path="/console")
     raise response
@@ -281,18 +306,26 @@ async def _case(session: AsyncSession, case_id: int) -> Case:
     return case
 
 
-async def _case_context(request: web.Request, session: AsyncSession, case: Case) -> dict[str, Any]:
-    view = await cases.case_view(session, case)
+async def _case_view(session: AsyncSession, case_id: int) -> cases.CaseView_:
+    view = await cases.case_view(session, case_id)
+    if view is None:
+        raise web.HTTPNotFound()
+    return view
+
+
+async def _case_context(request: web.Request, session: AsyncSession, view: cases.CaseView_) -> dict[str, Any]:
+    case = view.case
     others = [c for c in view.coaches if c.id != signed_in(request).coach.id]
+    mine = case.status == CASE_CLAIMED and case.coach_id == signed_in(request).coach.id
     return {
         "view": view,
         "case": case,
-        "mine": case.status == CASE_CLAIMED and case.coach_id == signed_in(request).coach.id,
+        "mine": mine,
         "closed": case.status == CASE_CLOSED,
-        "last_id": max((line.id for line in view.lines), default=0),
+        "last_id": view.newest,
         "outcomes": handoff_queue.OUTCOMES[:4],
         "others": others,
-        "canned": await cases.canned_replies(session),
+        "canned": await cases.canned_replies(session) if mine else [],  # shown with the reply box
         "problem": None,
         "draft": "",
         "missing": None,
@@ -301,24 +334,30 @@ async def _case_context(request: web.Request, session: AsyncSession, case: Case)
 
 async def case_page(request: web.Request, problem: Any = None, status: int = 200) -> web.StreamResponse:
     who = signed_in(request)
-    async with _console(request).services.sessions() as session, session.begin():
-        case = await _case(session, _case_id(request))
-        cases.record_view(session, case, who.coach, "case")
-        context = await _case_context(request, session, case)
+    async with _console(request).autocommit() as session, session.begin():
+        view = await _case_view(session, _case_id(request))
+        await cases.record_view(session, view.case, who.coach, "case")
+        context = await _case_context(request, session, view)
+    _console(request).watch.remember_case(view.case.id, view.newest)
     context["problem"] = problem
     await console_translate.annotate(request, context)  # machine translation, outside the transaction
     return render("case.html", request, context, status=status)
 
 
 async def transcript(request: web.Request) -> web.StreamResponse:
-    """htmx polls this: 204 (nothing to swap) until a message newer than `after` exists."""
+    """htmx polls this: 204 (nothing to swap) until a message newer than `after` exists. Most polls
+    are answered before this, from the replica's watch (require_coach)."""
     after = request.query.get("after", "0")
+    watch = _console(request).watch
     async with _console(request).services.sessions() as session:
         case = await _case(session, _case_id(request))
-        if after.isdigit() and await cases.last_message_id(session, case) <= int(after):
+        newest = await cases.last_message_id(session, case)
+        if after.isdigit() and newest <= int(after):
+            watch.remember_case(case.id, newest)
             return web.Response(status=204)
-        view = await cases.case_view(session, case)
-    context = {"view": view, "case": case, "last_id": max((line.id for line in view.lines), default=0)}
+        view = await _case_view(session, case.id)
+    watch.remember_case(case.id, view.newest)
+    context = {"view": view, "case": view.case, "last_id": view.newest}
     await console_translate.annotate(request, context)
     return render("_transcript.html", request, context)
 
@@ -440,7 +479,7 @@ async def media(request: web.Request) -> web.StreamResponse:
         file_id = await cases.file_id_of(session, message)
         if file_id is None:
             raise web.HTTPNotFound(text="this file is no longer available")
-        cases.record_view(session, case, who.coach, "media")
+        await cases.record_view(session, case, who.coach, "media")
     settings = console.services.settings
     api = f"{settings.telegram_api_url}/bot{settings.telegram_token}"
     http = console.services.http
@@ -540,8 +579,8 @@ def setup_console(app: web.Application, services: Services, deliver: Deliver | N
     add("POST", "/console/canned", canned_save)
     add("POST", "/console/canned/{canned_id}/delete", canned_delete)
     add("POST", "/console/cases/{case_id}/claim", claim)
-    add("GET", "/console/cases/{case_id}", case_page)
-    add("GET", "/console/cases/{case_id}/transcript", transcript)
+    add("GET", "/console/cases/{case_id}", case_page, name=CASE_ROUTE)
+    add("GET", "/console/cases/{case_id}/transcript", transcript, name=POLL_ROUTE)
     add("GET", "/console/cases/{case_id}/canned", canned_insert)
     add("GET", "/console/cases/{case_id}/media/{message_id}", media)
     add("POST", "/console/cases/{case_id}/reply", reply)
