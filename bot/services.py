@@ -112,8 +112,10 @@ async def open_services(
         )
         content.start()
         trained: list[Example] = []
-        # The safeguarding model trains in a thread while the NLU child process trains (bot/safeguarding/model.py).
-        safeguarding = asyncio.to_thread(ensure_safeguarding_model, settings.nlu_dir)
+        # The safeguarding model loads or trains in a thread while the NLU child process trains (bot/safeguarding/model.py).
+        safeguarding = asyncio.to_thread(
+            ensure_safeguarding_model, settings.nlu_dir, settings.nlu_cache_dir if settings.nlu_cache else None
+        )
         if embedded is None:
             async with sessions() as session:
                 trained = console_examples.trainable(await console_examples.published(session), content.current)

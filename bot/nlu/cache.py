@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TypeVar
 
 from bot.nlu.embedded import EmbeddedClassifier
 
@@ -31,13 +32,14 @@ log = logging.getLogger(__name__)
 _BOT = Path(__file__).resolve().parents[1]
 KEEP = 3  # newest model files kept (replicas of the previous release may still want theirs)
 LOCK_POLL_SECONDS = 0.1
+T = TypeVar("T")
 
 
 def _code_files() -> list[Path]:
     return [*sorted((_BOT / "nlu").glob("*.py")), _BOT / "textnorm.py"]
 
 
-def _version(package: str) -> str:
+def version_of(package: str) -> str:
     try:
         return version(package)
     except PackageNotFoundError:
@@ -57,7 +59,7 @@ def cache_key(nlu_dir: Path, extra: str = "") -> str:
     digest = hashlib.sha256()
     if extra:
         digest.update(b"console\0" + extra.encode() + b"\0")
-    for part in (platform.python_version(), _version("numpy"), _version("scikit-learn")):
+    for part in (platform.python_version(), version_of("numpy"), version_of("scikit-learn")):
         digest.update(part.encode() + b"\0")
     for path in _code_files():
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -72,23 +74,28 @@ def _own_private(path: Path) -> bool:
     return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
-def read(path: Path) -> EmbeddedClassifier | None:
-    """The classifier stored at `path`, or None when it is missing, foreign or unreadable."""
+def read_object(path: Path, kind: type[T]) -> T | None:
+    """The `kind` object stored at `path`, or None when it is missing, foreign or unreadable."""
     try:
         if not _own_private(path) or not _own_private(path.parent):
-            log.warning("NLU model cache %s is not this user's own; not loaded", path)
+            log.warning("model cache %s is not this user's own; not loaded", path)
             return None
         with path.open("rb") as fp:
             loaded = pickle.load(fp)
     except FileNotFoundError:
         return None
     except Exception as exc:  # a truncated or incompatible file: train again and overwrite it
-        log.warning("NLU model cache %s unreadable (%s); training again", path.name, type(exc).__name__)
+        log.warning("model cache %s unreadable (%s); training again", path.name, type(exc).__name__)
         return None
-    return loaded if isinstance(loaded, EmbeddedClassifier) else None
+    return loaded if isinstance(loaded, kind) else None
 
 
-def write(path: Path, classifier: EmbeddedClassifier) -> None:
+def read(path: Path) -> EmbeddedClassifier | None:
+    """The classifier stored at `path`, or None when it is missing, foreign or unreadable."""
+    return read_object(path, EmbeddedClassifier)
+
+
+def write(path: Path, classifier: object) -> None:
     """Store atomically: a reader sees the old file, no file, or the whole new one."""
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
     try:
@@ -104,7 +111,8 @@ def write(path: Path, classifier: EmbeddedClassifier) -> None:
 
 
 def _prune(directory: Path, keep: Path) -> None:
-    models = sorted(directory.glob("embedded-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    kind = keep.name.partition("-")[0]  # embedded-<key>.pickle, safeguarding-<key>.pickle
+    models = sorted(directory.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in [p for p in models if p != keep][KEEP - 1 :]:
         with contextlib.suppress(FileNotFoundError):
             old.unlink()
@@ -134,12 +142,13 @@ def _model_path(nlu_dir: Path, directory: Path, extra: str) -> Path | None:
     return directory / f"embedded-{cache_key(nlu_dir, extra)}.pickle"
 
 
-def _store(path: Path, classifier: EmbeddedClassifier) -> None:
+def store(path: Path, model: object) -> None:
+    """Write `model` to `path` and remove older files of its kind; a failure only means no cache."""
     try:
-        write(path, classifier)
+        write(path, model)
         _prune(path.parent, path)
     except OSError as exc:
-        log.warning("NLU model not cached (%s)", type(exc).__name__)
+        log.warning("model not cached (%s)", type(exc).__name__)
 
 
 async def load_or_train(
@@ -161,7 +170,7 @@ async def load_or_train(
         if cached is not None:
             return cached, True
         classifier = await train()
-        await asyncio.to_thread(_store, path, classifier)
+        await asyncio.to_thread(store, path, classifier)
         return classifier, False
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)

@@ -17,8 +17,10 @@ classifier and of any NLU backend: it has its own data, features and thresholds.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
+import platform
 import re
 import threading
 import time
@@ -31,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.languages import detect_language
+from bot.nlu import cache
 from bot.safeguarding import data
 from bot.safeguarding.lexicon import class_features
 from bot.safeguarding.recognise import CATEGORIES, split
@@ -318,18 +321,58 @@ def install(model: SafeguardingModel | None) -> None:
     _current = model
 
 
-def ensure_trained(nlu_dir: Path) -> SafeguardingModel:
-    """Train from `nlu_dir` and install the model, once per process and directory."""
+def cache_key(nlu_dir: Path) -> str:
+    """A hash of what the model depends on: its training files, the code that reads and trains it, and
+    the Python and NumPy versions (as bot/nlu/cache.py does for the intent classifier)."""
+    bot = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for part in (platform.python_version(), cache.version_of("numpy")):
+        digest.update(part.encode() + b"\0")
+    code = [
+        *sorted((bot / "safeguarding").glob("*.py")),
+        bot / "textnorm.py",
+        bot / "languages.py",
+        bot / "nlu" / "data.py",
+    ]
+    root = nlu_dir / "safeguarding"
+    files = [
+        *sorted(root.glob("*.yml")),
+        *sorted((root / "heldout").glob("*.yml")),
+        *sorted((nlu_dir / "data").glob("*.yml")),
+    ]
+    for path in [*code, *files]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:32]
+
+
+def _load_or_train(nlu_dir: Path, cache_dir: Path | None) -> tuple[SafeguardingModel, bool]:
+    path = None
+    if cache_dir is not None:
+        try:
+            cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path = cache_dir / f"safeguarding-{cache_key(nlu_dir)}.pickle"
+        except OSError as exc:
+            log.warning("safeguarding model cache unusable (%s); training without it", type(exc).__name__)
+    cached = cache.read_object(path, SafeguardingModel) if path is not None else None
+    if cached is not None:
+        return cached, True
+    model = train(load_training(nlu_dir))
+    if path is not None:
+        cache.store(path, model)  # two replicas training at once both write whole files: no lock needed
+    return model, False
+
+
+def ensure_trained(nlu_dir: Path, cache_dir: Path | None = None) -> SafeguardingModel:
+    """Load (from `cache_dir`, when given) or train the model for `nlu_dir` and install it, once per
+    process and directory."""
     global _trained_from
     with _lock:
         model = _current
         if model is None or _trained_from != nlu_dir.resolve():
             started = time.perf_counter()
-            training = load_training(nlu_dir)
-            model = train(training)
+            model, cached = _load_or_train(nlu_dir, cache_dir)
             install(model)
             _trained_from = nlu_dir.resolve()
-            log.info(
-                "safeguarding model trained on %d texts in %.2f s", len(training.texts), time.perf_counter() - started
-            )
+            how = "loaded from the cache" if cached else "trained"
+            log.info("safeguarding model %s in %.2f s", how, time.perf_counter() - started)
         return model
