@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from bot.db.models import CASE_CLAIMED, CASE_WAITING, Case, Coach, User
 from bot.handoff import queue
@@ -78,3 +78,29 @@ async def test_claiming_a_missing_case_gives_nothing(services: Services, bad: in
         coach = await session.get(Coach, coach_ids[0])
         assert coach is not None
         assert await queue.claim(session, coach, bad, None, timedelta(minutes=30)) is None
+
+
+async def test_a_case_whose_row_is_being_updated_is_still_claimed(services: Services) -> None:
+    """The sender records a new card's message id on the case row in a transaction of its own; a coach
+    who claims at that moment waits for it and gets the case, not "no waiting case" (PostgreSQL's SKIP
+    LOCKED alone skipped it)."""
+    coach_ids = await _seed(services, 1, 1)
+    async with services.engine.connect() as holder:
+        await holder.begin()
+        await holder.execute(update(Case).where(Case.id == 1).values(group_chat_id=-100, group_message_id=4242))
+
+        async def claim_next() -> int | None:
+            async with services.sessions() as session, session.begin():
+                coach = await session.get(Coach, coach_ids[0])
+                assert coach is not None
+                case = await queue.claim(session, coach, None, ["ar"], timedelta(minutes=30))
+                return case.id if case else None
+
+        claiming = asyncio.create_task(claim_next())
+        await asyncio.sleep(0.5)  # the claim is waiting for the row now
+        await holder.commit()
+        assert await claiming == 1
+    async with services.sessions() as session:
+        case = await session.get(Case, 1)
+        assert case is not None
+        assert (case.status, case.group_message_id) == (CASE_CLAIMED, 4242)

@@ -103,8 +103,12 @@ async def claim(
                 candidate = candidate.where(_for_languages(languages, any_after))
             candidate = candidate.order_by(*URGENT_FIRST).limit(1)
             if session.bind is not None and session.bind.dialect.name == "postgresql":
-                candidate = candidate.with_for_update(skip_locked=True)
-            target = await session.scalar(candidate)
+                target = await session.scalar(candidate.with_for_update(skip_locked=True))
+                # Every waiting case locked: perhaps only for a moment (the sender records a new card's
+                # message id on the case row). Take it anyway: the conditional UPDATE waits for the lock.
+                target = target if target is not None else await session.scalar(candidate)
+            else:
+                target = await session.scalar(candidate)
         if target is None:
             return None
         # Machine translation on: a case waits first for a coach who speaks its language.
