@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 import sys
 from pathlib import Path
@@ -31,9 +32,27 @@ async def cut_database_connections(database_url: str) -> None:
 
 
 def free_port() -> int:
+    """A port that is free now, chosen below the kernel's ephemeral range: a port from bind(0) is in that
+    range, so the many outgoing connections of parallel tests could take it before the server binds it."""
+    low = _ephemeral_low()
+    for _ in range(100):
+        port = random.randrange(max(1024, low - 12000), low)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 async def wait_until_ok(url: str, seconds: float = 60.0) -> None:
