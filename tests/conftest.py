@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import cast
 
 import pytest
+from aiohttp import web
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from sqlalchemy import event, text
@@ -28,6 +29,7 @@ from bot.nlu.embedded import EmbeddedClassifier
 from bot.services import Services, open_services
 from bot.settings import Settings
 from bot.tg.webhook import webhook_path
+from bot.web import create_web_app
 from tests.fake_bot_api import FakeBotAPI
 from tests.netutil import free_port
 
@@ -230,6 +232,18 @@ async def services(settings: Settings, embedded: EmbeddedClassifier) -> AsyncIte
     # One still checked out when the engine was disposed goes back to the old pool and is never closed:
     # a ResourceWarning in whichever later test the garbage collector runs in. Fail here instead.
     assert in_use() == 0, "a database connection was still in use when the services closed"
+
+
+@pytest.fixture
+async def web_url(services: Services) -> AsyncIterator[str]:
+    """The bot's web server (console, health) for `services`, on a free port."""
+    runner = web.AppRunner(create_web_app(services), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    yield f"http://{host}:{port}"
+    await runner.cleanup()
 
 
 def connections_in_use(engine: AsyncEngine) -> Callable[[], int]:

@@ -3,13 +3,10 @@ access log in /mydata and /delete, the sign-in link command."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
-import pytest
-from aiohttp import web
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from sqlalchemy import func, select
@@ -30,21 +27,9 @@ from bot.handoff import queue
 from bot.handoff.coaches import add_coach, remove_coach
 from bot.privacy import erase, export
 from bot.services import Services
-from bot.web import create_web_app
 from bot.web.i18n import CONSOLE_LANGUAGES, ConsoleCatalogs
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-async def web_url(services: Services) -> AsyncIterator[str]:
-    runner = web.AppRunner(create_web_app(services), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    yield f"http://{host}:{port}"
-    await runner.cleanup()
 
 
 async def test_no_version_in_the_server_header_and_security_headers(web_url: str) -> None:

@@ -8,12 +8,10 @@ import asyncio
 import html
 import re
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.console import auth
@@ -25,7 +23,6 @@ from bot.flows.loader import check_texts, read_texts
 from bot.handoff.coaches import add_coach
 from bot.services import Services
 from bot.settings import Settings
-from bot.web import create_web_app
 from tests.conftest import ROOT
 
 STAFF, TRANSLATOR, COACH = 701, 702, 703
@@ -158,17 +155,6 @@ async def test_two_publishers_on_the_same_revision_one_is_refused(services: Serv
 
 
 # the pages -------------------------------------------------------------------------------------------
-@pytest.fixture
-async def web_url(services: Services) -> AsyncIterator[str]:
-    runner = web.AppRunner(create_web_app(services), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    yield f"http://{host}:{port}"
-    await runner.cleanup()
-
-
 async def _signed_in(
     services: Services, url: str, telegram_id: int, *, staff: bool = False, translates: str = ""
 ) -> tuple[aiohttp.ClientSession, str]:

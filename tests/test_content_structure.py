@@ -8,13 +8,11 @@ import asyncio
 import html
 import re
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 import yaml
-from aiohttp import web
 from sqlalchemy import select
 
 from bot.content import examples, store
@@ -26,7 +24,6 @@ from bot.incoming import Incoming
 from bot.nlu.data import Example
 from bot.pipeline import process
 from bot.services import Services
-from bot.web import create_web_app
 from tests.conftest import ROOT
 from tests.test_content import STAFF, TRANSLATOR, _signed_in
 
@@ -38,17 +35,6 @@ def settings_overrides(tmp_path: Path) -> dict[str, object]:
     flows_dir = tmp_path / "flows"
     shutil.copytree(ROOT / "flows", flows_dir)
     return {"flows_dir": flows_dir, "content_poll_seconds": 0.2}
-
-
-@pytest.fixture
-async def web_url(services: Services) -> AsyncIterator[str]:
-    runner = web.AppRunner(create_web_app(services), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    yield f"http://{host}:{port}"
-    await runner.cleanup()
 
 
 async def _post(http: aiohttp.ClientSession, url: str, data: dict[str, str], status: int = 200) -> str:

@@ -6,18 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.console import auth
 from bot.db.models import Case, Coach, utcnow
 from bot.reports.figures import Table
 from bot.services import Services
-from bot.web import create_web_app
 from bot.web.reports import csv_cell, to_csv
 from tests.console_browser import (
     axe_problems,
@@ -37,17 +34,6 @@ PERIOD = "from=2026-03-02&to=2026-03-04"
 async def history(services: Services) -> dict[str, int]:
     async with services.sessions() as session, session.begin():
         return await generate(session)
-
-
-@pytest.fixture
-async def web_url(services: Services) -> AsyncIterator[str]:
-    runner = web.AppRunner(create_web_app(services), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    yield f"http://{host}:{port}"
-    await runner.cleanup()
 
 
 async def _cookie(services: Services, coach_id: int) -> dict[str, str]:
