@@ -20,7 +20,7 @@ import pickle
 import platform
 import stat
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TypeVar
@@ -56,15 +56,20 @@ def cache_key(nlu_dir: Path, extra: str = "") -> str:
     `extra`: a fingerprint of the examples added in the console (bot/content/examples.py), if any.
 
     Taken over the files' bytes, so a start that finds its model does not even parse the YAML."""
+    parts = [b"console\0" + extra.encode()] if extra else []
+    parts += [part.encode() for part in (platform.python_version(), version_of("numpy"), version_of("scikit-learn"))]
+    files = [(path.name, path) for path in _code_files()]
+    files += [(str(path.relative_to(nlu_dir)), path) for path in training_files(nlu_dir)]
+    return digest_of(parts, files)
+
+
+def digest_of(parts: Iterable[bytes], files: Iterable[tuple[str, Path]]) -> str:
+    """A cache key: a hash of `parts` and of each file's name and bytes."""
     digest = hashlib.sha256()
-    if extra:
-        digest.update(b"console\0" + extra.encode() + b"\0")
-    for part in (platform.python_version(), version_of("numpy"), version_of("scikit-learn")):
-        digest.update(part.encode() + b"\0")
-    for path in _code_files():
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    for path in training_files(nlu_dir):
-        digest.update(str(path.relative_to(nlu_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for part in parts:
+        digest.update(part + b"\0")
+    for name, path in files:
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:32]
 
 

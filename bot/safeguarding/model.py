@@ -17,7 +17,6 @@ classifier and of any NLU backend: it has its own data, features and thresholds.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import logging
 import platform
@@ -325,9 +324,6 @@ def cache_key(nlu_dir: Path) -> str:
     """A hash of what the model depends on: its training files, the code that reads and trains it, and
     the Python and NumPy versions (as bot/nlu/cache.py does for the intent classifier)."""
     bot = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for part in (platform.python_version(), cache.version_of("numpy")):
-        digest.update(part.encode() + b"\0")
     code = [
         *sorted((bot / "safeguarding").glob("*.py")),
         bot / "textnorm.py",
@@ -335,14 +331,10 @@ def cache_key(nlu_dir: Path) -> str:
         bot / "nlu" / "data.py",
     ]
     root = nlu_dir / "safeguarding"
-    files = [
-        *sorted(root.glob("*.yml")),
-        *sorted((root / "heldout").glob("*.yml")),
-        *sorted((nlu_dir / "data").glob("*.yml")),
-    ]
-    for path in [*code, *files]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:32]
+    data_files = [*sorted(root.glob("*.yml")), *sorted((root / "heldout").glob("*.yml"))]
+    data_files += sorted((nlu_dir / "data").glob("*.yml"))
+    versions = [platform.python_version().encode(), cache.version_of("numpy").encode()]
+    return cache.digest_of(versions, [(path.name, path) for path in [*code, *data_files]])
 
 
 def _load_or_train(nlu_dir: Path, cache_dir: Path | None) -> tuple[SafeguardingModel, bool]:
