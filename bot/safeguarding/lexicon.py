@@ -117,14 +117,14 @@ CLASSES: dict[str, tuple[str, str]] = {
     "hit": (
         (
             r"hit|beat|slap|kick|punch|push|choke|sla(?:at|an|g)\b|sloeg|schop|duw|mishandel|abuse|hurt|pijn"
-            r"|byedrob|yedrob|ywek|wek'?a"
+            r"|byedrob|yedrob|ywek|wek'?a|tiwek|yiwek|weki"
         ),
         r"ضرب|يضرب|رفس|دفش|خنق|عذب|اذي|ያዕ|ወቕ|ወቕዕ|ረገጸ|ረግጸ|ደፊ",
     ),
     "partner": (
         (
             r"husband|wife|partner|boyfriend|\bex\b|in ?laws|my man\b|mijn man|mijn vrouw|vriend\b|schoon"
-            r"|father|vader|brother|broer|zawj|jozi|sebayey"
+            r"|father|vader|brother|broer|zawj|jozi|sebayey|sebeyt|abuy\b"
         ),
         r"جوزي|زوجي|مرتي|مراتي|زوجتي|طليقي|حماتي|اهل جوزي|ابوي|اخوي|ሰብኣየይ|ሰብእየይ|ሰበይተይ|መጻምድተይ|ኣቦይ|ሓወይ",
     ),
@@ -133,46 +133,66 @@ CLASSES: dict[str, tuple[str, str]] = {
         r"البيت|بيت|ገዛ",
     ),
     "papers": (
-        r"passport|paspoort|id\b|id ?card|identity|papers|documents|verblijf|bank ?card|bankpas|passporty",
-        r"جواز|باسبور|هويتي|هويه|اوراقي|كرت البنك|ፓስፖርት|መንነት|ወረቐት|ካርድ ባንክ",
+        (
+            r"passport|paspoort|id\b|id ?card|identity|papers|documents|verblijf|bank ?card|bankpas|passporty"
+            r"|basbor|basbour|jawaz|gawaz|iqama|e2ama"
+        ),
+        r"جواز|باسبور|هويتي|هويه|اوراقي|وثائقي|الاقامه|اقامتي|كرت البنك|ፓስፖርት|ፐስፖርት|መንበሪ ፍቓድ|መንነት|ወረቐት|ካርድ ባንክ",
     ),
     "wages": (
-        r"salar|wage|pay\b|paid|loon|betaal|geld\b|money|euro|debt|schuld|ma3ash|rateb",
-        r"راتب|معاش|مصاري|يدفع|دين|يورو|ደሞዝ|ገንዘብ|ዕዳ|ዩሮ|ክኸፍል",
+        (
+            r"salar|wage|pay\b|paid|loon|betaal|geld\b|money|euro|debt|owe\b|schuld|ma3ash|rateb|ratib|felous"
+            r"|flous|floos|fulus|2rosh|gurush|morat+ab|dmoz|lon\b"
+        ),
+        r"راتب|معاش|مصاري|فلوس|قروش|مرتب|اجري|اجور|يدفع|دين|يورو|ደሞዝ|ሎን|ገንዘብ|ዕዳ|ዩሮ|ክኸፍል",
     ),
     "boss": (
         (
             r"boss|baas|manager|chef|employer|werkgever|agency|uitzend|supervisor|team ?leader|teamleider"
-            r"|m3allem|halekay"
+            r"|m3allem|halekay|kafe+l|kafil|sponsor|ray2?es|mushrif|leidinggevende|voorman"
         ),
-        r"المعلم|معلمي|المدير|مديري|صاحب الشغل|المسؤول|المكتب|الشيف|ሓለቓ|ሓላፊ|ወናኒ ስራሕ|ኤጀንሲ|ሸፍ",
+        (
+            r"المعلم|معلمي|المدير|مديري|صاحب الشغل|صاحب العمل|المسؤول|المكتب|الشيف|الكفيل|كفيلي|الريس|المعزب"
+            r"|المشرف|مشرفي|المشغل|مشغلي|ሓለቓ|ሓላፊ|ወናኒ ስራሕ|ኤጀንሲ|ሸፍ|ባስ|ቨርክጌቨር|ኡትዘንድቡሮ"
+        ),
     ),
     "forced": (
         (
             r"not allowed|mag niet|mag .* niet|must work|moet werken|force|dwing|locked|opgesloten|sluit"
             r"|slave|slaaf|keep my|keeps my|houden|no food|geen eten|without (?:money|pay)|zonder (?:geld"
-            r"|loon)|dont give|geven (?:hem|het) niet"
+            r"|loon)|dont give|geven (?:hem|het) niet|habes|mes+e?k\b|mm?as+e+k|wakh?ed|wa5ed|bala (?:flous"
+            r"|felous|ma3ash)|bdoun flous|bbalash|for free|gratis werk|terugbetal|pay (?:it )?back"
         ),
         (
-            r"ممنوع|لازم اشتغل|بيجبرني|يجبرني|عبيد|ماسك|ماسكين|بلا مصاري|بلا راتب|ما بيدفع|مقفل|بيقفل|ኣይፍቀደ"
-            r"|የገድደ|ባርያ|ሒዙ|ይሕዝ|ይዓጽ|ብዘይ ገንዘብ"
+            r"ممنوع|لازم اشتغل|بيجبرني|يجبرني|مجبور|غصب|عبيد|ماسك|ماسكين|واخد|شايل|ماخذ|حابس|محبوس|يحتجز|صادر"
+            r"|سحبوا|دون اجر|بدون اجر|بلا اجر|بلا عقد|بدون عقد|من غير عقد|بلا مصاري|بلا راتب|بلا فلوس"
+            r"|بدون فلوس|بدون قروش|من غير مرتب|ببلاش|ما بيدفع|مقفل|بيقفل|يقفل|قافل|ما يخلي|ما بيخلي|ما بخلي"
+            r"|مش بيخلي|ما يخلو|ما بيخلو|ኣይፍቀደ"
+            r"|የገድደ|ባርያ|ባሮት|ሒዙ|ይሕዝ|ይዓጽ|ብዘይ ገንዘብ|ይግደድ|ግዱድ|ብናጻ|ዓጽዮም|ብዘይ ደሞዝ|ብዘይ ሎን"
         ),
     ),
     "touch": (
         (
             r"touch|grab|kiss|aanraak|raakt|zit aan|kuss|photo|foto|picture|pics|sexual|seks|sex\b|body"
-            r"|lichaam|billen|bottom|breast"
+            r"|lichaam|billen|bottom|breast|ta7arosh|t7arosh|t7aresh|7aresh|7arash|3akes|sowar|suwar|betast"
+            r"|knuffel|zoen"
         ),
-        r"يلمس|بيلمس|لمس|صور|جسمي|جسمو|يبوس|جنسي|ትንክፍ|ስእሊ|ስእልታት|ኣካላት|ስዕም|ጾታዊ",
+        (
+            r"يلمس|بيلمس|لمس|صور|جسمي|جسمو|جسدي|يبوس|جنسي|تحرش|يتحرش|بيتحرش|يتحارش|بحرش|يعاكس|بيعاكس|معاكسه"
+            r"|يمد ايده|بيمد ايده|ትንክፍ|ስእሊ|ስእልታት|ኣካላት|ስዕም|ጾታዊ"
+        ),
     ),
     "insult": (
         (
             r"racis|discrim|monkey|aap\b|terroris|black\b|zwart|hijab|headscarf|hoofddoek|bull(?:y|ies)|pest"
-            r"|laugh at|lachen om|uitschelden|schelden|call me|noemen mij|refugee|vluchteling|go back"
+            r"|laugh at|lachen om|uitschelden|uitgescholden|schelden|scheld|call me|noemen mij|refugee"
+            r"|vluchteling|go back|slave\b|apenkop|3abd|3onsor|tamy+e?z|yeshtem|byeshtem|yetra2|yesib"
             r"|ga terug"
         ),
         (
-            r"عنصري|قرد|ارهاب|حجاب|محجبه|يتمسخر|بيتمسخر|يضحك|لاجئ|ارجع لبلدك|اسمر|ዓሌት|ህበይ|ኣሸበርቲ|መንዲል|ላግጽ|ስሕቁ"
+            r"عنصري|عنصريه|تمييز|قرد|ارهاب|حجاب|محجبه|يتمسخر|بيتمسخر|يتريق|بيتريق|يسخر|بيسخر|سخريه|السود|يضحك"
+            r"|يشتم|بيشتم|بشتم|شتائم|شتيمه|مسبه|يسبوني|بيسبوني|يعاير|بيعاير|يهين|بيهين|اهانه|عبد\b|زنجي|متخلف"
+            r"|لاجئ|ارجع لبلدك|اسمر|ዓሌት|ህበይ|ኣሸበርቲ|መንዲል|ላግጽ|ስሕቁ|ዲስክሪሚናሲ|ራሲዝም|ይጸርፉ|ጸርፊ"
             r"|ስደተኛ|ጸሊም"
         ),
     ),
@@ -186,7 +206,7 @@ CLASSES: dict[str, tuple[str, str]] = {
         (
             r"الحقوني|هلق|هلا|الان|الليله|شرطه|اسعاف|طوارئ|دم\b|ينزف|نزيف|حريق|دخان|غاز|يتنفس|اتنفس|سكين"
             r"|سكينه|مسدس|وقع|انكسر|علقت|يلحقني|انطعن|ሓግዙ|ሕጂ|ሎሚ ለይቲ|ፖሊስ|ኣምቡላንስ|ህጹጽ|ደም|ሓዊ|ትኪ|ጋዝ|ካራ|ሽጉጥ|ወዲቑ|ተሰቢ"
-            r"|ተታሒ|ይስዕበ|ተወጊ"
+            r"|ተታሒ|ይስዕበ|ተወጊ|ጨውዩ|ጨዊዮ|ኣቕኒዑ"
         ),
     ),
     "threat": (
