@@ -29,6 +29,7 @@ from bot.languages import detect_language
 from bot.nlu.compose import NOT_QUESTIONS, augment, segments
 from bot.nlu.data import OPENER, Example
 from bot.nlu.features import FeatureSpace
+from bot.nlu.fitting import fit_folds
 from bot.nlu.types import Entity, NluResult
 from bot.textnorm import normalize
 
@@ -69,27 +70,32 @@ class CalibratedLinearModel:
         self._prior = prior
 
     @classmethod
-    def fit(cls, features: Any, labels: Sequence[str], priors: dict[str, float]) -> CalibratedLinearModel:
+    def fit(
+        cls, features: Any, labels: Sequence[str], priors: dict[str, float], processes: int = 1
+    ) -> CalibratedLinearModel:
+        """Fit on a feature matrix; `processes` > 1 runs the SVM fits side by side (bot/nlu/fitting.py)."""
         from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+        from sklearn.model_selection import StratifiedKFold
         from sklearn.svm import LinearSVC
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
         y = np.asarray(labels)
         classes, counts = np.unique(y, return_counts=True)
         if len(classes) < 2 or counts.min() < 2:
             raise ValueError("training needs at least two intents with at least two examples each")
-        svm = LinearSVC(C=1.0, class_weight="balanced", max_iter=5000, tol=SVM_TOLERANCE)
+        # A fixed seed: liblinear's order of visiting the examples, so a model trains the same every time.
+        svm = LinearSVC(C=1.0, class_weight="balanced", max_iter=5000, tol=SVM_TOLERANCE, random_state=0)
         folds = StratifiedKFold(n_splits=min(CALIBRATION_FOLDS, int(counts.min())), shuffle=True, random_state=0)
-        # One fit at a time: liblinear draws from one process-wide random generator, so fits in threads would
-        # race on it (and train differently each time).
-        held_out = _two_columns(cross_val_predict(svm, features, y, cv=folds, method="decision_function"))
-        slope, offset = np.zeros(len(classes)), np.zeros(len(classes))
-        for k, name in enumerate(classes):
-            platt = LogisticRegression().fit(held_out[:, k : k + 1], y == name)
-            slope[k], offset[k] = platt.coef_[0, 0], platt.intercept_[0]
-        svm.fit(features, y)
-        coef = svm.coef_ if len(classes) > 2 else np.vstack([-svm.coef_[0], svm.coef_[0]])
-        bias = svm.intercept_ if len(classes) > 2 else np.array([-svm.intercept_[0], svm.intercept_[0]])
+        # One BLAS thread: the Platt fits are tiny, and more threads only wait on each other (4x the CPU, same numbers).
+        with threadpool_limits(limits=1):
+            scores, coef, bias = fit_folds(svm, features, y, list(folds.split(features, y)), processes)
+            held_out = _two_columns(scores)
+            slope, offset = np.zeros(len(classes)), np.zeros(len(classes))
+            for k, name in enumerate(classes):
+                platt = LogisticRegression().fit(held_out[:, k : k + 1], y == name)
+                slope[k], offset[k] = platt.coef_[0, 0], platt.intercept_[0]
+        if len(classes) == 2:
+            coef, bias = np.vstack([-coef[0], coef[0]]), np.array([-bias[0], bias[0]])
         prior = np.array([priors.get(str(c), 1.0) for c in classes])
         return cls([str(c) for c in classes], np.ascontiguousarray(coef.T), bias, slope, offset, prior)
 
@@ -230,13 +236,15 @@ class EmbeddedClassifier:
         self._nodes = nodes
 
     @classmethod
-    def train(cls, examples: Sequence[Example]) -> EmbeddedClassifier:
+    def train(cls, examples: Sequence[Example], processes: int = 1) -> EmbeddedClassifier:
         """Train on intent examples, node examples (nlu/nodes) and, shaped like real messages, copies with an
-        opening in front (nlu/openers; bot/nlu/compose.py)."""
+        opening in front (nlu/openers; bot/nlu/compose.py). `processes` > 1: the SVM fits run in that many
+        forked processes (the same model; bot/nlu/fitting.py)."""
         real = [e for e in examples if e.intent != OPENER]
         training = real + augment(examples) if AUGMENT else real
         space, features = FeatureSpace.fit([normalize(e.text[:MAX_CHARS]) for e in training])
-        model = CalibratedLinearModel.fit(features, [e.intent for e in training], {OUT_OF_SCOPE: OUT_OF_SCOPE_PRIOR})
+        labels = [e.intent for e in training]
+        model = CalibratedLinearModel.fit(features, labels, {OUT_OF_SCOPE: OUT_OF_SCOPE_PRIOR}, processes)
         nodes = NodeIndex.build(space, [e for e in real if e.node is not None])
         return cls(space, model, Gazetteer(real), nodes=nodes)
 
@@ -333,6 +341,8 @@ async def train_in_process(examples: Sequence[Example]) -> EmbeddedClassifier:
     """
     env = dict(os.environ)  # the child imports the same `bot` package as this process
     env["PYTHONPATH"] = os.pathsep.join([_PACKAGE_ROOT, *filter(None, [env.get("PYTHONPATH")])])
+    # No BLAS thread pools: the child uses its cores through processes (bot/nlu/fitting.py), and forks.
+    env.update(dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), "1"))
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from bot.nlu.embedded import EmbeddedClassifier
+from bot.nlu.fitting import available_processes
 
 
 def main() -> int:
@@ -23,7 +24,7 @@ def main() -> int:
     examples = pickle.load(sys.stdin.buffer)
     result: tuple[bool, Any]
     try:
-        result = (True, EmbeddedClassifier.train(examples).compact())
+        result = (True, EmbeddedClassifier.train(examples, available_processes()).compact())
     except Exception as exc:
         result = (False, exc)
     try:
