@@ -35,8 +35,8 @@ async def test_training_in_processes_gives_the_model_of_one_process() -> None:
     """The training process fits side by side (one process per core); the confidences are exactly those of
     a training in this process, one fit after the other, and of a second training (a fixed seed)."""
     child = await train_in_process(EXAMPLES)
-    here = EmbeddedClassifier.train(EXAMPLES, processes=1).compact()
-    again = EmbeddedClassifier.train(EXAMPLES, processes=1).compact()
+    here = EmbeddedClassifier.train(EXAMPLES, processes=1)
+    again = EmbeddedClassifier.train(EXAMPLES, processes=1)
     texts = [normalize(e.text) for e in load_examples(ROOT / "nlu" / "data")[1::7]]
     assert np.array_equal(child.probabilities(texts), here.probabilities(texts))
     assert np.array_equal(again.probabilities(texts), here.probabilities(texts))

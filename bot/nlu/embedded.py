@@ -7,8 +7,9 @@ dialog compares the best confidence with its threshold and asks instead of guess
 
 Training needs scikit-learn and SciPy (about 120 MiB once imported); predicting needs only NumPy and the
 fitted numbers. So the bot trains in a short-lived child process (`train_in_process`) that sends back
-the compact classifier (`EmbeddedClassifier.compact`): vocabularies, IDF weights, the coefficient matrix,
-intercepts, Platt parameters and the gazetteer. The bot process never imports scikit-learn or SciPy.
+the classifier, which is plain data and NumPy arrays: vocabularies, IDF weights, the coefficient matrix,
+intercepts, Platt parameters, the gazetteer and the node index. The bot process never imports scikit-learn
+or SciPy.
 """
 
 from __future__ import annotations
@@ -103,10 +104,6 @@ class CalibratedLinearModel:
         """Confidences (rows sum to 1) from SVM scores, shape (messages, classes)."""
         p = sigmoid(scores * self._slope + self._offset) * self._prior
         return p / p.sum(axis=1, keepdims=True)
-
-    def scores(self, features: Any) -> Any:
-        """SVM scores of a feature matrix."""
-        return np.asarray(features @ self._weights) + self._bias
 
     def vector_scores(self, indices: Any, values: Any) -> Any:
         """SVM scores of one sparse feature vector, shape (1, classes)."""
@@ -248,24 +245,14 @@ class EmbeddedClassifier:
         nodes = NodeIndex.build(space, [e for e in real if e.node is not None])
         return cls(space, model, Gazetteer(real), nodes=nodes)
 
-    def compact(self) -> EmbeddedClassifier:
-        """The same classifier without scikit-learn objects: plain data and NumPy arrays, small to pickle.
-
-        It predicts exactly as this one does; batches (`predict_scored`) are computed message by message.
-        """
-        return EmbeddedClassifier(self._space.compact(), self._model, self._gazetteer, self._ranking_size, self._nodes)
-
     @property
     def intents(self) -> tuple[str, ...]:
         return tuple(self._model.classes)
 
     def probabilities(self, normalized: Sequence[str]) -> Any:
         """Confidences per normalised text: one row each, columns in `intents` order, rows summing to 1."""
-        if self._space.is_compact:  # no vectorisers (nor SciPy): one vector at a time
-            rows = [self._model.vector_scores(*self._space.vector(text)) for text in normalized]
-            scores = np.vstack(rows) if rows else np.zeros((0, len(self._model.classes)))
-        else:
-            scores = self._model.scores(self._space.matrix(normalized))
+        rows = [self._model.vector_scores(*self._space.vector(text)) for text in normalized]  # as `predict` does
+        scores = np.vstack(rows) if rows else np.zeros((0, len(self._model.classes)))
         return self._model.probabilities(scores)
 
     def _ranked(self, normalized: str) -> tuple[tuple[tuple[str, float], ...], tuple[Any, Any]]:
@@ -332,10 +319,10 @@ class EmbeddedClassifier:
 
 
 async def train_in_process(examples: Sequence[Example]) -> EmbeddedClassifier:
-    """Train in a short-lived child process (`python -m bot.nlu.trainer`); return the compact classifier.
+    """Train in a short-lived child process (`python -m bot.nlu.trainer`); return the classifier.
 
     The child is a fresh interpreter (never a fork of this threaded asyncio process): it reads the pickled
-    examples on stdin, imports scikit-learn, trains, and writes back `(True, EmbeddedClassifier.compact())`
+    examples on stdin, imports scikit-learn, trains, and writes back `(True, EmbeddedClassifier)`
     or `(False, exception)` on stdout. Its memory goes when it exits, so this process's peak memory holds no
     scikit-learn or SciPy. Training errors are raised here; the child's own messages go to our stderr.
     """
