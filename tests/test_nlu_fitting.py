@@ -24,7 +24,7 @@ def test_folds_and_final_fit_equal_cross_val_predict_and_fit() -> None:
     _, features = FeatureSpace.fit(texts)
     svm = LinearSVC(class_weight="balanced", tol=1e-3, random_state=0)
     folds = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=0).split(features, labels))
-    scores, coef, intercept = fit_folds(svm, features, labels, folds)
+    scores, (coef, intercept) = fit_folds(svm, features, labels, folds)
     assert np.array_equal(scores, cross_val_predict(svm, features, labels, cv=folds, method="decision_function"))
     full = LinearSVC(class_weight="balanced", tol=1e-3, random_state=0).fit(features, labels)
     assert np.array_equal(coef, full.coef_)

@@ -88,13 +88,16 @@ class CalibratedLinearModel:
         svm = LinearSVC(C=1.0, class_weight="balanced", max_iter=5000, tol=SVM_TOLERANCE, random_state=0)
         folds = StratifiedKFold(n_splits=min(CALIBRATION_FOLDS, int(counts.min())), shuffle=True, random_state=0)
         # One BLAS thread: the Platt fits are tiny, and more threads only wait on each other (4x the CPU, same numbers).
-        with threadpool_limits(limits=1):
-            scores, coef, bias = fit_folds(svm, features, y, list(folds.split(features, y)), processes)
-            held_out = _two_columns(scores)
+        with (
+            threadpool_limits(limits=1),
+            contextlib.closing(fit_folds(svm, features, y, folds.split(features, y), processes)) as fits,
+        ):
+            held_out = _two_columns(next(fits))
             slope, offset = np.zeros(len(classes)), np.zeros(len(classes))
-            for k, name in enumerate(classes):
+            for k, name in enumerate(classes):  # while the final fit may still run
                 platt = LogisticRegression().fit(held_out[:, k : k + 1], y == name)
                 slope[k], offset[k] = platt.coef_[0, 0], platt.intercept_[0]
+            coef, bias = next(fits)
         if len(classes) == 2:
             coef, bias = np.vstack([-coef[0], coef[0]]), np.array([-bias[0], bias[0]])
         prior = np.array([priors.get(str(c), 1.0) for c in classes])

@@ -12,9 +12,10 @@ the training process (bot/nlu/trainer.py) is a fresh interpreter without threads
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -49,28 +50,32 @@ def _fit(job: tuple[Any, Any]) -> tuple[Any, Any]:
 
 
 def fit_folds(
-    estimator: Any, features: Any, labels: Any, folds: Sequence[tuple[Any, Any]], processes: int = 1
-) -> tuple[Any, Any, Any]:
-    """The held-out decision scores of `folds` (rows in the order of `features`, as scikit-learn's
-    `cross_val_predict` gives them) and the coefficients and intercepts of `estimator` fitted on all rows.
+    estimator: Any, features: Any, labels: Any, folds: Iterable[tuple[Any, Any]], processes: int = 1
+) -> Generator[Any, None, None]:
+    """Yields the held-out decision scores of `folds` (rows in the order of `features`, as scikit-learn's
+    `cross_val_predict` gives them), then (coefficients, intercepts) of `estimator` fitted on all rows.
 
-    With `processes` > 1 the fits run in that many forked processes, the final fit (the longest) first."""
+    With `processes` > 1 the fits run in that many forked processes, the final fit last: the caller works on
+    the held-out scores (the Platt fits) on the core the last fold leaves free while the final fit runs."""
     global _shared
-    jobs: list[tuple[Any, Any]] = [(None, None), *folds]
+    folds = list(folds)
+    jobs: list[tuple[Any, Any]] = [*folds, (None, None)]
     _shared = (estimator, features, labels)
     try:
-        if processes > 1 and "fork" in multiprocessing.get_all_start_methods():
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(min(processes, len(jobs)), mp_context=context) as pool:
-                results = list(pool.map(_fit, jobs))
-        else:
-            results = [_fit(job) for job in jobs]
+        with contextlib.ExitStack() as stack:
+            if processes > 1 and "fork" in multiprocessing.get_all_start_methods():
+                context = multiprocessing.get_context("fork")
+                pool = stack.enter_context(ProcessPoolExecutor(min(processes, len(jobs)), mp_context=context))
+                results: Iterator[tuple[Any, Any]] = pool.map(_fit, jobs)
+            else:
+                results = map(_fit, jobs)
+            held_out: Any = None
+            for _, test in folds:
+                scores, _ = next(results)
+                if held_out is None:
+                    held_out = np.empty((len(labels), *scores.shape[1:]), dtype=scores.dtype)
+                held_out[test] = scores
+            yield held_out
+            yield next(results)
     finally:
         _shared = None
-    (coef, intercept), *scores = results
-    held_out: Any = None
-    for (_, test), (fold_scores, _) in zip(folds, scores, strict=True):
-        if held_out is None:
-            held_out = np.empty((len(labels), *fold_scores.shape[1:]), dtype=fold_scores.dtype)
-        held_out[test] = fold_scores
-    return held_out, coef, intercept
