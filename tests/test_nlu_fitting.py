@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 
+from bot.nlu import fitting
 from bot.nlu.data import load_examples
 from bot.nlu.embedded import EmbeddedClassifier, train_in_process
 from bot.nlu.features import FeatureSpace
@@ -29,6 +31,25 @@ def test_folds_and_final_fit_equal_cross_val_predict_and_fit() -> None:
     full = LinearSVC(class_weight="balanced", tol=1e-3, random_state=0).fit(features, labels)
     assert np.array_equal(coef, full.coef_)
     assert np.array_equal(intercept, full.intercept_)
+
+
+def test_without_a_process_pool_the_fits_run_one_after_the_other(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def no_semaphores(*args: object, **kwargs: object) -> None:
+        raise OSError(38, "Function not implemented")
+
+    texts = [normalize(e.text) for e in EXAMPLES]
+    labels = np.array([e.intent for e in EXAMPLES])
+    _, features = FeatureSpace.fit(texts)
+    svm = LinearSVC(class_weight="balanced", tol=1e-3, random_state=0)
+    folds = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=0).split(features, labels))
+    expected, (expected_coef, _) = fit_folds(svm, features, labels, folds)
+    monkeypatch.setattr(fitting, "ProcessPoolExecutor", no_semaphores)
+    scores, (coef, _) = fit_folds(svm, features, labels, folds, processes=2)
+    assert np.array_equal(scores, expected)
+    assert np.array_equal(coef, expected_coef)
+    assert "NLU fits in one process (OSError)" in caplog.text
 
 
 async def test_training_in_processes_gives_the_model_of_one_process() -> None:

@@ -13,6 +13,7 @@ the training process (bot/nlu/trainer.py) is a fresh interpreter without threads
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 from collections.abc import Generator, Iterable, Iterator
@@ -20,6 +21,8 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 # What the forked workers inherit: (estimator, features, labels). Set only while a pool runs.
 _shared: tuple[Any, Any, Any] | None = None
@@ -63,12 +66,14 @@ def fit_folds(
     _shared = (estimator, features, labels)
     try:
         with contextlib.ExitStack() as stack:
+            results: Iterator[tuple[Any, Any]] = map(_fit, jobs)
             if processes > 1 and "fork" in multiprocessing.get_all_start_methods():
                 context = multiprocessing.get_context("fork")
-                pool = stack.enter_context(ProcessPoolExecutor(min(processes, len(jobs)), mp_context=context))
-                results: Iterator[tuple[Any, Any]] = pool.map(_fit, jobs)
-            else:
-                results = map(_fit, jobs)
+                try:
+                    pool = stack.enter_context(ProcessPoolExecutor(min(processes, len(jobs)), mp_context=context))
+                    results = pool.map(_fit, jobs)
+                except OSError as exc:  # e.g. no /dev/shm for the pool's semaphores: one fit after the other
+                    log.warning("NLU fits in one process (%s)", type(exc).__name__)
             held_out: Any = None
             for _, test in folds:
                 scores, _ = next(results)
