@@ -34,7 +34,7 @@ class Trainer:
     async def __call__(self) -> EmbeddedClassifier:
         self.calls += 1
         await asyncio.sleep(0.3)
-        return EmbeddedClassifier.train(self.examples).compact()
+        return EmbeddedClassifier.train(self.examples)
 
 
 def write_nlu(nlu_dir: Path, extra: str = "") -> Path:

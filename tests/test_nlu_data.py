@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.nlu import data
 from bot.nlu.data import Example, TrainingDataError, annotate, load_examples, parse_example, rasa_yaml
 from bot.nlu.types import INTENTS, Entity
 from bot.textnorm import normalize
@@ -93,6 +94,12 @@ def test_annotate_refuses_an_entity_missing_from_the_text() -> None:
 def test_no_data_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(TrainingDataError, match="no training data"):
         load_examples(tmp_path)
+
+
+def test_libyaml_reads_the_training_data_as_the_python_parser_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    quick = data.load_training(ROOT / "nlu")
+    monkeypatch.setattr(data, "_LOADER", yaml.SafeLoader)
+    assert data.load_training(ROOT / "nlu") == quick
 
 
 def test_every_language_has_every_intent_in_the_contract_order() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -149,13 +150,32 @@ def test_batch_and_single_message_agree(embedded: EmbeddedClassifier) -> None:
 
 def test_one_message_vector_equals_the_vectorisers() -> None:
     texts = [normalize(t) for t in ["ik wil CV maken", "بدي اعادل شهادتي", "ዲፕሎማይ ከመይ ክፈልጦ", "CV CV cv!"]]
-    space, matrix = FeatureSpace.fit(texts)
-    for row, text in enumerate([*texts, "cv ዲፕሎማ ዲፕሎማ onbekend"]):
+    space, _ = FeatureSpace.fit(texts)
+    vectorizers = [TfidfVectorizer(**spec.vectorizer_params()).fit(texts) for spec in VIEWS]
+    for text in [*texts, "cv ዲፕሎማ ዲፕሎማ onbekend", "zzz", ""]:
         indices, values = space.vector(text)
         dense = np.zeros(space.size)
         dense[indices] = values
-        expected = (matrix[row] if row < len(texts) else space.matrix([text])).toarray()[0]
+        expected = np.hstack([v.transform([text]).toarray()[0] for v in vectorizers])
         assert dense == pytest.approx(expected)
+
+
+def test_feature_space_equals_the_vectorisers_exactly() -> None:
+    """The vocabularies, IDF weights and training matrix (to the last bit, in the same order within a row) are
+    those of scikit-learn's TfidfVectorizer: counting them in bot/nlu/features.py changes the model in nothing."""
+    texts = [normalize(e.text) for e in load_examples(ROOT / "nlu" / "data")] + ODD_TEXTS
+    space, matrix = FeatureSpace.fit(texts)
+    blocks = []
+    for view, spec in zip(space._views, VIEWS, strict=True):
+        vectorizer = TfidfVectorizer(**spec.vectorizer_params())
+        blocks.append(vectorizer.fit_transform(texts))
+        assert view.vocabulary == vectorizer.vocabulary_
+        assert view.idf == vectorizer.idf_.tolist()
+    expected = sp.hstack(blocks, format="csr")
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(matrix, part), getattr(expected, part)), part
+    assert matrix.dtype == expected.dtype
+    assert matrix.indices.dtype == expected.indices.dtype
 
 
 def test_ethiopic_skeleton_ignores_the_vowel_order() -> None:
@@ -260,37 +280,23 @@ def test_sigmoid_is_expit() -> None:
     assert sigmoid(x) == pytest.approx(expit(x), rel=1e-15, abs=0)
 
 
-def test_compact_classifier_predicts_as_the_trained_model(embedded: EmbeddedClassifier) -> None:
-    """What the training process sends (plain data and NumPy arrays) predicts as the scikit-learn model."""
-    compact = pickle.loads(pickle.dumps(embedded.compact()))
-    assert compact.intents == embedded.intents
+def test_pickled_classifier_predicts_as_the_trained_model(embedded: EmbeddedClassifier) -> None:
+    """What the training process sends (plain data and NumPy arrays) predicts as the trained model."""
+    sent = pickle.loads(pickle.dumps(embedded))
+    assert sent.intents == embedded.intents
     sample = [e.text for e in load_examples(ROOT / "nlu" / "data")[::5]]
     texts = sample + [t for t, _ in E2E] + [t for _, t, _ in TYPICAL] + NOT_WORK + ODD_TEXTS + [sample[0] * 200]
     for text in texts:
-        full, small = embedded.predict(text), compact.predict(text)
-        assert (small.text, small.language, small.intent, small.entities) == (
-            full.text,
-            full.language,
-            full.intent,
-            full.entities,
-        )
-        assert [i for i, _ in small.ranking] == [i for i, _ in full.ranking]
-        assert [c for _, c in small.ranking] == pytest.approx([c for _, c in full.ranking], abs=1e-9, rel=0)
-    for (intent, confidence), (full_intent, full_confidence) in zip(
-        compact.predict_scored(texts), embedded.predict_scored(texts), strict=True
-    ):
-        assert intent == full_intent
-        assert confidence == pytest.approx(full_confidence, abs=1e-9, rel=0)
+        assert sent.predict(text) == embedded.predict(text)
+    assert sent.predict_scored(texts) == embedded.predict_scored(texts)
 
 
-def test_compact_feature_space_matrix_equals_the_vectorisers() -> None:
-    texts = [normalize(t) for t in ["ik wil CV maken", "بدي اعادل شهادتي", "ዲፕሎማይ ከመይ ክፈልጦ", "CV CV cv!"]]
-    space, _ = FeatureSpace.fit(texts)
-    compact = pickle.loads(pickle.dumps(space.compact()))
-    assert compact.is_compact
-    assert not space.is_compact
-    unseen = [*texts, "cv ዲፕሎማ ዲፕሎማ onbekend", "zzz", ""]
-    assert compact.matrix(unseen).toarray() == pytest.approx(space.matrix(unseen).toarray(), abs=1e-12)
+def test_a_space_without_ethiopic_text_leaves_the_skeleton_view_out() -> None:
+    space, matrix = FeatureSpace.fit(["ik wil CV maken", "dank je wel"])
+    assert [view.spec for view in space._views] == list(VIEWS[:2])
+    assert matrix.shape == (2, space.size)
+    with pytest.raises(ValueError, match="no features"):
+        FeatureSpace.fit(["", "  "])
 
 
 async def test_training_in_a_child_process() -> None:

@@ -51,7 +51,7 @@ def test_general_questions_get_no_node(embedded: EmbeddedClassifier) -> None:
     assert embedded.predict("hallo").node is None
 
 
-def test_the_compact_classifier_finds_the_same_nodes(embedded: EmbeddedClassifier) -> None:
-    compact = pickle.loads(pickle.dumps(embedded.compact()))
+def test_the_pickled_classifier_finds_the_same_nodes(embedded: EmbeddedClassifier) -> None:
+    compact = pickle.loads(pickle.dumps(embedded))  # as the training process sends it
     for text in ("Wat is het minimumloon?", "كم يكلف تقييم الشهادة؟", "hoe schrijf ik een cv? en waar vind ik werk?"):
         assert compact.predict(text) == embedded.predict(text)

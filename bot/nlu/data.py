@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -27,6 +28,14 @@ class Example:
 
 class TrainingDataError(ValueError):
     pass
+
+
+# libyaml's parser where PyYAML has it: the same documents, ~10x quicker (a cold start reads all of nlu/data).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _read_yaml(path: Path) -> Any:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
 
 
 def parse_example(raw: str) -> tuple[str, tuple[tuple[str, Entity], ...]]:
@@ -83,7 +92,7 @@ def load_examples(data_dir: Path) -> list[Example]:
         raise TrainingDataError(f"no training data in {data_dir}")
     for path in files:
         language = path.stem
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = _read_yaml(path) or {}
         for block in doc.get("nlu", []):
             intent = block.get("intent")
             if not intent:
@@ -104,7 +113,7 @@ def load_node_examples(nodes_dir: Path) -> list[Example]:
     They are examples of their intent as well, and teach the classifier which node of the flow answers."""
     examples: list[Example] = []
     for path in sorted(nodes_dir.glob("*.yml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = _read_yaml(path) or {}
         for intent, nodes in doc.items():
             for node, texts in (nodes or {}).items():
                 for text in texts or []:
@@ -123,7 +132,7 @@ def load_openers(openers_dir: Path) -> list[Example]:
     return [
         Example(str(line), OPENER, path.stem)
         for path in sorted(openers_dir.glob("*.yml"))
-        for line in yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        for line in _read_yaml(path) or []
     ]
 
 

@@ -7,8 +7,9 @@ dialog compares the best confidence with its threshold and asks instead of guess
 
 Training needs scikit-learn and SciPy (about 120 MiB once imported); predicting needs only NumPy and the
 fitted numbers. So the bot trains in a short-lived child process (`train_in_process`) that sends back
-the compact classifier (`EmbeddedClassifier.compact`): vocabularies, IDF weights, the coefficient matrix,
-intercepts, Platt parameters and the gazetteer. The bot process never imports scikit-learn or SciPy.
+the classifier, which is plain data and NumPy arrays: vocabularies, IDF weights, the coefficient matrix,
+intercepts, Platt parameters, the gazetteer and the node index. The bot process never imports scikit-learn
+or SciPy.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from bot.languages import detect_language
 from bot.nlu.compose import NOT_QUESTIONS, augment, segments
 from bot.nlu.data import OPENER, Example
 from bot.nlu.features import FeatureSpace
+from bot.nlu.fitting import fit_folds
 from bot.nlu.types import Entity, NluResult
 from bot.textnorm import normalize
 
@@ -69,27 +71,35 @@ class CalibratedLinearModel:
         self._prior = prior
 
     @classmethod
-    def fit(cls, features: Any, labels: Sequence[str], priors: dict[str, float]) -> CalibratedLinearModel:
+    def fit(
+        cls, features: Any, labels: Sequence[str], priors: dict[str, float], processes: int = 1
+    ) -> CalibratedLinearModel:
+        """Fit on a feature matrix; `processes` > 1 runs the SVM fits side by side (bot/nlu/fitting.py)."""
         from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+        from sklearn.model_selection import StratifiedKFold
         from sklearn.svm import LinearSVC
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
         y = np.asarray(labels)
         classes, counts = np.unique(y, return_counts=True)
         if len(classes) < 2 or counts.min() < 2:
             raise ValueError("training needs at least two intents with at least two examples each")
-        svm = LinearSVC(C=1.0, class_weight="balanced", max_iter=5000, tol=SVM_TOLERANCE)
+        # A fixed seed: liblinear's order of visiting the examples, so a model trains the same every time.
+        svm = LinearSVC(C=1.0, class_weight="balanced", max_iter=5000, tol=SVM_TOLERANCE, random_state=0)
         folds = StratifiedKFold(n_splits=min(CALIBRATION_FOLDS, int(counts.min())), shuffle=True, random_state=0)
-        # One fit at a time: liblinear draws from one process-wide random generator, so fits in threads would
-        # race on it (and train differently each time).
-        held_out = _two_columns(cross_val_predict(svm, features, y, cv=folds, method="decision_function"))
-        slope, offset = np.zeros(len(classes)), np.zeros(len(classes))
-        for k, name in enumerate(classes):
-            platt = LogisticRegression().fit(held_out[:, k : k + 1], y == name)
-            slope[k], offset[k] = platt.coef_[0, 0], platt.intercept_[0]
-        svm.fit(features, y)
-        coef = svm.coef_ if len(classes) > 2 else np.vstack([-svm.coef_[0], svm.coef_[0]])
-        bias = svm.intercept_ if len(classes) > 2 else np.array([-svm.intercept_[0], svm.intercept_[0]])
+        # One BLAS thread: the Platt fits are tiny, and more threads only wait on each other (4x the CPU, same numbers).
+        with (
+            threadpool_limits(limits=1),
+            contextlib.closing(fit_folds(svm, features, y, folds.split(features, y), processes)) as fits,
+        ):
+            held_out = _two_columns(next(fits))
+            slope, offset = np.zeros(len(classes)), np.zeros(len(classes))
+            for k, name in enumerate(classes):  # while the final fit may still run
+                platt = LogisticRegression().fit(held_out[:, k : k + 1], y == name)
+                slope[k], offset[k] = platt.coef_[0, 0], platt.intercept_[0]
+            coef, bias = next(fits)
+        if len(classes) == 2:
+            coef, bias = np.vstack([-coef[0], coef[0]]), np.array([-bias[0], bias[0]])
         prior = np.array([priors.get(str(c), 1.0) for c in classes])
         return cls([str(c) for c in classes], np.ascontiguousarray(coef.T), bias, slope, offset, prior)
 
@@ -97,10 +107,6 @@ class CalibratedLinearModel:
         """Confidences (rows sum to 1) from SVM scores, shape (messages, classes)."""
         p = sigmoid(scores * self._slope + self._offset) * self._prior
         return p / p.sum(axis=1, keepdims=True)
-
-    def scores(self, features: Any) -> Any:
-        """SVM scores of a feature matrix."""
-        return np.asarray(features @ self._weights) + self._bias
 
     def vector_scores(self, indices: Any, values: Any) -> Any:
         """SVM scores of one sparse feature vector, shape (1, classes)."""
@@ -230,22 +236,17 @@ class EmbeddedClassifier:
         self._nodes = nodes
 
     @classmethod
-    def train(cls, examples: Sequence[Example]) -> EmbeddedClassifier:
+    def train(cls, examples: Sequence[Example], processes: int = 1) -> EmbeddedClassifier:
         """Train on intent examples, node examples (nlu/nodes) and, shaped like real messages, copies with an
-        opening in front (nlu/openers; bot/nlu/compose.py)."""
+        opening in front (nlu/openers; bot/nlu/compose.py). `processes` > 1: the SVM fits run in that many
+        forked processes (the same model; bot/nlu/fitting.py)."""
         real = [e for e in examples if e.intent != OPENER]
         training = real + augment(examples) if AUGMENT else real
         space, features = FeatureSpace.fit([normalize(e.text[:MAX_CHARS]) for e in training])
-        model = CalibratedLinearModel.fit(features, [e.intent for e in training], {OUT_OF_SCOPE: OUT_OF_SCOPE_PRIOR})
+        labels = [e.intent for e in training]
+        model = CalibratedLinearModel.fit(features, labels, {OUT_OF_SCOPE: OUT_OF_SCOPE_PRIOR}, processes)
         nodes = NodeIndex.build(space, [e for e in real if e.node is not None])
         return cls(space, model, Gazetteer(real), nodes=nodes)
-
-    def compact(self) -> EmbeddedClassifier:
-        """The same classifier without scikit-learn objects: plain data and NumPy arrays, small to pickle.
-
-        It predicts exactly as this one does; batches (`predict_scored`) are computed message by message.
-        """
-        return EmbeddedClassifier(self._space.compact(), self._model, self._gazetteer, self._ranking_size, self._nodes)
 
     @property
     def intents(self) -> tuple[str, ...]:
@@ -253,11 +254,8 @@ class EmbeddedClassifier:
 
     def probabilities(self, normalized: Sequence[str]) -> Any:
         """Confidences per normalised text: one row each, columns in `intents` order, rows summing to 1."""
-        if self._space.is_compact:  # no vectorisers (nor SciPy): one vector at a time
-            rows = [self._model.vector_scores(*self._space.vector(text)) for text in normalized]
-            scores = np.vstack(rows) if rows else np.zeros((0, len(self._model.classes)))
-        else:
-            scores = self._model.scores(self._space.matrix(normalized))
+        rows = [self._model.vector_scores(*self._space.vector(text)) for text in normalized]  # as `predict` does
+        scores = np.vstack(rows) if rows else np.zeros((0, len(self._model.classes)))
         return self._model.probabilities(scores)
 
     def _ranked(self, normalized: str) -> tuple[tuple[tuple[str, float], ...], tuple[Any, Any]]:
@@ -324,15 +322,17 @@ class EmbeddedClassifier:
 
 
 async def train_in_process(examples: Sequence[Example]) -> EmbeddedClassifier:
-    """Train in a short-lived child process (`python -m bot.nlu.trainer`); return the compact classifier.
+    """Train in a short-lived child process (`python -m bot.nlu.trainer`); return the classifier.
 
     The child is a fresh interpreter (never a fork of this threaded asyncio process): it reads the pickled
-    examples on stdin, imports scikit-learn, trains, and writes back `(True, EmbeddedClassifier.compact())`
+    examples on stdin, imports scikit-learn, trains, and writes back `(True, EmbeddedClassifier)`
     or `(False, exception)` on stdout. Its memory goes when it exits, so this process's peak memory holds no
     scikit-learn or SciPy. Training errors are raised here; the child's own messages go to our stderr.
     """
     env = dict(os.environ)  # the child imports the same `bot` package as this process
     env["PYTHONPATH"] = os.pathsep.join([_PACKAGE_ROOT, *filter(None, [env.get("PYTHONPATH")])])
+    # No BLAS thread pools: the child uses its cores through processes (bot/nlu/fitting.py), and forks.
+    env.update(dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), "1"))
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

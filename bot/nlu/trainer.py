@@ -1,6 +1,6 @@
 """The training process of the embedded classifier: `python -m bot.nlu.trainer` (see `train_in_process`).
 
-Reads a pickled list of `Example` on stdin, trains, and writes the pickled `(True, compact classifier)` or
+Reads a pickled list of `Example` on stdin, trains, and writes the pickled `(True, classifier)` or
 `(False, exception)` on stdout. Anything else that would go to stdout goes to stderr instead.
 """
 
@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from bot.nlu.embedded import EmbeddedClassifier
+from bot.nlu.fitting import available_processes
 
 
 def main() -> int:
@@ -23,7 +24,7 @@ def main() -> int:
     examples = pickle.load(sys.stdin.buffer)
     result: tuple[bool, Any]
     try:
-        result = (True, EmbeddedClassifier.train(examples).compact())
+        result = (True, EmbeddedClassifier.train(examples, available_processes()))
     except Exception as exc:
         result = (False, exc)
     try:
