@@ -3,11 +3,13 @@ the ordinary intents' data, disclosures inside long messages, and the batch path
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 
 from bot.safeguarding import data
 from bot.safeguarding.evaluate import Report, evaluate
-from bot.safeguarding.recognise import CATEGORIES, recognise
+from bot.safeguarding.recognise import CATEGORIES, patterns_only, recognise
 from bot.settings import PROJECT_ROOT
 
 NLU = PROJECT_ROOT / "nlu"
@@ -30,7 +32,12 @@ def test_recall_per_language_and_false_alarms(report: Report) -> None:
     """Floors that guard against regressions; the figures themselves, and the 0.95 recall target that the
     unseen sets do not reach yet, are in bench/README.md, section Safeguarding."""
     cross_validated, *unseen_sets = report.sets
-    assert [part.name.split(" (")[0] for part in unseen_sets] == ["unseen set A", "unseen set B", "unseen set C"]
+    assert [part.name.split(" (")[0] for part in unseen_sets] == [
+        "unseen set A",
+        "unseen set B",
+        "unseen set C",
+        "unseen set D",
+    ]
     alarms = sum(a for a, _ in cross_validated.ordinary.values())
     total = sum(n for _, n in cross_validated.ordinary.values())
     assert total > 4000
@@ -74,3 +81,78 @@ def test_recall_per_language_and_false_alarms(report: Report) -> None:
 )
 def test_inside_long_messages_and_hard_negatives(text: str, category: str | None) -> None:
     assert recognise(text) == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik ben 16",
+        "16 jaar",
+        "zestien",
+        "ana 3omri 15",
+        "عمري ١٥ سنة",  # Arabic-Indic digits
+        "ዕድመይ ፲፮",  # Ge'ez numerals: 16
+        "16 ዓመተይ እየ ስራሕ እደሊ",
+        "I'm in the 3rd class of high school",
+        "ik zit in groep 8",
+        "ik zit in vmbo 2",
+        "my guardian from Nidos says I can work",
+        "mijn voogd zegt dat ik moet werken",
+        "ik ben een AMV",
+        "alleenstaande minderjarige, mag ik werken?",
+        "I am too young to sign a contract",
+        "my mother must sign for me",
+        "when I turn 18 can I work full time",
+        "لما يصير عمري 18 بقدر اشتغل؟",
+        "انا بالصف العاشر",
+        "ክሳብ 18 ዝመልእ ክሰርሕ ይኽእል ድየ",
+        "ኣብ 10ይ ክፍሊ እየ",
+    ],
+)
+def test_a_minor_is_recognised(text: str) -> None:
+    assert patterns_only(text) == "minor"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my son is 15",
+        "mijn dochter zit in groep 8",
+        "18 years of experience",
+        "I came in 2015",
+        "16 hours a week",
+        "I am 19",
+        "ik woon hier al zestien jaar",
+        "عندي 16 سنة خبرة",
+        "can i get my secondary school diploma evaluated",
+        "ወደይ ብ2015 ተወሊዱ",
+    ],
+)
+def test_ages_that_are_not_a_minor_speaking(text: str) -> None:
+    assert patterns_only(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "minor"),
+    [
+        ("I was born in 2010", date(2026, 12, 4), True),
+        ("I was born in 2010", date(2030, 1, 1), False),  # 20 by then: the year is not a fixed list
+        ("I was born in 2008", date(2026, 12, 4), True),  # 17 until the birthday this year: recall first
+        ("I was born in 2005", date(2026, 12, 4), False),
+        ("I was born in 2005", date(2022, 6, 1), True),
+        ("ik ben in 2011 geboren", date(2026, 12, 4), True),
+        ("انا مواليد ٢٠١٠", date(2026, 12, 4), True),
+        ("ana mawalid 2009", date(2026, 12, 4), True),
+        ("ኣነ ብ2010 እየ ተወሊደ", date(2026, 12, 4), True),
+        ("my son was born in 2015", date(2026, 12, 4), False),
+        ("I came in 2015", date(2026, 12, 4), False),
+    ],
+)
+def test_a_birth_year_is_judged_against_today(text: str, today: date, minor: bool) -> None:
+    assert (patterns_only(text, today) == "minor") is minor
+
+
+def test_the_birth_year_uses_todays_year_by_default() -> None:
+    this_year = datetime.now(UTC).year
+    assert patterns_only(f"I was born in {this_year - 15}") == "minor"
+    assert patterns_only(f"I was born in {this_year - 25}") is None

@@ -9,14 +9,20 @@ newcomer can dismiss a false alarm with one tap. Never use upper-case regex esca
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 # Shared fragments ---------------------------------------------------------------------------------
 _I_EN = r"(?:i|i'm|im|i am|iam|me)"
 _NUM_MINOR = r"(?:1[0-7])"
 _WORD_MINOR_EN = r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen)"
 _WORD_MINOR_NL = r"(?:tien|elf|twaalf|dertien|veertien|vijftien|zestien|zeventien)"
-_WORD_MINOR_AR = r"(?:(?:ا|أ)?ربع ?طعش|(?:ا|أ)?ربعتعش|خمس ?طعش|خمستعش|ستعش|ست ?طعش|سبع ?طعش|سبعتعش|تلتعش|ثلاث ?عشر|اربع ?عشر|خمس ?عشر|ست ?عشر|سبع ?عشر)"
-_WORD_MINOR_TI = r"(?:ዓሰርተ (?:ሰለስተ|ኣርባዕተ|ሓሙሽተ|ሽዱሽተ|ሸውዓተ))"
-_NOT_UNITS = r"(?!\s*(?:hours?|uur|u\b|euro|€|%|jaar ervaring|years? (?:of )?experience|ساعه|ساعات|يورو|ሰዓት|ዩሮ))"
+_WORD_MINOR_AR = r"(?:(?:اربع|خمس|ست|سبع|تلت|ثلاث)(?:ه)? ?(?:تاشر|طاشر|تعشر|عشر)|ستاشر|سبعتاشر|خمستاشر|(?:ا|أ)?ربع ?طعش|(?:ا|أ)?ربعتعش|خمس ?طعش|خمستعش|ستعش|ست ?طعش|سبع ?طعش|سبعتعش|تلتعش|ثلاث ?عشر|اربع ?عشر|خمس ?عشر|ست ?عشر|سبع ?عشر)"
+_WORD_MINOR_TI = r"(?:ዓሰርተ ?(?:ሰለስተ|ኣርባዕተ|ሓሙሽተ|ሽዱሽተ|ሸውዓተ))"
+_NUM_WORD_MINOR = rf"{_NUM_MINOR}|{_WORD_MINOR_EN}|{_WORD_MINOR_NL}|{_WORD_MINOR_AR}"
+# "16 years in this country", "zestien jaar geleden": a duration, not an age.
+_NOT_SINCE = r"(?! (?:ago|geleden|lang|long|in |hier|here|experience|ervaring|getrouwd|married|gewerkt|worked|werk))"
+_NOT_UNITS = r"(?!\s*(?:hours?|uur|u\b|euro|€|%|jaar ervaring|years? (?:of )?experience|years? (?:in|here)\b|jaar (?:in|hier)\b|ساعه|ساعات|يورو|ሰዓት|ዩሮ))"
 
 # The patterns, per category --------------------------------------------------------------------------
 PATTERNS: dict[str, list[str]] = {
@@ -291,18 +297,77 @@ PATTERNS: dict[str, list[str]] = {
         rf"عمري (?:بس |فقط |هلق )?(?:{_NUM_MINOR}|{_WORD_MINOR_AR})\b|عمري (?:اقل من|تحت) 18|صار عمري {_NUM_MINOR}\b",
         rf"ابلغ من العمر {_NUM_MINOR}\b|(?:انا )?قاصر|انا طفل|ما وصلت 18",
         rf"\b(?:3omri|3mri|3umri) (?:{_NUM_MINOR})\b",
+        rf"(?:^|مرحبا |سلام )(?:{_NUM_MINOR}|{_WORD_MINOR_AR}) (?:سنه|سنين|عام)|(?:العمر|بعمر|بعمري) (?:{_NUM_MINOR}|{_WORD_MINOR_AR})\b|تحت (?:ال ?)?18|ابلغ من العمر (?:{_WORD_MINOR_AR})|\b(?:3omri|3mri|3umri|3andi) (?:sab3ta3sh|sitta3sh|set3ash|sab3at3ash|khamsta3sh|arba3ta3sh)\b|\b(?:walad|wlad|bent|ana) {_NUM_MINOR} (?:sene|sana|snin)\b",
         # ti
         rf"{_NUM_MINOR} ?(?:ዓመተይ|ዓመት እየ|ዓመት መሊአ)|(?:ዕድመይ|ኣነ) {_NUM_MINOR}\b|{_WORD_MINOR_TI} ዓመተይ|ዕድመይ {_WORD_MINOR_TI}",
         rf"ትሕቲ 18|18 ገና ኣይመላእኩን|ንኡስ እየ|ቆልዓ እየ|^{_NUM_MINOR} ዓመት(?: ካብ| ስደተኛ|$)|{_NUM_MINOR} ዓመት ስደተኛ|{_NUM_MINOR} ዓመት (?:ጓል|ወዲ) እየ",
         rf"\b{_NUM_MINOR} ?(?:ametey|ametei)\b|\bedmey {_NUM_MINOR}\b|\bane {_NUM_MINOR} amet\b",
+        # round 10: the age without "I", in words, almost 18, school years, guardians, parents' consent
+        rf"^(?:{_NUM_WORD_MINOR})(?: (?:jaar|years?|سنه|ዓመት))?(?: oud| old)?$|(?:^|, )(?:{_WORD_MINOR_NL}|{_WORD_MINOR_EN}) (?:jaar|years?)\b{_NOT_SINCE}",
+        rf"(?<!is )(?<!was )(?<!zijn )\b{_NUM_MINOR} (?:jaar|jr|years?) (?:oud|old)\b{_NOT_SINCE}|\b(?:bijna|almost|nearly|only|pas|nog maar) (?:18|achttien|eighteen)\b",
+        r"\b(?:when|until|till|after|before|once|if) i (?:turn|am|become|will be|get) (?:18|eighteen)\b|\bi(?:'ll| will) (?:be|turn) (?:18|eighteen)\b",
+        r"\b(?:als|wanneer|tot|totdat|voordat|zodra) ik (?:18|achttien) (?:ben|word|jaar)\b|\bik word (?:volgend jaar |over [^ ]+ (?:jaar|maanden) |in [^ ]+ )?(?:18|achttien)\b",
+        r"\b(?:too|to) young (?:to|for)\b|\bte jong (?:om|voor)\b|\bnot (?:old enough|18 yet|yet 18)\b|\bnog (?:geen|niet) (?:18|achttien|oud genoeg)\b",
+        r"\b(?:my )?(?:mother|mom|mum|father|dad|parents?|guardian) (?:must|has to|have to|needs? to|should) sign\b|\bsign for me\b|\b(?:permission|consent|signature) (?:of|from) my (?:parents?|mother|mom|father|dad|guardian)\b",
+        r"\b(?:mijn )?(?:moeder|vader|ouders|voogd|mentor) (?:moet|moeten) (?:tekenen|ondertekenen|toestemming)|\b(?:toestemming|handtekening) van (?:mijn|m'n) (?:ouders|moeder|vader|voogd)\b",
+        r"\bnidos\b|\bvoogd\b(?! (?:worden|zijn|word))|\bmy (?:legal )?guardian\b|\bamv(?:'?er)?\b|\bunaccompanied (?:minor|child|refugee child)\b|\balleenstaande minderjarige",
+        r"\b(?:i(?:'m| am|m) (?:still )?(?:in|at|going to)|i (?:still )?(?:go to|attend)) (?:a |the )?(?:high|secondary) school\b|\b(?:high|secondary) school student\b|\b(?:in|at) (?:grade|year) (?:[6-9]|1[0-2])\b|\b(?:[6-9]|1[0-2])th grade\b|\b(?:1st|2nd|3rd|first|second|third) (?:class|year|grade) (?:of|in) (?:high|secondary) school\b",
+        r"\b(?:vmbo|havo|vwo|mavo|brugklas|isk)[- ]?[1-6]\b|\b(?:vmbo|havo|vwo|mavo|isk)[- ](?:klas|leerjaar) ?[1-6]\b|\bik zit (?:nu |nog )?(?:op|in) (?:de |het )?(?:vmbo|havo|vwo|mavo|brugklas|isk|middelbare school|schakelklas|internationale schakelklas|klas [1-6]|groep [1-8])\b",
+        r"\b(?:in|zit in) groep [5-8]\b|\bgroep [5-8] (?:van de )?basisschool\b|\bik (?:zit|ga) nog (?:op|naar) (?:school|de middelbare)\b|\bleerplicht",
+        rf"\b(?:age|my age is|mijn leeftijd is|leeftijd) (?:{_WORD_MINOR_EN}|{_WORD_MINOR_NL})\b|^(?:ben|is) {_NUM_MINOR}(?: jaar| jr)?\b{_NOT_UNITS}|^{_NUM_MINOR}, |\bisk\b|\b(?:meisje|jongen) {_NUM_MINOR} jaar\b|\bik is {_NUM_MINOR}\b|\b{_NUM_MINOR}[- ]?jarige?\b|^(?:hi,? |hoi,? |hallo,? )?{_NUM_MINOR} (?:here|hier)\b",
+        rf"\b{_NUM_MINOR} ?(?:y\.o\.?|yo)\b|\bme is {_NUM_MINOR}\b|\b(?:kid|child|girl|boy|student|kind|meisje|jongen|scholier) (?:of |van )?{_NUM_MINOR}\b{_NOT_UNITS}|\b(?:kid|child|student|scholier|still in school|nog op school),? {_NUM_MINOR}\b",
+        r"\b(?:younger than|jonger dan|onder de|below) (?:18|eighteen|achttien)\b|\bunder ?age\b|\b(?:become|turn|word|worden) 1[0-8]\b|\b(?:in|zit in) (?:de )?(?:[1-4]e|eerste|tweede|derde|vierde|first|second|third|[1-4](?:st|nd|rd|th)) (?:klas|class)\b|\b[1-4] (?:vmbo|havo|vwo|mavo)\b|\b(?:[1-4]e|[1-4](?:st|nd|rd|th)|first|second|third|eerste|tweede|derde) (?:class|klas) (?:of |van )?(?:vmbo|havo|vwo|mavo)\b",
+        # ar
+        rf"(?:انا|سني|عمري) (?:بس |فقط |هلق |هسه |توي )?(?:{_NUM_MINOR}|{_WORD_MINOR_AR}) ?(?:سنه|سنين|سنوات|عام)\b|عندي (?:{_NUM_MINOR}|{_WORD_MINOR_AR}) ?(?:سنه|سنين|سنوات)\b(?! ?(?:خبره|بهولندا|هون|هنا))",
+        r"(?:لما|بس|حتى|لحد ما|لين|قبل ما|بعد ما) (?:يصير عمري|اصير|صير|اكمل|كمل|ابلغ|يكون عمري) ?18|(?:تقريبا|قربت|رح|راح) (?:اصير|صير|يصير عمري) 18|لسا ما صار عمري 18|مش 18",
+        r"(?:صغير|صغيره) (?:ع|على|عال|عن) (?:العقد|الشغل|التوقيع|التوقيع على)|(?:امي|ابوي|ابي|امي وابوي|اهلي|والدي|والدتي|الوصي) (?:لازم|بدو|بدها|بده|يجب ان|يلزم|رح) ?(?:ي|ت)?(?:وقع|يوقع|توقع|يمضي|تمضي|يمضو|يوقعو)|موافقه (?:اهلي|ابوي|امي|ولي امري|الوصي)|ولي امري|الوصي علي|وصيي",
+        r"(?:بالصف|بصف|في الصف|صف) (?:السابع|الثامن|التامن|التاسع|العاشر|الحادي عشر|الثاني عشر|سابع|تامن|تاسع|عاشر|حادي عشر)|(?:اول|ثاني|تاني|ثالث|تالت) ثانوي|بالثانويه|في الثانويه|طالب ثانوي|طالبه ثانوي|(?:انا|عم ادرس|بدرس) (?:ب|في )?(?:ال)?(?:بكالوريا|توجيهي)|لسا بالمدرسه|قاصر غير مصحوب|نيدوس",
+        r"\b(?:sa2ef|saf|bel saf) (?:3asher|tase3|tamen|sabe3)\b|\bana (?:b|fi |bel |bl )?(?:tawjihi|bakaloria|thanawi|sanawi|tanawi)\b|\b(?:ana|3omri|3mri|sinni|3andi) (?:{_NUM_MINOR}|sitta3sh|sab3ata3sh|khamasta3sh|arba3ta3sh) ?(?:sene|sana|sneen|snin)?\b|\b(?:qaser|2aser|qasir)\b|\b(?:lamma|lama|bas) (?:sir|a?seer|kammel) 18\b",
+        # ti
+        r"ክሳብ 18 (?:ዓመት )?(?:ዝመልእ|ዝበጽሕ)|18 ምስ (?:መላእኩ|በጻሕኩ|ኣኸልኩ)|18 ዓመት ገና|ዕድመይ ንእሽቶ|ንእሽቶ እየ|ኣደይ ክትፍርመለይ|ወለደይ ክፍርሙ|ሞግዚተይ|ሞግዚት ኣለኒ|\bኒዶስ\b|\bፎግድ\b",
+        r"(?:ክፍሊ|ደረጃ) (?:[6-9]|1[0-2])|[6-9]ይ ክፍሊ|1[0-2]ይ ክፍሊ|ካልኣይ ደረጃ ቤት ትምህርቲ|ቤት ትምህርቲ እየ ዝመሃር|ተምሃራይ (?:ካልኣይ ደረጃ|እየ ኣብ ክፍሊ)",
+        r"\b(?:kfli|kifli|kefli) (?:[6-9]|1[0-2])\b|\b(?:ksab|kisab) 18\b|\bnishto eye\b|\bneshto eye\b|\bmogzitey\b",
+        rf"^{_NUM_MINOR} (?:ዓመት )?(?:ጥራይ )?እየ|^(?:ሰላም )?{_NUM_MINOR} ዓመት (?:ስራሕ )?(?:እደሊ|ይደሊ|ደልየ|ኣሎ)|ሰላም {_NUM_MINOR} ዓመት|{_NUM_MINOR} ዓመት (?:ጥራይ )?እየ|(?:ወዲ|ጓል|ቆልዓ) {_NUM_MINOR}\b|{_NUM_MINOR} (?:ጥራይ|ገና) እየ|ገና {_NUM_MINOR} እየ|ገና 18|ካብ 18 (?:ዓመት )?ንታሕቲ|(?:^| )(?:ከም|ዕድመ|ዕድመይ) {_NUM_MINOR}\b(?! ዝተሓተ)|{_NUM_MINOR} (?:መሊአ|ክኸውን እየ)|{_WORD_MINOR_TI} ዓመት",
+        r"(?:ሻምናይ|ሻሙናይ|ታሽዓይ|ዓስራይ|ቀዳማይ|ካልኣይ|ሳልሳይ|ራብዓይ) ክፍሊ|\bቨምቦ\b|\bሃቮ\b|ተምሃራይ እየ|ገና ተምሃራይ",
+        rf"\b(?:qolua|qolea|wedi|gual|edme|edmey|hji|hiji) (?:eye )?{_NUM_MINOR}\b|\b{_NUM_MINOR} amet (?:eye|melie|jeray)\b|\bkab 18 (?:ntehit|ntahti)\b|\bgena 18\b|\badey k?t?fr?meley\b|\b18 mis (?:melaku|betsahku|akelku)\b",
     ],
 }
+
+# "I was born in 2010": the age is worked out against today's year in minor_by_birth_year(); each
+# alternative captures the year once. Several hours to a year off is no matter: recall first.
+BIRTH_YEAR = [
+    r"\b(?:i was|i'm|im|i am|iam|me|was) born\b.{0,20}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])",
+    r"^born (?:in |on )?.{0,12}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])|\bmy (?:birth ?year|year of birth|date of birth|dob|birthday)\b.{0,20}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])",
+    r"\bik ben\b.{0,20}?\bgeboren\b.{0,20}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])|\bik ben (?:in |op )?.{0,15}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9]) geboren\b",
+    r"^geboren (?:in |op )?.{0,12}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])|\b(?:mijn )?(?:geboortejaar|geboortedatum)\b.{0,15}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])",
+    r"مواليد (?:عام |سنه )?((?:19|20)[0-9]{2})(?![0-9])|(?:ولدت|انولدت|تولدت|اتولدت|خلقت|انخلقت) (?:في |سنه |عام |ب)?.{0,12}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])|تاريخ ميلادي.{0,15}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])",
+    r"\b(?:mawalid|mawaleed|mwalid|mwaleed|wlidt|wledt|itwaladt|twaladt|inwaladt)\b.{0,10}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])",
+    r"(?<![0-9])((?:19|20)[0-9]{2})(?![0-9]) ?(?:ዓ\\.? ?ም\\.? ?)?(?:እየ )?(?:ተወሊደ|ዝተወለድኩ|ተወለድኩ)|(?:ዝተወለድኩሉ|ዝተወለድኩዎ) ዓመት ?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])|(?:ተወሊደ|ተወለድኩ) (?:ብ|ኣብ ) ?((?:19|20)[0-9]{2})(?![0-9])",
+    r"(?<![0-9])((?:19|20)[0-9]{2})(?![0-9]) (?:eye )?(?:tewelide|teweledku|tewelidé)\b|\b(?:tewelide|teweledku) (?:b|ab )?((?:19|20)[0-9]{2})(?![0-9])",
+]
 
 # A category's match is ignored in a sentence that also matches one of these (figures of speech, the past).
 EXCEPTIONS: dict[str, list[str]] = {
     "suicide": [r"من (?:الجوع|الضحك|البرد)|ብጥሜት|ብሰሓቕ|\b(?:van de honger|of hunger|laughing)\b"],
-    "minor": [r"كان عمري|لما كنت|\b(?:toen ik|when i was)\b|ክኸውን ከለኹ"],
+    "minor": [
+        r"كان عمري|لما كنت|\b(?:toen ik|when i was)\b|ክኸውን ከለኹ",
+        # someone else's age or school ("my son is 15", "mijn dochter zit in groep 8")
+        r"\b(?:my|mijn|m'n|our|onze|his|her|zijn|haar) (?:son|daughter|child|children|kids?|boy|girl|brother|sister|zoon|dochter|kind|kinderen|broer|broertje|zus|zusje|jongen|meisje)\b",
+        r"ابني|بنتي|ابنتي|ولادي|اولادي|ولدي|طفلي|اطفالي|اخوي|اختي|اخي الصغير|\b(?:ibni|binti|wladi|awladi)\b",
+        r"ወደይ|ጓለይ|ደቀይ|ቆልዓይ|ሓወይ|ሓፍተይ|ሓብተይ|\b(?:wedey|gualey|deqey|qolaey)\b",
+    ],
 }
+
+
+def minor_by_birth_year(sentence: str, pattern: re.Pattern[str], today: date) -> bool:
+    """Whether a birth year stated in `sentence` makes the writer possibly under 18 today (aged 5-17,
+    or 18 if the birthday is still to come this year)."""
+    for match in pattern.finditer(sentence):
+        year = int(next(group for group in match.groups() if group))
+        if 5 <= today.year - year <= 18:
+            return True
+    return False
+
 
 # When several categories match, this order decides. Violence at home before a generic threat: its
 # answer gives 112 too, and Veilig Thuis besides; a threat of any kind before everything else.

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
-from bot.safeguarding.patterns import EXCEPTIONS, PATTERNS, PRIORITY
+from bot.safeguarding.patterns import BIRTH_YEAR, EXCEPTIONS, PATTERNS, PRIORITY, minor_by_birth_year
 from bot.textnorm import normalize as _normalize
 
 CATEGORIES: tuple[str, ...] = PRIORITY
@@ -40,6 +41,11 @@ def _compiled() -> dict[str, tuple[re.Pattern[str], re.Pattern[str]]]:
     return {c: (_alternation(PATTERNS[c]), _alternation(EXCEPTIONS.get(c, []))) for c in PRIORITY}
 
 
+@lru_cache(maxsize=1)
+def _birth_year() -> re.Pattern[str]:
+    return _alternation(BIRTH_YEAR)
+
+
 def whole(text: str) -> str:
     """The whole message, normalised as its sentences are."""
     return normalize(text[:MAX_CHARS].replace("\n", ". "))
@@ -59,14 +65,22 @@ def sentences(text: str) -> list[str]:
     return split(text)[0]
 
 
-def categories(text: str) -> set[str]:
-    """Every category found in any sentence of `text`."""
+def categories(text: str, today: date | None = None) -> set[str]:
+    """Every category found in any sentence of `text`; a stated birth year is judged against `today`
+    (by default today's date in UTC)."""
     found: set[str] = set()
     compiled = _compiled()
+    day = today or datetime.now(UTC).date()
     for sentence in sentences(text):
         for category, (pattern, exception) in compiled.items():
             if category not in found and pattern.search(sentence) and not exception.search(sentence):
                 found.add(category)
+        if (
+            "minor" not in found
+            and minor_by_birth_year(sentence, _birth_year(), day)
+            and not compiled["minor"][1].search(sentence)
+        ):
+            found.add("minor")
     return found
 
 
@@ -75,11 +89,11 @@ def most_urgent(found: Iterable[str]) -> str | None:
     return next((c for c in PRIORITY if c in present), None)
 
 
-def patterns_only(text: str | None) -> str | None:
+def patterns_only(text: str | None, today: date | None = None) -> str | None:
     """The most urgent category the patterns find in `text`, or None."""
     if not text or not text.strip():
         return None
-    return most_urgent(categories(text))
+    return most_urgent(categories(text, today))
 
 
 def recognise(text: str | None) -> str | None:
