@@ -7,7 +7,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Integer, ScalarSelect, Subquery, bindparam, func, insert, inspect, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    ScalarSelect,
+    String,
+    Subquery,
+    bindparam,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.console.json_rows import json_rows, timestamp
@@ -204,6 +216,21 @@ _CASE_PAGE = (
     .where(Case.id == _CASE_ID)
 )
 _RECORD_VIEW = insert(CaseView)
+# PostgreSQL: the view is logged by the same statement that reads the page (a data-modifying CTE, run
+# whether or not the SELECT refers to it): one round trip, and no page read without its log row.
+# SQLite has no such CTE: there the INSERT follows the read on the same connection.
+_VIEWER = ("viewer_id", "viewer_name", "viewed_at")
+_logged = insert(CaseView).from_select(
+    ["case_id", "coach_id", "coach_name", "what", "at"],
+    select(
+        Case.id,
+        bindparam(_VIEWER[0], type_=Integer),
+        bindparam(_VIEWER[1], type_=String),
+        literal("case", String),
+        bindparam(_VIEWER[2], type_=CaseView.at.type),
+    ).where(Case.id == _CASE_ID),
+)
+_CASE_PAGE_LOGGED = _CASE_PAGE.add_cte(_logged.cte("logged"))
 
 
 def _lines(rows: list[list[Any]], names: list[str]) -> list[Line]:
@@ -234,12 +261,20 @@ def newest_message() -> ScalarSelect[int | None]:
     )
 
 
-async def case_view(db: AsyncConnection, case_id: int) -> CaseView_ | None:
-    """Everything the case page shows, in one statement; None for an unknown case. The case and the
+async def case_view(db: AsyncConnection, case_id: int, viewer: Coach | None = None) -> CaseView_ | None:
+    """Everything the case page shows, in one statement; None for an unknown case. With `viewer`, the
+    view is recorded in the access log (a poll of an open page reads without). The case and the
     newcomer are built from columns (not loaded into a session: the page only reads them)."""
-    row = (await db.execute(_CASE_PAGE, {"case_id": case_id})).first()
+    params: dict[str, Any] = {"case_id": case_id}
+    statement = _CASE_PAGE
+    if viewer is not None and db.dialect.name == "postgresql":
+        params.update(zip(_VIEWER, (viewer.id, viewer.name, utcnow()), strict=True))
+        statement = _CASE_PAGE_LOGGED
+    row = (await db.execute(statement, params)).first()
     if row is None:
         return None
+    if viewer is not None and statement is _CASE_PAGE:
+        await record_view(db, case_id, viewer, "case")
     n_case, n_user = len(_CASE_COLUMNS), len(_USER_COLUMNS)
     case = Case(**dict(zip(_CASE_COLUMNS, row[:n_case], strict=True)))
     user_values = row[n_case : n_case + n_user]

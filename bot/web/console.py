@@ -308,8 +308,8 @@ async def _case(session: AsyncSession, case_id: int) -> Case:
     return case
 
 
-async def _case_view(db: AsyncConnection, case_id: int) -> cases.CaseView_:
-    view = await cases.case_view(db, case_id)
+async def _case_view(db: AsyncConnection, case_id: int, viewer: Coach | None = None) -> cases.CaseView_:
+    view = await cases.case_view(db, case_id, viewer)
     if view is None:
         raise web.HTTPNotFound()
     return view
@@ -335,13 +335,12 @@ def _case_context(request: web.Request, view: cases.CaseView_) -> dict[str, Any]
 
 
 async def case_page(request: web.Request, problem: Any = None, status: int = 200) -> web.StreamResponse:
-    """Read in one statement and recorded in the access log with a second, on one connection with
-    no BEGIN and COMMIT: the page is shown only once its view is in the log."""
+    """Read and recorded in the access log (bot/console/cases.case_view) without BEGIN and COMMIT:
+    the page is shown only once its view is in the log."""
     who = signed_in(request)
     console = _console(request)
     async with console.autocommit_engine.connect() as db:
-        view = await _case_view(db, _case_id(request))
-        await cases.record_view(db, view.case.id, who.coach, "case")
+        view = await _case_view(db, _case_id(request), who.coach)
     console.watch.remember_case(view.case.id, view.newest)
     context = _case_context(request, view)
     context["problem"] = problem
