@@ -6,6 +6,10 @@ WARNING: drops and recreates the `public` schema of the given PostgreSQL databas
 Fills the database with `--cases` open cases (each with `--messages` transcript lines and two notes),
 signs a coach in, then fetches random case pages (and the queue) one after the other over real HTTP
 from the bot's web server and prints latency percentiles. The target (issue 23): case page p95 < 100 ms.
+
+It also prints the CPU time of each request: of this process, which runs both the web server and the
+client, so `/healthz` is fetched beside the pages as the floor (the client's and aiohttp's share);
+what a page costs the server is its CPU time above that floor (PostgreSQL's own CPU is not in it).
 """
 
 from __future__ import annotations
@@ -113,7 +117,13 @@ async def main(url: str, cases: int, messages: int, requests: int) -> None:
         host, port = runner.addresses[0][:2]
         base = f"http://{host}:{port}"
         ids = list(range(1, cases + 1))
-        timings: dict[str, list[float]] = {"case page": [], "queue (all open)": [], "transcript poll (page open)": []}
+        timings: dict[str, list[float]] = {
+            "case page": [],
+            "queue (all open)": [],
+            "transcript poll (page open)": [],
+            "/healthz": [],
+        }
+        cpu: dict[str, list[float]] = {name: [] for name in timings}
         async with aiohttp.ClientSession(cookies={"console_session": token}) as http:
             for _ in range(requests):
                 case_id = random.choice(ids)
@@ -121,19 +131,24 @@ async def main(url: str, cases: int, messages: int, requests: int) -> None:
                     ("case page", f"/console/cases/{case_id}"),
                     ("queue (all open)", "/console/?view=open"),
                     ("transcript poll (page open)", f"/console/cases/{case_id}/transcript?after=999999999"),
+                    ("/healthz", "/healthz"),
                 ):
-                    started = time.perf_counter()
+                    started, cpu_started = time.perf_counter(), time.process_time()
                     async with http.get(
                         base + path, headers={"HX-Request": "true"} if "transcript" in path else None
                     ) as r:
                         await r.read()
                         assert r.status in {200, 204}, (path, r.status)
                     timings[name].append(time.perf_counter() - started)
+                    cpu[name].append(time.process_time() - cpu_started)
         await runner.cleanup()
     print(f"{cases} open cases, {messages} messages each, {requests} requests per page, one after the other")
+    floor = statistics.median(cpu["/healthz"]) * 1000
     for name, values in timings.items():
+        used = statistics.median(cpu[name]) * 1000
         print(
             f"{name:32s} p50 {pct(values, 50):6.1f} ms   p95 {pct(values, 95):6.1f} ms   p99 {pct(values, 99):6.1f} ms"
+            f"   CPU {used:5.2f} ms (above /healthz {used - floor:5.2f})"
         )
 
 

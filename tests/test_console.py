@@ -82,13 +82,16 @@ async def test_sessions_end_after_quiet_hours_and_with_the_coach(services: Servi
     idle = timedelta(hours=12)
     async with services.sessions() as session, session.begin():
         token, _ = await auth.open_session(session, coach, start)
-    async with services.sessions() as session, session.begin():
-        assert await auth.current(session, token, start + timedelta(hours=11), idle) is not None  # and touched
-    async with services.sessions() as session, session.begin():
-        assert await auth.current(session, token, start + timedelta(hours=22), idle) is not None  # 11 h quiet
-    async with services.sessions() as session, session.begin():
-        assert await auth.current(session, token, start + timedelta(hours=35), idle) is None  # 13 h quiet
-        assert await auth.current(session, "made-up", start, idle) is None
+    async with services.engine.connect() as db:
+        assert await auth.current(db, token, start + timedelta(hours=11), idle) is not None  # and touched
+        await db.commit()
+    async with services.engine.connect() as db:
+        assert await auth.current(db, token, start + timedelta(hours=22), idle) is not None  # 11 h quiet
+        await db.commit()
+    async with services.engine.connect() as db:
+        assert await auth.current(db, token, start + timedelta(hours=35), idle) is None  # 13 h quiet
+        assert await auth.current(db, "made-up", start, idle) is None
+        await db.commit()
     async with services.sessions() as session, session.begin():
         await auth.open_session(session, coach, start)
         await auth.open_session(session, coach, start)
@@ -109,8 +112,8 @@ async def test_the_access_log_is_in_mydata_and_erased_by_delete(services: Servic
         )
         coach_row = await session.get(Coach, coach.id)
         assert coach_row is not None
-        await cases.record_view(session, case, coach_row, "case")
-        await cases.record_view(session, case, coach_row, "media")
+        await cases.record_view(session, case.id, coach_row, "case")
+        await cases.record_view(session, case.id, coach_row, "media")
     async with services.sessions() as session, session.begin():
         user = await session.scalar(select(User).where(User.telegram_id == 2002))
         assert user is not None

@@ -203,3 +203,20 @@ async def test_polls_keep_the_session_alive_as_page_views_do(opened: Open, servi
         seen = await session.scalar(select(ConsoleSession.last_seen_at))
     assert seen is not None
     assert seen > long_ago + timedelta(seconds=5)
+
+
+async def test_every_page_view_is_logged_by_the_statement_that_reads_it(opened: Open, services: Services) -> None:
+    """A case page is read (and its view logged) in one statement on PostgreSQL, two on SQLite (no
+    data-modifying CTE there), beside the session check; an unknown case is neither shown nor logged."""
+    before = utcnow()
+    opened.statements.clear()
+    assert (await opened.page())[0] == 200
+    page_statements = [s for s in opened.statements if "console_sessions" not in s]
+    assert len(page_statements) == (1 if services.engine.dialect.name == "postgresql" else 2)
+    assert (await opened.page())[0] == 200
+    async with opened.http.get(f"{opened.url}/console/cases/{opened.case_id + 1000}") as response:
+        assert response.status == 404
+    async with services.sessions() as session:
+        views = list(await session.scalars(select(CaseView).order_by(CaseView.id)))
+    assert [(v.case_id, v.coach_name, v.what) for v in views] == [(opened.case_id, "Fatima", "case")] * 2
+    assert all(before <= v.at <= utcnow() for v in views)

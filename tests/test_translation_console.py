@@ -87,8 +87,12 @@ async def test_tigrinya_newcomer_dutch_coach_in_the_console(
         context = await new_context(browser, bypass_csp=True)  # only to inject axe-core
         page = await sign_in(context, await site.link_for(502))
         await page.goto(f"{site.url}/console/cases/1")
+        fake.mark()
         await page.get_by_role("button", name="Oppakken").click()
         await page.wait_for_url(f"{site.url}/console/cases/1")
+        # The newcomer learns who took the case (sent after the claim, in the background): before
+        # anything below is checked against what was sent since a mark.
+        await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 2002 and "Pieter" in p["text"], ok=True)
 
         # Newcomer -> coach: the original, and beneath it the machine translation.
         message = page.locator(".msg.newcomer", has_text=ASK).first

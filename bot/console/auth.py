@@ -10,8 +10,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, delete, inspect, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.db.models import Coach, ConsoleLoginToken, ConsoleSession
 
@@ -71,26 +71,39 @@ async def open_session(session: AsyncSession, coach: Coach, now: datetime) -> tu
     return token, SignedIn(coach, row.csrf_token, row.token_hash, now)
 
 
-async def current(session: AsyncSession, token: str, now: datetime, idle: timedelta) -> SignedIn | None:
-    """The signed-in coach of a cookie token, or None (unknown, ended, quiet for longer than `idle`)."""
-    found = (
-        await session.execute(
-            select(ConsoleSession, Coach)
-            .outerjoin(Coach, Coach.id == ConsoleSession.coach_id)
-            .where(ConsoleSession.token_hash == digest(token))
-        )
-    ).first()
+# Built once: every console request runs it. The coach comes as columns (built into a `Coach` below,
+# not loaded into a session: the check needs no unit of work).
+_COACH_COLUMNS = [a.key for a in inspect(Coach).column_attrs]
+_CURRENT = (
+    select(ConsoleSession.csrf_token, ConsoleSession.last_seen_at, *(getattr(Coach, k) for k in _COACH_COLUMNS))
+    .outerjoin(Coach, Coach.id == ConsoleSession.coach_id)
+    .where(ConsoleSession.token_hash == bindparam("session_hash"))
+)
+_END = delete(ConsoleSession).where(ConsoleSession.token_hash == bindparam("session_hash"))
+_TOUCH = (
+    update(ConsoleSession)
+    .where(ConsoleSession.token_hash == bindparam("session_hash"))
+    .values(last_seen_at=bindparam("now"))
+)
+
+
+async def current(db: AsyncConnection, token: str, now: datetime, idle: timedelta) -> SignedIn | None:
+    """The signed-in coach of a cookie token, or None (unknown, ended, quiet for longer than `idle`).
+    Each statement commits on its own (an autocommit connection): no BEGIN and COMMIT round trips."""
+    session_hash = digest(token)
+    found = (await db.execute(_CURRENT, {"session_hash": session_hash})).first()
     if found is None:
         return None
-    row, coach = found
-    if now - row.last_seen_at > idle:
-        await session.delete(row)
+    csrf_token, seen_at, *coach = found
+    if now - seen_at > idle:
+        await db.execute(_END, {"session_hash": session_hash})
         return None
-    if coach is None:
+    if coach[0] is None:
         return None
-    if now - row.last_seen_at > TOUCH_EVERY:
-        row.last_seen_at = now
-    return SignedIn(coach, row.csrf_token, row.token_hash, row.last_seen_at)
+    if now - seen_at > TOUCH_EVERY:
+        await db.execute(_TOUCH, {"session_hash": session_hash, "now": now})
+        seen_at = now
+    return SignedIn(Coach(**dict(zip(_COACH_COLUMNS, coach, strict=True))), csrf_token, session_hash, seen_at)
 
 
 async def end_session(session: AsyncSession, session_hash: str) -> None:

@@ -5,11 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, ScalarSelect, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    ScalarSelect,
+    String,
+    Subquery,
+    bindparam,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from bot.console.json_rows import json_rows, timestamp
 from bot.db.models import (
     CASE_CLAIMED,
     CASE_CLOSED,
@@ -23,6 +36,7 @@ from bot.db.models import (
     Intake,
     Message,
     User,
+    utcnow,
 )
 from bot.handoff.service import Turn
 
@@ -128,32 +142,103 @@ class Line:
     original: str | None = None  # a translated reply: the coach's own words
 
 
+class Named(NamedTuple):
+    """A coach as a case page lists them (the transfer list, the case's coach)."""
+
+    id: int
+    name: str
+
+
+class Event(NamedTuple):
+    """One entry of a case's history or notes, with the name of the coach who made it."""
+
+    at: datetime
+    action: str
+    detail: str | None
+    name: str | None
+
+
+class Titled(NamedTuple):
+    id: int
+    title: str
+
+
 @dataclass
 class CaseView_:
     case: Case
     newcomer: User | None
-    coach: Coach | None
+    coach: Named | None
     lines: list[Line]
     intake: dict[str, Any] | None
-    events: list[tuple[CaseEvent, str | None]]
-    notes: list[tuple[CaseEvent, str | None]] = field(default_factory=list)
-    coaches: list[Coach] = field(default_factory=list)  # all of them, by name (the transfer list)
+    events: list[Event]
+    notes: list[Event] = field(default_factory=list)
+    coaches: list[Named] = field(default_factory=list)  # all of them, by name (the transfer list)
     newest: int = 0  # the newest message id read, buttons included: the page polls for newer ones
+    canned: list[Titled] = field(default_factory=list)  # the canned replies' titles
 
 
-async def transcript(session: AsyncSession, newcomer: User, names: list[str]) -> tuple[list[Line], int]:
-    """The newcomer's chat with the bot and the coaches (not the copies relayed to coaches), and the
-    newest message id in it. `names`: of all coaches (their replies start with the name)."""
-    query = (
-        select(Message.id, Message.direction, Message.kind, Message.text, Message.created_at, Message.case_id)
-        .where(Message.user_id == newcomer.id, Message.chat_id == newcomer.telegram_id)
-        .order_by(Message.id.desc())
-        .limit(TRANSCRIPT_LIMIT)
+# The case page in one SELECT (built once): the case, its newcomer and intake as columns, and each
+# list as a JSON array (bot/console/json_rows.py). The lists are sorted here after reading.
+_CASE_COLUMNS = [a.key for a in inspect(Case).column_attrs]
+_USER_COLUMNS = [a.key for a in inspect(User).column_attrs]
+_CASE_ID = bindparam("case_id", type_=Integer)
+_newest_lines = (
+    select(Message.id, Message.direction, Message.kind, Message.text, Message.created_at, Message.case_id)
+    .join(User, (User.id == Message.user_id) & (User.telegram_id == Message.chat_id))
+    .join(Case, Case.user_id == User.id)
+    .where(Case.id == _CASE_ID)
+    .order_by(Message.id.desc())
+    .limit(TRANSCRIPT_LIMIT)
+    .subquery()
+)
+_coaches = select(Coach.id, Coach.name).subquery()
+_events = select(CaseEvent.id, CaseEvent.at, CaseEvent.action, CaseEvent.detail, CaseEvent.coach_id)
+_events_of_case = _events.where(CaseEvent.case_id == _CASE_ID).subquery()
+_canned = select(CannedReply.id, CannedReply.title).subquery()
+
+
+def _list(sub: Subquery) -> ScalarSelect[Any]:
+    return select(json_rows(*sub.c)).select_from(sub).correlate(None).scalar_subquery()
+
+
+_CASE_PAGE = (
+    select(
+        *(getattr(Case, k) for k in _CASE_COLUMNS),
+        *(getattr(User, k) for k in _USER_COLUMNS),
+        Intake.answers,
+        _list(_coaches).label("coaches"),
+        _list(_events_of_case).label("events"),
+        _list(_canned).label("canned"),
+        _list(_newest_lines).label("lines"),
     )
-    rows = (await session.execute(query)).all()  # columns, not ORM objects: a page has up to 300
+    .outerjoin(User, User.id == Case.user_id)
+    .outerjoin(Intake, Intake.user_id == User.id)
+    .where(Case.id == _CASE_ID)
+)
+_RECORD_VIEW = insert(CaseView)
+# PostgreSQL: the view is logged by the same statement that reads the page (a data-modifying CTE, run
+# whether or not the SELECT refers to it): one round trip, and no page read without its log row.
+# SQLite has no such CTE: there the INSERT follows the read on the same connection.
+_VIEWER = ("viewer_id", "viewer_name", "viewed_at")
+_logged = insert(CaseView).from_select(
+    ["case_id", "coach_id", "coach_name", "what", "at"],
+    select(
+        Case.id,
+        bindparam(_VIEWER[0], type_=Integer),
+        bindparam(_VIEWER[1], type_=String),
+        literal("case", String),
+        bindparam(_VIEWER[2], type_=CaseView.at.type),
+    ).where(Case.id == _CASE_ID),
+)
+_CASE_PAGE_LOGGED = _CASE_PAGE.add_cte(_logged.cte("logged"))
+
+
+def _lines(rows: list[list[Any]], names: list[str]) -> list[Line]:
+    """The transcript as the coach sees it, oldest first. `names`: of all coaches (their replies
+    start with the name)."""
     prefixes = tuple(f"{n}: " for n in names)
     lines = []
-    for id_, direction, kind, text, at, case_id in reversed(rows):
+    for id_, direction, kind, text, at, case_id in sorted(rows):
         if kind == "button":
             continue  # callback data, meaningless to a coach (the bot's answer follows anyway)
         if direction == "in":
@@ -162,8 +247,8 @@ async def transcript(session: AsyncSession, newcomer: User, names: list[str]) ->
             who = "coach"
         else:
             who = "bot"
-        lines.append(Line(id_, who, kind, text, at, kind in MEDIA_KINDS))
-    return lines, rows[0][0] if rows else 0
+        lines.append(Line(id_, who, kind, text, timestamp(at), kind in MEDIA_KINDS))
+    return lines
 
 
 def newest_message() -> ScalarSelect[int | None]:
@@ -176,49 +261,49 @@ def newest_message() -> ScalarSelect[int | None]:
     )
 
 
-async def last_message_id(session: AsyncSession, case: Case) -> int:
-    if case.user_id is None:
-        return 0
-    return await session.scalar(select(newest_message()).where(User.id == case.user_id)) or 0
-
-
-async def case_view(session: AsyncSession, case_id: int) -> CaseView_ | None:
-    """Everything the case page shows, in four queries (the case with its newcomer and intake, the
-    coaches, the events, the transcript); None for an unknown case."""
-    found = (
-        await session.execute(
-            select(Case, User, Intake)
-            .outerjoin(User, User.id == Case.user_id)
-            .outerjoin(Intake, Intake.user_id == User.id)
-            .where(Case.id == case_id)
-        )
-    ).first()
-    if found is None:
+async def case_view(db: AsyncConnection, case_id: int, viewer: Coach | None = None) -> CaseView_ | None:
+    """Everything the case page shows, in one statement; None for an unknown case. With `viewer`, the
+    view is recorded in the access log (a poll of an open page reads without). The case and the
+    newcomer are built from columns (not loaded into a session: the page only reads them)."""
+    params: dict[str, Any] = {"case_id": case_id}
+    statement = _CASE_PAGE
+    if viewer is not None and db.dialect.name == "postgresql":
+        params.update(zip(_VIEWER, (viewer.id, viewer.name, utcnow()), strict=True))
+        statement = _CASE_PAGE_LOGGED
+    row = (await db.execute(statement, params)).first()
+    if row is None:
         return None
-    case, newcomer, intake = found
-    coaches = list(await session.scalars(select(Coach).order_by(Coach.name)))
-    by_id = {c.id: c for c in coaches}
+    if viewer is not None and statement is _CASE_PAGE:
+        await record_view(db, case_id, viewer, "case")
+    n_case, n_user = len(_CASE_COLUMNS), len(_USER_COLUMNS)
+    case = Case(**dict(zip(_CASE_COLUMNS, row[:n_case], strict=True)))
+    user_values = row[n_case : n_case + n_user]
+    newcomer = User(**dict(zip(_USER_COLUMNS, user_values, strict=True))) if user_values[0] is not None else None
+    answers, coach_rows, event_rows, canned_rows, line_rows = row[n_case + n_user :]
+    coaches = sorted((Named(id_, name) for id_, name in coach_rows), key=lambda c: (c.name, c.id))
+    name_of = {c.id: c.name for c in coaches}
     events = [
-        (e, by_id[e.coach_id].name if e.coach_id in by_id else None)
-        for e in await session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
+        Event(timestamp(at), action, detail, name_of.get(coach_id) if coach_id is not None else None)
+        for _id, at, action, detail, coach_id in sorted(event_rows)
     ]
-    lines, newest = await transcript(session, newcomer, [c.name for c in coaches]) if newcomer else ([], 0)
     return CaseView_(
         case,
         newcomer,
-        by_id.get(case.coach_id) if case.coach_id else None,
-        lines,
-        dict(intake.answers) if intake and intake.answers else None,
-        [(e, n) for e, n in events if e.action != "note"],
-        [(e, n) for e, n in events if e.action == "note"],
+        Named(case.coach_id, name_of[case.coach_id]) if case.coach_id in name_of else None,
+        _lines(line_rows, [c.name for c in coaches]),
+        dict(answers) if answers else None,
+        [e for e in events if e.action != "note"],
+        [e for e in events if e.action == "note"],
         coaches,
-        newest,
+        max((r[0] for r in line_rows), default=0),
+        sorted((Titled(id_, title) for id_, title in canned_rows), key=lambda c: (c.title, c.id)),
     )
 
 
-async def record_view(session: AsyncSession, case: Case, coach: Coach, what: str) -> None:
+async def record_view(db: AsyncConnection | AsyncSession, case_id: int, coach: Coach, what: str) -> None:
     """The access log the newcomer sees in /mydata (an INSERT of its own: no unit of work to flush)."""
-    await session.execute(insert(CaseView).values(case_id=case.id, coach_id=coach.id, coach_name=coach.name, what=what))
+    row = {"case_id": case_id, "coach_id": coach.id, "coach_name": coach.name, "what": what, "at": utcnow()}
+    await db.execute(_RECORD_VIEW, row)
 
 
 async def file_id_of(session: AsyncSession, message: Message) -> str | None:

@@ -11,7 +11,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import aiohttp
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.console import auth, cases
 from bot.console.watch import PageWatch
@@ -61,9 +61,7 @@ class Console:
         self.watch = PageWatch(services.engine)
         # For reads and single writes that need no transaction of their own: no BEGIN and COMMIT
         # round trips (on PostgreSQL each statement of a READ COMMITTED transaction reads afresh anyway).
-        self.autocommit = async_sessionmaker(
-            services.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
-        )
+        self.autocommit_engine = services.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def nudge(self) -> None:
         """Send what the last action put in the outbox now, in the background."""
@@ -139,6 +137,10 @@ def _context(request: web.Request) -> dict[str, Any]:
     }
 
 
+def day_time(at: datetime) -> str:
+    return at.strftime("%d-%m %H:%M")
+
+
 def render(name: str, request: web.Request, context: dict[str, Any], *, status: int = 200) -> web.Response:
     """A template with what every page needs (translations, the coach, the CSRF token)."""
     return aiohttp_jinja2.render_template(name, request, {**_context(request), **context}, status=status)
@@ -164,8 +166,8 @@ async def require_coach(
     who = None
     if token:
         settings = console.services.settings
-        async with console.autocommit() as session, session.begin():
-            who = await auth.current(session, token, utcnow(), timedelta(hours=settings.console_session_hours))
+        async with console.autocommit_engine.connect() as db:
+            who = await auth.current(db, token, utcnow(), timedelta(hours=settings.console_session_hours))
     if who is None:
         if request.method == "GET" and "HX-Request" not in request.headers:
             raise web.HTTPSeeOther("/console/login")
@@ -306,17 +308,17 @@ async def _case(session: AsyncSession, case_id: int) -> Case:
     return case
 
 
-async def _case_view(session: AsyncSession, case_id: int) -> cases.CaseView_:
-    view = await cases.case_view(session, case_id)
+async def _case_view(db: AsyncConnection, case_id: int, viewer: Coach | None = None) -> cases.CaseView_:
+    view = await cases.case_view(db, case_id, viewer)
     if view is None:
         raise web.HTTPNotFound()
     return view
 
 
-async def _case_context(request: web.Request, session: AsyncSession, view: cases.CaseView_) -> dict[str, Any]:
+def _case_context(request: web.Request, view: cases.CaseView_) -> dict[str, Any]:
     case = view.case
-    others = [c for c in view.coaches if c.id != signed_in(request).coach.id]
-    mine = case.status == CASE_CLAIMED and case.coach_id == signed_in(request).coach.id
+    me = signed_in(request).coach.id
+    mine = case.status == CASE_CLAIMED and case.coach_id == me
     return {
         "view": view,
         "case": case,
@@ -324,8 +326,8 @@ async def _case_context(request: web.Request, session: AsyncSession, view: cases
         "closed": case.status == CASE_CLOSED,
         "last_id": view.newest,
         "outcomes": handoff_queue.OUTCOMES[:4],
-        "others": others,
-        "canned": await cases.canned_replies(session) if mine else [],  # shown with the reply box
+        "others": [c for c in view.coaches if c.id != me],
+        "canned": view.canned if mine else [],  # shown with the reply box
         "problem": None,
         "draft": "",
         "missing": None,
@@ -333,12 +335,14 @@ async def _case_context(request: web.Request, session: AsyncSession, view: cases
 
 
 async def case_page(request: web.Request, problem: Any = None, status: int = 200) -> web.StreamResponse:
+    """Read and recorded in the access log (bot/console/cases.case_view) without BEGIN and COMMIT:
+    the page is shown only once its view is in the log."""
     who = signed_in(request)
-    async with _console(request).autocommit() as session, session.begin():
-        view = await _case_view(session, _case_id(request))
-        await cases.record_view(session, view.case, who.coach, "case")
-        context = await _case_context(request, session, view)
-    _console(request).watch.remember_case(view.case.id, view.newest)
+    console = _console(request)
+    async with console.autocommit_engine.connect() as db:
+        view = await _case_view(db, _case_id(request), who.coach)
+    console.watch.remember_case(view.case.id, view.newest)
+    context = _case_context(request, view)
     context["problem"] = problem
     await console_translate.annotate(request, context)  # machine translation, outside the transaction
     return render("case.html", request, context, status=status)
@@ -349,14 +353,11 @@ async def transcript(request: web.Request) -> web.StreamResponse:
     are answered before this, from the replica's watch (require_coach)."""
     after = request.query.get("after", "0")
     watch = _console(request).watch
-    async with _console(request).services.sessions() as session:
-        case = await _case(session, _case_id(request))
-        newest = await cases.last_message_id(session, case)
-        if after.isdigit() and newest <= int(after):
-            watch.remember_case(case.id, newest)
-            return web.Response(status=204)
-        view = await _case_view(session, case.id)
-    watch.remember_case(case.id, view.newest)
+    async with _console(request).autocommit_engine.connect() as db:
+        view = await _case_view(db, _case_id(request))
+    watch.remember_case(view.case.id, view.newest)
+    if after.isdigit() and view.newest <= int(after):
+        return web.Response(status=204)
     context = {"view": view, "case": view.case, "last_id": view.newest}
     await console_translate.annotate(request, context)
     return render("_transcript.html", request, context)
@@ -479,7 +480,7 @@ async def media(request: web.Request) -> web.StreamResponse:
         file_id = await cases.file_id_of(session, message)
         if file_id is None:
             raise web.HTTPNotFound(text="this file is no longer available")
-        await cases.record_view(session, case, who.coach, "media")
+        await cases.record_view(session, case.id, who.coach, "media")
     settings = console.services.settings
     api = f"{settings.telegram_api_url}/bot{settings.telegram_token}"
     http = console.services.http
@@ -560,12 +561,16 @@ async def _close_console(app: web.Application) -> None:
 def setup_console(app: web.Application, services: Services, deliver: Deliver | None) -> None:
     app[CONSOLE] = Console(services, deliver)
     app.on_cleanup.append(_close_console)
-    aiohttp_jinja2.setup(
+    env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
+        auto_reload=False,  # compiled once: no stat() of every template (and include) on every render
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+    # Filters, not method calls: a template's call of a method goes through Jinja's Context.call.
+    env.filters["day_time"] = day_time
+    env.filters["iso"] = datetime.isoformat
     app.middlewares.append(require_coach)
     app.router.add_static("/console/static/", HERE / "static", append_version=False)
     add = app.router.add_route
