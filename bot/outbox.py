@@ -214,18 +214,18 @@ class Outbox:
         """Flush the ORM's own changes (users and cases first: the rows refer to them), then insert
         the rows collected so far."""
         await self._session.flush()
-        if not self._pending:
-            return
+        rows = self.take_rows()
+        if rows:
+            await _write_rows(self._session, rows)
+
+    def take_rows(self) -> list[dict[str, Any]]:
+        """The rows collected since the last write, for `write_together` (after the ORM's flush)."""
         rows = list(self._pending)
         self._pending.clear()
         for row in rows:
             if row["direction"] == "out":
                 row["priority"] = self._priority(row)
-        for row, message_id in zip(rows, await self._insert(rows), strict=True):
-            row["id"] = message_id
-
-    async def _insert(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-        return list((await self._session.execute(_insert_rows(), [dict(r) for r in rows])).scalars().all())
+        return rows
 
     async def flush(self) -> list[Outgoing]:
         await self.write()
@@ -234,6 +234,21 @@ class Outbox:
     def outgoing(self) -> list[Outgoing]:
         """The messages to send; they need their ids, so call after `write`."""
         return [to_outgoing(r) for r in self._out]
+
+
+async def write_together(connection: AsyncConnection, outboxes: Sequence[Outbox]) -> None:
+    """Several turns' remaining rows in one INSERT (turns sharing a transaction: one round trip);
+    each turn's session has flushed its own changes already."""
+    rows = [row for outbox in outboxes for row in outbox.take_rows()]
+    if rows:
+        await _write_rows(connection, rows)
+
+
+async def _write_rows(executor: AsyncSession | AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert the rows; each gets its id (the messages to send need it)."""
+    inserted = (await executor.execute(_insert_rows(), [dict(r) for r in rows])).scalars().all()
+    for row, message_id in zip(rows, inserted, strict=True):
+        row["id"] = message_id
 
 
 @functools.cache

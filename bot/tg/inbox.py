@@ -27,7 +27,7 @@ from bot.db.models import InboxUpdate, utcnow
 from bot.db.queries import table as table_of
 from bot.languages import negotiate
 from bot.messages import t_
-from bot.pipeline import Incoming, Result, process, process_reliably, understand
+from bot.pipeline import Incoming, Result, process, process_reliably, process_together, understand
 from bot.services import Services
 from bot.tg.convert import to_incoming
 from bot.tg.payload import chat_of
@@ -240,10 +240,7 @@ class Inbox:
             if len(incomings) == 1:
                 return [await process(services, incomings[0], nlu=understood[0], translation=prepared[0])]
             async with services.engine.connect() as connection, connection.begin():
-                return [
-                    await process(services, incoming, bind=connection, nlu=nlu, translation=translation)
-                    for incoming, nlu, translation in zip(incomings, understood, prepared, strict=True)
-                ]
+                return await process_together(services, connection, incomings, understood, prepared)
         except Exception as exc:
             log.warning("a batch of %d turns failed (%s): one by one now", len(incomings), type(exc).__name__)
             return None
