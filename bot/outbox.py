@@ -521,11 +521,13 @@ async def claim(
     watch: Collection[int] = (),
     renew: Collection[int] = (),
     refresh: CardRefresh | None = None,
+    expected: bool = False,
 ) -> Claim:
     """One transaction: record `outcomes`, then claim up to `limit` messages with send times from
     `now` to `now + horizon`, within every limit of `pace`, shared by all replicas; which of the
     `watch`ed messages (not claimed now) are settled (see `_settled`). `renew`: messages still being
-    sent by this replica keep their claim for another `lease`; `refresh`: see `record`."""
+    sent by this replica keep their claim for another `lease`; `refresh`: see `record`. `expected`:
+    new messages were just stored (no need to look whether there is anything before the lock)."""
     end = now + timedelta(seconds=horizon)
     async with engine.begin() as connection:
         await record(connection, outcomes, now, refresh)
@@ -539,7 +541,7 @@ async def claim(
         claimed: list[Claimed] = []
         next_at: datetime | None = None
         if limit > 0:
-            claimed, next_at = await _book(connection, now, end, pace, lease, limit, probe=not outcomes)
+            claimed, next_at = await _book(connection, now, end, pace, lease, limit, probe=not expected)
         taken = {c.out.id for c in claimed}  # in flight now: not settled
         settled = await _settled(connection, [m for m in watch if m not in taken], now)
     return Claim(sorted(claimed, key=lambda c: c.send_at), next_at, settled)
@@ -549,7 +551,7 @@ async def _book(
     connection: AsyncConnection, now: datetime, end: datetime, pace: Pace, lease: float, limit: int, *, probe: bool
 ) -> tuple[list[Claimed], datetime | None]:
     """`claim`'s booking: the messages claimed, with their send times, and when to look again.
-    `probe`: look for anything to send before taking the lock (when no outcome was just recorded)."""
+    `probe`: look for anything to send before taking the lock (a write), when nothing new is known."""
     step = span(pace.bot)
     if probe and not (await connection.execute(*_heads(now, end, pace, 1))).first():
         return [], None  # nothing to send: no lock, no write
@@ -576,7 +578,8 @@ async def _book(
         if not slots:
             later.append(claimed_last(claimed) + step)
             break
-    if claimed and slots:
+    if claimed and slots and min(pace.chat, pace.group) < (end - now).total_seconds():
+        # a chat's next message only when its interval fits in the horizon (never at Telegram's limits)
         claimed += await _followers(connection, claimed, slots, pace, now, end)
     if claimed:
         until = timedelta(seconds=lease)

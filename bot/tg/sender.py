@@ -103,6 +103,7 @@ class Sender:
         self._waiters: dict[int, asyncio.Future[None]] = {}  # `deliver` callers, by message id
         self._sends: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        self._handed = False  # messages handed to `deliver` since the last claim
         self._record_timer: asyncio.TimerHandle | None = None
         # monotonic times of this replica's last send, bot-wide and per chat: a send that fell behind its
         # booked time (a busy event loop) must not bunch up with the next one
@@ -134,6 +135,7 @@ class Sender:
         self.start()
         loop = asyncio.get_running_loop()
         futures = [self._waiters.setdefault(out.id, loop.create_future()) for out in outgoing]
+        self._handed = True
         self._wake.set()
         await asyncio.wait(futures, timeout=DELIVER_WAIT)
 
@@ -147,6 +149,7 @@ class Sender:
             if stopping:
                 await asyncio.gather(*self._sends, return_exceptions=True)
             watched = set(self._waiters) - self._in_flight
+            handed, self._handed = self._handed, False
             outcomes, self._outcomes = self._outcomes, []
             stale = time.monotonic() - self._lease / 3
             renew = {m for m in self._in_flight if self._claimed_at.get(m, 0.0) < stale}
@@ -162,10 +165,12 @@ class Sender:
                     watch=watched,
                     renew=renew,
                     refresh=self._refresh_cards,
+                    expected=handed,
                 )
             except Exception as exc:
                 log.warning("could not claim from the outbox: %s", type(exc).__name__)
                 self._outcomes[:0] = outcomes
+                self._handed = self._handed or handed
                 if stopping:
                     return
                 await self._sleep(IDLE_POLL)
