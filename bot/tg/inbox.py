@@ -169,8 +169,8 @@ class Inbox:
                 await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
 
     def _finished(self, update_id: int) -> None:
-        self._running.pop(update_id, None)
-        self._wake.set()  # that chat's next update may be taken now
+        if self._running.pop(update_id, None) is not None:
+            self._wake.set()  # a worker is free (and, once recorded, that chat's next update may come)
 
     async def _renew_loop(self) -> None:
         """Keep the leases of the updates in progress (a reply may wait long for Telegram)."""
@@ -265,7 +265,7 @@ class Inbox:
     async def _record(self, update_id: int) -> None:
         """Processed: recorded with the next take, which this wakes (the chat's next update may come)."""
         self._done.append(update_id)
-        self._wake.set()
+        self._finished(update_id)
 
     async def _answer(self, update_id: int, incoming: Incoming) -> None:
         services = self._services
