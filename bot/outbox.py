@@ -639,6 +639,89 @@ async def _followers(
     return more
 
 
+async def claim_written(
+    connection: AsyncConnection,
+    written: Sequence[Outgoing],
+    now: datetime,
+    pace: Pace,
+    *,
+    horizon: float = 0.2,
+    lease: float = 120.0,
+) -> list[Claimed]:
+    """Messages just written in this transaction, claimed in it for this replica's sender (no claim
+    round trip after the commit), booked as `claim` books them; only when the bot-wide row is free
+    right now (never waits for it: SKIP LOCKED) and only a chat's messages with nothing older to
+    send. The rest is left to `claim`. Should this replica die, the claims run out like any other."""
+    if not written:
+        return []
+    bot_last = cast("datetime | None", (await connection.execute(_peek_bot_row())).scalar())
+    end = now + timedelta(seconds=horizon)
+    step = span(pace.bot)
+    first = now if bot_last is None else max(now, bot_last + step)
+    if bot_last is None or first > end:
+        return []  # another claim holds the row (or it is not there yet): the sender's loop claims them
+    chats = sorted({out.chat_id for out in written})
+    rows = (await connection.execute(_oldest_statement(), {"chats": chats})).all()
+    oldest = {row.chat_id: row.oldest for row in rows}
+    paced_at = {row.chat_id: row.last_at for row in rows}
+    slots: list[datetime] = []
+    while len(slots) < len(written) and first + step * len(slots) <= end:
+        slots.append(first + step * len(slots))
+    claimed: list[Claimed] = []
+    last: dict[int, datetime] = {}
+    stopped: set[int] = set()
+    for out in sorted(written, key=lambda o: o.id):
+        chat = out.chat_id
+        if chat in stopped or (chat not in last and oldest.get(chat) != out.id):
+            stopped.add(chat)  # something older of this chat waits (or is sent by another): in order
+            continue
+        previous = last.get(chat, paced_at.get(chat))
+        ready = now if previous is None else max(now, previous + span(pace.interval(chat)))
+        slot = next((s for s in slots if s >= ready), None)
+        if slot is None or ready > end:
+            stopped.add(chat)
+            continue
+        slots.remove(slot)
+        last[chat] = slot
+        claimed.append(Claimed(out, slot))
+    if claimed:
+        until = timedelta(seconds=lease)
+        await connection.execute(_claim_rows(), [{"oid": c.out.id, "until": c.send_at + until} for c in claimed])
+        paced_now = [c for c in claimed if c.out.kind not in ("ephemeral", "delete")]
+        last_in_chat = {c.out.chat_id: c.send_at for c in sorted(paced_now, key=lambda c: c.send_at)}
+        paced_rows = [{"chat_id": chat, "last_at": at} for chat, at in last_in_chat.items()]
+        paced_rows.append({"chat_id": BOT_ROW, "last_at": claimed_last(claimed)})
+        await connection.execute(_upsert_pace(connection.dialect.name), paced_rows)
+    return sorted(claimed, key=lambda c: c.send_at)
+
+
+@functools.cache
+def _peek_bot_row() -> Select[Any]:
+    """The bot-wide row, locked unless another transaction holds it (then no row: nothing waits)."""
+    paced = table(SendPace)
+    return select(paced.c.last_at).where(paced.c.chat_id == BOT_ROW).with_for_update(skip_locked=True)
+
+
+@functools.cache
+def _oldest_statement() -> Select[Any]:
+    """Per chat (parameter `chats`): its oldest message to send and when it was last sent to."""
+    messages, paced = table(Message), table(SendPace)
+    oldest = (
+        select(messages.c.chat_id, func.min(messages.c.id).label("oldest"))
+        .where(
+            messages.c.chat_id.in_(bindparam("chats", expanding=True)),
+            messages.c.direction == "out",
+            messages.c.delivered_at.is_(None),
+            messages.c.attempts < MAX_DELIVERY_ATTEMPTS,
+        )
+        .group_by(messages.c.chat_id)
+        .subquery()
+    )
+    return select(oldest.c.chat_id, oldest.c.oldest, paced.c.last_at).select_from(
+        oldest.outerjoin(paced, paced.c.chat_id == oldest.c.chat_id)
+    )
+
+
 def claimed_last(claimed: Sequence[Claimed]) -> datetime:
     return max(c.send_at for c in claimed)
 

@@ -23,7 +23,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.db.models import Case, utcnow
 from bot.handoff.service import Turn, refresh_card
-from bot.outbox import Claimed, Outbox, Outcome, Outgoing, Pace, claim, record
+from bot.outbox import Claimed, Outbox, Outcome, Outgoing, Pace, claim, claim_written, record
 from bot.pipeline import mark_unreachable
 from bot.render import Keyboard, Renderer, split_text
 from bot.services import Services
@@ -127,16 +127,27 @@ class Sender:
         await asyncio.gather(self._task, return_exceptions=True)
         self._task = None
 
-    async def deliver(self, outgoing: Sequence[Outgoing]) -> None:
+    async def claim_written(self, connection: AsyncConnection, written: Sequence[Outgoing]) -> list[Claimed]:
+        """In the transaction that wrote them: claim messages for this sender (see `bot.outbox.claim_written`);
+        pass them to `deliver` once that transaction has committed."""
+        if self._stopping:
+            return []
+        return await claim_written(connection, written, utcnow(), self._pace, horizon=HORIZON, lease=self._lease)
+
+    async def deliver(self, outgoing: Sequence[Outgoing], claimed: Sequence[Claimed] = ()) -> None:
         """Hand stored messages to the paced sender; returns once each is sent and recorded, or waits
-        its turn in the outbox (its chat or the bot at its limit), or another replica sends it."""
+        its turn in the outbox (its chat or the bot at its limit), or another replica sends it.
+        `claimed`: those of them already claimed for this sender (`claim_written`), sent without a claim."""
         if not outgoing or self._stopping:
             return
         self.start()
         loop = asyncio.get_running_loop()
         futures = [self._waiters.setdefault(out.id, loop.create_future()) for out in outgoing]
-        self._handed = True
-        self._wake.set()
+        if claimed:
+            self._send_claimed(claimed)
+        if len(claimed) < len(outgoing):
+            self._handed = True
+            self._wake.set()
         await asyncio.wait(futures, timeout=DELIVER_WAIT)
 
     async def _run(self) -> None:
@@ -181,15 +192,7 @@ class Sender:
                 self._in_flight.discard(outcome.out.id)
                 self._claimed_at.pop(outcome.out.id, None)
                 self._resolve(outcome.out.id)
-            by_chat: dict[int, list[Claimed]] = {}
-            for claimed in result.claimed:  # in send time order
-                self._in_flight.add(claimed.out.id)
-                self._claimed_at[claimed.out.id] = time.monotonic()
-                by_chat.setdefault(claimed.out.chat_id, []).append(claimed)
-            for in_order in by_chat.values():
-                task = asyncio.create_task(self._send_chat(in_order))
-                self._sends.add(task)
-                task.add_done_callback(self._sends.discard)
+            self._send_claimed(result.claimed)
             for message_id in result.settled - self._in_flight:
                 self._resolve(message_id)
             if stopping:
@@ -200,6 +203,18 @@ class Sender:
             if result.next_at is not None:
                 wait = (result.next_at - utcnow()).total_seconds() - HORIZON / 2
             await self._sleep(min(max(wait, 0.005), IDLE_POLL))
+
+    def _send_claimed(self, claimed: Sequence[Claimed]) -> None:
+        """Send claimed messages, each chat's in order (they come in send time order)."""
+        by_chat: dict[int, list[Claimed]] = {}
+        for one in claimed:
+            self._in_flight.add(one.out.id)
+            self._claimed_at[one.out.id] = time.monotonic()
+            by_chat.setdefault(one.out.chat_id, []).append(one)
+        for in_order in by_chat.values():
+            task = asyncio.create_task(self._send_chat(in_order))
+            self._sends.add(task)
+            task.add_done_callback(self._sends.discard)
 
     def _record_soon(self) -> None:
         """The next claim records the outcomes: one soon, unless a message to send wakes one sooner."""
