@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
-from bot.db.engine import insert_ignoring_duplicates
+from bot.db.engine import insert_ignoring_duplicates, single_statement
 from bot.db.models import CASE_WAITING, Case, InboxUpdate, Message, SendPace, User, utcnow
 from bot.db.queries import table
 from bot.messages import Reply
@@ -214,18 +214,18 @@ class Outbox:
         """Flush the ORM's own changes (users and cases first: the rows refer to them), then insert
         the rows collected so far."""
         await self._session.flush()
-        if not self._pending:
-            return
+        rows = self.take_rows()
+        if rows:
+            await _write_rows(self._session, rows)
+
+    def take_rows(self) -> list[dict[str, Any]]:
+        """The rows collected since the last write, for `write_together` (after the ORM's flush)."""
         rows = list(self._pending)
         self._pending.clear()
         for row in rows:
             if row["direction"] == "out":
                 row["priority"] = self._priority(row)
-        for row, message_id in zip(rows, await self._insert(rows), strict=True):
-            row["id"] = message_id
-
-    async def _insert(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-        return list((await self._session.execute(_insert_rows(), [dict(r) for r in rows])).scalars().all())
+        return rows
 
     async def flush(self) -> list[Outgoing]:
         await self.write()
@@ -234,6 +234,21 @@ class Outbox:
     def outgoing(self) -> list[Outgoing]:
         """The messages to send; they need their ids, so call after `write`."""
         return [to_outgoing(r) for r in self._out]
+
+
+async def write_together(connection: AsyncConnection, outboxes: Sequence[Outbox]) -> None:
+    """Several turns' remaining rows in one INSERT (turns sharing a transaction: one round trip);
+    each turn's session has flushed its own changes already."""
+    rows = [row for outbox in outboxes for row in outbox.take_rows()]
+    if rows:
+        await _write_rows(connection, rows)
+
+
+async def _write_rows(executor: AsyncSession | AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert the rows; each gets its id (the messages to send need it)."""
+    inserted = (await executor.execute(_insert_rows(), [dict(r) for r in rows])).scalars().all()
+    for row, message_id in zip(rows, inserted, strict=True):
+        row["id"] = message_id
 
 
 @functools.cache
@@ -506,12 +521,24 @@ async def claim(
     watch: Collection[int] = (),
     renew: Collection[int] = (),
     refresh: CardRefresh | None = None,
+    expected: bool = False,
 ) -> Claim:
-    """One transaction: record `outcomes`, then claim up to `limit` messages with send times from
+    """Record `outcomes`, then claim (one transaction; when nothing is to be booked, two statements
+    without one) up to `limit` messages with send times from
     `now` to `now + horizon`, within every limit of `pace`, shared by all replicas; which of the
     `watch`ed messages (not claimed now) are settled (see `_settled`). `renew`: messages still being
-    sent by this replica keep their claim for another `lease`; `refresh`: see `record`."""
+    sent by this replica keep their claim for another `lease`; `refresh`: see `record`. `expected`:
+    new messages were just stored (no need to look whether there is anything before the lock)."""
     end = now + timedelta(seconds=horizon)
+    probe = not expected
+    if probe and not renew and limit > 0 and all(_plain_delivery(o) for o in outcomes):
+        # The usual claim after a send: the outcomes are one statement and most often nothing waits;
+        # both without a transaction (on PostgreSQL two round trips fewer), the booking only if needed.
+        async with single_statement(engine) as connection:
+            await record(connection, outcomes, now)
+            if not (await connection.execute(*_heads(now, end, pace, 1))).first():
+                return Claim([], None, await _settled(connection, watch, now))
+        outcomes, probe = (), False  # recorded; and there is something to book
     async with engine.begin() as connection:
         await record(connection, outcomes, now, refresh)
         if renew:
@@ -524,17 +551,22 @@ async def claim(
         claimed: list[Claimed] = []
         next_at: datetime | None = None
         if limit > 0:
-            claimed, next_at = await _book(connection, now, end, pace, lease, limit, probe=not outcomes)
+            claimed, next_at = await _book(connection, now, end, pace, lease, limit, probe=probe)
         taken = {c.out.id for c in claimed}  # in flight now: not settled
         settled = await _settled(connection, [m for m in watch if m not in taken], now)
     return Claim(sorted(claimed, key=lambda c: c.send_at), next_at, settled)
+
+
+def _plain_delivery(outcome: Outcome) -> bool:
+    """Recorded by one UPDATE (nothing to delete, no case card to note)."""
+    return outcome.status == "delivered" and outcome.out.kind not in ("ephemeral", "card")
 
 
 async def _book(
     connection: AsyncConnection, now: datetime, end: datetime, pace: Pace, lease: float, limit: int, *, probe: bool
 ) -> tuple[list[Claimed], datetime | None]:
     """`claim`'s booking: the messages claimed, with their send times, and when to look again.
-    `probe`: look for anything to send before taking the lock (when no outcome was just recorded)."""
+    `probe`: look for anything to send before taking the lock (a write), when nothing new is known."""
     step = span(pace.bot)
     if probe and not (await connection.execute(*_heads(now, end, pace, 1))).first():
         return [], None  # nothing to send: no lock, no write
@@ -561,7 +593,8 @@ async def _book(
         if not slots:
             later.append(claimed_last(claimed) + step)
             break
-    if claimed and slots:
+    if claimed and slots and min(pace.chat, pace.group) < (end - now).total_seconds():
+        # a chat's next message only when its interval fits in the horizon (never at Telegram's limits)
         claimed += await _followers(connection, claimed, slots, pace, now, end)
     if claimed:
         until = timedelta(seconds=lease)
@@ -619,6 +652,89 @@ async def _followers(
         last[chat] = slot
         more.append(Claimed(to_outgoing(row), slot))
     return more
+
+
+async def claim_written(
+    connection: AsyncConnection,
+    written: Sequence[Outgoing],
+    now: datetime,
+    pace: Pace,
+    *,
+    horizon: float = 0.2,
+    lease: float = 120.0,
+) -> list[Claimed]:
+    """Messages just written in this transaction, claimed in it for this replica's sender (no claim
+    round trip after the commit), booked as `claim` books them; only when the bot-wide row is free
+    right now (never waits for it: SKIP LOCKED) and only a chat's messages with nothing older to
+    send. The rest is left to `claim`. Should this replica die, the claims run out like any other."""
+    if not written:
+        return []
+    bot_last = cast("datetime | None", (await connection.execute(_peek_bot_row())).scalar())
+    end = now + timedelta(seconds=horizon)
+    step = span(pace.bot)
+    first = now if bot_last is None else max(now, bot_last + step)
+    if bot_last is None or first > end:
+        return []  # another claim holds the row (or it is not there yet): the sender's loop claims them
+    chats = sorted({out.chat_id for out in written})
+    rows = (await connection.execute(_oldest_statement(), {"chats": chats})).all()
+    oldest = {row.chat_id: row.oldest for row in rows}
+    paced_at = {row.chat_id: row.last_at for row in rows}
+    slots: list[datetime] = []
+    while len(slots) < len(written) and first + step * len(slots) <= end:
+        slots.append(first + step * len(slots))
+    claimed: list[Claimed] = []
+    last: dict[int, datetime] = {}
+    stopped: set[int] = set()
+    for out in sorted(written, key=lambda o: o.id):
+        chat = out.chat_id
+        if chat in stopped or (chat not in last and oldest.get(chat) != out.id):
+            stopped.add(chat)  # something older of this chat waits (or is sent by another): in order
+            continue
+        previous = last.get(chat, paced_at.get(chat))
+        ready = now if previous is None else max(now, previous + span(pace.interval(chat)))
+        slot = next((s for s in slots if s >= ready), None)
+        if slot is None or ready > end:
+            stopped.add(chat)
+            continue
+        slots.remove(slot)
+        last[chat] = slot
+        claimed.append(Claimed(out, slot))
+    if claimed:
+        until = timedelta(seconds=lease)
+        await connection.execute(_claim_rows(), [{"oid": c.out.id, "until": c.send_at + until} for c in claimed])
+        paced_now = [c for c in claimed if c.out.kind not in ("ephemeral", "delete")]
+        last_in_chat = {c.out.chat_id: c.send_at for c in sorted(paced_now, key=lambda c: c.send_at)}
+        paced_rows = [{"chat_id": chat, "last_at": at} for chat, at in last_in_chat.items()]
+        paced_rows.append({"chat_id": BOT_ROW, "last_at": claimed_last(claimed)})
+        await connection.execute(_upsert_pace(connection.dialect.name), paced_rows)
+    return sorted(claimed, key=lambda c: c.send_at)
+
+
+@functools.cache
+def _peek_bot_row() -> Select[Any]:
+    """The bot-wide row, locked unless another transaction holds it (then no row: nothing waits)."""
+    paced = table(SendPace)
+    return select(paced.c.last_at).where(paced.c.chat_id == BOT_ROW).with_for_update(skip_locked=True)
+
+
+@functools.cache
+def _oldest_statement() -> Select[Any]:
+    """Per chat (parameter `chats`): its oldest message to send and when it was last sent to."""
+    messages, paced = table(Message), table(SendPace)
+    oldest = (
+        select(messages.c.chat_id, func.min(messages.c.id).label("oldest"))
+        .where(
+            messages.c.chat_id.in_(bindparam("chats", expanding=True)),
+            messages.c.direction == "out",
+            messages.c.delivered_at.is_(None),
+            messages.c.attempts < MAX_DELIVERY_ATTEMPTS,
+        )
+        .group_by(messages.c.chat_id)
+        .subquery()
+    )
+    return select(oldest.c.chat_id, oldest.c.oldest, paced.c.last_at).select_from(
+        oldest.outerjoin(paced, paced.c.chat_id == oldest.c.chat_id)
+    )
 
 
 def claimed_last(claimed: Sequence[Claimed]) -> datetime:

@@ -8,9 +8,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, Select, and_, bindparam, delete, func, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -39,7 +40,7 @@ from bot.handoff.service import Sender, Turn
 from bot.incoming import Incoming as Incoming  # re-exported: callers build updates from here
 from bot.languages import resolve_language
 from bot.nlu.types import NluResult
-from bot.outbox import Outbox, Outgoing, undelivered_for_user
+from bot.outbox import Outbox, Outgoing, undelivered_for_user, write_together
 from bot.render import Renderer
 from bot.routes import ROUTES
 from bot.routes.flood import SLOW_DOWN as SLOW_DOWN
@@ -155,6 +156,16 @@ async def _claim_update(session: AsyncSession, update_id: int | None) -> bool:
     return (await session.scalar(statement, {"update_id": update_id, "processed_at": utcnow()})) is not None
 
 
+async def _claim_updates(connection: AsyncConnection, update_ids: Sequence[int]) -> set[int]:
+    """`_claim_update` for several updates in one statement: the ids not processed before."""
+    if not update_ids:
+        return set()
+    statement = _claim_statement(connection.dialect.name)
+    now = utcnow()
+    rows = await connection.execute(statement, [{"update_id": u, "processed_at": now} for u in update_ids])
+    return set(cast("list[int]", rows.scalars().all()))
+
+
 @functools.cache
 def _claim_statement(dialect: str) -> ReturningInsert[tuple[int]]:
     processed = table(ProcessedUpdate)
@@ -221,31 +232,72 @@ async def process(
     nlu: NluResult | _NotYet | None = NOT_YET,
     translation: machine.Prepared | _NotYet | None = NOT_YET,
 ) -> Result:
-    """One turn in its own transaction, or — `bind` — in the caller's transaction on that connection
-    (the inbox runs several chats' turns in one); `nlu`, `translation`: `understand`'s and
-    `machine.prepare`'s results when already known (both are network calls: never inside a batch)."""
+    """One turn in its own transaction, or — `bind` — in the caller's transaction on that connection;
+    `nlu`, `translation`: `understand`'s and `machine.prepare`'s results when already known (both are
+    network calls: never inside a batch)."""
     if isinstance(nlu, _NotYet):
         nlu = await understand(services, incoming)
     if isinstance(translation, _NotYet):
         translation = await machine.prepare(services, incoming)
-    settings = services.settings
-    renderer = Renderer(services.translator, services.flows)
     async with _session(services, bind) as session, session.begin():
         fresh = await _claim_update(session, incoming.update_id)
-        if not fresh:
-            user = await _user(session, incoming)
-            return Result(await undelivered_for_user(session, user.id))  # a redelivery: what is unsent
-        now = utcnow()
-        known = await _sender(session, incoming, now, settings.rate_window_seconds)
-        user = known.user
-        outbox = Outbox(session, renderer, incoming.update_id)
-        turn = Turn(session, outbox, settings, services.flows, now, translation)
-        language = turn_language(incoming, nlu, user, settings.default_language)
-        button = decode(incoming.data) if incoming.kind == "button" else None
-        ctx = Ctx(services, incoming, turn, Sender(user, language, known.coach), nlu, button, language)
-        ctx.known(known.case, known.intake, known.state, known.typed_recently)
-        await dispatch(ctx, ROUTES)
-        return Result(await outbox.flush(), language=ctx.language)
+        routed = await _route(services, session, incoming, nlu, translation, fresh=fresh)
+        if isinstance(routed, Result):
+            return routed
+        outbox, language = routed
+        await outbox.write()
+        return Result(outbox.outgoing(), language=language)
+
+
+async def process_together(
+    services: Services,
+    connection: AsyncConnection,
+    incomings: Sequence[Incoming],
+    understood: Sequence[NluResult | None],
+    prepared: Sequence[machine.Prepared | None],
+) -> list[Result]:
+    """Several chats' turns in the caller's transaction on `connection`, each routed once as in
+    `process`; a storage detail only: their update ids are recorded in one statement and their
+    transcript rows written in one INSERT at the end (each statement costs the replica CPU)."""
+    fresh = await _claim_updates(connection, [i.update_id for i in incomings if i.update_id is not None])
+    routed: list[Result | tuple[Outbox, str]] = []
+    for incoming, nlu, translation in zip(incomings, understood, prepared, strict=True):
+        async with services.sessions(bind=connection) as session, session.begin():
+            is_fresh = incoming.update_id is None or incoming.update_id in fresh
+            turn = await _route(services, session, incoming, nlu, translation, fresh=is_fresh)
+            if not isinstance(turn, Result):
+                await session.flush()  # users and cases first: the rows refer to them
+            routed.append(turn)
+    await write_together(connection, [r[0] for r in routed if not isinstance(r, Result)])
+    return [r if isinstance(r, Result) else Result(r[0].outgoing(), language=r[1]) for r in routed]
+
+
+async def _route(
+    services: Services,
+    session: AsyncSession,
+    incoming: Incoming,
+    nlu: NluResult | None,
+    translation: machine.Prepared | None,
+    *,
+    fresh: bool,
+) -> Result | tuple[Outbox, str]:
+    """The turn: a redelivery's result (what of it is unsent), or the outbox with the rows still
+    to write and the language of the replies."""
+    if not fresh:
+        user = await _user(session, incoming)
+        return Result(await undelivered_for_user(session, user.id))
+    settings = services.settings
+    now = utcnow()
+    known = await _sender(session, incoming, now, settings.rate_window_seconds)
+    user = known.user
+    outbox = Outbox(session, Renderer(services.translator, services.flows), incoming.update_id)
+    turn = Turn(session, outbox, settings, services.flows, now, translation)
+    language = turn_language(incoming, nlu, user, settings.default_language)
+    button = decode(incoming.data) if incoming.kind == "button" else None
+    ctx = Ctx(services, incoming, turn, Sender(user, language, known.coach), nlu, button, language)
+    ctx.known(known.case, known.intake, known.state, known.typed_recently)
+    await dispatch(ctx, ROUTES)
+    return outbox, ctx.language
 
 
 def _session(services: Services, bind: AsyncConnection | None) -> AsyncSession:

@@ -143,10 +143,14 @@ async def test_database_outage_is_retried_with_backoff(services: Services, monke
         assert await session.scalar(select(func.count()).select_from(User)) == 1  # processed exactly once
 
 
-async def test_killed_mid_update_the_reply_is_sent_once_after_restart(settings: Settings, fake: FakeBotAPI) -> None:
+@pytest.mark.parametrize("handed_off", [False, True])
+async def test_killed_mid_update_the_reply_is_sent_once_after_restart(
+    settings: Settings, fake: FakeBotAPI, handed_off: bool
+) -> None:
     """The process dies after storing the reply but before Telegram accepted it (and before the update
     was confirmed). After the restart Telegram redelivers the update: it is not processed again, and
-    the stored reply is delivered exactly once."""
+    the stored reply is delivered exactly once. `handed_off`: after a first exchange, so the reply
+    was claimed in its turn's own transaction (bot.outbox.claim_written), not by the sender's loop."""
     env = {
         **os.environ,
         "DATABASE_URL": settings.database_url,
@@ -161,8 +165,13 @@ async def test_killed_mid_update_the_reply_is_sent_once_after_restart(settings: 
     async def start() -> asyncio.subprocess.Process:
         return await start_werkhelpdesk(env, "run")
 
-    fake.delay_next("sendMessage", 30)  # Telegram hangs on the reply...
     first = await start()
+    if handed_off:
+        fake.push_update(tg.text_update(SARA, "hallo"))
+        await fake.wait_for("sendMessage", lambda p: int(p["chat_id"]) == 3003, ok=True, timeout=60)
+        await asyncio.sleep(0.5)  # recorded as delivered: the next reply may be claimed in its turn
+        fake.mark()
+    fake.delay_next("sendMessage", 30)  # Telegram hangs on the reply...
     fake.push_update(tg.text_update(SARA, "ik wil CV maken"))
     await fake.wait_for("sendMessage", timeout=60)  # ...the reply is on its way: kill the process now
     first.send_signal(signal.SIGKILL)

@@ -16,6 +16,7 @@ from bot.db.models import InboxUpdate, Message, ProcessedUpdate
 from bot.pipeline import Incoming, Result
 from bot.services import Services
 from bot.tg.app import WerkApplication, build_application, start_application, stop_application
+from bot.tg.convert import to_incoming
 from bot.tg.inbox import SORRY, Inbox
 from tests import fake_bot_api as tg
 from tests.fake_bot_api import FakeBotAPI
@@ -130,3 +131,22 @@ async def test_a_failing_turn_in_a_batch_loses_and_duplicates_nothing_of_the_oth
     # The rolled-back batch left nothing behind: each other update's turn is stored once.
     assert await count_rows(services, Message, Message.direction == "in") == 2 * (len(CHATS) - 1)
     assert await count_rows(services, ProcessedUpdate) == 2 * (len(CHATS) - 1)
+
+
+async def test_a_redelivered_update_in_a_batch_is_answered_from_the_outbox_not_again(services: Services) -> None:
+    """The batch records its update ids in one statement: one processed before gets what of its
+    answer is unsent, the others their turn, each transcript row written once."""
+    updates = [{**tg.text_update(user, SAYS[0]), "update_id": 9000 + n} for n, user in enumerate(CHATS[:3])]
+    incomings = [to_incoming(update, services.settings.coach_chat_id) for update in updates]
+    first = await pipeline.process(services, incomings[0])  # its answer not sent yet
+    understood = [await pipeline.understand(services, i) for i in incomings]
+    async with services.engine.connect() as connection, connection.begin():
+        results = await pipeline.process_together(services, connection, incomings, understood, [None] * 3)
+    assert [o.id for o in results[0].outgoing] == [o.id for o in first.outgoing]  # the same rows, unsent
+    answer = services.flows.text("cv_help", "start", "nl")
+    for result in results:
+        assert [o.text for o in result.outgoing] == [answer]
+    assert len({o.id for r in results for o in r.outgoing}) == 3
+    assert await count_rows(services, ProcessedUpdate) == 3
+    assert await count_rows(services, Message, Message.direction == "in") == 3
+    assert await count_rows(services, Message, Message.direction == "out") == 3

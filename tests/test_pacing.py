@@ -27,8 +27,11 @@ from bot.outbox import (
     Outbox,
     Outcome,
     Pace,
+    _lock_bot_row,
     claim,
+    claim_written,
     message_row,
+    to_outgoing,
 )
 from bot.render import Renderer
 from bot.services import Services
@@ -223,3 +226,76 @@ async def test_two_replicas_claiming_at_once_keep_the_limits(services: Services,
         mine = seconds([c.send_at for c in sent if c.out.chat_id == chat], start)
         assert min(gaps(mine), default=99) >= (3.0 if chat < 0 else 1.0) - 1e-6
     assert await undelivered_count(engine) == 0
+
+
+async def write_and_claim(
+    engine: AsyncEngine, now: datetime, *messages: tuple[int, str], lease: float = 120.0
+) -> list[Claimed]:
+    """As a turn does: the replies written, then claimed for this replica in the same transaction."""
+    rows = [message_row(chat_id=chat, direction="out", kind="text", text=text) for chat, text in messages]
+    async with engine.begin() as connection:
+        ids = (await connection.execute(insert(table(Message)).returning(table(Message).c.id), rows)).scalars().all()
+        written = [to_outgoing({**row, "id": i}) for row, i in zip(rows, ids, strict=True)]
+        return await claim_written(connection, written, now, DOCUMENTED, lease=lease)
+
+
+async def test_replies_claimed_where_they_are_written_keep_the_limits_and_the_order(services: Services) -> None:
+    """A turn's replies are claimed in its own transaction (no claim after it), within the same
+    limits as `claim`; a chat with an older message still to send is left to `claim`, in order."""
+    engine = services.engine
+    await queue(engine, (8001, "warm-up"))
+    start = utcnow()
+    (warm_up,) = (await claim(engine, start, DOCUMENTED)).claimed
+    await claim(engine, start, DOCUMENTED, [Outcome(warm_up.out, "delivered", 1)], limit=0)
+    await queue(engine, (8000, "older"))  # not sent yet
+    now = start + timedelta(seconds=1)
+    handed = await write_and_claim(
+        engine, now, (8000, "newer"), (8001, "again"), *((8100 + i, f"n{i}") for i in range(20))
+    )
+    texts = [c.out.text for c in handed]
+    assert "newer" not in texts  # "older" goes first
+    assert "again" in texts  # its chat's last send was a second ago: its turn
+    assert texts.index("again") == 0  # the oldest first
+    assert len(handed) <= 0.2 * 30 + 1  # the bot's limit within the claim's horizon
+    every = seconds([c.send_at for c in handed], start)
+    assert min(gaps(every)) >= 1 / 30 - 1e-6
+    await claim(engine, now, DOCUMENTED, [Outcome(c.out, "delivered", 1) for c in handed], limit=0)  # sent
+    later = await run_sender(engine, DOCUMENTED, now, 3)
+    assert min(c.send_at for c in later) >= max(c.send_at for c in handed) + timedelta(seconds=1 / 30) - TICK
+    sent = handed + later
+    assert sorted(c.out.text for c in sent) == sorted(["older", "newer", "again", *(f"n{i}" for i in range(20))])
+    for chat in {c.out.chat_id for c in sent}:
+        assert min(gaps(seconds([c.send_at for c in sent if c.out.chat_id == chat], start)), default=99) >= 1 - 1e-6
+    assert await undelivered_count(engine) == 0
+
+
+async def test_replies_claimed_by_a_replica_that_died_are_sent_by_another_once(services: Services) -> None:
+    """The replica that claimed its replies where it wrote them dies before sending: another replica's
+    sender (or the restarted one) sends them once their lease is over, each once."""
+    engine = services.engine
+    await queue(engine, (8200, "warm-up"))
+    start = utcnow()
+    await run_sender(engine, DOCUMENTED, start, 0.1)  # the bot-wide row exists
+    now = start + timedelta(seconds=1)
+    handed = await write_and_claim(engine, now, (8201, "answer"), (8202, "other answer"), lease=30)
+    assert {c.out.text for c in handed} == {"answer", "other answer"}
+    assert (await claim(engine, now + timedelta(seconds=10), DOCUMENTED)).claimed == []
+    again = await run_sender(engine, DOCUMENTED, now + timedelta(seconds=31), 1)
+    assert sorted(c.out.id for c in again) == sorted(c.out.id for c in handed)
+    assert await undelivered_count(engine) == 0
+
+
+async def test_claiming_where_written_never_waits_for_another_claim(services: Services, database_url: str) -> None:
+    """PostgreSQL: while another replica's claim holds the bot-wide row, a turn claims nothing
+    (its replies go to the sender's claim) instead of waiting with its transaction open."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer: no other claim runs during a turn")
+    engine = services.engine
+    await queue(engine, (8300, "warm-up"))
+    await run_sender(engine, DOCUMENTED, utcnow(), 0.1)
+    async with engine.begin() as other:
+        await _lock_bot_row(other)  # another claim, in progress
+        handed = await asyncio.wait_for(write_and_claim(engine, utcnow(), (8301, "answer")), 5)
+    assert handed == []
+    (later,) = await run_sender(engine, DOCUMENTED, utcnow(), 0.1)
+    assert later.out.text == "answer"

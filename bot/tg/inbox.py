@@ -27,7 +27,8 @@ from bot.db.models import InboxUpdate, utcnow
 from bot.db.queries import table as table_of
 from bot.languages import negotiate
 from bot.messages import t_
-from bot.pipeline import Incoming, Result, process, process_reliably, understand
+from bot.outbox import Claimed
+from bot.pipeline import Incoming, Result, process_reliably, process_together, understand
 from bot.services import Services
 from bot.tg.convert import to_incoming
 from bot.tg.payload import chat_of
@@ -169,8 +170,8 @@ class Inbox:
                 await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
 
     def _finished(self, update_id: int) -> None:
-        self._running.pop(update_id, None)
-        self._wake.set()  # that chat's next update may be taken now
+        if self._running.pop(update_id, None) is not None:
+            self._wake.set()  # a worker is free (and, once recorded, that chat's next update may come)
 
     async def _renew_loop(self) -> None:
         """Keep the leases of the updates in progress (a reply may wait long for Telegram)."""
@@ -202,13 +203,17 @@ class Inbox:
         turns = [(item, incoming) for item, incoming in readable if incoming is not None]
         typing = [self._typing_timer(incoming) for _, incoming in turns]  # "typing…" until the reply is sent
         try:
-            results = await self._turns([incoming for _, incoming in turns]) if turns else []
-            if results is None:
+            done = await self._turns([incoming for _, incoming in turns]) if turns else ([], {})
+            if done is None:
                 await asyncio.gather(*skipped, *(self._process(item, incoming) for item, incoming in turns))
                 return
+            results, claimed = done
             await asyncio.gather(
                 *skipped,
-                *(self._deliver_and_record(item, result) for (item, _), result in zip(turns, results, strict=True)),
+                *(
+                    self._deliver_and_record(item, result, claimed)
+                    for (item, _), result in zip(turns, results, strict=True)
+                ),
             )
         finally:
             for timer in typing:
@@ -229,30 +234,30 @@ class Inbox:
             self._background(self._answer_query(str(query["id"])))  # stop the button's spinner
         return incoming
 
-    async def _turns(self, incomings: Sequence[Incoming]) -> list[Result] | None:
-        """Each turn through the one router, all in one transaction; None when any of them failed
-        (nothing of the batch is then stored)."""
+    async def _turns(self, incomings: Sequence[Incoming]) -> tuple[list[Result], dict[int, Claimed]] | None:
+        """Each turn through the one router, all in one transaction, which also claims their replies
+        for this replica's sender (by message id); None when any of them failed (nothing of the
+        batch is then stored)."""
         services = self._services
+        sender = self._application.bot_data.sender
+        assert sender is not None
         try:
             # Before the transaction, side by side (a Rasa server is a network call per message).
             understood = await asyncio.gather(*(understand(services, incoming) for incoming in incomings))
             prepared = await asyncio.gather(*(machine.prepare(services, incoming) for incoming in incomings))
-            if len(incomings) == 1:
-                return [await process(services, incomings[0], nlu=understood[0], translation=prepared[0])]
             async with services.engine.connect() as connection, connection.begin():
-                return [
-                    await process(services, incoming, bind=connection, nlu=nlu, translation=translation)
-                    for incoming, nlu, translation in zip(incomings, understood, prepared, strict=True)
-                ]
+                results = await process_together(services, connection, incomings, understood, prepared)
+                claimed = await sender.claim_written(connection, [out for r in results for out in r.outgoing])
+            return results, {c.out.id: c for c in claimed}
         except Exception as exc:
             log.warning("a batch of %d turns failed (%s): one by one now", len(incomings), type(exc).__name__)
             return None
 
-    async def _deliver_and_record(self, item: table.Taken, result: Result) -> None:
+    async def _deliver_and_record(self, item: table.Taken, result: Result, claimed: dict[int, Claimed]) -> None:
         sender = self._application.bot_data.sender
         assert sender is not None
         try:
-            await sender.deliver(result.outgoing)
+            await sender.deliver(result.outgoing, [claimed[o.id] for o in result.outgoing if o.id in claimed])
         except Exception as exc:  # undelivered replies stay in the outbox for its drain
             log.error("update %d: delivery failed: %s", item.update_id, type(exc).__name__)
         await self._record(item.update_id)
@@ -268,7 +273,7 @@ class Inbox:
     async def _record(self, update_id: int) -> None:
         """Processed: recorded with the next take, which this wakes (the chat's next update may come)."""
         self._done.append(update_id)
-        self._wake.set()
+        self._finished(update_id)
 
     async def _answer(self, update_id: int, incoming: Incoming) -> None:
         services = self._services

@@ -23,7 +23,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.db.models import Case, utcnow
 from bot.handoff.service import Turn, refresh_card
-from bot.outbox import Claimed, Outbox, Outcome, Outgoing, Pace, claim, record
+from bot.outbox import Claimed, Outbox, Outcome, Outgoing, Pace, claim, claim_written, record
 from bot.pipeline import mark_unreachable
 from bot.render import Keyboard, Renderer, split_text
 from bot.services import Services
@@ -103,6 +103,7 @@ class Sender:
         self._waiters: dict[int, asyncio.Future[None]] = {}  # `deliver` callers, by message id
         self._sends: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        self._handed = False  # messages handed to `deliver` since the last claim
         self._record_timer: asyncio.TimerHandle | None = None
         # monotonic times of this replica's last send, bot-wide and per chat: a send that fell behind its
         # booked time (a busy event loop) must not bunch up with the next one
@@ -126,15 +127,27 @@ class Sender:
         await asyncio.gather(self._task, return_exceptions=True)
         self._task = None
 
-    async def deliver(self, outgoing: Sequence[Outgoing]) -> None:
+    async def claim_written(self, connection: AsyncConnection, written: Sequence[Outgoing]) -> list[Claimed]:
+        """In the transaction that wrote them: claim messages for this sender (see `bot.outbox.claim_written`);
+        pass them to `deliver` once that transaction has committed."""
+        if self._stopping:
+            return []
+        return await claim_written(connection, written, utcnow(), self._pace, horizon=HORIZON, lease=self._lease)
+
+    async def deliver(self, outgoing: Sequence[Outgoing], claimed: Sequence[Claimed] = ()) -> None:
         """Hand stored messages to the paced sender; returns once each is sent and recorded, or waits
-        its turn in the outbox (its chat or the bot at its limit), or another replica sends it."""
+        its turn in the outbox (its chat or the bot at its limit), or another replica sends it.
+        `claimed`: those of them already claimed for this sender (`claim_written`), sent without a claim."""
         if not outgoing or self._stopping:
             return
         self.start()
         loop = asyncio.get_running_loop()
         futures = [self._waiters.setdefault(out.id, loop.create_future()) for out in outgoing]
-        self._wake.set()
+        if claimed:
+            self._send_claimed(claimed)
+        if len(claimed) < len(outgoing):
+            self._handed = True
+            self._wake.set()
         await asyncio.wait(futures, timeout=DELIVER_WAIT)
 
     async def _run(self) -> None:
@@ -147,6 +160,7 @@ class Sender:
             if stopping:
                 await asyncio.gather(*self._sends, return_exceptions=True)
             watched = set(self._waiters) - self._in_flight
+            handed, self._handed = self._handed, False
             outcomes, self._outcomes = self._outcomes, []
             stale = time.monotonic() - self._lease / 3
             renew = {m for m in self._in_flight if self._claimed_at.get(m, 0.0) < stale}
@@ -162,10 +176,12 @@ class Sender:
                     watch=watched,
                     renew=renew,
                     refresh=self._refresh_cards,
+                    expected=handed,
                 )
             except Exception as exc:
                 log.warning("could not claim from the outbox: %s", type(exc).__name__)
                 self._outcomes[:0] = outcomes
+                self._handed = self._handed or handed
                 if stopping:
                     return
                 await self._sleep(IDLE_POLL)
@@ -176,15 +192,7 @@ class Sender:
                 self._in_flight.discard(outcome.out.id)
                 self._claimed_at.pop(outcome.out.id, None)
                 self._resolve(outcome.out.id)
-            by_chat: dict[int, list[Claimed]] = {}
-            for claimed in result.claimed:  # in send time order
-                self._in_flight.add(claimed.out.id)
-                self._claimed_at[claimed.out.id] = time.monotonic()
-                by_chat.setdefault(claimed.out.chat_id, []).append(claimed)
-            for in_order in by_chat.values():
-                task = asyncio.create_task(self._send_chat(in_order))
-                self._sends.add(task)
-                task.add_done_callback(self._sends.discard)
+            self._send_claimed(result.claimed)
             for message_id in result.settled - self._in_flight:
                 self._resolve(message_id)
             if stopping:
@@ -195,6 +203,18 @@ class Sender:
             if result.next_at is not None:
                 wait = (result.next_at - utcnow()).total_seconds() - HORIZON / 2
             await self._sleep(min(max(wait, 0.005), IDLE_POLL))
+
+    def _send_claimed(self, claimed: Sequence[Claimed]) -> None:
+        """Send claimed messages, each chat's in order (they come in send time order)."""
+        by_chat: dict[int, list[Claimed]] = {}
+        for one in claimed:
+            self._in_flight.add(one.out.id)
+            self._claimed_at[one.out.id] = time.monotonic()
+            by_chat.setdefault(one.out.chat_id, []).append(one)
+        for in_order in by_chat.values():
+            task = asyncio.create_task(self._send_chat(in_order))
+            self._sends.add(task)
+            task.add_done_callback(self._sends.discard)
 
     def _record_soon(self) -> None:
         """The next claim records the outcomes: one soon, unless a message to send wakes one sooner."""
