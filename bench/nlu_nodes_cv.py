@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -75,6 +76,11 @@ def decide(sims: Sequence[tuple[str, float]], similarity: float, margin: float) 
     if best < similarity or best - start <= margin:
         return None
     return node
+
+
+def expected(parsed: Parsed) -> str | None:
+    """The node decision that answers the question right: None (the opening) for a general question."""
+    return None if parsed.example.node == START else parsed.example.node
 
 
 @contextmanager
@@ -141,6 +147,7 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     parser.add_argument("--similarity", type=float, nargs="+", default=[embedded.NODE_SIMILARITY])
     parser.add_argument("--margin", type=float, nargs="+", default=[0.0])
+    parser.add_argument("--misses", action="store_true", help="also print intent confusions and node misses")
     args = parser.parse_args()
     examples = load_training(args.nlu)
     rows = [e for e in examples if e.intent != OPENER]
@@ -153,6 +160,14 @@ def main() -> None:
             truth = [rows[i].intent for i in idx]
             f1 = f1_score(truth, [intents[i] for i in idx], labels=sorted(set(truth)), average="macro", zero_division=0)
             print(f"  {language}  macro-F1 {f1:.3f}")
+            if args.misses:
+                confused = Counter((rows[i].intent, intents[i]) for i in idx if rows[i].intent != intents[i])
+                print("      confusions: " + ", ".join(f"{t} -> {g}: {n}" for (t, g), n in confused.most_common(8)))
+                for p in parsed:
+                    node = decide(p.similarities, args.similarity[0], args.margin[0])
+                    if p.example.language == language and p.intent == p.example.intent and node != expected(p):
+                        want = p.example.node if p.example.node != START else "-"
+                        print(f"      node miss: {p.example.text[:60]!r} {p.intent}.{want} -> {node or '-'}")
             for similarity in args.similarity:
                 for margin in args.margin:
                     line = scores(parsed, language, args.threshold, similarity, margin)
