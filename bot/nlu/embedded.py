@@ -48,7 +48,8 @@ SEGMENT = True
 SEGMENT_CONFIDENCE = 0.5  # a part counts as a question of its own from this confidence on
 # A specific question is answered with its node from this cosine to the node's centroid (of its language)
 # on; the centroids (normalised mean of a node's examples) beat the nearest single example (bench/README).
-NODE_SIMILARITY = 0.15
+NODE_SIMILARITY = 0.10
+NODE_START_MARGIN = 0.03  # a specific node must beat the general questions ("start") by this much
 NODE_CENTROIDS = True
 GIBBERISH_COVERAGE = 0.4  # below this share of known character 3-5-grams, with no known word: gibberish
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding the `bot` package
@@ -167,7 +168,8 @@ class Gazetteer:
 
 class NodeIndex:
     """Which node of a flow a question is about: the nearest node centroid per language (cosine of the
-    classifier's own feature vectors) among the nodes of the recognised intent, from `NODE_SIMILARITY` on.
+    classifier's own feature vectors) among the nodes of the recognised intent, from `NODE_SIMILARITY` on
+    and `NODE_START_MARGIN` above the nearest general question ("start").
 
     Per intent a small dense matrix over only the features its node examples use, so a lookup is one
     dictionary pass over the message's features and one small product. Examples of node "start" are
@@ -214,10 +216,14 @@ class NodeIndex:
         norm = float(np.linalg.norm(values)) or 1.0
         cols = [c for c, _ in picked]
         similarity = matrix[:, cols] @ np.array([v for _, v in picked], dtype=np.float32) / norm
-        best = int(similarity.argmax())
-        if similarity[best] < NODE_SIMILARITY or nodes[best] == "start":
+        # Chosen on cross-validation (bench/nlu_nodes_cv.py): fewer general questions answered with a node.
+        start = max((float(s) for n, s in zip(nodes, similarity, strict=True) if n == "start"), default=-1.0)
+        best, node = max(
+            ((float(s), n) for n, s in zip(nodes, similarity, strict=True) if n != "start"), default=(-1.0, "")
+        )
+        if best < NODE_SIMILARITY or best - start <= NODE_START_MARGIN:
             return None
-        return nodes[best]
+        return node
 
 
 class EmbeddedClassifier:
