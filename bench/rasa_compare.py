@@ -430,7 +430,8 @@ def main() -> int:
     parser.add_argument("--venv", type=Path, default=Path("/tmp/rasavenv"), help="virtualenv for Rasa")
     parser.add_argument("--python", default=DEFAULT_PYTHON, help="Python 3.10 to create the virtualenv with")
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--max-folds", type=int, help="run only the first N folds (smoke runs)")
+    parser.add_argument("--max-folds", type=int, help="run only N folds (smoke runs, or a part on a busy machine)")
+    parser.add_argument("--first-fold", type=int, default=1, help="start at this fold (1-based), for runs in parts")
     parser.add_argument("--epochs", type=int, help="override DIET's epochs (smoke runs); default nlu/config.yml")
     parser.add_argument("--work", type=Path, help="keep fold data, models and logs here (default: a temp dir)")
     parser.add_argument("--json", dest="json_path", type=Path, help="also write the results as JSON")
@@ -456,7 +457,8 @@ def main() -> int:
             args.json_path.write_text(json.dumps(found, indent=2, ensure_ascii=False), encoding="utf-8")
         return 0
     examples = load_examples(ROOT / "nlu" / "data")
-    folds = folds_for(examples, args.folds)[: args.max_folds]
+    first = args.first_fold - 1
+    folds = folds_for(examples, args.folds)[first:][: args.max_folds]
     work = args.work or Path(tempfile.mkdtemp(prefix="rasa_compare_"))
     work.mkdir(parents=True, exist_ok=True)
     config = rasa_config(work, args.epochs)
@@ -467,11 +469,11 @@ def main() -> int:
         test = [examples[i] for i in test_idx]
         for i, label in zip(test_idx, run_embedded_fold(train, test, embedded), strict=True):
             embedded.predicted[i] = label
-        predicted = run_rasa_fold(rasa, config, work / f"fold{k}", train, test, diet, env)
+        predicted = run_rasa_fold(rasa, config, work / f"fold{first + k}", train, test, diet, env)
         for i, label in zip(test_idx, predicted, strict=True):
             diet.predicted[i] = label
         print(
-            f"fold {k + 1}/{len(folds)}: embedded trained in {embedded.train_seconds[-1]:.1f} s, "
+            f"fold {first + k + 1} ({k + 1}/{len(folds)}): embedded trained in {embedded.train_seconds[-1]:.1f} s, "
             f"rasa in {diet.train_seconds[-1]:.0f} s, CPU {diet.train_cpu_seconds[-1]:.0f} s "
             f"({time.perf_counter() - started:.0f} s so far)",
             flush=True,
@@ -484,7 +486,7 @@ def main() -> int:
         "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[2]:.1f} (15 min) at the end",
         "versions": f"python {platform.python_version()} (embedded), rasa {RASA_VERSION}",
         "examples": len(examples),
-        "folds": f"{len(folds)} of {args.folds}",
+        "folds": f"{len(folds)} of {args.folds} (from fold {args.first_fold})",
         "epochs": args.epochs or "nlu/config.yml",
         "tf_threads": args.tf_threads,
         "sides": sides,
