@@ -3,6 +3,8 @@
     .venv/bin/python bench/rasa_compare.py                       # creates /tmp/rasavenv if needed, 5 folds
     .venv/bin/python bench/rasa_compare.py --venv /tmp/rasavenv --json /tmp/rasa_compare.json
     .venv/bin/python bench/rasa_compare.py --max-folds 1 --epochs 5   # smoke run, not a result
+    nice -n 19 .venv/bin/python bench/rasa_compare.py --tf-threads 1 \
+        --realistic nlu/eval/realistic.yml --realistic nlu/eval/realistic_b.yml --json /tmp/rasa_realistic.json
 
 For every fold of `werkhelpdesk nlu evaluate` (5-fold, stratified by language and intent, seed 13):
 - the embedded classifier is trained on the fold's training part and classifies its test part;
@@ -12,11 +14,15 @@ For every fold of `werkhelpdesk nlu evaluate` (5-fold, stratified by language an
 Prints macro-F1 per language, parse latency (median and p95; the embedded classifier in process, Rasa
 over HTTP on localhost, as the bot calls it), training time per fold and peak memory (RSS) of each side.
 
-With --realistic FILE (nlu/eval/realistic.yml) it instead trains each side once on everything the embedded
-classifier trains on (nlu/data, nlu/nodes, and the same opening-prefixed copies; bot/nlu/compose.py) and
-scores the held-out realistic messages: answered right at the threshold, asked back, answered wrong
-(bot/nlu/realistic.py), with DIET's own confidences and ranking from POST /model/parse; also, for both sides,
-accuracy and macro-F1 of the top intent, parse p50/p95 and peak RSS.
+With --realistic FILE (repeatable: nlu/eval/realistic.yml, nlu/eval/realistic_b.yml) it instead trains each
+side once on everything the embedded classifier trains on (nlu/data, nlu/nodes, and the same opening-prefixed
+copies; bot/nlu/compose.py) and scores every file's held-out realistic messages with that one model: answered
+right at the threshold, asked back, answered wrong (bot/nlu/realistic.py), with DIET's own confidences and
+ranking from POST /model/parse; also, for both sides, accuracy and macro-F1 of the top intent, parse p50/p95,
+training wall and CPU seconds and peak RSS.
+
+--tf-threads N limits TensorFlow in `rasa train` and `rasa run` to N threads (inter- and intra-op), for a
+machine shared with others; run the whole script under `nice -n 19` there.
 
 Rasa 3.6 needs Python 3.8-3.10: the script makes a virtualenv with --python (pyenv's 3.10 by default)
 and installs rasa==3.6.21 into it unless --venv already has that version. Runs take long (DIET trains
@@ -67,6 +73,7 @@ class Side:
     predicted: dict[int, str] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list)
     train_seconds: list[float] = field(default_factory=list)
+    train_cpu_seconds: list[float] = field(default_factory=list)
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
 
 
@@ -89,8 +96,28 @@ def ensure_venv(venv: Path, python: str) -> Path:
     return rasa
 
 
-def run_measured(cmd: Sequence[str], log: Path, env: dict[str, str]) -> tuple[float, float]:
-    """Run `cmd` to completion; wall seconds and the child's peak RSS in MiB (from wait4)."""
+@dataclass(frozen=True)
+class Measured:
+    wall_seconds: float
+    cpu_seconds: float  # user + system of the child and its children, from wait4
+    peak_rss_mb: float
+
+
+def rasa_env(tf_threads: int | None) -> dict[str, str]:
+    """The environment for `rasa train` / `rasa run`: quiet, and TensorFlow on `tf_threads` threads if set."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
+    if tf_threads is not None:
+        n = str(tf_threads)
+        # Rasa reads the first two (rasa/utils/tensorflow/environment.py), TensorFlow itself the next two
+        for name in ("TF_INTER_OP_PARALLELISM_THREADS", "TF_INTRA_OP_PARALLELISM_THREADS"):
+            env[name] = n
+        for name in ("TF_NUM_INTEROP_THREADS", "TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS"):
+            env[name] = n
+    return env
+
+
+def run_measured(cmd: Sequence[str], log: Path, env: dict[str, str]) -> Measured:
+    """Run `cmd` to completion; wall and CPU seconds and the child's peak RSS in MiB (from wait4)."""
     started = time.perf_counter()
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=log.parent)
@@ -99,7 +126,7 @@ def run_measured(cmd: Sequence[str], log: Path, env: dict[str, str]) -> tuple[fl
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[:3]} failed ({proc.returncode}); see {log}")
-    return elapsed, usage.ru_maxrss / 1024
+    return Measured(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
 def free_port() -> int:
@@ -188,30 +215,31 @@ def realistic_scores(messages: Sequence[Any], results: Sequence[NluResult]) -> d
     return scores
 
 
-def run_realistic(rasa: Path, config: Path, work: Path, path: Path, threshold: float) -> dict[str, Any]:
-    """Train both sides once on the same texts; score the realistic held-out messages with each."""
+def run_realistic(
+    rasa: Path, config: Path, work: Path, paths: Sequence[Path], threshold: float, env: dict[str, str]
+) -> dict[str, Any]:
+    """Train both sides once on the same texts; score every file of held-out realistic messages with each."""
     training = load_training(ROOT / "nlu")
     texts = [e for e in training if e.intent != OPENER]
     texts += augment(training)  # the embedded classifier trains on exactly these
-    messages = load_realistic(path)
-    started = time.perf_counter()
+    files = {str(path): load_realistic(path) for path in paths}
+    started, cpu_started = time.perf_counter(), time.process_time()
     embedded = EmbeddedClassifier.train(training)
-    embedded_train = time.perf_counter() - started
-    embedded_results, embedded_ms = [], []
-    for m in messages:  # one message at a time, as the bot parses
-        started = time.perf_counter()
-        embedded_results.append(embedded.predict(m.text))
-        embedded_ms.append((time.perf_counter() - started) * 1000)
-    by_embedded = {r.text: r for r in embedded_results}
+    embedded_train = {"wall": time.perf_counter() - started, "cpu": time.process_time() - cpu_started}
+    embedded_parsed: dict[str, list[tuple[NluResult, float]]] = {}
+    for name, messages in files.items():
+        embedded_parsed[name] = []
+        for m in messages:  # one message at a time, as the bot parses
+            started = time.perf_counter()
+            result = embedded.predict(m.text)
+            embedded_parsed[name].append((result, (time.perf_counter() - started) * 1000))
     embedded_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # this process: trained and parsed
-    reports = {"embedded": evaluate_realistic(lambda text: by_embedded[text], messages, threshold)}
     (work / "data").mkdir(parents=True, exist_ok=True)
     (work / "data" / "nlu.yml").write_text(rasa_yaml(texts), encoding="utf-8")
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
     train_cmd = [str(rasa), "train", "nlu", "--config", str(config), "--nlu", "data", "--out", "models"]
     print(f"training DIET on {len(texts)} texts (log: {work / 'train.log'})", flush=True)
-    seconds, train_rss = run_measured([*train_cmd, "--fixed-model-name", "nlu"], work / "train.log", env)
-    print(f"DIET trained in {seconds:.0f} s", flush=True)
+    trained = run_measured([*train_cmd, "--fixed-model-name", "nlu"], work / "train.log", env)
+    print(f"DIET trained in {trained.wall_seconds:.0f} s (CPU {trained.cpu_seconds:.0f} s)", flush=True)
     port = free_port()
     log = work / "run.log"
     with log.open("wb") as out:
@@ -224,44 +252,57 @@ def run_realistic(rasa: Path, config: Path, work: Path, path: Path, threshold: f
             start_new_session=True,
         )
     try:
-        timed = asyncio.run(parse_results(f"http://127.0.0.1:{port}", [m.text for m in messages], server, log))
+        rasa_parsed = {
+            name: asyncio.run(parse_results(f"http://127.0.0.1:{port}", [m.text for m in messages], server, log))
+            for name, messages in files.items()
+        }
         serve_rss = peak_rss_mb(server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
-    parsed = [r for r, _ in timed]
-    by_text = {r.text: r for r in parsed}
-    reports["rasa"] = evaluate_realistic(lambda text: by_text[text], messages, threshold)
-    side_results = {"embedded": embedded_results, "rasa": parsed}
-    latencies = {"embedded": embedded_ms, "rasa": [ms for _, ms in timed]}
     found: dict[str, Any] = {
         "date": date.today().isoformat(),
         "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[2]:.1f} (15 min) at the end",
         "training_texts": len(texts),
-        "train_seconds": {"embedded": embedded_train, "rasa": seconds},
-        "peak_rss_mb": {"embedded (train + parse)": embedded_rss, "rasa train": train_rss, "rasa serve": serve_rss},
+        "train_seconds": {
+            "embedded": embedded_train,
+            "rasa": {"wall": trained.wall_seconds, "cpu": trained.cpu_seconds},
+        },
+        "peak_rss_mb": {
+            "embedded (train + parse)": embedded_rss,
+            "rasa train": trained.peak_rss_mb,
+            "rasa serve": serve_rss,
+        },
+        "files": {},
     }
-    for name, report in reports.items():
-        scores = realistic_scores(messages, side_results[name])
-        lat = latencies[name]
-        print(f"== {name}")
-        print(format_realistic(report, misses=False))
-        print(
-            "top intent, any confidence: "
-            + ", ".join(
-                f"{lang} accuracy {s['accuracy']:.3f} macro-F1 {s['macro_f1']:.3f}" for lang, s in scores.items()
+    for name, messages in files.items():
+        found["files"][name] = {}
+        for side, parsed in (("embedded", embedded_parsed[name]), ("rasa", rasa_parsed[name])):
+            by_text = {r.text: r for r, _ in parsed}
+            report = evaluate_realistic(by_text.__getitem__, messages, threshold)
+            scores = realistic_scores(messages, [r for r, _ in parsed])
+            lat = [ms for _, ms in parsed]
+            print(f"== {name}: {side}")
+            print(format_realistic(report, misses=False))
+            print(
+                "top intent, any confidence: "
+                + ", ".join(
+                    f"{lang} accuracy {s['accuracy']:.3f} macro-F1 {s['macro_f1']:.3f}" for lang, s in scores.items()
+                )
             )
-        )
-        print(f"parse p50 {statistics.median(lat):.2f} ms  p95 {percentile(lat, 95):.2f} ms")
-        found[name] = {
-            **report.as_json(),
-            "top_intent": scores,
-            "latency_ms": {"p50": statistics.median(lat), "p95": percentile(lat, 95)},
-        }
-    print(f"training: embedded {embedded_train:.1f} s (in this process), DIET {seconds:.0f} s")
+            print(f"parse p50 {statistics.median(lat):.2f} ms  p95 {percentile(lat, 95):.2f} ms")
+            found["files"][name][side] = {
+                **report.as_json(),
+                "top_intent": scores,
+                "latency_ms": {"p50": statistics.median(lat), "p95": percentile(lat, 95)},
+            }
+    print(
+        f"training: embedded {embedded_train['wall']:.1f} s (CPU {embedded_train['cpu']:.1f} s, in this process), "
+        f"DIET {trained.wall_seconds:.0f} s (CPU {trained.cpu_seconds:.0f} s)"
+    )
     print(
         f"peak RSS: embedded (train + parse, whole process) {embedded_rss:.0f} MiB, "
-        f"DIET training {train_rss:.0f} MiB, DIET server {serve_rss:.0f} MiB"
+        f"DIET training {trained.peak_rss_mb:.0f} MiB, DIET server {serve_rss:.0f} MiB"
     )
     return found
 
@@ -279,15 +320,21 @@ def rasa_config(work: Path, epochs: int | None) -> Path:
 
 
 def run_rasa_fold(
-    rasa: Path, config: Path, fold_dir: Path, train: Sequence[Example], test: Sequence[Example], side: Side
+    rasa: Path,
+    config: Path,
+    fold_dir: Path,
+    train: Sequence[Example],
+    test: Sequence[Example],
+    side: Side,
+    env: dict[str, str],
 ) -> list[str]:
     (fold_dir / "data").mkdir(parents=True, exist_ok=True)
     (fold_dir / "data" / "nlu.yml").write_text(rasa_yaml(train), encoding="utf-8")
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
     train_cmd = [str(rasa), "train", "nlu", "--config", str(config), "--nlu", "data", "--out", "models"]
-    seconds, train_rss = run_measured([*train_cmd, "--fixed-model-name", "nlu"], fold_dir / "train.log", env)
-    side.train_seconds.append(seconds)
-    side.peak_rss_mb["train"] = max(side.peak_rss_mb.get("train", 0.0), train_rss)
+    trained = run_measured([*train_cmd, "--fixed-model-name", "nlu"], fold_dir / "train.log", env)
+    side.train_seconds.append(trained.wall_seconds)
+    side.train_cpu_seconds.append(trained.cpu_seconds)
+    side.peak_rss_mb["train"] = max(side.peak_rss_mb.get("train", 0.0), trained.peak_rss_mb)
     port = free_port()
     log = fold_dir / "run.log"
     with log.open("wb") as out:
@@ -314,9 +361,10 @@ def run_rasa_fold(
 
 
 def run_embedded_fold(train: Sequence[Example], test: Sequence[Example], side: Side) -> list[str]:
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     model = EmbeddedClassifier.train(train)
     side.train_seconds.append(time.perf_counter() - started)
+    side.train_cpu_seconds.append(time.process_time() - cpu_started)
     labels = model.predict_many([e.text for e in test])
     for example in test:  # one message at a time, as the bot parses
         started = time.perf_counter()
@@ -382,24 +430,35 @@ def main() -> int:
     parser.add_argument("--venv", type=Path, default=Path("/tmp/rasavenv"), help="virtualenv for Rasa")
     parser.add_argument("--python", default=DEFAULT_PYTHON, help="Python 3.10 to create the virtualenv with")
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--max-folds", type=int, help="run only the first N folds (smoke runs)")
+    parser.add_argument("--max-folds", type=int, help="run only N folds (smoke runs, or a part on a busy machine)")
+    parser.add_argument("--first-fold", type=int, default=1, help="start at this fold (1-based), for runs in parts")
     parser.add_argument("--epochs", type=int, help="override DIET's epochs (smoke runs); default nlu/config.yml")
     parser.add_argument("--work", type=Path, help="keep fold data, models and logs here (default: a temp dir)")
     parser.add_argument("--json", dest="json_path", type=Path, help="also write the results as JSON")
-    parser.add_argument("--realistic", type=Path, help="instead: score these held-out messages (nlu/eval/...)")
+    parser.add_argument(
+        "--realistic",
+        type=Path,
+        action="append",
+        help="instead: score these held-out messages (nlu/eval/...); repeat for several files, one training",
+    )
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help="for --realistic")
+    parser.add_argument("--tf-threads", type=int, help="TensorFlow threads for rasa (default: TensorFlow's own)")
     args = parser.parse_args()
 
     rasa = ensure_venv(args.venv, args.python)
-    if args.realistic is not None:
+    env = rasa_env(args.tf_threads)
+    if args.realistic:
         work = args.work or Path(tempfile.mkdtemp(prefix="rasa_realistic_"))
         work.mkdir(parents=True, exist_ok=True)
-        found = run_realistic(rasa, rasa_config(work, args.epochs), work, args.realistic, args.threshold)
+        found = run_realistic(rasa, rasa_config(work, args.epochs), work, args.realistic, args.threshold, env)
+        found["epochs"] = args.epochs or "nlu/config.yml"
+        found["tf_threads"] = args.tf_threads
         if args.json_path:
             args.json_path.write_text(json.dumps(found, indent=2, ensure_ascii=False), encoding="utf-8")
         return 0
     examples = load_examples(ROOT / "nlu" / "data")
-    folds = folds_for(examples, args.folds)[: args.max_folds]
+    first = args.first_fold - 1
+    folds = folds_for(examples, args.folds)[first:][: args.max_folds]
     work = args.work or Path(tempfile.mkdtemp(prefix="rasa_compare_"))
     work.mkdir(parents=True, exist_ok=True)
     config = rasa_config(work, args.epochs)
@@ -410,11 +469,13 @@ def main() -> int:
         test = [examples[i] for i in test_idx]
         for i, label in zip(test_idx, run_embedded_fold(train, test, embedded), strict=True):
             embedded.predicted[i] = label
-        for i, label in zip(test_idx, run_rasa_fold(rasa, config, work / f"fold{k}", train, test, diet), strict=True):
+        predicted = run_rasa_fold(rasa, config, work / f"fold{first + k}", train, test, diet, env)
+        for i, label in zip(test_idx, predicted, strict=True):
             diet.predicted[i] = label
         print(
-            f"fold {k + 1}/{len(folds)}: embedded trained in {embedded.train_seconds[-1]:.1f} s, "
-            f"rasa in {diet.train_seconds[-1]:.0f} s ({time.perf_counter() - started:.0f} s so far)",
+            f"fold {first + k + 1} ({k + 1}/{len(folds)}): embedded trained in {embedded.train_seconds[-1]:.1f} s, "
+            f"rasa in {diet.train_seconds[-1]:.0f} s, CPU {diet.train_cpu_seconds[-1]:.0f} s "
+            f"({time.perf_counter() - started:.0f} s so far)",
             flush=True,
         )
     embedded_memory(embedded)
@@ -425,8 +486,9 @@ def main() -> int:
         "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[2]:.1f} (15 min) at the end",
         "versions": f"python {platform.python_version()} (embedded), rasa {RASA_VERSION}",
         "examples": len(examples),
-        "folds": f"{len(folds)} of {args.folds}",
+        "folds": f"{len(folds)} of {args.folds} (from fold {args.first_fold})",
         "epochs": args.epochs or "nlu/config.yml",
+        "tf_threads": args.tf_threads,
         "sides": sides,
     }
     for side in (embedded, diet):
@@ -437,6 +499,7 @@ def main() -> int:
                 "p95": percentile(side.latencies_ms, 95),
             },
             "train_seconds_per_fold": statistics.mean(side.train_seconds),
+            "train_cpu_seconds_per_fold": statistics.mean(side.train_cpu_seconds),
             "peak_rss_mb": side.peak_rss_mb,
         }
     print_table(results)
@@ -466,7 +529,8 @@ def print_table(results: dict[str, Any]) -> None:
         rss = ", ".join(f"{k} {v:.0f} MiB" for k, v in side["peak_rss_mb"].items())
         print(
             f"{name:<9} parse p50 {lat['p50']:.2f} ms  p95 {lat['p95']:.2f} ms  "
-            f"training {side['train_seconds_per_fold']:.1f} s/fold  peak RSS: {rss}"
+            f"training {side['train_seconds_per_fold']:.1f} s/fold (CPU {side['train_cpu_seconds_per_fold']:.1f} s)  "
+            f"peak RSS: {rss}"
         )
 
 
