@@ -596,16 +596,22 @@ async def _book(
     if claimed and slots and min(pace.chat, pace.group) < (end - now).total_seconds():
         # a chat's next message only when its interval fits in the horizon (never at Telegram's limits)
         claimed += await _followers(connection, claimed, slots, pace, now, end)
-    if claimed:
-        until = timedelta(seconds=lease)
-        await connection.execute(_claim_rows(), [{"oid": c.out.id, "until": c.send_at + until} for c in claimed])
-        # no pacing row for what goes to someone whose data was just erased (it would keep their id)
-        paced_now = [c for c in claimed if c.out.kind not in ("ephemeral", "delete")]
-        last_in_chat = {c.out.chat_id: c.send_at for c in sorted(paced_now, key=lambda c: c.send_at)}
-        paced_rows = [{"chat_id": chat, "last_at": at} for chat, at in last_in_chat.items()]
-        paced_rows.append({"chat_id": BOT_ROW, "last_at": claimed_last(claimed)})
-        await connection.execute(_upsert_pace(connection.dialect.name), paced_rows)
+    await _lease_and_pace(connection, claimed, lease)
     return claimed, min(later) if later else None
+
+
+async def _lease_and_pace(connection: AsyncConnection, claimed: Sequence[Claimed], lease: float) -> None:
+    """Lease the claimed rows until their send time plus `lease`, and move the pacing rows on."""
+    if not claimed:
+        return
+    until = timedelta(seconds=lease)
+    await connection.execute(_claim_rows(), [{"oid": c.out.id, "until": c.send_at + until} for c in claimed])
+    # no pacing row for what goes to someone whose data was just erased (it would keep their id)
+    paced_now = [c for c in claimed if c.out.kind not in ("ephemeral", "delete")]
+    last_in_chat = {c.out.chat_id: c.send_at for c in sorted(paced_now, key=lambda c: c.send_at)}
+    paced_rows = [{"chat_id": chat, "last_at": at} for chat, at in last_in_chat.items()]
+    paced_rows.append({"chat_id": BOT_ROW, "last_at": claimed_last(claimed)})
+    await connection.execute(_upsert_pace(connection.dialect.name), paced_rows)
 
 
 @functools.cache
@@ -699,14 +705,7 @@ async def claim_written(
         slots.remove(slot)
         last[chat] = slot
         claimed.append(Claimed(out, slot))
-    if claimed:
-        until = timedelta(seconds=lease)
-        await connection.execute(_claim_rows(), [{"oid": c.out.id, "until": c.send_at + until} for c in claimed])
-        paced_now = [c for c in claimed if c.out.kind not in ("ephemeral", "delete")]
-        last_in_chat = {c.out.chat_id: c.send_at for c in sorted(paced_now, key=lambda c: c.send_at)}
-        paced_rows = [{"chat_id": chat, "last_at": at} for chat, at in last_in_chat.items()]
-        paced_rows.append({"chat_id": BOT_ROW, "last_at": claimed_last(claimed)})
-        await connection.execute(_upsert_pace(connection.dialect.name), paced_rows)
+    await _lease_and_pace(connection, claimed, lease)
     return sorted(claimed, key=lambda c: c.send_at)
 
 
