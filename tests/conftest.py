@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from aiohttp import web
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from sqlalchemy import event, text
@@ -31,7 +30,7 @@ from bot.settings import Settings
 from bot.tg.webhook import webhook_path
 from bot.web import create_web_app
 from tests.fake_bot_api import FakeBotAPI
-from tests.netutil import free_port
+from tests.netutil import free_port, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 WEBHOOK_URL = "https://werkhelpdesk.example/tg/webhook"
@@ -237,13 +236,8 @@ async def services(settings: Settings, embedded: EmbeddedClassifier) -> AsyncIte
 @pytest.fixture
 async def web_url(services: Services) -> AsyncIterator[str]:
     """The bot's web server (console, health) for `services`, on a free port."""
-    runner = web.AppRunner(create_web_app(services), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    yield f"http://{host}:{port}"
-    await runner.cleanup()
+    async with serving(create_web_app(services)) as url:
+        yield url
 
 
 def connections_in_use(engine: AsyncEngine) -> Callable[[], int]:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from sqlalchemy import select
 
@@ -24,6 +23,7 @@ from bot.tg.app import WerkApplication, drain_outbox
 from bot.web import create_web_app
 from tests.conftest import _reset_postgres
 from tests.fake_bot_api import FakeBotAPI
+from tests.netutil import serving
 from tests.telegram_harness import running_bot
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -57,17 +57,11 @@ class Site:
 
 @asynccontextmanager
 async def running_site(services: Services) -> AsyncIterator[Site]:
-    async with running_bot(services) as application:
-        app = create_web_app(services, deliver=lambda: drain_outbox(application))
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        try:
-            yield Site(services, application, f"http://{host}:{port}")
-        finally:
-            await runner.cleanup()
+    async with (
+        running_bot(services) as application,
+        serving(create_web_app(services, deliver=lambda: drain_outbox(application))) as url,
+    ):
+        yield Site(services, application, url)
 
 
 @asynccontextmanager

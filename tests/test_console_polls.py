@@ -22,6 +22,7 @@ from bot.services import Services
 from bot.web import create_web_app
 from bot.web.console import CONSOLE
 from bot.web.security import CSRF_HEADER
+from tests.netutil import serving
 
 NEWCOMER = 7007
 
@@ -101,19 +102,11 @@ async def opened(services: Services) -> AsyncIterator[Open]:
         statements.append(statement)
 
     event.listen(services.engine.sync_engine, "before_cursor_execute", count)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
     try:
-        async with aiohttp.ClientSession(cookies={"console_session": token}) as http:
-            yield Open(
-                f"http://{host}:{port}", http, app, case_id, user_id, who.csrf_token, who.session_hash, now, statements
-            )
+        async with serving(app) as url, aiohttp.ClientSession(cookies={"console_session": token}) as http:
+            yield Open(url, http, app, case_id, user_id, who.csrf_token, who.session_hash, now, statements)
     finally:
         event.remove(services.engine.sync_engine, "before_cursor_execute", count)
-        await runner.cleanup()
 
 
 async def test_polls_of_an_open_page_need_no_query_until_a_message_arrives(opened: Open, services: Services) -> None:

@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from playwright.async_api import BrowserContext, Page, expect
 
 from bot.console import auth
@@ -32,7 +31,7 @@ from tests import fake_bot_api as tg
 from tests.conftest import ROOT, _reset_postgres
 from tests.console_browser import axe_problems, chromium, new_context, shot
 from tests.fake_bot_api import FakeBotAPI
-from tests.netutil import free_port, start_werkhelpdesk, wait_until_ok
+from tests.netutil import free_port, serving, start_werkhelpdesk, wait_until_ok
 
 SECRET = "content-test-secret-0123"
 EVA, AMAL, PIETER = 601, 602, 603  # staff; translator for Arabic; a coach without either role
@@ -72,13 +71,8 @@ async def console_url(services: Services) -> AsyncIterator[str]:
         amal = await add_coach(session, AMAL, "Amal", "ar,nl", staff=False)
         amal.translator_languages = "ar"
         await add_coach(session, PIETER, "Pieter", "nl", staff=False)
-    runner = web.AppRunner(create_web_app(services), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    yield f"http://{host}:{port}"
-    await runner.cleanup()
+    async with serving(create_web_app(services)) as url:
+        yield url
 
 
 @pytest.fixture
