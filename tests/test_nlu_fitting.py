@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,12 +21,21 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = load_examples(ROOT / "nlu" / "data")[::6]  # every language and intent, a quick training
 
 
-def test_folds_and_final_fit_equal_cross_val_predict_and_fit() -> None:
+Problem = tuple[LinearSVC, Any, Any, list[Any]]
+
+
+@pytest.fixture(scope="module")
+def problem() -> Problem:
+    """An SVM, the features and labels of EXAMPLES, and five stratified folds."""
     texts = [normalize(e.text) for e in EXAMPLES]
     labels = np.array([e.intent for e in EXAMPLES])
     _, features = FeatureSpace.fit(texts)
-    svm = LinearSVC(class_weight="balanced", tol=1e-3, random_state=0)
     folds = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=0).split(features, labels))
+    return LinearSVC(class_weight="balanced", tol=1e-3, random_state=0), features, labels, folds
+
+
+def test_folds_and_final_fit_equal_cross_val_predict_and_fit(problem: Problem) -> None:
+    svm, features, labels, folds = problem
     scores, (coef, intercept) = fit_folds(svm, features, labels, folds)
     assert np.array_equal(scores, cross_val_predict(svm, features, labels, cv=folds, method="decision_function"))
     full = LinearSVC(class_weight="balanced", tol=1e-3, random_state=0).fit(features, labels)
@@ -34,16 +44,12 @@ def test_folds_and_final_fit_equal_cross_val_predict_and_fit() -> None:
 
 
 def test_without_a_process_pool_the_fits_run_one_after_the_other(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    problem: Problem, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     def no_semaphores(*args: object, **kwargs: object) -> None:
         raise OSError(38, "Function not implemented")
 
-    texts = [normalize(e.text) for e in EXAMPLES]
-    labels = np.array([e.intent for e in EXAMPLES])
-    _, features = FeatureSpace.fit(texts)
-    svm = LinearSVC(class_weight="balanced", tol=1e-3, random_state=0)
-    folds = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=0).split(features, labels))
+    svm, features, labels, folds = problem
     expected, (expected_coef, _) = fit_folds(svm, features, labels, folds)
     monkeypatch.setattr(fitting, "ProcessPoolExecutor", no_semaphores)
     scores, (coef, _) = fit_folds(svm, features, labels, folds, processes=2)
