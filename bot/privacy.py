@@ -189,11 +189,8 @@ async def erase(session: AsyncSession, user: User) -> Erased:
 
 
 async def scrub(engine: AsyncEngine, *, vacuum_postgres: bool = False) -> None:
-    """After an erasure is committed, make the erased bytes unreadable where the bot can.
-    SQLite: deleted cells are already zeroed (PRAGMA secure_delete, bot.db.engine); the write-ahead log
-    still holds the old pages until a checkpoint, so checkpoint and truncate it now.
-    PostgreSQL (`vacuum_postgres`, the retention purge): VACUUM the tables, so the dead row versions'
-    space is reclaimed now rather than at the next autovacuum (docs/reliability.md says what remains)."""
+    """After an erasure commits, make the erased bytes unreadable where the bot can: SQLite checkpoints and truncates
+    its WAL; with `vacuum_postgres` (the retention purge) PostgreSQL VACUUMs now (docs/reliability.md)."""
     if engine.dialect.name == "sqlite":
         async with engine.connect() as connection:
             for _ in range(50):  # a reader still in the old snapshot makes the checkpoint wait: retry

@@ -1,7 +1,5 @@
-"""Sign-in without passwords: a one-time link sent by the bot opens a server-side session.
-
-Tokens and session ids are random; only their SHA-256 is stored, so a copy of the database signs
-nobody in. Sessions are rows (any replica serves any coach) and end after a quiet period."""
+"""Sign-in without passwords: a one-time link sent by the bot opens a server-side session row that ends after a
+quiet period. Only SHA-256 of tokens and session ids is stored, so a copy of the database signs nobody in."""
 
 from __future__ import annotations
 

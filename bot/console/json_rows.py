@@ -1,8 +1,5 @@
-"""`json_rows(...)`: the rows of a subquery as one JSON array of arrays, on PostgreSQL and SQLite.
-
-A page that needs several short lists (a case's events, the coaches, the transcript) reads them as
-columns of one SELECT: one round trip instead of one per list. The order inside the array is not
-guaranteed (SQLite has no ORDER BY in aggregates before 3.44): callers sort what they read."""
+"""`json_rows(...)`: a subquery's rows as one JSON array of arrays (PostgreSQL and SQLite), so a page reads several
+short lists in one SELECT. The order inside the array is not guaranteed (SQLite < 3.44): callers sort."""
 
 from __future__ import annotations
 

@@ -1,12 +1,5 @@
-"""Open case pages poll for new messages every 2 s (htmx), and nearly every poll finds nothing new.
-One read per replica and interval answers those polls for all open pages together, so an open page
-costs the replica (which also serves the newcomers' updates) next to nothing.
-
-The database stays the truth: what a poll answered from here relies on (the session still exists
-and was seen lately, the case's newest message id) was read from it at most INTERVAL seconds before.
-Everything else, and every poll that has something to show, takes the full path. A session ended
-elsewhere (`werkhelpdesk coach remove`, sign-out on another replica) can thus still get "204:
-nothing new" for at most INTERVAL seconds, never a page or a message."""
+"""One read per replica and interval answers the open case pages' polls together, so an open page costs next to
+nothing. A session ended elsewhere may still get "204: nothing new" for INTERVAL seconds, never content."""
 
 from __future__ import annotations
 

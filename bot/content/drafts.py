@@ -1,7 +1,5 @@
-"""Drafts applied to published content: pure functions from (flow texts, edits) to new flow texts.
-
-A translation edited here is stamped with the Dutch it was made from (the `nl_hash` of `flows stamp`), so
-it is no longer stale; a Dutch edit leaves the translations' stamps alone, so they become stale."""
+"""Drafts applied to published content: pure functions from (flow texts, edits) to new flow texts. An edited
+translation is stamped with its Dutch (`nl_hash`); a Dutch edit leaves the stamps, so translations go stale."""
 
 from __future__ import annotations
 

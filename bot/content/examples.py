@@ -1,8 +1,5 @@
-"""Training examples staff add from unanswered questions: stored in the database (the image's nlu/ files
-are read-only), published with the next content revision, and then trained on by every replica.
-
-The intents are the fixed ones of bot/nlu/types.py and the own intents of published topics (a topic
-started in the console: `intents: [<its id>]`) that carry enough examples to be learnt."""
+"""Training examples staff add from unanswered questions: kept in the database (the image's nlu/ is read-only) and
+published with the next revision; intents are bot/nlu/types.py's plus topics' own ones with enough examples."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""What every replica serves: the newest published revision, noticed within a few seconds.
-
-Each replica asks the database for the newest revision number every CONTENT_POLL_SECONDS (one indexed
-query); a new one is read in a short session, then parsed and checked in a worker thread, so neither
-the event loop nor an open transaction waits for it. /reload asks for the same look at once."""
+"""What every replica serves: the newest published revision, looked for every CONTENT_POLL_SECONDS (/reload: now)
+and checked in a worker thread after a short session, so neither the event loop nor a transaction waits."""
 
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
-"""flows/GLOSSARY.md: per language the fixed word for each recurring term and its known alternatives.
-
-A text that uses a known alternative gets a warning from `flows check`. The file is Markdown for staff:
-a `## <language code>` heading, then a table `| term | use | not |`, where `not` lists the alternatives,
-separated by commas. Matching is case-sensitive (list `u, U` to catch both); text in double quotes
-(a sentence the reader could say) and web addresses are not checked.
-"""
+"""flows/GLOSSARY.md (its format: that file): per language the word for each recurring term and its known
+alternatives; `flows check` warns on an alternative outside double quotes and web addresses."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""Content checks a coach asks for: plain language, rule-like statements, amounts without a date.
-
-Plain language is measured with LIX (Björnsson): words per sentence plus the share of words longer than
-six letters. It needs no word lists, works for Dutch and English alike and is easy to explain to staff;
-a library such as textstat adds syllable counting we do not need for a B1 check.
-"""
+"""Content checks a coach asks for: plain language, rule-like statements, amounts without a date. Plain language is
+LIX (words per sentence + share of words over six letters): no word lists or syllables needed, easy to explain."""
 
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
-"""`werkhelpdesk flows stamp`: record that translations are up to date with the Dutch text.
-
-Writes `Node.nl_hash()` into `review: <lang>: {..., nl_hash: <hash>}` by editing the YAML text in place, so
-comments, key order, quoting and block scalars stay exactly as staff wrote them. Positions come from the
-marks of `yaml.compose`; every edited file is parsed again and compared with the expected data before it is
-written, so a file this module cannot edit safely is left untouched and reported.
-"""
+"""`werkhelpdesk flows stamp`: write `Node.nl_hash()` into `review: <lang>:` by editing the YAML text in place, so
+staff formatting stays; a file that does not parse back to the expected data is left untouched and reported."""
 
 from __future__ import annotations
 

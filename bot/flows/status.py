@@ -1,7 +1,5 @@
-"""Translation progress of the flows: per language how many nodes are translated, reviewed, stale, unstamped.
-
-Backs `werkhelpdesk flows status [--by-flow]`.
-"""
+"""Translation progress per language for `werkhelpdesk flows status [--by-flow]`: nodes translated, reviewed,
+stale, unstamped."""
 
 from __future__ import annotations
 

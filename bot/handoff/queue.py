@@ -89,10 +89,8 @@ async def claim(
     *,
     any_after: datetime | None = None,
 ) -> Case | None:
-    """Claim a waiting case for `coach`: that one, or the oldest in their languages. Atomic: the
-    conditional UPDATE only succeeds while the case is still waiting, so of two coaches one wins.
-    On PostgreSQL the candidate is picked with FOR UPDATE SKIP LOCKED so concurrent coaches take
-    different cases instead of queueing on the same row."""
+    """Claim a waiting case for `coach`: that one, or the oldest in their languages. The conditional UPDATE makes it
+    atomic (of two coaches one wins); on PostgreSQL SKIP LOCKED sends concurrent coaches to different cases."""
     now = utcnow()
     for _attempt in range(5):
         if case_id is not None:

@@ -32,11 +32,8 @@ async def cached_translate(
     *,
     user_id: int,
 ) -> Translation:
-    """`text` in `target`, from the cache or from the provider (then cached for `user_id`, the newcomer
-    whose conversation it is). No database connection is held while the provider works.
-
-    Raises TranslationUnavailableError (reason "off" when TRANSLATOR=off): show "translation
-    unavailable" and let the coach send the original or wait."""
+    """`text` in `target`, from the cache or the provider (then cached for `user_id`); no connection is held while
+    the provider works. Raises TranslationUnavailableError (reason "off" when TRANSLATOR=off)."""
     if source == target or not text.strip():
         return Translation(text, "none", source, target, machine=False)
     if translator is None:

@@ -1,10 +1,5 @@
-"""Machine translation inside a case (issue 26): who reads which language, translating before the
-update's transaction, the newcomer's messages shown to a coach who does not speak their language with
-the translation beneath, and routing while a case waits for a speaker. The coach's translated replies
-(drafts confirmed before sending) are in bot.translate.drafts.
-
-The provider is asked before the update's transaction (`prepare`, a network call must never hold
-one open); what it answered reaches the handoff code on the Turn (`Turn.translation`)."""
+"""Machine translation inside a case (issue 26): who reads which language and what each sees, routing while a
+case waits for a speaker. The provider is asked before the update's transaction (result: `Turn.translation`)."""
 
 from __future__ import annotations
 
@@ -122,10 +117,8 @@ class _Plan:
 
 
 async def prepare(services: Services, incoming: Incoming) -> Prepared | None:
-    """The pipeline's hook, before the update's transaction: translate what this update will need
-    (a newcomer's message for a coach of another language, a coach's reply and its back-translation,
-    a coach's corrected translation, a retry). Never raises: without it the update still goes on,
-    showing "translation unavailable"."""
+    """The pipeline's hook before the update's transaction: translate what this update will need. Never raises:
+    without a translation the update still goes on, showing "translation unavailable"."""
     translator = services.machine_translator
     if translator is None:
         return None

@@ -1,7 +1,5 @@
-"""A coach's reply to a newcomer of another language (issue 26): translated, shown back with its
-back-translation, and sent only when the coach confirms (Telegram buttons or the console's form). A
-draft row holds it; confirming moves its status once, so nothing is sent twice. The newcomer sees
-that it was machine-translated and can ask for the coach's original."""
+"""A coach's reply to a newcomer of another language: translated, shown with its back-translation, sent once the
+coach confirms (a draft row whose status moves once); the newcomer can ask for the coach's original."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""The coach console's pages (`/console/…`): sign-in by link, the queue, a case, canned replies.
-
-Server-rendered (Jinja2, autoescaped) with htmx for the live transcript. Every request is checked
-on the server: a signed-in coach (else 401, or a redirect to the sign-in page for a page view) and,
-for every state-changing request, the session's CSRF token."""
+"""The coach console's pages (`/console/…`), server-rendered with htmx for the live transcript. Every request is
+checked on the server: a signed-in coach (else 401 or the sign-in page) and the CSRF token for every change."""
 
 from __future__ import annotations
 

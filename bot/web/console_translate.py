@@ -1,7 +1,5 @@
-"""Machine translation on the console's case page (issue 26): the newcomer's messages with their
-translation beneath, and a reply translated, shown with its back-translation, editable, and sent only
-when the coach confirms. The provider is asked outside any transaction; confirming is idempotent
-(the draft's status moves once)."""
+"""Machine translation on the console's case page (issue 26): messages with their translation beneath, replies
+sent once confirmed after their back-translation; the provider is asked outside any transaction."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""The staff pages of the console (`/console/content/…`): edit, translate, review and publish the FAQ.
-
-Staff edit everything and publish; a translator edits and reviews the translations of their own
-languages only (every other field is read-only, and the server refuses it with 403). Edits are drafts
-until published; publishing runs the checks of `flows check` and refuses with the problems shown at
-their fields. Every publication is a revision; any revision can be compared and restored."""
+"""The staff pages (`/console/content/…`): edit, translate, review and publish the FAQ. Translators edit only their
+languages' translations (else 403); publishing runs `flows check`; every publication is a restorable revision."""
 
 from __future__ import annotations
 
