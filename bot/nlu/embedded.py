@@ -86,7 +86,8 @@ class CalibratedLinearModel:
         if len(classes) < 2 or counts.min() < 2:
             raise ValueError("training needs at least two intents with at least two examples each")
         # A fixed seed: liblinear's order of visiting the examples, so a model trains the same every time.
-        svm = LinearSVC(C=1.0, class_weight="balanced", max_iter=5000, tol=SVM_TOLERANCE, random_state=0)
+        # dual=True: what "auto" picks with more features than texts (always here), also on the merged columns.
+        svm = LinearSVC(C=1.0, class_weight="balanced", dual=True, max_iter=5000, tol=SVM_TOLERANCE, random_state=0)
         folds = StratifiedKFold(n_splits=min(CALIBRATION_FOLDS, int(counts.min())), shuffle=True, random_state=0)
         # One BLAS thread: the Platt fits are tiny, and more threads only wait on each other (4x the CPU, same numbers).
         with (
