@@ -102,8 +102,8 @@ def test_columns_with_the_same_key_but_different_values_are_not_merged(monkeypat
     """The keys are only a quick guess: a collision (forced here with a probe of zeros) merges nothing."""
 
     class Zeros:
-        def standard_normal(self, shape: tuple[int, int]) -> Any:
-            return np.zeros(shape)
+        def standard_normal(self, size: int) -> Any:
+            return np.zeros(size)
 
     monkeypatch.setattr(fitting.np.random, "default_rng", lambda seed: Zeros())
     features = sp.csr_matrix(np.array([[1.0, 1.0, 2.0], [0.5, 0.5, 0.5]]))

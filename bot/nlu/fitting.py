@@ -52,11 +52,10 @@ def merge_identical_columns(features: Any) -> tuple[Any, Any, Any]:
 
     features = sp.csr_matrix(features)
     n = features.shape[1]
-    # A key per column: two random projections and the number of non-zeros. Equal columns get equal keys
-    # (the same products summed in the same order); that columns with equal keys are equal is checked below.
-    probe = np.random.default_rng(0).standard_normal((features.shape[0], 2))
-    keys = np.column_stack([features.T @ probe, features.getnnz(axis=0)])
-    _, first, inverse, counts = np.unique(keys, axis=0, return_index=True, return_inverse=True, return_counts=True)
+    # A key per column: its product with random numbers. Equal columns get equal keys (the same products
+    # summed in the same order); that columns with equal keys are equal is checked below.
+    keys = features.T @ np.random.default_rng(0).standard_normal(features.shape[0])
+    _, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
     order = np.argsort(first)  # the merged columns in the order of their first original column
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
