@@ -5,13 +5,16 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
 from bot.flows.loader import load_flows
 from bot.nlu.data import load_node_examples
-from bot.nlu.embedded import EmbeddedClassifier
+from bot.nlu.embedded import EmbeddedClassifier, NodeIndex
+from bot.nlu.features import FeatureSpace
 from bot.nlu.types import INTENTS
+from bot.textnorm import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,3 +58,21 @@ def test_the_pickled_classifier_finds_the_same_nodes(embedded: EmbeddedClassifie
     compact = pickle.loads(pickle.dumps(embedded))  # as the training process sends it
     for text in ("Wat is het minimumloon?", "كم يكلف تقييم الشهادة؟", "hoe schrijf ik een cv? en waar vind ik werk?"):
         assert compact.predict(text) == embedded.predict(text)
+
+
+def test_the_index_from_the_training_matrix_equals_the_one_from_the_texts() -> None:
+    """Training builds the index from the node examples' rows of its feature matrix instead of computing
+    their vectors again: the same columns, the same centroids (up to rounding), the same nodes."""
+    examples = load_node_examples(ROOT / "nlu" / "nodes")[::3]
+    space, features = FeatureSpace.fit([normalize(e.text) for e in examples])
+    computed, taken = NodeIndex.build(space, examples), NodeIndex.build(space, examples, features)
+    assert computed._intents.keys() == taken._intents.keys()
+    for intent, (columns, matrix, nodes) in computed._intents.items():
+        other_columns, other_matrix, other_nodes = taken._intents[intent]
+        assert set(other_columns) == set(columns)
+        assert other_nodes == nodes
+        order = [other_columns[c] for c in columns]
+        assert np.allclose(other_matrix[:, order], matrix, rtol=0, atol=1e-6)
+    for e in load_node_examples(ROOT / "nlu" / "nodes")[1::7]:
+        vector = space.vector(normalize(e.text))
+        assert taken.find(e.intent, *vector) == computed.find(e.intent, *vector)

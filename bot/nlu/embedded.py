@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import pickle
 import re
@@ -86,7 +87,8 @@ class CalibratedLinearModel:
         if len(classes) < 2 or counts.min() < 2:
             raise ValueError("training needs at least two intents with at least two examples each")
         # A fixed seed: liblinear's order of visiting the examples, so a model trains the same every time.
-        svm = LinearSVC(C=1.0, class_weight="balanced", max_iter=5000, tol=SVM_TOLERANCE, random_state=0)
+        # dual=True: what "auto" picks with more features than texts (always here), also on the merged columns.
+        svm = LinearSVC(C=1.0, class_weight="balanced", dual=True, max_iter=5000, tol=SVM_TOLERANCE, random_state=0)
         folds = StratifiedKFold(n_splits=min(CALIBRATION_FOLDS, int(counts.min())), shuffle=True, random_state=0)
         # One BLAS thread: the Platt fits are tiny, and more threads only wait on each other (4x the CPU, same numbers).
         with (
@@ -179,20 +181,26 @@ class NodeIndex:
         self._intents = intents
 
     @classmethod
-    def build(cls, space: FeatureSpace, examples: Sequence[Example]) -> NodeIndex:
+    def build(cls, space: FeatureSpace, examples: Sequence[Example], features: Any = None) -> NodeIndex:
+        """`features`: the examples' feature vectors (CSR, one row each) when the training has them at hand;
+        otherwise they are computed here (the same numbers, up to rounding)."""
         intents: dict[str, tuple[dict[int, int], Any, list[str]]] = {}
         for intent in sorted({e.intent for e in examples}):
-            rows = [e for e in examples if e.intent == intent]
-            vectors = [space.vector(normalize(e.text)) for e in rows]
+            at = [i for i, e in enumerate(examples) if e.intent == intent]
+            rows = [examples[i] for i in at]
+            if features is None:
+                vectors = [space.vector(normalize(e.text)) for e in rows]
+            else:
+                mine = features[at]
+                vectors = [(mine.indices[a:b], mine.data[a:b]) for a, b in itertools.pairwise(mine.indptr)]
             columns: dict[int, int] = {}
             for indices, _ in vectors:
-                for i in indices:
-                    columns.setdefault(int(i), len(columns))
+                for i in indices.tolist():
+                    columns.setdefault(i, len(columns))
             matrix = np.zeros((len(rows), len(columns)), dtype=np.float32)
             for r, (indices, values) in enumerate(vectors):
                 norm = float(np.linalg.norm(values)) or 1.0
-                for i, v in zip(indices, values, strict=True):
-                    matrix[r, columns[int(i)]] = v / norm
+                matrix[r, [columns[i] for i in indices.tolist()]] = values / norm
             labels = [str(e.node) for e in rows]
             if NODE_CENTROIDS:  # one row per node and language: the normalised mean of its examples
                 groups = sorted({(str(e.node), e.language) for e in rows})
@@ -251,7 +259,8 @@ class EmbeddedClassifier:
         space, features = FeatureSpace.fit([normalize(e.text[:MAX_CHARS]) for e in training])
         labels = [e.intent for e in training]
         model = CalibratedLinearModel.fit(features, labels, {OUT_OF_SCOPE: OUT_OF_SCOPE_PRIOR}, processes)
-        nodes = NodeIndex.build(space, [e for e in real if e.node is not None])
+        with_node = [i for i, e in enumerate(real) if e.node is not None]  # `real` are the first rows of `features`
+        nodes = NodeIndex.build(space, [real[i] for i in with_node], features[with_node])
         return cls(space, model, Gazetteer(real), nodes=nodes)
 
     @property

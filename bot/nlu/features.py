@@ -155,35 +155,31 @@ def _term_counts(spec: ViewSpec, texts: Sequence[str]) -> tuple[dict[str, int], 
     """The vocabulary (term -> column, alphabetical) and term counts (CSR) of `texts`, exactly as scikit-learn's
     vectoriser counts them (the same columns, and within a row the same order: terms by first appearance).
 
-    Quicker: a word's character n-grams are listed once (words repeat a lot), not once per occurrence."""
+    Quicker: a word's character n-grams are listed once (words repeat a lot), not once per occurrence, and
+    the terms of all texts are counted in one go by SciPy (adding up the repeated entries of a row)."""
     import scipy.sparse as sp
 
     first_seen: dict[str, int] = {}  # term -> number in order of first appearance, as scikit-learn numbers them
     number = first_seen.setdefault
     words: dict[str, list[int]] = {}
-    indptr: list[int] = [0]
-    indices: list[int] = []
-    counts: list[int] = []
+    terms: list[int] = []  # the term numbers of all texts, one after the other
+    ends: list[int] = []  # where each text's terms end
     low, high = spec.ngram_range
     for text in texts:
         if spec.analyzer == "char_wb":
-            terms: list[int] = []
             for word in _WHITE_SPACES.sub(" ", spec.prepare(text)).split():
                 known = words.get(word)
                 if known is None:
                     known = words[word] = [number(t, len(first_seen)) for t in _char_wb_ngrams(word, low, high)]
                 terms += known
         else:
-            terms = [number(t, len(first_seen)) for t in spec.analyze(text)]
-        row = Counter(terms)
-        indices += row.keys()
-        counts += row.values()
-        indptr.append(len(indices))
+            terms += [number(t, len(first_seen)) for t in spec.analyze(text)]
+        ends.append(len(terms))
+    rows = np.repeat(np.arange(len(texts), dtype=np.int32), np.diff(ends, prepend=0))
     matrix = sp.csr_matrix(
-        (np.array(counts, dtype=np.float64), np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int32)),
-        shape=(len(texts), len(first_seen)),
+        (np.ones(len(terms)), (rows, np.array(terms, dtype=np.int32))), shape=(len(texts), len(first_seen))
     )
-    matrix.sort_indices()
+    matrix.sum_duplicates()  # within a row: sorted by number of first appearance, repeats added up
     vocabulary = {term: column for column, term in enumerate(sorted(first_seen))}
     column = np.array([vocabulary[term] for term in first_seen], dtype=np.int32)  # by number of first appearance
     matrix.indices = column.take(matrix.indices)

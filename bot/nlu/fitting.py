@@ -8,6 +8,9 @@ process, and fits running together would draw from it in turn and train differen
 The workers are forked, so they inherit the feature matrix instead of receiving a copy, and send back only
 the held-out scores of their fold or the final coefficients. Fork is only used when asked (`processes` > 1):
 the training process (bot/nlu/trainer.py) is a fresh interpreter without threads, where forking is safe.
+
+All fits run on the matrix with its identical columns merged (`merge_identical_columns`): the same problem
+for a linear SVM, with a quarter fewer non-zeros to go through (~28% less CPU on nlu/).
 """
 
 from __future__ import annotations
@@ -36,6 +39,34 @@ def available_processes() -> int:
         return os.cpu_count() or 1
 
 
+def merge_identical_columns(features: Any) -> tuple[Any, Any, Any]:
+    """`features` (CSR) with each set of k identical columns replaced by one column scaled by √k; the merged
+    column of every original column; and its √k, so that `coef[:, merged] / scale[merged]` are the weights
+    of the original columns.
+
+    liblinear's dual sees the rows only through their products, and k equal columns v add k·v_i·v_j to them
+    as one column √k·v does: the same optimisation (up to rounding), and each original column's weight is
+    the merged one's divided by √k. Character n-grams of a word that always come together (the 3-5-grams of
+    "bijstand") are such columns: on nlu/ ~57% of the columns and ~25% of the non-zeros liblinear visits."""
+    import scipy.sparse as sp
+
+    features = sp.csr_matrix(features)
+    n = features.shape[1]
+    # A key per column: its product with random numbers. Equal columns get equal keys (the same products
+    # summed in the same order); that columns with equal keys are equal is checked below.
+    keys = features.T @ np.random.default_rng(0).standard_normal(features.shape[0])
+    _, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
+    order = np.argsort(first)  # the merged columns in the order of their first original column
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    first, merged, counts = first[order], rank[np.ravel(inverse)], counts[order]
+    if (features != features[:, first[merged]]).nnz:  # two different columns with one key: merge nothing
+        log.warning("NLU feature columns not merged (a key collision)")
+        return features, np.arange(n), np.ones(n)
+    scale = np.sqrt(counts)
+    return (features[:, first] @ sp.diags(scale)).tocsr(), merged, scale
+
+
 def _fit(job: tuple[Any, Any]) -> tuple[Any, Any]:
     """Fit a copy of the shared estimator on rows `train` (all rows if None); return the scores of rows `test`,
     or, for the final fit (`test` None), its coefficients and intercepts."""
@@ -56,14 +87,16 @@ def fit_folds(
     estimator: Any, features: Any, labels: Any, folds: Iterable[tuple[Any, Any]], processes: int = 1
 ) -> Generator[Any, None, None]:
     """Yields the held-out decision scores of `folds` (rows in the order of `features`, as scikit-learn's
-    `cross_val_predict` gives them), then (coefficients, intercepts) of `estimator` fitted on all rows.
+    `cross_val_predict` gives them), then (coefficients, intercepts) of `estimator` fitted on all rows: the
+    same numbers up to rounding, the coefficients per column of `features`.
 
     With `processes` > 1 the fits run in that many forked processes, the final fit last: the caller works on
     the held-out scores (the Platt fits) on the core the last fold leaves free while the final fit runs."""
     global _shared
     folds = list(folds)
     jobs: list[tuple[Any, Any]] = [*folds, (None, None)]
-    _shared = (estimator, features, labels)
+    merged_features, merged, scale = merge_identical_columns(features)
+    _shared = (estimator, merged_features, labels)
     try:
         with contextlib.ExitStack() as stack:
             results: Iterator[tuple[Any, Any]] = map(_fit, jobs)
@@ -81,6 +114,7 @@ def fit_folds(
                     held_out = np.empty((len(labels), *scores.shape[1:]), dtype=scores.dtype)
                 held_out[test] = scores
             yield held_out
-            yield next(results)
+            coef, intercept = next(results)
+            yield coef[:, merged] / scale[merged], intercept
     finally:
         _shared = None
