@@ -39,12 +39,18 @@ def _ethiopic_row(src: int, dst: int, length: int = 8) -> dict[int, int]:
 
 
 # Ethiopic letters that people write interchangeably: ሐ/ኀ -> ሀ, ሠ -> ሰ, ዐ -> አ, ፀ -> ጸ (all orders).
+# Tigrinya's ኸ and ቐ are k and q after a vowel: many write ከ and ቀ for them (የቀንየለይ, ክከይድ), so -> ከ, ቀ,
+# with their labialised forms.
 _ET_LETTERS: dict[int, int | str] = {
     **_ethiopic_row(0x1210, 0x1200),
     **_ethiopic_row(0x1280, 0x1200, 7),
     **_ethiopic_row(0x1220, 0x1230),
     **_ethiopic_row(0x12D0, 0x12A0, 7),
     **_ethiopic_row(0x1340, 0x1338, 7),
+    **_ethiopic_row(0x12B8, 0x12A8, 7),
+    **_ethiopic_row(0x12C0, 0x12B0, 6),
+    **_ethiopic_row(0x1250, 0x1240, 7),
+    **_ethiopic_row(0x1258, 0x1248, 6),
     ord("።"): ".",
     ord("፣"): ",",
     ord("፤"): ";",

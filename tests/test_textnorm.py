@@ -22,8 +22,8 @@ def test_ethiopic_letter_variants_and_punctuation() -> None:
     assert normalize("ሠላም") == normalize("ሰላም")
     assert normalize("ዐዲ") == normalize("አዲ")
     assert normalize("ፀሓይ") == normalize("ጸሃይ")
-    assert normalize("ሰላም። ከመይ፣ ኣለኻ፧") == "ሰላም. ከመይ, አለኻ?"  # ኣ and አ are one (see below)
-    assert normalize("ሰላም፡ኣለኻ") == "ሰላም አለኻ"
+    assert normalize("ሰላም። ከመይ፣ ኣለኻ፧") == "ሰላም. ከመይ, አለካ?"  # ኣ and አ are one, ኻ and ካ too (see below)
+    assert normalize("ሰላም፡ኣለኻ") == "ሰላም አለካ"
 
 
 def test_invisible_marks_removed_and_spaces_folded() -> None:
@@ -56,3 +56,21 @@ def test_both_spellings_of_the_tigrinya_a_are_one() -> None:
 
 def test_ethiopic_sentence_marks_become_latin_punctuation() -> None:
     assert normalize("ሰላም። ከመይ፧ ሓደ፣ ክልተ") == "ሰላም. ከመይ? ሃደ, ክልተ"
+
+
+def test_tigrinya_spirant_letters_meet_their_plain_spelling() -> None:
+    # ቐ/ኸ are q/k after a vowel; phone keyboards and Ethiopian writers often type ቀ/ከ instead.
+    assert normalize("የቐንየለይ") == normalize("የቀንየለይ")
+    assert normalize("ክኸይድ ኣለኒ") == normalize("ክከይድ አለኒ")
+    assert normalize("ሓጊዝኩምኒ ኣዝዩ ጠቒሙኒ") == normalize("ሓጊዝኩምኒ አዝዩ ጠቂሙኒ")
+    assert normalize("ዀ ቘ") == "ኰ ቈ"  # labialised forms too
+
+
+def test_plain_letters_next_to_the_folded_rows_are_kept() -> None:
+    # ኰ..ዀ and ደ..ዸ sit next to the folded rows in the block: they must not move.
+    assert normalize("ኰ ወ ዸ ደ ቀ ከ") == "ኰ ወ ዸ ደ ቀ ከ"
+
+
+def test_a_long_tigrinya_message_with_ethiopic_marks_and_geez_digits() -> None:
+    text = "ሰላም፡ ኣብ ሰሙን ፳ ሰዓት እሰርሕ፣ ቢይስታንድ ኣለኒ። ክንደይ ይተርፈኒ፧"
+    assert normalize(text) == "ሰላም አብ ሰሙን 20 ሰአት እሰርህ, ቢይስታንድ አለኒ. ክንደይ ይተርፈኒ?"
