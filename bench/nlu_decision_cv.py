@@ -2,20 +2,25 @@
 
 The bot answers when the top confidence reaches `NLU_THRESHOLD` and asks back otherwise. This records, on the
 folds of `werkhelpdesk nlu evaluate` (stratified by language and intent; openings in every training part), the
-ranking of each held-out example as the bot parses it, three times: the line itself (a short utterance), the line
-with an opening of its language in front (shaped like a real message: "hallo ik kom uit syrie <line>"), and the
-line followed by "and" + another held-out question of another intent (the first question is the one to answer,
-as in bot/nlu/compose.py), and then
-scores decision rules offline on the same parses, per language:
+ranking of each held-out example as the bot parses it, in four shapes (SHAPES):
+
+- short: the line itself;
+- opening: an opening of its language in front, no punctuation ("ik kom uit syrie <line>");
+- story: the same with a sentence end between ("ik kom uit syrie. <line>");
+- two: the line, "and", another held-out question of another intent (the first is the one to answer).
+
+Then it scores decision rules offline on the same parses, per language and shape:
 
 - right: answered (the rule lets it through) with the right intent;
 - asked: not answered, and the right intent is among the 3 topics on the buttons (bot/nlu/realistic.py);
 - wrong: answered with the wrong intent ("confidently wrong").
 
 Rules: the threshold alone (the bot today), and a margin: answer only when the top confidence is at least
-`margin` above the runner-up. Only the training data is used, so a rule chosen here is not tuned on an eval file.
+`margin` above the runner-up. `--variants` parses the same models again with settings of bot.nlu.embedded
+changed (e.g. `TIE_MARGIN=0`). Only the training data is used, so a rule chosen here is not tuned on an eval
+file. `--realistic FILE...` instead trains on all of nlu/ and prints per language only the summary of each file.
 
-    nice -n 10 .venv/bin/python bench/nlu_decision_cv.py --seeds 13 --margins 0 0.1 0.2 0.3 --save /tmp/parses.pkl
+    nice -n 10 .venv/bin/python bench/nlu_decision_cv.py --seeds 13 7 --margins 0 0.1 0.2 --variants TIE_MARGIN=0
     .venv/bin/python bench/nlu_decision_cv.py --load /tmp/parses.pkl --margins 0 0.2 0.4
 """
 
