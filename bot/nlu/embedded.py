@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from bot.languages import detect_language
-from bot.nlu.compose import NOT_QUESTIONS, augment, segments
+from bot.nlu.compose import NOT_QUESTIONS, QUESTION_WORD, augment, segments
 from bot.nlu.data import OPENER, Example
 from bot.nlu.features import FeatureSpace
 from bot.nlu.fitting import fit_folds
@@ -47,6 +47,7 @@ SVM_TOLERANCE = 1e-3  # liblinear's stopping tolerance: 1e-4 trained ~25% longer
 AUGMENT = True
 SEGMENT = True
 SEGMENT_CONFIDENCE = 0.5  # a part counts as a question of its own from this confidence on
+TIE_MARGIN = 0.1  # the whole message's two best topics closer than this: its parts decide (0: never)
 # A specific question is answered with its node from this cosine to the node's centroid (of its language)
 # on; the centroids (normalised mean of a node's examples) beat the nearest single example (bench/README).
 NODE_SIMILARITY = 0.10
@@ -292,11 +293,20 @@ class EmbeddedClassifier:
         parts = segments(normalized) if SEGMENT else [normalized]
         second: str | None = None
         if len(parts) > 1:
-            scored = [self._ranked(part) for part in parts]
-            questions = [(r, v) for r, v in scored if r[0][0] not in NOT_QUESTIONS and r[0][1] >= SEGMENT_CONFIDENCE]
+            scored = [(*self._ranked(part), part) for part in parts]
+            found = [(r, v, p) for r, v, p in scored if r[0][0] not in NOT_QUESTIONS and r[0][1] >= SEGMENT_CONFIDENCE]
+            questions = [(r, v) for r, v, _ in found]
             intent, confidence = ranking[0]
             if questions and (intent in NOT_QUESTIONS or confidence < SEGMENT_CONFIDENCE):
                 ranking, vector = questions[0]  # the first question, past the openings
+            elif len(ranking) > 1 and confidence - ranking[1][1] < TIE_MARGIN:
+                # The whole message torn between two topics ("how do I make a CV and where are the vacancies":
+                # 0.50 / 0.50): the first part about one of them that asks something decides; a part that only
+                # tells ("I am on bijstand") decides only when no part asks.
+                tied = [(r, v, p) for r, v, p in found if r[0][0] in {intent, ranking[1][0]}]
+                asking = [(r, v) for r, v, p in tied if QUESTION_WORD.search(p)] or [(r, v) for r, v, _ in tied]
+                if asking:
+                    ranking, vector = asking[0]
             second = next((r[0][0] for r, _ in questions if r[0][0] != ranking[0][0]), None)
         intent, confidence = ranking[0]
         node = self._nodes.find(intent, *vector) if self._nodes is not None else None
