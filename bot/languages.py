@@ -200,6 +200,83 @@ _ARABIZI_WORDS = frozenset(
         "wazife",
     ]
 )
+# Tigrinya typed in Latin letters: words common in it and absent from the Dutch, English and Arabizi data.
+_TI_LATIN_WORDS = frozenset(
+    [
+        "kemey",
+        "kemay",
+        "srah",
+        "sirah",
+        "ksrh",
+        "kserh",
+        "kiserh",
+        "nsrah",
+        "delye",
+        "deleye",
+        "ydeley",
+        "ydli",
+        "yedli",
+        "entay",
+        "aleni",
+        "aleka",
+        "aleki",
+        "aleku",
+        "alekhum",
+        "eyu",
+        "abey",
+        "kndey",
+        "yrkeb",
+        "yirkeb",
+        "krekb",
+        "rekibe",
+        "dehan",
+        "ykealdo",
+        "bzaeba",
+        "bzuh",
+        "hagzuni",
+        "kmhar",
+        "kmehar",
+        "yekenyeley",
+        "hbereta",
+        "tsbuq",
+        "neyre",
+        "yebleyn",
+        "bejakum",
+        "bejaka",
+        "qwanqwa",
+        "kwankwa",
+        "tmhrti",
+        "tmhrtey",
+        "kzareb",
+        "diplomay",
+        "diplomaey",
+        "kkewn",
+        "ywesd",
+        "kgebr",
+        "iluni",
+        "yfelet",
+        "ykefel",
+        "wereqet",
+        "ytsahaf",
+        "hollandnya",
+        "cvey",
+        "kjmr",
+        "wolentawi",
+        "aykonen",
+        "temekro",
+        "haftey",
+        "mealti",
+        "demoz",
+        "demozey",
+        "amesegnalehu",
+        "btgrnya",
+        "tigrigna",
+        "ayfal",
+        "ayfalen",
+        "aydeln",
+        "aydelyn",
+    ]
+)
 _ARABIZI_DIGIT = re.compile(r"[a-z][2379]|[2379][a-z]")
 _WORD = re.compile(r"[^\W\d_]+|\w+", re.UNICODE)
 
@@ -227,7 +304,7 @@ def count_scripts(text: str) -> ScriptCounts:
 def detect_language(text: str) -> str | None:
     """The language a message is written in, or None when the text does not tell.
 
-    Script first (Ethiopic -> ti, Arabic -> ar); Latin text is Dutch, English or Arabizi by its words.
+    Script first (Ethiopic -> ti, Arabic -> ar); Latin text is Dutch, English, Arabizi or Tigrinya by its words.
     """
     counts = count_scripts(text)
     if counts.ethiopic > 0 and counts.ethiopic >= max(counts.arabic, counts.latin // 2):
@@ -240,7 +317,10 @@ def detect_language(text: str) -> str | None:
     nl = sum(w in _NL_WORDS for w in words)
     en = sum(w in _EN_WORDS for w in words)
     arabizi = sum(w in _ARABIZI_WORDS or bool(_ARABIZI_DIGIT.search(w)) for w in words)
+    tigrinya = sum(w in _TI_LATIN_WORDS for w in words)
     best = max(nl, en, arabizi)
+    if tigrinya > best:
+        return "ti"
     if best == 0:
         return None
     if arabizi == best and arabizi > max(nl, en):

@@ -20,6 +20,9 @@ from bot.languages import detect_language, negotiate, resolve_language
         ("12345", None),
         ("IDW ዲፕሎማ ከመይ", "ti"),  # mixed script: mostly Ethiopic
         ("ana bdi shoghol", "ar"),
+        ("selam kemey aleka, srah delye", "ti"),  # Tigrinya in Latin letters
+        ("kemey geire diplomay kfelto", "ti"),
+        ("selam ik zoek werk", "nl"),  # one Tigrinya greeting does not outweigh the Dutch
     ],
 )
 def test_detect_language(text: str, expected: str | None) -> None:
