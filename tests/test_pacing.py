@@ -23,15 +23,15 @@ from bot.outbox import (
     PRIORITY_ANSWER,
     PRIORITY_BACKGROUND,
     PRIORITY_OTHER,
+    Booking,
     Claimed,
     Outbox,
     Outcome,
     Pace,
     _lock_bot_row,
+    book_written,
     claim,
-    claim_written,
     message_row,
-    to_outgoing,
 )
 from bot.render import Renderer
 from bot.services import Services
@@ -231,12 +231,10 @@ async def test_two_replicas_claiming_at_once_keep_the_limits(services: Services,
 async def write_and_claim(
     engine: AsyncEngine, now: datetime, *messages: tuple[int, str], lease: float = 120.0
 ) -> list[Claimed]:
-    """As a turn does: the replies written, then claimed for this replica in the same transaction."""
+    """As a turn does: the replies written and claimed for this replica by the same INSERT."""
     rows = [message_row(chat_id=chat, direction="out", kind="text", text=text) for chat, text in messages]
     async with engine.begin() as connection:
-        ids = (await connection.execute(insert(table(Message)).returning(table(Message).c.id), rows)).scalars().all()
-        written = [to_outgoing({**row, "id": i}) for row, i in zip(rows, ids, strict=True)]
-        return await claim_written(connection, written, now, DOCUMENTED, lease=lease)
+        return await book_written(connection, rows, Booking(DOCUMENTED, lease=lease, now=now))
 
 
 async def test_replies_claimed_where_they_are_written_keep_the_limits_and_the_order(services: Services) -> None:

@@ -3,9 +3,10 @@ store updates in the inbox table; the workers here take them — of each chat th
 one, under a lease, so one chat's updates go in order and chats in parallel, on any replica — and
 give each to the pipeline's one router. Several chats' turns share one transaction (a storage
 detail: each turn is still one `pipeline.process`; a failing one sends the batch back to one by one).
-The replies are stored with the turn (the outbox) and sent by the sender; then the update is recorded
-as processed, by the next take. A worker that dies leaves its updates to the others once their lease
-runs out; a redelivered update is answered from the outbox, not again."""
+The replies are stored with the turn (the outbox) and the update is recorded as processed in the
+turn's own transaction (a lone turn's update: by the next take), then the sender sends them. A worker
+that dies leaves its updates to the others once their lease runs out, and its stored replies to the
+sender's claims; a redelivered update is answered from the outbox, not again."""
 
 from __future__ import annotations
 
@@ -152,11 +153,10 @@ class Inbox:
             self._wake.clear()
             taken: list[table.Taken] = []
             done, self._done = self._done, []
+            free = self._limit - len(self._running)
             try:
                 now = utcnow()
-                taken = await table.take(
-                    self._services.engine, now, now + self._lease, self._limit - len(self._running), done
-                )
+                taken = await table.take(self._services.engine, now, now + self._lease, free, done)
             except Exception as exc:
                 log.warning("could not take from the inbox: %s", type(exc).__name__)
                 self._done[:0] = done  # recorded by the next take
@@ -164,8 +164,8 @@ class Inbox:
                 task = asyncio.create_task(self._process_batch(chunk))
                 for item in chunk:
                     self._running[item.update_id] = task
-            if taken and len(self._running) < self._limit:
-                continue  # more may be waiting
+            if taken and len(taken) == free and len(self._running) < self._limit:
+                continue  # more may be waiting (fewer than asked for: that was all; a new one wakes us)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
 
@@ -195,8 +195,8 @@ class Inbox:
 
     # processing --------------------------------------------------------------------------------------
     async def _process_batch(self, items: Sequence[table.Taken]) -> None:
-        """Several chats' updates (one each): their turns in one transaction, then each one's replies
-        sent and the update recorded as processed. When a turn fails, the transaction is rolled back
+        """Several chats' updates (one each): their turns in one transaction, which records the updates
+        as processed, then each one's replies sent. When a turn fails, the transaction is rolled back
         and every update of the batch goes through `handle` on its own, as if there had been no batch."""
         readable = [(item, self._read(item)) for item in items]
         skipped = [self._record(item.update_id) for item, incoming in readable if incoming is None]
@@ -210,10 +210,7 @@ class Inbox:
             results, claimed = done
             await asyncio.gather(
                 *skipped,
-                *(
-                    self._deliver_and_record(item, result, claimed)
-                    for (item, _), result in zip(turns, results, strict=True)
-                ),
+                *(self._deliver(item, result, claimed) for (item, _), result in zip(turns, results, strict=True)),
             )
         finally:
             for timer in typing:
@@ -236,7 +233,7 @@ class Inbox:
 
     async def _turns(self, incomings: Sequence[Incoming]) -> tuple[list[Result], dict[int, Claimed]] | None:
         """Each turn through the one router, all in one transaction, which also claims their replies
-        for this replica's sender (by message id); None when any of them failed (nothing of the
+        for this replica's sender where it writes them (by message id); None when any of them failed (nothing of the
         batch is then stored)."""
         services = self._services
         sender = self._application.bot_data.sender
@@ -246,21 +243,23 @@ class Inbox:
             understood = await asyncio.gather(*(understand(services, incoming) for incoming in incomings))
             prepared = await asyncio.gather(*(machine.prepare(services, incoming) for incoming in incomings))
             async with services.engine.connect() as connection, connection.begin():
-                results = await process_together(services, connection, incomings, understood, prepared)
-                claimed = await sender.claim_written(connection, [out for r in results for out in r.outgoing])
+                booking = sender.booking()
+                results, claimed = await process_together(
+                    services, connection, incomings, understood, prepared, booking
+                )
             return results, {c.out.id: c for c in claimed}
         except Exception as exc:
             log.warning("a batch of %d turns failed (%s): one by one now", len(incomings), type(exc).__name__)
             return None
 
-    async def _deliver_and_record(self, item: table.Taken, result: Result, claimed: dict[int, Claimed]) -> None:
+    async def _deliver(self, item: table.Taken, result: Result, claimed: dict[int, Claimed]) -> None:
+        """The replies of a turn whose update its transaction recorded as processed."""
         sender = self._application.bot_data.sender
         assert sender is not None
         try:
             await sender.deliver(result.outgoing, [claimed[o.id] for o in result.outgoing if o.id in claimed])
-        except Exception as exc:  # undelivered replies stay in the outbox for its drain
+        except Exception as exc:  # undelivered replies stay in the outbox for the sender's claims
             log.error("update %d: delivery failed: %s", item.update_id, type(exc).__name__)
-        await self._record(item.update_id)
 
     async def _process(self, item: table.Taken, incoming: Incoming) -> None:
         try:
