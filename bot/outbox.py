@@ -29,6 +29,9 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy import (
+    cast as cast_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
@@ -237,6 +240,10 @@ class Outbox:
         await self.write()
         return self.outgoing()
 
+    def written(self) -> list[dict[str, Any]]:
+        """The outgoing rows written already (they have their ids)."""
+        return [row for row in self._out if "id" in row]
+
     def outgoing(self) -> list[Outgoing]:
         """The messages to send; they need their ids, so call after `write`."""
         return [to_outgoing(r) for r in self._out]
@@ -248,13 +255,13 @@ async def write_together(
     """Several turns' remaining rows in one INSERT (turns sharing a transaction: one round trip);
     each turn's session has flushed its own changes already. `booking`: the replies that may go now
     are claimed for this replica's sender by that INSERT (see `book_written`)."""
+    written = [row for outbox in outboxes for row in outbox.written()]  # by a turn itself, earlier
     rows = [row for outbox in outboxes for row in outbox.take_rows()]
-    if not rows:
-        return []
     if booking is None:
-        await _write_rows(connection, rows)
+        if rows:
+            await _write_rows(connection, rows)
         return []
-    return await book_written(connection, rows, booking)
+    return await book_written(connection, rows, booking, written)
 
 
 async def _write_rows(executor: AsyncSession | AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
@@ -691,20 +698,30 @@ class Booking:
     now: datetime | None = None
 
 
-async def book_written(connection: AsyncConnection, rows: Sequence[dict[str, Any]], booking: Booking) -> list[Claimed]:
+async def book_written(
+    connection: AsyncConnection,
+    rows: Sequence[dict[str, Any]],
+    booking: Booking,
+    written: Sequence[dict[str, Any]] = (),
+) -> list[Claimed]:
     """Insert `message_row`s (each gets its id), the replies among them claimed for this replica's
     sender by the INSERT itself (no claim round trip after the commit), booked as `claim` books
     them; only when the bot-wide row is free right now (never waits for it: SKIP LOCKED) and only
     a chat's replies with nothing older to send. The rest is left to `claim`. Should this replica
-    die, the claims run out like any other. Three statements: what is known of the chats, the
-    INSERT, the pacing rows."""
-    out = [row for row in rows if row["direction"] == "out"]
+    die, the claims run out like any other. `written`: outgoing rows this transaction wrote before
+    (with their ids), booked first and claimed by an UPDATE. Three statements: what is known of
+    the chats, the INSERT, the pacing rows."""
+    out = [*sorted(written, key=lambda r: r["id"]), *(row for row in rows if row["direction"] == "out")]
     booked = await _plan(connection, out, booking) if out else []
     until = timedelta(seconds=booking.lease)
     for row, slot in booked:
         row["claimed_until"] = slot + until
-    await _write_rows(connection, rows)
+    if rows:
+        await _write_rows(connection, rows)
     claimed = [Claimed(to_outgoing(row), slot) for row, slot in booked]
+    earlier = [{"oid": c.out.id, "until": c.send_at + until} for c in claimed if c.out.id in {r["id"] for r in written}]
+    if earlier:
+        await connection.execute(_claim_rows(), earlier)
     await _pace(connection, claimed)
     return sorted(claimed, key=lambda c: c.send_at)
 
@@ -718,7 +735,12 @@ async def _plan(
     bot_last = next((r.last_at for r in known if r.part == _BOT), None)
     if bot_last is None:
         return []  # another claim holds the row (or it is not there yet): the sender's loop claims them
-    waiting = {r.chat_id for r in known if r.part == _WAITING}
+    # a chat waits for something older unless its oldest unsent message is the first of `out` (written before)
+    oldest = {r.chat_id: r.oldest for r in known if r.part == _WAITING}
+    firsts: dict[int, Any] = {}
+    for row in out:
+        firsts.setdefault(row["chat_id"], row.get("id"))
+    waiting = {chat for chat, oldest_id in oldest.items() if firsts.get(chat) != oldest_id}
     paced_at = {r.chat_id: r.last_at for r in known if r.part == _PACED}
     now, pace = booking.now or utcnow(), booking.pace
     end = now + timedelta(seconds=booking.horizon)
@@ -754,13 +776,18 @@ _BOT, _PACED, _WAITING = 0, 1, 2  # the parts of `_chats_statement`'s answer
 def _chats_statement() -> CompoundSelect[Any]:
     """For `_plan`, in one statement (parameter `chats`): the bot-wide row's last send, locked unless
     another transaction holds it (then no such row: nothing waits for it); each chat's last send;
-    the chats with something still to send."""
+    of the chats with something still to send, its oldest message."""
     messages, paced = table(Message), table(SendPace)
     at = paced.c.last_at
     chats: BindParameter[int] = bindparam("chats", expanding=True)
     bot = select(paced.c.chat_id, at).where(paced.c.chat_id == BOT_ROW).with_for_update(skip_locked=True).cte("bot")
     waiting = (
-        select(messages.c.chat_id, null().label("last_at"), literal_column(str(_WAITING)).label("part"))
+        select(
+            messages.c.chat_id,
+            null().label("last_at"),
+            literal_column(str(_WAITING)).label("part"),
+            func.min(messages.c.id).label("oldest"),
+        )
         .where(
             messages.c.chat_id.in_(chats),
             messages.c.direction == "out",
@@ -769,9 +796,10 @@ def _chats_statement() -> CompoundSelect[Any]:
         )
         .group_by(messages.c.chat_id)
     )
+    none = cast_(null(), Integer).label("oldest")
     return union_all(
-        select(bot.c.chat_id, bot.c.last_at, literal_column(str(_BOT)).label("part")),
-        select(paced.c.chat_id, at, literal_column(str(_PACED)).label("part")).where(paced.c.chat_id.in_(chats)),
+        select(bot.c.chat_id, bot.c.last_at, literal_column(str(_BOT)).label("part"), none),
+        select(paced.c.chat_id, at, literal_column(str(_PACED)).label("part"), none).where(paced.c.chat_id.in_(chats)),
         waiting,
     )
 

@@ -297,3 +297,26 @@ async def test_claiming_where_written_never_waits_for_another_claim(services: Se
     assert handed == []
     (later,) = await run_sender(engine, DOCUMENTED, utcnow(), 0.1)
     assert later.out.text == "answer"
+
+
+async def test_replies_a_turn_wrote_before_its_last_insert_are_booked_first_and_in_order(services: Services) -> None:
+    """A turn may write some rows itself (with their ids) before the batch's INSERT: they are its
+    chat's oldest, so they are booked (claimed by an UPDATE) before the rows of the INSERT, and the
+    chat is not taken for one with something older waiting."""
+    engine = services.engine
+    await queue(engine, (8400, "warm-up"))
+    await run_sender(engine, DOCUMENTED, utcnow(), 0.1)  # the bot-wide row exists
+    now = utcnow() + timedelta(seconds=1)
+    early = message_row(chat_id=8401, direction="out", kind="text", text="early")
+    later = [message_row(chat_id=c, direction="out", kind="text", text=t) for c, t in ((8401, "later"), (8402, "x"))]
+    async with engine.begin() as connection:
+        (early["id"],) = (
+            (await connection.execute(insert(table(Message)).returning(table(Message).c.id), [early])).scalars().all()
+        )
+        handed = await book_written(connection, later, Booking(DOCUMENTED, now=now), [early])
+    assert [c.out.text for c in handed if c.out.chat_id == 8401] == ["early"]  # "later": after its chat's interval
+    assert {c.out.text for c in handed} == {"early", "x"}
+    assert (await claim(engine, now, DOCUMENTED)).claimed == []  # both claimed already; "later" waits for "early"
+    again = await run_sender(engine, DOCUMENTED, now + timedelta(seconds=200), 3)  # their leases are over
+    assert sorted(c.out.text for c in again) == ["early", "later", "x"]
+    assert [c.out.text for c in again if c.out.chat_id == 8401] == ["early", "later"]

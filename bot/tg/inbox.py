@@ -100,6 +100,7 @@ class Inbox:
         self._writer: GroupCommit[dict[str, Any]] = GroupCommit(self._store_rows)
         self._done: list[int] = []  # processed here, recorded by the next take
         self._running: dict[int, asyncio.Task[None]] = {}  # update id -> its task
+        self._chats: dict[int, asyncio.Task[None]] = {}  # chat -> the task of its latest update here
         self._wake = asyncio.Event()
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
@@ -160,18 +161,35 @@ class Inbox:
             except Exception as exc:
                 log.warning("could not take from the inbox: %s", type(exc).__name__)
                 self._done[:0] = done  # recorded by the next take
-            for chunk in _chunks(taken, BATCH_SIZE):
-                task = asyncio.create_task(self._process_batch(chunk))
-                for item in chunk:
-                    self._running[item.update_id] = task
+            # A chat whose previous update's replies are still being sent here: its next update
+            # waits for them, as it would have before the previous one was recorded as processed.
+            behind = [(item, self._chats[item.chat_id]) for item in taken if item.chat_id in self._chats]
+            for chunk in _chunks([item for item in taken if item.chat_id not in self._chats], BATCH_SIZE):
+                self._started(chunk, asyncio.create_task(self._process_batch(chunk)))
+            for item, previous in behind:
+                self._started([item], asyncio.create_task(self._after(previous, item)))
             if taken and len(taken) == free and len(self._running) < self._limit:
                 continue  # more may be waiting (fewer than asked for: that was all; a new one wakes us)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
 
-    def _finished(self, update_id: int) -> None:
-        if self._running.pop(update_id, None) is not None:
-            self._wake.set()  # a worker is free (and, once recorded, that chat's next update may come)
+    def _started(self, items: Sequence[table.Taken], task: asyncio.Task[None]) -> None:
+        for item in items:
+            self._running[item.update_id] = task
+            if item.chat_id is not None:
+                self._chats[item.chat_id] = task
+
+    async def _after(self, previous: asyncio.Task[None], item: table.Taken) -> None:
+        await asyncio.wait([previous])
+        await self._process_batch([item])
+
+    def _finished(self, item: table.Taken) -> None:
+        task = self._running.pop(item.update_id, None)
+        if task is None:
+            return
+        if item.chat_id is not None and self._chats.get(item.chat_id) is task:
+            del self._chats[item.chat_id]
+        self._wake.set()  # a worker is free (and, once recorded, that chat's next update may come)
 
     async def _renew_loop(self) -> None:
         """Keep the leases of the updates in progress (a reply may wait long for Telegram)."""
@@ -199,7 +217,7 @@ class Inbox:
         as processed, then each one's replies sent. When a turn fails, the transaction is rolled back
         and every update of the batch goes through `handle` on its own, as if there had been no batch."""
         readable = [(item, self._read(item)) for item in items]
-        skipped = [self._record(item.update_id) for item, incoming in readable if incoming is None]
+        skipped = [self._record(item) for item, incoming in readable if incoming is None]
         turns = [(item, incoming) for item, incoming in readable if incoming is not None]
         typing = [self._typing_timer(incoming) for _, incoming in turns]  # "typing…" until the reply is sent
         try:
@@ -217,7 +235,7 @@ class Inbox:
                 if timer is not None:
                     timer.cancel()
             for item in items:
-                self._finished(item.update_id)
+                self._finished(item)
 
     def _read(self, item: table.Taken) -> Incoming | None:
         """The update as the router takes it; None for one that cannot be read or gets no answer."""
@@ -267,12 +285,12 @@ class Inbox:
         except Exception as exc:  # the database went away while recording: the lease runs out, retried
             log.error("update %d failed: %s", item.update_id, type(exc).__name__)
             return
-        await self._record(item.update_id)
+        await self._record(item)
 
-    async def _record(self, update_id: int) -> None:
+    async def _record(self, item: table.Taken) -> None:
         """Processed: recorded with the next take, which this wakes (the chat's next update may come)."""
-        self._done.append(update_id)
-        self._finished(update_id)
+        self._done.append(item.update_id)
+        self._finished(item)
 
     async def _answer(self, update_id: int, incoming: Incoming) -> None:
         services = self._services
