@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
     Integer,
     Select,
     Table,
@@ -20,9 +22,15 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal_column,
+    null,
     or_,
     select,
+    union_all,
     update,
+)
+from sqlalchemy import (
+    cast as cast_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
@@ -104,6 +112,7 @@ _ROW_COLUMNS = (
     "delivered_at",
     "file_id",
     "answer",
+    "claimed_until",
 )
 
 
@@ -231,17 +240,28 @@ class Outbox:
         await self.write()
         return self.outgoing()
 
+    def written(self) -> list[dict[str, Any]]:
+        """The outgoing rows written already (they have their ids)."""
+        return [row for row in self._out if "id" in row]
+
     def outgoing(self) -> list[Outgoing]:
         """The messages to send; they need their ids, so call after `write`."""
         return [to_outgoing(r) for r in self._out]
 
 
-async def write_together(connection: AsyncConnection, outboxes: Sequence[Outbox]) -> None:
+async def write_together(
+    connection: AsyncConnection, outboxes: Sequence[Outbox], booking: Booking | None = None
+) -> list[Claimed]:
     """Several turns' remaining rows in one INSERT (turns sharing a transaction: one round trip);
-    each turn's session has flushed its own changes already."""
+    each turn's session has flushed its own changes already. `booking`: the replies that may go now
+    are claimed for this replica's sender by that INSERT (see `book_written`)."""
+    written = [row for outbox in outboxes for row in outbox.written()]  # by a turn itself, earlier
     rows = [row for outbox in outboxes for row in outbox.take_rows()]
-    if rows:
-        await _write_rows(connection, rows)
+    if booking is None:
+        if rows:
+            await _write_rows(connection, rows)
+        return []
+    return await book_written(connection, rows, booking, written)
 
 
 async def _write_rows(executor: AsyncSession | AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
@@ -606,6 +626,13 @@ async def _lease_and_pace(connection: AsyncConnection, claimed: Sequence[Claimed
         return
     until = timedelta(seconds=lease)
     await connection.execute(_claim_rows(), [{"oid": c.out.id, "until": c.send_at + until} for c in claimed])
+    await _pace(connection, claimed)
+
+
+async def _pace(connection: AsyncConnection, claimed: Sequence[Claimed]) -> None:
+    """Move the pacing rows on (the chats' and the bot-wide one) to the claimed messages' send times."""
+    if not claimed:
+        return
     # no pacing row for what goes to someone whose data was just erased (it would keep their id)
     paced_now = [c for c in claimed if c.out.kind not in ("ephemeral", "delete")]
     last_in_chat = {c.out.chat_id: c.send_at for c in sorted(paced_now, key=lambda c: c.send_at)}
@@ -660,40 +687,74 @@ async def _followers(
     return more
 
 
-async def claim_written(
+@dataclass(frozen=True)
+class Booking:
+    """For `book_written`: the limits and the sender's horizon and lease (as `claim`); `now`: the
+    time of the booking (by default the clock's when the rows are written)."""
+
+    pace: Pace
+    horizon: float = 0.2
+    lease: float = 120.0
+    now: datetime | None = None
+
+
+async def book_written(
     connection: AsyncConnection,
-    written: Sequence[Outgoing],
-    now: datetime,
-    pace: Pace,
-    *,
-    horizon: float = 0.2,
-    lease: float = 120.0,
+    rows: Sequence[dict[str, Any]],
+    booking: Booking,
+    written: Sequence[dict[str, Any]] = (),
 ) -> list[Claimed]:
-    """Messages just written in this transaction, claimed in it for this replica's sender (no claim
-    round trip after the commit), booked as `claim` books them; only when the bot-wide row is free
-    right now (never waits for it: SKIP LOCKED) and only a chat's messages with nothing older to
-    send. The rest is left to `claim`. Should this replica die, the claims run out like any other."""
-    if not written:
-        return []
-    bot_last = cast("datetime | None", (await connection.execute(_peek_bot_row())).scalar())
-    end = now + timedelta(seconds=horizon)
-    step = span(pace.bot)
-    first = now if bot_last is None else max(now, bot_last + step)
-    if bot_last is None or first > end:
+    """Insert `message_row`s (each gets its id), the replies among them claimed for this replica's
+    sender by the INSERT itself (no claim round trip after the commit), booked as `claim` books
+    them; only when the bot-wide row is free right now (never waits for it: SKIP LOCKED) and only
+    a chat's replies with nothing older to send. The rest is left to `claim`. Should this replica
+    die, the claims run out like any other. `written`: outgoing rows this transaction wrote before
+    (with their ids), booked first and claimed by an UPDATE. Three statements: what is known of
+    the chats, the INSERT, the pacing rows."""
+    out = [*sorted(written, key=lambda r: r["id"]), *(row for row in rows if row["direction"] == "out")]
+    booked = await _plan(connection, out, booking) if out else []
+    until = timedelta(seconds=booking.lease)
+    for row, slot in booked:
+        row["claimed_until"] = slot + until
+    if rows:
+        await _write_rows(connection, rows)
+    claimed = [Claimed(to_outgoing(row), slot) for row, slot in booked]
+    earlier = [{"oid": c.out.id, "until": c.send_at + until} for c in claimed if c.out.id in {r["id"] for r in written}]
+    if earlier:
+        await connection.execute(_claim_rows(), earlier)
+    await _pace(connection, claimed)
+    return sorted(claimed, key=lambda c: c.send_at)
+
+
+async def _plan(
+    connection: AsyncConnection, out: Sequence[dict[str, Any]], booking: Booking
+) -> list[tuple[dict[str, Any], datetime]]:
+    """`book_written`'s send times, before the rows are written (in row order: their id order)."""
+    chats = sorted({row["chat_id"] for row in out})
+    known = (await connection.execute(_chats_statement(), {"chats": chats})).all()
+    bot_last = next((r.last_at for r in known if r.part == _BOT), None)
+    if bot_last is None:
         return []  # another claim holds the row (or it is not there yet): the sender's loop claims them
-    chats = sorted({out.chat_id for out in written})
-    rows = (await connection.execute(_oldest_statement(), {"chats": chats})).all()
-    oldest = {row.chat_id: row.oldest for row in rows}
-    paced_at = {row.chat_id: row.last_at for row in rows}
+    # a chat waits for something older unless its oldest unsent message is the first of `out` (written before)
+    oldest = {r.chat_id: r.oldest for r in known if r.part == _WAITING}
+    firsts: dict[int, Any] = {}
+    for row in out:
+        firsts.setdefault(row["chat_id"], row.get("id"))
+    waiting = {chat for chat, oldest_id in oldest.items() if firsts.get(chat) != oldest_id}
+    paced_at = {r.chat_id: r.last_at for r in known if r.part == _PACED}
+    now, pace = booking.now or utcnow(), booking.pace
+    end = now + timedelta(seconds=booking.horizon)
+    step = span(pace.bot)
+    first = max(now, bot_last + step)
     slots: list[datetime] = []
-    while len(slots) < len(written) and first + step * len(slots) <= end:
+    while len(slots) < len(out) and first + step * len(slots) <= end:
         slots.append(first + step * len(slots))
-    claimed: list[Claimed] = []
+    booked: list[tuple[dict[str, Any], datetime]] = []
     last: dict[int, datetime] = {}
     stopped: set[int] = set()
-    for out in sorted(written, key=lambda o: o.id):
-        chat = out.chat_id
-        if chat in stopped or (chat not in last and oldest.get(chat) != out.id):
+    for row in out:
+        chat = row["chat_id"]
+        if chat in stopped or (chat not in last and chat in waiting):
             stopped.add(chat)  # something older of this chat waits (or is sent by another): in order
             continue
         previous = last.get(chat, paced_at.get(chat))
@@ -704,35 +765,42 @@ async def claim_written(
             continue
         slots.remove(slot)
         last[chat] = slot
-        claimed.append(Claimed(out, slot))
-    await _lease_and_pace(connection, claimed, lease)
-    return sorted(claimed, key=lambda c: c.send_at)
+        booked.append((row, slot))
+    return booked
+
+
+_BOT, _PACED, _WAITING = 0, 1, 2  # the parts of `_chats_statement`'s answer
 
 
 @functools.cache
-def _peek_bot_row() -> Select[Any]:
-    """The bot-wide row, locked unless another transaction holds it (then no row: nothing waits)."""
-    paced = table(SendPace)
-    return select(paced.c.last_at).where(paced.c.chat_id == BOT_ROW).with_for_update(skip_locked=True)
-
-
-@functools.cache
-def _oldest_statement() -> Select[Any]:
-    """Per chat (parameter `chats`): its oldest message to send and when it was last sent to."""
+def _chats_statement() -> CompoundSelect[Any]:
+    """For `_plan`, in one statement (parameter `chats`): the bot-wide row's last send, locked unless
+    another transaction holds it (then no such row: nothing waits for it); each chat's last send;
+    of the chats with something still to send, its oldest message."""
     messages, paced = table(Message), table(SendPace)
-    oldest = (
-        select(messages.c.chat_id, func.min(messages.c.id).label("oldest"))
+    at = paced.c.last_at
+    chats: BindParameter[int] = bindparam("chats", expanding=True)
+    bot = select(paced.c.chat_id, at).where(paced.c.chat_id == BOT_ROW).with_for_update(skip_locked=True).cte("bot")
+    waiting = (
+        select(
+            messages.c.chat_id,
+            null().label("last_at"),
+            literal_column(str(_WAITING)).label("part"),
+            func.min(messages.c.id).label("oldest"),
+        )
         .where(
-            messages.c.chat_id.in_(bindparam("chats", expanding=True)),
+            messages.c.chat_id.in_(chats),
             messages.c.direction == "out",
             messages.c.delivered_at.is_(None),
             messages.c.attempts < MAX_DELIVERY_ATTEMPTS,
         )
         .group_by(messages.c.chat_id)
-        .subquery()
     )
-    return select(oldest.c.chat_id, oldest.c.oldest, paced.c.last_at).select_from(
-        oldest.outerjoin(paced, paced.c.chat_id == oldest.c.chat_id)
+    none = cast_(null(), Integer).label("oldest")
+    return union_all(
+        select(bot.c.chat_id, bot.c.last_at, literal_column(str(_BOT)).label("part"), none),
+        select(paced.c.chat_id, at, literal_column(str(_PACED)).label("part"), none).where(paced.c.chat_id.in_(chats)),
+        waiting,
     )
 
 

@@ -6,20 +6,22 @@ undelivered ones stay in the outbox for a retry."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import BigInteger, Select, and_, bindparam, delete, func, select, update
+from sqlalchemy import BigInteger, Select, and_, bindparam, delete, func, select, union_all, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
 from bot import followup
 from bot.callbacks import decode
+from bot.db import inbox as inbox_table
 from bot.db.engine import insert_ignoring_duplicates
 from bot.db.models import (
     CASE_CLOSED,
@@ -40,7 +42,7 @@ from bot.handoff.service import Sender, Turn
 from bot.incoming import Incoming as Incoming  # re-exported: callers build updates from here
 from bot.languages import resolve_language
 from bot.nlu.types import NluResult
-from bot.outbox import Outbox, Outgoing, undelivered_for_user, write_together
+from bot.outbox import Booking, Claimed, Outbox, Outgoing, undelivered_for_user, write_together
 from bot.render import Renderer
 from bot.routes import ROUTES
 from bot.routes.flood import SLOW_DOWN as SLOW_DOWN
@@ -103,6 +105,53 @@ def _sender_statement(counted: bool) -> Select[Any]:
     )
 
 
+@functools.cache
+def _senders_statement(count: int) -> Select[Any]:
+    """`_sender_statement` for `count` senders at once (parameters `tid0`…, `since`), each row
+    led by the Telegram id it is about; the flood rule's count on every row."""
+    ids = [select(bindparam(f"tid{n}", type_=BigInteger).label("telegram_id")) for n in range(count)]
+    me = (ids[0] if count == 1 else union_all(*ids)).subquery("me")
+    since = bindparam("since", type_=Message.created_at.type)
+    typed = select(func.count()).where(*typed_since(User.id, since)).scalar_subquery()
+    return (
+        select(me.c.telegram_id, User, Coach, Case, Intake, ConversationState, typed)
+        .select_from(me)
+        .outerjoin(User, User.telegram_id == me.c.telegram_id)
+        .outerjoin(Coach, Coach.telegram_id == me.c.telegram_id)
+        .outerjoin(Case, and_(Case.user_id == User.id, Case.status != CASE_CLOSED))  # at most one
+        .outerjoin(Intake, Intake.user_id == User.id)
+        .outerjoin(ConversationState, ConversationState.user_id == User.id)
+    )
+
+
+async def _senders(
+    session: AsyncSession, incomings: Sequence[Incoming], now: datetime, window: int
+) -> dict[int, _Known]:
+    """`_sender` for several turns' senders in one SELECT (and the new ones in one INSERT), by
+    Telegram id; for turns that share a session and run one after the other."""
+    tids = sorted({i.telegram_user_id for i in incomings})
+    if not tids:
+        return {}
+    parameters: dict[str, Any] = {f"tid{n}": tid for n, tid in enumerate(tids)}
+    parameters["since"] = now - timedelta(seconds=window)
+    rows = (await session.execute(_senders_statement(len(tids)), parameters)).all()
+    first = {i.telegram_user_id: i for i in reversed(incomings)}  # of each sender their first turn
+    known: dict[int, _Known] = {}
+    new: list[User] = []
+    for row in rows:
+        if row[1] is not None:
+            known[row[0]] = _Known(row[1], row[2], row[3], row[4], row[5], row[6])
+            continue
+        user = User(telegram_id=row[0])  # new: nothing refers to them yet
+        touch_user(user, first[row[0]])  # before the INSERT: no UPDATE after it
+        new.append(user)
+        known[row[0]] = _Known(user, row[2], None, None, None, 0)
+    if new:
+        session.add_all(new)
+        await session.flush()
+    return known
+
+
 async def _sender(session: AsyncSession, incoming: Incoming, now: datetime, window: int) -> _Known:
     """The sender's user row (created on their first update), coach row, open case, intake, dialog
     state and, for typed messages, the flood rule's count: one SELECT, starting from the sender's
@@ -154,16 +203,6 @@ async def _claim_update(session: AsyncSession, update_id: int | None) -> bool:
         return True
     statement = _claim_statement(session.get_bind().dialect.name)
     return (await session.scalar(statement, {"update_id": update_id, "processed_at": utcnow()})) is not None
-
-
-async def _claim_updates(connection: AsyncConnection, update_ids: Sequence[int]) -> set[int]:
-    """`_claim_update` for several updates in one statement: the ids not processed before."""
-    if not update_ids:
-        return set()
-    statement = _claim_statement(connection.dialect.name)
-    now = utcnow()
-    rows = await connection.execute(statement, [{"update_id": u, "processed_at": now} for u in update_ids])
-    return set(cast("list[int]", rows.scalars().all()))
 
 
 @functools.cache
@@ -255,21 +294,37 @@ async def process_together(
     incomings: Sequence[Incoming],
     understood: Sequence[NluResult | None],
     prepared: Sequence[machine.Prepared | None],
-) -> list[Result]:
-    """Several chats' turns in the caller's transaction on `connection`, each routed once as in
-    `process`; a storage detail only: their update ids are recorded in one statement and their
-    transcript rows written in one INSERT at the end (each statement costs the replica CPU)."""
-    fresh = await _claim_updates(connection, [i.update_id for i in incomings if i.update_id is not None])
+    booking: Booking | None = None,
+) -> tuple[list[Result], list[Claimed]]:
+    """Several chats' inbox updates' turns in the caller's transaction on `connection`, each routed
+    once as in `process`, one after the other in one session; a storage detail only (each statement
+    costs the replica CPU): their update ids are recorded as processed, in the inbox too, in one
+    statement, their senders read in one SELECT, the rows the turns changed written by one flush
+    and their transcript rows by one INSERT at the end, which with `booking` also claims the
+    replies that may go now for this replica's sender (`bot.outbox.book_written`): returned with
+    the results."""
+    ids = [i.update_id for i in incomings if i.update_id is not None]
+    fresh = await inbox_table.mark_processed(connection, ids, utcnow())
+    settings = services.settings
     routed: list[Result | tuple[Outbox, str]] = []
-    for incoming, nlu, translation in zip(incomings, understood, prepared, strict=True):
-        async with services.sessions(bind=connection) as session, session.begin():
+    async with services.sessions(bind=connection) as session, session.begin():
+        turns = [i for i in incomings if i.update_id is None or i.update_id in fresh]
+        read = await _senders(session, turns, utcnow(), settings.rate_window_seconds)
+        seen: set[int] = set()
+        others = False  # a turn that may change another sender's rows (a coach's, a group's)
+        for incoming, nlu, translation in zip(incomings, understood, prepared, strict=True):
             is_fresh = incoming.update_id is None or incoming.update_id in fresh
-            turn = await _route(services, session, incoming, nlu, translation, fresh=is_fresh)
-            if not isinstance(turn, Result):
-                await session.flush()  # users and cases first: the rows refer to them
+            known = read.get(incoming.telegram_user_id)
+            if others or incoming.telegram_user_id in seen:
+                known = None  # read again: an earlier turn may have changed what it holds
+            turn = await _route(services, session, incoming, nlu, translation, fresh=is_fresh, known=known)
+            seen.add(incoming.telegram_user_id)
+            sender = read.get(incoming.telegram_user_id)
+            others = others or incoming.in_group or sender is None or sender.coach is not None
             routed.append(turn)
-    await write_together(connection, [r[0] for r in routed if not isinstance(r, Result)])
-    return [r if isinstance(r, Result) else Result(r[0].outgoing(), language=r[1]) for r in routed]
+        await session.flush()  # users and cases first: the rows refer to them
+    claimed = await write_together(connection, [r[0] for r in routed if not isinstance(r, Result)], booking)
+    return [r if isinstance(r, Result) else Result(r[0].outgoing(), language=r[1]) for r in routed], claimed
 
 
 async def _route(
@@ -280,15 +335,21 @@ async def _route(
     translation: machine.Prepared | None,
     *,
     fresh: bool,
+    known: _Known | None = None,
 ) -> Result | tuple[Outbox, str]:
     """The turn: a redelivery's result (what of it is unsent), or the outbox with the rows still
-    to write and the language of the replies."""
+    to write and the language of the replies. `known`: the sender as read for several turns."""
     if not fresh:
         user = await _user(session, incoming)
         return Result(await undelivered_for_user(session, user.id))
     settings = services.settings
     now = utcnow()
-    known = await _sender(session, incoming, now, settings.rate_window_seconds)
+    if known is None:
+        known = await _sender(session, incoming, now, settings.rate_window_seconds)
+    else:
+        touch_user(known.user, incoming)
+        if incoming.kind in {"button", "command"}:
+            known = dataclasses.replace(known, typed_recently=None)  # as `_sender`: not asked
     user = known.user
     outbox = Outbox(session, Renderer(services.translator, services.flows), incoming.update_id)
     turn = Turn(session, outbox, settings, services.flows, now, translation)

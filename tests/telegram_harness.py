@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
-from bot.db.models import InboxUpdate
+from bot.db.models import InboxUpdate, Message, utcnow
+from bot.outbox import MAX_DELIVERY_ATTEMPTS
 from bot.services import Services
 from bot.tg.app import WerkApplication, build_application, start_application, stop_application
 from bot.tg.inbox import Inbox
@@ -66,9 +67,10 @@ def buttons(reply: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 async def settled(services: Services, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-    """Wait until every update in the inbox is processed (chats are answered in parallel: a reply in
-    one chat says nothing about another chat's update)."""
-    inbox = InboxUpdate.__table__
+    """Wait until every update in the inbox is processed and every reply due is sent (chats are
+    answered in parallel: a reply in one chat says nothing about another chat's update; an update
+    is recorded as processed with its turn, before its replies go out)."""
+    inbox, messages = InboxUpdate.__table__, Message.__table__
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
@@ -76,8 +78,18 @@ async def settled(services: Services, timeout: float = 10.0) -> None:  # noqa: A
             waiting = await session.scalar(
                 select(func.count()).select_from(inbox).where(inbox.c.processed_at.is_(None))
             )
-        if not waiting:
+            unsent = await session.scalar(
+                select(func.count())
+                .select_from(messages)
+                .where(
+                    messages.c.direction == "out",
+                    messages.c.delivered_at.is_(None),
+                    messages.c.attempts < MAX_DELIVERY_ATTEMPTS,
+                    or_(messages.c.not_before.is_(None), messages.c.not_before <= utcnow()),
+                )
+            )
+        if not waiting and not unsent:
             return
         if loop.time() > deadline:
-            raise AssertionError(f"{waiting} updates still waiting in the inbox after {timeout} s")
+            raise AssertionError(f"{waiting} updates waiting in the inbox, {unsent} replies unsent after {timeout} s")
         await asyncio.sleep(0.05)

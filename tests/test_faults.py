@@ -150,7 +150,7 @@ async def test_killed_mid_update_the_reply_is_sent_once_after_restart(
     """The process dies after storing the reply but before Telegram accepted it (and before the update
     was confirmed). After the restart Telegram redelivers the update: it is not processed again, and
     the stored reply is delivered exactly once. `handed_off`: after a first exchange, so the reply
-    was claimed in its turn's own transaction (bot.outbox.claim_written), not by the sender's loop."""
+    was claimed by its turn's own INSERT (bot.outbox.book_written), not by the sender's loop."""
     env = {
         **os.environ,
         "DATABASE_URL": settings.database_url,

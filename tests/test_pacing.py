@@ -23,15 +23,15 @@ from bot.outbox import (
     PRIORITY_ANSWER,
     PRIORITY_BACKGROUND,
     PRIORITY_OTHER,
+    Booking,
     Claimed,
     Outbox,
     Outcome,
     Pace,
     _lock_bot_row,
+    book_written,
     claim,
-    claim_written,
     message_row,
-    to_outgoing,
 )
 from bot.render import Renderer
 from bot.services import Services
@@ -231,12 +231,10 @@ async def test_two_replicas_claiming_at_once_keep_the_limits(services: Services,
 async def write_and_claim(
     engine: AsyncEngine, now: datetime, *messages: tuple[int, str], lease: float = 120.0
 ) -> list[Claimed]:
-    """As a turn does: the replies written, then claimed for this replica in the same transaction."""
+    """As a turn does: the replies written and claimed for this replica by the same INSERT."""
     rows = [message_row(chat_id=chat, direction="out", kind="text", text=text) for chat, text in messages]
     async with engine.begin() as connection:
-        ids = (await connection.execute(insert(table(Message)).returning(table(Message).c.id), rows)).scalars().all()
-        written = [to_outgoing({**row, "id": i}) for row, i in zip(rows, ids, strict=True)]
-        return await claim_written(connection, written, now, DOCUMENTED, lease=lease)
+        return await book_written(connection, rows, Booking(DOCUMENTED, lease=lease, now=now))
 
 
 async def test_replies_claimed_where_they_are_written_keep_the_limits_and_the_order(services: Services) -> None:
@@ -299,3 +297,26 @@ async def test_claiming_where_written_never_waits_for_another_claim(services: Se
     assert handed == []
     (later,) = await run_sender(engine, DOCUMENTED, utcnow(), 0.1)
     assert later.out.text == "answer"
+
+
+async def test_replies_a_turn_wrote_before_its_last_insert_are_booked_first_and_in_order(services: Services) -> None:
+    """A turn may write some rows itself (with their ids) before the batch's INSERT: they are its
+    chat's oldest, so they are booked (claimed by an UPDATE) before the rows of the INSERT, and the
+    chat is not taken for one with something older waiting."""
+    engine = services.engine
+    await queue(engine, (8400, "warm-up"))
+    await run_sender(engine, DOCUMENTED, utcnow(), 0.1)  # the bot-wide row exists
+    now = utcnow() + timedelta(seconds=1)
+    early = message_row(chat_id=8401, direction="out", kind="text", text="early")
+    later = [message_row(chat_id=c, direction="out", kind="text", text=t) for c, t in ((8401, "later"), (8402, "x"))]
+    async with engine.begin() as connection:
+        (early["id"],) = (
+            (await connection.execute(insert(table(Message)).returning(table(Message).c.id), [early])).scalars().all()
+        )
+        handed = await book_written(connection, later, Booking(DOCUMENTED, now=now), [early])
+    assert [c.out.text for c in handed if c.out.chat_id == 8401] == ["early"]  # "later": after its chat's interval
+    assert {c.out.text for c in handed} == {"early", "x"}
+    assert (await claim(engine, now, DOCUMENTED)).claimed == []  # both claimed already; "later" waits for "early"
+    again = await run_sender(engine, DOCUMENTED, now + timedelta(seconds=200), 3)  # their leases are over
+    assert sorted(c.out.text for c in again) == ["early", "later", "x"]
+    assert [c.out.text for c in again if c.out.chat_id == 8401] == ["early", "later"]

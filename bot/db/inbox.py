@@ -7,13 +7,15 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Insert, Integer, Update, bindparam, exists, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import BigInteger, Insert, Integer, Update, any_, bindparam, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.dml import ReturningInsert
 
 from bot.db.engine import insert_ignoring_duplicates, single_statement
-from bot.db.models import InboxUpdate
+from bot.db.models import InboxUpdate, ProcessedUpdate
 from bot.db.queries import table
 
 
@@ -115,4 +117,45 @@ def _done_statement() -> Update:
         update(inbox)
         .where(inbox.c.update_id.in_(bindparam("ids", expanding=True)))
         .values(processed_at=bindparam("now", type_=inbox.c.processed_at.type), lease_until=None)
+    )
+
+
+async def mark_processed(connection: AsyncConnection, update_ids: Sequence[int], now: datetime) -> set[int]:
+    """In the turns' own transaction: the updates recorded as processed, in the inbox (once this
+    commits, their chats' next updates may be taken) and among the processed ids (which recognise a
+    redelivery after the inbox forgot it); returns the ids not processed before. On PostgreSQL one
+    statement (the inbox's UPDATE in a CTE), on SQLite two."""
+    if not update_ids:
+        return set()
+    ids = list(update_ids)
+    if connection.dialect.name == "postgresql":
+        marked = await connection.execute(_mark_statement(), {"ids": ids, "marked": ids, "now": now, "at": now})
+        return set(cast("list[int]", marked.scalars().all()))
+    processed = table(ProcessedUpdate)
+    statement = insert_ignoring_duplicates("sqlite", processed).returning(processed.c.update_id)
+    rows = await connection.execute(statement, [{"update_id": u, "processed_at": now} for u in ids])
+    fresh = {int(u) for u in rows.scalars()}
+    await connection.execute(_done_statement(), {"ids": ids, "now": now})
+    return fresh
+
+
+@functools.cache
+def _mark_statement() -> ReturningInsert[tuple[int]]:
+    """PostgreSQL: WITH (UPDATE inbox …) INSERT INTO processed_updates SELECT unnest(ids) … ON CONFLICT
+    DO NOTHING RETURNING update_id (parameters ids, marked: the same list; now, at: the same time)."""
+    inbox, processed = table(InboxUpdate), table(ProcessedUpdate)
+    marked = (
+        update(inbox)
+        .where(inbox.c.update_id == any_(bindparam("marked", type_=postgresql.ARRAY(BigInteger))))
+        .values(processed_at=bindparam("at", type_=inbox.c.processed_at.type), lease_until=None)
+        .cte("marked")
+    )
+    ids = func.unnest(bindparam("ids", type_=postgresql.ARRAY(BigInteger)))
+    fresh = select(ids, bindparam("now", type_=processed.c.processed_at.type))
+    return (
+        postgresql.insert(processed)
+        .from_select([processed.c.update_id, processed.c.processed_at], fresh)
+        .on_conflict_do_nothing()
+        .returning(processed.c.update_id)
+        .add_cte(marked)
     )

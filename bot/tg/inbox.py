@@ -3,9 +3,10 @@ store updates in the inbox table; the workers here take them — of each chat th
 one, under a lease, so one chat's updates go in order and chats in parallel, on any replica — and
 give each to the pipeline's one router. Several chats' turns share one transaction (a storage
 detail: each turn is still one `pipeline.process`; a failing one sends the batch back to one by one).
-The replies are stored with the turn (the outbox) and sent by the sender; then the update is recorded
-as processed, by the next take. A worker that dies leaves its updates to the others once their lease
-runs out; a redelivered update is answered from the outbox, not again."""
+The replies are stored with the turn (the outbox) and the update is recorded as processed in the
+turn's own transaction (a lone turn's update: by the next take), then the sender sends them. A worker
+that dies leaves its updates to the others once their lease runs out, and its stored replies to the
+sender's claims; a redelivered update is answered from the outbox, not again."""
 
 from __future__ import annotations
 
@@ -99,6 +100,7 @@ class Inbox:
         self._writer: GroupCommit[dict[str, Any]] = GroupCommit(self._store_rows)
         self._done: list[int] = []  # processed here, recorded by the next take
         self._running: dict[int, asyncio.Task[None]] = {}  # update id -> its task
+        self._chats: dict[int, asyncio.Task[None]] = {}  # chat -> the task of its latest update here
         self._wake = asyncio.Event()
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
@@ -152,26 +154,42 @@ class Inbox:
             self._wake.clear()
             taken: list[table.Taken] = []
             done, self._done = self._done, []
+            free = self._limit - len(self._running)
             try:
                 now = utcnow()
-                taken = await table.take(
-                    self._services.engine, now, now + self._lease, self._limit - len(self._running), done
-                )
+                taken = await table.take(self._services.engine, now, now + self._lease, free, done)
             except Exception as exc:
                 log.warning("could not take from the inbox: %s", type(exc).__name__)
                 self._done[:0] = done  # recorded by the next take
-            for chunk in _chunks(taken, BATCH_SIZE):
-                task = asyncio.create_task(self._process_batch(chunk))
-                for item in chunk:
-                    self._running[item.update_id] = task
-            if taken and len(self._running) < self._limit:
-                continue  # more may be waiting
+            # A chat whose previous update's replies are still being sent here: its next update
+            # waits for them, as it would have before the previous one was recorded as processed.
+            behind = [(item, self._chats[item.chat_id]) for item in taken if item.chat_id in self._chats]
+            for chunk in _chunks([item for item in taken if item.chat_id not in self._chats], BATCH_SIZE):
+                self._started(chunk, asyncio.create_task(self._process_batch(chunk)))
+            for item, previous in behind:
+                self._started([item], asyncio.create_task(self._after(previous, item)))
+            if taken and len(taken) == free and len(self._running) < self._limit:
+                continue  # more may be waiting (fewer than asked for: that was all; a new one wakes us)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
 
-    def _finished(self, update_id: int) -> None:
-        if self._running.pop(update_id, None) is not None:
-            self._wake.set()  # a worker is free (and, once recorded, that chat's next update may come)
+    def _started(self, items: Sequence[table.Taken], task: asyncio.Task[None]) -> None:
+        for item in items:
+            self._running[item.update_id] = task
+            if item.chat_id is not None:
+                self._chats[item.chat_id] = task
+
+    async def _after(self, previous: asyncio.Task[None], item: table.Taken) -> None:
+        await asyncio.wait([previous])
+        await self._process_batch([item])
+
+    def _finished(self, item: table.Taken) -> None:
+        task = self._running.pop(item.update_id, None)
+        if task is None:
+            return
+        if item.chat_id is not None and self._chats.get(item.chat_id) is task:
+            del self._chats[item.chat_id]
+        self._wake.set()  # a worker is free (and, once recorded, that chat's next update may come)
 
     async def _renew_loop(self) -> None:
         """Keep the leases of the updates in progress (a reply may wait long for Telegram)."""
@@ -195,11 +213,11 @@ class Inbox:
 
     # processing --------------------------------------------------------------------------------------
     async def _process_batch(self, items: Sequence[table.Taken]) -> None:
-        """Several chats' updates (one each): their turns in one transaction, then each one's replies
-        sent and the update recorded as processed. When a turn fails, the transaction is rolled back
+        """Several chats' updates (one each): their turns in one transaction, which records the updates
+        as processed, then each one's replies sent. When a turn fails, the transaction is rolled back
         and every update of the batch goes through `handle` on its own, as if there had been no batch."""
         readable = [(item, self._read(item)) for item in items]
-        skipped = [self._record(item.update_id) for item, incoming in readable if incoming is None]
+        skipped = [self._record(item) for item, incoming in readable if incoming is None]
         turns = [(item, incoming) for item, incoming in readable if incoming is not None]
         typing = [self._typing_timer(incoming) for _, incoming in turns]  # "typing…" until the reply is sent
         try:
@@ -210,17 +228,14 @@ class Inbox:
             results, claimed = done
             await asyncio.gather(
                 *skipped,
-                *(
-                    self._deliver_and_record(item, result, claimed)
-                    for (item, _), result in zip(turns, results, strict=True)
-                ),
+                *(self._deliver(item, result, claimed) for (item, _), result in zip(turns, results, strict=True)),
             )
         finally:
             for timer in typing:
                 if timer is not None:
                     timer.cancel()
             for item in items:
-                self._finished(item.update_id)
+                self._finished(item)
 
     def _read(self, item: table.Taken) -> Incoming | None:
         """The update as the router takes it; None for one that cannot be read or gets no answer."""
@@ -236,7 +251,7 @@ class Inbox:
 
     async def _turns(self, incomings: Sequence[Incoming]) -> tuple[list[Result], dict[int, Claimed]] | None:
         """Each turn through the one router, all in one transaction, which also claims their replies
-        for this replica's sender (by message id); None when any of them failed (nothing of the
+        for this replica's sender where it writes them (by message id); None when any of them failed (nothing of the
         batch is then stored)."""
         services = self._services
         sender = self._application.bot_data.sender
@@ -246,21 +261,23 @@ class Inbox:
             understood = await asyncio.gather(*(understand(services, incoming) for incoming in incomings))
             prepared = await asyncio.gather(*(machine.prepare(services, incoming) for incoming in incomings))
             async with services.engine.connect() as connection, connection.begin():
-                results = await process_together(services, connection, incomings, understood, prepared)
-                claimed = await sender.claim_written(connection, [out for r in results for out in r.outgoing])
+                booking = sender.booking()
+                results, claimed = await process_together(
+                    services, connection, incomings, understood, prepared, booking
+                )
             return results, {c.out.id: c for c in claimed}
         except Exception as exc:
             log.warning("a batch of %d turns failed (%s): one by one now", len(incomings), type(exc).__name__)
             return None
 
-    async def _deliver_and_record(self, item: table.Taken, result: Result, claimed: dict[int, Claimed]) -> None:
+    async def _deliver(self, item: table.Taken, result: Result, claimed: dict[int, Claimed]) -> None:
+        """The replies of a turn whose update its transaction recorded as processed."""
         sender = self._application.bot_data.sender
         assert sender is not None
         try:
             await sender.deliver(result.outgoing, [claimed[o.id] for o in result.outgoing if o.id in claimed])
-        except Exception as exc:  # undelivered replies stay in the outbox for its drain
+        except Exception as exc:  # undelivered replies stay in the outbox for the sender's claims
             log.error("update %d: delivery failed: %s", item.update_id, type(exc).__name__)
-        await self._record(item.update_id)
 
     async def _process(self, item: table.Taken, incoming: Incoming) -> None:
         try:
@@ -268,12 +285,12 @@ class Inbox:
         except Exception as exc:  # the database went away while recording: the lease runs out, retried
             log.error("update %d failed: %s", item.update_id, type(exc).__name__)
             return
-        await self._record(item.update_id)
+        await self._record(item)
 
-    async def _record(self, update_id: int) -> None:
+    async def _record(self, item: table.Taken) -> None:
         """Processed: recorded with the next take, which this wakes (the chat's next update may come)."""
-        self._done.append(update_id)
-        self._finished(update_id)
+        self._done.append(item.update_id)
+        self._finished(item)
 
     async def _answer(self, update_id: int, incoming: Incoming) -> None:
         services = self._services

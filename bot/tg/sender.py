@@ -23,7 +23,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.db.models import Case, utcnow
 from bot.handoff.service import Turn, refresh_card
-from bot.outbox import Claimed, Outbox, Outcome, Outgoing, Pace, claim, claim_written, record
+from bot.outbox import Booking, Claimed, Outbox, Outcome, Outgoing, Pace, claim, record
 from bot.pipeline import mark_unreachable
 from bot.render import Keyboard, Renderer, split_text
 from bot.services import Services
@@ -127,17 +127,17 @@ class Sender:
         await asyncio.gather(self._task, return_exceptions=True)
         self._task = None
 
-    async def claim_written(self, connection: AsyncConnection, written: Sequence[Outgoing]) -> list[Claimed]:
-        """In the transaction that wrote them: claim messages for this sender (see `bot.outbox.claim_written`);
-        pass them to `deliver` once that transaction has committed."""
+    def booking(self) -> Booking | None:
+        """For a transaction about to write replies: how to claim them for this sender where they are
+        written (`bot.outbox.book_written`; pass them to `deliver` once it has committed); None while stopping."""
         if self._stopping:
-            return []
-        return await claim_written(connection, written, utcnow(), self._pace, horizon=HORIZON, lease=self._lease)
+            return None
+        return Booking(self._pace, horizon=HORIZON, lease=self._lease)
 
     async def deliver(self, outgoing: Sequence[Outgoing], claimed: Sequence[Claimed] = ()) -> None:
         """Hand stored messages to the paced sender; returns once each is sent and recorded, or waits
         its turn in the outbox (its chat or the bot at its limit), or another replica sends it.
-        `claimed`: those of them already claimed for this sender (`claim_written`), sent without a claim."""
+        `claimed`: those of them already claimed for this sender (`booking`), sent without a claim."""
         if not outgoing or self._stopping:
             return
         self.start()
