@@ -156,3 +156,100 @@ def test_the_birth_year_uses_todays_year_by_default() -> None:
     this_year = datetime.now(UTC).year
     assert patterns_only(f"I was born in {this_year - 15}") == "minor"
     assert patterns_only(f"I was born in {this_year - 25}") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik heb 16 jaar en zoek werk",  # L2 Dutch and English give an age with "have"
+        "i have 16 years and want a job",
+        "i am 16 years of age",
+        "mijn voogt zegt nee tegen werk",
+        "ik woon in een pleeggezin",
+        "i live with a foster family",
+        "im in class 9",
+        "ik zit op de middelbare school",
+        "انا ابن ١٦ سنة",
+        "انا بعمر ال17 وبدي اشتغل",
+        "لسا ما كملت ال18",
+        "انا عايش مع عيلة حاضنة",
+        "ana bint 15 sene",
+        "edmey aserte shdushte eyu",  # Tigrinya numbers in Latin letters
+        "ዕድመይ ኣስራ ሽዱሽተ",
+        "18 ገና ኣይበጻሕኩን",
+        "ፎግደይ ፍቓድ ክህበኒ ኣለዎ",
+    ],
+)
+def test_more_ways_of_stating_an_age(text: str) -> None:
+    assert patterns_only(text) == "minor"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik heb 15 jaar in turkije gewerkt",
+        "i have 16 years experience as a welder",
+        "ik wil pleegouder worden",
+        "ik ben van 2016 in nederland",
+        "لما كملت 18 اشتغلت بمطعم",
+        "ana 3omri 28 badi sho3'ol",
+    ],
+)
+def test_look_alikes_of_the_new_age_statements(text: str) -> None:
+    assert patterns_only(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [
+        ("ብ2001 ዓ.ም እየ ተወሊደ", True),  # Ethiopian calendar: about 2009 in ours, so 17
+        ("ብ2001 ተወሊደ", False),  # the same year without the mark: 25
+        ("ብ1999 ዓ.ም ተወሊደ", False),
+        ("b 2002 a.m eye tewelide", True),
+        ("ik ben van 2010", True),
+        ("ik ben van 1990", False),
+        ("geb. 2011", True),
+        ("ልደተይ 2010 እዩ", True),
+    ],
+)
+def test_more_birth_years(text: str, minor: bool) -> None:
+    assert (patterns_only(text, date(2026, 12, 4)) == "minor") is minor
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("ምንባር ኣይደልን", "suicide"),
+        ("hiwet aydelen", "suicide"),
+        ("i want to finish my life", "suicide"),
+        ("i need to finish my life in the azc and find a house", None),
+        ("ካብ ሶሻል ሚድያ ንግዜኡ ክጠፍእ እደሊ", None),
+        ("HELP NU", "danger"),
+        ("help, nu heb ik een vraag over mijn cv", None),
+        ("ساعدوني هلق", "danger"),
+        ("20 uur werken per dag", "exploitation"),
+        ("ik werk 16 uur per week", None),
+        ("ze vroegen of ik mijn hoofddoek afdoe", "harassment"),
+    ],
+)
+def test_round_11_phrases_and_their_look_alikes(text: str, category: str | None) -> None:
+    assert patterns_only(text) == category
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [
+        ("ik ben nog een kind", True),
+        ("im still a kid", True),
+        ("hoi, ben pas 15 mag ik werken", True),
+        ("hi, am 15 and need a job", True),
+        ("انا لسا صغير بالعمر", True),
+        ("انا 16 وبدي شغل", True),
+        ("ben 15 minuten te laat", False),
+        ("am 15 min late for the interview", False),
+        ("انا 16 ساعه بشتغل", False),
+        ("can i still go to school at my age", False),
+    ],
+)
+def test_ages_without_the_subject_or_a_number(text: str, minor: bool) -> None:
+    assert (patterns_only(text) == "minor") is minor

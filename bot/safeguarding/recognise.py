@@ -12,7 +12,14 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
-from bot.safeguarding.patterns import BIRTH_YEAR, EXCEPTIONS, PATTERNS, PRIORITY, minor_by_birth_year
+from bot.safeguarding.patterns import (
+    BIRTH_YEAR,
+    ETHIOPIAN_ERA,
+    EXCEPTIONS,
+    PATTERNS,
+    PRIORITY,
+    minor_by_birth_year,
+)
 from bot.textnorm import normalize as _normalize
 
 CATEGORIES: tuple[str, ...] = PRIORITY
@@ -46,6 +53,11 @@ def _birth_year() -> re.Pattern[str]:
     return _alternation(BIRTH_YEAR)
 
 
+@lru_cache(maxsize=1)
+def _ethiopian_era() -> re.Pattern[str]:
+    return _alternation([ETHIOPIAN_ERA])
+
+
 def whole(text: str) -> str:
     """The whole message, normalised as its sentences are."""
     return normalize(text[:MAX_CHARS].replace("\n", ". "))
@@ -77,7 +89,7 @@ def categories(text: str, today: date | None = None) -> set[str]:
                 found.add(category)
         if (
             "minor" not in found
-            and minor_by_birth_year(sentence, _birth_year(), day)
+            and minor_by_birth_year(sentence, _birth_year(), day, _ethiopian_era())
             and not compiled["minor"][1].search(sentence)
         ):
             found.add("minor")
