@@ -253,3 +253,53 @@ def test_round_11_phrases_and_their_look_alikes(text: str, category: str | None)
 )
 def test_ages_without_the_subject_or_a_number(text: str, minor: bool) -> None:
     assert (patterns_only(text) == "minor") is minor
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [
+        ("عمري خمسطعشر", True),  # colloquial spellings of 13-17
+        ("عمري سطاشر", True),
+        ("انا بالسادسة عشرة من عمري", True),  # MSA ordinal: "in my sixteenth year"
+        ("انا شاب ١٧ سنه", True),
+        ("3omri sab3tash", True),
+        ("ana 16 sneen", True),
+        ("عندي بنت ١٥ سنه", False),
+        ("عمري ٢٥ وعندي خبرة ستطعشر سنة", False),
+    ],
+)
+def test_arabic_and_arabizi_number_words(text: str, minor: bool) -> None:
+    assert (patterns_only(text) == "minor") is minor
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [
+        ("ኣነ ዓሰርተ ሽዱሽተ እየ", True),
+        ("ane 17", True),
+        ("ane 15 saat esrh", False),  # hours worked, not an age
+        ("zestienjarige zoekt werk", True),
+        ("geb 12-3-2010", True),  # a full date of birth
+        ("dob 12/03/2010", True),
+        ("مواليد ١٢/٣/٢٠١٠", True),
+        ("geboren 12-03-1990", False),
+    ],
+)
+def test_tigrinya_number_words_and_dates_of_birth(text: str, minor: bool) -> None:
+    assert (patterns_only(text, date(2026, 12, 4)) == "minor") is minor
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("ik heb last van ongewenste intimiteiten van mijn chef", "harassment"),
+        ("ze maken grapjes over mijn huidskleur", "harassment"),
+        ("they make fun of my accent every day", "harassment"),
+        ("بيتمسخروا علي بسبب لون بشرتي", "harassment"),
+        ("ብሰንኪ ሕብረይ ኣብ ስራሕ ይጸርፉኒ", "harassment"),
+        ("mag ik een hoofddoek dragen op het werk", None),
+        ("what is the religion of most people here", None),
+    ],
+)
+def test_more_harassment_and_its_look_alikes(text: str, category: str | None) -> None:
+    assert patterns_only(text) == category

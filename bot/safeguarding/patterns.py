@@ -21,6 +21,10 @@ _WORD_MINOR_AR = r"(?:(?:اربع|خمس|ست|سبع|تلت|ثلاث)(?:ه)? ?(?
 _WORD_MINOR_TI = r"(?:(?:ዓሰርተ|ኣስራ|ዓስራ|ዐሥራ) ?(?:ሰለስተ|ኣርባዕተ|ሓሙሽተ|ሽዱሽተ|ሸውዓተ|ሦስት|ሶስት|ኣራት|ኣምስት|ስድስት|ሰባት))"
 # Tigrinya numbers 13-17 in Latin letters ("aserte shdushte").
 _WORD_MINOR_TI_LATIN = r"(?:(?:aserte|asrte|asirte|aserti|asra) ?(?:seleste|arbaete|arbate|arba'ete|hamushte|hamuste|hamshte|shdushte|shdshte|shidushte|shewate|shewa'ate|shewaate))"
+# Colloquial spellings of 13-17 in Arabic script (ستطعشر, سطاشر, خمسطعشر) and Arabizi (sab3tash, 5ame6ash),
+# and the MSA ordinals of "in my sixteenth year" (السادسة عشرة).
+_WORD_MINOR_AR_MORE = r"(?:(?:تلت|ثلاث|ثلت|اربع|ارب|خمس|خمص|ست|سط|سبع)(?:ه)? ?(?:طعشر|تعشر|طاعش|تاعش|طاشر|تاشر|اشر|عشره|طعش|تعش)|(?:الثالثه|الرابعه|الخامسه|السادسه|السابعه) عشر(?:ه)?)"
+_WORD_MINOR_ARABIZI = r"(?:(?:tlat|tal?at|thalath|arba3|arb3|5ams|khams|5amis|khamis|5ame|khame|sitt?|sett?|sab3|saba3)(?:a|at|ata|ta|t)?(?:3a?sh(?:ar)?|6a?sh(?:ar)?|ta?sh(?:ar)?|ta3a?sh(?:ar)?))"
 _NUM_WORD_MINOR = rf"{_NUM_MINOR}|{_WORD_MINOR_EN}|{_WORD_MINOR_NL}|{_WORD_MINOR_AR}"
 # "16 years in this country", "zestien jaar geleden": a duration, not an age.
 _NOT_SINCE = r"(?! (?:ago|geleden|lang|long|in |hier|here|experience|ervaring|getrouwd|married|gewerkt|worked|werk))"
@@ -264,6 +268,11 @@ PATTERNS: dict[str, list[str]] = {
         r"\bpassport ?(?:ey|y)? ?(?:hizuwo|hizu|wesidu|wesiduwo)\b|\bdemoz(?:ey)? ay(?:kefelunin|kefelenin|habunin)\b",
     ],
     "harassment": [
+        r"\bongewenst(?:e)? (?:aanraking|aanrakingen|intimiteit|intimiteiten|gedrag|seksueel)|\bscheldt (?:me|mij) uit\b|\buitgescholden\b|\b(?:grapjes|grappen|opmerkingen) over mijn (?:huidskleur|kleur|hoofddoek|geloof|afkomst|lichaam)\b|\b(?:vanwege|om|door) mijn (?:afkomst|huidskleur|kleur|religie)\b",
+        r"\b(?:minder|anders) (?:betaald|behandeld) dan (?:de )?(?:nederlanders|nederlandse|witte|andere) (?:collega|collega's|mensen)?|\b(?:paid less|treated (?:me )?differently) (?:than|because)\b",
+        r"\bmake fun of my (?:accent|skin|religion|hijab|headscarf|colou?r|name)\b|\b(?:unwanted|inappropriate) (?:touching|touch|advances|comments|messages|photos|pictures)\b|\bbecause of my (?:origin|race|nationality|ethnicity|gender|skin colou?r)\b",
+        r"(?:بي|ي)(?:تمسخروا|تمسخر|تريقوا) (?:علي|عليا)|بسبب (?:اصلي|جنسيتي|لوني|بشرتي|لون بشرتي)|(?:لاني|لأني) (?:سوري|سوريه|سودانيه|سوداني|اجنبي|اجنبيه|مسلم|مسلمه)\b|كلام (?:وسخ|بذيء|بذيئ)|(?:بيحتك|يحتك) (?:فيني|بي|فيا)",
+        r"ብሰንኪ (?:ሕብረይ|ዓሌተይ|ሃገረይ|መበቆለይ|ቋንቋይ|ጾታይ)|ብሕብረይ (?:ይላገ|ይጸር|ይሰሓ)|(?:ይላገጹለይ|ይላገጸለይ|ይላገጹ ብኣይ)",
         # round 11: asked to take off the headscarf, monkey sounds, asked for sex, insults in dialects
         r"\bhoofddoek af(?:doe|doen|zet|zetten)\b|\bapengeluid|\b(?:om|for) (?:seks|sex)\b|\basks? (?:me )?for sex\b|መንዲል.{0,15}(?:ከተውጽ|ኣውጽ|ኣልግስ)",
         r"(?:بي|ي)شتموني|(?:بي|ي)عاكسني|بيمد ايده علي|\b(?:b?yeshtemouni|beyeshtemouni|b?ye?shtmouni|bey3akesni|by3akesni|ye3akesni)\b",
@@ -341,7 +350,7 @@ PATTERNS: dict[str, list[str]] = {
         r"(?:لما|بس|حتى|لحد ما|لين|قبل ما|بعد ما) (?:يصير عمري|اصير|صير|اكمل|كمل|ابلغ|يكون عمري) ?18|(?:تقريبا|قربت|رح|راح) (?:اصير|صير|يصير عمري) 18|لسا ما صار عمري 18|مش 18",
         r"(?:صغير|صغيره) (?:ع|على|عال|عن) (?:العقد|الشغل|التوقيع|التوقيع على)|(?:امي|ابوي|ابي|امي وابوي|اهلي|والدي|والدتي|الوصي) (?:لازم|بدو|بدها|بده|يجب ان|يلزم|رح) ?(?:ي|ت)?(?:وقع|يوقع|توقع|يمضي|تمضي|يمضو|يوقعو)|موافقه (?:اهلي|ابوي|امي|ولي امري|الوصي)|ولي امري|الوصي علي|وصيي",
         r"(?:بالصف|بصف|في الصف|صف) (?:السابع|الثامن|التامن|التاسع|العاشر|الحادي عشر|الثاني عشر|سابع|تامن|تاسع|عاشر|حادي عشر)|(?:اول|ثاني|تاني|ثالث|تالت) ثانوي|بالثانويه|في الثانويه|طالب ثانوي|طالبه ثانوي|(?:انا|عم ادرس|بدرس) (?:ب|في )?(?:ال)?(?:بكالوريا|توجيهي)|لسا بالمدرسه|قاصر غير مصحوب|نيدوس",
-        r"\b(?:sa2ef|saf|bel saf) (?:3asher|tase3|tamen|sabe3)\b|\bana (?:b|fi |bel |bl )?(?:tawjihi|bakaloria|thanawi|sanawi|tanawi)\b|\b(?:ana|3omri|3mri|sinni|3andi) (?:{_NUM_MINOR}|sitta3sh|sab3ata3sh|khamasta3sh|arba3ta3sh) ?(?:sene|sana|sneen|snin)?\b|\b(?:qaser|2aser|qasir)\b|\b(?:lamma|lama|bas) (?:sir|a?seer|kammel) 18\b",
+        rf"\b(?:sa2ef|saf|bel saf) (?:3asher|tase3|tamen|sabe3)\b|\bana (?:b|fi |bel |bl )?(?:tawjihi|bakaloria|thanawi|sanawi|tanawi)\b|\b(?:ana|3omri|3mri|sinni|3andi) (?:{_NUM_MINOR}|sitta3sh|sab3ata3sh|khamasta3sh|arba3ta3sh) ?(?:sene|sana|sneen|snin)?\b|\b(?:qaser|2aser|qasir)\b|\b(?:lamma|lama|bas) (?:sir|a?seer|kammel) 18\b",
         # ti
         r"ክሳብ 18 (?:ዓመት )?(?:ዝመልእ|ዝበጽሕ)|18 ምስ (?:መላእኩ|በጻሕኩ|ኣኸልኩ)|18 ዓመት ገና|ዕድመይ ንእሽቶ|ንእሽቶ እየ|ኣደይ ክትፍርመለይ|ወለደይ ክፍርሙ|ሞግዚተይ|ሞግዚት ኣለኒ|\bኒዶስ|\bፎግድ|\bቮግድ|\bኣሜቨ\b|\bሚንደርያሪ",
         r"(?:ክፍሊ|ደረጃ) (?:[6-9]|1[0-2])|[6-9]ይ ክፍሊ|1[0-2]ይ ክፍሊ|ካልኣይ ደረጃ ቤት ትምህርቲ|ቤት ትምህርቲ እየ ዝመሃር|ተምሃራይ (?:ካልኣይ ደረጃ|እየ ኣብ ክፍሊ)",
@@ -362,6 +371,9 @@ PATTERNS: dict[str, list[str]] = {
         rf"\bana (?:ibn|ebn|ibin|bint|bent) {_NUM_MINOR}\b",
         r"18 (?:ገና )?(?:ኣይበጻሕኩን|ኣይመላእኩን|ኣይኣኸልኩን)|ቅድሚ 18 (?:ምብጻሐይ|ምምላአይ)|(?:ሻውዓይ|ሳብዓይ|ሻብዓይ|ሻድሻይ) ክፍሊ|\bኢስካ\b",
         rf"\b{_WORD_MINOR_TI_LATIN}\b|\b(?:ane|edmey|edme) {_NUM_MINOR} (?:eye|eyu|amet)\b",
+        rf"(?:عمري|سني|انا|ابلغ|بعمر|بعمري|انا في|في) (?:ال)?{_WORD_MINOR_AR_MORE}|(?:^| )ب(?:ال)?{_WORD_MINOR_AR_MORE}|(?:^|انا )(?:شاب|شب|بنت|ولد|صبي|فتاه|فتى) (?:عمري )?(?:{_NUM_MINOR}|{_WORD_MINOR_AR}|{_WORD_MINOR_AR_MORE}) ?(?:سنه|سنين|عام|عاما)",
+        rf"\b(?:ana|3omri|3mri|3umri|sinni|3andi|3ndi|3mre) (?:{_NUM_MINOR} )?{_WORD_MINOR_ARABIZI}\b|\bana {_NUM_MINOR} (?:3am|sneen|snin|sana|sene)\b",
+        rf"(?:ኣነ|ወዲ|ጓል|ቆልዓ) {_WORD_MINOR_TI}|{_WORD_MINOR_TI} (?:እየ|ጥራይ)|\bane (?:gena |jeray )?{_NUM_MINOR}\b(?! ?(?:saat|se'?at|sa'?at|euro|ሰዓት))|^(?:selam )?{_NUM_MINOR} amet\b|\b{_WORD_MINOR_NL}[- ]?jarige?\b",
         # "still a child", "ben pas 15" without "ik", "am 15" without "I", still at school, a pupil
         r"\bik ben (?:nog |pas |maar |nog maar )*(?:een )?kind\b(?! van (?:mijn|zijn|haar|onze|de) tijd)|\b(?:i am|i'm|im) (?:still |only |just )*(?:a )?(?:child|kid)\b|\b(?:i am|i'm|im|ik zit|ik ben) (?:still|nog) (?:in|at|op) school\b|(?<!can )(?<!could )(?<!may )\bi still (?:go to|attend) school\b",
         rf"(?:^|, |\. )(?:ben|am) (?:pas |net |nog maar |only |just )?(?:{_NUM_MINOR}|{_WORD_MINOR_NL}|{_WORD_MINOR_EN})\b{_NOT_UNITS}",
@@ -378,12 +390,12 @@ BIRTH_YEAR = [
     r"^born (?:in |on )?.{0,12}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])|\bmy (?:birth ?year|year of birth|date of birth|dob|birthday)\b.{0,20}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])",
     r"\bik ben\b.{0,20}?\bgeboren\b.{0,20}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])|\bik ben (?:in |op )?.{0,15}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9]) geboren\b",
     r"^geboren (?:in |op )?.{0,12}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])|\b(?:mijn )?(?:geboortejaar|geboortedatum)\b.{0,15}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])",
-    r"مواليد (?:عام |سنه )?((?:19|20)[0-9]{2})(?![0-9])|(?:ولدت|انولدت|تولدت|اتولدت|خلقت|انخلقت) (?:في |سنه |عام |ب)?.{0,12}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])|تاريخ ميلادي.{0,15}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])",
+    r"مواليد (?:عام |سنه )?(?:[0-9]{1,2}[-/. ][0-9]{1,2}[-/. ])?((?:19|20)[0-9]{2})(?![0-9])|(?:ولدت|انولدت|تولدت|اتولدت|خلقت|انخلقت) (?:في |سنه |عام |ب)?.{0,12}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])|تاريخ ميلادي.{0,15}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])",
     r"\b(?:mawalid|mawaleed|mwalid|mwaleed|wlidt|wledt|itwaladt|twaladt|inwaladt)\b.{0,10}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])",
-    r"(?<![0-9])((?:19|20)[0-9]{2})(?![0-9]) ?(?:ዓ\.? ?ም\.? ?)?(?:እየ )?(?:ተወሊደ|ዝተወለድኩ|ተወለድኩ)|(?:ዝተወለድኩሉ|ዝተወለድኩዎ) ዓመት ?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])|(?:ተወሊደ|ተወለድኩ) (?:ብ|ኣብ ) ?((?:19|20)[0-9]{2})(?![0-9])",
+    r"(?<![0-9])((?:19|20)[0-9]{2})(?![0-9]) ?(?:ዓ\.? ?ም\.? ?)?(?:እየ )?(?:ተወሊደ|ዝተወለድኩ|ተወለድኩ)|(?:ዝተወለድኩሉ|ዝተወለድኩዎ) ዓመት ?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])|(?:ተወሊደ|ተወለድኩ) (?:ብ|ኣብ )? ?(?:[0-9]{1,2}[-/. ][0-9]{1,2}[-/. ])?((?:19|20)[0-9]{2})(?![0-9])",
     r"(?<![0-9])((?:19|20)[0-9]{2})(?![0-9]) (?:(?:a|e)\.? ?(?:m|c)\.? )?(?:eye )?(?:tewelide|teweledku|tewelidé)\b|\b(?:tewelide|teweledku) (?:b|ab )?((?:19|20)[0-9]{2})(?![0-9])",
     # round 11: "ik ben van 2010", "geb. 2011", "een 2009'er", "ልደተይ 2010"
-    r"\bik ben (?:van|uit) (?:het jaar |bouwjaar )?((?:19|20)[0-9]{2})(?![0-9])(?! (?:in|naar|hier|gekomen|gevlucht|op|bij|met))|\bgeb\.? ?((?:19|20)[0-9]{2})(?![0-9])|(?<![0-9])((?:19|20)[0-9]{2})(?:'?er| jongen| meisje| girl| boy)\b",
+    r"\bik ben (?:van|uit) (?:het jaar |bouwjaar )?((?:19|20)[0-9]{2})(?![0-9])(?! (?:in|naar|hier|gekomen|gevlucht|op|bij|met))|\bgeb(?:\.|oren)? ?(?:[0-9]{1,2}[-/. ][0-9]{1,2}[-/. ])?((?:19|20)[0-9]{2})(?![0-9])|\b(?:dob|d\.o\.b\.?|date of birth|geboortedatum|born)[: ]+(?:[0-9]{1,2}[-/. ][0-9]{1,2}[-/. ])?((?:19|20)[0-9]{2})(?![0-9])|(?<![0-9])((?:19|20)[0-9]{2})(?:'?er| jongen| meisje| girl| boy)\b",
     r"(?:ልደተይ|ዕለተ ልደተይ|ዝተወለድኩሉ ዓመት|ዓመተ ልደተይ) (?:ኣብ |ብ)?.{0,10}?(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])",
 ]
 
