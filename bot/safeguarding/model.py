@@ -82,14 +82,30 @@ MIN_CLAUSE = 8  # characters; shorter fragments carry too little to judge alone
 
 
 def parts(text: str) -> tuple[list[str], int]:
-    """The texts the model scores for a message: its sentences, their clauses, and the whole message
-    (whose index is returned; -1 for an empty message)."""
+    """The texts the model scores for a message: its sentences, their clauses, windows of words of long
+    clauses, and the whole message (whose index is returned; -1 for an empty message)."""
     found, index = split(text)
     if index < 0:
         return found, index
     clauses = [c.strip() for s in found for c in _CLAUSES.split(s)]
+    clauses += [w for c in clauses for w in _windows(c)]
     extra = [c for c in dict.fromkeys(clauses) if len(c) >= MIN_CLAUSE and c not in found]
     return found + extra, index
+
+
+# A long clause without punctuation ("hallo ik heb een vraag over mijn cv en ... mijn baas houdt mijn paspoort")
+# is also read in overlapping windows of words, so that a disclosure in it is not drowned by the rest. 12
+# words: 8 caught a little more but asked about long ordinary messages up to three times as often.
+WINDOW = 12
+MIN_WINDOWED = 14  # words; shorter clauses are read whole
+
+
+def _windows(clause: str) -> list[str]:
+    words = clause.split()
+    if WINDOW <= 0 or len(words) < MIN_WINDOWED:
+        return []
+    step = WINDOW // 2
+    return [" ".join(words[i : i + WINDOW]) for i in range(0, len(words) - step, step)]
 
 
 def language_key(text: str) -> str:
