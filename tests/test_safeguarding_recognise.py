@@ -303,3 +303,41 @@ def test_tigrinya_number_words_and_dates_of_birth(text: str, minor: bool) -> Non
 )
 def test_more_harassment_and_its_look_alikes(text: str, category: str | None) -> None:
     assert patterns_only(text) == category
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # round 12: courses about emergencies or harassment, idioms, other people's ages (issue 19)
+        ("my company wants everyone to follow the BHV emergency response training", None),
+        ("we had a workshop about preventing harassment at work, is there a certificate?", None),
+        ("we hadden een training over ongewenst gedrag voorkomen op het werk", None),
+        ("صاحب الشغل طلب مني اعمل دورة اسعافات اوليه", None),
+        ("كان عنا ورشه عن منع التحرش في مكان العمل", None),
+        ("ብዛዕባ ምክልኻል ጾታዊ ምትንኻፍ ኣብ ስራሕ ስልጠና ወሲድና", None),
+        ("ik wil doodgraag beginnen met werken", None),
+        ("ik wil dood graag in de zorg werken", None),
+        ("الانتظار عند الـ IND عم يقتلني", None),
+        ("ዓባየይ ብጣዕሚ ሕምምቲ እያ ዕረፍቲ ክወስድ ይኽእል ዶ", None),
+        ("መሳርሕተይ 17 ዓመቱ እዩ ለይቲ ይሰርሕ", None),
+        ("እታ ሓዳስ ጓል ኣብ ካሻ 15 ዓመታ ጥራይ እያ", None),
+        ("my colleague is 17 and works nights", None),
+        ("she is 16, can she work in a shop?", None),
+        ("mijn collega is 17 en werkt 's nachts", None),
+        ("زميلي بالشغل عمره 17 وبيشتغل بالليل", None),
+        # and what they must not hide: the same words in a disclosure
+        ("there was an emergency at work, call an ambulance, my colleague is bleeding", "danger"),
+        ("after the harassment training my boss touched me again", "harassment"),
+        ("de trainer van de cursus raakt me steeds aan", "harassment"),
+        ("ik wil dood, ik kan niet meer", "suicide"),
+        ("جوزي رح يقتلني", "danger"),
+        ("ክሞት እደሊ", "suicide"),
+        ("17 ዓመት እየ ስራሕ እደሊ", "minor"),
+        ("i am 17 and my colleague is 30, can i work nights?", "minor"),
+        ("ik ben 16 en mijn collega is 20", "minor"),
+        ("de nieuwe collega is 17 en ik ben 15", "minor"),
+        ("عمري 16 وبدي شغل", "minor"),
+    ],
+)
+def test_round_12_look_alikes_and_what_they_must_not_hide(text: str, category: str | None) -> None:
+    assert patterns_only(text) == category

@@ -30,6 +30,12 @@ _NUM_WORD_MINOR = rf"{_NUM_MINOR}|{_WORD_MINOR_EN}|{_WORD_MINOR_NL}|{_WORD_MINOR
 _NOT_SINCE = r"(?! (?:ago|geleden|lang|long|in |hier|here|experience|ervaring|getrouwd|married|gewerkt|worked|werk))"
 _NOT_UNITS = r"(?!\s*(?:hours?|uur|u\b|euro|€|%|minut|min\b|dagen|days?\b|weken|weeks?\b|km\b|kilo|jaar ervaring|years? (?:of )?experience|years? (?:in|here)\b|jaar (?:in|hier)\b|ساعه|ساعات|يورو|ሰዓት|ዩሮ))"
 
+# Round 12: what a course or a policy is about (a course on first aid or harassment is not a disclosure).
+_COURSE = r"\b(?:course|training|trainer|workshop|certificate|cursus|training|opleiding|certificaat|diploma|les|lessen)\b|دوره|تدريب|ورشه|كورس|مدرب|ስልጠና|ኮርስ"
+_PREVENTION = r"\b(?:prevent(?:ing|ion)?|awareness|policy|voorkomen|preventie|beleid)\b|منع|الوقايه من|مكافحه|ምክልኻል"
+_EMERGENCY_TOPIC = r"\b(?:first aid|cpr|bhv|ehbo|emergency response|emergency|reanimatie|reanimeren)\b|(?:ال)?اسعاف(?:ات)? (?:ال)?اولي(?:ه)?|(?:ال)?طوارئ|(?:ال)?انعاش|ቀዳማይ ረድኤት|ናይ ሓደጋ"
+_HARASSMENT_TOPIC = r"\b(?:(?:sexual |workplace )?harass\w*|ongewenst(?:e)? gedrag|(?:seksuele )?intimidatie|discriminat\w*|racism|pesten)\b|(?:ال)?تحرش|(?:ال)?تمييز|(?:ال)?تنمر|ጾታዊ ምትንኻፍ|ምትንኻፍ|ኣድልዎ"
+
 # The patterns, per category --------------------------------------------------------------------------
 PATTERNS: dict[str, list[str]] = {
     "suicide": [
@@ -81,7 +87,8 @@ PATTERNS: dict[str, list[str]] = {
         r"\bente7ar|\bent7ar|\b2tol 7ali\b",
         r"\bma (?:3ad )?(?:badi|bdi|bde) (?:3ish|3eesh|e3ish)\b",
         # ti
-        r"(?:ክመውት|ክሞት|ምሟት|ክመዉት) ?(?:እደሊ|ደልየ|ደልዬ|እየ|ይሓይሽ)",
+        # (?<!\w): not the end of another word ("ሕምምቲ እያ", she is ill, meets "ምሟት እየ" on the skeleton)
+        r"(?<!\w)(?:ክመውት|ክሞት|ምሟት|ክመዉት) ?(?:እደሊ|ደልየ|ደልዬ|እየ|ይሓይሽ)",
         r"ምሟት ይሓይሽ|\bሞት ይሓይሽ|\bሞት ጥራይ",
         r"ክነብር (?:ኣይደልን|ድሌት የብለይን)|ህይወት ኣይደልን|ምንባር ደኺመ",
         r"(?:ነብሰይ|ርእሰይ) (?:ክቐትል|ክቅትል|ክጎድእ|ክሓንቕ)",
@@ -413,10 +420,33 @@ EXCEPTIONS: dict[str, list[str]] = {
     ],
     "minor": [
         r"كان عمري|لما كنت|\b(?:toen ik|when i was)\b|ክኸውን ከለኹ",
-        # someone else's age or school ("my son is 15", "mijn dochter zit in groep 8")
         r"\b(?:my|mijn|m'n|our|onze|his|her|zijn|haar) (?:son|daughter|child|children|kids?|boy|girl|brother|sister|zoon|dochter|kind|kinderen|broer|broertje|zus|zusje|jongen|meisje)\b",
         r"ابني|بنتي|ابنتي|ولادي|اولادي|ولدي|طفلي|اطفالي|اخوي|اختي|اخي الصغير|\b(?:ibni|binti|wladi|awladi)\b",
         r"ወደይ|ጓለይ|ደቀይ|ቆልዓይ|ሓወይ|ሓፍተይ|ሓብተይ|\b(?:wedey|gualey|deqey|qolaey)\b",
+    ],
+}
+
+
+# Round 12: spans removed from a sentence before a category's patterns meet it, so that the rest of the
+# sentence still counts ("after the harassment training he touched me again" is still harassment, "I am
+# 17 and my colleague is 30" still a minor). A course about emergencies or harassment, an idiom, the age
+# of a colleague, a relative or "the new girl" (issue 19: the writer's own age makes a minor).
+_SUBJECT_OTHER = r"\b(?:my|mijn|m'n|our|onze|the|de|het|a|een) (?:new |nieuwe |young |jonge )?(?:colleague|co-?worker|nephew|niece|cousin|neighbou?r'?s?|collega|neef|nicht|buurjongen|buurmeisje|buurvrouw|buurman|stagiair|intern)\b|\b(?:the|de|het|a|een) (?:new|nieuwe) (?:girl|boy|guy|meisje|jongen)\b"
+_AGE_EN_NL = rf"(?:only |just |still |pas |nog maar |maar )?(?:{_NUM_MINOR}|{_WORD_MINOR_EN}|{_WORD_MINOR_NL})\b"
+MASKS: dict[str, list[str]] = {
+    "danger": [
+        rf"(?:{_COURSE}) (?:[^ ]+ ){{0,3}}?(?:{_EMERGENCY_TOPIC})|(?:{_EMERGENCY_TOPIC}) ?(?:[^ ]+ ){{0,2}}?(?:{_COURSE})",
+        r"(?:الانتظار|الحر|الملل|الشغل|الدوام|التعب|الروتين|الغربه|الوجع|الضغط|الدراسه|الزهق|الاوراق) (?:[^ ]+ ){0,4}?(?:عم )?(?:يقتلني|بيقتلني|قاتلني)",
+    ],
+    "harassment": [
+        rf"(?:{_COURSE}|{_PREVENTION}) (?:[^ ]+ ){{0,3}}?(?:{_HARASSMENT_TOPIC})|(?:{_HARASSMENT_TOPIC}) ?(?:[^ ]+ ){{0,2}}?(?:{_COURSE}|{_PREVENTION})",
+    ],
+    "suicide": [r"\b(?:ik )?wil (?:ik )?dood ?graag\b|\bdoodgraag\b|\b(?:lach|lachte|verveel|verveelde) me dood\b"],
+    "minor": [
+        rf"(?:{_SUBJECT_OTHER})(?: (?:[^ ]+ ){{0,3}}?(?:is|was|are|zijn|wordt|turns|turned|werd) {_AGE_EN_NL}(?: (?:jaar|years?)(?: oud| old)?)?)?",
+        rf"\b(?:he|she|they|hij|zij|ze)(?: is|'s| are|'re| zijn| wordt| turns) {_AGE_EN_NL}(?: (?:jaar|years?)(?: oud| old)?)?|\b(?:children|kids|kinderen) (?:aged|of|van|are|zijn) [0-9, en&and]+",
+        rf"(?:زميلي|زميلتي|جاري|جارتي|جيراني|ابن (?:اخوي|اخي|اختي|عمي|خالي)|بنت (?:اخوي|اخي|اختي|عمي|خالي)|(?:البنت|الشب|الولد|الموظف|الموظفه) الجديد(?:ه)?)(?: [^ ]+){{0,4}}?(?: عمر(?:ه|ها|هم) (?:بس )?[0-9و ]+)?|عمر(?:ه|ها|هم) (?:بس |فقط )?(?:[0-9]+|{_WORD_MINOR_AR})(?: ?(?:و|,) ?[0-9]+)*(?: ?(?:سنه|سنين|سنوات))?|(?:عندي|عنا|عندنا|عندها|عنده) (?:[^ ]+ )?(?:ولاد|اطفال) [0-9و ]+(?:سنه|سنين)?",
+        r"(?:መሳርሕተይ|መሳርሕትና|ጎረቤተይ|ደቂ [^ ]+|(?:ወዲ|ጓል) (?:ሓወይ|ሓፍተይ|ሓብተይ|ኣኮይ)|እታ ሓዳስ [^ ]+|እቲ ሓድሽ [^ ]+)(?: [^ ]+){0,4}? 1[0-7] ዓመ[^ ]*(?: (?:ጥራይ )?(?:እዩ|እያ|እዮም))?|\b(?:mesarhitey|mesarhtey|gorebetey)\b(?: [^ ]+){0,2}? 1[0-7] (?:ametu|ameta|ametom)\b",
     ],
 }
 
