@@ -239,3 +239,20 @@ def test_a_long_ordinary_message_is_not_an_alarm(trained: model.SafeguardingMode
         " zorg en hoe lang duurt het voordat de IND beslist over mijn diploma"
     )
     assert trained.band(text) is None
+
+
+def test_a_long_question_above_the_alarm_threshold_is_asked_about() -> None:
+    """A model alarm on a question of LONG_QUESTION_WORDS words or more goes to the "ask" band; a short
+    question, or a long message without a question mark, stays an alarm. (A model whose every score, 0,
+    is above both thresholds.)"""
+    keys = ("ar", "en", "nl", "ti", model.UNDETECTED)
+    above = model.SafeguardingModel(
+        {}, np.zeros(0), np.zeros((0, len(CATEGORIES))), dict.fromkeys(keys, -1.0), dict.fromkeys(keys, -2.0)
+    )
+    long_text = "my contract ends in two weeks and they said they may call me again in spring"
+    assert above.band(f"{long_text}, what happens with my benefits?") == "ask"
+    assert above.band(f"{long_text}, what happens with my benefits") == "alarm"
+    assert above.band("what happens with my benefits?") == "alarm"
+    assert above.band("عقدي بيخلص بعد اسبوعين وقالوا يمكن يرجعوا يتصلوا فيني بالربيع، شو بيصير بالمساعده؟") == "ask"
+    assert not above.fires(f"{long_text}?")
+    assert above.fires(long_text)

@@ -56,6 +56,13 @@ ASK_BUDGET = 0.05
 # Messages shorter than this (in words) are never asked about: "hallo 16" or an answer to a form carries too
 # little to judge, and a short disclosure is the patterns' and the alarm's business.
 MIN_ASK_WORDS = 3
+# A long question ("my contract ends in two weeks, what happens with my benefits and ...?") that only the
+# model flags is asked about ("Are you safe right now?") instead of alarmed: long ordinary questions were
+# the model's most common false alarm (a long text's score adds up), and the question still reaches a
+# person who is not safe. 10 words: 6-8 no fewer false alarms, 12 more; question words as well as marks
+# cost alarms for one fewer false alarm (bench/README.md, Safeguarding). 0 turns this off.
+LONG_QUESTION_WORDS = 10
+_QUESTION_MARKS = ("?", "؟", "፧")
 UNDETECTED = ""  # the threshold key of messages whose language detect_language cannot tell
 MIN_GROUP = 100  # a language with fewer ordinary examples than this uses the strictest threshold
 
@@ -106,6 +113,12 @@ def _windows(clause: str) -> list[str]:
         return []
     step = WINDOW // 2
     return [" ".join(words[i : i + WINDOW]) for i in range(0, len(words) - step, step)]
+
+
+def long_question(text: str) -> bool:
+    """A question of LONG_QUESTION_WORDS words or more (a question mark anywhere in it)."""
+    words = len(text.split())
+    return 0 < LONG_QUESTION_WORDS <= words and any(mark in text for mark in _QUESTION_MARKS)
 
 
 def language_key(text: str) -> str:
@@ -223,15 +236,16 @@ class SafeguardingModel:
         return best
 
     def fires(self, text: str) -> bool:
-        return self.score(text) >= self.thresholds[language_key(text)]
+        return self.band(text) == "alarm"
 
     def band(self, text: str) -> Literal["alarm", "ask"] | None:
-        """Above the alarm threshold "alarm", in the middle band "ask", below it None."""
+        """Above the alarm threshold "alarm" (a long question: "ask"), in the middle band "ask", below it
+        None."""
         if not text.strip():
             return None
         score, key = self.score(text), language_key(text)
         if score >= self.thresholds[key]:
-            return "alarm"
+            return "ask" if long_question(text) else "alarm"
         return "ask" if score >= self.ask_thresholds[key] and len(text.split()) >= MIN_ASK_WORDS else None
 
     def category(self, text: str) -> str:
