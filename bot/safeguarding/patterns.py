@@ -31,7 +31,7 @@ _NOT_SINCE = r"(?! (?:ago|geleden|lang|long|in |hier|here|experience|ervaring|ge
 _NOT_UNITS = r"(?!\s*(?:hours?|uur|u\b|euro|€|%|minut|min\b|dagen|days?\b|weken|weeks?\b|km\b|kilo|jaar ervaring|years? (?:of )?experience|years? (?:in|here)\b|jaar (?:in|hier)\b|ساعه|ساعات|يورو|ሰዓት|ዩሮ))"
 
 # Round 12: what a course or a policy is about (a course on first aid or harassment is not a disclosure).
-_COURSE = r"\b(?:course|training|trainer|workshop|certificate|cursus|training|opleiding|certificaat|diploma|les|lessen)\b|دوره|تدريب|ورشه|كورس|مدرب|ስልጠና|ኮርስ"
+_COURSE = r"\b(?:course|training|trainer|workshop|certificate|cursus|training|opleiding|certificaat|diploma|les|lessen)\b|دوره|تدريب|ورشه|كورس|مدرب|شهاده|ስልጠና|ኮርስ|ሰርቲፊኬት"
 _PREVENTION = r"\b(?:prevent(?:ing|ion)?|awareness|policy|voorkomen|preventie|beleid)\b|منع|الوقايه من|مكافحه|ምክልኻል"
 _EMERGENCY_TOPIC = r"\b(?:first aid|cpr|bhv|ehbo|emergency response|emergency|reanimatie|reanimeren)\b|(?:ال)?اسعاف(?:ات)? (?:ال)?اولي(?:ه)?|(?:ال)?طوارئ|(?:ال)?انعاش|ቀዳማይ ረድኤት|ናይ ሓደጋ"
 _HARASSMENT_TOPIC = r"\b(?:(?:sexual |workplace )?harass\w*|ongewenst(?:e)? gedrag|(?:seksuele )?intimidatie|discriminat\w*|racism|pesten)\b|(?:ال)?تحرش|(?:ال)?تمييز|(?:ال)?تنمر|ጾታዊ ምትንኻፍ|ምትንኻፍ|ኣድልዎ"
@@ -289,7 +289,7 @@ PATTERNS: dict[str, list[str]] = {
         r"\bhar+as+(?:ed|es|ing|ment)?\b",
         r"\bracis[mt]\b|\bdiscriminat|\bbull(?:ied|ying)\b",
         r"\bbecause (?:i am|i'm|im) (?:black|a refugee|muslim|a muslim|arab|african|a woman)\b|\bbecause of my (?:headscarf|hijab|religion|name|skin|colou?r|accent)\b",
-        r"\bcall(?:s)? me (?:names|monkey|dirty)\b|\bgo back to your country\b|\bno foreigners\b",
+        r"\bcall(?:s)? me (?:a )?(?:names|monkey|dirty)\b|\bgo back to your country\b|\bno foreigners\b",
         r"\b(?:take off|remove) my (?:hijab|headscarf)\b|\bcomments about my body\b",
         r"\bsex for (?:a )?(?:contract|job)\b|\blaugh at my accent\b.{0,30}\binsult",
         r"\bsexual (?:texts|messages|pictures|photos)\b|\bcall(?:s)? me (?:a )?terrorist\b|\btouched my (?:breast|body|butt|chest)\b|\bbecause i am (?:african|black|muslim|arab)\b",
@@ -439,14 +439,14 @@ MASKS: dict[str, list[str]] = {
         r"(?:الانتظار|الحر|الملل|الشغل|الدوام|التعب|الروتين|الغربه|الوجع|الضغط|الدراسه|الزهق|الاوراق) (?:[^ ]+ ){0,4}?(?:عم )?(?:يقتلني|بيقتلني|قاتلني)",
     ],
     "harassment": [
-        rf"(?:{_COURSE}|{_PREVENTION}) (?:[^ ]+ ){{0,3}}?(?:{_HARASSMENT_TOPIC})|(?:{_HARASSMENT_TOPIC}) ?(?:[^ ]+ ){{0,2}}?(?:{_COURSE}|{_PREVENTION})",
+        rf"(?:{_COURSE}|{_PREVENTION}) (?:[^ ]+ ){{0,3}}?(?:{_HARASSMENT_TOPIC})(?: ?(?:,|and|or|en|of|و|ን|ከምኡ) ?(?:{_HARASSMENT_TOPIC}))*|(?:{_HARASSMENT_TOPIC}) ?(?:[^ ]+ ){{0,2}}?(?:{_COURSE}|{_PREVENTION})",
     ],
     "suicide": [r"\b(?:ik )?wil (?:ik )?dood ?graag\b|\bdoodgraag\b|\b(?:lach|lachte|verveel|verveelde) me dood\b"],
     "minor": [
         rf"(?:{_SUBJECT_OTHER})(?: (?:[^ ]+ ){{0,3}}?(?:is|was|are|zijn|wordt|turns|turned|werd) {_AGE_EN_NL}(?: (?:jaar|years?)(?: oud| old)?)?)?",
         rf"\b(?:he|she|they|hij|zij|ze)(?: is|'s| are|'re| zijn| wordt| turns) {_AGE_EN_NL}(?: (?:jaar|years?)(?: oud| old)?)?|\b(?:children|kids|kinderen) (?:aged|of|van|are|zijn) [0-9, en&and]+",
         rf"(?:زميلي|زميلتي|جاري|جارتي|جيراني|ابن (?:اخوي|اخي|اختي|عمي|خالي)|بنت (?:اخوي|اخي|اختي|عمي|خالي)|(?:البنت|الشب|الولد|الموظف|الموظفه) الجديد(?:ه)?)(?: [^ ]+){{0,4}}?(?: عمر(?:ه|ها|هم) (?:بس )?[0-9و ]+)?|عمر(?:ه|ها|هم) (?:بس |فقط )?(?:[0-9]+|{_WORD_MINOR_AR})(?: ?(?:و|,) ?[0-9]+)*(?: ?(?:سنه|سنين|سنوات))?|(?:عندي|عنا|عندنا|عندها|عنده) (?:[^ ]+ )?(?:ولاد|اطفال) [0-9و ]+(?:سنه|سنين)?",
-        r"(?:መሳርሕተይ|መሳርሕትና|ጎረቤተይ|ደቂ [^ ]+|(?:ወዲ|ጓል) (?:ሓወይ|ሓፍተይ|ሓብተይ|ኣኮይ)|እታ ሓዳስ [^ ]+|እቲ ሓድሽ [^ ]+)(?: [^ ]+){0,4}? 1[0-7] ዓመ[^ ]*(?: (?:ጥራይ )?(?:እዩ|እያ|እዮም))?|\b(?:mesarhitey|mesarhtey|gorebetey)\b(?: [^ ]+){0,2}? 1[0-7] (?:ametu|ameta|ametom)\b",
+        r"(?:መሳርሕተይ|መሳርሕትና|ጎረቤተይ|ደቂ [^ ]+|(?:^| )(?:እታ|እቲ) [^ ]+|(?:ወዲ|ጓል) (?:ሓወይ|ሓፍተይ|ሓብተይ|ኣኮይ)|እታ ሓዳስ [^ ]+|እቲ ሓድሽ [^ ]+)(?: [^ ]+){0,4}? 1[0-7] ዓመ[^ ]*(?: (?:ጥራይ )?(?:እዩ|እያ|እዮም))?|\b(?:mesarhitey|mesarhtey|gorebetey)\b(?: [^ ]+){0,2}? 1[0-7] (?:ametu|ameta|ametom)\b",
     ],
 }
 
