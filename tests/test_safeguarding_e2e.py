@@ -212,6 +212,40 @@ async def test_ordinary_questions_with_trigger_words_raise_no_alarm(fake: FakeBo
         ]
 
 
+# Issue 19's three examples, and longer ordinary questions of the kinds that raised false alarms in a blind
+# evaluation (round 12): a contract that is not renewed, idioms of dying and killing, a course on first aid
+# or harassment, other people's ages, a strict but lawful boss, an expired passport, pay days.
+ISSUE_EXAMPLES = ORDINARY[:3]
+LOOK_ALIKES = [
+    ("en", "my fixed-term contract ends in february and will not be renewed, can i already look for another job?"),
+    ("en", "my employer wants me to follow a first aid course on saturday, do i get paid for those hours?"),
+    ("en", "my colleague is 16 and works the late shift with me, how many hours may he work?"),
+    ("nl", "ik wil doodgraag in de techniek werken, welke opleiding raad je aan?"),
+    ("nl", "mijn baas verbiedt telefoons op de werkvloer en zegt dat mijn werk beter moet, is dat normaal hier?"),
+    ("ar", "جواز سفري انتهى الشهر الماضي، هل بقدر ابلش الشغل بالاقامه بس؟"),
+    ("ar", "طلبوا مني دورة اسعافات اولية قبل ما ابلش بالحضانه، مين بيدفع حقها؟"),
+    ("ti", "ደሞዝ ኣብ ሆላንድ ክንደይ ግዜ እዩ ዝኽፈል ኣብ ወርሒ ሓደ ግዜ ድዩ?"),
+]
+
+
+async def test_issue_examples_and_look_alikes_get_their_ordinary_answer(fake: FakeBotAPI, services: Services) -> None:
+    async with running_bot(services):
+        messages = [("en", m) for m in ISSUE_EXAMPLES] + LOOK_ALIKES
+        for i, (lang, message) in enumerate(messages):
+            telegram_id = 950 + i
+            (first,) = await say(fake, tg.text_update(tg.user(telegram_id, "Omar", language_code=lang), message))
+            asked = first["text"] == text_of(services, lang, respond.ASK)
+            # The issue's own examples are answered at once; a look-alike may be asked about, then answered.
+            assert not asked or message not in ISSUE_EXAMPLES, message
+            answer = (await fake.wait_for("sendMessage", to(telegram_id), count=2, ok=True))[-1] if asked else first
+            assert answer["text"] != text_of(services, lang, respond.ASK), message
+            for category in NUMBERS:
+                assert answer["text"] != services.flows.text("safeguarding", category, lang), message
+            assert not [d for _, d in buttons(answer) if d.startswith("sg:no")], message
+            assert await case_of(services, telegram_id) is None, message
+        assert not [c for c in fake.calls("sendMessage") if int(c["chat_id"]) in {GROUP, 501, 502}]
+
+
 # Vague messages that may be distress: the model's middle band (checked in the test, on the model the bot
 # trained at start-up), where the bot asks "Are you safe right now?" before answering as usual.
 # Several per language: a change of the data may move one of them out of the band.

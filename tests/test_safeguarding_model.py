@@ -207,3 +207,52 @@ def test_a_further_unseen_set_is_reported_by_its_file_name(tmp_path: Path) -> No
     found = unseen_sets(tmp_path)
     assert [name.split(" (")[0] for name, _ in found] == ["unseen set A", "unseen set B", "unseen set C"]
     assert sorted(e.language for e in found[2][1]) == ["en", "ti"]
+
+
+def test_a_long_clause_is_also_read_in_windows_of_words() -> None:
+    short = "ik zoek werk in de zorg"
+    long = " ".join(f"woord{i}" for i in range(20))
+    assert model.parts(short)[0] == [short]
+    windows = [p for p in model.parts(long)[0] if p != long]
+    assert windows
+    assert all(len(p.split()) <= model.WINDOW for p in windows)
+    assert windows[0].startswith("woord0 ")
+    assert windows[-1].endswith(" woord19")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # no punctuation: the disclosure comes after a long ordinary question
+        "hallo ik heb een vraag over mijn cv en hoe ik een goede sollicitatiebrief schrijf voor een baan in de"
+        " zorg en mijn baas houdt mijn paspoort en betaalt me al twee maanden niet",
+        "ሰላም ብዛዕባ ሲቪ ከመይ ጌረ ጽቡቕ ደብዳቤ ክጽሕፍ ይኽእል ኣብ ስራሕ ሆስፒታል ሓለቓ ፓስፖርተይ ሒዙዎ ደሞዝ ኣይከፈለንን",
+    ],
+)
+def test_the_model_finds_a_disclosure_buried_in_a_long_message(trained: model.SafeguardingModel, text: str) -> None:
+    assert trained.band(text) == "alarm"
+
+
+def test_a_long_ordinary_message_is_not_an_alarm(trained: model.SafeguardingModel) -> None:
+    text = (
+        "hallo ik heb een vraag over mijn cv en hoe ik een goede sollicitatiebrief schrijf voor een baan in de"
+        " zorg en hoe lang duurt het voordat de IND beslist over mijn diploma"
+    )
+    assert trained.band(text) is None
+
+
+def test_a_long_question_above_the_alarm_threshold_is_asked_about() -> None:
+    """A model alarm on a question of LONG_QUESTION_WORDS words or more goes to the "ask" band; a short
+    question, or a long message without a question mark, stays an alarm. (A model whose every score, 0,
+    is above both thresholds.)"""
+    keys = ("ar", "en", "nl", "ti", model.UNDETECTED)
+    above = model.SafeguardingModel(
+        {}, np.zeros(0), np.zeros((0, len(CATEGORIES))), dict.fromkeys(keys, -1.0), dict.fromkeys(keys, -2.0)
+    )
+    long_text = "my contract ends in two weeks and they said they may call me again in spring"
+    assert above.band(f"{long_text}, what happens with my benefits?") == "ask"
+    assert above.band(f"{long_text}, what happens with my benefits") == "alarm"
+    assert above.band("what happens with my benefits?") == "alarm"
+    assert above.band("عقدي بيخلص بعد اسبوعين وقالوا يمكن يرجعوا يتصلوا فيني بالربيع، شو بيصير بالمساعده؟") == "ask"
+    assert not above.fires(f"{long_text}?")
+    assert above.fires(long_text)

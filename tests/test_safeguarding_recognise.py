@@ -156,3 +156,193 @@ def test_the_birth_year_uses_todays_year_by_default() -> None:
     this_year = datetime.now(UTC).year
     assert patterns_only(f"I was born in {this_year - 15}") == "minor"
     assert patterns_only(f"I was born in {this_year - 25}") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik heb 16 jaar en zoek werk",  # L2 Dutch and English give an age with "have"
+        "i have 16 years and want a job",
+        "i am 16 years of age",
+        "mijn voogt zegt nee tegen werk",
+        "ik woon in een pleeggezin",
+        "i live with a foster family",
+        "im in class 9",
+        "ik zit op de middelbare school",
+        "انا ابن ١٦ سنة",
+        "انا بعمر ال17 وبدي اشتغل",
+        "لسا ما كملت ال18",
+        "انا عايش مع عيلة حاضنة",
+        "ana bint 15 sene",
+        "edmey aserte shdushte eyu",  # Tigrinya numbers in Latin letters
+        "ዕድመይ ኣስራ ሽዱሽተ",
+        "18 ገና ኣይበጻሕኩን",
+        "ፎግደይ ፍቓድ ክህበኒ ኣለዎ",
+    ],
+)
+def test_more_ways_of_stating_an_age(text: str) -> None:
+    assert patterns_only(text) == "minor"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ik heb 15 jaar in turkije gewerkt",
+        "i have 16 years experience as a welder",
+        "ik wil pleegouder worden",
+        "ik ben van 2016 in nederland",
+        "لما كملت 18 اشتغلت بمطعم",
+        "ana 3omri 28 badi sho3'ol",
+    ],
+)
+def test_look_alikes_of_the_new_age_statements(text: str) -> None:
+    assert patterns_only(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [
+        ("ብ2001 ዓ.ም እየ ተወሊደ", True),  # Ethiopian calendar: about 2009 in ours, so 17
+        ("ብ2001 ተወሊደ", False),  # the same year without the mark: 25
+        ("ብ1999 ዓ.ም ተወሊደ", False),
+        ("b 2002 a.m eye tewelide", True),
+        ("ik ben van 2010", True),
+        ("ik ben van 1990", False),
+        ("geb. 2011", True),
+        ("ልደተይ 2010 እዩ", True),
+    ],
+)
+def test_more_birth_years(text: str, minor: bool) -> None:
+    assert (patterns_only(text, date(2026, 12, 4)) == "minor") is minor
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("ምንባር ኣይደልን", "suicide"),
+        ("hiwet aydelen", "suicide"),
+        ("i want to finish my life", "suicide"),
+        ("i need to finish my life in the azc and find a house", None),
+        ("ካብ ሶሻል ሚድያ ንግዜኡ ክጠፍእ እደሊ", None),
+        ("HELP NU", "danger"),
+        ("help, nu heb ik een vraag over mijn cv", None),
+        ("ساعدوني هلق", "danger"),
+        ("20 uur werken per dag", "exploitation"),
+        ("ik werk 16 uur per week", None),
+        ("ze vroegen of ik mijn hoofddoek afdoe", "harassment"),
+    ],
+)
+def test_round_11_phrases_and_their_look_alikes(text: str, category: str | None) -> None:
+    assert patterns_only(text) == category
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [
+        ("ik ben nog een kind", True),
+        ("im still a kid", True),
+        ("hoi, ben pas 15 mag ik werken", True),
+        ("hi, am 15 and need a job", True),
+        ("انا لسا صغير بالعمر", True),
+        ("انا 16 وبدي شغل", True),
+        ("ben 15 minuten te laat", False),
+        ("am 15 min late for the interview", False),
+        ("انا 16 ساعه بشتغل", False),
+        ("can i still go to school at my age", False),
+    ],
+)
+def test_ages_without_the_subject_or_a_number(text: str, minor: bool) -> None:
+    assert (patterns_only(text) == "minor") is minor
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [
+        ("عمري خمسطعشر", True),  # colloquial spellings of 13-17
+        ("عمري سطاشر", True),
+        ("انا بالسادسة عشرة من عمري", True),  # MSA ordinal: "in my sixteenth year"
+        ("انا شاب ١٧ سنه", True),
+        ("3omri sab3tash", True),
+        ("ana 16 sneen", True),
+        ("عندي بنت ١٥ سنه", False),
+        ("عمري ٢٥ وعندي خبرة ستطعشر سنة", False),
+    ],
+)
+def test_arabic_and_arabizi_number_words(text: str, minor: bool) -> None:
+    assert (patterns_only(text) == "minor") is minor
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [
+        ("ኣነ ዓሰርተ ሽዱሽተ እየ", True),
+        ("ane 17", True),
+        ("ane 15 saat esrh", False),  # hours worked, not an age
+        ("zestienjarige zoekt werk", True),
+        ("geb 12-3-2010", True),  # a full date of birth
+        ("dob 12/03/2010", True),
+        ("مواليد ١٢/٣/٢٠١٠", True),
+        ("geboren 12-03-1990", False),
+    ],
+)
+def test_tigrinya_number_words_and_dates_of_birth(text: str, minor: bool) -> None:
+    assert (patterns_only(text, date(2026, 12, 4)) == "minor") is minor
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("ik heb last van ongewenste intimiteiten van mijn chef", "harassment"),
+        ("ze maken grapjes over mijn huidskleur", "harassment"),
+        ("they make fun of my accent every day", "harassment"),
+        ("بيتمسخروا علي بسبب لون بشرتي", "harassment"),
+        ("ብሰንኪ ሕብረይ ኣብ ስራሕ ይጸርፉኒ", "harassment"),
+        ("mag ik een hoofddoek dragen op het werk", None),
+        ("what is the religion of most people here", None),
+    ],
+)
+def test_more_harassment_and_its_look_alikes(text: str, category: str | None) -> None:
+    assert patterns_only(text) == category
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # round 12: courses about emergencies or harassment, idioms, other people's ages (issue 19)
+        ("my company wants everyone to follow the BHV emergency response training", None),
+        ("we had a workshop about preventing harassment at work, is there a certificate?", None),
+        ("we hadden een training over ongewenst gedrag voorkomen op het werk", None),
+        ("صاحب الشغل طلب مني اعمل دورة اسعافات اوليه", None),
+        ("كان عنا ورشه عن منع التحرش في مكان العمل", None),
+        ("ብዛዕባ ምክልኻል ጾታዊ ምትንኻፍ ኣብ ስራሕ ስልጠና ወሲድና", None),
+        ("ik wil doodgraag beginnen met werken", None),
+        ("ik wil dood graag in de zorg werken", None),
+        ("الانتظار عند الـ IND عم يقتلني", None),
+        ("ዓባየይ ብጣዕሚ ሕምምቲ እያ ዕረፍቲ ክወስድ ይኽእል ዶ", None),
+        ("መሳርሕተይ 17 ዓመቱ እዩ ለይቲ ይሰርሕ", None),
+        ("እታ ሓዳስ ጓል ኣብ ካሻ 15 ዓመታ ጥራይ እያ", None),
+        ("my colleague is 17 and works nights", None),
+        ("she is 16, can she work in a shop?", None),
+        ("our hr organises a training about discrimination and harassment next week", None),
+        ("قسم الموظفين عامل تدريب عن التمييز والتحرش الاسبوع الجاي", None),
+        ("محتاج شهادة اسعاف اولي لشغل المسبح", None),
+        ("እታ ተለማማዲት ኣብ ቤት ጽሕፈት 16 ዓመታ እያ", None),
+        ("mijn collega is 17 en werkt 's nachts", None),
+        ("زميلي بالشغل عمره 17 وبيشتغل بالليل", None),
+        # and what they must not hide: the same words in a disclosure
+        ("there was an emergency at work, call an ambulance, my colleague is bleeding", "danger"),
+        ("after the harassment training my boss touched me again", "harassment"),
+        ("training about discrimination and harassment, and my boss calls me a monkey", "harassment"),
+        ("de trainer van de cursus raakt me steeds aan", "harassment"),
+        ("ik wil dood, ik kan niet meer", "suicide"),
+        ("جوزي رح يقتلني", "danger"),
+        ("ክሞት እደሊ", "suicide"),
+        ("17 ዓመት እየ ስራሕ እደሊ", "minor"),
+        ("i am 17 and my colleague is 30, can i work nights?", "minor"),
+        ("ik ben 16 en mijn collega is 20", "minor"),
+        ("de nieuwe collega is 17 en ik ben 15", "minor"),
+        ("عمري 16 وبدي شغل", "minor"),
+    ],
+)
+def test_round_12_look_alikes_and_what_they_must_not_hide(text: str, category: str | None) -> None:
+    assert patterns_only(text) == category

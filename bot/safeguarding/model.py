@@ -56,6 +56,13 @@ ASK_BUDGET = 0.05
 # Messages shorter than this (in words) are never asked about: "hallo 16" or an answer to a form carries too
 # little to judge, and a short disclosure is the patterns' and the alarm's business.
 MIN_ASK_WORDS = 3
+# A long question ("my contract ends in two weeks, what happens with my benefits and ...?") that only the
+# model flags is asked about ("Are you safe right now?") instead of alarmed: long ordinary questions were
+# the model's most common false alarm (a long text's score adds up), and the question still reaches a
+# person who is not safe. 10 words: 6-8 no fewer false alarms, 12 more; question words as well as marks
+# cost alarms for one fewer false alarm (bench/README.md, Safeguarding). 0 turns this off.
+LONG_QUESTION_WORDS = 10
+_QUESTION_MARKS = ("?", "؟", "፧")
 UNDETECTED = ""  # the threshold key of messages whose language detect_language cannot tell
 MIN_GROUP = 100  # a language with fewer ordinary examples than this uses the strictest threshold
 
@@ -82,14 +89,36 @@ MIN_CLAUSE = 8  # characters; shorter fragments carry too little to judge alone
 
 
 def parts(text: str) -> tuple[list[str], int]:
-    """The texts the model scores for a message: its sentences, their clauses, and the whole message
-    (whose index is returned; -1 for an empty message)."""
+    """The texts the model scores for a message: its sentences, their clauses, windows of words of long
+    clauses, and the whole message (whose index is returned; -1 for an empty message)."""
     found, index = split(text)
     if index < 0:
         return found, index
     clauses = [c.strip() for s in found for c in _CLAUSES.split(s)]
+    clauses += [w for c in clauses for w in _windows(c)]
     extra = [c for c in dict.fromkeys(clauses) if len(c) >= MIN_CLAUSE and c not in found]
     return found + extra, index
+
+
+# A long clause without punctuation ("hallo ik heb een vraag over mijn cv en ... mijn baas houdt mijn paspoort")
+# is also read in overlapping windows of words, so that a disclosure in it is not drowned by the rest. 12
+# words: 8 caught a little more but asked about long ordinary messages up to three times as often.
+WINDOW = 12
+MIN_WINDOWED = 14  # words; shorter clauses are read whole
+
+
+def _windows(clause: str) -> list[str]:
+    words = clause.split()
+    if WINDOW <= 0 or len(words) < MIN_WINDOWED:
+        return []
+    step = WINDOW // 2
+    return [" ".join(words[i : i + WINDOW]) for i in range(0, len(words) - step, step)]
+
+
+def long_question(text: str) -> bool:
+    """A question of LONG_QUESTION_WORDS words or more (a question mark anywhere in it)."""
+    words = len(text.split())
+    return 0 < LONG_QUESTION_WORDS <= words and any(mark in text for mark in _QUESTION_MARKS)
 
 
 def language_key(text: str) -> str:
@@ -207,15 +236,16 @@ class SafeguardingModel:
         return best
 
     def fires(self, text: str) -> bool:
-        return self.score(text) >= self.thresholds[language_key(text)]
+        return self.band(text) == "alarm"
 
     def band(self, text: str) -> Literal["alarm", "ask"] | None:
-        """Above the alarm threshold "alarm", in the middle band "ask", below it None."""
+        """Above the alarm threshold "alarm" (a long question: "ask"), in the middle band "ask", below it
+        None."""
         if not text.strip():
             return None
         score, key = self.score(text), language_key(text)
         if score >= self.thresholds[key]:
-            return "alarm"
+            return "ask" if long_question(text) else "alarm"
         return "ask" if score >= self.ask_thresholds[key] and len(text.split()) >= MIN_ASK_WORDS else None
 
     def category(self, text: str) -> str:

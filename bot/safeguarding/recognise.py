@@ -12,7 +12,15 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
-from bot.safeguarding.patterns import BIRTH_YEAR, EXCEPTIONS, PATTERNS, PRIORITY, minor_by_birth_year
+from bot.safeguarding.patterns import (
+    BIRTH_YEAR,
+    ETHIOPIAN_ERA,
+    EXCEPTIONS,
+    MASKS,
+    PATTERNS,
+    PRIORITY,
+    minor_by_birth_year,
+)
 from bot.textnorm import normalize as _normalize
 
 CATEGORIES: tuple[str, ...] = PRIORITY
@@ -42,8 +50,25 @@ def _compiled() -> dict[str, tuple[re.Pattern[str], re.Pattern[str]]]:
 
 
 @lru_cache(maxsize=1)
+def _masks() -> dict[str, re.Pattern[str]]:
+    """Per category: the spans its patterns do not see (patterns.MASKS)."""
+    return {c: _alternation(MASKS[c]) for c in MASKS}
+
+
+def _seen_by(category: str, sentence: str) -> str:
+    """The sentence as `category`'s patterns see it: its masked spans blanked out."""
+    mask = _masks().get(category)
+    return mask.sub(" ", sentence) if mask is not None else sentence
+
+
+@lru_cache(maxsize=1)
 def _birth_year() -> re.Pattern[str]:
     return _alternation(BIRTH_YEAR)
+
+
+@lru_cache(maxsize=1)
+def _ethiopian_era() -> re.Pattern[str]:
+    return _alternation([ETHIOPIAN_ERA])
 
 
 def whole(text: str) -> str:
@@ -73,11 +98,15 @@ def categories(text: str, today: date | None = None) -> set[str]:
     day = today or datetime.now(UTC).date()
     for sentence in sentences(text):
         for category, (pattern, exception) in compiled.items():
-            if category not in found and pattern.search(sentence) and not exception.search(sentence):
+            if (
+                category not in found
+                and pattern.search(_seen_by(category, sentence))
+                and not exception.search(sentence)
+            ):
                 found.add(category)
         if (
             "minor" not in found
-            and minor_by_birth_year(sentence, _birth_year(), day)
+            and minor_by_birth_year(_seen_by("minor", sentence), _birth_year(), day, _ethiopian_era())
             and not compiled["minor"][1].search(sentence)
         ):
             found.add("minor")
