@@ -348,3 +348,31 @@ def test_more_harassment_and_its_look_alikes(text: str, category: str | None) ->
 )
 def test_round_12_look_alikes_and_what_they_must_not_hide(text: str, category: str | None) -> None:
     assert patterns_only(text) == category
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # round 13: exaggerations of tiredness and heat, jobs at a suicide-prevention line (issue 19)
+        ("رح موت من التعب بعد الشفت، بكرا عندي مقابله", None),
+        ("عم موت من الملل بالمستودع", None),
+        ("ብድኻም ክመውት እየ ግን ኮርስ ክውድእ ኣለኒ", None),
+        ("bdkam kmewt eye gn course klweda aleni", None),
+        ("ዋዒ ኣብ መኽዘን ክቐትለና እዩ", None),
+        ("ምጽባይ UWV ይቐትለኒ ኣሎ", None),
+        ("saw a volunteer job at the 113 suicide prevention line", None),
+        ("ik wil vrijwilliger worden bij 113 zelfmoordpreventie", None),
+        ("شفت اعلان شغل متطوع بخط 113 للوقايه من الانتحار", None),
+        ("ኣብ 113 መስመር ምክልኻል ርእሰ ቅትለት ወለንተኛ ክኸውን እደሊ", None),
+        # and what they must not hide: the same words in a disclosure
+        ("رح موت من التعب وما بدي عيش بعد اليوم", "suicide"),
+        ("I called the suicide prevention line but I still want to kill myself", "suicide"),
+        ("اتصلت بخط الوقايه من الانتحار وبدي موت", "suicide"),
+        ("ዋዒ ክቐትለና እዩ መሳርሕተይ ወዲቑ ኣይተንፍስን", "danger"),
+        ("ክመውት እደሊ", "suicide"),
+        ("بدي موت", "suicide"),
+        ("ፖሊቲ ጸውዑ ሕጂ ክቐትለኒ እዩ", "danger"),
+    ],
+)
+def test_round_13_idioms_and_what_they_must_not_hide(text: str, category: str | None) -> None:
+    assert patterns_only(text) == category

@@ -437,11 +437,20 @@ MASKS: dict[str, list[str]] = {
     "danger": [
         rf"(?:{_COURSE}) (?:[^ ]+ ){{0,3}}?(?:{_EMERGENCY_TOPIC})|(?:{_EMERGENCY_TOPIC}) ?(?:[^ ]+ ){{0,2}}?(?:{_COURSE})",
         r"(?:الانتظار|الحر|الملل|الشغل|الدوام|التعب|الروتين|الغربه|الوجع|الضغط|الدراسه|الزهق|الاوراق) (?:[^ ]+ ){0,4}?(?:عم )?(?:يقتلني|بيقتلني|قاتلني)",
+        # Tigrinya exaggerations: "the heat / work / waiting is killing me (us)".
+        r"(?:^| )(?:ዋዒ|ሃሩር|ስራሕ|ምጽባይ|ድኻም|ጸቕጢ) (?:[^ ]+ ){0,3}?(?:ክቐትለና|ክቐትለኒ|ቀቲሉኒ|ቀቲሉና|ይቐትለኒ|ይቐትለና)",
     ],
     "harassment": [
         rf"(?:{_COURSE}|{_PREVENTION}) (?:[^ ]+ ){{0,3}}?(?:{_HARASSMENT_TOPIC})(?: ?(?:,|and|or|en|of|و|ን|ከምኡ) ?(?:{_HARASSMENT_TOPIC}))*|(?:{_HARASSMENT_TOPIC}) ?(?:[^ ]+ ){{0,2}}?(?:{_COURSE}|{_PREVENTION})",
     ],
-    "suicide": [r"\b(?:ik )?wil (?:ik )?dood ?graag\b|\bdoodgraag\b|\b(?:lach|lachte|verveel|verveelde) me dood\b"],
+    "suicide": [
+        r"\b(?:ik )?wil (?:ik )?dood ?graag\b|\bdoodgraag\b|\b(?:lach|lachte|verveel|verveelde) me dood\b",
+        # "dying of tiredness (heat, boredom, laughing)": an exaggeration, not a wish to die.
+        r"(?:(?:رح|راح|ح|عم) )?(?:ب)?[اي]?موت (?:من|م) (?:التعب|الحر|البرد|الملل|الضحك|الزهق|النعس|الضجر)",
+        r"(?:^| )ብ(?:ድኻም|ሰሓቕ|ዋዒ|ቑሪ|ምጽባይ) (?:ክመውት|ክሞውት|ሞይተ)(?: |$)|\bb(?:dkam|dikam|seHaq|sehaq) (?:kmewt|kmowt|moyte)\b",
+        # A job, course or volunteer post at a suicide-prevention line is not a disclosure.
+        r"\b(?:suicide|zelfmoord) ?(?:prevention|preventie)\b|(?:(?:ال|لل|ل)وقايه|(?:ال|لل|ل)وقاية|منع|لمنع) (?:من )?الانتحار|ምክልኻል ርእሰ ?ቅትለት",
+    ],
     "minor": [
         rf"(?:{_SUBJECT_OTHER})(?: (?:[^ ]+ ){{0,3}}?(?:is|was|are|zijn|wordt|turns|turned|werd) {_AGE_EN_NL}(?: (?:jaar|years?)(?: oud| old)?)?)?",
         rf"\b(?:he|she|they|hij|zij|ze)(?: is|'s| are|'re| zijn| wordt| turns) {_AGE_EN_NL}(?: (?:jaar|years?)(?: oud| old)?)?|\b(?:children|kids|kinderen) (?:aged|of|van|are|zijn) [0-9, en&and]+",
