@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, and_, bindparam, delete, func, select, union_all, update
+from sqlalchemy import BigInteger, Select, Subquery, and_, bindparam, delete, func, select, union_all, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
@@ -85,6 +85,18 @@ class _Known:
     typed_recently: int | None  # the flood rule's count; None: not asked (a button or command)
 
 
+def _about_sender(query: Select[Any], me: Subquery) -> Select[Any]:
+    """Everything about the Telegram ids in `me`: user, coach, open case, intake, conversation state."""
+    return (
+        query.select_from(me)
+        .outerjoin(User, User.telegram_id == me.c.telegram_id)
+        .outerjoin(Coach, Coach.telegram_id == me.c.telegram_id)
+        .outerjoin(Case, and_(Case.user_id == User.id, Case.status != CASE_CLOSED))  # at most one
+        .outerjoin(Intake, Intake.user_id == User.id)
+        .outerjoin(ConversationState, ConversationState.user_id == User.id)
+    )
+
+
 @functools.cache
 def _sender_statement(counted: bool) -> Select[Any]:
     """`_sender`'s SELECT, built once (building and keying it cost more CPU than running it);
@@ -94,15 +106,7 @@ def _sender_statement(counted: bool) -> Select[Any]:
     if counted:
         since = bindparam("since", type_=Message.created_at.type)
         columns.append(select(func.count()).where(*typed_since(User.id, since)).scalar_subquery())
-    return (
-        select(*columns)
-        .select_from(me)
-        .outerjoin(User, User.telegram_id == me.c.telegram_id)
-        .outerjoin(Coach, Coach.telegram_id == me.c.telegram_id)
-        .outerjoin(Case, and_(Case.user_id == User.id, Case.status != CASE_CLOSED))  # at most one
-        .outerjoin(Intake, Intake.user_id == User.id)
-        .outerjoin(ConversationState, ConversationState.user_id == User.id)
-    )
+    return _about_sender(select(*columns), me)
 
 
 @functools.cache
@@ -113,15 +117,7 @@ def _senders_statement(count: int) -> Select[Any]:
     me = (ids[0] if count == 1 else union_all(*ids)).subquery("me")
     since = bindparam("since", type_=Message.created_at.type)
     typed = select(func.count()).where(*typed_since(User.id, since)).scalar_subquery()
-    return (
-        select(me.c.telegram_id, User, Coach, Case, Intake, ConversationState, typed)
-        .select_from(me)
-        .outerjoin(User, User.telegram_id == me.c.telegram_id)
-        .outerjoin(Coach, Coach.telegram_id == me.c.telegram_id)
-        .outerjoin(Case, and_(Case.user_id == User.id, Case.status != CASE_CLOSED))  # at most one
-        .outerjoin(Intake, Intake.user_id == User.id)
-        .outerjoin(ConversationState, ConversationState.user_id == User.id)
-    )
+    return _about_sender(select(me.c.telegram_id, User, Coach, Case, Intake, ConversationState, typed), me)
 
 
 async def _senders(
