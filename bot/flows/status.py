@@ -3,7 +3,7 @@ stale, unstamped."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from bot.flows.loader import LANGUAGE_NAMES, CheckResult, Problem, check_flows
@@ -29,11 +29,8 @@ class Counts:
     unstamped: int = 0
 
     def add(self, other: Counts) -> None:
-        self.nodes += other.nodes
-        self.translated += other.translated
-        self.reviewed += other.reviewed
-        self.stale += other.stale
-        self.unstamped += other.unstamped
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
 @dataclass(frozen=True)
@@ -166,10 +163,14 @@ def _table(languages: tuple[str, ...], counts: dict[str, Counts], indent: str = 
             rows.append((f"{name} (source)", str(c.nodes), str(c.translated), str(c.reviewed), "-", "-"))
         else:
             rows.append((name, str(c.nodes), str(c.translated), str(c.reviewed), str(c.stale), str(c.unstamped)))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
+    return _aligned(rows, indent, left=(0,))
+
+
+def _aligned(rows: list[tuple[str, ...]], indent: str, left: tuple[int, ...]) -> list[str]:
+    """The rows as text columns: the columns in `left` left-aligned, the others right-aligned."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
-        indent
-        + "  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)).rstrip()
+        indent + "  ".join(c.ljust(widths[i]) if i in left else c.rjust(widths[i]) for i, c in enumerate(row)).rstrip()
         for row in rows
     ]
 
@@ -196,17 +197,10 @@ def _plain_language(report: StatusReport) -> list[str]:
                 f"above B1: {', '.join(hard)}" if hard else "",
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
         "",
         f"Plain language (B1: at most {MAX_SENTENCE_WORDS:.0f} words a sentence and LIX at most {MAX_LIX:.0f}):",
-        *(
-            "  "
-            + "  ".join(
-                c.ljust(widths[i]) if i in (0, len(row) - 1) else c.rjust(widths[i]) for i, c in enumerate(row)
-            ).rstrip()
-            for row in rows
-        ),
+        *_aligned(rows, "  ", left=(0, len(rows[0]) - 1)),
     ]
 
 
@@ -227,21 +221,19 @@ def format_status(report: StatusReport, *, by_flow: bool = False) -> str:
         "unstamped: the translation has no nl_hash yet (werkhelpdesk flows stamp --only-missing).",
     ]
     lines += _plain_language(report)
-    if report.recheck:
-        lines += ["", "To re-check before publishing (`recheck:` in the node):"]
-        lines += [f"  {r.flow} node '{r.node}': {r.reason}" for r in report.recheck]
-    if report.home_pages:
-        lines += [
-            "",
+    for heading, items in (
+        ("To re-check before publishing (`recheck:` in the node):", report.recheck),
+        (
             "Sources that are a home page (fine for an address to send people to; for a rule, cite the page that says it):",
-        ]
-        lines += [f"  {r.flow} node '{r.node}': {r.reason}" for r in report.home_pages]
-    if report.rule_like:
-        lines += [
-            "",
+            report.home_pages,
+        ),
+        (
             "For review: marked factual: false but may state a rule (add a source and factual: true, or rephrase):",
-        ]
-        lines += [f"  {r.flow} node '{r.node}': {r.reason}" for r in report.rule_like]
+            report.rule_like,
+        ),
+    ):
+        if items:
+            lines += ["", heading, *(f"  {r.flow} node '{r.node}': {r.reason}" for r in items)]
     for lang, waiting in report.awaiting_native.items():
         if waiting:
             total = sum(len(ids) for ids in waiting.values())
