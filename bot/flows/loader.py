@@ -197,8 +197,8 @@ def _plain(error: Any) -> str:
 def _glossary_says(entry: Entry) -> tuple[str, dict[str, str | int]]:
     """The end of a glossary warning ("uses 'x'; the glossary says 'y' for z") and its parts."""
     message = f"uses '{entry.alternative}'; the glossary ({GLOSSARY_FILE} line {entry.line}) says '{entry.use}' for {entry.term}"
-    parts = {"alternative": entry.alternative, "file": GLOSSARY_FILE, "line": entry.line, "use": entry.use}
-    return message, {**parts, "term": entry.term}
+    parts: dict[str, str | int] = {"alternative": entry.alternative, "file": GLOSSARY_FILE, "line": entry.line}
+    return message, {**parts, "use": entry.use, "term": entry.term}
 
 
 def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], glossary: list[Entry]) -> None:
