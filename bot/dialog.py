@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from bot.callbacks import ActionButton, LanguageButton, NodeButton, TopicButton, decode, encode
 from bot.flows.model import Flow, FlowSet
 from bot.languages import LANGUAGES, NATIVE_NAMES
-from bot.messages import Button, ButtonLabel, FlowTitle, Label, Msg, NodeText, Plain, Reply, t_, tn_
+from bot.messages import Button, ButtonLabel, FlowTitle, Msg, NodeText, Plain, Reply, t_, tn_
 from bot.nlu.types import NluResult
 
 MENU = encode(ActionButton("menu"))
@@ -136,26 +136,13 @@ def node_reply(flow: Flow, node_id: str, actions: frozenset[str], extra: tuple[t
         if button.goto is not None:
             target_flow, target_node = flow.resolve(button.goto)
             rows.append((Button(ButtonLabel(flow.id, node_id, i), encode(NodeButton(target_flow, target_node))),))
-        elif button.action == "language":
+        elif button.action == "language":  # coach, menu and intake are in the rows below instead
             rows.extend(language_buttons())
-        elif (
-            button.action is not None and button.action in actions and button.action not in {"menu", "coach", "intake"}
-        ):
-            label: Label = ButtonLabel(flow.id, node_id, i) if button.label else ACTION_LABELS[button.action]
-            rows.append((Button(label, encode(ActionButton(button.action))),))
     rows.extend(extra)
     if "intake" in actions and flow.menu is not None:
         rows.append((Button(t_("Sign up for guidance"), INTAKE),))
     rows.append(_footer(actions))
     return Reply(NodeText(flow.id, node_id), tuple(rows))
-
-
-ACTION_LABELS: dict[str, Label] = {
-    "coach": t_("Talk to a coach"),
-    "intake": t_("Sign up for guidance"),
-    "language": t_("Choose language"),
-    "menu": t_("Main menu"),
-}
 
 
 class Dialog:
