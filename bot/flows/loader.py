@@ -124,37 +124,25 @@ class _File:
 
 
 def _read(stem: str, text: str, display: str, problems: list[Problem]) -> _File | None:
+    def fail(line: int, message: str, *, code: str, **params: str) -> None:
+        problems.append(Problem(display, line, message, code=code, params=tuple(params.items())))
+
     lines: dict[Path_, int] = {}
     try:
         data = _parse(text, lines)
         if data is None:
-            problems.append(Problem(display, 1, "the file is empty", code="empty"))
+            fail(1, "the file is empty", code="empty")
             return None
     except _DuplicateKeyError as exc:
-        problems.append(
-            Problem(
-                display,
-                exc.line,
-                f"'{exc.key}' appears twice here; keep only one",
-                code="duplicate_key",
-                params=(("key", exc.key),),
-            )
-        )
+        fail(exc.line, f"'{exc.key}' appears twice here; keep only one", code="duplicate_key", key=exc.key)
         return None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark, detail = getattr(exc, "problem_mark", None), str(getattr(exc, "problem", exc))
         line = mark.line + 1 if mark is not None else 1
-        detail = str(getattr(exc, "problem", exc))
-        problems.append(
-            Problem(
-                display, line, f"this is not valid YAML ({detail})", code="invalid_yaml", params=(("detail", detail),)
-            )
-        )
+        fail(line, f"this is not valid YAML ({detail})", code="invalid_yaml", detail=detail)
         return None
     if not isinstance(data, dict):
-        problems.append(
-            Problem(display, 1, "a flow file must be a mapping with id, title and nodes", code="not_mapping")
-        )
+        fail(1, "a flow file must be a mapping with id, title and nodes", code="not_mapping")
         return None
     try:
         flow = Flow.model_validate(data)
@@ -162,36 +150,27 @@ def _read(stem: str, text: str, display: str, problems: list[Problem]) -> _File 
         for error in exc.errors():
             loc = tuple(error["loc"])
             where = " → ".join(str(p) for p in loc) or "the file"
-            kind = error.get("type", "")
-            code = f"field_{kind}" if kind in ("missing", "extra_forbidden", "string_pattern_mismatch") else "field"
-            params = (("where", where), ("detail", str(error.get("msg", ""))))
-            problems.append(
-                Problem(display, _line(lines, loc), f"{where}: {_plain(error)}", path=loc, code=code, params=params)
-            )
+            kind, detail = error.get("type", ""), str(error.get("msg", ""))
+            code = f"field_{kind}" if kind in _PLAIN else "field"
+            message = f"{where}: {_PLAIN.get(kind) or str(error.get('msg', 'invalid value'))}"
+            params = (("where", where), ("detail", detail))
+            problems.append(Problem(display, _line(lines, loc), message, path=loc, code=code, params=params))
         return None
     if flow.id != stem:
+        message = f"id '{flow.id}' must be the file name '{stem}'"
+        params = (("id", flow.id), ("name", stem))
         problems.append(
-            Problem(
-                display,
-                _line(lines, ("id",)),
-                f"id '{flow.id}' must be the file name '{stem}'",
-                path=("id",),
-                code="id_not_file_name",
-                params=(("id", flow.id), ("name", stem)),
-            )
+            Problem(display, _line(lines, ("id",)), message, path=("id",), code="id_not_file_name", params=params)
         )
     return _File(display, flow, lines)
 
 
-def _plain(error: Any) -> str:
-    kind = error.get("type", "")
-    if kind == "missing":
-        return "this is required but missing"
-    if kind == "extra_forbidden":
-        return "this field is unknown (a typo?)"
-    if kind == "string_pattern_mismatch":
-        return "use only lowercase letters, digits and _ (a URL must start with https://)"
-    return str(error.get("msg", "invalid value"))
+# Pydantic's error types said in plain words (others keep pydantic's message).
+_PLAIN = {
+    "missing": "this is required but missing",
+    "extra_forbidden": "this field is unknown (a typo?)",
+    "string_pattern_mismatch": "use only lowercase letters, digits and _ (a URL must start with https://)",
+}
 
 
 def _glossary_says(entry: Entry) -> tuple[str, dict[str, str | int]]:
@@ -367,14 +346,10 @@ def check_texts(texts: dict[str, str], glossary: list[Entry], display: str = "{}
         _check_file(f, all_flows, problems, glossary)
         for intent in f.flow.intents:
             if intent in owner:
+                message = f"intent '{intent}' is already answered by {owner[intent]}"
+                params = (("intent", intent), ("file", owner[intent]))
                 problems.append(
-                    Problem(
-                        f.name,
-                        _line(f.lines, ("intents",)),
-                        f"intent '{intent}' is already answered by {owner[intent]}",
-                        code="intent_taken",
-                        params=(("intent", intent), ("file", owner[intent])),
-                    )
+                    Problem(f.name, _line(f.lines, ("intents",)), message, code="intent_taken", params=params)
                 )
             owner.setdefault(intent, f.name)
     return CheckResult(FlowSet(all_flows), problems)
