@@ -203,7 +203,11 @@ class IntakeOutcome:
     submit: bool = False
 
 
-CONTROL = (Button(t_("Skip"), encode(IntakeButton("skip"))), Button(t_("Stop for now"), encode(IntakeButton("stop"))))
+def _button(label: Msg | Plain, action: str, arg: str = "") -> Button:
+    return Button(label, encode(IntakeButton(action, arg)))
+
+
+CONTROL = (_button(t_("Skip"), "skip"), _button(t_("Stop for now"), "stop"))
 
 
 def question(state: IntakeState) -> Reply:
@@ -211,9 +215,9 @@ def question(state: IntakeState) -> Reply:
     rows: list[tuple[Button, ...]] = []
     text: Msg | Lines = f.question
     action = "toggle" if f.kind == "multi" else "pick"
-    rows += [(Button(label, encode(IntakeButton(action, value))),) for value, label in f.choices]
+    rows += [(_button(label, action, value),) for value, label in f.choices]
     if f.kind == "multi":
-        rows.append((Button(t_("Done"), encode(IntakeButton("done"))),))
+        rows.append((_button(t_("Done"), "done"),))
         if state.selected:
             text = Lines(f.question, ((t_("Chosen"), value_text(f.key, ",".join(state.selected))),))
     rows.append(CONTROL)
@@ -222,13 +226,7 @@ def question(state: IntakeState) -> Reply:
 
 def consent_reply() -> Reply:
     return Reply(
-        CONSENT,
-        (
-            (
-                Button(t_("Yes, I agree"), encode(IntakeButton("consent", "yes"))),
-                Button(t_("No, thanks"), encode(IntakeButton("consent", "no"))),
-            ),
-        ),
+        CONSENT, ((_button(t_("Yes, I agree"), "consent", "yes"), _button(t_("No, thanks"), "consent", "no")),)
     )
 
 
@@ -247,8 +245,8 @@ def summary(answers: Mapping[str, str], heading: Msg) -> Lines:
 
 
 def review_reply(state: IntakeState) -> Reply:
-    rows = [(Button(f.label, encode(IntakeButton("edit", f.key))),) for f in FIELDS]
-    rows.append((Button(t_("Send"), encode(IntakeButton("submit"))),))
+    rows = [(_button(f.label, "edit", f.key),) for f in FIELDS]
+    rows.append((_button(t_("Send"), "submit"),))
     return Reply(summary(state.answers, REVIEW), tuple(rows))
 
 
@@ -333,7 +331,7 @@ def on_text(
     if f.key == "municipality":
         value, suggestions = match_municipality(text)
         if value is None and suggestions:
-            rows = tuple((Button(Plain(name), encode(IntakeButton("pick", name))),) for name in suggestions)
+            rows = tuple((_button(Plain(name), "pick", name),) for name in suggestions)
             return IntakeOutcome(state, (Reply(t_("Did you mean one of these municipalities?"), (*rows, CONTROL)),))
     else:
         assert f.check is not None
