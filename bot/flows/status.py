@@ -100,30 +100,30 @@ def flow_status(flows_dir: Path) -> StatusReport:
 def status_of(result: CheckResult) -> StatusReport:
     """The report for checked flows (the files, or the content published in the database)."""
     languages = STATUS_LANGUAGES
-    totals = {lang: Counts() for lang in languages}
-    by_flow: dict[str, dict[str, Counts]] = {}
-    stale: list[StaleTranslation] = []
-    plain: dict[str, dict[str, Readability]] = {}
-    rule_like: list[ForReview] = []
-    recheck: list[ForReview] = []
-    home_pages: list[ForReview] = []
-    awaiting: dict[str, dict[str, list[str]]] = {lang: {} for lang in NATIVE_REVIEW_LANGUAGES if lang in languages}
-    nodes = 0
+    report = StatusReport(
+        languages,
+        flows=len(result.flows.flows),
+        nodes=0,
+        totals={lang: Counts() for lang in languages},
+        by_flow={},
+        errors=result.errors,
+        awaiting_native={lang: {} for lang in NATIVE_REVIEW_LANGUAGES if lang in languages},
+    )
     for flow_id in sorted(result.flows.flows):
         flow = result.flows.flows[flow_id]
-        counts = {lang: Counts() for lang in languages}
-        plain[flow_id] = {lang: Readability(0, 0, 0) for lang in READABILITY_LANGUAGES}
+        counts = report.by_flow[flow_id] = {lang: Counts() for lang in languages}
+        plain = report.readability[flow_id] = {lang: Readability(0, 0, 0) for lang in READABILITY_LANGUAGES}
         for node_id, node in flow.nodes.items():
-            nodes += 1
+            report.nodes += 1
             for lang in READABILITY_LANGUAGES:
-                plain[flow_id][lang] += readability(node.text.get(lang, ""))
+                plain[lang] += readability(node.text.get(lang, ""))
             if not node.factual and (words := rule_words(node.text.get(SOURCE_LANGUAGE, ""))):
-                rule_like.append(ForReview(flow_id, node_id, "factual: false but says " + ", ".join(words)))
+                report.rule_like.append(ForReview(flow_id, node_id, "factual: false but says " + ", ".join(words)))
             if node.recheck:
-                recheck.append(ForReview(flow_id, node_id, node.recheck))
+                report.recheck.append(ForReview(flow_id, node_id, node.recheck))
             if node.factual and (homes := [s.url for s in node.sources if is_home_page(s.url)]):
-                home_pages.append(ForReview(flow_id, node_id, ", ".join(homes)))
-            for lang, waiting in awaiting.items():
+                report.home_pages.append(ForReview(flow_id, node_id, ", ".join(homes)))
+            for lang, waiting in report.awaiting_native.items():
                 review = node.review.get(lang)
                 if node.text.get(lang, "").strip() and (review is None or not review.reviewed):
                     waiting.setdefault(flow_id, []).append(node_id)
@@ -131,24 +131,10 @@ def status_of(result: CheckResult) -> StatusReport:
                 one = node_counts(node, lang)
                 counts[lang].add(one)
                 if one.stale:
-                    stale.append(StaleTranslation(flow_id, node_id, lang))
-        by_flow[flow_id] = counts
+                    report.stale.append(StaleTranslation(flow_id, node_id, lang))
         for lang in languages:
-            totals[lang].add(counts[lang])
-    return StatusReport(
-        languages=languages,
-        flows=len(by_flow),
-        nodes=nodes,
-        totals=totals,
-        by_flow=by_flow,
-        stale=stale,
-        errors=result.errors,
-        readability=plain,
-        rule_like=rule_like,
-        recheck=recheck,
-        home_pages=home_pages,
-        awaiting_native=awaiting,
-    )
+            report.totals[lang].add(counts[lang])
+    return report
 
 
 _HEADER = ("language", "nodes", "translated", "reviewed", "stale", "unstamped")
