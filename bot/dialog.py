@@ -1,6 +1,5 @@
-"""The dialog core: pure. Given an event, the conversation state and the NLU result, it decides the
-replies (as message ids and flow references), the new state and any change of language. It sends
-nothing and stores nothing; the pipeline persists the outcome and the adapter renders and sends it."""
+"""The dialog core, pure: from an event, the conversation state and the NLU result it decides the replies (message
+ids and flow references), the new state and any change of language; it sends and stores nothing."""
 
 from __future__ import annotations
 

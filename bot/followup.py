@@ -1,8 +1,5 @@
-"""Work outcomes, with consent (issue 25): at the end of the intake the newcomer may agree to be
-asked later whether they found work; some months after the intake (FOLLOWUP_MONTHS) the bot asks,
-with buttons. Each question is a row that is its own timer, sent by the periodic job on any replica
-(as the handoff timers), so a restart loses nothing. "Stop asking" ends the questions still due;
-/delete erases the rows with the user (bot.privacy)."""
+"""Work outcomes, with consent (issue 25): FOLLOWUP_MONTHS after the intake the bot asks whether they found work.
+Each question is a row that is its own timer (any replica's periodic job sends it), so a restart loses nothing."""
 
 from __future__ import annotations
 

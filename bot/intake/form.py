@@ -1,6 +1,5 @@
-"""The intake conversation as a pure state machine: consent, questions with validation, skip, stop
-and resume, review with per-field edit, submit. Returns replies as message ids and the new state;
-the pipeline stores the state (so an interrupted intake resumes after a restart)."""
+"""The intake conversation as a pure state machine (consent, questions, skip, stop and resume, review, submit);
+the pipeline stores the state it returns, so an interrupted intake resumes after a restart."""
 
 from __future__ import annotations
 

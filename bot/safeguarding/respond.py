@@ -1,9 +1,5 @@
 """What the bot does with a disclosure: the help lines first, then an urgent case for the coaches.
-
-Called by the pipeline for every newcomer update before anything else reads it (`respond`), and by
-the handoff service while a disclosure case is open (`care_reply`, `closing_reply`, `announce_urgent`).
-Everything runs inside the update's transaction and writes to the outbox. The category is
-special-category data: it is stored on the case only and never logged."""
+The category is special-category data: it is stored on the case only and never logged."""
 
 from __future__ import annotations
 
