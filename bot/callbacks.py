@@ -1,10 +1,8 @@
-"""The callback data of every inline button, typed: one frozen dataclass per kind, built and read only
-here (in the spirit of aiogram's `CallbackData`). The wire formats are the ones buttons already in
-users' chats carry (`n:cv_help.start`, `c:claim:12`, ...); anything unknown, stale or forged decodes
-to None, which the dialog answers with its kind "this button is old" reply.
+"""The callback data of every inline button, typed (in the spirit of aiogram's `CallbackData`): the wire
+formats are the ones buttons already in users' chats carry (`n:cv_help.start`, `c:claim:12`, ...).
 
-To add a kind: a frozen dataclass below with a unique `prefix` and str/int/Literal fields in wire
-order, listed in `KINDS` and `Callback`; build its buttons with `encode(...)`, read them with `decode`.
+To add a kind: a frozen dataclass with a unique `prefix` and str/int/Literal fields in wire order, listed in
+`Callback`; build its buttons with `encode(...)`, read them with `decode` (None: unknown, stale or forged).
 """
 
 from __future__ import annotations
@@ -162,22 +160,7 @@ Callback = (
     | TranslatedReply
     | ShowOriginal
 )
-KINDS: tuple[type[Callback], ...] = (
-    NodeButton,
-    ActionButton,
-    LanguageButton,
-    TopicButton,
-    CoachButton,
-    SatisfactionButton,
-    DeleteButton,
-    IntakeButton,
-    DismissAlarm,
-    SafetyAnswer,
-    FollowupConsent,
-    FollowupAnswer,
-    TranslatedReply,
-    ShowOriginal,
-)
+KINDS: tuple[type[Callback], ...] = get_args(Callback)
 
 
 def _layout(kind: type[Callback]) -> tuple[tuple[str, Any, Any], ...]:

@@ -1,6 +1,5 @@
-"""The dialog core: pure. Given an event, the conversation state and the NLU result, it decides the
-replies (as message ids and flow references), the new state and any change of language. It sends
-nothing and stores nothing; the pipeline persists the outcome and the adapter renders and sends it."""
+"""The dialog core, pure: from an event, the conversation state and the NLU result it decides the replies (message
+ids and flow references), the new state and any change of language; it sends and stores nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ from dataclasses import dataclass, replace
 from bot.callbacks import ActionButton, LanguageButton, NodeButton, TopicButton, decode, encode
 from bot.flows.model import Flow, FlowSet
 from bot.languages import LANGUAGES, NATIVE_NAMES
-from bot.messages import Button, ButtonLabel, FlowTitle, Label, Msg, NodeText, Plain, Reply, t_, tn_
+from bot.messages import Button, ButtonLabel, FlowTitle, Msg, NodeText, Plain, Reply, t_, tn_
 from bot.nlu.types import NluResult
 
 MENU = encode(ActionButton("menu"))
@@ -116,10 +115,16 @@ def topic_buttons(flow: Flow, node_id: str) -> tuple[tuple[Button, ...], ...]:
     return tuple(rows)
 
 
+MAIN_MENU = Button(t_("Main menu"), MENU)
+
+
+def with_menu_button(text: Msg) -> Reply:
+    """A message with only the main-menu button below it."""
+    return Reply(text, ((MAIN_MENU,),))
+
+
 def _footer(actions: frozenset[str]) -> tuple[Button, ...]:
-    if "coach" in actions:
-        return (Button(t_("Talk to a coach"), COACH), Button(t_("Main menu"), MENU))
-    return (Button(t_("Main menu"), MENU),)
+    return (Button(t_("Talk to a coach"), COACH), MAIN_MENU) if "coach" in actions else (MAIN_MENU,)
 
 
 def node_reply(flow: Flow, node_id: str, actions: frozenset[str], extra: tuple[tuple[Button, ...], ...] = ()) -> Reply:
@@ -130,26 +135,13 @@ def node_reply(flow: Flow, node_id: str, actions: frozenset[str], extra: tuple[t
         if button.goto is not None:
             target_flow, target_node = flow.resolve(button.goto)
             rows.append((Button(ButtonLabel(flow.id, node_id, i), encode(NodeButton(target_flow, target_node))),))
-        elif button.action == "language":
+        elif button.action == "language":  # coach, menu and intake are in the rows below instead
             rows.extend(language_buttons())
-        elif (
-            button.action is not None and button.action in actions and button.action not in {"menu", "coach", "intake"}
-        ):
-            label: Label = ButtonLabel(flow.id, node_id, i) if button.label else ACTION_LABELS[button.action]
-            rows.append((Button(label, encode(ActionButton(button.action))),))
     rows.extend(extra)
     if "intake" in actions and flow.menu is not None:
         rows.append((Button(t_("Sign up for guidance"), INTAKE),))
     rows.append(_footer(actions))
     return Reply(NodeText(flow.id, node_id), tuple(rows))
-
-
-ACTION_LABELS: dict[str, Label] = {
-    "coach": t_("Talk to a coach"),
-    "intake": t_("Sign up for guidance"),
-    "language": t_("Choose language"),
-    "menu": t_("Main menu"),
-}
 
 
 class Dialog:
@@ -167,7 +159,7 @@ class Dialog:
         if isinstance(event, ButtonIn):
             return self._button(event, state)
         if isinstance(event, MediaIn):
-            return Outcome((Reply(MEDIA, menu_buttons(self._flows)),), state)
+            return self._with_menu(MEDIA, state)
         if isinstance(event, EditedIn):
             return Outcome((Reply(EDITED),), state)
         return self._text(event, state)
@@ -176,24 +168,15 @@ class Dialog:
     def _command(self, event: CommandIn, state: State) -> Outcome:
         if event.name == "start":
             return Outcome(
-                (
-                    Reply(WELCOME, language_buttons()),
-                    Reply(
-                        self._menu_text(),
-                        menu_buttons(self._flows),
-                    ),
-                ),
-                State(),
+                (Reply(WELCOME, language_buttons()), Reply(self._menu_text(), menu_buttons(self._flows))), State()
             )
         if event.name == "help":
             return Outcome((Reply(HELP, self._with_coach(menu_buttons(self._flows))),), state)
-        if event.name == "cancel":
+        if event.name in {"cancel", "menu"}:
             return self._menu(state)
         if event.name == "language":
-            return Outcome((Reply(t_("Which language do you want me to use?"), language_buttons()),), state)
-        if event.name == "menu":
-            return self._menu(state)
-        return Outcome((Reply(UNKNOWN_COMMAND, menu_buttons(self._flows)),), state)
+            return self._ask_language(state)
+        return self._with_menu(UNKNOWN_COMMAND, state)
 
     def _menu_text(self) -> Msg:
         return tn_(
@@ -203,15 +186,14 @@ class Dialog:
         )
 
     def _menu(self, state: State) -> Outcome:
-        return Outcome(
-            (
-                Reply(
-                    self._menu_text(),
-                    menu_buttons(self._flows),
-                ),
-            ),
-            replace(state, flow=None, node=None),
-        )
+        return self._with_menu(self._menu_text(), replace(state, flow=None, node=None))
+
+    def _with_menu(self, text: Msg, state: State, *, intent: str | None = None, language: str | None = None) -> Outcome:
+        """`text` with the topic menu below it."""
+        return Outcome((Reply(text, menu_buttons(self._flows)),), state, chosen_language=language, intent=intent)
+
+    def _ask_language(self, state: State, intent: str | None = None) -> Outcome:
+        return Outcome((Reply(t_("Which language do you want me to use?"), language_buttons()),), state, intent=intent)
 
     # buttons --------------------------------------------------------------------------------------
     def _button(self, event: ButtonIn, state: State) -> Outcome:
@@ -221,16 +203,8 @@ class Dialog:
                 if flow is not None and node_id in flow.nodes:
                     return self._answer(flow, node_id, state, intent=None)
             case LanguageButton(lang) if lang in LANGUAGES:
-                return Outcome(
-                    (
-                        Reply(
-                            t_("I will speak English with you now. You can change this any time with /language."),
-                            menu_buttons(self._flows),
-                        ),
-                    ),
-                    state,
-                    chosen_language=lang,
-                )
+                switched = t_("I will speak English with you now. You can change this any time with /language.")
+                return self._with_menu(switched, state, language=lang)
             case TopicButton(intent):
                 flow = self._flows.for_intent(intent)
                 if flow is not None:
@@ -244,15 +218,15 @@ class Dialog:
             case ActionButton("coach_yes") if self._handoff is not None:
                 return Outcome((Reply(QUEUED),), state, handoff=HandoffRequest(self._reason(state), state.flow))
             case ActionButton("language"):
-                return Outcome((Reply(t_("Which language do you want me to use?"), language_buttons()),), state)
+                return self._ask_language(state)
         # Forged, stale (from an older version of the flows) or unknown: say so kindly, offer the menu.
-        return Outcome((Reply(STALE_BUTTON, menu_buttons(self._flows)),), state)
+        return self._with_menu(STALE_BUTTON, state)
 
     # text -----------------------------------------------------------------------------------------
     def _text(self, event: TextIn, state: State) -> Outcome:
         nlu = event.nlu
         if not any(ch.isalnum() for ch in event.text):
-            return Outcome((Reply(NO_WORDS, menu_buttons(self._flows)),), state)
+            return self._with_menu(NO_WORDS, state)
         if nlu.gibberish:
             return self._not_understood(nlu, state, Reply(GIBBERISH))
         if len(event.text.split()) <= VAGUE_WORDS and nlu.intent == "out_of_scope":
@@ -266,26 +240,21 @@ class Dialog:
                 if nlu.intent == "affirm"
                 else t_("All right. Is there anything else I can help you with?")
             )
-            return Outcome(
-                (Reply(msg, menu_buttons(self._flows)),), replace(state, low_confidence_streak=0), intent=nlu.intent
-            )
+            return self._with_menu(msg, replace(state, low_confidence_streak=0), intent=nlu.intent)
         if nlu.intent == "start_intake" and "intake" in self._actions:
             return Outcome((), replace(state, low_confidence_streak=0), intent=nlu.intent, start_intake=True)
         if nlu.intent == "request_human" and self._handoff is not None:
             return replace(self._offer_coach(state), intent=nlu.intent)
         if nlu.intent == "change_language" and self._flows.for_intent("change_language") is None:
-            return Outcome(
-                (Reply(t_("Which language do you want me to use?"), language_buttons()),), state, intent=nlu.intent
-            )
+            return self._ask_language(state, nlu.intent)
         flow = self._flows.for_intent(nlu.intent)
         if flow is None:
             return self._unsure(nlu, state)
         if nlu.intent == "out_of_scope":
             outcome = self._answer(flow, flow.start, state, intent=nlu.intent, unanswered=True)
             streak = state.low_confidence_streak + 1  # not answered: counts towards offering a coach
-            if streak >= COACH_AFTER and self._handoff is not None:
-                outcome = replace(outcome, replies=(*outcome.replies, self._offer_coach(state).replies[0]))
-            return replace(outcome, state=replace(outcome.state, low_confidence_streak=streak))
+            replies = self._then_coach(outcome.replies, streak)
+            return replace(outcome, replies=replies, state=replace(outcome.state, low_confidence_streak=streak))
         node_id = flow.start
         for entity, routes in flow.entities.items():
             value = nlu.entity(entity)
@@ -316,13 +285,8 @@ class Dialog:
         replies: tuple[Reply, ...] = (node_reply(flow, node_id, self._actions, extra),)
         if flow.nodes[node_id].handoff and self._handoff is not None:
             # A sensitive topic (discrimination, dismissal, crisis…): answer, then offer a person.
-            replies = (*replies, self._offer_coach(state).replies[0])
-        return Outcome(
-            replies,
-            State(flow=flow.id, node=node_id, low_confidence_streak=0),
-            unanswered=unanswered,
-            intent=intent,
-        )
+            replies = (*replies, self._coach_offer())
+        return Outcome(replies, State(flow.id, node_id, 0), unanswered=unanswered, intent=intent)
 
     def _reason(self, state: State) -> str:
         node = self._flows.node(state.flow, state.node) if state.flow and state.node else None
@@ -334,17 +298,22 @@ class Dialog:
         return ((Button(t_("Talk to a coach"), COACH),), *rows) if self._handoff is not None else rows
 
     def _offer_coach(self, state: State) -> Outcome:
+        return Outcome((self._coach_offer(),), state)
+
+    def _coach_offer(self) -> Reply:
         """Confirm first, and say honestly what happens next."""
         assert self._handoff is not None
         buttons = ((Button(t_("Yes, connect me"), COACH_YES),), (Button(t_("No, back to the menu"), MENU),))
-        return Outcome((Reply(self._handoff.wait, buttons),), state)
+        return Reply(self._handoff.wait, buttons)
+
+    def _then_coach(self, replies: tuple[Reply, ...], streak: int) -> tuple[Reply, ...]:
+        """The third unsure, vague or out-of-scope turn in a row also offers a coach."""
+        return (*replies, self._coach_offer()) if streak >= COACH_AFTER and self._handoff is not None else replies
 
     def _not_understood(self, nlu: NluResult, state: State, reply: Reply) -> Outcome:
-        """Gibberish or too vague to guess: say so; the third such turn in a row offers a coach."""
+        """Gibberish or too vague to guess: say so."""
         streak = state.low_confidence_streak + 1
-        replies: tuple[Reply, ...] = (reply,)
-        if streak >= COACH_AFTER and self._handoff is not None:
-            replies = (*replies, self._offer_coach(state).replies[0])
+        replies = self._then_coach((reply,), streak)
         return Outcome(replies, replace(state, low_confidence_streak=streak), unanswered=True, intent=nlu.intent)
 
     def _unsure(self, nlu: NluResult, state: State) -> Outcome:

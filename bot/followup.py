@@ -1,15 +1,12 @@
-"""Work outcomes, with consent (issue 25): at the end of the intake the newcomer may agree to be
-asked later whether they found work; some months after the intake (FOLLOWUP_MONTHS) the bot asks,
-with buttons. Each question is a row that is its own timer, sent by the periodic job on any replica
-(as the handoff timers), so a restart loses nothing. "Stop asking" ends the questions still due;
-/delete erases the rows with the user (bot.privacy)."""
+"""Work outcomes, with consent (issue 25): FOLLOWUP_MONTHS after the intake the bot asks whether they found work.
+Each question is a row that is its own timer (any replica's periodic job sends it), so a restart loses nothing."""
 
 from __future__ import annotations
 
 import calendar
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 
 from bot.callbacks import FollowupAnswer, FollowupConsent, WorkAnswer, encode
 from bot.db.models import Intake, User, WorkFollowup
@@ -60,13 +57,13 @@ async def offer(turn: Turn, sender: Sender, chat_id: int) -> None:
     turn.outbox.reply(sender.user, chat_id, sender.lang, offer_reply())
 
 
+def _still_due(user_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The user's questions not asked yet and not stopped."""
+    return WorkFollowup.user_id == user_id, WorkFollowup.sent_at.is_(None), WorkFollowup.stopped_at.is_(None)
+
+
 async def _pending(turn: Turn, user_id: int) -> list[WorkFollowup]:
-    rows = await turn.session.scalars(
-        select(WorkFollowup).where(
-            WorkFollowup.user_id == user_id, WorkFollowup.sent_at.is_(None), WorkFollowup.stopped_at.is_(None)
-        )
-    )
-    return list(rows)
+    return list(await turn.session.scalars(select(WorkFollowup).where(*_still_due(user_id))))
 
 
 def question(row: WorkFollowup) -> Reply:
@@ -89,36 +86,28 @@ def question(row: WorkFollowup) -> Reply:
 async def on_button(turn: Turn, sender: Sender, button: FollowupConsent | FollowupAnswer, chat_id: int) -> None:
     """The consent buttons, an answer, or "stop asking". Stale or forged data gets a kind word."""
     user, lang = sender.user, sender.lang
+    answer = EXPIRED
     if button == FollowupConsent("yes"):
         if not await _pending(turn, user.id):
             intake = await turn.session.get(Intake, user.id)
             since = (intake.submitted_at if intake else None) or turn.now
             for months in parse_months(turn.settings.followup_months):
+                due = add_months(since, months)
                 turn.session.add(
-                    WorkFollowup(
-                        user_id=user.id, months=months, language=lang, intake_at=since, due_at=add_months(since, months)
-                    )
+                    WorkFollowup(user_id=user.id, months=months, language=lang, intake_at=since, due_at=due)
                 )
-        turn.outbox.reply(user, chat_id, lang, Reply(AGREED))
-        return
-    if button == FollowupConsent("no"):
-        turn.outbox.reply(user, chat_id, lang, Reply(DECLINED))
-        return
-    if button == FollowupConsent("stop"):
-        await turn.session.execute(
-            update(WorkFollowup)
-            .where(WorkFollowup.user_id == user.id, WorkFollowup.sent_at.is_(None), WorkFollowup.stopped_at.is_(None))
-            .values(stopped_at=turn.now)
-        )
-        turn.outbox.reply(user, chat_id, lang, Reply(STOPPED))
-        return
-    if isinstance(button, FollowupAnswer):
+        answer = AGREED
+    elif button == FollowupConsent("no"):
+        answer = DECLINED
+    elif button == FollowupConsent("stop"):
+        await turn.session.execute(update(WorkFollowup).where(*_still_due(user.id)).values(stopped_at=turn.now))
+        answer = STOPPED
+    elif isinstance(button, FollowupAnswer):
         row = await turn.session.get(WorkFollowup, button.question_id)
         if row is not None and row.user_id == user.id and row.sent_at is not None:
             row.answer, row.answered_at = ANSWERS[button.code], turn.now  # a second tap corrects the first
-            turn.outbox.reply(user, chat_id, lang, Reply(THANKS))
-            return
-    turn.outbox.reply(user, chat_id, lang, Reply(EXPIRED))
+            answer = THANKS
+    turn.outbox.reply(user, chat_id, lang, Reply(answer))
 
 
 async def run_due(turn: Turn, limit: int = 50) -> int:

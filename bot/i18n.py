@@ -60,9 +60,8 @@ def _needs_mark(line: str) -> bool:
 
 
 def directional(text: str, lang: str) -> str:
-    """In a right-to-left language, start every line that would otherwise begin left-to-right with a
-    right-to-left mark, so lines that begin with a Latin word, number or URL read right to left and
-    their punctuation ends up at the correct end."""
+    """In a right-to-left language, a right-to-left mark before every line that would begin left-to-right (a Latin
+    word, number or URL first), so it reads right to left and its punctuation ends up at the correct end."""
     if lang not in RTL_LANGUAGES:
         return text
     return "\n".join(RLM + line if _needs_mark(line) else line for line in text.split("\n"))

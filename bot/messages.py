@@ -1,7 +1,5 @@
 """UI messages as data: the dialog returns message ids with parameters, the renderer translates them.
-
-`t_` and `tn_` mark strings for `pybabel extract` (see babel.cfg) without translating them here.
-"""
+`t_` and `tn_` mark strings for `pybabel extract` (see babel.cfg) without translating them here."""
 
 from __future__ import annotations
 

@@ -141,7 +141,6 @@ def export_json(document: dict[str, Any]) -> str:
 class Erased:
     messages: int
     cases_anonymised: int
-    cases_closed: int
 
 
 async def erase(session: AsyncSession, user: User) -> Erased:
@@ -149,11 +148,9 @@ async def erase(session: AsyncSession, user: User) -> Erased:
     questions and what their cases contain. Cases stay as anonymous rows (status, language, topic,
     outcome, times) for reporting; an open case is closed with a note for its coach."""
     cases = list(await session.scalars(select(Case).where(Case.user_id == user.id)))
-    closed = 0
     for case in cases:
         if case.status != CASE_CLOSED:
             await queue.close(session, case, "erased")
-            closed += 1
         case.group_message_id = None
     case_ids = [c.id for c in cases]
     removed = 0
@@ -185,7 +182,7 @@ async def erase(session: AsyncSession, user: User) -> Erased:
     await session.delete(user)
     await session.flush()
     _scrub_after_commit(session)
-    return Erased(removed, len(case_ids), closed)
+    return Erased(removed, len(case_ids))
 
 
 async def scrub(engine: AsyncEngine, *, vacuum_postgres: bool = False) -> None:

@@ -1,7 +1,5 @@
-"""The router, declared: a table of routes (name, predicate, handler) tried in order, in the spirit of
-aiogram's routers and filters. A predicate says whether a route applies; its handler answers and
-returns True, or False when the update is not its business after all (the next route is tried).
-The table itself is `bot.routes.ROUTES`."""
+"""The router, declared (as aiogram's routers and filters): routes (name, predicate, handler) tried in order; a
+handler returns False when the update is not its business after all. The table is `bot.routes.ROUTES`."""
 
 from __future__ import annotations
 
@@ -68,8 +66,7 @@ class Ctx:
     async def state(self) -> ConversationState | None:
         """The sender's dialog state row, read once per update."""
         if not self._state_read:
-            self._state = await self.turn.session.get(ConversationState, self.sender.user.id)
-            self._state_read = True
+            self._state, self._state_read = await self.turn.session.get(ConversationState, self.sender.user.id), True
         return self._state
 
     def store(

@@ -7,13 +7,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.flows.quality import URL
 from bot.languages import LANGUAGES
 
 GLOSSARY_FILE = "GLOSSARY.md"
 
 _HEADING = re.compile(r"^##\s+([a-z]{2})\b")
 _QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|«[^»\n]*»")
-_URL = re.compile(r"https?://\S+")
 
 
 @dataclass(frozen=True)
@@ -61,5 +61,5 @@ def load_glossary(path: Path) -> list[Entry]:
 
 def alternatives_used(text: str, lang: str, entries: list[Entry]) -> list[Entry]:
     """The glossary entries whose known alternative `text` (in `lang`) uses."""
-    checked = _URL.sub(" ", _QUOTED.sub(" ", text))
+    checked = URL.sub(" ", _QUOTED.sub(" ", text))
     return [e for e in entries if e.lang == lang and e.pattern.search(checked)]

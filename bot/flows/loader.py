@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -123,37 +124,25 @@ class _File:
 
 
 def _read(stem: str, text: str, display: str, problems: list[Problem]) -> _File | None:
+    def fail(line: int, message: str, *, code: str, **params: str) -> None:
+        problems.append(Problem(display, line, message, code=code, params=tuple(params.items())))
+
     lines: dict[Path_, int] = {}
     try:
         data = _parse(text, lines)
         if data is None:
-            problems.append(Problem(display, 1, "the file is empty", code="empty"))
+            fail(1, "the file is empty", code="empty")
             return None
     except _DuplicateKeyError as exc:
-        problems.append(
-            Problem(
-                display,
-                exc.line,
-                f"'{exc.key}' appears twice here; keep only one",
-                code="duplicate_key",
-                params=(("key", exc.key),),
-            )
-        )
+        fail(exc.line, f"'{exc.key}' appears twice here; keep only one", code="duplicate_key", key=exc.key)
         return None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark, detail = getattr(exc, "problem_mark", None), str(getattr(exc, "problem", exc))
         line = mark.line + 1 if mark is not None else 1
-        detail = str(getattr(exc, "problem", exc))
-        problems.append(
-            Problem(
-                display, line, f"this is not valid YAML ({detail})", code="invalid_yaml", params=(("detail", detail),)
-            )
-        )
+        fail(line, f"this is not valid YAML ({detail})", code="invalid_yaml", detail=detail)
         return None
     if not isinstance(data, dict):
-        problems.append(
-            Problem(display, 1, "a flow file must be a mapping with id, title and nodes", code="not_mapping")
-        )
+        fail(1, "a flow file must be a mapping with id, title and nodes", code="not_mapping")
         return None
     try:
         flow = Flow.model_validate(data)
@@ -161,36 +150,34 @@ def _read(stem: str, text: str, display: str, problems: list[Problem]) -> _File 
         for error in exc.errors():
             loc = tuple(error["loc"])
             where = " → ".join(str(p) for p in loc) or "the file"
-            kind = error.get("type", "")
-            code = f"field_{kind}" if kind in ("missing", "extra_forbidden", "string_pattern_mismatch") else "field"
-            params = (("where", where), ("detail", str(error.get("msg", ""))))
-            problems.append(
-                Problem(display, _line(lines, loc), f"{where}: {_plain(error)}", path=loc, code=code, params=params)
-            )
+            kind, detail = error.get("type", ""), str(error.get("msg", ""))
+            code = f"field_{kind}" if kind in _PLAIN else "field"
+            message = f"{where}: {_PLAIN.get(kind) or str(error.get('msg', 'invalid value'))}"
+            params = (("where", where), ("detail", detail))
+            problems.append(Problem(display, _line(lines, loc), message, path=loc, code=code, params=params))
         return None
     if flow.id != stem:
+        message = f"id '{flow.id}' must be the file name '{stem}'"
+        params = (("id", flow.id), ("name", stem))
         problems.append(
-            Problem(
-                display,
-                _line(lines, ("id",)),
-                f"id '{flow.id}' must be the file name '{stem}'",
-                path=("id",),
-                code="id_not_file_name",
-                params=(("id", flow.id), ("name", stem)),
-            )
+            Problem(display, _line(lines, ("id",)), message, path=("id",), code="id_not_file_name", params=params)
         )
     return _File(display, flow, lines)
 
 
-def _plain(error: Any) -> str:
-    kind = error.get("type", "")
-    if kind == "missing":
-        return "this is required but missing"
-    if kind == "extra_forbidden":
-        return "this field is unknown (a typo?)"
-    if kind == "string_pattern_mismatch":
-        return "use only lowercase letters, digits and _ (a URL must start with https://)"
-    return str(error.get("msg", "invalid value"))
+# Pydantic's error types said in plain words (others keep pydantic's message).
+_PLAIN = {
+    "missing": "this is required but missing",
+    "extra_forbidden": "this field is unknown (a typo?)",
+    "string_pattern_mismatch": "use only lowercase letters, digits and _ (a URL must start with https://)",
+}
+
+
+def _glossary_says(entry: Entry) -> tuple[str, dict[str, str | int]]:
+    """The end of a glossary warning ("uses 'x'; the glossary says 'y' for z") and its parts."""
+    message = f"uses '{entry.alternative}'; the glossary ({GLOSSARY_FILE} line {entry.line}) says '{entry.use}' for {entry.term}"
+    parts: dict[str, str | int] = {"alternative": entry.alternative, "file": GLOSSARY_FILE, "line": entry.line}
+    return message, {**parts, "use": entry.use, "term": entry.term}
 
 
 def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], glossary: list[Entry]) -> None:
@@ -210,81 +197,47 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], g
         # Beyond the fixed intents a topic may have its own, named like it: staff give it examples in the
         # console (bot/content/examples.py).
         if intent not in INTENTS and intent != flow.id:
-            add(
-                ("intents",),
-                f"unknown intent '{intent}' (see shared/contracts.md for the list)",
-                "error",
-                code="unknown_intent",
-                intent=intent,
-            )
+            message = f"unknown intent '{intent}' (see shared/contracts.md for the list)"
+            add(("intents",), message, code="unknown_intent", intent=intent)
     for lang in LANGUAGES:
         if not flow.title.get(lang, "").strip():
-            add(("title",), f"the title has no {LANGUAGE_NAMES[lang]} text", "error", code="title_missing", lang=lang)
+            add(("title",), f"the title has no {LANGUAGE_NAMES[lang]} text", code="title_missing", lang=lang)
     if flow.start not in flow.nodes:
-        add(("start",), f"the start node '{flow.start}' does not exist", "error", code="start_missing", node=flow.start)
+        add(("start",), f"the start node '{flow.start}' does not exist", code="start_missing", node=flow.start)
     for entity, routes in flow.entities.items():
         for value, target in routes.items():
             if target not in flow.nodes:
-                add(
-                    ("entities", entity, value),
-                    f"entity value '{value}' points to node '{target}', which does not exist",
-                    "error",
-                    code="entity_target_missing",
-                    value=value,
-                    node=target,
-                )
+                message = f"entity value '{value}' points to node '{target}', which does not exist"
+                add(("entities", entity, value), message, code="entity_target_missing", value=value, node=target)
     for node_id, node in flow.nodes.items():
-        base = ("nodes", node_id)
+        base, who = ("nodes", node_id), f"node '{node_id}'"
+        at = partial(add, node=node_id)  # a problem of this node
         if (
             len(node_id) > 40
             or not node_id.replace("_", "").isalnum()
             or (not node_id.islower() and not node_id.isdigit())
         ):
-            add(
-                base,
-                f"node id '{node_id}' must use only lowercase letters, digits and _",
-                "error",
-                code="node_id_chars",
-                node=node_id,
-            )
+            at(base, f"node id '{node_id}' must use only lowercase letters, digits and _", code="node_id_chars")
         if not fits(NodeButton(flow.id, node_id)):
-            add(
-                base,
-                f"node id '{node_id}' is too long for a Telegram button; shorten it",
-                "error",
-                code="node_id_long",
-                node=node_id,
-            )
+            at(base, f"node id '{node_id}' is too long for a Telegram button; shorten it", code="node_id_long")
         for lang in LANGUAGES:
-            text = node.text.get(lang, "")
+            text, where = node.text.get(lang, ""), (*base, "text", lang)
+            the_text = f"{who}: the {LANGUAGE_NAMES[lang]} text"
             if not text.strip():
-                add(
-                    (*base, "text", lang),  # shown at that language's text; the same line for the CLI
-                    f"node '{node_id}' has no {LANGUAGE_NAMES[lang]} text",
-                    "error",
-                    code="text_missing",
-                    node=node_id,
-                    lang=lang,
-                )
+                # shown at that language's text; the same line for the CLI
+                at(where, f"{who} has no {LANGUAGE_NAMES[lang]} text", code="text_missing", lang=lang)
             elif len(text) > MAX_TEXT:
-                add(
-                    (*base, "text", lang),
-                    f"node '{node_id}': the {LANGUAGE_NAMES[lang]} text is too long ({len(text)} characters, at most {MAX_TEXT})",
-                    "error",
-                    code="text_too_long",
-                    node=node_id,
-                    lang=lang,
-                    length=len(text),
-                    most=MAX_TEXT,
-                )
+                message = f"{the_text} is too long ({len(text)} characters, at most {MAX_TEXT})"
+                at(where, message, code="text_too_long", lang=lang, length=len(text), most=MAX_TEXT)
             if len(text) > PHONE_SCREEN:
-                add(
-                    (*base, "text", lang),
-                    f"node '{node_id}': the {LANGUAGE_NAMES[lang]} text is long for a phone screen "
-                    f"({len(text)} characters; aim for at most {PHONE_SCREEN})",
+                message = (
+                    f"{the_text} is long for a phone screen ({len(text)} characters; aim for at most {PHONE_SCREEN})"
+                )
+                at(
+                    where,
+                    message,
                     "warning",
                     code="text_long_for_phone",
-                    node=node_id,
                     lang=lang,
                     length=len(text),
                     most=PHONE_SCREEN,
@@ -292,140 +245,69 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], g
             if lang != "nl" and text.strip():
                 review = node.review.get(lang)
                 if review is None:
-                    add(
-                        (*base, "text", lang),
-                        f"node '{node_id}': the {LANGUAGE_NAMES[lang]} text has no review status (add review: {lang}: {{reviewed: false}})",
-                        "warning",
-                        code="review_missing",
-                        node=node_id,
-                        lang=lang,
-                    )
+                    message = f"{the_text} has no review status (add review: {lang}: {{reviewed: false}})"
+                    at(where, message, "warning", code="review_missing", lang=lang)
                 elif node.is_stale(lang):
-                    add(
-                        (*base, "review", lang),
-                        f"node '{node_id}': the Dutch text changed after the {LANGUAGE_NAMES[lang]} translation was made; update the translation",
-                        "warning",
-                        code="translation_stale",
-                        node=node_id,
-                        lang=lang,
-                    )
+                    message = f"{who}: the Dutch text changed after the {LANGUAGE_NAMES[lang]} translation was made; update the translation"
+                    at((*base, "review", lang), message, "warning", code="translation_stale", lang=lang)
         if not node.sources and (
             link_lang := next((lang for lang in LANGUAGES if LINK.search(node.text.get(lang, ""))), None)
         ):
-            add(
+            at(
                 (*base, "text", link_lang),
-                f"node '{node_id}': the {LANGUAGE_NAMES[link_lang]} text links to a website but the node names no "
+                f"{who}: the {LANGUAGE_NAMES[link_lang]} text links to a website but the node names no "
                 "source (add sources: with the url and the date it was checked)",
-                "error",
                 code="link_without_source",
-                node=node_id,
                 lang=link_lang,
             )
         if node.factual and not node.sources:
-            add(
-                base,
-                f"node '{node_id}' states facts but has no sources (add sources: with url and checked date)",
-                "error",
-                code="facts_without_source",
-                node=node_id,
-            )
+            message = f"{who} states facts but has no sources (add sources: with url and checked date)"
+            at(base, message, code="facts_without_source")
         if not node.factual and (found := rule_like(node.text.get("nl", ""))):
-            add(
-                (*base, "factual"),
-                f"node '{node_id}' states {' and '.join(found)} but is marked factual: false; "
-                "set factual: true and add the source that says it",
-                "error",
-                code="rule_not_factual",
-                node=node_id,
-            )
+            message = f"{who} states {' and '.join(found)} but is marked factual: false; set factual: true and add the source that says it"
+            at((*base, "factual"), message, code="rule_not_factual")
         for lang in LANGUAGES:
-            text = node.text.get(lang, "")
+            text, where = node.text.get(lang, ""), (*base, "text", lang)
+            the_text = f"{who}: the {LANGUAGE_NAMES[lang]} text"
             if amount_without_date(text):
-                add(
-                    (*base, "text", lang),
-                    f"node '{node_id}': the {LANGUAGE_NAMES[lang]} text names an amount without a date; "
-                    "say from when it holds (for example 'sinds 1 januari 2026')",
-                    "error",
-                    code="amount_without_date",
-                    node=node_id,
-                    lang=lang,
-                )
+                message = f"{the_text} names an amount without a date; say from when it holds (for example 'sinds 1 januari 2026')"
+                at(where, message, code="amount_without_date", lang=lang)
             for entry in alternatives_used(text, lang, glossary):
-                add(
-                    (*base, "text", lang),
-                    f"node '{node_id}': the {LANGUAGE_NAMES[lang]} text uses '{entry.alternative}'; "
-                    f"the glossary ({GLOSSARY_FILE} line {entry.line}) says '{entry.use}' for {entry.term}",
-                    "warning",
-                    code="glossary_text",
-                    node=node_id,
-                    lang=lang,
-                    alternative=entry.alternative,
-                    file=GLOSSARY_FILE,
-                    line=entry.line,
-                    use=entry.use,
-                    term=entry.term,
-                )
+                says, parts = _glossary_says(entry)
+                at(where, f"{the_text} {says}", "warning", code="glossary_text", lang=lang, **parts)
         for i, button in enumerate(node.buttons):
-            bpath = (*base, "buttons", i)
+            bpath, this = (*base, "buttons", i), f"{who} button {i + 1}"
             if (button.goto is None) == (button.action is None):
-                add(
-                    bpath,
-                    f"node '{node_id}' button {i + 1} needs exactly one of goto or action",
-                    "error",
-                    code="button_goto_or_action",
-                    node=node_id,
-                    number=i + 1,
-                )
+                at(bpath, f"{this} needs exactly one of goto or action", code="button_goto_or_action", number=i + 1)
                 continue
             if button.goto is not None:
                 target_flow, target_node = flow.resolve(button.goto)
                 linked = all_flows.get(target_flow)
                 if linked is None or target_node not in linked.nodes:
-                    add(
-                        bpath,
-                        f"node '{node_id}' button {i + 1} goes to '{button.goto}', which does not exist",
-                        "error",
-                        code="button_target_missing",
-                        node=node_id,
-                        number=i + 1,
-                        target=button.goto,
-                    )
+                    message = f"{this} goes to '{button.goto}', which does not exist"
+                    at(bpath, message, code="button_target_missing", number=i + 1, target=button.goto)
                 for lang in LANGUAGES:
-                    label = button.label.get(lang, "")
+                    label, the_label = button.label.get(lang, ""), f"{this}: the {LANGUAGE_NAMES[lang]} label"
                     for entry in alternatives_used(label, lang, glossary):
-                        add(
+                        says, parts = _glossary_says(entry)
+                        at(
                             bpath,
-                            f"node '{node_id}' button {i + 1}: the {LANGUAGE_NAMES[lang]} label uses "
-                            f"'{entry.alternative}'; the glossary ({GLOSSARY_FILE} line {entry.line}) says "
-                            f"'{entry.use}' for {entry.term}",
+                            f"{the_label} {says}",
                             "warning",
                             code="glossary_label",
-                            node=node_id,
                             number=i + 1,
                             lang=lang,
-                            alternative=entry.alternative,
-                            file=GLOSSARY_FILE,
-                            line=entry.line,
-                            use=entry.use,
-                            term=entry.term,
+                            **parts,
                         )
                     if not label.strip():
-                        add(
-                            bpath,
-                            f"node '{node_id}' button {i + 1} has no {LANGUAGE_NAMES[lang]} label",
-                            "error",
-                            code="label_missing",
-                            node=node_id,
-                            number=i + 1,
-                            lang=lang,
-                        )
+                        message = f"{this} has no {LANGUAGE_NAMES[lang]} label"
+                        at(bpath, message, code="label_missing", number=i + 1, lang=lang)
                     elif len(label) > MAX_LABEL:
-                        add(
+                        message = f"{the_label} is too long ({len(label)} characters, at most {MAX_LABEL})"
+                        at(
                             bpath,
-                            f"node '{node_id}' button {i + 1}: the {LANGUAGE_NAMES[lang]} label is too long ({len(label)} characters, at most {MAX_LABEL})",
-                            "error",
+                            message,
                             code="label_too_long",
-                            node=node_id,
                             number=i + 1,
                             lang=lang,
                             length=len(label),
@@ -464,14 +346,10 @@ def check_texts(texts: dict[str, str], glossary: list[Entry], display: str = "{}
         _check_file(f, all_flows, problems, glossary)
         for intent in f.flow.intents:
             if intent in owner:
+                message = f"intent '{intent}' is already answered by {owner[intent]}"
+                params = (("intent", intent), ("file", owner[intent]))
                 problems.append(
-                    Problem(
-                        f.name,
-                        _line(f.lines, ("intents",)),
-                        f"intent '{intent}' is already answered by {owner[intent]}",
-                        code="intent_taken",
-                        params=(("intent", intent), ("file", owner[intent])),
-                    )
+                    Problem(f.name, _line(f.lines, ("intents",)), message, code="intent_taken", params=params)
                 )
             owner.setdefault(intent, f.name)
     return CheckResult(FlowSet(all_flows), problems)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 MAX_SENTENCE_WORDS = 15.0
 MAX_LIX = 40.0
 
-_URL = re.compile(r"https?://\S+")
+URL = re.compile(r"https?://\S+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 # A sentence ends at . ! ? : or a line end (bullets and short lines are sentences of their own).
 _SENTENCE_END = re.compile(r"[.!?:]+(?=\s|$)|\n")
@@ -59,7 +59,7 @@ class Readability:
 
 def readability(text: str) -> Readability:
     """Counts for LIX; web addresses are left out (they are neither words nor sentences)."""
-    text = _URL.sub(" ", text)
+    text = URL.sub(" ", text)
     sentences = [s for s in _SENTENCE_END.split(text) if _WORD.search(s)]
     words = _WORD.findall(text)
     return Readability(len(sentences), len(words), sum(1 for w in words if len(w) > 6))
@@ -67,7 +67,7 @@ def readability(text: str) -> Readability:
 
 def rule_like(text: str) -> list[str]:
     """What makes `text` reliably state a rule or a figure (amount, percentage, duration); [] if nothing."""
-    text = _URL.sub(" ", text)
+    text = URL.sub(" ", text)
     found = []
     if _AMOUNT.search(text):
         found.append("an amount")
@@ -80,12 +80,12 @@ def rule_like(text: str) -> list[str]:
 
 def rule_words(text: str) -> list[str]:
     """Words that may state a rule (moet, verplicht, must, ...), for review by a person."""
-    return sorted({m.group(0).lower() for m in _RULE_WORDS.finditer(_URL.sub(" ", text))})
+    return sorted({m.group(0).lower() for m in _RULE_WORDS.finditer(URL.sub(" ", text))})
 
 
 def amount_without_date(text: str) -> bool:
     """True when `text` names a money amount but no year, so a reader cannot tell how current it is."""
-    text = _URL.sub(" ", text)
+    text = URL.sub(" ", text)
     return bool(_AMOUNT.search(text)) and not _YEAR.search(text)
 
 

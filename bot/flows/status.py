@@ -3,7 +3,7 @@ stale, unstamped."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from bot.flows.loader import LANGUAGE_NAMES, CheckResult, Problem, check_flows
@@ -29,11 +29,8 @@ class Counts:
     unstamped: int = 0
 
     def add(self, other: Counts) -> None:
-        self.nodes += other.nodes
-        self.translated += other.translated
-        self.reviewed += other.reviewed
-        self.stale += other.stale
-        self.unstamped += other.unstamped
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
 @dataclass(frozen=True)
@@ -103,30 +100,30 @@ def flow_status(flows_dir: Path) -> StatusReport:
 def status_of(result: CheckResult) -> StatusReport:
     """The report for checked flows (the files, or the content published in the database)."""
     languages = STATUS_LANGUAGES
-    totals = {lang: Counts() for lang in languages}
-    by_flow: dict[str, dict[str, Counts]] = {}
-    stale: list[StaleTranslation] = []
-    plain: dict[str, dict[str, Readability]] = {}
-    rule_like: list[ForReview] = []
-    recheck: list[ForReview] = []
-    home_pages: list[ForReview] = []
-    awaiting: dict[str, dict[str, list[str]]] = {lang: {} for lang in NATIVE_REVIEW_LANGUAGES if lang in languages}
-    nodes = 0
+    report = StatusReport(
+        languages,
+        flows=len(result.flows.flows),
+        nodes=0,
+        totals={lang: Counts() for lang in languages},
+        by_flow={},
+        errors=result.errors,
+        awaiting_native={lang: {} for lang in NATIVE_REVIEW_LANGUAGES if lang in languages},
+    )
     for flow_id in sorted(result.flows.flows):
         flow = result.flows.flows[flow_id]
-        counts = {lang: Counts() for lang in languages}
-        plain[flow_id] = {lang: Readability(0, 0, 0) for lang in READABILITY_LANGUAGES}
+        counts = report.by_flow[flow_id] = {lang: Counts() for lang in languages}
+        plain = report.readability[flow_id] = {lang: Readability(0, 0, 0) for lang in READABILITY_LANGUAGES}
         for node_id, node in flow.nodes.items():
-            nodes += 1
+            report.nodes += 1
             for lang in READABILITY_LANGUAGES:
-                plain[flow_id][lang] += readability(node.text.get(lang, ""))
+                plain[lang] += readability(node.text.get(lang, ""))
             if not node.factual and (words := rule_words(node.text.get(SOURCE_LANGUAGE, ""))):
-                rule_like.append(ForReview(flow_id, node_id, "factual: false but says " + ", ".join(words)))
+                report.rule_like.append(ForReview(flow_id, node_id, "factual: false but says " + ", ".join(words)))
             if node.recheck:
-                recheck.append(ForReview(flow_id, node_id, node.recheck))
+                report.recheck.append(ForReview(flow_id, node_id, node.recheck))
             if node.factual and (homes := [s.url for s in node.sources if is_home_page(s.url)]):
-                home_pages.append(ForReview(flow_id, node_id, ", ".join(homes)))
-            for lang, waiting in awaiting.items():
+                report.home_pages.append(ForReview(flow_id, node_id, ", ".join(homes)))
+            for lang, waiting in report.awaiting_native.items():
                 review = node.review.get(lang)
                 if node.text.get(lang, "").strip() and (review is None or not review.reviewed):
                     waiting.setdefault(flow_id, []).append(node_id)
@@ -134,24 +131,10 @@ def status_of(result: CheckResult) -> StatusReport:
                 one = node_counts(node, lang)
                 counts[lang].add(one)
                 if one.stale:
-                    stale.append(StaleTranslation(flow_id, node_id, lang))
-        by_flow[flow_id] = counts
+                    report.stale.append(StaleTranslation(flow_id, node_id, lang))
         for lang in languages:
-            totals[lang].add(counts[lang])
-    return StatusReport(
-        languages=languages,
-        flows=len(by_flow),
-        nodes=nodes,
-        totals=totals,
-        by_flow=by_flow,
-        stale=stale,
-        errors=result.errors,
-        readability=plain,
-        rule_like=rule_like,
-        recheck=recheck,
-        home_pages=home_pages,
-        awaiting_native=awaiting,
-    )
+            report.totals[lang].add(counts[lang])
+    return report
 
 
 _HEADER = ("language", "nodes", "translated", "reviewed", "stale", "unstamped")
@@ -166,10 +149,14 @@ def _table(languages: tuple[str, ...], counts: dict[str, Counts], indent: str = 
             rows.append((f"{name} (source)", str(c.nodes), str(c.translated), str(c.reviewed), "-", "-"))
         else:
             rows.append((name, str(c.nodes), str(c.translated), str(c.reviewed), str(c.stale), str(c.unstamped)))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
+    return _aligned(rows, indent, left=(0,))
+
+
+def _aligned(rows: list[tuple[str, ...]], indent: str, left: tuple[int, ...]) -> list[str]:
+    """The rows as text columns: the columns in `left` left-aligned, the others right-aligned."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
-        indent
-        + "  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)).rstrip()
+        indent + "  ".join(c.ljust(widths[i]) if i in left else c.rjust(widths[i]) for i, c in enumerate(row)).rstrip()
         for row in rows
     ]
 
@@ -196,17 +183,10 @@ def _plain_language(report: StatusReport) -> list[str]:
                 f"above B1: {', '.join(hard)}" if hard else "",
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
         "",
         f"Plain language (B1: at most {MAX_SENTENCE_WORDS:.0f} words a sentence and LIX at most {MAX_LIX:.0f}):",
-        *(
-            "  "
-            + "  ".join(
-                c.ljust(widths[i]) if i in (0, len(row) - 1) else c.rjust(widths[i]) for i, c in enumerate(row)
-            ).rstrip()
-            for row in rows
-        ),
+        *_aligned(rows, "  ", left=(0, len(rows[0]) - 1)),
     ]
 
 
@@ -227,21 +207,19 @@ def format_status(report: StatusReport, *, by_flow: bool = False) -> str:
         "unstamped: the translation has no nl_hash yet (werkhelpdesk flows stamp --only-missing).",
     ]
     lines += _plain_language(report)
-    if report.recheck:
-        lines += ["", "To re-check before publishing (`recheck:` in the node):"]
-        lines += [f"  {r.flow} node '{r.node}': {r.reason}" for r in report.recheck]
-    if report.home_pages:
-        lines += [
-            "",
+    for heading, items in (
+        ("To re-check before publishing (`recheck:` in the node):", report.recheck),
+        (
             "Sources that are a home page (fine for an address to send people to; for a rule, cite the page that says it):",
-        ]
-        lines += [f"  {r.flow} node '{r.node}': {r.reason}" for r in report.home_pages]
-    if report.rule_like:
-        lines += [
-            "",
+            report.home_pages,
+        ),
+        (
             "For review: marked factual: false but may state a rule (add a source and factual: true, or rephrase):",
-        ]
-        lines += [f"  {r.flow} node '{r.node}': {r.reason}" for r in report.rule_like]
+            report.rule_like,
+        ),
+    ):
+        if items:
+            lines += ["", heading, *(f"  {r.flow} node '{r.node}': {r.reason}" for r in items)]
     for lang, waiting in report.awaiting_native.items():
         if waiting:
             total = sum(len(ids) for ids in waiting.values())

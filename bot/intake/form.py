@@ -1,6 +1,5 @@
-"""The intake conversation as a pure state machine: consent, questions with validation, skip, stop
-and resume, review with per-field edit, submit. Returns replies as message ids and the new state;
-the pipeline stores the state (so an interrupted intake resumes after a restart)."""
+"""The intake conversation as a pure state machine (consent, questions, skip, stop and resume, review, submit);
+the pipeline stores the state it returns, so an interrupted intake resumes after a restart."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from dataclasses import field as dataclass_field
 from typing import Literal
 
 from bot.callbacks import IntakeButton, encode
-from bot.dialog import MENU
+from bot.dialog import with_menu_button
 from bot.intake import validate
 from bot.messages import Button, Lines, Listing, Msg, Plain, Reply, t_
 
@@ -31,6 +30,11 @@ class Field:
 
 def _text(limit: int) -> Callable[[str], str | None]:
     return lambda value: validate.free_text(value, limit)
+
+
+def _same(*values: str) -> tuple[tuple[str, Plain], ...]:
+    """Choices whose label is the value itself in every language."""
+    return tuple((value, Plain(value)) for value in values)
 
 
 FIELDS: tuple[Field, ...] = (
@@ -117,15 +121,7 @@ FIELDS: tuple[Field, ...] = (
         ),
         t_("Dutch level"),
         kind="choice",
-        choices=(
-            ("A0", Plain("A0")),
-            ("A1", Plain("A1")),
-            ("A2", Plain("A2")),
-            ("B1", Plain("B1")),
-            ("B2", Plain("B2")),
-            ("C1", Plain("C1")),
-            ("dont_know", t_("I don't know")),
-        ),
+        choices=(*_same("A0", "A1", "A2", "B1", "B2", "C1"), ("dont_know", t_("I don't know"))),
     ),
     Field(
         "other_languages",
@@ -139,14 +135,7 @@ FIELDS: tuple[Field, ...] = (
         t_("How many days a week can you work?"),
         t_("Available days per week"),
         kind="choice",
-        choices=(
-            ("1", Plain("1")),
-            ("2", Plain("2")),
-            ("3", Plain("3")),
-            ("4", Plain("4")),
-            ("5", Plain("5")),
-            ("not_yet", t_("Not yet")),
-        ),
+        choices=(*_same("1", "2", "3", "4", "5"), ("not_yet", t_("Not yet"))),
     ),
     Field(
         "sectors",
@@ -211,21 +200,23 @@ class IntakeOutcome:
     state: IntakeState
     replies: tuple[Reply, ...]
     submit: bool = False
-    leave: bool = False  # the intake is not active (any more): the normal dialog may continue
 
 
-CONTROL = (Button(t_("Skip"), encode(IntakeButton("skip"))), Button(t_("Stop for now"), encode(IntakeButton("stop"))))
+def _button(label: Msg | Plain, action: str, arg: str = "") -> Button:
+    return Button(label, encode(IntakeButton(action, arg)))
+
+
+CONTROL = (_button(t_("Skip"), "skip"), _button(t_("Stop for now"), "stop"))
 
 
 def question(state: IntakeState) -> Reply:
     f = BY_KEY[state.field or FIELDS[0].key]
     rows: list[tuple[Button, ...]] = []
     text: Msg | Lines = f.question
-    if f.kind == "choice":
-        rows += [(Button(label, encode(IntakeButton("pick", value))),) for value, label in f.choices]
-    elif f.kind == "multi":
-        rows += [(Button(label, encode(IntakeButton("toggle", value))),) for value, label in f.choices]
-        rows.append((Button(t_("Done"), encode(IntakeButton("done"))),))
+    action = "toggle" if f.kind == "multi" else "pick"
+    rows += [(_button(label, action, value),) for value, label in f.choices]
+    if f.kind == "multi":
+        rows.append((_button(t_("Done"), "done"),))
         if state.selected:
             text = Lines(f.question, ((t_("Chosen"), value_text(f.key, ",".join(state.selected))),))
     rows.append(CONTROL)
@@ -234,13 +225,7 @@ def question(state: IntakeState) -> Reply:
 
 def consent_reply() -> Reply:
     return Reply(
-        CONSENT,
-        (
-            (
-                Button(t_("Yes, I agree"), encode(IntakeButton("consent", "yes"))),
-                Button(t_("No, thanks"), encode(IntakeButton("consent", "no"))),
-            ),
-        ),
+        CONSENT, ((_button(t_("Yes, I agree"), "consent", "yes"), _button(t_("No, thanks"), "consent", "no")),)
     )
 
 
@@ -259,19 +244,16 @@ def summary(answers: Mapping[str, str], heading: Msg) -> Lines:
 
 
 def review_reply(state: IntakeState) -> Reply:
-    rows = [(Button(f.label, encode(IntakeButton("edit", f.key))),) for f in FIELDS]
-    rows.append((Button(t_("Send"), encode(IntakeButton("submit"))),))
+    rows = [(_button(f.label, "edit", f.key),) for f in FIELDS]
+    rows.append((_button(t_("Send"), "submit"),))
     return Reply(summary(state.answers, REVIEW), tuple(rows))
 
 
 def _next(state: IntakeState, answers: Mapping[str, str]) -> IntakeOutcome:
-    if state.editing:
-        new = replace(state, status="review", field=None, answers=answers, editing=False, selected=())
-        return IntakeOutcome(new, (review_reply(new),))
     keys = [f.key for f in FIELDS]
     position = keys.index(state.field) + 1 if state.field in keys else 0
-    if position >= len(keys):
-        new = replace(state, status="review", field=None, answers=answers, selected=())
+    if state.editing or position >= len(keys):
+        new = replace(state, status="review", field=None, answers=answers, editing=False, selected=())
         return IntakeOutcome(new, (review_reply(new),))
     new = replace(state, status="asking", field=keys[position], answers=answers, selected=())
     return IntakeOutcome(new, (question(new),))
@@ -301,13 +283,9 @@ def on_button(
         if arg == "yes" and state.status == "consent":
             return _next(IntakeState("asking", None, {}), {})
         if arg == "no":
-            return IntakeOutcome(
-                IntakeState("declined"), (Reply(DECLINED, ((Button(t_("Main menu"), MENU),),)),), leave=True
-            )
+            return IntakeOutcome(IntakeState("declined"), (with_menu_button(DECLINED),))
     if action == "stop" and state.status in {"asking", "review"}:
-        return IntakeOutcome(
-            replace(state, status="paused"), (Reply(PAUSED, ((Button(t_("Main menu"), MENU),),)),), leave=True
-        )
+        return IntakeOutcome(replace(state, status="paused"), (with_menu_button(PAUSED),))
     if state.status == "asking" and state.field is not None:
         f = BY_KEY[state.field]
         if action == "skip":
@@ -334,7 +312,7 @@ def on_button(
             new = replace(state, status="asking", field=arg, editing=True, selected=selected)
             return IntakeOutcome(new, (question(new),))
         if action == "submit":
-            return IntakeOutcome(replace(state, status="submitted"), (Reply(SUBMITTED),), submit=True, leave=True)
+            return IntakeOutcome(replace(state, status="submitted"), (Reply(SUBMITTED),), submit=True)
     # A stale or unexpected intake button: show where we are.
     return start(state)
 
@@ -350,15 +328,13 @@ def on_text(
     if f.kind in {"choice", "multi"}:
         return IntakeOutcome(state, (question(state),))  # please use the buttons
     if f.key == "municipality":
-        found, suggestions = match_municipality(text)
-        if found is not None:
-            return _next(state, {**state.answers, f.key: found})
-        if suggestions:
-            rows = tuple((Button(Plain(name), encode(IntakeButton("pick", name))),) for name in suggestions)
+        value, suggestions = match_municipality(text)
+        if value is None and suggestions:
+            rows = tuple((_button(Plain(name), "pick", name),) for name in suggestions)
             return IntakeOutcome(state, (Reply(t_("Did you mean one of these municipalities?"), (*rows, CONTROL)),))
-        return IntakeOutcome(state, (Reply(f.retry or f.question, (CONTROL,)),))
-    assert f.check is not None
-    value = f.check(text)
+    else:
+        assert f.check is not None
+        value = f.check(text)
     if value is None:
         return IntakeOutcome(state, (Reply(f.retry or f.question, (CONTROL,)),))
     return _next(state, {**state.answers, f.key: value})

@@ -7,7 +7,7 @@ from sqlalchemy import delete
 from bot import privacy
 from bot.callbacks import DeleteButton, encode
 from bot.db.models import Coach, InboxUpdate
-from bot.dialog import MENU
+from bot.dialog import with_menu_button
 from bot.handoff import queue, service
 from bot.intake import form
 from bot.messages import Button, Reply, t_
@@ -46,7 +46,7 @@ async def handle(ctx: Ctx) -> bool:
         )
         turn.outbox.reply(user, chat, lang, Reply(question, buttons))
     elif ctx.button == DeleteButton("no"):
-        turn.outbox.reply(user, chat, lang, Reply(t_("Nothing was deleted."), ((Button(t_("Main menu"), MENU),),)))
+        turn.outbox.reply(user, chat, lang, with_menu_button(t_("Nothing was deleted.")))
     else:
         await _erase(ctx)
     return True

@@ -72,13 +72,13 @@ async def handle(ctx: Ctx) -> bool:
                 confidence=nlu.confidence,
             )
         )
-    for reply in outcome.replies:
-        outbox.reply(user, incoming.chat_id, language, reply)
+    replies = outcome.replies
     if outcome.start_intake:
         started = form.start(await ctx.intake())
         await intake_store.save(session, user.id, started.state)
-        for reply in started.replies:
-            outbox.reply(user, incoming.chat_id, language, reply)
+        replies += started.replies
+    for reply in replies:
+        outbox.reply(user, incoming.chat_id, language, reply)
     if outcome.handoff is not None:
         topic = outcome.handoff.topic or state_row.flow
         await service.start_case(turn, user, language, topic=topic, reason=outcome.handoff.reason)

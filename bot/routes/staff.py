@@ -16,14 +16,10 @@ def applies(ctx: Ctx) -> bool:
 
 
 async def handle(ctx: Ctx) -> bool:
-    _answer(ctx)
-    ctx.store()
-    return True
-
-
-def _answer(ctx: Ctx) -> None:
     services, outbox, incoming = ctx.services, ctx.turn.outbox, ctx.incoming
     user, lang, chat = ctx.sender.user, ctx.sender.lang, incoming.chat_id
+    args = incoming.args.split()
+    flow = services.flows.flows.get(args[0]) if args else None
     if incoming.command == "reload":
         # Never loads here (inside this update's transaction): the content watcher looks at once, off
         # the event loop, and every other replica within CONTENT_POLL_SECONDS.
@@ -34,22 +30,14 @@ def _answer(ctx: Ctx) -> None:
             revision=str(services.content.number),
         )
         outbox.reply(user, chat, lang, Reply(msg))
-        return
-    args = incoming.args.split()
-    flow = services.flows.flows.get(args[0]) if args else None
-    preview_lang = args[1] if len(args) > 1 and args[1] in LANGUAGES else lang
-    if flow is None:
-        names = ", ".join(sorted(services.flows.flows))
-        outbox.reply(
-            user,
-            chat,
-            lang,
-            Reply(
-                t_(
-                    "Use /preview followed by a flow and optionally a language, e.g. /preview cv_help ar. Flows: %(flows)s",
-                    flows=names,
-                )
-            ),
+    elif flow is None:
+        usage = t_(
+            "Use /preview followed by a flow and optionally a language, e.g. /preview cv_help ar. Flows: %(flows)s",
+            flows=", ".join(sorted(services.flows.flows)),
         )
-        return
-    outbox.reply(user, chat, preview_lang, node_reply(flow, flow.start, frozenset({"menu", "language", "coach"})))
+        outbox.reply(user, chat, lang, Reply(usage))
+    else:
+        preview_lang = args[1] if len(args) > 1 and args[1] in LANGUAGES else lang
+        outbox.reply(user, chat, preview_lang, node_reply(flow, flow.start, frozenset({"menu", "language", "coach"})))
+    ctx.store()
+    return True

@@ -1,9 +1,5 @@
 """What the bot does with a disclosure: the help lines first, then an urgent case for the coaches.
-
-Called by the pipeline for every newcomer update before anything else reads it (`respond`), and by
-the handoff service while a disclosure case is open (`care_reply`, `closing_reply`, `announce_urgent`).
-Everything runs inside the update's transaction and writes to the outbox. The category is
-special-category data: it is stored on the case only and never logged."""
+The category is special-category data: it is stored on the case only and never logged."""
 
 from __future__ import annotations
 
@@ -26,11 +22,12 @@ from bot.db.models import (
     Timer,
     User,
 )
-from bot.dialog import MENU
+from bot.dialog import with_menu_button
 from bot.handoff import queue
 from bot.handoff.hours import format_opening
 from bot.handoff.service import Sender, Turn
 from bot.intake import store as intake_store
+from bot.intake.form import Status
 from bot.languages import NATIVE_NAMES
 from bot.messages import Button, Lines, Msg, NodeText, Reply, t_
 from bot.safeguarding.patterns import PRIORITY
@@ -159,9 +156,8 @@ async def _disclosure(
             turn, sender, existing, kind=kind, command=None, text=text, chat_id=chat_id, message_id=message_id
         )
     case, opened = await _urgent_case(turn, user, lang, category)
-    marker: Literal["o", "u"] = (
-        "o" if opened else "u"
-    )  # on dismissal: close a case it opened, downgrade one it upgraded
+    # On dismissal: close a case it opened, downgrade one it upgraded.
+    marker: Literal["o", "u"] = "o" if opened else "u"
     dismiss = ((Button(DISMISS, encode(DismissAlarm(case.id, marker))),),)
     turn.outbox.reply(user, chat_id, lang, Reply(NodeText(FLOW, category), dismiss), case_id=case.id)
     turn.outbox.reply(user, chat_id, lang, await _next_step(turn, case, lang), case_id=case.id)
@@ -184,12 +180,9 @@ def _closed(turn: Turn, lang: str) -> Msg:
 async def _pause_intake(turn: Turn, user: User) -> None:
     """A disclosure in the middle of the intake pauses it (before consent: no intake at all)."""
     intake = await intake_store.load(turn.session, user.id)
-    if intake is None:
-        return
-    if intake.status in {"asking", "review"}:
-        await intake_store.save(turn.session, user.id, replace(intake, status="paused"))
-    elif intake.status == "consent":
-        await intake_store.save(turn.session, user.id, replace(intake, status="declined"))
+    paused: dict[str, Status] = {"asking": "paused", "review": "paused", "consent": "declined"}
+    if intake is not None and intake.status in paused:
+        await intake_store.save(turn.session, user.id, replace(intake, status=paused[intake.status]))
 
 
 def _more_urgent(new: str, old: str | None) -> str:
@@ -300,7 +293,7 @@ async def _dismiss(turn: Turn, sender: Sender, button: DismissAlarm, chat_id: in
     user, lang = sender.user, sender.lang
     case = await turn.session.get(Case, button.case_id)
     if case is None or case.user_id != user.id or case.status == CASE_CLOSED or case.safeguarding is None:
-        turn.outbox.reply(user, chat_id, lang, Reply(DISMISSED, ((Button(t_("Main menu"), MENU),),)))
+        turn.outbox.reply(user, chat_id, lang, with_menu_button(DISMISSED))
         return Handled(None)
     coach = await turn.session.get(Coach, case.coach_id) if case.coach_id else None
     turn.session.add(CaseEvent(case_id=case.id, action="alarm_dismissed"))
@@ -311,7 +304,7 @@ async def _dismiss(turn: Turn, sender: Sender, button: DismissAlarm, chat_id: in
     if coach is not None:
         note = t_("The newcomer of case #%(id)s says they are fine: it was a false alarm.", id=case.id)
         await tell_coach(turn, coach, note, case.id)
-    turn.outbox.reply(user, chat_id, lang, Reply(DISMISSED, ((Button(t_("Main menu"), MENU),),)))
+    turn.outbox.reply(user, chat_id, lang, with_menu_button(DISMISSED))
     return Handled(case.id)
 
 
@@ -322,8 +315,7 @@ def care_reply(turn: Turn, case: Case, lang: str) -> list[Reply] | None:
         return None
     if turn.hours.is_open(turn.now):
         return [Reply(CARE_OPEN)]
-    when = format_opening(turn.hours.next_opening(turn.now), lang)
-    return [Reply(NodeText(FLOW, case.safeguarding)), Reply(replace(NEXT_CLOSED, params=(("when", when),)))]
+    return [Reply(NodeText(FLOW, case.safeguarding)), Reply(_closed(turn, lang))]
 
 
 def closing_reply(case: Case) -> Reply | None:
