@@ -9,7 +9,7 @@ import statistics
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
@@ -116,21 +116,13 @@ def office_seconds(start: datetime, end: datetime, hours: OfficeHours) -> float:
     if end <= start:
         return 0.0
     zone = hours.zone
-    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-    day, last = local_start.date(), local_end.date()
-    if day == last:  # most replies: the same day, no need to walk the calendar
-        if day.weekday() not in hours.days:
-            return 0.0
-        opens = datetime.combine(day, hours.opens, zone)
-        closes = datetime.combine(day, hours.closes, zone)
-        return max((min(end, closes) - max(start, opens)).total_seconds(), 0.0)
+    day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
     total = 0.0
     while day <= last:
         if day.weekday() in hours.days:
             opens = datetime.combine(day, hours.opens, zone)
             closes = datetime.combine(day, hours.closes, zone)
-            overlap = (min(end, closes) - max(start, opens)).total_seconds()
-            total += max(overlap, 0.0)
+            total += max((min(end, closes) - max(start, opens)).total_seconds(), 0.0)
         day += timedelta(days=1)
     return total
 
@@ -153,7 +145,7 @@ class _CaseRow:
     created_at: datetime
     first_reply_at: datetime | None
     closed_at: datetime | None
-    wait: float | None = None  # seconds to the first reply, computed once
+    wait: float | None = field(default=None, init=False)  # seconds to the first reply, computed once
 
     def __post_init__(self) -> None:
         if self.first_reply_at is not None:
@@ -197,19 +189,8 @@ async def build(
 
 
 async def _cases(session: AsyncSession, period: Period) -> list[_CaseRow]:
-    query = select(
-        Case.id,
-        Case.language,
-        Case.topic,
-        Case.coach_id,
-        Case.outcome,
-        Case.satisfaction,
-        Case.priority,
-        Case.safeguarding,
-        Case.created_at,
-        Case.first_reply_at,
-        Case.closed_at,
-    ).where(Case.created_at >= period.since, Case.created_at < period.until)
+    columns = [getattr(Case, f.name) for f in fields(_CaseRow) if f.init]  # the row's fields are Case's columns
+    query = select(*columns).where(Case.created_at >= period.since, Case.created_at < period.until)
     if period.language:
         query = query.where(Case.language == period.language)
     return [_CaseRow(*row) for row in (await session.execute(query)).all()]
