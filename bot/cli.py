@@ -324,13 +324,6 @@ async def _chat(settings: Settings, lang: str | None, new: bool) -> int:
     return 0
 
 
-def _token_missing(settings: Settings) -> bool:
-    if settings.telegram_token:
-        return False
-    print("TELEGRAM_TOKEN is not set: get a token from @BotFather and put it in .env", file=sys.stderr)
-    return True
-
-
 async def _warn_without_coaches(services: Services) -> None:
     from bot.handoff.coaches import availability
 
@@ -347,7 +340,8 @@ async def _run(settings: Settings) -> int:
     from bot.tg.inbox import Inbox
     from bot.web import start_web
 
-    if _token_missing(settings):
+    if not settings.telegram_token:
+        print("TELEGRAM_TOKEN is not set: get a token from @BotFather and put it in .env", file=sys.stderr)
         return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -108,16 +108,11 @@ async def _fill(session: AsyncSession, missing: list[date], dialect: str) -> Non
         await session.execute(statement, rows[start : start + INSERT_CHUNK])
 
 
+_COLUMNS = ("day", "kind", "language", "intent", "answer", "conversations", "messages")
+
+
 def _row(day: str, kind: str, lang: str, intent: str, answer: str, users: int, messages: int) -> dict[str, Any]:
-    return {
-        "day": day,
-        "kind": kind,
-        "language": lang[:8],
-        "intent": intent[:64],
-        "answer": answer[:16],
-        "conversations": users,
-        "messages": messages,
-    }
+    return dict(zip(_COLUMNS, (day, kind, lang[:8], intent[:64], answer[:16], users, messages), strict=True))
 
 
 @dataclass
