@@ -164,28 +164,28 @@ async def build(
     past days of messages come from the daily rollup; counting a day not there yet stores it (and
     commits the session)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    tables: dict[str, Table] = {}
     cases = await _cases(session, period)
-    urgent = [c for c in cases if c.priority == PRIORITY_URGENT]
-    tables["urgent"] = _urgent(urgent)
     today = today or datetime.now(UTC).date()
     counts = await rollup.figures(session, period.start, period.end, period.language, today, dialect)
-    tables["per_day"] = _per_day(period, counts.per_day, cases)
-    tables["per_language"] = _per_language(counts.per_language, cases)
     counted = [(intent, answer, n) for (intent, answer), n in counts.intents.items()]
-    tables["per_topic"] = _per_topic(counted, cases, is_topic)
-    tables["answers"] = _answers(counted)
     office = {c.id: office_seconds(c.created_at, c.first_reply_at, hours) for c in cases if c.first_reply_at}
-    tables["reply_times"] = _reply_times(cases, office)
-    tables["reply_buckets"] = _reply_buckets(cases, office)
-    tables["outcomes"] = _outcomes(cases)
-    tables["per_coach"] = await _per_coach(session, cases)
-    tables["cases_per_language"] = _cases_per_language(cases)
-    tables["satisfaction_language"] = _satisfaction(cases, "language", lambda c: c.language)
-    tables["satisfaction_topic"] = _satisfaction(cases, "topic", lambda c: c.topic or "-")
-    tables["intake_funnel"] = await _intake_funnel(session, period)
-    tables["work_outcomes"] = await _work_outcomes(session, period)
-    return Report(period, tables)
+    tables = [
+        _urgent([c for c in cases if c.priority == PRIORITY_URGENT]),
+        _per_day(period, counts.per_day, cases),
+        _per_language(counts.per_language, cases),
+        _per_topic(counted, cases, is_topic),
+        _answers(counted),
+        _reply_times(cases, office),
+        _reply_buckets(cases, office),
+        _outcomes(cases),
+        await _per_coach(session, cases),
+        _cases_per_language(cases),
+        _satisfaction(cases, "language", lambda c: c.language),
+        _satisfaction(cases, "topic", lambda c: c.topic or "-"),
+        await _intake_funnel(session, period),
+        await _work_outcomes(session, period),
+    ]
+    return Report(period, {table.key: table for table in tables})
 
 
 async def _cases(session: AsyncSession, period: Period) -> list[_CaseRow]:
