@@ -85,7 +85,12 @@ async def open_draft(
 
 def confirmation(draft: TranslationDraft, case_id: int) -> Reply:
     """What the coach sees in Telegram before anything is sent."""
+
+    def button(label: Msg, action: TranslatedReplyAction) -> Button:
+        return Button(label, encode(TranslatedReply(action, draft.id)))
+
     language = NATIVE_NAMES.get(draft.target, draft.target)
+    send_original = button(t_("Send original"), ORIGINAL)
     if draft.translation is None:
         return Reply(
             t_(
@@ -94,12 +99,7 @@ def confirmation(draft: TranslationDraft, case_id: int) -> Reply:
                 id=case_id,
                 original=draft.original,
             ),
-            (
-                (
-                    Button(t_("Try again"), encode(TranslatedReply(RETRY, draft.id))),
-                    Button(t_("Send original"), encode(TranslatedReply(ORIGINAL, draft.id))),
-                ),
-            ),
+            ((button(t_("Try again"), RETRY), send_original),),
         )
     shown: dict[str, str | int] = {
         "id": case_id,
@@ -121,16 +121,7 @@ def confirmation(draft: TranslationDraft, case_id: int) -> Reply:
             "Translation (%(language)s):\n%(translation)s\n\nThe translation back is unavailable.",
             **shown,
         )
-    return Reply(
-        msg,
-        (
-            (
-                Button(t_("Send translation"), encode(TranslatedReply(SEND, draft.id))),
-                Button(t_("Edit"), encode(TranslatedReply(EDIT, draft.id))),
-            ),
-            (Button(t_("Send original"), encode(TranslatedReply(ORIGINAL, draft.id))),),
-        ),
-    )
+    return Reply(msg, ((button(t_("Send translation"), SEND), button(t_("Edit"), EDIT)), (send_original,)))
 
 
 async def coach_text(turn: Turn, coach: Coach, case: Case, newcomer: User, newcomer_lang: str, text: str) -> bool:
