@@ -1,10 +1,5 @@
-"""Held-out realistic messages (nlu/eval/realistic.yml) and how the bot would handle them at its threshold.
-
-Cross-validation on nlu/data measures short utterances like the training lines; these messages are written
-as people write on a phone (greeting + who they are + question, typos, code-mixing, two questions), and are
-never trained on. `werkhelpdesk nlu evaluate --realistic FILE` reports per language the share answered right,
-asked back with the right topic among the buttons, and answered wrong, plus node-level accuracy.
-"""
+"""Held-out realistic messages (nlu/eval/realistic.yml): written as people write on a phone, never trained on,
+and scored as the bot would handle them at its threshold (`werkhelpdesk nlu evaluate --realistic FILE`)."""
 
 from __future__ import annotations
 
