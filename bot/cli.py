@@ -8,7 +8,8 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
@@ -18,6 +19,8 @@ from bot.logredact import install_redaction
 from bot.settings import Settings
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
     from bot.services import Services
 
 log = logging.getLogger("werkhelpdesk")
@@ -99,16 +102,42 @@ def _configure_logging() -> None:
     install_redaction()  # every record, the libraries' too, without texts, names, phones or payloads
 
 
-async def _db_upgrade(settings: Settings) -> int:
+@asynccontextmanager
+async def _engine(settings: Settings, *, current: bool = True) -> AsyncIterator[AsyncEngine]:
+    """The database for one command, disposed after it; `current`: refused while migrations are pending."""
     from bot.db.engine import create_engine
-    from bot.db.migrate import current_revision, head_revision, upgrade
+    from bot.db.migrate import ensure_current
 
     engine = create_engine(settings.database_url)
     try:
-        before = await current_revision(engine)
-        await upgrade(engine)
+        if current:
+            await ensure_current(engine)
+        yield engine
     finally:
         await engine.dispose()
+
+
+@asynccontextmanager
+async def _session(settings: Settings) -> AsyncIterator[AsyncSession]:
+    from bot.db.engine import create_sessionmaker
+
+    async with _engine(settings) as engine, create_sessionmaker(engine)() as session:
+        yield session
+
+
+def _write_json(path: str, document: object) -> None:
+    import json
+
+    with open(path, "w", encoding="utf-8") as fp:
+        json.dump(document, fp, ensure_ascii=False, indent=2)
+
+
+async def _db_upgrade(settings: Settings) -> int:
+    from bot.db.migrate import current_revision, head_revision, upgrade
+
+    async with _engine(settings, current=False) as engine:
+        before = await current_revision(engine)
+        await upgrade(engine)
     head = head_revision()
     if before is None:
         print(f"database created (schema at migration {head})")
@@ -172,7 +201,6 @@ async def _nlu_parse(settings: Settings) -> int:
 
 
 def _nlu_evaluate(settings: Settings, folds: int, json_path: str | None, realistic: str | None = None) -> int:
-    import json
     from pathlib import Path
 
     from bot.nlu.data import load_training
@@ -186,8 +214,7 @@ def _nlu_evaluate(settings: Settings, folds: int, json_path: str | None, realist
         held_out = evaluate_realistic(model.predict, load_realistic(Path(realistic)), settings.nlu_threshold)
         print(format_realistic(held_out))
         if json_path:
-            with open(json_path, "w", encoding="utf-8") as fp:
-                json.dump(held_out.as_json(), fp, ensure_ascii=False, indent=2)
+            _write_json(json_path, held_out.as_json())
         return 0
     report = cross_validate(load_training(settings.nlu_dir), folds, threshold=settings.nlu_threshold)
     print(format_report(report))
@@ -196,68 +223,53 @@ def _nlu_evaluate(settings: Settings, folds: int, json_path: str | None, realist
     safeguarding_report = safeguarding.evaluate(settings.nlu_dir)
     print(safeguarding.format_report(safeguarding_report))
     if json_path:
-        with open(json_path, "w", encoding="utf-8") as fp:
-            json.dump(
-                report.as_json() | {"safeguarding": safeguarding_report.as_json()}, fp, ensure_ascii=False, indent=2
-            )
+        _write_json(json_path, report.as_json() | {"safeguarding": safeguarding_report.as_json()})
     return 0
 
 
 async def _coach(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.db.engine import create_engine, create_sessionmaker
-    from bot.db.migrate import ensure_current
     from bot.handoff.coaches import CoachError, add_coach, list_coaches, parse_translator, remove_coach
 
-    engine = create_engine(settings.database_url)
-    try:
-        await ensure_current(engine)
-        async with create_sessionmaker(engine)() as session, session.begin():
-            if args.coach_command == "add":
-                try:
-                    coach = await add_coach(session, args.telegram_id, args.name, args.languages, staff=args.staff)
-                    coach.translator_languages = parse_translator(args.translator)
-                except CoachError as exc:
-                    print(f"error: {exc}", file=sys.stderr)
-                    return 1
-                translates = f", translates {coach.translator_languages}" if coach.translator_languages else ""
-                print(
-                    f"coach {coach.name} ({args.telegram_id}) speaks {coach.languages}{' (staff)' if coach.is_staff else ''}"
-                    + translates
-                )
-            elif args.coach_command == "list":
-                coaches = await list_coaches(session)
-                for c in coaches:
-                    role = "staff" if c.is_staff else "coach"
-                    translates = f"\ttranslates {c.translator_languages}" if c.translator_languages else ""
-                    print(f"{c.telegram_id}\t{c.name}\t{c.languages}\t{role}{translates}")
-                print(f"{len(coaches)} coaches")
-            else:
-                if not await remove_coach(session, args.telegram_id):
-                    print(f"no coach with Telegram id {args.telegram_id}", file=sys.stderr)
-                    return 1
-                print(f"coach {args.telegram_id} removed")
-    finally:
-        await engine.dispose()
+    async with _session(settings) as session, session.begin():
+        if args.coach_command == "add":
+            try:
+                coach = await add_coach(session, args.telegram_id, args.name, args.languages, staff=args.staff)
+                coach.translator_languages = parse_translator(args.translator)
+            except CoachError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+            translates = f", translates {coach.translator_languages}" if coach.translator_languages else ""
+            print(
+                f"coach {coach.name} ({args.telegram_id}) speaks {coach.languages}{' (staff)' if coach.is_staff else ''}"
+                + translates
+            )
+        elif args.coach_command == "list":
+            coaches = await list_coaches(session)
+            for c in coaches:
+                role = "staff" if c.is_staff else "coach"
+                translates = f"\ttranslates {c.translator_languages}" if c.translator_languages else ""
+                print(f"{c.telegram_id}\t{c.name}\t{c.languages}\t{role}{translates}")
+            print(f"{len(coaches)} coaches")
+        elif not await remove_coach(session, args.telegram_id):
+            print(f"no coach with Telegram id {args.telegram_id}", file=sys.stderr)
+            return 1
+        else:
+            print(f"coach {args.telegram_id} removed")
     return 0
 
 
 async def _privacy_purge(settings: Settings, months: int | None) -> int:
     from datetime import timedelta
 
-    from bot.db.engine import create_engine, create_sessionmaker
-    from bot.db.migrate import ensure_current
+    from bot.db.engine import create_sessionmaker
     from bot.privacy import purge_inactive, scrub, scrubs_done
 
     months = months or settings.retention_months
-    engine = create_engine(settings.database_url)
-    try:
-        await ensure_current(engine)
+    async with _engine(settings) as engine:
         async with create_sessionmaker(engine)() as session, session.begin():
             report = await purge_inactive(session, inactive_for=timedelta(days=30 * months))
         await scrubs_done()
         await scrub(engine, vacuum_postgres=True)  # the erased bytes: WAL truncated / tables vacuumed
-    finally:
-        await engine.dispose()
     print(
         f"purged {report.users} newcomers inactive for more than {months} months: "
         f"{report.messages} messages erased, {report.cases_anonymised} cases kept as anonymous counts"
@@ -266,17 +278,10 @@ async def _privacy_purge(settings: Settings, months: int | None) -> int:
 
 
 async def _report_unanswered(settings: Settings, days: int) -> int:
-    from bot.db.engine import create_engine, create_sessionmaker
-    from bot.db.migrate import ensure_current
     from bot.tools.unanswered import format_groups, unanswered_groups
 
-    engine = create_engine(settings.database_url)
-    try:
-        await ensure_current(engine)
-        async with create_sessionmaker(engine)() as session:
-            print(format_groups(await unanswered_groups(session, days=days), days))
-    finally:
-        await engine.dispose()
+    async with _session(settings) as session:
+        print(format_groups(await unanswered_groups(session, days=days), days))
     return 0
 
 
@@ -284,8 +289,6 @@ async def _report_summary(settings: Settings, args: argparse.Namespace) -> int:
     import json
     from datetime import UTC, datetime
 
-    from bot.db.engine import create_engine, create_sessionmaker
-    from bot.db.migrate import ensure_current
     from bot.flows.loader import check_flows
     from bot.handoff.hours import OfficeHours
     from bot.reports.figures import build
@@ -297,14 +300,9 @@ async def _report_summary(settings: Settings, args: argparse.Namespace) -> int:
         print(f"invalid period: {exc} (use --from and --to as YYYY-MM-DD)", file=sys.stderr)
         return 2
     is_topic = topic_predicate(check_flows(settings.flows_dir).flows)
-    engine = create_engine(settings.database_url)
-    try:
-        await ensure_current(engine)
-        async with create_sessionmaker(engine)() as session:
-            hours = OfficeHours.parse(settings.office_hours, settings.timezone)
-            report = await build(session, period, hours, is_topic=is_topic)
-    finally:
-        await engine.dispose()
+    async with _session(settings) as session:
+        hours = OfficeHours.parse(settings.office_hours, settings.timezone)
+        report = await build(session, period, hours, is_topic=is_topic)
     print(json.dumps(report.as_json(), indent=2, ensure_ascii=False) if args.json else format_report(report))
     return 0
 
@@ -315,26 +313,15 @@ async def _chat(settings: Settings, lang: str | None, new: bool) -> int:
     from bot.services import open_services
 
     if settings.database_url.startswith("sqlite"):  # the local preview database needs no separate step
-        from bot.db.engine import create_engine
         from bot.db.migrate import upgrade
 
-        engine = create_engine(settings.database_url)
-        try:
+        async with _engine(settings, current=False) as engine:
             await upgrade(engine)
-        finally:
-            await engine.dispose()
     async with open_services(settings) as services:
         async with services.sessions() as session:  # the coach offer then says when none is registered
             await availability(session, settings)
         await chat(services, lang, new=new)
     return 0
-
-
-def _token_missing(settings: Settings) -> bool:
-    if settings.telegram_token:
-        return False
-    print("TELEGRAM_TOKEN is not set: get a token from @BotFather and put it in .env", file=sys.stderr)
-    return True
 
 
 async def _warn_without_coaches(services: Services) -> None:
@@ -353,7 +340,8 @@ async def _run(settings: Settings) -> int:
     from bot.tg.inbox import Inbox
     from bot.web import start_web
 
-    if _token_missing(settings):
+    if not settings.telegram_token:
+        print("TELEGRAM_TOKEN is not set: get a token from @BotFather and put it in .env", file=sys.stderr)
         return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -302,10 +302,8 @@ def count_scripts(text: str) -> ScriptCounts:
 
 
 def detect_language(text: str) -> str | None:
-    """The language a message is written in, or None when the text does not tell.
-
-    Script first (Ethiopic -> ti, Arabic -> ar); Latin text is Dutch, English, Arabizi or Tigrinya by its words.
-    """
+    """The language a message is written in, or None when the text does not tell: script first (Ethiopic -> ti,
+    Arabic -> ar); Latin text is Dutch, English, Arabizi or Tigrinya by its words."""
     counts = count_scripts(text)
     if counts.ethiopic > 0 and counts.ethiopic >= max(counts.arabic, counts.latin // 2):
         return "ti"
@@ -347,14 +345,8 @@ def resolve_language(
     telegram_code: str | None,
     default: str,
 ) -> str:
-    """Decide the reply language, in this order:
-
-    1. the language the user explicitly chose (until they change it);
-    2. the language of this message's text, when its script or words tell;
-    3. the language of the conversation so far;
-    4. Telegram's language_code of the user, when supported;
-    5. the default language.
-    """
+    """The reply language: the one the user chose (until they change it), else this message's when its script or
+    words tell, else the conversation's so far, else Telegram's language_code when supported, else the default."""
     if chosen in LANGUAGES:
         return chosen
     detected = detect_language(text) if text else None

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.languages import LANGUAGES
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTALLED_SHARE = Path(__file__).resolve().parent / "share"  # what a wheel carries (setup.py's build hook)
 
@@ -104,7 +106,7 @@ class Settings(BaseSettings):
     send_per_group_per_minute: float = Field(default=20.0, gt=0)  # messages to one group (the coaches' group)
     send_per_bot_per_second: float = Field(default=30.0, gt=0)  # messages of the bot to all chats together
 
-    @field_validator("coach_chat_id", mode="before")
+    @field_validator("coach_chat_id", "translator_model_dir", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -147,8 +149,6 @@ class Settings(BaseSettings):
     @field_validator("default_language")
     @classmethod
     def _known_language(cls, value: str) -> str:
-        from bot.languages import LANGUAGES
-
         if value not in LANGUAGES:
             raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
         return value
@@ -156,8 +156,6 @@ class Settings(BaseSettings):
     @field_validator("content_stale_fallback")
     @classmethod
     def _valid_fallback(cls, value: str) -> str:
-        from bot.languages import LANGUAGES
-
         for part in filter(None, (p.strip() for p in value.split(","))):
             lang, _, fallback = part.partition("=")
             if (
@@ -172,11 +170,6 @@ class Settings(BaseSettings):
         """CONTENT_STALE_FALLBACK as {language: nl or en}."""
         pairs = (p.split("=", 1) for p in self.content_stale_fallback.split(",") if "=" in p)
         return {lang.strip(): fallback.strip() for lang, fallback in pairs}
-
-    @field_validator("translator_model_dir", mode="before")
-    @classmethod
-    def _empty_dir_is_none(cls, value: object) -> object:
-        return None if value == "" else value
 
     @model_validator(mode="after")
     def _translator_needs_its_provider(self) -> Settings:

@@ -38,6 +38,12 @@ def _read_yaml(path: Path) -> Any:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
 
 
+def example_lines(block: dict[str, Any]) -> list[str]:
+    """The examples of a Rasa NLU block: its `examples: |` lines that start with "- ", without it."""
+    lines = (line.strip() for line in str(block.get("examples") or "").splitlines())
+    return [line[2:].strip() for line in lines if line.startswith("- ")]
+
+
 def parse_example(raw: str) -> tuple[str, tuple[tuple[str, Entity], ...]]:
     """Strip Rasa entity annotations from an example; return the plain text and (surface, entity) pairs."""
     found: list[tuple[str, Entity]] = []
@@ -97,11 +103,8 @@ def load_examples(data_dir: Path) -> list[Example]:
             intent = block.get("intent")
             if not intent:
                 continue  # synonyms, lookup tables, regexes
-            for line in str(block.get("examples", "")).splitlines():
-                line = line.strip()
-                if not line.startswith("- "):
-                    continue
-                text, entities = parse_example(line[2:].strip())
+            for line in example_lines(block):
+                text, entities = parse_example(line)
                 if text:
                     examples.append(Example(text, intent, language, entities))
     return examples

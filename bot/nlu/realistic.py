@@ -1,13 +1,9 @@
-"""Held-out realistic messages (nlu/eval/realistic.yml) and how the bot would handle them at its threshold.
-
-Cross-validation on nlu/data measures short utterances like the training lines; these messages are written
-as people write on a phone (greeting + who they are + question, typos, code-mixing, two questions), and are
-never trained on. `werkhelpdesk nlu evaluate --realistic FILE` reports per language the share answered right,
-asked back with the right topic among the buttons, and answered wrong, plus node-level accuracy.
-"""
+"""Held-out realistic messages (nlu/eval/realistic.yml): written as people write on a phone, never trained on,
+and scored as the bot would handle them at its threshold (`werkhelpdesk nlu evaluate --realistic FILE`)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -72,27 +68,23 @@ def evaluate_realistic(
     reports = []
     for language in sorted({m.language for m in messages}):
         rows = [(m, parse(m.text)) for m in messages if m.language == language]
-        right = asked = wrong = asked_wrong = node_right = second_ok = overreach = general = 0
+        tally: Counter[str] = Counter()
         misses: list[tuple[str, str, str]] = []
         for m, r in rows:
             confident = r.confidence >= threshold
-            if confident and r.intent == m.intent:
-                right += 1
-            elif confident:
-                wrong += 1
-            elif m.intent in offered_topics(r):
-                asked += 1
+            right = confident and r.intent == m.intent
+            if confident:
+                tally["right" if right else "wrong"] += 1
             else:
-                asked_wrong += 1
-            if m.node is not None and confident and r.intent == m.intent and r.node == m.node:
-                node_right += 1
-            if m.node is None and confident and r.intent == m.intent:
-                general += 1
-                overreach += r.node is not None
-            if m.second is not None and r.second == m.second:
-                second_ok += 1
-            got = f"{r.intent}{'.' + r.node if r.node else ''} {r.confidence:.2f}"
-            if not (confident and r.intent == m.intent and (m.node is None or r.node == m.node)):
+                tally["asked" if m.intent in offered_topics(r) else "asked_wrong"] += 1
+            if right and m.node is not None:
+                tally["node_right"] += r.node == m.node
+            if right and m.node is None:
+                tally["general"] += 1
+                tally["overreach"] += r.node is not None
+            tally["second_ok"] += m.second is not None and r.second == m.second
+            if not (right and (m.node is None or r.node == m.node)):
+                got = f"{r.intent}{'.' + r.node if r.node else ''} {r.confidence:.2f}"
                 misses.append((m.text, f"{m.intent}{'.' + m.node if m.node else ''}", got))
         n = len(rows)
         nodes = sum(1 for m, _ in rows if m.node is not None)
@@ -101,14 +93,14 @@ def evaluate_realistic(
             RealisticLanguage(
                 language,
                 n,
-                right / n,
-                asked / n,
-                wrong / n,
-                asked_wrong / n,
+                tally["right"] / n,
+                tally["asked"] / n,
+                tally["wrong"] / n,
+                tally["asked_wrong"] / n,
                 nodes,
-                node_right / nodes if nodes else 0.0,
-                second_ok / seconds if seconds else None,
-                overreach / general if general else 0.0,
+                tally["node_right"] / nodes if nodes else 0.0,
+                tally["second_ok"] / seconds if seconds else None,
+                tally["overreach"] / tally["general"] if tally["general"] else 0.0,
                 misses,
             )
         )

@@ -30,17 +30,17 @@ STYLE = Style(
 )
 
 
-def _config(chart: Any, title: str) -> Any:
-    chart.config.js = []  # pygal's tooltips load a script from a CDN; an image runs no script anyway
-    chart.config.disable_xml_declaration = True
-    chart.config.style = STYLE
-    chart.config.width = 800
-    chart.config.height = 360
-    chart.config.legend_at_bottom = True
-    chart.config.truncate_legend = 40
-    chart.config.print_zeroes = False
-    chart.title = title
-    return chart
+# pygal's tooltips load a script from a CDN (js=[]); an image runs no script anyway.
+_CONFIG: dict[str, Any] = {
+    "js": [],
+    "disable_xml_declaration": True,
+    "style": STYLE,
+    "width": 800,
+    "height": 360,
+    "legend_at_bottom": True,
+    "truncate_legend": 40,
+    "print_zeroes": False,
+}
 
 
 def data_url(svg: str) -> str:
@@ -53,7 +53,9 @@ def _column(table: Table, name: str) -> list[Any]:
 
 
 def per_day(table: Table, title: str, label: Label) -> str:
-    chart = _config(pygal.Line(show_dots=len(table.rows) <= 62, x_label_rotation=30, show_minor_x_labels=False), title)
+    chart = pygal.Line(
+        **_CONFIG, title=title, show_dots=len(table.rows) <= 62, x_label_rotation=30, show_minor_x_labels=False
+    )
     days = [str(d) for d in _column(table, "day")]
     chart.x_labels = days
     chart.x_labels_major_every = max(len(days) // 10, 1)
@@ -64,7 +66,7 @@ def per_day(table: Table, title: str, label: Label) -> str:
 
 def bars(table: Table, key: str, series: tuple[str, ...], title: str, label: Label, *, stacked: bool = False) -> str:
     kind = pygal.StackedBar if stacked else pygal.Bar
-    chart = _config(kind(x_label_rotation=20 if len(table.rows) > 4 else 0), title)
+    chart = kind(**_CONFIG, title=title, x_label_rotation=20 if len(table.rows) > 4 else 0)
     chart.x_labels = [label(str(v)) for v in _column(table, key)]
     for name in series:
         chart.add(label(name), [v or 0 for v in _column(table, name)])
@@ -72,7 +74,7 @@ def bars(table: Table, key: str, series: tuple[str, ...], title: str, label: Lab
 
 
 def shares(table: Table, key: str, value: str, title: str, label: Label) -> str:
-    chart = _config(pygal.Pie(inner_radius=0.45), title)
+    chart = pygal.Pie(**_CONFIG, title=title, inner_radius=0.45)
     for name, n in zip(_column(table, key), _column(table, value), strict=True):
         chart.add(label(str(name)), n or 0)
     return str(chart.render(is_unicode=True))
@@ -80,7 +82,7 @@ def shares(table: Table, key: str, value: str, title: str, label: Label) -> str:
 
 def work_outcomes(table: Table, title: str, label: Label) -> str:
     """Per months since the intake and language: what the newcomers answered, stacked."""
-    chart = _config(pygal.StackedBar(), title)
+    chart = pygal.StackedBar(**_CONFIG, title=title)
     pairs = zip(_column(table, "months"), _column(table, "language"), strict=True)
     chart.x_labels = [f"{label(f'months:{months}')} · {label(str(lang))}" for months, lang in pairs]
     for answer in WORK_ANSWERS:
@@ -88,30 +90,29 @@ def work_outcomes(table: Table, title: str, label: Label) -> str:
     return str(chart.render(is_unicode=True))
 
 
+# The bar charts: table key -> (the column of the x labels, the series).
+_BARS = {
+    "per_language": ("language", ("conversations", "messages", "handoffs")),
+    "per_topic": ("topic", ("messages", "handoffs")),
+    "reply_buckets": ("bucket", ("overall", "office_hours")),
+    "outcomes": ("outcome", ("cases",)),
+    "per_coach": ("coach", ("cases", "replied")),
+    "intake_funnel": ("step", ("newcomers",)),
+}
+
+
 def all_charts(report: Report, titles: Mapping[str, str], label: Label) -> dict[str, str]:
     """The chart of each table that has one, as a data: URL, keyed like the tables."""
-    cases = ("cases", "replied")
-    svgs = {
-        "per_day": per_day(report["per_day"], titles["per_day"], label),
-        "per_language": bars(
-            report["per_language"], "language", ("conversations", "messages", "handoffs"), titles["per_language"], label
-        ),
-        "per_topic": bars(report["per_topic"], "topic", ("messages", "handoffs"), titles["per_topic"], label),
-        "answers": shares(report["answers"], "answer", "messages", titles["answers"], label),
-        "reply_buckets": bars(
-            report["reply_buckets"], "bucket", ("overall", "office_hours"), titles["reply_buckets"], label
-        ),
-        "outcomes": bars(report["outcomes"], "outcome", ("cases",), titles["outcomes"], label),
-        "per_coach": bars(report["per_coach"], "coach", cases, titles["per_coach"], label),
-        "satisfaction_language": bars(
-            report["satisfaction_language"],
-            "language",
-            ("helped", "a_little", "no"),
-            titles["satisfaction_language"],
-            label,
-            stacked=True,
-        ),
-        "intake_funnel": bars(report["intake_funnel"], "step", ("newcomers",), titles["intake_funnel"], label),
-        "work_outcomes": work_outcomes(report["work_outcomes"], titles["work_outcomes"], label),
-    }
+    svgs = {key: bars(report[key], x, series, titles[key], label) for key, (x, series) in _BARS.items()}
+    svgs["per_day"] = per_day(report["per_day"], titles["per_day"], label)
+    svgs["answers"] = shares(report["answers"], "answer", "messages", titles["answers"], label)
+    svgs["satisfaction_language"] = bars(
+        report["satisfaction_language"],
+        "language",
+        ("helped", "a_little", "no"),
+        titles["satisfaction_language"],
+        label,
+        stacked=True,
+    )
+    svgs["work_outcomes"] = work_outcomes(report["work_outcomes"], titles["work_outcomes"], label)
     return {key: data_url(svg) for key, svg in svgs.items()}

@@ -9,9 +9,9 @@ import statistics
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, func, select
 from sqlalchemy import case as when_
@@ -36,6 +36,7 @@ WORK_ANSWERS = ("paid_work", "internship", "education", "volunteering", "not_yet
 FUNNEL = ("started", "consented", "completed", "sent_to_coach")
 
 Cell = str | int | float | None
+Row = tuple[Cell, ...]
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class Table:
 
     key: str
     columns: tuple[str, ...]
-    rows: list[tuple[Cell, ...]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
 
     def as_dicts(self) -> list[dict[str, Cell]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
@@ -115,21 +116,13 @@ def office_seconds(start: datetime, end: datetime, hours: OfficeHours) -> float:
     if end <= start:
         return 0.0
     zone = hours.zone
-    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-    day, last = local_start.date(), local_end.date()
-    if day == last:  # most replies: the same day, no need to walk the calendar
-        if day.weekday() not in hours.days:
-            return 0.0
-        opens = datetime.combine(day, hours.opens, zone)
-        closes = datetime.combine(day, hours.closes, zone)
-        return max((min(end, closes) - max(start, opens)).total_seconds(), 0.0)
+    day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
     total = 0.0
     while day <= last:
         if day.weekday() in hours.days:
             opens = datetime.combine(day, hours.opens, zone)
             closes = datetime.combine(day, hours.closes, zone)
-            overlap = (min(end, closes) - max(start, opens)).total_seconds()
-            total += max(overlap, 0.0)
+            total += max((min(end, closes) - max(start, opens)).total_seconds(), 0.0)
         day += timedelta(days=1)
     return total
 
@@ -152,7 +145,7 @@ class _CaseRow:
     created_at: datetime
     first_reply_at: datetime | None
     closed_at: datetime | None
-    wait: float | None = None  # seconds to the first reply, computed once
+    wait: float | None = field(default=None, init=False)  # seconds to the first reply, computed once
 
     def __post_init__(self) -> None:
         if self.first_reply_at is not None:
@@ -171,86 +164,79 @@ async def build(
     past days of messages come from the daily rollup; counting a day not there yet stores it (and
     commits the session)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    tables: dict[str, Table] = {}
     cases = await _cases(session, period)
-    urgent = [c for c in cases if c.priority == PRIORITY_URGENT]
-    tables["urgent"] = _urgent(urgent)
     today = today or datetime.now(UTC).date()
     counts = await rollup.figures(session, period.start, period.end, period.language, today, dialect)
-    tables["per_day"] = _per_day(period, counts.per_day, cases)
-    tables["per_language"] = _per_language(counts.per_language, cases)
     counted = [(intent, answer, n) for (intent, answer), n in counts.intents.items()]
-    tables["per_topic"] = _per_topic(counted, cases, is_topic)
-    tables["answers"] = _answers(counted)
     office = {c.id: office_seconds(c.created_at, c.first_reply_at, hours) for c in cases if c.first_reply_at}
-    tables["reply_times"] = _reply_times(cases, office)
-    tables["reply_buckets"] = _reply_buckets(cases, office)
-    tables["outcomes"] = _outcomes(cases)
-    tables["per_coach"] = await _per_coach(session, cases)
-    tables["cases_per_language"] = _cases_per_language(cases)
-    tables["satisfaction_language"] = _satisfaction(cases, "language", lambda c: c.language)
-    tables["satisfaction_topic"] = _satisfaction(cases, "topic", lambda c: c.topic or "-")
-    tables["intake_funnel"] = await _intake_funnel(session, period)
-    tables["work_outcomes"] = await _work_outcomes(session, period)
-    return Report(period, tables)
+    tables = [
+        _urgent([c for c in cases if c.priority == PRIORITY_URGENT]),
+        _per_day(period, counts.per_day, cases),
+        _per_language(counts.per_language, cases),
+        _per_topic(counted, cases, is_topic),
+        _answers(counted),
+        _reply_times(cases, office),
+        _reply_buckets(cases, office),
+        _outcomes(cases),
+        await _per_coach(session, cases),
+        _cases_per_language(cases),
+        _satisfaction(cases, "language", lambda c: c.language),
+        _satisfaction(cases, "topic", lambda c: c.topic or "-"),
+        await _intake_funnel(session, period),
+        await _work_outcomes(session, period),
+    ]
+    return Report(period, {table.key: table for table in tables})
 
 
 async def _cases(session: AsyncSession, period: Period) -> list[_CaseRow]:
-    query = select(
-        Case.id,
-        Case.language,
-        Case.topic,
-        Case.coach_id,
-        Case.outcome,
-        Case.satisfaction,
-        Case.priority,
-        Case.safeguarding,
-        Case.created_at,
-        Case.first_reply_at,
-        Case.closed_at,
-    ).where(Case.created_at >= period.since, Case.created_at < period.until)
+    columns = [getattr(Case, f.name) for f in fields(_CaseRow) if f.init]  # the row's fields are Case's columns
+    query = select(*columns).where(Case.created_at >= period.since, Case.created_at < period.until)
     if period.language:
         query = query.where(Case.language == period.language)
     return [_CaseRow(*row) for row in (await session.execute(query)).all()]
 
 
-def _wait(case: _CaseRow) -> float | None:
-    return case.wait
+K = TypeVar("K")
+
+
+def _grouped(cases: Iterable[_CaseRow], key: Callable[[_CaseRow], K]) -> dict[K, list[_CaseRow]]:
+    groups: dict[K, list[_CaseRow]] = defaultdict(list)
+    for case in cases:
+        groups[key(case)].append(case)
+    return groups
+
+
+def _timing(seconds: Sequence[float]) -> tuple[int, float | None, float | None]:
+    """How many were measured, their median and 90th percentile in minutes."""
+    return len(seconds), _minutes(median(seconds)), _minutes(p90(seconds))
+
+
+def _waits(cases: Iterable[_CaseRow]) -> list[float]:
+    return [c.wait for c in cases if c.wait is not None]
 
 
 def _urgent(cases: list[_CaseRow]) -> Table:
     """Safeguarding cases per category: how many, how many a coach answered, and how fast."""
-    table = Table("urgent", ("category", "cases", "replied", "median_minutes", "p90_minutes"))
-    groups: dict[str, list[_CaseRow]] = defaultdict(list)
-    for case in cases:
-        groups[case.safeguarding or "-"].append(case)
-    for category in sorted(groups):
-        waits = [w for w in (_wait(c) for c in groups[category]) if w is not None]
-        table.rows.append((category, len(groups[category]), len(waits), _minutes(median(waits)), _minutes(p90(waits))))
+    groups = _grouped(cases, lambda c: c.safeguarding or "-")
+    rows: list[Row] = [(name, len(groups[name]), *_timing(_waits(groups[name]))) for name in sorted(groups)]
     if len(groups) > 1:
-        waits = [w for w in (_wait(c) for c in cases) if w is not None]
-        table.rows.append(("all", len(cases), len(waits), _minutes(median(waits)), _minutes(p90(waits))))
-    return table
+        rows.append(("all", len(cases), *_timing(_waits(cases))))
+    return Table("urgent", ("category", "cases", "replied", "median_minutes", "p90_minutes"), rows)
 
 
 def _per_day(period: Period, counted: dict[str, tuple[int, int]], cases: list[_CaseRow]) -> Table:
     """Conversations (newcomers who wrote that day), their messages, and handoffs to a coach."""
     handoffs = Counter(c.created_at.astimezone(UTC).date().isoformat() for c in cases)
-    table = Table("per_day", ("day", "conversations", "messages", "handoffs"))
-    for one in period.days():
-        key = one.isoformat()
-        users, messages = counted.get(key, (0, 0))
-        table.rows.append((key, users, messages, handoffs.get(key, 0)))
-    return table
+    days = [one.isoformat() for one in period.days()]
+    rows: list[Row] = [(day, *counted.get(day, (0, 0)), handoffs.get(day, 0)) for day in days]
+    return Table("per_day", ("day", "conversations", "messages", "handoffs"), rows)
 
 
-def _per_language(rows: dict[str, tuple[int, int]], cases: list[_CaseRow]) -> Table:
+def _per_language(counted: dict[str, tuple[int, int]], cases: list[_CaseRow]) -> Table:
     handoffs = Counter(c.language for c in cases)
-    table = Table("per_language", ("language", "conversations", "messages", "handoffs"))
-    for lang in sorted(set(rows) | set(handoffs)):
-        conv, msgs = rows.get(lang, (0, 0))
-        table.rows.append((lang, conv, msgs, handoffs.get(lang, 0)))
-    return table
+    languages = sorted(set(counted) | set(handoffs))
+    rows: list[Row] = [(lang, *counted.get(lang, (0, 0)), handoffs.get(lang, 0)) for lang in languages]
+    return Table("per_language", ("language", "conversations", "messages", "handoffs"), rows)
 
 
 def _per_topic(
@@ -262,10 +248,8 @@ def _per_topic(
         if intent and (is_topic is None or is_topic(intent)):
             messages[intent] += n
     handoffs = Counter(c.topic or "-" for c in cases)
-    table = Table("per_topic", ("topic", "messages", "handoffs"))
-    for topic in sorted(set(messages) | set(handoffs), key=lambda t: (-messages.get(t, 0), t)):
-        table.rows.append((topic, messages.get(topic, 0), handoffs.get(topic, 0)))
-    return table
+    topics = sorted(set(messages) | set(handoffs), key=lambda t: (-messages.get(t, 0), t))
+    return Table("per_topic", ("topic", "messages", "handoffs"), [(t, messages[t], handoffs[t]) for t in topics])
 
 
 def _answers(counted: list[tuple[str | None, str | None, int]]) -> Table:
@@ -275,60 +259,36 @@ def _answers(counted: list[tuple[str | None, str | None, int]]) -> Table:
         if answer:
             counts[answer] += n
     total = sum(counts.values())
-    table = Table("answers", ("answer", "messages", "share"))
-    for kind in ANSWER_KINDS:
-        n = counts.get(kind, 0)
-        table.rows.append((kind, n, round(n / total, 3) if total else None))
-    return table
+    rows: list[Row] = [(kind, counts[kind], round(counts[kind] / total, 3) if total else None) for kind in ANSWER_KINDS]
+    return Table("answers", ("answer", "messages", "share"), rows)
 
 
 def _reply_times(cases: list[_CaseRow], office_waits: dict[int, float]) -> Table:
     """Time to the first coach reply (overall and counting office hours only) and to closing."""
-    replied = [c for c in cases if c.first_reply_at is not None]
-    overall = [_wait(c) or 0.0 for c in replied]
-    office = [office_waits[c.id] for c in replied]
+    office = [office_waits[c.id] for c in cases if c.first_reply_at is not None]
     closed = [(c.closed_at - c.created_at).total_seconds() for c in cases if c.closed_at is not None]
-    table = Table("reply_times", ("measure", "cases", "measured", "median_minutes", "p90_minutes"))
-    for name, values in (("first_reply", overall), ("first_reply_office_hours", office), ("resolution", closed)):
-        table.rows.append((name, len(cases), len(values), _minutes(median(values)), _minutes(p90(values))))
-    return table
+    measures = (("first_reply", _waits(cases)), ("first_reply_office_hours", office), ("resolution", closed))
+    rows: list[Row] = [(name, len(cases), *_timing(values)) for name, values in measures]
+    return Table("reply_times", ("measure", "cases", "measured", "median_minutes", "p90_minutes"), rows)
 
 
 def _reply_buckets(cases: list[_CaseRow], office_waits: dict[int, float]) -> Table:
-    overall: Counter[str] = Counter()
-    office: Counter[str] = Counter()
-    for case in cases:
-        if case.first_reply_at is None:
-            continue
-        overall[bucket(_wait(case) or 0.0)] += 1
-        office[bucket(office_waits[case.id])] += 1
-    table = Table("reply_buckets", ("bucket", "overall", "office_hours"))
-    for name in BUCKETS:
-        table.rows.append((name, overall.get(name, 0), office.get(name, 0)))
-    return table
+    overall = Counter(bucket(c.wait) for c in cases if c.wait is not None)
+    office = Counter(bucket(office_waits[c.id]) for c in cases if c.first_reply_at is not None)
+    rows: list[Row] = [(name, overall[name], office[name]) for name in BUCKETS]
+    return Table("reply_buckets", ("bucket", "overall", "office_hours"), rows)
 
 
 def _outcomes(cases: list[_CaseRow]) -> Table:
     counts = Counter(c.outcome for c in cases if c.outcome)
-    table = Table("outcomes", ("outcome", "cases"))
-    for outcome in (*OUTCOMES, *sorted(set(counts) - set(OUTCOMES))):
-        table.rows.append((outcome, counts.get(outcome, 0)))
-    table.rows.append(("open", sum(1 for c in cases if c.outcome is None)))
-    return table
+    rows: list[Row] = [(o, counts[o]) for o in (*OUTCOMES, *sorted(set(counts) - set(OUTCOMES)))]
+    rows.append(("open", sum(1 for c in cases if c.outcome is None)))
+    return Table("outcomes", ("outcome", "cases"), rows)
 
 
-def _case_row(name: str, cases: Iterable[_CaseRow]) -> tuple[Cell, ...]:
-    group = list(cases)
-    waits = [w for w in (_wait(c) for c in group) if w is not None]
+def _case_row(name: str, group: list[_CaseRow]) -> Row:
     outcomes = Counter(c.outcome for c in group)
-    return (
-        name,
-        len(group),
-        len(waits),
-        _minutes(median(waits)),
-        _minutes(p90(waits)),
-        *(outcomes.get(o, 0) for o in OUTCOMES),
-    )
+    return (name, len(group), *_timing(_waits(group)), *(outcomes[o] for o in OUTCOMES))
 
 
 _CASE_COLUMNS = ("cases", "replied", "median_minutes", "p90_minutes", *OUTCOMES)
@@ -337,23 +297,15 @@ _CASE_COLUMNS = ("cases", "replied", "median_minutes", "p90_minutes", *OUTCOMES)
 async def _per_coach(session: AsyncSession, cases: list[_CaseRow]) -> Table:
     """Coaches are staff, named; cases that no coach took are one line."""
     names: dict[int, str] = {int(row[0]): str(row[1]) for row in await session.execute(select(Coach.id, Coach.name))}
-    groups: dict[int | None, list[_CaseRow]] = defaultdict(list)
-    for case in cases:
-        groups[case.coach_id].append(case)
-    table = Table("per_coach", ("coach", *_CASE_COLUMNS))
-    for coach_id in sorted(groups, key=lambda c: (c is None, names.get(c or 0, ""))):
-        table.rows.append(_case_row(names.get(coach_id, "-") if coach_id else "-", groups[coach_id]))
-    return table
+    groups = _grouped(cases, lambda c: c.coach_id)
+    coaches = sorted(groups, key=lambda c: (c is None, names.get(c or 0, "")))
+    rows = [_case_row(names.get(c, "-") if c else "-", groups[c]) for c in coaches]
+    return Table("per_coach", ("coach", *_CASE_COLUMNS), rows)
 
 
 def _cases_per_language(cases: list[_CaseRow]) -> Table:
-    groups: dict[str, list[_CaseRow]] = defaultdict(list)
-    for case in cases:
-        groups[case.language].append(case)
-    table = Table("cases_per_language", ("language", *_CASE_COLUMNS))
-    for lang in sorted(groups):
-        table.rows.append(_case_row(lang, groups[lang]))
-    return table
+    groups = _grouped(cases, lambda c: c.language)
+    return Table("cases_per_language", ("language", *_CASE_COLUMNS), [_case_row(g, groups[g]) for g in sorted(groups)])
 
 
 def _satisfaction(cases: list[_CaseRow], by: str, key: Callable[[_CaseRow], str]) -> Table:
@@ -363,11 +315,10 @@ def _satisfaction(cases: list[_CaseRow], by: str, key: Callable[[_CaseRow], str]
         if case.satisfaction is not None:
             groups[key(case)].append(case.satisfaction)
     table = Table(f"satisfaction_{by}", (by, "answers", "helped", "a_little", "no", "mean"))
-    for name in sorted(groups):
-        scores = groups[name]
+    for name, scores in sorted(groups.items()):
         counts = Counter(scores)
         mean = round(sum(scores) / len(scores), 2)
-        table.rows.append((name, len(scores), counts.get(3, 0), counts.get(2, 0), counts.get(1, 0), mean))
+        table.rows.append((name, len(scores), counts[3], counts[2], counts[1], mean))
     return table
 
 

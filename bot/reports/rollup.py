@@ -97,34 +97,22 @@ async def _fill(session: AsyncSession, missing: list[date], dialect: str) -> Non
     """Count the missing days (one scan from the first to the last) and store them with a marker."""
     counted = await count_live(session, min(missing), max(missing), dialect)
     wanted = {d.isoformat() for d in missing}
-    rows: list[dict[str, Any]] = [
-        {"day": d, "kind": "done", "language": ALL, "intent": "", "answer": "", "conversations": 0, "messages": 0}
-        for d in sorted(wanted)
+    rows = [_row(d, "done", ALL, "", "", 0, 0) for d in sorted(wanted)]
+    rows += [_row(d, "activity", ALL, "", "", *pair) for d, pair in counted.by_day.items() if d in wanted]
+    rows += [
+        _row(d, "activity", lang, "", "", *pair) for (d, lang), pair in counted.by_day_language.items() if d in wanted
     ]
-    for d, (users, messages) in counted.by_day.items():
-        if d in wanted:
-            rows.append(_row(d, "activity", ALL, "", "", users, messages))
-    for (d, lang), (users, messages) in counted.by_day_language.items():
-        if d in wanted:
-            rows.append(_row(d, "activity", lang, "", "", users, messages))
-    for (d, lang, intent, answer), messages in counted.intents.items():
-        if d in wanted:
-            rows.append(_row(d, "topic", lang, intent, answer, 0, messages))
+    rows += [_row(d, "topic", lang, i, a, 0, n) for (d, lang, i, a), n in counted.intents.items() if d in wanted]
     statement = insert_ignoring_duplicates(dialect, table(ReportDay))
     for start in range(0, len(rows), INSERT_CHUNK):
         await session.execute(statement, rows[start : start + INSERT_CHUNK])
 
 
+_COLUMNS = ("day", "kind", "language", "intent", "answer", "conversations", "messages")
+
+
 def _row(day: str, kind: str, lang: str, intent: str, answer: str, users: int, messages: int) -> dict[str, Any]:
-    return {
-        "day": day,
-        "kind": kind,
-        "language": lang[:8],
-        "intent": intent[:64],
-        "answer": answer[:16],
-        "conversations": users,
-        "messages": messages,
-    }
+    return dict(zip(_COLUMNS, (day, kind, lang[:8], intent[:64], answer[:16], users, messages), strict=True))
 
 
 @dataclass

@@ -34,19 +34,12 @@ def topic_predicate(flows: FlowSet) -> Callable[[str], bool]:
     return is_topic
 
 
-def _cell(value: object) -> str:
-    return "-" if value is None else str(value)
-
-
 def format_table(table: Table) -> str:
-    rows = [tuple(table.columns), *(tuple(_cell(v) for v in row) for row in table.rows)]
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(table.columns))]
+    rows = [table.columns, *(tuple("-" if v is None else str(v) for v in row) for row in table.rows)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(table.columns))]
     lines = [f"## {table.key}"]
-    for row in rows:
-        lines.append("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
-    if not table.rows:
-        lines.append("(none)")
-    return "\n".join(lines)
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return "\n".join(lines if table.rows else [*lines, "(none)"])
 
 
 def format_report(report: Report) -> str:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.nlu.data import example_lines
+
 NONE = "none"
 
 
@@ -31,10 +33,7 @@ def load_files(paths: Iterable[Path]) -> list[Example]:
     for path in paths:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for block in document.get("nlu") or []:
-            category = str(block["intent"])
-            for line in str(block.get("examples") or "").splitlines():
-                text = line.strip()
-                if text.startswith("- "):
-                    language, _, part = path.stem.partition("_")
-                    examples.append(Example(text[2:].strip(), category, language, f"{path.parent.name}/{part}"))
+            language, _, part = path.stem.partition("_")
+            source = f"{path.parent.name}/{part}"
+            examples += [Example(text, str(block["intent"]), language, source) for text in example_lines(block)]
     return examples

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.safeguarding import data
-from bot.safeguarding.model import FOLDS, SafeguardingModel, Training, fold_of, load_training, train
+from bot.safeguarding.model import FOLDS, SafeguardingModel, Training, fold_of, load_data, train
 from bot.safeguarding.recognise import CATEGORIES, patterns_only
 
 LANGUAGES = ("ar", "en", "nl", "ti")
@@ -49,25 +49,20 @@ class SetReport:
     asked_hard: dict[str, int] = field(default_factory=dict)  # language -> asked among the `none`
     asked_ordinary: dict[str, int] = field(default_factory=dict)  # language -> asked among nlu/data
 
-    def _sum(self, language: str, attribute: str) -> float:
+    def share(self, language: str, attribute: str) -> float:
+        """The share of the language's examples counted in `attribute` of the cells."""
         cells = self.cells.get(language, {}).values()
         total = sum(c.examples for c in cells)
         return sum(getattr(c, attribute) for c in cells) / total if total else 1.0
 
     def recall(self, language: str) -> float:
-        return self._sum(language, "caught")
+        return self.share(language, "caught")
 
     def recall_with_asked(self, language: str) -> float:
-        return self._sum(language, "caught") + self._sum(language, "asked")
-
-    def model_recall(self, language: str) -> float:
-        return self._sum(language, "model_alone")
+        return self.share(language, "caught") + self.share(language, "asked")
 
     def patterns_recall(self, language: str) -> float:
-        return self._sum(language, "patterns_alone")
-
-    def category_share(self, language: str) -> float:
-        return self._sum(language, "right_category")
+        return self.share(language, "patterns_alone")
 
 
 @dataclass(frozen=True)
@@ -91,11 +86,10 @@ class Verdict:
 
 
 def judge(model: SafeguardingModel, text: str) -> Verdict:
-    found = patterns_only(text)
+    patterns = patterns_only(text)
     band = model.band(text)
-    if found is None and band == "alarm":
-        found = model.category(text)
-    return Verdict(found, patterns_only(text) is not None, band == "alarm", found is None and band == "ask")
+    found = model.category(text) if patterns is None and band == "alarm" else patterns
+    return Verdict(found, patterns is not None, band == "alarm", found is None and band == "ask")
 
 
 def score(
@@ -167,15 +161,11 @@ def cross_validate(
 
 
 def evaluate(nlu_dir: Path, folds: int = FOLDS) -> Report:
-    from bot.nlu.data import load_examples
-
-    root = nlu_dir / "safeguarding"
-    safeguarding = data.load(root) + data.load(root / "heldout")
-    ordinary = [(e.language, e.text) for e in load_examples(nlu_dir / "data")]
-    model = train(load_training(nlu_dir))
+    safeguarding, ordinary = load_data(nlu_dir)
+    model = train(Training.build(safeguarding, ordinary))
     sets = [cross_validate(safeguarding, ordinary, folds)]
     # One report per unseen set: set A is <lang>.yml, set B <lang>_b.yml, and so on.
-    for name, unseen in unseen_sets(root / "unseen"):
+    for name, unseen in unseen_sets(nlu_dir / "safeguarding" / "unseen"):
         sets.append(score(f"{name}, never trained on", unseen, [judge(model, e.text) for e in unseen]))
     return Report(sets, model.thresholds)
 
@@ -183,16 +173,13 @@ def evaluate(nlu_dir: Path, folds: int = FOLDS) -> Report:
 def unseen_sets(directory: Path) -> list[tuple[str, list[data.Example]]]:
     """One set per file name part: set A is <lang>.yml, set B <lang>_b.yml, set C <lang>_c.yml..."""
     files = sorted(directory.glob("*.yml"))
-    sets = []
-    for part in sorted({p.stem.partition("_")[2] for p in files}):
-        examples = data.load_files(p for p in files if p.stem.partition("_")[2] == part)
-        sets.append(
-            (
-                f"unseen set {(part or 'a').upper()} (nlu/safeguarding/unseen/<lang>{'_' + part if part else ''}.yml)",
-                examples,
-            )
+    return [
+        (
+            f"unseen set {(part or 'a').upper()} (nlu/safeguarding/unseen/<lang>{'_' + part if part else ''}.yml)",
+            data.load_files(p for p in files if p.stem.partition("_")[2] == part),
         )
-    return sets
+        for part in sorted({p.stem.partition("_")[2] for p in files})
+    ]
 
 
 def format_report(report: Report) -> str:
@@ -213,8 +200,8 @@ def format_report(report: Report) -> str:
             )
             lines.append(
                 f"{language:<5} {part.recall(language):>6.3f} {part.recall_with_asked(language):>6.3f} "
-                f"{part.model_recall(language):>6.3f} "
-                f"{part.patterns_recall(language):>6.3f} {part.category_share(language):>5.2f}  {row}"
+                f"{part.share(language, 'model_alone'):>6.3f} "
+                f"{part.patterns_recall(language):>6.3f} {part.share(language, 'right_category'):>5.2f}  {row}"
             )
         languages = list(part.cells)
         with_asked = "; ".join(

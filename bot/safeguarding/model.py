@@ -326,13 +326,17 @@ def train(training: Training, folds: int = FOLDS) -> SafeguardingModel:
     return SafeguardingModel(vocabulary, weights, per_category, thresholds, ask_thresholds)
 
 
-def load_training(nlu_dir: Path) -> Training:
+def load_data(nlu_dir: Path) -> tuple[list[data.Example], list[tuple[str, str]]]:
     """nlu/safeguarding/*.yml and heldout/*.yml (the unseen/ set never), and nlu/data as negatives."""
     from bot.nlu.data import load_examples
 
     root = nlu_dir / "safeguarding"
     examples = data.load(root) + data.load(root / "heldout")
-    return Training.build(examples, [(e.language, e.text) for e in load_examples(nlu_dir / "data")])
+    return examples, [(e.language, e.text) for e in load_examples(nlu_dir / "data")]
+
+
+def load_training(nlu_dir: Path) -> Training:
+    return Training.build(*load_data(nlu_dir))
 
 
 # The model in use; None until trained (the patterns alone apply until then).

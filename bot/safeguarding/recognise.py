@@ -62,13 +62,9 @@ def _seen_by(category: str, sentence: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _birth_year() -> re.Pattern[str]:
-    return _alternation(BIRTH_YEAR)
-
-
-@lru_cache(maxsize=1)
-def _ethiopian_era() -> re.Pattern[str]:
-    return _alternation([ETHIOPIAN_ERA])
+def _birth_year() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A stated birth year, and the Ethiopian calendar's mark after it."""
+    return _alternation(BIRTH_YEAR), _alternation([ETHIOPIAN_ERA])
 
 
 def whole(text: str) -> str:
@@ -85,18 +81,14 @@ def split(text: str) -> tuple[list[str], int]:
     return unique, unique.index(normalized) if normalized in unique else -1
 
 
-def sentences(text: str) -> list[str]:
-    """The message in sentences (and the whole message, for phrases across a full stop)."""
-    return split(text)[0]
-
-
 def categories(text: str, today: date | None = None) -> set[str]:
     """Every category found in any sentence of `text`; a stated birth year is judged against `today`
     (by default today's date in UTC)."""
     found: set[str] = set()
     compiled = _compiled()
     day = today or datetime.now(UTC).date()
-    for sentence in sentences(text):
+    birth_year, era = _birth_year()
+    for sentence in split(text)[0]:
         for category, (pattern, exception) in compiled.items():
             if (
                 category not in found
@@ -106,7 +98,7 @@ def categories(text: str, today: date | None = None) -> set[str]:
                 found.add(category)
         if (
             "minor" not in found
-            and minor_by_birth_year(_seen_by("minor", sentence), _birth_year(), day, _ethiopian_era())
+            and minor_by_birth_year(_seen_by("minor", sentence), birth_year, day, era)
             and not compiled["minor"][1].search(sentence)
         ):
             found.add("minor")

@@ -85,7 +85,12 @@ async def open_draft(
 
 def confirmation(draft: TranslationDraft, case_id: int) -> Reply:
     """What the coach sees in Telegram before anything is sent."""
+
+    def button(label: Msg, action: TranslatedReplyAction) -> Button:
+        return Button(label, encode(TranslatedReply(action, draft.id)))
+
     language = NATIVE_NAMES.get(draft.target, draft.target)
+    send_original = button(t_("Send original"), ORIGINAL)
     if draft.translation is None:
         return Reply(
             t_(
@@ -94,43 +99,29 @@ def confirmation(draft: TranslationDraft, case_id: int) -> Reply:
                 id=case_id,
                 original=draft.original,
             ),
-            (
-                (
-                    Button(t_("Try again"), encode(TranslatedReply(RETRY, draft.id))),
-                    Button(t_("Send original"), encode(TranslatedReply(ORIGINAL, draft.id))),
-                ),
-            ),
+            ((button(t_("Try again"), RETRY), send_original),),
         )
+    shown: dict[str, str | int] = {
+        "id": case_id,
+        "original": draft.original,
+        "language": language,
+        "translation": draft.translation,
+    }
     msg: Msg
     if draft.back:
         msg = t_(
             "Case #%(id)s: check the machine translation before it is sent.\n\nYour text:\n%(original)s\n\n"
             "Translation (%(language)s):\n%(translation)s\n\nTranslated back:\n%(back)s",
-            id=case_id,
-            original=draft.original,
-            language=language,
-            translation=draft.translation,
             back=draft.back,
+            **shown,
         )
     else:
         msg = t_(
             "Case #%(id)s: check the machine translation before it is sent.\n\nYour text:\n%(original)s\n\n"
             "Translation (%(language)s):\n%(translation)s\n\nThe translation back is unavailable.",
-            id=case_id,
-            original=draft.original,
-            language=language,
-            translation=draft.translation,
+            **shown,
         )
-    return Reply(
-        msg,
-        (
-            (
-                Button(t_("Send translation"), encode(TranslatedReply(SEND, draft.id))),
-                Button(t_("Edit"), encode(TranslatedReply(EDIT, draft.id))),
-            ),
-            (Button(t_("Send original"), encode(TranslatedReply(ORIGINAL, draft.id))),),
-        ),
-    )
+    return Reply(msg, ((button(t_("Send translation"), SEND), button(t_("Edit"), EDIT)), (send_original,)))
 
 
 async def coach_text(turn: Turn, coach: Coach, case: Case, newcomer: User, newcomer_lang: str, text: str) -> bool:
@@ -165,9 +156,11 @@ class DraftRefusedError(Exception):
         self.reason = reason
 
 
-async def _decide(session: AsyncSession, draft_id: int, coach: Coach, to: str, *, from_: tuple[str, ...]) -> bool:
+async def _decide(
+    session: AsyncSession, draft_id: int, coach: Coach, to: str, *, from_: tuple[str, ...], refuse: bool = True
+) -> None:
     """Move the draft to `to` if it is still in one of `from_`: one press of Send wins, a second finds
-    nothing to move (and sends nothing)."""
+    nothing to move (and sends nothing; DraftRefusedError "decided" when `refuse`)."""
     result = await session.execute(
         update(TranslationDraft)
         .where(
@@ -178,7 +171,8 @@ async def _decide(session: AsyncSession, draft_id: int, coach: Coach, to: str, *
         .values(status=to, decided_at=utcnow())
         .returning(TranslationDraft.id)
     )
-    return result.scalar() is not None
+    if result.scalar() is None and refuse:
+        raise DraftRefusedError("decided")
 
 
 async def _mine(turn: Turn, coach: Coach, draft_id: int) -> tuple[TranslationDraft, Case, User]:
@@ -205,8 +199,7 @@ async def send_translation(turn: Turn, coach: Coach, draft_id: int, edited: str 
     if draft.translation is None:
         raise DraftRefusedError("unavailable")
     await turn.session.flush()
-    if not await _decide(turn.session, draft.id, coach, DRAFT_SENT, from_=(DRAFT_OPEN,)):
-        raise DraftRefusedError("decided")
+    await _decide(turn.session, draft.id, coach, DRAFT_SENT, from_=(DRAFT_OPEN,))
     await queue.touch(turn.session, case)
     turn.outbox.reply(
         newcomer,
@@ -226,8 +219,7 @@ async def send_original(turn: Turn, coach: Coach, draft_id: int) -> TranslationD
     from bot.handoff import queue, service
 
     draft, case, newcomer = await _mine(turn, coach, draft_id)
-    if not await _decide(turn.session, draft.id, coach, DRAFT_SENT_ORIGINAL, from_=(DRAFT_OPEN, DRAFT_EDITING)):
-        raise DraftRefusedError("decided")
+    await _decide(turn.session, draft.id, coach, DRAFT_SENT_ORIGINAL, from_=(DRAFT_OPEN, DRAFT_EDITING))
     await queue.touch(turn.session, case)
     service.relay_text(turn, coach, case, newcomer, draft.target, draft.original)
     return draft
@@ -235,7 +227,7 @@ async def send_original(turn: Turn, coach: Coach, draft_id: int) -> TranslationD
 
 async def discard(turn: Turn, coach: Coach, draft_id: int) -> None:
     await _mine(turn, coach, draft_id)
-    await _decide(turn.session, draft_id, coach, DRAFT_DISCARDED, from_=(DRAFT_OPEN, DRAFT_EDITING))
+    await _decide(turn.session, draft_id, coach, DRAFT_DISCARDED, from_=(DRAFT_OPEN, DRAFT_EDITING), refuse=False)
 
 
 async def coach_button(
@@ -255,8 +247,7 @@ async def coach_button(
             )
         elif action == EDIT:
             draft, case, _newcomer = await _mine(turn, coach, draft_id)
-            if not await _decide(turn.session, draft.id, coach, DRAFT_EDITING, from_=(DRAFT_OPEN,)):
-                raise DraftRefusedError("decided")
+            await _decide(turn.session, draft.id, coach, DRAFT_EDITING, from_=(DRAFT_OPEN,))
             await service.tell_coach(
                 turn,
                 coach,

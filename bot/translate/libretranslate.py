@@ -30,8 +30,9 @@ class LibreTranslateClient:
             payload["api_key"] = self._api_key
         try:
             async with self._session.post(self._url, json=payload, timeout=self._timeout) as response:
-                if response.status != 200:
-                    raise _status_error(response.status)
+                if response.status != 200:  # the server's error message is not kept: it may quote the request
+                    reason = _STATUS_REASONS.get(response.status, "provider_error")
+                    raise TranslationUnavailableError(reason, f"HTTP {response.status}")
                 body: Any = await response.json(content_type=None)
         except TimeoutError as exc:
             raise TranslationUnavailableError("timeout") from exc
@@ -46,8 +47,3 @@ class LibreTranslateClient:
 
     async def close(self) -> None:
         """The HTTP session belongs to bot.services and is closed there."""
-
-
-def _status_error(status: int) -> TranslationUnavailableError:
-    # The server's error message is not kept: it may quote the request.
-    return TranslationUnavailableError(_STATUS_REASONS.get(status, "provider_error"), f"HTTP {status}")
