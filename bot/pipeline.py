@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, Subquery, and_, bindparam, delete, func, select, union_all, update
+from sqlalchemy import BigInteger, Select, and_, bindparam, delete, func, select, union_all, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
@@ -36,13 +36,24 @@ from bot.db.models import (
     User,
     utcnow,
 )
-from bot.db.queries import table, typed_since
+from bot.db.queries import table, typed_since, user_of
 from bot.handoff import queue, service
 from bot.handoff.service import Sender, Turn
 from bot.incoming import Incoming as Incoming  # re-exported: callers build updates from here
 from bot.languages import resolve_language
 from bot.nlu.types import NluResult
-from bot.outbox import Booking, Claimed, Outbox, Outgoing, undelivered_for_user, write_together
+from bot.outbox import (
+    MAX_DELIVERY_ATTEMPTS,
+    Booking,
+    Claimed,
+    Outbox,
+    Outcome,
+    Outgoing,
+    record,
+    undelivered_for_user,
+    write_together,
+)
+from bot.outbox import undelivered as _undelivered
 from bot.render import Renderer
 from bot.routes import ROUTES
 from bot.routes.flood import SLOW_DOWN as SLOW_DOWN
@@ -63,16 +74,6 @@ def needs_nlu(incoming: Incoming) -> bool:
     return bool(incoming.words and incoming.words.strip())
 
 
-async def _user(session: AsyncSession, incoming: Incoming) -> User:
-    user = await session.scalar(select(User).where(User.telegram_id == incoming.telegram_user_id))
-    if user is None:
-        user = User(telegram_id=incoming.telegram_user_id)
-        session.add(user)
-        await session.flush()
-    touch_user(user, incoming)
-    return user
-
-
 @dataclass(frozen=True)
 class _Known:
     """What a turn reads about its sender, in one round trip (each statement costs the replica CPU)."""
@@ -85,39 +86,26 @@ class _Known:
     typed_recently: int | None  # the flood rule's count; None: not asked (a button or command)
 
 
-def _about_sender(query: Select[Any], me: Subquery) -> Select[Any]:
-    """Everything about the Telegram ids in `me`: user, coach, open case, intake, conversation state."""
+@functools.cache
+def _senders_statement(count: int, counted: bool = True) -> Select[Any]:
+    """Everything about `count` senders (parameters `tid0`…, and `since` when `counted`: the flood
+    rule's count), each row led by the Telegram id it is about: user, coach, open case, intake,
+    conversation state. Built once (building and keying it cost more CPU than running it)."""
+    ids = [select(bindparam(f"tid{n}", type_=BigInteger).label("telegram_id")) for n in range(count)]
+    me = (ids[0] if count == 1 else union_all(*ids)).subquery("me")
+    columns: list[Any] = [me.c.telegram_id, User, Coach, Case, Intake, ConversationState]
+    if counted:
+        since = bindparam("since", type_=Message.created_at.type)
+        columns.append(select(func.count()).where(*typed_since(User.id, since)).scalar_subquery())
     return (
-        query.select_from(me)
+        select(*columns)
+        .select_from(me)
         .outerjoin(User, User.telegram_id == me.c.telegram_id)
         .outerjoin(Coach, Coach.telegram_id == me.c.telegram_id)
         .outerjoin(Case, and_(Case.user_id == User.id, Case.status != CASE_CLOSED))  # at most one
         .outerjoin(Intake, Intake.user_id == User.id)
         .outerjoin(ConversationState, ConversationState.user_id == User.id)
     )
-
-
-@functools.cache
-def _sender_statement(counted: bool) -> Select[Any]:
-    """`_sender`'s SELECT, built once (building and keying it cost more CPU than running it);
-    parameters `tid` and, when `counted`, `since`."""
-    me = select(bindparam("tid", type_=BigInteger).label("telegram_id")).subquery("me")
-    columns: list[Any] = [User, Coach, Case, Intake, ConversationState]
-    if counted:
-        since = bindparam("since", type_=Message.created_at.type)
-        columns.append(select(func.count()).where(*typed_since(User.id, since)).scalar_subquery())
-    return _about_sender(select(*columns), me)
-
-
-@functools.cache
-def _senders_statement(count: int) -> Select[Any]:
-    """`_sender_statement` for `count` senders at once (parameters `tid0`…, `since`), each row
-    led by the Telegram id it is about; the flood rule's count on every row."""
-    ids = [select(bindparam(f"tid{n}", type_=BigInteger).label("telegram_id")) for n in range(count)]
-    me = (ids[0] if count == 1 else union_all(*ids)).subquery("me")
-    since = bindparam("since", type_=Message.created_at.type)
-    typed = select(func.count()).where(*typed_since(User.id, since)).scalar_subquery()
-    return _about_sender(select(me.c.telegram_id, User, Coach, Case, Intake, ConversationState, typed), me)
 
 
 async def _senders(
@@ -153,18 +141,18 @@ async def _sender(session: AsyncSession, incoming: Incoming, now: datetime, wind
     state and, for typed messages, the flood rule's count: one SELECT, starting from the sender's
     Telegram id so that a coach who never wrote to the bot is found in it too."""
     counted = incoming.kind not in {"button", "command"}
-    parameters: dict[str, Any] = {"tid": incoming.telegram_user_id}
+    parameters: dict[str, Any] = {"tid0": incoming.telegram_user_id}
     if counted:
         parameters["since"] = now - timedelta(seconds=window)
-    row = (await session.execute(_sender_statement(counted), parameters)).one()
-    if row[0] is not None:
-        touch_user(row[0], incoming)
-        return _Known(row[0], row[1], row[2], row[3], row[4], row[5] if counted else None)
+    row = (await session.execute(_senders_statement(1, counted), parameters)).one()
+    if row[1] is not None:
+        touch_user(row[1], incoming)
+        return _Known(row[1], row[2], row[3], row[4], row[5], row[6] if counted else None)
     user = User(telegram_id=incoming.telegram_user_id)  # new: nothing refers to them yet
     touch_user(user, incoming)  # before the INSERT: no UPDATE after it
     session.add(user)
     await session.flush()
-    return _Known(user, row[1], None, None, None, 0 if counted else None)
+    return _Known(user, row[2], None, None, None, 0 if counted else None)
 
 
 def turn_language(incoming: Incoming, nlu: NluResult | None, user: User, default: str) -> str:
@@ -336,7 +324,8 @@ async def _route(
     """The turn: a redelivery's result (what of it is unsent), or the outbox with the rows still
     to write and the language of the replies. `known`: the sender as read for several turns."""
     if not fresh:
-        user = await _user(session, incoming)
+        user = await user_of(session, incoming.telegram_user_id)
+        touch_user(user, incoming)
         return Result(await undelivered_for_user(session, user.id))
     settings = services.settings
     now = utcnow()
@@ -366,34 +355,12 @@ def _session(services: Services, bind: AsyncConnection | None) -> AsyncSession:
 # delivery bookkeeping ------------------------------------------------------------------------------
 async def mark_delivered(services: Services, out: Outgoing, telegram_id: int | None) -> None:
     """Delivered (an ephemeral message forgotten, a case card's message id kept)."""
-    async with services.sessions() as session, session.begin():
-        if out.kind == "ephemeral":
-            await session.execute(delete(Message).where(Message.id == out.id))
-            return
-        await session.execute(
-            update(Message)
-            .where(Message.id == out.id)
-            .values(delivered_at=utcnow(), telegram_message_id=telegram_id, attempts=Message.attempts + 1)
-        )
-        if out.kind == "card" and out.case_id is not None and telegram_id is not None:
-            await session.execute(
-                update(Case)
-                .where(Case.id == out.case_id)
-                .values(group_chat_id=out.chat_id, group_message_id=telegram_id)
-            )
-
-
-async def mark_failed(services: Services, outgoing_id: int, *, give_up: bool = False) -> None:
-    from bot.outbox import mark_failed as _mark
-
-    async with services.sessions() as session, session.begin():
-        await _mark(session, outgoing_id, give_up=give_up)
+    async with services.engine.begin() as connection:
+        await record(connection, [Outcome(out, "delivered", telegram_id)], utcnow())
 
 
 async def mark_unreachable(services: Services, chat_id: int) -> None:
     """The user blocked the bot: remember it, note it on their open case, stop delivering to them."""
-    from bot.outbox import MAX_DELIVERY_ATTEMPTS
-
     async with services.sessions() as session, session.begin():
         user = await session.scalar(select(User).where(User.telegram_id == chat_id))
         if user is not None:
@@ -409,8 +376,6 @@ async def mark_unreachable(services: Services, chat_id: int) -> None:
 
 
 async def undelivered(services: Services, limit: int = 100) -> list[Outgoing]:
-    from bot.outbox import undelivered as _undelivered
-
     async with services.sessions() as session:
         return await _undelivered(session, limit)
 
