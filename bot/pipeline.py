@@ -17,12 +17,10 @@ from typing import Any
 from sqlalchemy import BigInteger, Select, and_, bindparam, delete, func, select, union_all, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.sql.dml import ReturningInsert
 
 from bot import followup
 from bot.callbacks import decode
 from bot.db import inbox as inbox_table
-from bot.db.engine import insert_ignoring_duplicates
 from bot.db.models import (
     CASE_CLOSED,
     Case,
@@ -32,11 +30,10 @@ from bot.db.models import (
     InboxUpdate,
     Intake,
     Message,
-    ProcessedUpdate,
     User,
     utcnow,
 )
-from bot.db.queries import table, typed_since, user_of
+from bot.db.queries import typed_since, user_of
 from bot.handoff import queue, service
 from bot.handoff.service import Sender, Turn
 from bot.incoming import Incoming as Incoming  # re-exported: callers build updates from here
@@ -68,10 +65,6 @@ log = logging.getLogger(__name__)
 class Result:
     outgoing: list[Outgoing]
     language: str | None = None
-
-
-def needs_nlu(incoming: Incoming) -> bool:
-    return bool(incoming.words and incoming.words.strip())
 
 
 @dataclass(frozen=True)
@@ -185,14 +178,8 @@ async def _claim_update(session: AsyncSession, update_id: int | None) -> bool:
     """Record the update id; False when it was processed before (a redelivery)."""
     if update_id is None:
         return True
-    statement = _claim_statement(session.get_bind().dialect.name)
+    statement = inbox_table.processed_statement(session.get_bind().dialect.name)
     return (await session.scalar(statement, {"update_id": update_id, "processed_at": utcnow()})) is not None
-
-
-@functools.cache
-def _claim_statement(dialect: str) -> ReturningInsert[tuple[int]]:
-    processed = table(ProcessedUpdate)
-    return insert_ignoring_duplicates(dialect, processed).returning(processed.c.update_id)
 
 
 async def _is_plain_newcomer_turn(services: Services, incoming: Incoming) -> bool:
@@ -236,7 +223,8 @@ async def process_reliably(services: Services, incoming: Incoming) -> Result:
 async def understand(services: Services, incoming: Incoming) -> NluResult | None:
     """The embedded classifier takes a tenth of a millisecond: just run it. A Rasa server is a network
     call: ask it only for messages the dialog will read, and outside the database transaction."""
-    if needs_nlu(incoming) and (not services.settings.rasa_url or await _is_plain_newcomer_turn(services, incoming)):
+    words = (incoming.words or "").strip()
+    if words and (not services.settings.rasa_url or await _is_plain_newcomer_turn(services, incoming)):
         return await services.nlu.parse(incoming.words or "")
     return None
 
@@ -262,7 +250,10 @@ async def process(
         nlu = await understand(services, incoming)
     if isinstance(translation, _NotYet):
         translation = await machine.prepare(services, incoming)
-    async with _session(services, bind) as session, session.begin():
+    # A fresh session (fresh identity map) per turn; bound to the caller's connection, its commit
+    # leaves that transaction to the caller and its rollback rolls the whole of it back.
+    session = services.sessions() if bind is None else services.sessions(bind=bind)
+    async with session, session.begin():
         fresh = await _claim_update(session, incoming.update_id)
         routed = await _route(services, session, incoming, nlu, translation, fresh=fresh)
         if isinstance(routed, Result):
@@ -346,12 +337,6 @@ async def _route(
     return outbox, ctx.language
 
 
-def _session(services: Services, bind: AsyncConnection | None) -> AsyncSession:
-    """A fresh session (fresh identity map) per turn; bound to a connection in a transaction, its
-    commit leaves that transaction to the caller and its rollback rolls the whole of it back."""
-    return services.sessions() if bind is None else services.sessions(bind=bind)
-
-
 # delivery bookkeeping ------------------------------------------------------------------------------
 async def mark_delivered(services: Services, out: Outgoing, telegram_id: int | None) -> None:
     """Delivered (an ephemeral message forgotten, a case card's message id kept)."""
@@ -382,10 +367,7 @@ async def undelivered(services: Services, limit: int = 100) -> list[Outgoing]:
 
 async def set_chosen_language(services: Services, telegram_user_id: int, lang: str | None) -> None:
     async with services.sessions() as session, session.begin():
-        user = await session.scalar(select(User).where(User.telegram_id == telegram_user_id))
-        if user is None:
-            user = User(telegram_id=telegram_user_id)
-            session.add(user)
+        user = await user_of(session, telegram_user_id)
         user.chosen_language = lang
         user.last_language = lang
 
