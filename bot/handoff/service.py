@@ -246,15 +246,19 @@ async def announce(turn: Turn, case: Case, user: User) -> None:
         reply = await card(turn, case, user, lang)
         turn.outbox.reply(None, group, lang, reply, case_id=case.id, thread_id=case.thread_id, kind="card")
         return
-    everyone = list(await turn.session.scalars(select(Coach)))
-    speakers = [c for c in everyone if case.language in c.speaks()]
     wait = machine.any_coach_after(turn.settings)
-    if wait is not None and turn.now - case.created_at >= wait:
-        speakers = []  # machine translation on and waited long enough: any coach may take it now
-    for coach in speakers or everyone:  # nobody speaks the language: tell everyone rather than no one
+    # machine translation on and waited long enough: any coach may take it now
+    anyone = wait is not None and turn.now - case.created_at >= wait
+    for coach in await _coaches_for(turn, case, anyone=anyone):
         coach_user = await _coach_user(turn.session, coach)
         lang = coach_language(coach, coach_user)
         turn.outbox.reply(coach_user, coach.telegram_id, lang, await card(turn, case, user, lang), case_id=case.id)
+
+
+async def _coaches_for(turn: Turn, case: Case, *, anyone: bool = False) -> list[Coach]:
+    """The coaches who speak the case's language; nobody does (or `anyone`): everyone rather than no one."""
+    everyone = list(await turn.session.scalars(select(Coach)))
+    return [c for c in everyone if case.language in c.speaks() and not anyone] or everyone
 
 
 async def start_case(turn: Turn, user: User, lang: str, *, topic: str | None, reason: str) -> Case:
@@ -305,18 +309,13 @@ async def newcomer_in_case(
         target_user, target_chat, thread = target
         header = f"#{case.id} {user.first_name or '?'}"
         translated = await machine.relay_reply(turn, case, header, text or "", lang) if kind == "text" else None
-        if translated is not None:
-            turn.outbox.reply(target_user, target_chat, translated[1], translated[0], case_id=case.id, thread_id=thread)
-        elif kind == "text":
-            turn.outbox.reply(
-                target_user, target_chat, "nl", Reply(Plain(f"{header}: {text}")), case_id=case.id, thread_id=thread
-            )
-        else:
-            turn.outbox.reply(
-                target_user, target_chat, "nl", Reply(Plain(f"{header}:")), case_id=case.id, thread_id=thread
-            )
-            if message_id is not None:
-                turn.outbox.copy(target_user, target_chat, chat_id, message_id, case_id=case.id, thread_id=thread)
+        relayed, relay_lang = translated or (
+            Reply(Plain(f"{header}: {text}" if kind == "text" else f"{header}:")),
+            "nl",
+        )
+        turn.outbox.reply(target_user, target_chat, relay_lang, relayed, case_id=case.id, thread_id=thread)
+        if kind != "text" and message_id is not None:  # media: copied after the header
+            turn.outbox.copy(target_user, target_chat, chat_id, message_id, case_id=case.id, thread_id=thread)
     if case.status == CASE_WAITING:
         from bot.safeguarding.respond import care_reply
 
@@ -360,25 +359,15 @@ def intake_card(case_id: int, answers: dict[str, str]) -> Reply:
 
 async def _send_intake(turn: Turn, case: Case, answers: dict[str, str]) -> None:
     """The intake answers as a card for whoever handles the case, in their language."""
-    group = turn.settings.coach_chat_id
-    if case.coach_id is not None:
-        coach = await turn.session.get(Coach, case.coach_id)
-        if coach is not None:
-            await tell_coach(turn, coach, intake_card(case.id, answers), case.id)
-            return
-    if group is not None:
-        turn.outbox.reply(
-            None,
-            group,
-            turn.settings.default_language,
-            intake_card(case.id, answers),
-            case_id=case.id,
-            thread_id=case.thread_id,
-        )
-        return
-    everyone = list(await turn.session.scalars(select(Coach)))
-    for coach in [c for c in everyone if case.language in c.speaks()] or everyone:
-        await tell_coach(turn, coach, intake_card(case.id, answers), case.id)
+    group, reply = turn.settings.coach_chat_id, intake_card(case.id, answers)
+    coach = await turn.session.get(Coach, case.coach_id) if case.coach_id is not None else None
+    if coach is not None:
+        await tell_coach(turn, coach, reply, case.id)
+    elif group is not None:
+        turn.outbox.reply(None, group, turn.settings.default_language, reply, case_id=case.id, thread_id=case.thread_id)
+    else:
+        for coach in await _coaches_for(turn, case):
+            await tell_coach(turn, coach, reply, case.id)
 
 
 async def intake_submitted(turn: Turn, user: User, lang: str, answers: dict[str, str], case: Case | None) -> Case:
