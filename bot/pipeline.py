@@ -102,27 +102,37 @@ def _senders_statement(count: int, counted: bool = True) -> Select[Any]:
 
 
 async def _senders(
-    session: AsyncSession, incomings: Sequence[Incoming], now: datetime, window: int
+    session: AsyncSession,
+    incomings: Sequence[Incoming],
+    now: datetime,
+    window: int,
+    *,
+    counted: bool = True,
+    touch: bool = False,
 ) -> dict[int, _Known]:
     """`_sender` for several turns' senders in one SELECT (and the new ones in one INSERT), by
-    Telegram id; for turns that share a session and run one after the other."""
+    Telegram id; for turns that share a session and run one after the other. `touch`: the known
+    users too (else the caller does, see `_route`)."""
     tids = sorted({i.telegram_user_id for i in incomings})
     if not tids:
         return {}
     parameters: dict[str, Any] = {f"tid{n}": tid for n, tid in enumerate(tids)}
-    parameters["since"] = now - timedelta(seconds=window)
-    rows = (await session.execute(_senders_statement(len(tids)), parameters)).all()
+    if counted:
+        parameters["since"] = now - timedelta(seconds=window)
+    rows = (await session.execute(_senders_statement(len(tids), counted), parameters)).all()
     first = {i.telegram_user_id: i for i in reversed(incomings)}  # of each sender their first turn
     known: dict[int, _Known] = {}
     new: list[User] = []
     for row in rows:
         if row[1] is not None:
-            known[row[0]] = _Known(row[1], row[2], row[3], row[4], row[5], row[6])
+            if touch:
+                touch_user(row[1], first[row[0]])
+            known[row[0]] = _Known(row[1], row[2], row[3], row[4], row[5], row[6] if counted else None)
             continue
         user = User(telegram_id=row[0])  # new: nothing refers to them yet
         touch_user(user, first[row[0]])  # before the INSERT: no UPDATE after it
         new.append(user)
-        known[row[0]] = _Known(user, row[2], None, None, None, 0)
+        known[row[0]] = _Known(user, row[2], None, None, None, 0 if counted else None)
     if new:
         session.add_all(new)
         await session.flush()
@@ -134,18 +144,8 @@ async def _sender(session: AsyncSession, incoming: Incoming, now: datetime, wind
     state and, for typed messages, the flood rule's count: one SELECT, starting from the sender's
     Telegram id so that a coach who never wrote to the bot is found in it too."""
     counted = incoming.kind not in {"button", "command"}
-    parameters: dict[str, Any] = {"tid0": incoming.telegram_user_id}
-    if counted:
-        parameters["since"] = now - timedelta(seconds=window)
-    row = (await session.execute(_senders_statement(1, counted), parameters)).one()
-    if row[1] is not None:
-        touch_user(row[1], incoming)
-        return _Known(row[1], row[2], row[3], row[4], row[5], row[6] if counted else None)
-    user = User(telegram_id=incoming.telegram_user_id)  # new: nothing refers to them yet
-    touch_user(user, incoming)  # before the INSERT: no UPDATE after it
-    session.add(user)
-    await session.flush()
-    return _Known(user, row[2], None, None, None, 0 if counted else None)
+    read = await _senders(session, [incoming], now, window, counted=counted, touch=True)
+    return read[incoming.telegram_user_id]
 
 
 def turn_language(incoming: Incoming, nlu: NluResult | None, user: User, default: str) -> str:
