@@ -542,8 +542,7 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
             ),
             buttons,
         )
-        return
-    if command == "claim":
+    elif command == "claim":
         arg = args.strip().lstrip("#")
         if arg and not arg.isdigit():
             say(t_("Use /claim or /claim followed by a case number, for example /claim 12."))
@@ -551,8 +550,7 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
         claimed = await claim(turn, coach, user, lang, int(arg) if arg else None)
         if claimed is None:
             say(t_("There is no waiting case to claim (it may have been taken already). /queue shows the queue."))
-        return
-    if command == "mine":
+    elif command == "mine":
         cases = list(
             await turn.session.scalars(select(Case).where(Case.coach_id == coach.id, Case.status == CASE_CLAIMED))
         )
@@ -564,31 +562,26 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
             t_("Your cases:\n%(cases)s", cases=mine),
             tuple((Button(Plain(f"#{c.id}"), encode(CoachButton("use", c.id))),) for c in cases[:8]),
         )
-        return
-    if active is None:
+    elif active is None:
         say(NO_ACTIVE_CASE)
-        return
-    if command == "release":
+    elif command == "release":
         await release_case(turn, coach, active)
         say(t_("Case #%(id)s is back in the queue.", id=active.id))
-        return
-    if command == "transfer":
+    elif command == "transfer":
         target = await queue.find_coach(turn.session, args) if args.strip() else None
         if target is None or target.id == coach.id:
             say(t_("Use /transfer followed by the name or Telegram id of another coach."))
             return
         await transfer_case(turn, coach, active, target)
         say(t_("Case #%(id)s now belongs to %(name)s.", id=active.id, name=target.name))
-        return
-    if command == "close":
+    elif command == "close":
         outcome = args.strip().lower() or "answered"
         if outcome not in queue.OUTCOMES:
             say(t_("Unknown outcome. Use one of: %(outcomes)s", outcomes=", ".join(queue.OUTCOMES[:4])))
             return
         await close_case(turn, coach, active, outcome)
         say(closed_as(outcome, active.id))
-        return
-    if command == "intake":
+    elif command == "intake":
         from bot.intake import form
         from bot.intake import store as intake_store
 
@@ -598,8 +591,7 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
         for reply in started.replies:
             out.reply(newcomer, newcomer.telegram_id, newcomer_lang, reply, case_id=active.id)
         say(t_("The intake questions were sent to the newcomer of case #%(id)s.", id=active.id))
-        return
-    if command == "note":
+    elif command == "note":
         if not args.strip():
             say(t_("Use /note followed by your note. Notes are never shown to the newcomer."))
             return
