@@ -280,15 +280,12 @@ def _undelivered_query(*, settled: bool = False) -> Select[Any]:
     return query
 
 
-async def undelivered_for_user(session: AsyncSession, user_id: int) -> list[Outgoing]:
-    rows = await session.execute(_undelivered_query().where(table(Message).c.user_id == user_id))
-    return [to_outgoing(r) for r in rows.mappings()]
-
-
-async def undelivered(session: AsyncSession, limit: int = 100) -> list[Outgoing]:
-    """For the outbox drain: undelivered messages that nobody is sending (see `_undelivered_query`)."""
-    rows = await session.execute(_undelivered_query(settled=True).limit(limit))
-    return [to_outgoing(r) for r in rows.mappings()]
+async def undelivered(session: AsyncSession, limit: int = 100, *, user_id: int | None = None) -> list[Outgoing]:
+    """A user's undelivered messages (to answer a redelivered update), or for the outbox drain those
+    nobody is sending (see `_undelivered_query`)."""
+    query = _undelivered_query(settled=user_id is None)
+    query = query.limit(limit) if user_id is None else query.where(table(Message).c.user_id == user_id)
+    return [to_outgoing(r) for r in (await session.execute(query)).mappings()]
 
 
 # Outbound pacing ------------------------------------------------------------------------------------
@@ -518,9 +515,9 @@ async def claim(
     expected: bool = False,
 ) -> Claim:
     """Record `outcomes`, then claim (one transaction; when nothing is to be booked, two statements
-    without one) up to `limit` messages with send times from
-    `now` to `now + horizon`, within every limit of `pace`, shared by all replicas; which of the
-    `watch`ed messages (not claimed now) are settled (see `_settled`). `renew`: messages still being
+    without one) up to `limit` messages with send times from `now` to `now + horizon`, within every
+    limit of `pace`, shared by all replicas; which of the `watch`ed messages (not claimed now) are
+    settled (see `_settled`). `renew`: messages still being
     sent by this replica keep their claim for another `lease`; `refresh`: see `record`. `expected`:
     new messages were just stored (no need to look whether there is anything before the lock)."""
     end = now + timedelta(seconds=horizon)
@@ -581,7 +578,7 @@ async def _book(
         slots.remove(slot)
         claimed.append(Claimed(to_outgoing(row), slot))
         if not slots:
-            later.append(claimed_last(claimed) + step)
+            later.append(max(c.send_at for c in claimed) + step)
             break
     if claimed and slots and min(pace.chat, pace.group) < (end - now).total_seconds():
         # a chat's next message only when its interval fits in the horizon (never at Telegram's limits)
@@ -616,7 +613,7 @@ async def _lease_and_pace(
     paced_now = [c for c in claimed if c.out.kind not in ("ephemeral", "delete")]
     last_in_chat = {c.out.chat_id: c.send_at for c in sorted(paced_now, key=lambda c: c.send_at)}
     paced_rows = [{"chat_id": chat, "last_at": at} for chat, at in last_in_chat.items()]
-    paced_rows.append({"chat_id": BOT_ROW, "last_at": claimed_last(claimed)})
+    paced_rows.append({"chat_id": BOT_ROW, "last_at": max(c.send_at for c in claimed)})
     await connection.execute(_upsert_pace(connection.dialect.name), paced_rows)
 
 
@@ -764,10 +761,6 @@ def _chats_statement() -> CompoundSelect[Any]:
         select(paced.c.chat_id, at, literal_column(str(_PACED)).label("part"), none).where(paced.c.chat_id.in_(chats)),
         waiting,
     )
-
-
-def claimed_last(claimed: Sequence[Claimed]) -> datetime:
-    return max(c.send_at for c in claimed)
 
 
 async def forget_pace(engine: AsyncEngine, before: datetime) -> None:
