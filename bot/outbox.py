@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from sqlalchemy import (
     BindParameter,
+    ColumnElement,
     CompoundSelect,
     Integer,
     Select,
-    Table,
     Update,
     and_,
     bindparam,
@@ -93,27 +93,7 @@ def message_row(**values: Any) -> dict[str, Any]:
     return row
 
 
-_ROW_COLUMNS = (
-    "user_id",
-    "chat_id",
-    "direction",
-    "kind",
-    "text",
-    "language",
-    "intent",
-    "confidence",
-    "buttons",
-    "update_id",
-    "telegram_message_id",
-    "case_id",
-    "copy_from_chat_id",
-    "copy_message_id",
-    "thread_id",
-    "delivered_at",
-    "file_id",
-    "answer",
-    "claimed_until",
-)
+_ROW_COLUMNS = [column.name for column in table(Message).c if not column.primary_key]
 
 
 class Outbox:
@@ -128,8 +108,8 @@ class Outbox:
         self._out: list[dict[str, Any]] = []
         self._chat_id: int | None = None  # the chat of the update being answered
 
-    def _add(self, **values: Any) -> None:
-        row = message_row(direction="out", update_id=self._update_id, **values)
+    def _add(self, user: User | None, **values: Any) -> None:
+        row = message_row(direction="out", update_id=self._update_id, user_id=user.id if user else None, **values)
         self._pending.append(row)
         self._out.append(row)
 
@@ -158,12 +138,12 @@ class Outbox:
     ) -> None:
         for part in self._renderer.render(reply, lang):
             self._add(
-                user_id=user.id if user else None,
+                user,
                 chat_id=chat_id,
                 kind=kind,
                 text=part.text,
                 language=lang,
-                buttons=[[list(b) for b in row] for row in part.buttons] or None,
+                buttons=_buttons(part.buttons),
                 case_id=case_id,
                 thread_id=thread_id,
             )
@@ -179,7 +159,7 @@ class Outbox:
         thread_id: int | None = None,
     ) -> None:
         self._add(
-            user_id=user.id if user else None,
+            user,
             chat_id=chat_id,
             kind="copy",
             case_id=case_id,
@@ -191,29 +171,23 @@ class Outbox:
     def edit(self, chat_id: int, message_id: int, lang: str, reply: Reply, *, case_id: int) -> None:
         part = self._renderer.render(reply, lang)[0]
         self._add(
-            user_id=None,
+            None,
             chat_id=chat_id,
             kind="edit",
             text=part.text,
             language=lang,
-            buttons=[[list(b) for b in row] for row in part.buttons] or None,
+            buttons=_buttons(part.buttons),
             case_id=case_id,
             copy_message_id=message_id,
         )
 
     def delete(self, chat_id: int, message_id: int) -> None:
         """Delete one of the bot's earlier messages (deleteMessage; Telegram allows it for 48 hours)."""
-        self._add(user_id=None, chat_id=chat_id, kind="delete", copy_message_id=message_id)
+        self._add(None, chat_id=chat_id, kind="delete", copy_message_id=message_id)
 
     def document(self, user: User | None, chat_id: int, content: str, filename: str) -> None:
         """A text file (e.g. the /mydata JSON); `buttons` carries the file name."""
-        self._add(
-            user_id=user.id if user else None,
-            chat_id=chat_id,
-            kind="document",
-            text=content,
-            buttons=[[[filename, ""]]],
-        )
+        self._add(user, chat_id=chat_id, kind="document", text=content, buttons=[[[filename, ""]]])
 
     def ephemeral(self, chat_id: int, lang: str, reply: Reply) -> None:
         """A message to someone whose data was just erased: kept only until it is delivered."""
@@ -249,6 +223,11 @@ class Outbox:
         return [to_outgoing(r) for r in self._out]
 
 
+def _buttons(keyboard: Keyboard) -> list[list[list[str]]] | None:
+    """A keyboard as the `buttons` column's JSON (None: no buttons)."""
+    return [[list(button) for button in row] for row in keyboard] or None
+
+
 async def write_together(
     connection: AsyncConnection, outboxes: Sequence[Outbox], booking: Booking | None = None
 ) -> list[Claimed]:
@@ -278,38 +257,35 @@ def _insert_rows() -> ReturningInsert[Any]:
     return insert(table(Message)).returning(table(Message).c.id, sort_by_parameter_order=True)
 
 
-def _undelivered_query(*, settled: bool = False) -> Any:
-    """Outgoing messages not delivered yet. `settled`: only those no webhook worker is still sending:
-    a reply to an update of the inbox that is not processed yet belongs to the worker that leased the
-    update (it records the delivery with its next batch; should it die, the update's next worker
-    sends what is undelivered)."""
-    table = cast(Table, Message.__table__)
-    query = (
-        select(table)
-        .where(table.c.direction == "out", table.c.delivered_at.is_(None), table.c.attempts < MAX_DELIVERY_ATTEMPTS)
-        .order_by(table.c.id)
+def _unsent() -> tuple[ColumnElement[bool], ...]:
+    """Outgoing messages still to send: not delivered, not given up."""
+    messages = table(Message)
+    return (
+        messages.c.direction == "out",
+        messages.c.delivered_at.is_(None),
+        messages.c.attempts < MAX_DELIVERY_ATTEMPTS,
     )
+
+
+def _undelivered_query(*, settled: bool = False) -> Select[Any]:
+    """Outgoing messages not delivered yet. `settled`: only those no inbox worker is still sending:
+    a reply to an update of the inbox that is not processed yet belongs to the worker that leased the
+    update (its turn's INSERT booked it for that replica's sender, `book_written`; should the worker
+    die, the update's next worker sends what is undelivered)."""
+    messages, inbox = table(Message), table(InboxUpdate)
+    query = select(messages).where(*_unsent()).order_by(messages.c.id)
     if settled:
-        inbox = cast(Table, InboxUpdate.__table__)
-        in_flight = exists().where(inbox.c.update_id == table.c.update_id, inbox.c.processed_at.is_(None))
+        in_flight = exists().where(inbox.c.update_id == messages.c.update_id, inbox.c.processed_at.is_(None))
         query = query.where(~in_flight)
     return query
 
 
-async def undelivered_for_user(session: AsyncSession, user_id: int) -> list[Outgoing]:
-    rows = await session.execute(_undelivered_query().where(Message.__table__.c.user_id == user_id))
-    return [to_outgoing(r) for r in rows.mappings()]
-
-
-async def undelivered(session: AsyncSession, limit: int = 100) -> list[Outgoing]:
-    """For the outbox drain: undelivered messages that nobody is sending (see `_undelivered_query`)."""
-    rows = await session.execute(_undelivered_query(settled=True).limit(limit))
-    return [to_outgoing(r) for r in rows.mappings()]
-
-
-async def mark_failed(session: AsyncSession, outgoing_id: int, *, give_up: bool = False) -> None:
-    values: dict[str, Any] = {"attempts": MAX_DELIVERY_ATTEMPTS} if give_up else {"attempts": Message.attempts + 1}
-    await session.execute(update(Message).where(Message.id == outgoing_id).values(**values))
+async def undelivered(session: AsyncSession, limit: int = 100, *, user_id: int | None = None) -> list[Outgoing]:
+    """A user's undelivered messages (to answer a redelivered update), or for the outbox drain those
+    nobody is sending (see `_undelivered_query`)."""
+    query = _undelivered_query(settled=user_id is None)
+    query = query.limit(limit) if user_id is None else query.where(table(Message).c.user_id == user_id)
+    return [to_outgoing(r) for r in (await session.execute(query)).mappings()]
 
 
 # Outbound pacing ------------------------------------------------------------------------------------
@@ -479,12 +455,7 @@ def _heads_statement() -> Select[Any]:
     messages, paced = table(Message), table(SendPace)
     at = messages.c.claimed_until.type
     now, end = bindparam("now", type_=at), bindparam("end", type_=at)
-    waiting = and_(
-        messages.c.direction == "out",
-        messages.c.delivered_at.is_(None),
-        messages.c.attempts < MAX_DELIVERY_ATTEMPTS,
-    )
-    oldest = select(func.min(messages.c.id)).where(waiting).group_by(messages.c.chat_id)
+    oldest = select(func.min(messages.c.id)).where(*_unsent()).group_by(messages.c.chat_id)
     chat_free = or_(
         paced.c.last_at.is_(None),
         and_(messages.c.chat_id >= 0, paced.c.last_at <= bindparam("chat_end", type_=at)),
@@ -544,9 +515,9 @@ async def claim(
     expected: bool = False,
 ) -> Claim:
     """Record `outcomes`, then claim (one transaction; when nothing is to be booked, two statements
-    without one) up to `limit` messages with send times from
-    `now` to `now + horizon`, within every limit of `pace`, shared by all replicas; which of the
-    `watch`ed messages (not claimed now) are settled (see `_settled`). `renew`: messages still being
+    without one) up to `limit` messages with send times from `now` to `now + horizon`, within every
+    limit of `pace`, shared by all replicas; which of the `watch`ed messages (not claimed now) are
+    settled (see `_settled`). `renew`: messages still being
     sent by this replica keep their claim for another `lease`; `refresh`: see `record`. `expected`:
     new messages were just stored (no need to look whether there is anything before the lock)."""
     end = now + timedelta(seconds=horizon)
@@ -594,16 +565,12 @@ async def _book(
     first = max(now, bot_last + step)
     if first > end:
         return [], first
-    slots: list[datetime] = []
-    while len(slots) < limit and first + step * len(slots) <= end:
-        slots.append(first + step * len(slots))
+    slots = _slots(first, step, end, limit)
     rows = (await connection.execute(*_heads(now, end, pace, 4 * limit))).mappings().all()
     claimed: list[Claimed] = []
     later: list[datetime] = []
     for row in rows:
-        ready = now if row["paced_at"] is None else row["paced_at"] + span(pace.interval(row["chat_id"]))
-        if row["not_before"] is not None:
-            ready = max(ready, row["not_before"])
+        ready = _ready(row, row["paced_at"], pace, now)
         slot = next((s for s in slots if s >= ready), None)
         if slot is None:  # its chat's turn comes after this claim's slots
             later.append(ready)
@@ -611,33 +578,42 @@ async def _book(
         slots.remove(slot)
         claimed.append(Claimed(to_outgoing(row), slot))
         if not slots:
-            later.append(claimed_last(claimed) + step)
+            later.append(max(c.send_at for c in claimed) + step)
             break
     if claimed and slots and min(pace.chat, pace.group) < (end - now).total_seconds():
         # a chat's next message only when its interval fits in the horizon (never at Telegram's limits)
         claimed += await _followers(connection, claimed, slots, pace, now, end)
-    await _lease_and_pace(connection, claimed, lease)
+    await _lease_and_pace(connection, claimed, timedelta(seconds=lease))
     return claimed, min(later) if later else None
 
 
-async def _lease_and_pace(connection: AsyncConnection, claimed: Sequence[Claimed], lease: float) -> None:
-    """Lease the claimed rows until their send time plus `lease`, and move the pacing rows on."""
-    if not claimed:
-        return
-    until = timedelta(seconds=lease)
-    await connection.execute(_claim_rows(), [{"oid": c.out.id, "until": c.send_at + until} for c in claimed])
-    await _pace(connection, claimed)
+def _slots(first: datetime, step: timedelta, end: datetime, limit: int) -> list[datetime]:
+    """Up to `limit` bot-wide send times from `first`, `step` apart, none after `end`."""
+    return [first + step * n for n in range(min(limit, (end - first) // step + 1))]
 
 
-async def _pace(connection: AsyncConnection, claimed: Sequence[Claimed]) -> None:
-    """Move the pacing rows on (the chats' and the bot-wide one) to the claimed messages' send times."""
+def _ready(row: Mapping[Any, Any], previous: datetime | None, pace: Pace, now: datetime) -> datetime:
+    """When a message may go: its chat's interval after `previous` (that chat's last send), and not
+    before its own `not_before` (a 429, a failed try)."""
+    ready = now if previous is None else max(now, previous + span(pace.interval(row["chat_id"])))
+    return ready if row.get("not_before") is None else max(ready, row["not_before"])
+
+
+async def _lease_and_pace(
+    connection: AsyncConnection, claimed: Sequence[Claimed], lease: timedelta, only: Collection[int] | None = None
+) -> None:
+    """Lease the claimed rows (of `only`, when given: the others were claimed by their INSERT) until
+    their send time plus `lease`, and move the pacing rows on (the chats' and the bot-wide one)."""
+    leases = [{"oid": c.out.id, "until": c.send_at + lease} for c in claimed if only is None or c.out.id in only]
+    if leases:
+        await connection.execute(_claim_rows(), leases)
     if not claimed:
         return
     # no pacing row for what goes to someone whose data was just erased (it would keep their id)
     paced_now = [c for c in claimed if c.out.kind not in ("ephemeral", "delete")]
     last_in_chat = {c.out.chat_id: c.send_at for c in sorted(paced_now, key=lambda c: c.send_at)}
     paced_rows = [{"chat_id": chat, "last_at": at} for chat, at in last_in_chat.items()]
-    paced_rows.append({"chat_id": BOT_ROW, "last_at": claimed_last(claimed)})
+    paced_rows.append({"chat_id": BOT_ROW, "last_at": max(c.send_at for c in claimed)})
     await connection.execute(_upsert_pace(connection.dialect.name), paced_rows)
 
 
@@ -657,9 +633,7 @@ async def _followers(
         select(messages)
         .where(
             messages.c.chat_id.in_([c.out.chat_id for c in heads]),
-            messages.c.direction == "out",
-            messages.c.delivered_at.is_(None),
-            messages.c.attempts < MAX_DELIVERY_ATTEMPTS,
+            *_unsent(),
             messages.c.id.not_in([c.out.id for c in heads]),
         )
         .order_by(messages.c.chat_id, messages.c.id)
@@ -674,9 +648,7 @@ async def _followers(
         if chat in stopped or row["id"] < first[chat]:
             continue
         taken = row["claimed_until"] is not None and row["claimed_until"] >= now
-        ready = last[chat] + span(pace.interval(chat))
-        if row["not_before"] is not None:
-            ready = max(ready, row["not_before"])
+        ready = _ready(row, last[chat], pace, now)
         slot = next((s for s in slots if s >= ready), None)
         if taken or slot is None or ready > end:
             stopped.add(chat)  # the rest of this chat waits: in order
@@ -719,10 +691,7 @@ async def book_written(
     if rows:
         await _write_rows(connection, rows)
     claimed = [Claimed(to_outgoing(row), slot) for row, slot in booked]
-    earlier = [{"oid": c.out.id, "until": c.send_at + until} for c in claimed if c.out.id in {r["id"] for r in written}]
-    if earlier:
-        await connection.execute(_claim_rows(), earlier)
-    await _pace(connection, claimed)
+    await _lease_and_pace(connection, claimed, until, only={r["id"] for r in written})
     return sorted(claimed, key=lambda c: c.send_at)
 
 
@@ -744,11 +713,7 @@ async def _plan(
     paced_at = {r.chat_id: r.last_at for r in known if r.part == _PACED}
     now, pace = booking.now or utcnow(), booking.pace
     end = now + timedelta(seconds=booking.horizon)
-    step = span(pace.bot)
-    first = max(now, bot_last + step)
-    slots: list[datetime] = []
-    while len(slots) < len(out) and first + step * len(slots) <= end:
-        slots.append(first + step * len(slots))
+    slots = _slots(max(now, bot_last + span(pace.bot)), span(pace.bot), end, len(out))
     booked: list[tuple[dict[str, Any], datetime]] = []
     last: dict[int, datetime] = {}
     stopped: set[int] = set()
@@ -757,8 +722,7 @@ async def _plan(
         if chat in stopped or (chat not in last and chat in waiting):
             stopped.add(chat)  # something older of this chat waits (or is sent by another): in order
             continue
-        previous = last.get(chat, paced_at.get(chat))
-        ready = now if previous is None else max(now, previous + span(pace.interval(chat)))
+        ready = _ready(row, last.get(chat, paced_at.get(chat)), pace, now)
         slot = next((s for s in slots if s >= ready), None)
         if slot is None or ready > end:
             stopped.add(chat)
@@ -788,12 +752,7 @@ def _chats_statement() -> CompoundSelect[Any]:
             literal_column(str(_WAITING)).label("part"),
             func.min(messages.c.id).label("oldest"),
         )
-        .where(
-            messages.c.chat_id.in_(chats),
-            messages.c.direction == "out",
-            messages.c.delivered_at.is_(None),
-            messages.c.attempts < MAX_DELIVERY_ATTEMPTS,
-        )
+        .where(messages.c.chat_id.in_(chats), *_unsent())
         .group_by(messages.c.chat_id)
     )
     none = cast_(null(), Integer).label("oldest")
@@ -802,10 +761,6 @@ def _chats_statement() -> CompoundSelect[Any]:
         select(paced.c.chat_id, at, literal_column(str(_PACED)).label("part"), none).where(paced.c.chat_id.in_(chats)),
         waiting,
     )
-
-
-def claimed_last(claimed: Sequence[Claimed]) -> datetime:
-    return max(c.send_at for c in claimed)
 
 
 async def forget_pace(engine: AsyncEngine, before: datetime) -> None:

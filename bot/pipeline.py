@@ -14,15 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, Subquery, and_, bindparam, delete, func, select, union_all, update
+from sqlalchemy import BigInteger, Select, and_, bindparam, delete, func, select, union_all, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.sql.dml import ReturningInsert
 
 from bot import followup
 from bot.callbacks import decode
 from bot.db import inbox as inbox_table
-from bot.db.engine import insert_ignoring_duplicates
 from bot.db.models import (
     CASE_CLOSED,
     Case,
@@ -32,17 +30,26 @@ from bot.db.models import (
     InboxUpdate,
     Intake,
     Message,
-    ProcessedUpdate,
     User,
     utcnow,
 )
-from bot.db.queries import table, typed_since
+from bot.db.queries import typed_since, user_of
 from bot.handoff import queue, service
 from bot.handoff.service import Sender, Turn
 from bot.incoming import Incoming as Incoming  # re-exported: callers build updates from here
 from bot.languages import resolve_language
 from bot.nlu.types import NluResult
-from bot.outbox import Booking, Claimed, Outbox, Outgoing, undelivered_for_user, write_together
+from bot.outbox import (
+    MAX_DELIVERY_ATTEMPTS,
+    Booking,
+    Claimed,
+    Outbox,
+    Outcome,
+    Outgoing,
+    record,
+    write_together,
+)
+from bot.outbox import undelivered as _undelivered
 from bot.render import Renderer
 from bot.routes import ROUTES
 from bot.routes.flood import SLOW_DOWN as SLOW_DOWN
@@ -59,20 +66,6 @@ class Result:
     language: str | None = None
 
 
-def needs_nlu(incoming: Incoming) -> bool:
-    return bool(incoming.words and incoming.words.strip())
-
-
-async def _user(session: AsyncSession, incoming: Incoming) -> User:
-    user = await session.scalar(select(User).where(User.telegram_id == incoming.telegram_user_id))
-    if user is None:
-        user = User(telegram_id=incoming.telegram_user_id)
-        session.add(user)
-        await session.flush()
-    touch_user(user, incoming)
-    return user
-
-
 @dataclass(frozen=True)
 class _Known:
     """What a turn reads about its sender, in one round trip (each statement costs the replica CPU)."""
@@ -85,10 +78,20 @@ class _Known:
     typed_recently: int | None  # the flood rule's count; None: not asked (a button or command)
 
 
-def _about_sender(query: Select[Any], me: Subquery) -> Select[Any]:
-    """Everything about the Telegram ids in `me`: user, coach, open case, intake, conversation state."""
+@functools.cache
+def _senders_statement(count: int, counted: bool = True) -> Select[Any]:
+    """Everything about `count` senders (parameters `tid0`…, and `since` when `counted`: the flood
+    rule's count), each row led by the Telegram id it is about: user, coach, open case, intake,
+    conversation state. Built once (building and keying it cost more CPU than running it)."""
+    ids = [select(bindparam(f"tid{n}", type_=BigInteger).label("telegram_id")) for n in range(count)]
+    me = (ids[0] if count == 1 else union_all(*ids)).subquery("me")
+    columns: list[Any] = [me.c.telegram_id, User, Coach, Case, Intake, ConversationState]
+    if counted:
+        since = bindparam("since", type_=Message.created_at.type)
+        columns.append(select(func.count()).where(*typed_since(User.id, since)).scalar_subquery())
     return (
-        query.select_from(me)
+        select(*columns)
+        .select_from(me)
         .outerjoin(User, User.telegram_id == me.c.telegram_id)
         .outerjoin(Coach, Coach.telegram_id == me.c.telegram_id)
         .outerjoin(Case, and_(Case.user_id == User.id, Case.status != CASE_CLOSED))  # at most one
@@ -97,51 +100,38 @@ def _about_sender(query: Select[Any], me: Subquery) -> Select[Any]:
     )
 
 
-@functools.cache
-def _sender_statement(counted: bool) -> Select[Any]:
-    """`_sender`'s SELECT, built once (building and keying it cost more CPU than running it);
-    parameters `tid` and, when `counted`, `since`."""
-    me = select(bindparam("tid", type_=BigInteger).label("telegram_id")).subquery("me")
-    columns: list[Any] = [User, Coach, Case, Intake, ConversationState]
-    if counted:
-        since = bindparam("since", type_=Message.created_at.type)
-        columns.append(select(func.count()).where(*typed_since(User.id, since)).scalar_subquery())
-    return _about_sender(select(*columns), me)
-
-
-@functools.cache
-def _senders_statement(count: int) -> Select[Any]:
-    """`_sender_statement` for `count` senders at once (parameters `tid0`…, `since`), each row
-    led by the Telegram id it is about; the flood rule's count on every row."""
-    ids = [select(bindparam(f"tid{n}", type_=BigInteger).label("telegram_id")) for n in range(count)]
-    me = (ids[0] if count == 1 else union_all(*ids)).subquery("me")
-    since = bindparam("since", type_=Message.created_at.type)
-    typed = select(func.count()).where(*typed_since(User.id, since)).scalar_subquery()
-    return _about_sender(select(me.c.telegram_id, User, Coach, Case, Intake, ConversationState, typed), me)
-
-
 async def _senders(
-    session: AsyncSession, incomings: Sequence[Incoming], now: datetime, window: int
+    session: AsyncSession,
+    incomings: Sequence[Incoming],
+    now: datetime,
+    window: int,
+    *,
+    counted: bool = True,
+    touch: bool = False,
 ) -> dict[int, _Known]:
     """`_sender` for several turns' senders in one SELECT (and the new ones in one INSERT), by
-    Telegram id; for turns that share a session and run one after the other."""
+    Telegram id; for turns that share a session and run one after the other. `touch`: the known
+    users too (else the caller does, see `_route`)."""
     tids = sorted({i.telegram_user_id for i in incomings})
     if not tids:
         return {}
     parameters: dict[str, Any] = {f"tid{n}": tid for n, tid in enumerate(tids)}
-    parameters["since"] = now - timedelta(seconds=window)
-    rows = (await session.execute(_senders_statement(len(tids)), parameters)).all()
+    if counted:
+        parameters["since"] = now - timedelta(seconds=window)
+    rows = (await session.execute(_senders_statement(len(tids), counted), parameters)).all()
     first = {i.telegram_user_id: i for i in reversed(incomings)}  # of each sender their first turn
     known: dict[int, _Known] = {}
     new: list[User] = []
     for row in rows:
         if row[1] is not None:
-            known[row[0]] = _Known(row[1], row[2], row[3], row[4], row[5], row[6])
+            if touch:
+                touch_user(row[1], first[row[0]])
+            known[row[0]] = _Known(row[1], row[2], row[3], row[4], row[5], row[6] if counted else None)
             continue
         user = User(telegram_id=row[0])  # new: nothing refers to them yet
         touch_user(user, first[row[0]])  # before the INSERT: no UPDATE after it
         new.append(user)
-        known[row[0]] = _Known(user, row[2], None, None, None, 0)
+        known[row[0]] = _Known(user, row[2], None, None, None, 0 if counted else None)
     if new:
         session.add_all(new)
         await session.flush()
@@ -153,18 +143,8 @@ async def _sender(session: AsyncSession, incoming: Incoming, now: datetime, wind
     state and, for typed messages, the flood rule's count: one SELECT, starting from the sender's
     Telegram id so that a coach who never wrote to the bot is found in it too."""
     counted = incoming.kind not in {"button", "command"}
-    parameters: dict[str, Any] = {"tid": incoming.telegram_user_id}
-    if counted:
-        parameters["since"] = now - timedelta(seconds=window)
-    row = (await session.execute(_sender_statement(counted), parameters)).one()
-    if row[0] is not None:
-        touch_user(row[0], incoming)
-        return _Known(row[0], row[1], row[2], row[3], row[4], row[5] if counted else None)
-    user = User(telegram_id=incoming.telegram_user_id)  # new: nothing refers to them yet
-    touch_user(user, incoming)  # before the INSERT: no UPDATE after it
-    session.add(user)
-    await session.flush()
-    return _Known(user, row[1], None, None, None, 0 if counted else None)
+    read = await _senders(session, [incoming], now, window, counted=counted, touch=True)
+    return read[incoming.telegram_user_id]
 
 
 def turn_language(incoming: Incoming, nlu: NluResult | None, user: User, default: str) -> str:
@@ -197,14 +177,8 @@ async def _claim_update(session: AsyncSession, update_id: int | None) -> bool:
     """Record the update id; False when it was processed before (a redelivery)."""
     if update_id is None:
         return True
-    statement = _claim_statement(session.get_bind().dialect.name)
+    statement = inbox_table.processed_statement(session.get_bind().dialect.name)
     return (await session.scalar(statement, {"update_id": update_id, "processed_at": utcnow()})) is not None
-
-
-@functools.cache
-def _claim_statement(dialect: str) -> ReturningInsert[tuple[int]]:
-    processed = table(ProcessedUpdate)
-    return insert_ignoring_duplicates(dialect, processed).returning(processed.c.update_id)
 
 
 async def _is_plain_newcomer_turn(services: Services, incoming: Incoming) -> bool:
@@ -248,7 +222,8 @@ async def process_reliably(services: Services, incoming: Incoming) -> Result:
 async def understand(services: Services, incoming: Incoming) -> NluResult | None:
     """The embedded classifier takes a tenth of a millisecond: just run it. A Rasa server is a network
     call: ask it only for messages the dialog will read, and outside the database transaction."""
-    if needs_nlu(incoming) and (not services.settings.rasa_url or await _is_plain_newcomer_turn(services, incoming)):
+    words = (incoming.words or "").strip()
+    if words and (not services.settings.rasa_url or await _is_plain_newcomer_turn(services, incoming)):
         return await services.nlu.parse(incoming.words or "")
     return None
 
@@ -274,7 +249,10 @@ async def process(
         nlu = await understand(services, incoming)
     if isinstance(translation, _NotYet):
         translation = await machine.prepare(services, incoming)
-    async with _session(services, bind) as session, session.begin():
+    # A fresh session (fresh identity map) per turn; bound to the caller's connection, its commit
+    # leaves that transaction to the caller and its rollback rolls the whole of it back.
+    session = services.sessions() if bind is None else services.sessions(bind=bind)
+    async with session, session.begin():
         fresh = await _claim_update(session, incoming.update_id)
         routed = await _route(services, session, incoming, nlu, translation, fresh=fresh)
         if isinstance(routed, Result):
@@ -336,8 +314,9 @@ async def _route(
     """The turn: a redelivery's result (what of it is unsent), or the outbox with the rows still
     to write and the language of the replies. `known`: the sender as read for several turns."""
     if not fresh:
-        user = await _user(session, incoming)
-        return Result(await undelivered_for_user(session, user.id))
+        user = await user_of(session, incoming.telegram_user_id)
+        touch_user(user, incoming)
+        return Result(await _undelivered(session, user_id=user.id))
     settings = services.settings
     now = utcnow()
     if known is None:
@@ -357,43 +336,15 @@ async def _route(
     return outbox, ctx.language
 
 
-def _session(services: Services, bind: AsyncConnection | None) -> AsyncSession:
-    """A fresh session (fresh identity map) per turn; bound to a connection in a transaction, its
-    commit leaves that transaction to the caller and its rollback rolls the whole of it back."""
-    return services.sessions() if bind is None else services.sessions(bind=bind)
-
-
 # delivery bookkeeping ------------------------------------------------------------------------------
 async def mark_delivered(services: Services, out: Outgoing, telegram_id: int | None) -> None:
     """Delivered (an ephemeral message forgotten, a case card's message id kept)."""
-    async with services.sessions() as session, session.begin():
-        if out.kind == "ephemeral":
-            await session.execute(delete(Message).where(Message.id == out.id))
-            return
-        await session.execute(
-            update(Message)
-            .where(Message.id == out.id)
-            .values(delivered_at=utcnow(), telegram_message_id=telegram_id, attempts=Message.attempts + 1)
-        )
-        if out.kind == "card" and out.case_id is not None and telegram_id is not None:
-            await session.execute(
-                update(Case)
-                .where(Case.id == out.case_id)
-                .values(group_chat_id=out.chat_id, group_message_id=telegram_id)
-            )
-
-
-async def mark_failed(services: Services, outgoing_id: int, *, give_up: bool = False) -> None:
-    from bot.outbox import mark_failed as _mark
-
-    async with services.sessions() as session, session.begin():
-        await _mark(session, outgoing_id, give_up=give_up)
+    async with services.engine.begin() as connection:
+        await record(connection, [Outcome(out, "delivered", telegram_id)], utcnow())
 
 
 async def mark_unreachable(services: Services, chat_id: int) -> None:
     """The user blocked the bot: remember it, note it on their open case, stop delivering to them."""
-    from bot.outbox import MAX_DELIVERY_ATTEMPTS
-
     async with services.sessions() as session, session.begin():
         user = await session.scalar(select(User).where(User.telegram_id == chat_id))
         if user is not None:
@@ -409,18 +360,13 @@ async def mark_unreachable(services: Services, chat_id: int) -> None:
 
 
 async def undelivered(services: Services, limit: int = 100) -> list[Outgoing]:
-    from bot.outbox import undelivered as _undelivered
-
     async with services.sessions() as session:
         return await _undelivered(session, limit)
 
 
 async def set_chosen_language(services: Services, telegram_user_id: int, lang: str | None) -> None:
     async with services.sessions() as session, session.begin():
-        user = await session.scalar(select(User).where(User.telegram_id == telegram_user_id))
-        if user is None:
-            user = User(telegram_id=telegram_user_id)
-            session.add(user)
+        user = await user_of(session, telegram_user_id)
         user.chosen_language = lang
         user.last_language = lang
 

@@ -49,9 +49,7 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 def insert_ignoring_duplicates(dialect: str, table: Table) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite (the backends the bot supports)."""
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return sqlite.insert(table).on_conflict_do_nothing()
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).on_conflict_do_nothing()
 
 
 async def vacuum(engine: AsyncEngine, table: Table) -> None:

@@ -104,10 +104,7 @@ async def renew(engine: AsyncEngine, update_ids: Sequence[int], until: datetime)
 
 
 async def done(engine: AsyncEngine, update_ids: Sequence[int], now: datetime) -> None:
-    if not update_ids:
-        return
-    async with single_statement(engine) as connection:
-        await connection.execute(_done_statement(), {"ids": list(update_ids), "now": now})
+    await take(engine, now, now, 0, update_ids)
 
 
 @functools.cache
@@ -131,12 +128,17 @@ async def mark_processed(connection: AsyncConnection, update_ids: Sequence[int],
     if connection.dialect.name == "postgresql":
         marked = await connection.execute(_mark_statement(), {"ids": ids, "marked": ids, "now": now, "at": now})
         return set(cast("list[int]", marked.scalars().all()))
-    processed = table(ProcessedUpdate)
-    statement = insert_ignoring_duplicates("sqlite", processed).returning(processed.c.update_id)
-    rows = await connection.execute(statement, [{"update_id": u, "processed_at": now} for u in ids])
+    rows = await connection.execute(processed_statement("sqlite"), [{"update_id": u, "processed_at": now} for u in ids])
     fresh = {int(u) for u in rows.scalars()}
     await connection.execute(_done_statement(), {"ids": ids, "now": now})
     return fresh
+
+
+@functools.cache
+def processed_statement(dialect: str) -> ReturningInsert[Any]:
+    """Record update ids as processed, returning those that were not before (parameters update_id, processed_at)."""
+    processed = table(ProcessedUpdate)
+    return insert_ignoring_duplicates(dialect, processed).returning(processed.c.update_id)
 
 
 @functools.cache

@@ -30,29 +30,19 @@ def head_revision() -> str | None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    def run(connection: Connection) -> None:
-        command.upgrade(_config(connection), revision)
-
     async with engine.begin() as conn:
-        await conn.run_sync(run)
+        await conn.run_sync(lambda connection: command.upgrade(_config(connection), revision))
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
     """Back to `revision` ("-1": the one before the current one)."""
-
-    def run(connection: Connection) -> None:
-        command.downgrade(_config(connection), revision)
-
     async with engine.begin() as conn:
-        await conn.run_sync(run)
+        await conn.run_sync(lambda connection: command.downgrade(_config(connection), revision))
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
-    def run(connection: Connection) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()
-
     async with engine.connect() as conn:
-        return await conn.run_sync(run)
+        return await conn.run_sync(lambda connection: MigrationContext.configure(connection).get_current_revision())
 
 
 async def ensure_current(engine: AsyncEngine) -> None:

@@ -1,12 +1,14 @@
-"""Query fragments several modules share (the flood rule's count, the coach card's recent messages)."""
+"""Query fragments several modules share (the flood rule's count, the coach card's recent messages,
+a user by Telegram id)."""
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnElement, Table, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Message
+from bot.db.models import Message, User
 
 
 def table(model: Any) -> Table:
@@ -28,3 +30,13 @@ def typed_since(user_id: Any, since: Any) -> list[ColumnElement[bool]]:
     """The flood rule's messages: what a user typed or pasted since `since` (taps on buttons and
     commands are deliberate, so they do not count)."""
     return [*typed_by(user_id), table(Message).c.created_at > since]
+
+
+async def user_of(session: AsyncSession, telegram_id: int) -> User:
+    """The user row of a Telegram id, created when new (flushed: other rows will refer to it)."""
+    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+    if user is None:
+        user = User(telegram_id=telegram_id)
+        session.add(user)
+        await session.flush()
+    return user

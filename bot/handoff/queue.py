@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, literal, select, update
+from sqlalchemy import ColumnElement, Select, exists, func, literal, select, update
 from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,13 +72,18 @@ def _for_languages(languages: Sequence[str], any_after: datetime | None) -> Colu
     return spoken | (Case.created_at <= any_after) | ~speaker
 
 
+def _waiting(what: Any, languages: Sequence[str] | None, any_after: datetime | None) -> Select[Any]:
+    """Waiting cases (in these languages, see `_for_languages`), urgent first, then the oldest."""
+    query = select(what).where(Case.status == CASE_WAITING)
+    if languages:
+        query = query.where(_for_languages(languages, any_after))
+    return query.order_by(*URGENT_FIRST)
+
+
 async def waiting_cases(
     session: AsyncSession, languages: Sequence[str] | None, limit: int = 20, *, any_after: datetime | None = None
 ) -> list[Case]:
-    query = select(Case).where(Case.status == CASE_WAITING)
-    if languages:
-        query = query.where(_for_languages(languages, any_after))
-    return list(await session.scalars(query.order_by(*URGENT_FIRST).limit(limit)))
+    return list(await session.scalars(_waiting(Case, languages, any_after).limit(limit)))
 
 
 async def claim(
@@ -96,10 +102,7 @@ async def claim(
         if case_id is not None:
             target: int | None = case_id
         else:
-            candidate = select(Case.id).where(Case.status == CASE_WAITING)
-            if languages:
-                candidate = candidate.where(_for_languages(languages, any_after))
-            candidate = candidate.order_by(*URGENT_FIRST).limit(1)
+            candidate = _waiting(Case.id, languages, any_after).limit(1)
             if session.bind is not None and session.bind.dialect.name == "postgresql":
                 target = await session.scalar(candidate.with_for_update(skip_locked=True))
                 # Every waiting case locked: perhaps only for a moment (the sender records a new card's

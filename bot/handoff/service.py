@@ -23,7 +23,7 @@ from bot.db.models import (
     Timer,
     User,
 )
-from bot.db.queries import typed_by
+from bot.db.queries import typed_by, user_of
 from bot.dialog import MENU
 from bot.flows.model import FlowSet
 from bot.handoff import coaches, queue
@@ -161,20 +161,16 @@ async def _case_topic(turn: Turn, case: Case, user: User) -> str | None:
     return await last_topic(turn.session, turn.flows, user.id) or topic
 
 
-def _topic_title(flows: FlowSet, topic: str | None, lang: str) -> str:
+def topic_title(flows: FlowSet, topic: str | None, lang: str) -> str:
+    """The topic as coaches read it (the flow's title), for the console too."""
     flow = flows.for_intent(topic) if topic else None
     flow = flow or (flows.flows.get(topic) if topic else None)
     return (flow.title.get(lang) or flow.title["nl"]) if flow else "-"
 
 
-def topic_title(flows: FlowSet, topic: str | None, lang: str) -> str:
-    """The topic as coaches read it (the flow's title), for the console too."""
-    return _topic_title(flows, topic, lang)
-
-
-async def _last_texts(session: AsyncSession, user_id: int, limit: int = 5) -> list[str]:
-    """What the newcomer last wrote (button presses and commands are callback data and command
-    names, which would mean nothing to a coach; the card's topic line tells where they were)."""
+async def last_texts(session: AsyncSession, user_id: int, limit: int = 5) -> list[str]:
+    """What the newcomer last wrote, as cards show it (button presses and commands are callback data
+    and command names, which would mean nothing to a coach; the card's topic line tells where they were)."""
     query = select(Message.text).where(*typed_by(user_id), Message.text.is_not(None))
     intake = await session.get(Intake, user_id)
     if intake is not None and intake.consent_at is not None:
@@ -187,21 +183,19 @@ async def _last_texts(session: AsyncSession, user_id: int, limit: int = 5) -> li
     return [t[:300] for t in reversed([r for r in rows if r])]
 
 
-async def last_texts(session: AsyncSession, user_id: int) -> list[str]:
-    """What the newcomer last wrote, as cards show it (for machine translation after a claim)."""
-    return await _last_texts(session, user_id)
+_last_texts = last_texts  # the name bot.safeguarding.respond imports
 
 
 async def card(turn: Turn, case: Case, user: User, lang: str, coach: Coach | None = None) -> Reply:
     """The summary card coaches see: language, topic, the last messages, waiting since."""
     since = format_opening(case.created_at.astimezone(turn.hours.zone), lang)
     await turn.outbox.write()  # this turn's message belongs on the card too
-    lines = "\n".join(f"> {text}" for text in await _last_texts(turn.session, user.id)) or "-"
+    lines = "\n".join(f"> {text}" for text in await last_texts(turn.session, user.id)) or "-"
     params: dict[str, str | int] = {
         "id": case.id,
         "name": user.first_name or "?",
         "language": NATIVE_NAMES.get(case.language, case.language),
-        "topic": _topic_title(turn.flows, await _case_topic(turn, case, user), lang),
+        "topic": topic_title(turn.flows, await _case_topic(turn, case, user), lang),
         "since": since,
         "messages": lines,
     }
@@ -224,13 +218,12 @@ async def card(turn: Turn, case: Case, user: User, lang: str, coach: Coach | Non
     )
 
 
-async def _coach_user(session: AsyncSession, coach: Coach) -> User:
-    user = await session.scalar(select(User).where(User.telegram_id == coach.telegram_id))
-    if user is None:
-        user = User(telegram_id=coach.telegram_id)
-        session.add(user)
-        await session.flush()
-    return user
+async def coach_user(session: AsyncSession, coach: Coach) -> User:
+    """The coach's own user row (their chat with the bot)."""
+    return await user_of(session, coach.telegram_id)
+
+
+_coach_user = coach_user  # the name bot.safeguarding.respond imports
 
 
 def coach_language(coach: Coach, user: User | None) -> str:
@@ -253,15 +246,19 @@ async def announce(turn: Turn, case: Case, user: User) -> None:
         reply = await card(turn, case, user, lang)
         turn.outbox.reply(None, group, lang, reply, case_id=case.id, thread_id=case.thread_id, kind="card")
         return
-    everyone = list(await turn.session.scalars(select(Coach)))
-    speakers = [c for c in everyone if case.language in c.speaks()]
     wait = machine.any_coach_after(turn.settings)
-    if wait is not None and turn.now - case.created_at >= wait:
-        speakers = []  # machine translation on and waited long enough: any coach may take it now
-    for coach in speakers or everyone:  # nobody speaks the language: tell everyone rather than no one
+    # machine translation on and waited long enough: any coach may take it now
+    anyone = wait is not None and turn.now - case.created_at >= wait
+    for coach in await _coaches_for(turn, case, anyone=anyone):
         coach_user = await _coach_user(turn.session, coach)
         lang = coach_language(coach, coach_user)
         turn.outbox.reply(coach_user, coach.telegram_id, lang, await card(turn, case, user, lang), case_id=case.id)
+
+
+async def _coaches_for(turn: Turn, case: Case, *, anyone: bool = False) -> list[Coach]:
+    """The coaches who speak the case's language; nobody does (or `anyone`): everyone rather than no one."""
+    everyone = list(await turn.session.scalars(select(Coach)))
+    return [c for c in everyone if case.language in c.speaks() and not anyone] or everyone
 
 
 async def start_case(turn: Turn, user: User, lang: str, *, topic: str | None, reason: str) -> Case:
@@ -312,18 +309,13 @@ async def newcomer_in_case(
         target_user, target_chat, thread = target
         header = f"#{case.id} {user.first_name or '?'}"
         translated = await machine.relay_reply(turn, case, header, text or "", lang) if kind == "text" else None
-        if translated is not None:
-            turn.outbox.reply(target_user, target_chat, translated[1], translated[0], case_id=case.id, thread_id=thread)
-        elif kind == "text":
-            turn.outbox.reply(
-                target_user, target_chat, "nl", Reply(Plain(f"{header}: {text}")), case_id=case.id, thread_id=thread
-            )
-        else:
-            turn.outbox.reply(
-                target_user, target_chat, "nl", Reply(Plain(f"{header}:")), case_id=case.id, thread_id=thread
-            )
-            if message_id is not None:
-                turn.outbox.copy(target_user, target_chat, chat_id, message_id, case_id=case.id, thread_id=thread)
+        relayed, relay_lang = translated or (
+            Reply(Plain(f"{header}: {text}" if kind == "text" else f"{header}:")),
+            "nl",
+        )
+        turn.outbox.reply(target_user, target_chat, relay_lang, relayed, case_id=case.id, thread_id=thread)
+        if kind != "text" and message_id is not None:  # media: copied after the header
+            turn.outbox.copy(target_user, target_chat, chat_id, message_id, case_id=case.id, thread_id=thread)
     if case.status == CASE_WAITING:
         from bot.safeguarding.respond import care_reply
 
@@ -367,25 +359,15 @@ def intake_card(case_id: int, answers: dict[str, str]) -> Reply:
 
 async def _send_intake(turn: Turn, case: Case, answers: dict[str, str]) -> None:
     """The intake answers as a card for whoever handles the case, in their language."""
-    group = turn.settings.coach_chat_id
-    if case.coach_id is not None:
-        coach = await turn.session.get(Coach, case.coach_id)
-        if coach is not None:
-            await tell_coach(turn, coach, intake_card(case.id, answers), case.id)
-            return
-    if group is not None:
-        turn.outbox.reply(
-            None,
-            group,
-            turn.settings.default_language,
-            intake_card(case.id, answers),
-            case_id=case.id,
-            thread_id=case.thread_id,
-        )
-        return
-    everyone = list(await turn.session.scalars(select(Coach)))
-    for coach in [c for c in everyone if case.language in c.speaks()] or everyone:
-        await tell_coach(turn, coach, intake_card(case.id, answers), case.id)
+    group, reply = turn.settings.coach_chat_id, intake_card(case.id, answers)
+    coach = await turn.session.get(Coach, case.coach_id) if case.coach_id is not None else None
+    if coach is not None:
+        await tell_coach(turn, coach, reply, case.id)
+    elif group is not None:
+        turn.outbox.reply(None, group, turn.settings.default_language, reply, case_id=case.id, thread_id=case.thread_id)
+    else:
+        for coach in await _coaches_for(turn, case):
+            await tell_coach(turn, coach, reply, case.id)
 
 
 async def intake_submitted(turn: Turn, user: User, lang: str, answers: dict[str, str], case: Case | None) -> Case:
@@ -400,16 +382,17 @@ async def intake_submitted(turn: Turn, user: User, lang: str, answers: dict[str,
 
 
 # coach side ----------------------------------------------------------------------------------------
-async def _newcomer(turn: Turn, case: Case) -> tuple[User, str]:
+async def newcomer_of(turn: Turn, case: Case) -> tuple[User, str]:
+    """The newcomer of an open case and the language to write to them in."""
     user = await turn.session.get(User, case.user_id)
     assert user is not None
     return user, user.chosen_language or user.last_language or case.language
 
 
 async def _after_claim(turn: Turn, coach: Coach, coach_user: User, lang: str, case: Case) -> None:
-    newcomer, newcomer_lang = await _newcomer(turn, case)
+    newcomer, newcomer_lang = await newcomer_of(turn, case)
     await turn.outbox.write()
-    texts = "\n".join(f"> {t}" for t in await _last_texts(turn.session, newcomer.id)) or "-"
+    texts = "\n".join(f"> {t}" for t in await last_texts(turn.session, newcomer.id)) or "-"
     turn.outbox.reply(
         coach_user,
         coach.telegram_id,
@@ -461,7 +444,7 @@ async def refresh_card(turn: Turn, case_id: int) -> None:
         return  # still claimable, or taken by nobody (closed unclaimed, erased): the card may stay
     coach = await turn.session.get(Coach, case.coach_id)
     if coach is not None:
-        await _edit_card(turn, case, (await _newcomer(turn, case))[0], coach)
+        await _edit_card(turn, case, (await newcomer_of(turn, case))[0], coach)
 
 
 async def claim(
@@ -489,7 +472,7 @@ def any_coach_since(turn: Turn) -> datetime | None:
 async def release_case(turn: Turn, coach: Coach, case: Case) -> None:
     """The coach gives the case back: it waits again and the coaches are told (Telegram and console)."""
     await queue.release(turn.session, coach, case)
-    newcomer, _ = await _newcomer(turn, case)
+    newcomer, _ = await newcomer_of(turn, case)
     await announce(turn, case, newcomer)
 
 
@@ -505,7 +488,7 @@ async def close_case(turn: Turn, coach: Coach, case: Case, outcome: str) -> None
     from bot.safeguarding.respond import closing_reply  # here: that module imports this one
 
     await queue.close(turn.session, case, outcome, coach)
-    newcomer, newcomer_lang = await _newcomer(turn, case)
+    newcomer, newcomer_lang = await newcomer_of(turn, case)
     turn.outbox.reply(
         newcomer,
         newcomer.telegram_id,
@@ -513,11 +496,6 @@ async def close_case(turn: Turn, coach: Coach, case: Case, outcome: str) -> None
         closing_reply(case) or Reply(CASE_CLOSED_MSG, satisfaction_buttons(case.id)),
         case_id=case.id,
     )
-
-
-async def coach_user(session: AsyncSession, coach: Coach) -> User:
-    """The coach's own user row (their chat with the bot)."""
-    return await _coach_user(session, coach)
 
 
 async def coach_command(turn: Turn, sender: Sender, command: str, args: str, chat_id: int) -> None:
@@ -552,7 +530,7 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
             minutes = int((turn.now - case.created_at).total_seconds() // 60)
             urgent = "‼ " if case.priority == PRIORITY_URGENT else ""
             lines.append(
-                f"{urgent}#{case.id} · {case.language} · {_topic_title(turn.flows, case.topic, lang)} · {minutes} min"
+                f"{urgent}#{case.id} · {case.language} · {topic_title(turn.flows, case.topic, lang)} · {minutes} min"
             )
         buttons = tuple((Button(Plain(f"Claim #{c.id}"), encode(CoachButton("claim", c.id))),) for c in cases[:8])
         say(
@@ -564,8 +542,7 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
             ),
             buttons,
         )
-        return
-    if command == "claim":
+    elif command == "claim":
         arg = args.strip().lstrip("#")
         if arg and not arg.isdigit():
             say(t_("Use /claim or /claim followed by a case number, for example /claim 12."))
@@ -573,8 +550,7 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
         claimed = await claim(turn, coach, user, lang, int(arg) if arg else None)
         if claimed is None:
             say(t_("There is no waiting case to claim (it may have been taken already). /queue shows the queue."))
-        return
-    if command == "mine":
+    elif command == "mine":
         cases = list(
             await turn.session.scalars(select(Case).where(Case.coach_id == coach.id, Case.status == CASE_CLAIMED))
         )
@@ -586,42 +562,36 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
             t_("Your cases:\n%(cases)s", cases=mine),
             tuple((Button(Plain(f"#{c.id}"), encode(CoachButton("use", c.id))),) for c in cases[:8]),
         )
-        return
-    if active is None:
+    elif active is None:
         say(NO_ACTIVE_CASE)
-        return
-    if command == "release":
+    elif command == "release":
         await release_case(turn, coach, active)
         say(t_("Case #%(id)s is back in the queue.", id=active.id))
-        return
-    if command == "transfer":
+    elif command == "transfer":
         target = await queue.find_coach(turn.session, args) if args.strip() else None
         if target is None or target.id == coach.id:
             say(t_("Use /transfer followed by the name or Telegram id of another coach."))
             return
         await transfer_case(turn, coach, active, target)
         say(t_("Case #%(id)s now belongs to %(name)s.", id=active.id, name=target.name))
-        return
-    if command == "close":
+    elif command == "close":
         outcome = args.strip().lower() or "answered"
         if outcome not in queue.OUTCOMES:
             say(t_("Unknown outcome. Use one of: %(outcomes)s", outcomes=", ".join(queue.OUTCOMES[:4])))
             return
         await close_case(turn, coach, active, outcome)
         say(closed_as(outcome, active.id))
-        return
-    if command == "intake":
+    elif command == "intake":
         from bot.intake import form
         from bot.intake import store as intake_store
 
-        newcomer, newcomer_lang = await _newcomer(turn, active)
+        newcomer, newcomer_lang = await newcomer_of(turn, active)
         started = form.start(await intake_store.load(turn.session, newcomer.id))
         await intake_store.save(turn.session, newcomer.id, started.state)
         for reply in started.replies:
             out.reply(newcomer, newcomer.telegram_id, newcomer_lang, reply, case_id=active.id)
         say(t_("The intake questions were sent to the newcomer of case #%(id)s.", id=active.id))
-        return
-    if command == "note":
+    elif command == "note":
         if not args.strip():
             say(t_("Use /note followed by your note. Notes are never shown to the newcomer."))
             return
@@ -688,7 +658,7 @@ async def coach_relay(
     """A coach's message (text or media) to the newcomer of `case`."""
     coach = sender.coach
     assert coach is not None
-    newcomer, newcomer_lang = await _newcomer(turn, case)
+    newcomer, newcomer_lang = await newcomer_of(turn, case)
     await queue.touch(turn.session, case)
     if kind == "text":
         if not await drafts.coach_text(turn, coach, case, newcomer, newcomer_lang, text or ""):
@@ -713,11 +683,6 @@ def relay_text(turn: Turn, coach: Coach, case: Case, newcomer: User, newcomer_la
     turn.outbox.reply(
         newcomer, newcomer.telegram_id, newcomer_lang, Reply(Plain(f"{coach.name}: {text}")), case_id=case.id
     )
-
-
-async def newcomer_of(turn: Turn, case: Case) -> tuple[User, str]:
-    """The newcomer of an open case and the language to write to them in."""
-    return await _newcomer(turn, case)
 
 
 async def case_for_coach_message(
@@ -812,7 +777,7 @@ async def run_timers(turn: Turn) -> int:
         if case is None:
             continue
         if timer.kind == "reannounce" and case.status == CASE_WAITING:
-            newcomer, _ = await _newcomer(turn, case)
+            newcomer, _ = await newcomer_of(turn, case)
             await announce(turn, case, newcomer)
             urgent = case.priority == PRIORITY_URGENT
             minutes = turn.settings.urgent_reannounce_minutes if urgent else turn.settings.reannounce_after_minutes

@@ -139,13 +139,11 @@ def to_incoming(update: Update | JSON, coach_chat_id: int | None = None) -> Inco
     kind = message_kind(message)
     if kind == "other" and not SERVICE_KEYS.isdisjoint(message):
         return None
-    topic = bool(message.get("is_topic_message"))
-    if topic or in_group:
-        base = replace(base, thread_id=message.get("message_thread_id") if topic else None)
     reply_to = (message.get("reply_to_message") or {}).get("message_id")
     return replace(
         base,
         kind=kind,
+        thread_id=message.get("message_thread_id") if message.get("is_topic_message") else None,
         text=message.get("text") if kind == "text" else None,
         caption=None if kind == "text" else message.get("caption"),
         message_id=message.get("message_id"),

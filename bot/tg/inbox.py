@@ -246,7 +246,7 @@ class Inbox:
             return None
         query = item.payload.get("callback_query") or {}
         if query.get("id"):
-            self._background(self._answer_query(str(query["id"])))  # stop the button's spinner
+            self._background(self._application.bot.answer_callback_query(str(query["id"])))  # stop the spinner
         return incoming
 
     async def _turns(self, incomings: Sequence[Incoming]) -> tuple[list[Result], dict[int, Claimed]] | None:
@@ -308,29 +308,27 @@ class Inbox:
     def _typing_timer(self, incoming: Incoming) -> asyncio.TimerHandle | None:
         if incoming.kind == "button" or incoming.in_group:
             return None
-        return asyncio.get_running_loop().call_later(TYPING_AFTER, self._show_typing, incoming.chat_id)
+        typing = self._application.bot.send_chat_action
+        return asyncio.get_running_loop().call_later(
+            TYPING_AFTER, lambda: self._background(typing(incoming.chat_id, ChatAction.TYPING))
+        )
 
-    def _background(self, job: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(job)
+    def _background(self, call: Awaitable[Any]) -> None:
+        """A Bot API call nobody waits for (a Telegram error is of no consequence)."""
+        task = asyncio.ensure_future(_quietly(call))
         self._application.bot_data.pending.add(task)
         task.add_done_callback(self._application.bot_data.pending.discard)
-
-    async def _answer_query(self, query_id: str) -> None:
-        with contextlib.suppress(TelegramError):
-            await self._application.bot.answer_callback_query(query_id)
-
-    def _show_typing(self, chat_id: int) -> None:
-        self._background(self._send_typing(chat_id))
-
-    async def _send_typing(self, chat_id: int) -> None:
-        with contextlib.suppress(TelegramError):
-            await self._application.bot.send_chat_action(chat_id, ChatAction.TYPING)
 
     async def _sorry(self, chat_id: int, language_code: str | None) -> None:
         services = self._services
         lang = negotiate(language_code) or services.settings.default_language
         with contextlib.suppress(TelegramError):
             await self._application.bot.send_message(chat_id, services.translator.gettext(lang, SORRY))
+
+
+async def _quietly(call: Awaitable[Any]) -> None:
+    with contextlib.suppress(TelegramError):
+        await call
 
 
 def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:

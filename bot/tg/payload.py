@@ -11,10 +11,6 @@ import orjson
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class Unreadable(ValueError):
-    """Not JSON even for the standard parser."""
-
-
 def _clean(value: Any) -> Any:
     """Lone surrogates (which no UTF-8 database or encoder accepts) replaced by U+FFFD."""
     if isinstance(value, str):
@@ -28,15 +24,15 @@ def _clean(value: Any) -> Any:
 
 def parse_body(raw: bytes) -> Any:
     """orjson first (fast); it refuses a lone surrogate such as "\\ud800" that Telegram may pass on,
-    so then the standard parser, with such code points replaced."""
+    so then the standard parser, with such code points replaced. None: not JSON even for that one."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
         pass
     try:
         return _clean(json.loads(raw.decode("utf-8", "replace")))
-    except ValueError as exc:
-        raise Unreadable(type(exc).__name__) from None
+    except ValueError:
+        return None
 
 
 def update_id_of(update: Any) -> int | None:

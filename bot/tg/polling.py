@@ -12,7 +12,7 @@ import aiohttp
 
 from bot.services import Services
 from bot.tg.inbox import Inbox
-from bot.tg.payload import Unreadable, parse_body, update_id_of
+from bot.tg.payload import parse_body, update_id_of
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +72,7 @@ class Poller:
         async with self._services.http.post(url, json=params, timeout=timeout) as response:
             raw = await response.read()
             status = response.status
-        try:
-            body = parse_body(raw)
-        except Unreadable:
-            body = None
+        body = parse_body(raw)
         if status != 200 or not isinstance(body, dict) or not isinstance(body.get("result"), list):
             description = body.get("description") if isinstance(body, dict) else None
             raise RuntimeError(f"getUpdates answered {status}: {str(description)[:100]}")

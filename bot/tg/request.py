@@ -12,7 +12,7 @@ import aiohttp
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.tg.payload import Unreadable, parse_body
+from bot.tg.payload import parse_body
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -75,10 +75,7 @@ class AiohttpRequest(BaseRequest):
     def parse_json_payload(payload: bytes) -> dict[str, Any]:
         """PTB's own parser logs an unreadable answer's whole text (which may hold users' names and
         messages) and refuses lone surrogates: `parse_body` does neither."""
-        try:
-            data = parse_body(payload)
-        except Unreadable:
-            data = None
+        data = parse_body(payload)
         if not isinstance(data, dict):
             raise TelegramError("Invalid server response")
         return data

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dtm
-import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -31,7 +30,6 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-MAX_FLOOD_WAIT = 60.0
 HORIZON = 0.2  # seconds: a claim books send times up to this far ahead
 IDLE_POLL = 0.5  # seconds between claims when nothing woke the loop (other replicas' messages, retries)
 CLAIM_BATCH = 50  # messages claimed in one transaction at most
@@ -59,26 +57,19 @@ class Blocked(Exception):
     """The user blocked the bot: stop sending to this chat."""
 
 
-async def with_retries(call: Callable[[], Awaitable[T]], *, paced: bool = False) -> T:
-    """One Bot API call: wait out 429 (bounded), retry 5xx and time-outs with backoff (bounded).
-    `paced`: a 429 is raised, for the paced sender to put the message back until retry_after."""
+async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
+    """One Bot API call: retry 5xx and time-outs with backoff (bounded). A 429 (RetryAfter) is raised,
+    for the paced sender to put the message back until retry_after."""
     delay = 0.5
-    attempts = MAX_ATTEMPTS
-    for attempt in range(1, attempts + 1):
+    for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             return await call()
-        except RetryAfter as exc:
-            if paced:
-                raise
-            wait = min(_retry_seconds(exc), MAX_FLOOD_WAIT)
-            log.warning("flood control: waiting %.1f s before retrying (attempt %d)", wait, attempt)
-            await asyncio.sleep(wait)
         except Forbidden as exc:
             raise Blocked from exc
         except BadRequest:
             raise
         except (TimedOut, NetworkError) as exc:
-            if attempt == attempts:
+            if attempt == MAX_ATTEMPTS:
                 raise
             log.warning("Telegram error %s: retrying in %.1f s (attempt %d)", type(exc).__name__, delay, attempt)
             await asyncio.sleep(delay)
@@ -96,7 +87,6 @@ class Sender:
         # replica's messages go to others soon after
         self._lease = settings.telegram_timeout + 5
         self._forum: dict[int, bool] = {}
-        self._call = functools.partial(with_retries, paced=True)
         self._outcomes: list[Outcome] = []  # sent, not yet recorded: written by the next claim
         self._in_flight: set[int] = set()  # claimed here, outcome not recorded yet
         self._claimed_at: dict[int, float] = {}  # in flight: when its claim was last made or renewed
@@ -189,9 +179,7 @@ class Sender:
             for message_id in renew:
                 self._claimed_at[message_id] = time.monotonic()
             for outcome in outcomes:
-                self._in_flight.discard(outcome.out.id)
-                self._claimed_at.pop(outcome.out.id, None)
-                self._resolve(outcome.out.id)
+                self._resolve(outcome.out.id, recorded=True)
             self._send_claimed(result.claimed)
             for message_id in result.settled - self._in_flight:
                 self._resolve(message_id)
@@ -225,7 +213,11 @@ class Sender:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
 
-    def _resolve(self, message_id: int) -> None:
+    def _resolve(self, message_id: int, *, recorded: bool = False) -> None:
+        """`deliver` stops waiting for the message; `recorded`: its outcome is written (no longer in flight)."""
+        if recorded:
+            self._in_flight.discard(message_id)
+            self._claimed_at.pop(message_id, None)
         future = self._waiters.pop(message_id, None)
         if future is not None and not future.done():
             future.set_result(None)
@@ -254,9 +246,7 @@ class Sender:
         except Exception as exc:
             log.warning("could not record a card: %s", type(exc).__name__)
             return False
-        self._in_flight.discard(outcome.out.id)
-        self._claimed_at.pop(outcome.out.id, None)
-        self._resolve(outcome.out.id)
+        self._resolve(outcome.out.id, recorded=True)
         return True
 
     async def _refresh_cards(self, connection: AsyncConnection, case_ids: Sequence[int]) -> None:
@@ -320,7 +310,7 @@ class Sender:
     # one message -------------------------------------------------------------------------------------
     async def _is_forum(self, chat_id: int) -> bool:
         if chat_id not in self._forum:
-            chat = await self._call(lambda: self._bot.get_chat(chat_id))
+            chat = await with_retries(lambda: self._bot.get_chat(chat_id))
             self._forum[chat_id] = bool(chat.is_forum)
         return self._forum[chat_id]
 
@@ -333,7 +323,7 @@ class Sender:
             if case is None:
                 return None
             if case.thread_id is None and out.kind == "card" and await self._is_forum(out.chat_id):
-                topic = await self._call(
+                topic = await with_retries(
                     lambda: self._bot.create_forum_topic(
                         out.chat_id, f"#{case.id} {case.language} {case.topic or ''}"[:128]
                     )
@@ -351,21 +341,21 @@ class Sender:
             }
         if thread is not None:
             params["message_thread_id"] = thread
-        sent = await self._call(lambda: self._bot.do_api_request("sendMessage", api_kwargs=params))
+        sent = await with_retries(lambda: self._bot.do_api_request("sendMessage", api_kwargs=params))
         return int(sent["message_id"])
 
     async def _send_one(self, out: Outgoing) -> int:
         thread = await self._thread_for(out)
         if out.kind == "copy" and out.copy_from_chat_id is not None and out.ref_message_id is not None:
             from_chat, ref = out.copy_from_chat_id, out.ref_message_id
-            copied = await self._call(
+            copied = await with_retries(
                 lambda: self._bot.copy_message(out.chat_id, from_chat, ref, message_thread_id=thread)
             )
             return copied.message_id
         if out.kind == "document":
             filename = out.buttons[0][0][0] if out.buttons else "document.txt"
             data = out.text.encode("utf-8")
-            sent = await self._call(
+            sent = await with_retries(
                 lambda: self._bot.send_document(
                     out.chat_id, InputFile(data, filename=filename), message_thread_id=thread
                 )
@@ -373,11 +363,11 @@ class Sender:
             return sent.message_id
         if out.kind == "delete" and out.ref_message_id is not None:  # erasure: the bot's own earlier message
             gone = out.ref_message_id
-            await self._call(lambda: self._bot.delete_message(out.chat_id, gone))
+            await with_retries(lambda: self._bot.delete_message(out.chat_id, gone))
             return gone
         if out.kind == "edit" and out.ref_message_id is not None:
             ref, markup = out.ref_message_id, keyboard(out.buttons)
-            await self._call(lambda: self._bot.edit_message_text(out.text, out.chat_id, ref, reply_markup=markup))
+            await with_retries(lambda: self._bot.edit_message_text(out.text, out.chat_id, ref, reply_markup=markup))
             return ref
         try:
             return await self._send_text(out, out.text, out.buttons, thread)

@@ -12,7 +12,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.settings import Settings
-from bot.tg.payload import Unreadable, parse_body, update_id_of
+from bot.tg.payload import parse_body, update_id_of
 
 if TYPE_CHECKING:
     from bot.tg.inbox import Inbox
@@ -37,10 +37,7 @@ def add_route(app: web.Application, inbox: Inbox, settings: Settings) -> None:
             return web.Response(status=403, text="forbidden")
         if inbox.stopping:
             return web.Response(status=503, text="shutting down")  # Telegram will deliver it again
-        try:
-            payload = parse_body(await request.read())
-        except Unreadable:
-            payload = None
+        payload = parse_body(await request.read())
         update_id = update_id_of(payload)
         if update_id is None or not isinstance(payload, dict):
             # Telegram would deliver it again and again: confirm it, keep nothing of it.
