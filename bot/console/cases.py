@@ -306,11 +306,6 @@ async def record_view(db: AsyncConnection | AsyncSession, case_id: int, coach: C
     await db.execute(_RECORD_VIEW, row)
 
 
-async def file_id_of(session: AsyncSession, message: Message) -> str | None:
-    """The Telegram file of a newcomer's media message, stored with it."""
-    return message.file_id
-
-
 # actions -------------------------------------------------------------------------------------------
 class Refused(Exception):
     """The action is not possible (any more): the message id says why."""

@@ -28,6 +28,7 @@ from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.outbox import Outbox
 from bot.render import Renderer
 from bot.services import Services
+from bot.translate.drafts import DraftRefusedError
 from bot.web import console_translate
 from bot.web.i18n import ConsoleCatalogs, pick_language
 from bot.web.security import CSRF_FIELD, csrf_ok
@@ -42,6 +43,7 @@ CASE_ROUTE = "console-case"
 POLL_ROUTE = "console-transcript"  # what an open case page polls every 2 s
 MAX_REPLY = 4000
 MAX_NOTE = 2000
+CANNED_STAFF = "only staff manage canned replies"
 
 Deliver = Callable[[], Awaitable[None]]
 SIGNED_IN = web.RequestKey("console_signed_in", auth.SignedIn)
@@ -269,7 +271,7 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
 
 
 async def claim(request: web.Request) -> web.StreamResponse:
-    case_id = _case_id(request)
+    case_id = path_id(request)
     who = signed_in(request)
     try:
         async with _console(request).turn() as turn:
@@ -284,8 +286,9 @@ async def claim(request: web.Request) -> web.StreamResponse:
 
 
 # a case ----------------------------------------------------------------------------------------------
-def _case_id(request: web.Request) -> int:
-    raw = request.match_info["case_id"]
+def path_id(request: web.Request, name: str = "case_id") -> int:
+    """A number of the URL's path (404 for anything else)."""
+    raw = request.match_info[name]
     if not raw.isdigit():
         raise web.HTTPNotFound()
     return int(raw)
@@ -337,7 +340,7 @@ async def case_page(request: web.Request, problem: Any = None, status: int = 200
     who = signed_in(request)
     console = _console(request)
     async with console.autocommit_engine.connect() as db:
-        view = await _case_view(db, _case_id(request), who.coach)
+        view = await _case_view(db, path_id(request), who.coach)
     console.watch.remember_case(view.case.id, view.newest)
     context = _case_context(request, view)
     context["problem"] = problem
@@ -351,7 +354,7 @@ async def transcript(request: web.Request) -> web.StreamResponse:
     after = request.query.get("after", "0")
     watch = _console(request).watch
     async with _console(request).autocommit_engine.connect() as db:
-        view = await _case_view(db, _case_id(request))
+        view = await _case_view(db, path_id(request))
     watch.remember_case(view.case.id, view.newest)
     if after.isdigit() and view.newest <= int(after):
         return web.Response(status=204)
@@ -360,9 +363,11 @@ async def transcript(request: web.Request) -> web.StreamResponse:
     return render("_transcript.html", request, context)
 
 
-async def _act(request: web.Request, action: Callable[[Turn, Coach, Case, Any], Awaitable[None]]) -> web.StreamResponse:
+async def _act(
+    request: web.Request, action: Callable[[Turn, Coach, Case, Any], Awaitable[None]], *, anchor: str = ""
+) -> web.StreamResponse:
     """Run an action on the case in one transaction, then show the case again (PRG)."""
-    case_id = _case_id(request)
+    case_id = path_id(request)
     form = await request.post()
     try:
         async with _console(request).turn() as turn:
@@ -371,7 +376,9 @@ async def _act(request: web.Request, action: Callable[[Turn, Coach, Case, Any], 
             await action(turn, coach, case, form)
     except cases.Refused as refused:
         return await case_page(request, refused, 409)
-    raise web.HTTPSeeOther(f"/console/cases/{case_id}")
+    except DraftRefusedError as refused:
+        return await case_page(request, console_translate.refused(refused), 409)
+    raise web.HTTPSeeOther(f"/console/cases/{case_id}" + (f"#{anchor}" if anchor else ""))
 
 
 async def reply(request: web.Request) -> web.StreamResponse:
@@ -382,7 +389,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     staged: int | None = None
     if isinstance(upload, web.FileField) and upload.filename:
         async with _console(request).services.sessions() as session:
-            case = await _case(session, _case_id(request))
+            case = await _case(session, path_id(request))
             if case.status != CASE_CLAIMED or case.coach_id != signed_in(request).coach.id:
                 return await case_page(request, cases.Refused("not_yours"), 409)
         staged = await _stage_file(request, upload)
@@ -465,16 +472,13 @@ async def media(request: web.Request) -> web.StreamResponse:
     """A newcomer's photo or voice message, fetched from Telegram for a signed-in coach (logged)."""
     console = _console(request)
     who = signed_in(request)
-    message_id = request.match_info["message_id"]
-    if not message_id.isdigit():
-        raise web.HTTPNotFound()
     async with console.services.sessions() as session, session.begin():
-        case = await _case(session, _case_id(request))
-        message = await session.get(Message, int(message_id))
+        case = await _case(session, path_id(request))
+        message = await session.get(Message, path_id(request, "message_id"))
         user = await session.get(User, case.user_id) if case.user_id else None
         if message is None or user is None or message.user_id != user.id or message.kind not in cases.MEDIA_KINDS:
             raise web.HTTPNotFound()
-        file_id = await cases.file_id_of(session, message)
+        file_id = message.file_id
         if file_id is None:
             raise web.HTTPNotFound(text="this file is no longer available")
         await cases.record_view(session, case.id, who.coach, "media")
@@ -506,10 +510,16 @@ async def canned_page(request: web.Request, problem: str | None = None, status: 
     return render("canned.html", request, context, status=status)
 
 
+def staff_only(request: web.Request, refusal: str) -> Coach:
+    coach = signed_in(request).coach
+    if not coach.is_staff:
+        raise web.HTTPForbidden(text=refusal)
+    return coach
+
+
 async def canned_save(request: web.Request) -> web.StreamResponse:
     """Staff add or edit a canned reply: a title and a text per language (empty: missing)."""
-    if not signed_in(request).coach.is_staff:
-        raise web.HTTPForbidden(text="only staff manage canned replies")
+    staff_only(request, CANNED_STAFF)
     form = await request.post()
     title = str(form.get("title", "")).strip()[:120]
     if not title:
@@ -528,8 +538,7 @@ async def canned_save(request: web.Request) -> web.StreamResponse:
 
 
 async def canned_delete(request: web.Request) -> web.StreamResponse:
-    if not signed_in(request).coach.is_staff:
-        raise web.HTTPForbidden(text="only staff manage canned replies")
+    staff_only(request, CANNED_STAFF)
     raw = request.match_info["canned_id"]
     async with _console(request).services.sessions() as session, session.begin():
         row = await session.get(CannedReply, int(raw)) if raw.isdigit() else None
@@ -542,7 +551,7 @@ async def canned_insert(request: web.Request) -> web.StreamResponse:
     """The reply box with the canned reply in the newcomer's language, or a note that it is missing."""
     raw = request.query.get("canned", "")
     async with _console(request).services.sessions() as session:
-        case = await _case(session, _case_id(request))
+        case = await _case(session, path_id(request))
         row = await session.get(CannedReply, int(raw)) if raw.isdigit() else None
         newcomer = await session.get(User, case.user_id) if case.user_id else None
     lang = (newcomer.chosen_language or newcomer.last_language if newcomer else None) or case.language
