@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -25,7 +26,7 @@ from bot.languages import LANGUAGES
 from bot.nlu.types import INTENTS
 from bot.render import Renderer
 from bot.tools.unanswered import picked_topics
-from bot.web.console import CONSOLE, render, signed_in
+from bot.web.console import CONSOLE, path_id, render, signed_in
 
 TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]{2,39}$")
 URL = re.compile(r"^https://\S{4,500}$")
@@ -128,12 +129,9 @@ async def topics_page(request: web.Request, problems: list[Problem] | None = Non
     comparison = sync.compare_with(texts, snap.base)
     async with services.sessions() as session:
         waiting = len(await examples.pending(session))
-    by_flow: dict[str, int] = {}
-    for draft in snap.drafts:
-        by_flow[draft.flow] = by_flow.get(draft.flow, 0) + 1
     context = {
         **_nav(request, "topics"),
-        "rows": views.topics(snap.flows, by_flow),
+        "rows": views.topics(snap.flows, Counter(d.flow for d in snap.drafts)),
         "base": snap.base,
         "drafts": snap.drafts,
         "waiting_examples": waiting,
@@ -160,26 +158,48 @@ async def publish(request: web.Request) -> web.StreamResponse:
         waiting = len(await examples.pending(session))
     if not snap.drafts and not waiting:
         raise web.HTTPSeeOther("/console/content/")
-    if snap.result.errors:
-        return await topics_page(request, snap.result.errors, 400)
-    _files, applied = apply(dict(snap.base.files), store.edits(snap.drafts))
+    return await _publish(request, coach, snap.files, store.CONSOLE, comment, snap=snap)
+
+
+async def _publish(
+    request: web.Request,
+    coach: Coach,
+    files: dict[str, str],
+    source: str,
+    comment: str,
+    *,
+    snap: Snapshot | None = None,
+    from_files: str | None = None,
+) -> web.StreamResponse:
+    """Publish `files` if they pass the checks. With `snap`, they are its drafts applied: those drafts
+    (unless someone changed one meanwhile) and the waiting training examples go into the revision."""
+    services = request.app[CONSOLE].services
+    result = snap.result if snap else await asyncio.to_thread(check_files, files, services.content.glossary)
+    if result.errors or not files:
+        return await topics_page(request, result.errors, 400)
+    changes = [edit.change() for edit in apply(dict(snap.base.files), store.edits(snap.drafts))[1]] if snap else []
     try:
         async with services.sessions() as session, session.begin():
-            now = await store.drafts(session)
-            if [(d.id, d.updated_at) for d in now] != [(d.id, d.updated_at) for d in snap.drafts]:
-                raise store.PublishConflictError
+            base = snap.base if snap else await store.head(session)
+            if snap is not None:
+                now = await store.drafts(session)
+                if [(d.id, d.updated_at) for d in now] != [(d.id, d.updated_at) for d in snap.drafts]:
+                    raise store.PublishConflictError
+                changes += _examples_changed(await examples.pending(session))
             row = await store.publish(
                 session,
-                snap.files,
-                parent=snap.base.number,
-                source=store.CONSOLE,
+                files,
+                parent=base.number if base else None,
+                source=source,
                 author=coach.name,
                 coach=coach,
                 comment=comment,
-                changes=[*(edit.change() for edit in applied), *_examples_changed(await examples.pending(session))],
+                changes=changes,
+                from_files=from_files,
             )
-            await store.clear_drafts(session, [d.id for d in snap.drafts])
-            await examples.publish_pending(session, row.number)  # every replica trains on them now
+            if snap is not None:
+                await store.clear_drafts(session, [d.id for d in snap.drafts])
+                await examples.publish_pending(session, row.number)  # every replica trains on them now
     except (IntegrityError, store.PublishConflictError):
         return await topics_page(request, [Problem("", 0, "conflict")], 409)
     services.content.request_refresh()
@@ -205,28 +225,8 @@ def _examples_changed(rows: list[NluExample]) -> list[dict[str, object]]:
 async def import_files(request: web.Request) -> web.StreamResponse:
     """Publish flows/ as it is on the server (offered when it differs from the published content)."""
     coach = _staff(request)
-    services = request.app[CONSOLE].services
-    texts = await asyncio.to_thread(read_texts, services.settings.flows_dir)
-    result = await asyncio.to_thread(check_files, texts, services.content.glossary)
-    if result.errors or not texts:
-        return await topics_page(request, result.errors, 400)
-    try:
-        async with services.sessions() as session, session.begin():
-            base = await store.head(session)
-            row = await store.publish(
-                session,
-                texts,
-                parent=base.number if base else None,
-                source=store.IMPORT,
-                author=coach.name,
-                coach=coach,
-                comment="flows/",
-                from_files=store.files_hash(texts),
-            )
-    except (IntegrityError, store.PublishConflictError):
-        return await topics_page(request, [Problem("", 0, "conflict")], 409)
-    services.content.request_refresh()
-    raise web.HTTPSeeOther(f"/console/content/?published={row.number}")
+    texts = await asyncio.to_thread(read_texts, request.app[CONSOLE].services.settings.flows_dir)
+    return await _publish(request, coach, texts, store.IMPORT, "flows/", from_files=store.files_hash(texts))
 
 
 # a topic ---------------------------------------------------------------------------------------------
@@ -282,7 +282,7 @@ async def topic_page(request: web.Request, refusal: Refusal | None = None, statu
         "order": ("nl", *views.TRANSLATIONS),
         "state": views.state,
         "max_text": MAX_TEXT,
-        "old_before": _recheck_limit(request),
+        "old_before": views.recheck_limit(utcnow().date(), services.settings.content_review_months),
         "today": utcnow().date().isoformat(),
         "refusal": refusal,
         "questions": questions,
@@ -293,13 +293,6 @@ async def topic_page(request: web.Request, refusal: Refusal | None = None, statu
     return render("content_topic.html", request, context, status=status)
 
 
-def _recheck_limit(request: web.Request) -> Any:
-    months = request.app[CONSOLE].services.settings.content_review_months
-    today = utcnow().date()
-    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-    return today.replace(year=year, month=month + 1, day=min(today.day, 28))
-
-
 def _node_of(request: web.Request, flows: FlowSet) -> tuple[str, str]:
     flow = _flow_id(request, flows)
     node = request.match_info["node"]
@@ -308,88 +301,109 @@ def _node_of(request: web.Request, flows: FlowSet) -> tuple[str, str]:
     return flow, node
 
 
+async def _at_node(request: web.Request) -> tuple[Snapshot, str, str]:
+    """The snapshot, and the URL's topic and node in it."""
+    snap = await snapshot(request)
+    flow, node = _node_of(request, snap.flows)
+    return snap, flow, node
+
+
+def _index(request: web.Request, length: int) -> int:
+    """The URL's place in a list of `length` items (404 past its end)."""
+    index = path_id(request, "index")
+    if index >= length:
+        raise web.HTTPNotFound()
+    return index
+
+
+def _published_node(snap: Snapshot, flow: str, node: str) -> dict[str, Any]:
+    text = snap.base.files.get(flow)  # a new topic is not published yet
+    data = yamltext.load(text) if text else {}
+    found = (data.get("nodes") or {}).get(node) if isinstance(data, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+async def _draft(
+    request: web.Request,
+    coach: Coach,
+    where: tuple[str, str, str, str],
+    value: str,
+    nl_hash: str | None = None,
+    *,
+    drop: bool = False,
+) -> None:
+    """The draft of one field (`where`: flow, node, field, language) in its own transaction; with `drop`
+    none (the value is what is published)."""
+    flow, node, field, lang = where
+    async with request.app[CONSOLE].services.sessions() as session, session.begin():
+        if drop:
+            await store.drop_draft(session, flow, node, field, lang)
+        else:
+            await store.save_draft(session, coach, flow, node, field, lang, value, nl_hash)
+
+
 def _back(flow: str, node: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(f"/console/content/{flow}#n-{node}")
 
 
 async def save_text(request: web.Request) -> web.StreamResponse:
     coach, lang = _editor(request, LANGUAGES, "you translate other languages")
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
-    form = await request.post()
-    value = str(form.get("text", "")).replace("\r\n", "\n").strip()[: MAX_TEXT * 2]
-    published_flow = snap.base.files.get(flow)  # a new topic is not published yet
-    published_node = yamltext.load(published_flow)["nodes"].get(node, {}) if published_flow else {}
-    published = published_node.get("text") or {}
-    async with request.app[CONSOLE].services.sessions() as session, session.begin():
-        if str(published.get(lang, "")).strip() == value:
-            await store.drop_draft(session, flow, node, TEXT, lang)  # back to what is published
-        else:
-            made_against = None if lang == "nl" else snap.flows.flows[flow].nodes[node].nl_hash()
-            await store.save_draft(session, coach, flow, node, TEXT, lang, value, made_against)
+    snap, flow, node = await _at_node(request)
+    value = str((await request.post()).get("text", "")).replace("\r\n", "\n").strip()[: MAX_TEXT * 2]
+    published = _published_node(snap, flow, node).get("text") or {}
+    made_against = None if lang == "nl" else snap.flows.flows[flow].nodes[node].nl_hash()
+    back = str(published.get(lang, "")).strip() == value  # back to what is published
+    await _draft(request, coach, (flow, node, TEXT, lang), value, made_against, drop=back)
     raise _back(flow, node)
 
 
 async def mark_reviewed(request: web.Request) -> web.StreamResponse:
     coach, lang = _editor(request, views.TRANSLATIONS, "you review other languages")
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
-    async with request.app[CONSOLE].services.sessions() as session, session.begin():
-        made_against = snap.flows.flows[flow].nodes[node].nl_hash()  # the Dutch the reviewer saw
-        await store.save_draft(session, coach, flow, node, REVIEWED, lang, "1", made_against)
+    snap, flow, node = await _at_node(request)
+    made_against = snap.flows.flows[flow].nodes[node].nl_hash()  # the Dutch the reviewer saw
+    await _draft(request, coach, (flow, node, REVIEWED, lang), "1", made_against)
     raise _back(flow, node)
 
 
 async def save_goto(request: web.Request) -> web.StreamResponse:
     coach = _staff(request)
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
-    index = request.match_info["index"]
+    snap, flow, node = await _at_node(request)
     buttons = snap.flows.flows[flow].nodes[node].buttons
-    if not index.isdigit() or int(index) >= len(buttons) or buttons[int(index)].goto is None:
+    index = _index(request, len(buttons))
+    if buttons[index].goto is None:
         raise web.HTTPNotFound()
     value = str((await request.post()).get("goto", "")).strip()
     if not GOTO_PATTERN.match(value):
         raise web.HTTPBadRequest(text="a target is a node id, or topic.node (lowercase letters, digits and _)")
-    async with request.app[CONSOLE].services.sessions() as session, session.begin():
-        await store.save_draft(session, coach, flow, node, f"{GOTO}.{index}", "", value)
+    await _draft(request, coach, (flow, node, f"{GOTO}.{index}", ""), value)
     raise _back(flow, node)
 
 
 async def save_label(request: web.Request) -> web.StreamResponse:
     """A button's label in one language (the Dutch label is part of what translations are made from)."""
     coach, lang = _editor(request, LANGUAGES, "you translate other languages")
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
-    index = request.match_info["index"]
+    snap, flow, node = await _at_node(request)
     found = snap.flows.flows[flow].nodes[node]
-    if not index.isdigit() or int(index) >= len(found.buttons):
-        raise web.HTTPNotFound()
+    index = _index(request, len(found.buttons))
     value = str((await request.post()).get("label", "")).strip()[:MAX_LABEL_INPUT]
     made_against = None if lang == "nl" else found.nl_hash()
-    async with request.app[CONSOLE].services.sessions() as session, session.begin():
-        await store.save_draft(session, coach, flow, node, f"{LABEL}.{index}", lang, value, made_against)
+    await _draft(request, coach, (flow, node, f"{LABEL}.{index}", lang), value, made_against)
     raise _back(flow, node)
 
 
 async def source_checked(request: web.Request) -> web.StreamResponse:
     """Staff checked a source again today (after reading it and fixing the answer if the fact changed)."""
     coach = _staff(request)
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
-    index = request.match_info["index"]
-    if not index.isdigit() or int(index) >= len(snap.flows.flows[flow].nodes[node].sources):
-        raise web.HTTPNotFound()
-    async with request.app[CONSOLE].services.sessions() as session, session.begin():
-        await store.save_draft(session, coach, flow, node, f"{CHECKED}.{index}", "", utcnow().date().isoformat())
+    snap, flow, node = await _at_node(request)
+    index = _index(request, len(snap.flows.flows[flow].nodes[node].sources))
+    await _draft(request, coach, (flow, node, f"{CHECKED}.{index}", ""), utcnow().date().isoformat())
     raise _back(flow, node)
 
 
 async def discard(request: web.Request) -> web.StreamResponse:
     """Staff throw away every draft of a node (the published text stays)."""
     _staff(request)
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
+    snap, flow, node = await _at_node(request)
     async with request.app[CONSOLE].services.sessions() as session, session.begin():
         new_topic = flow not in snap.base.files  # a draft topic goes away as a whole
         for draft in snap.drafts:
@@ -403,8 +417,7 @@ async def discard(request: web.Request) -> web.StreamResponse:
 async def preview(request: web.Request) -> web.Response:
     """The node as the bot would send it now with the drafts published, in any language."""
     _coach(request)
-    snap = await snapshot(request)
-    flow_id, node_id = _node_of(request, snap.flows)
+    snap, flow_id, node_id = await _at_node(request)
     lang = request.query.get("lang", "nl")
     lang = lang if lang in LANGUAGES else "nl"
     services = request.app[CONSOLE].services
@@ -477,26 +490,7 @@ async def revision_page(request: web.Request) -> web.Response:
 async def restore(request: web.Request) -> web.StreamResponse:
     coach = _staff(request)
     row = await _revision(request, request.match_info["number"])
-    services = request.app[CONSOLE].services
-    result = await asyncio.to_thread(check_files, dict(row.files), services.content.glossary)
-    if result.errors:
-        return await topics_page(request, result.errors, 400)
-    try:
-        async with services.sessions() as session, session.begin():
-            base = await store.head(session)
-            new = await store.publish(
-                session,
-                dict(row.files),
-                parent=base.number if base else None,
-                source=store.RESTORE,
-                author=coach.name,
-                coach=coach,
-                comment=f"restored revision {row.number}",
-            )
-    except (IntegrityError, store.PublishConflictError):
-        return await topics_page(request, [Problem("", 0, "conflict")], 409)
-    services.content.request_refresh()
-    raise web.HTTPSeeOther(f"/console/content/?published={new.number}")
+    return await _publish(request, coach, dict(row.files), store.RESTORE, f"restored revision {row.number}")
 
 
 # unanswered questions -> training examples -------------------------------------------------------------
