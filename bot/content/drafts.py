@@ -113,26 +113,18 @@ def _apply_one(node: dict[str, Any], edit: Edit) -> bool:
             return False
         texts[edit.lang] = edit.value
         return True
-    if edit.field.startswith(GOTO + "."):
-        index = edit.field.split(".", 1)[1]
-        buttons = node.get("buttons") or []
-        if not index.isdigit() or int(index) >= len(buttons) or not isinstance(buttons[int(index)], dict):
+    if edit.field.startswith((GOTO + ".", LABEL + ".", CHECKED + ".")):
+        kind, index = edit.field.split(".", 1)
+        items = node.get("sources" if kind == CHECKED else "buttons") or []
+        if not index.isdigit() or int(index) >= len(items) or not isinstance(items[int(index)], dict):
             return False
-        buttons[int(index)]["goto"] = edit.value
-        return True
-    if edit.field.startswith(LABEL + "."):
-        index = edit.field.split(".", 1)[1]
-        buttons = node.get("buttons") or []
-        if not index.isdigit() or int(index) >= len(buttons) or not isinstance(buttons[int(index)], dict):
-            return False
-        buttons[int(index)].setdefault("label", {})[edit.lang] = edit.value
-        return True
-    if edit.field.startswith(CHECKED + "."):
-        index = edit.field.split(".", 1)[1]
-        sources = node.get("sources") or []
-        if not index.isdigit() or int(index) >= len(sources) or not isinstance(sources[int(index)], dict):
-            return False
-        sources[int(index)]["checked"] = date.fromisoformat(edit.value)
+        item = items[int(index)]
+        if kind == GOTO:
+            item["goto"] = edit.value
+        elif kind == LABEL:
+            item.setdefault("label", {})[edit.lang] = edit.value
+        else:
+            item["checked"] = date.fromisoformat(edit.value)
         return True
     return edit.field in (REVIEWED, NEW_TOPIC)
 
