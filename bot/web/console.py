@@ -46,6 +46,8 @@ MAX_NOTE = 2000
 CANNED_STAFF = "only staff manage canned replies"
 
 Deliver = Callable[[], Awaitable[None]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Action = Callable[[Turn, Coach, Case, Any], Awaitable[None]]  # on a case, in one transaction (see _act)
 SIGNED_IN = web.RequestKey("console_signed_in", auth.SignedIn)
 
 
@@ -151,9 +153,7 @@ def _secure(request: web.Request) -> bool:
 
 
 @web.middleware
-async def require_coach(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
+async def require_coach(request: web.Request, handler: Handler) -> web.StreamResponse:
     path = request.path
     if not path.startswith("/console") or path.startswith(PUBLIC):
         return await handler(request)
@@ -363,9 +363,7 @@ async def transcript(request: web.Request) -> web.StreamResponse:
     return render("_transcript.html", request, context)
 
 
-async def _act(
-    request: web.Request, action: Callable[[Turn, Coach, Case, Any], Awaitable[None]], *, anchor: str = ""
-) -> web.StreamResponse:
+async def _act(request: web.Request, action: Action, *, anchor: str = "") -> web.StreamResponse:
     """Run an action on the case in one transaction, then show the case again (PRG)."""
     case_id = path_id(request)
     form = await request.post()
@@ -427,45 +425,46 @@ async def _stage_file(request: web.Request, upload: web.FileField) -> int | None
     return int(sent["result"]["message_id"])
 
 
-async def release(request: web.Request) -> web.StreamResponse:
-    async def act(turn: Turn, coach: Coach, case: Case, _form: Any) -> None:
-        cases.must_be_mine(case, coach)
-        await service.release_case(turn, coach, case)
+def _case_action(action: Action) -> Handler:
+    """A handler that runs `action` on the URL's case (see `_act`)."""
 
-    return await _act(request, act)
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await _act(request, action)
 
-
-async def transfer(request: web.Request) -> web.StreamResponse:
-    async def act(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
-        cases.must_be_mine(case, coach)
-        raw = str(form.get("to", ""))
-        target = await turn.session.get(Coach, int(raw)) if raw.isdigit() else None
-        if target is None or target.id == coach.id:
-            raise cases.Refused("no_target")
-        await service.transfer_case(turn, coach, case, target)
-
-    return await _act(request, act)
+    return handler
 
 
-async def close(request: web.Request) -> web.StreamResponse:
-    async def act(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
-        cases.must_be_mine(case, coach)
-        outcome = str(form.get("outcome", ""))
-        if outcome not in handoff_queue.OUTCOMES:
-            raise cases.Refused("outcome")
-        await service.close_case(turn, coach, case, outcome)
-
-    return await _act(request, act)
+@_case_action
+async def release(turn: Turn, coach: Coach, case: Case, _form: Any) -> None:
+    cases.must_be_mine(case, coach)
+    await service.release_case(turn, coach, case)
 
 
-async def note(request: web.Request) -> web.StreamResponse:
-    async def act(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
-        text = str(form.get("text", "")).strip()
-        if not text or case.status == CASE_CLOSED:
-            raise cases.Refused("empty")
-        await handoff_queue.note(turn.session, coach, case, text[:MAX_NOTE])
+@_case_action
+async def transfer(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
+    cases.must_be_mine(case, coach)
+    raw = str(form.get("to", ""))
+    target = await turn.session.get(Coach, int(raw)) if raw.isdigit() else None
+    if target is None or target.id == coach.id:
+        raise cases.Refused("no_target")
+    await service.transfer_case(turn, coach, case, target)
 
-    return await _act(request, act)
+
+@_case_action
+async def close(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
+    cases.must_be_mine(case, coach)
+    outcome = str(form.get("outcome", ""))
+    if outcome not in handoff_queue.OUTCOMES:
+        raise cases.Refused("outcome")
+    await service.close_case(turn, coach, case, outcome)
+
+
+@_case_action
+async def note(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
+    text = str(form.get("text", "")).strip()
+    if not text or case.status == CASE_CLOSED:
+        raise cases.Refused("empty")
+    await handoff_queue.note(turn.session, coach, case, text[:MAX_NOTE])
 
 
 async def media(request: web.Request) -> web.StreamResponse:

@@ -20,7 +20,6 @@ from bot.translate.cache import cached_translate
 from bot.translate.types import TranslationUnavailableError
 from bot.web import console
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 MAX_TRANSLATED_PER_VIEW = 40  # misses translated for one page view; older ones show "unavailable"
 
 
@@ -130,7 +129,7 @@ async def translate(request: web.Request) -> web.StreamResponse:
     return await console._act(request, act, anchor="translation")
 
 
-def _decide(decision: Callable[[Turn, Coach, int, Any], Awaitable[object]]) -> Handler:
+def _decide(decision: Callable[[Turn, Coach, int, Any], Awaitable[object]]) -> console.Handler:
     """A handler for a coach's decision on a draft (`decision(turn, coach, draft_id, form)`)."""
 
     async def handler(request: web.Request) -> web.StreamResponse:
