@@ -4,6 +4,8 @@ sent once confirmed after their back-translation; the provider is asked outside 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -61,7 +63,7 @@ async def annotate(request: web.Request, context: dict[str, Any]) -> None:
     for line in reversed(view.lines):  # the newest first: they matter most when the budget runs out
         draft = made_from.get(draft_of.get(line.id) or 0)
         if draft is not None:
-            lines.append(cases.Line(**{**line.__dict__, "who": "coach", "original": draft.original}))
+            lines.append(replace(line, who="coach", original=draft.original))
             continue
         source = language_of.get(line.id)
         if line.who != "newcomer" or not line.text or source is None or source in coach.speaks() or source == reader:
@@ -70,16 +72,12 @@ async def annotate(request: web.Request, context: dict[str, Any]) -> None:
         translation: str | None = None
         if budget > 0:
             budget -= 1
-            try:
+            with suppress(TranslationUnavailableError):
                 translated = await cached_translate(
                     services.sessions, services.machine_translator, line.text, source, reader, user_id=case.user_id
                 )
                 translation = translated.text
-            except TranslationUnavailableError:
-                translation = None
-        lines.append(
-            cases.Line(**{**line.__dict__, "translation": translation, "translation_missing": translation is None})
-        )
+        lines.append(replace(line, translation=translation, translation_missing=translation is None))
     view.lines = list(reversed(lines))
 
 
