@@ -10,13 +10,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.console import auth, cases
 from bot.console.watch import PageWatch
@@ -49,6 +49,7 @@ Deliver = Callable[[], Awaitable[None]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Action = Callable[[Turn, Coach, Case, Any], Awaitable[None]]  # on a case, in one transaction (see _act)
 SIGNED_IN = web.RequestKey("console_signed_in", auth.SignedIn)
+T = TypeVar("T")
 
 
 class Console:
@@ -301,18 +302,15 @@ async def _fresh_coach(turn: Turn, who: auth.SignedIn) -> Coach:
     return coach
 
 
+def found(value: T | None) -> T:
+    """`value`, or 404 when there is none."""
+    if value is None:
+        raise web.HTTPNotFound()
+    return value
+
+
 async def _case(session: AsyncSession, case_id: int) -> Case:
-    case = await session.get(Case, case_id)
-    if case is None:
-        raise web.HTTPNotFound()
-    return case
-
-
-async def _case_view(db: AsyncConnection, case_id: int, viewer: Coach | None = None) -> cases.CaseView_:
-    view = await cases.case_view(db, case_id, viewer)
-    if view is None:
-        raise web.HTTPNotFound()
-    return view
+    return found(await session.get(Case, case_id))
 
 
 def _case_context(request: web.Request, view: cases.CaseView_) -> dict[str, Any]:
@@ -340,7 +338,7 @@ async def case_page(request: web.Request, problem: Any = None, status: int = 200
     who = signed_in(request)
     console = _console(request)
     async with console.autocommit_engine.connect() as db:
-        view = await _case_view(db, path_id(request), who.coach)
+        view = found(await cases.case_view(db, path_id(request), who.coach))
     console.watch.remember_case(view.case.id, view.newest)
     context = _case_context(request, view)
     context["problem"] = problem
@@ -354,7 +352,7 @@ async def transcript(request: web.Request) -> web.StreamResponse:
     after = request.query.get("after", "0")
     watch = _console(request).watch
     async with _console(request).autocommit_engine.connect() as db:
-        view = await _case_view(db, path_id(request))
+        view = found(await cases.case_view(db, path_id(request)))
     watch.remember_case(view.case.id, view.newest)
     if after.isdigit() and view.newest <= int(after):
         return web.Response(status=204)

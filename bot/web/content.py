@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.content import examples, store, sync, views, yamltext
-from bot.content.drafts import CHECKED, GOTO, LABEL, NEW_TOPIC, NODE_REMOVE, REVIEWED, TEXT, apply
+from bot.content.drafts import CHECKED, GOTO, LABEL, NEW_TOPIC, NODE_REMOVE, REVIEWED, TEXT, Edit, apply
 from bot.content.live import check_files
 from bot.db.models import Coach, ContentDraft, ContentRevision, NluExample, UnansweredQuestion, utcnow
 from bot.dialog import node_reply
@@ -36,6 +36,7 @@ RESERVED = frozenset({"publish", "import", "worklist", "recheck", "history", "un
 GOTO_PATTERN = re.compile(r"^[a-z0-9_]{1,40}(\.[a-z0-9_]{1,40})?$")
 MAX_COMMENT = 500
 MAX_LABEL_INPUT = 200  # longer than a label may be, so the check at publishing says so
+Field = tuple[str, str, str, str]  # a draft's flow, node, field and language
 
 
 def may_enter(coach: Coach) -> bool:
@@ -79,11 +80,7 @@ class Refusal:
 
     place: str
     code: str
-    params: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def args(self) -> dict[str, str]:
-        return dict(self.params)
+    args: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -209,17 +206,7 @@ async def _publish(
 def _examples_changed(rows: list[NluExample]) -> list[dict[str, object]]:
     """Training examples in the history: their intent and language, not the newcomer's words (the history
     is open to translators)."""
-    return [
-        {
-            "flow": r.intent,
-            "node": "",
-            "field": "example",
-            "lang": r.language,
-            "by": r.author,
-            "at": r.created_at.isoformat(timespec="seconds"),
-        }
-        for r in rows
-    ]
+    return [Edit(r.intent, "", "example", r.language, "", r.author, r.created_at).change() for r in rows]
 
 
 async def import_files(request: web.Request) -> web.StreamResponse:
@@ -230,11 +217,22 @@ async def import_files(request: web.Request) -> web.StreamResponse:
 
 
 # a topic ---------------------------------------------------------------------------------------------
-def _flow_id(request: web.Request, flows: FlowSet) -> str:
+async def _at_flow(request: web.Request) -> tuple[Snapshot, str]:
+    """The snapshot, and the URL's topic in it."""
+    snap = await snapshot(request)
     flow = request.match_info["flow"]
-    if flow not in flows.flows:
+    if flow not in snap.flows.flows:
         raise web.HTTPNotFound(text="no such topic")
-    return flow
+    return snap, flow
+
+
+async def _at_node(request: web.Request) -> tuple[Snapshot, str, str]:
+    """The snapshot, and the URL's topic and node in it."""
+    snap, flow = await _at_flow(request)
+    node = request.match_info["node"]
+    if node not in snap.flows.flows[flow].nodes:
+        raise web.HTTPNotFound(text="no such node")
+    return snap, flow, node
 
 
 def _where(problems: list[Problem], flow: str) -> dict[str, dict[str, list[Problem]]]:
@@ -260,8 +258,7 @@ def _where(problems: list[Problem], flow: str) -> dict[str, dict[str, list[Probl
 
 async def topic_page(request: web.Request, refusal: Refusal | None = None, status: int = 200) -> web.Response:
     coach = _coach(request)
-    snap = await snapshot(request)
-    flow_id = _flow_id(request, snap.flows)
+    snap, flow_id = await _at_flow(request)
     flow = snap.flows.flows[flow_id]
     published = snap.published.flows.get(flow_id)
     services = request.app[CONSOLE].services
@@ -293,21 +290,6 @@ async def topic_page(request: web.Request, refusal: Refusal | None = None, statu
     return render("content_topic.html", request, context, status=status)
 
 
-def _node_of(request: web.Request, flows: FlowSet) -> tuple[str, str]:
-    flow = _flow_id(request, flows)
-    node = request.match_info["node"]
-    if node not in flows.flows[flow].nodes:
-        raise web.HTTPNotFound(text="no such node")
-    return flow, node
-
-
-async def _at_node(request: web.Request) -> tuple[Snapshot, str, str]:
-    """The snapshot, and the URL's topic and node in it."""
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
-    return snap, flow, node
-
-
 def _index(request: web.Request, length: int) -> int:
     """The URL's place in a list of `length` items (404 past its end)."""
     index = path_id(request, "index")
@@ -323,20 +305,12 @@ def _published_node(snap: Snapshot, flow: str, node: str) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-async def _draft(
-    request: web.Request,
-    coach: Coach,
-    where: tuple[str, str, str, str],
-    value: str,
-    nl_hash: str | None = None,
-    *,
-    drop: bool = False,
-) -> None:
-    """The draft of one field (`where`: flow, node, field, language) in its own transaction; with `drop`
-    none (the value is what is published)."""
-    flow, node, field, lang = where
+async def _draft(request: web.Request, coach: Coach, at: Field, value: str | None, nl_hash: str | None = None) -> None:
+    """The draft of one field (`at`: flow, node, field, language) in its own transaction; value None: no
+    draft (the value is what is published)."""
+    flow, node, field, lang = at
     async with request.app[CONSOLE].services.sessions() as session, session.begin():
-        if drop:
+        if value is None:
             await store.drop_draft(session, flow, node, field, lang)
         else:
             await store.save_draft(session, coach, flow, node, field, lang, value, nl_hash)
@@ -353,7 +327,7 @@ async def save_text(request: web.Request) -> web.StreamResponse:
     published = _published_node(snap, flow, node).get("text") or {}
     made_against = None if lang == "nl" else snap.flows.flows[flow].nodes[node].nl_hash()
     back = str(published.get(lang, "")).strip() == value  # back to what is published
-    await _draft(request, coach, (flow, node, TEXT, lang), value, made_against, drop=back)
+    await _draft(request, coach, (flow, node, TEXT, lang), None if back else value, made_against)
     raise _back(flow, node)
 
 
@@ -463,11 +437,9 @@ async def history_page(request: web.Request) -> web.Response:
     return render("content_history.html", request, {**_nav(request, "history"), "rows": rows})
 
 
-async def _revision(request: web.Request, number: str) -> ContentRevision:
-    if not number.isdigit():
-        raise web.HTTPNotFound()
+async def _revision(request: web.Request, number: int) -> ContentRevision:
     async with request.app[CONSOLE].services.sessions() as session:
-        row = await store.revision(session, int(number))
+        row = await store.revision(session, number)
     if row is None:
         raise web.HTTPNotFound(text="no such revision")
     return row
@@ -476,9 +448,9 @@ async def _revision(request: web.Request, number: str) -> ContentRevision:
 async def revision_page(request: web.Request) -> web.Response:
     """One revision compared with the one before it (or `?against=N`)."""
     _coach(request)
-    row = await _revision(request, request.match_info["number"])
+    row = await _revision(request, path_id(request, "number"))
     against_raw = request.query.get("against", str(row.number - 1))
-    other = await _revision(request, against_raw) if against_raw.isdigit() and int(against_raw) > 0 else None
+    other = await _revision(request, int(against_raw)) if against_raw.isdigit() and int(against_raw) > 0 else None
     old_files = dict(other.files) if other else {}
     changes = await asyncio.to_thread(views.diff, old_files, dict(row.files))
     async with request.app[CONSOLE].services.sessions() as session:
@@ -489,7 +461,7 @@ async def revision_page(request: web.Request) -> web.Response:
 
 async def restore(request: web.Request) -> web.StreamResponse:
     coach = _staff(request)
-    row = await _revision(request, request.match_info["number"])
+    row = await _revision(request, path_id(request, "number"))
     return await _publish(request, coach, dict(row.files), store.RESTORE, f"restored revision {row.number}")
 
 

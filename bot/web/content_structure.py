@@ -25,15 +25,14 @@ from bot.web.content import (
     MAX_LABEL_INPUT,
     MAX_TITLE,
     Refusal,
+    _at_flow,
     _at_node,
     _back,
     _draft,
     _editor,
-    _flow_id,
     _index,
     _published_node,
     _staff,
-    snapshot,
     topic_page,
 )
 
@@ -76,12 +75,11 @@ async def _shift_after(session: AsyncSession, flow: str, node: str, prefix: str,
 # the title -------------------------------------------------------------------------------------------
 async def save_title(request: web.Request) -> web.StreamResponse:
     coach, lang = _editor(request, LANGUAGES, "you translate other languages")
-    snap = await snapshot(request)
-    flow = _flow_id(request, snap.flows)
+    snap, flow = await _at_flow(request)
     value = str((await request.post()).get("title", "")).strip()[:MAX_TITLE]
     published = snap.published.flows.get(flow)
     back = published is not None and published.title.get(lang, "") == value  # back to what is published
-    await _draft(request, coach, (flow, "", TITLE, lang), value, drop=back)
+    await _draft(request, coach, (flow, "", TITLE, lang), None if back else value)
     raise web.HTTPSeeOther(f"/console/content/{flow}#title")
 
 
@@ -92,7 +90,7 @@ async def save_factual(request: web.Request) -> web.StreamResponse:
     value = "1" if (await request.post()).get("factual") == "1" else "0"
     published = _published_node(snap, flow, node)
     back = bool(published) and bool(published.get("factual", False)) == (value == "1")
-    await _draft(request, coach, (flow, node, FACTUAL, ""), value, drop=back)
+    await _draft(request, coach, (flow, node, FACTUAL, ""), None if back else value)
     raise _back(flow, node)
 
 
@@ -176,8 +174,7 @@ async def remove_button(request: web.Request) -> web.StreamResponse:
 # nodes -----------------------------------------------------------------------------------------------
 async def add_node(request: web.Request) -> web.StreamResponse:
     coach = _staff(request)
-    snap = await snapshot(request)
-    flow = _flow_id(request, snap.flows)
+    snap, flow = await _at_flow(request)
     form = await request.post()
     node = str(form.get("node", "")).strip()
     text = str(form.get("text", "")).replace("\r\n", "\n").strip()[: MAX_TEXT * 2]
@@ -185,7 +182,7 @@ async def add_node(request: web.Request) -> web.StreamResponse:
     taken = node in snap.flows.flows[flow].nodes or (published is not None and node in published.nodes)
     if not NODE_ID.match(node) or taken or not text:
         code = "node_taken" if taken else "node_invalid"
-        return await topic_page(request, Refusal("add-node", code, (("node", node),)), 400)
+        return await topic_page(request, Refusal("add-node", code, {"node": node}), 400)
     value = json.dumps({"factual": False, "text": {"nl": text}}, ensure_ascii=False)
     await _draft(request, coach, (flow, node, NODE_ADD, ""), value)
     raise _back(flow, node)
@@ -212,7 +209,7 @@ async def remove_node(request: web.Request) -> web.StreamResponse:
     snap, flow, node = await _at_node(request)
     leading = links_to(snap.flows.flows, flow, node)
     if leading:
-        return await topic_page(request, Refusal(f"node:{node}", "node_linked", (("links", ", ".join(leading)),)), 409)
+        return await topic_page(request, Refusal(f"node:{node}", "node_linked", {"links": ", ".join(leading)}), 409)
     added = (flow, node, NODE_ADD, "") in snap.draft_keys()
     async with request.app[CONSOLE].services.sessions() as session, session.begin():
         for draft in snap.drafts:
@@ -224,14 +221,13 @@ async def remove_node(request: web.Request) -> web.StreamResponse:
 
 
 async def keep_node(request: web.Request) -> web.StreamResponse:
-    """Undo a node's removal (the draft); it is not on the page any more, so `_node_of` cannot find it."""
+    """Undo a node's removal (the draft); it is not on the page any more, so `_at_node` cannot find it."""
     coach = _staff(request)
-    snap = await snapshot(request)
-    flow = _flow_id(request, snap.flows)
+    snap, flow = await _at_flow(request)
     node = request.match_info["node"]
     if (flow, node, NODE_REMOVE, "") not in snap.draft_keys():
         raise web.HTTPNotFound()
-    await _draft(request, coach, (flow, node, NODE_REMOVE, ""), "", drop=True)
+    await _draft(request, coach, (flow, node, NODE_REMOVE, ""), None)
     raise _back(flow, node)
 
 
@@ -240,8 +236,7 @@ async def add_topic_example(request: web.Request) -> web.StreamResponse:
     """A question newcomers ask about this topic, as a training example of its intent (published, and
     trained on, with the next publication)."""
     coach = _staff(request)
-    snap = await snapshot(request)
-    flow = _flow_id(request, snap.flows)
+    snap, flow = await _at_flow(request)
     form = await request.post()
     text = str(form.get("text", "")).strip()[: examples.MAX_EXAMPLE]
     language, intent = str(form.get("language", "")), str(form.get("intent", ""))
