@@ -62,12 +62,9 @@ def _labeller(request: web.Request, labels: Any) -> Any:
     def label(value: str) -> str:
         if value.startswith("months:"):
             return str(labels.months(int(value.removeprefix("months:"))))
-        if value in NATIVE_NAMES:
-            return NATIVE_NAMES[value]
-        if value in values:
-            return values[value]
-        if value in columns:
-            return columns[value]
+        for names in (NATIVE_NAMES, values, columns):
+            if value in names:
+                return names[value]
         title = service.topic_title(flows, value, lang)
         return value if title == "-" else title
 
