@@ -251,24 +251,20 @@ def _filter(request: web.Request) -> cases.QueueFilter:
     )
 
 
-async def _queue_context(request: web.Request, session: AsyncSession) -> dict[str, Any]:
+async def queue_page(request: web.Request, problem: Any = None, status: int = 200) -> web.StreamResponse:
     who = signed_in(request)
     wanted = _filter(request)
-    return {
-        "filter": wanted,
-        "rows": await cases.queue(session, who.coach, wanted, utcnow()),
-        "counts": await cases.counts(session, who.coach),
-        "topics": await cases.topics(session),
-        "views": cases.VIEWS,
-        "problem": None,
-        "mt_wait": await console_translate.wait_minutes(request, session),
-    }
-
-
-async def queue_page(request: web.Request) -> web.StreamResponse:
     async with _console(request).services.sessions() as session:
-        context = await _queue_context(request, session)
-    return render("queue.html", request, context)
+        context = {
+            "filter": wanted,
+            "rows": await cases.queue(session, who.coach, wanted, utcnow()),
+            "counts": await cases.counts(session, who.coach),
+            "topics": await cases.topics(session),
+            "views": cases.VIEWS,
+            "problem": problem,
+            "mt_wait": await console_translate.wait_minutes(request, session),
+        }
+    return render("queue.html", request, context, status=status)
 
 
 async def claim(request: web.Request) -> web.StreamResponse:
@@ -279,10 +275,7 @@ async def claim(request: web.Request) -> web.StreamResponse:
             coach = await _fresh_coach(turn, who)
             await cases.claim(turn, coach, case_id)
     except cases.Refused as refused:
-        async with _console(request).services.sessions() as session:
-            context = await _queue_context(request, session)
-        context["problem"] = refused
-        return render("queue.html", request, context, status=409)
+        return await queue_page(request, refused, 409)
     raise web.HTTPSeeOther(f"/console/cases/{case_id}")
 
 
