@@ -50,20 +50,16 @@ def _buttons(found: list[FlowButton]) -> list[dict[str, Any]]:
     return [{k: v for k, v in b.model_dump().items() if v not in (None, {})} for b in found]
 
 
-async def _drafts_of(session: AsyncSession, flow: str, node: str, prefix: str) -> list[tuple[int, ContentDraft]]:
-    """The node's index drafts (`goto.N`, `label.N`, `checked.N`) with their index, lowest first."""
+async def _shift_after(session: AsyncSession, flow: str, node: str, prefix: str, removed: int) -> None:
+    """Item `removed` of a list is gone: its index drafts (`goto.N`, `label.N`) go, the later ones move up
+    one place, lowest first."""
     rows = await session.scalars(
         select(ContentDraft).where(
             ContentDraft.flow == flow, ContentDraft.node == node, ContentDraft.field.startswith(prefix + ".")
         )
     )
     found = [(int(r.field.split(".", 1)[1]), r) for r in rows if r.field.split(".", 1)[1].isdigit()]
-    return sorted(found, key=lambda pair: pair[0])
-
-
-async def _shift_after(session: AsyncSession, flow: str, node: str, prefix: str, removed: int) -> None:
-    """Item `removed` of a list is gone: its index drafts go, the later ones move up one place."""
-    for index, row in await _drafts_of(session, flow, node, prefix):
+    for index, row in sorted(found, key=lambda pair: pair[0]):
         if index == removed:
             await session.delete(row)
             await session.flush()
