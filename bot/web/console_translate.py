@@ -116,8 +116,7 @@ async def translate(request: web.Request) -> web.StreamResponse:
             return await console.case_page(request, cases.Refused("not_yours"), 409)
         target = machine.newcomer_language(newcomer, case)
         source = machine.coach_writes_in(coach, None, text)
-        if source == _reader(request, coach) or source not in coach.speaks():
-            source = _reader(request, coach)
+        source = source if source in coach.speaks() else _reader(request, coach)
     prepared = await machine.translate_reply(services, newcomer.id, text, source, target)
 
     async def act(turn: Turn, coach: Coach, case: Case, _form: Any) -> None:
