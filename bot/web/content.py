@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.content import examples, store, sync, views, yamltext
 from bot.content.drafts import CHECKED, GOTO, LABEL, NEW_TOPIC, NODE_REMOVE, REVIEWED, TEXT, Edit, apply
 from bot.content.live import check_files
-from bot.db.models import Coach, ContentDraft, ContentRevision, NluExample, UnansweredQuestion, utcnow
+from bot.db.models import Coach, ContentDraft, ContentRevision, UnansweredQuestion, utcnow
 from bot.dialog import node_reply
 from bot.flows.loader import LINK, MAX_TEXT, CheckResult, Problem, read_texts
 from bot.flows.model import FlowSet
@@ -39,10 +39,6 @@ MAX_LABEL_INPUT = 200  # longer than a label may be, so the check at publishing 
 Field = tuple[str, str, str, str]  # a draft's flow, node, field and language
 
 
-def may_enter(coach: Coach) -> bool:
-    return coach.is_staff or bool(coach.translates())
-
-
 def may_edit(coach: Coach, lang: str) -> bool:
     """Staff edit every language (the Dutch source too); a translator only their own."""
     return coach.is_staff or lang in coach.translates()
@@ -50,7 +46,7 @@ def may_edit(coach: Coach, lang: str) -> bool:
 
 def _coach(request: web.Request) -> Coach:
     coach = signed_in(request).coach
-    if not may_enter(coach):
+    if not (coach.is_staff or coach.translates()):
         raise web.HTTPForbidden(text="only staff and translators edit the FAQ")
     return coach
 
@@ -141,10 +137,6 @@ async def topics_page(request: web.Request, problems: list[Problem] | None = Non
     return render("content_topics.html", request, context, status=status)
 
 
-def _problem_flow(problem: Problem) -> str:
-    return problem.file.removeprefix("flows/").removesuffix(".yml")
-
-
 async def publish(request: web.Request) -> web.StreamResponse:
     coach = _staff(request)
     form = await request.post()
@@ -182,7 +174,11 @@ async def _publish(
                 now = await store.drafts(session)
                 if [(d.id, d.updated_at) for d in now] != [(d.id, d.updated_at) for d in snap.drafts]:
                     raise store.PublishConflictError
-                changes += _examples_changed(await examples.pending(session))
+                # The examples' intent and language, not the newcomer's words: the history is open to translators.
+                waiting = await examples.pending(session)
+                changes += [
+                    Edit(r.intent, "", "example", r.language, "", r.author, r.created_at).change() for r in waiting
+                ]
             row = await store.publish(
                 session,
                 files,
@@ -201,12 +197,6 @@ async def _publish(
         return await topics_page(request, [Problem("", 0, "conflict")], 409)
     services.content.request_refresh()
     raise web.HTTPSeeOther(f"/console/content/?published={row.number}")
-
-
-def _examples_changed(rows: list[NluExample]) -> list[dict[str, object]]:
-    """Training examples in the history: their intent and language, not the newcomer's words (the history
-    is open to translators)."""
-    return [Edit(r.intent, "", "example", r.language, "", r.author, r.created_at).change() for r in rows]
 
 
 async def import_files(request: web.Request) -> web.StreamResponse:
@@ -240,7 +230,7 @@ def _where(problems: list[Problem], flow: str) -> dict[str, dict[str, list[Probl
     topic's own problems under node "" (place: title, intents, ...)."""
     out: dict[str, dict[str, list[Problem]]] = {}
     for problem in problems:
-        if _problem_flow(problem) != flow:
+        if problem.file.removeprefix("flows/").removesuffix(".yml") != flow:
             continue
         path = [str(p) for p in problem.path]
         node = path[1] if len(path) > 1 and path[0] == "nodes" else ""
