@@ -26,7 +26,7 @@ from bot.languages import LANGUAGES
 from bot.nlu.types import INTENTS
 from bot.render import Renderer
 from bot.tools.unanswered import picked_topics
-from bot.web.console import CONSOLE, path_id, render, signed_in
+from bot.web.console import CONSOLE, path_id, render, signed_in, staff_only
 
 TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]{2,39}$")
 URL = re.compile(r"^https://\S{4,500}$")
@@ -63,10 +63,8 @@ def _editor(request: web.Request, languages: Iterable[str], refusal: str) -> tup
 
 
 def _staff(request: web.Request) -> Coach:
-    coach = _coach(request)
-    if not coach.is_staff:
-        raise web.HTTPForbidden(text="only staff publish and restore")
-    return coach
+    _coach(request)  # a coach who is neither staff nor translator is refused as on every content page
+    return staff_only(request, "only staff publish and restore")
 
 
 @dataclass(frozen=True)
