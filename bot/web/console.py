@@ -131,6 +131,7 @@ def _context(request: web.Request) -> dict[str, Any]:
         "ngettext": ngettext,
         "ui_lang": lang,
         "me": who.coach if who else None,
+        "staff": bool(who and who.coach.is_staff),
         "csrf": who.csrf_token if who else "",
         "csrf_field": CSRF_FIELD,
         "native_names": NATIVE_NAMES,

@@ -107,10 +107,6 @@ async def snapshot(request: web.Request) -> Snapshot:
     return Snapshot(base, drafts, files, result, services.flows)
 
 
-def _nav(request: web.Request, here: str) -> dict[str, Any]:
-    return {"here": here, "staff": signed_in(request).coach.is_staff}
-
-
 # the topic list and publishing -----------------------------------------------------------------------
 async def topics_page(request: web.Request, problems: list[Problem] | None = None, status: int = 200) -> web.Response:
     _coach(request)
@@ -121,7 +117,7 @@ async def topics_page(request: web.Request, problems: list[Problem] | None = Non
     async with services.sessions() as session:
         waiting = len(await examples.pending(session))
     context = {
-        **_nav(request, "topics"),
+        "here": "topics",
         "rows": views.topics(snap.flows, Counter(d.flow for d in snap.drafts)),
         "base": snap.base,
         "drafts": snap.drafts,
@@ -257,7 +253,7 @@ async def topic_page(request: web.Request, refusal: Refusal | None = None, statu
                 questions += await examples.of_intent(session, intent)
     own = [i for i in flow.intents if i not in INTENTS]
     context = {
-        **_nav(request, "topics"),
+        "here": "topics",
         "flow": flow,
         "published": published,
         "drafted": snap.draft_keys(),
@@ -387,7 +383,7 @@ async def preview(request: web.Request) -> web.Response:
     flow = snap.flows.flows[flow_id]
     messages = renderer.render(node_reply(flow, node_id, frozenset({"menu", "language", "coach"})), lang)
     context = {
-        **_nav(request, "topics"),
+        "here": "topics",
         "flow": flow,
         "node": node_id,
         "lang": lang,
@@ -405,7 +401,7 @@ async def worklist_page(request: web.Request) -> web.Response:
     wanted = request.query.get("lang", "")
     if wanted in languages:
         languages = [wanted]
-    context = {**_nav(request, "worklist"), "items": views.worklist(snap.flows, languages), "languages": languages}
+    context = {"here": "worklist", "items": views.worklist(snap.flows, languages), "languages": languages}
     return render("content_worklist.html", request, context)
 
 
@@ -414,7 +410,7 @@ async def recheck_page(request: web.Request) -> web.Response:
     months = request.app[CONSOLE].services.settings.content_review_months
     flows = request.app[CONSOLE].services.flows
     items = views.to_recheck(flows, utcnow().date(), months)
-    return render("content_recheck.html", request, {**_nav(request, "recheck"), "items": items, "months": months})
+    return render("content_recheck.html", request, {"here": "recheck", "items": items, "months": months})
 
 
 # history ---------------------------------------------------------------------------------------------
@@ -422,7 +418,7 @@ async def history_page(request: web.Request) -> web.Response:
     _coach(request)
     async with request.app[CONSOLE].services.sessions() as session:
         rows = await store.revisions(session)
-    return render("content_history.html", request, {**_nav(request, "history"), "rows": rows})
+    return render("content_history.html", request, {"here": "history", "rows": rows})
 
 
 async def _revision(request: web.Request, number: int) -> ContentRevision:
@@ -443,7 +439,7 @@ async def revision_page(request: web.Request) -> web.Response:
     changes = await asyncio.to_thread(views.diff, old_files, dict(row.files))
     async with request.app[CONSOLE].services.sessions() as session:
         is_head = await store.head_number(session) == row.number
-    context = {**_nav(request, "history"), "row": row, "other": other, "changes": changes, "is_head": is_head}
+    context = {"here": "history", "row": row, "other": other, "changes": changes, "is_head": is_head}
     return render("content_revision.html", request, context)
 
 
@@ -494,7 +490,7 @@ async def unanswered_page(request: web.Request, status: int = 200) -> web.Respon
             )
     groups.sort(key=lambda g: (-g["count"], g["language"]))
     context = {
-        **_nav(request, "unanswered"),
+        "here": "unanswered",
         "groups": groups,
         "days": days,
         "intents": examples.known_intents(services.flows),
