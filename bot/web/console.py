@@ -219,8 +219,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     async with console.services.sessions() as session, session.begin():
         coach = await auth.redeem(session, request.match_info["token"], utcnow())
         if coach is None:
-            context = {"problem": "link"}
-            return render("signed_out.html", request, context, status=401)
+            return render("signed_out.html", request, {"problem": "link"}, status=401)
         token, _who = await auth.open_session(session, coach, utcnow())
     response = web.HTTPSeeOther("/console/")
     response.set_cookie(COOKIE, token, path="/console", httponly=True, samesite="Lax", secure=_secure(request))
