@@ -113,9 +113,3 @@ async def end_all(session: AsyncSession, coach_id: int) -> int:
     ended = await session.execute(delete(ConsoleSession).where(ConsoleSession.coach_id == coach_id))
     await session.execute(delete(ConsoleLoginToken).where(ConsoleLoginToken.coach_id == coach_id))
     return int(ended.rowcount or 0)  # type: ignore[attr-defined]
-
-
-async def sessions_of(session: AsyncSession, coach_id: int) -> int:
-    return len(
-        list(await session.scalars(select(ConsoleSession.token_hash).where(ConsoleSession.coach_id == coach_id)))
-    )

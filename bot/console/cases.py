@@ -38,6 +38,8 @@ from bot.db.models import (
     User,
     utcnow,
 )
+from bot.handoff import queue as handoff_queue
+from bot.handoff import service
 from bot.handoff.service import Turn
 
 VIEWS = ("waiting", "mine", "open", "closed")
@@ -82,15 +84,11 @@ async def counts(session: AsyncSession, coach: Coach) -> dict[str, int]:
     rows = await session.execute(select(Case.status, Case.coach_id, func.count()).group_by(Case.status, Case.coach_id))
     out = dict.fromkeys(VIEWS, 0)
     for status, coach_id, number in rows:
-        mine = coach_id == coach.id
+        out["closed" if status == CASE_CLOSED else "open"] += number
         if status == CASE_WAITING:
             out["waiting"] += number
-        if status != CASE_CLOSED:
-            out["open"] += number
-        if status == CASE_CLAIMED and mine:
+        if status == CASE_CLAIMED and coach_id == coach.id:
             out["mine"] += number
-        if status == CASE_CLOSED:
-            out["closed"] += number
     return out
 
 
@@ -306,11 +304,6 @@ async def record_view(db: AsyncConnection | AsyncSession, case_id: int, coach: C
     await db.execute(_RECORD_VIEW, row)
 
 
-async def file_id_of(session: AsyncSession, message: Message) -> str | None:
-    """The Telegram file of a newcomer's media message, stored with it."""
-    return message.file_id
-
-
 # actions -------------------------------------------------------------------------------------------
 class Refused(Exception):
     """The action is not possible (any more): the message id says why."""
@@ -328,8 +321,6 @@ def must_be_mine(case: Case, coach: Coach) -> None:
 
 async def claim(turn: Turn, coach: Coach, case_id: int) -> Case:
     """The same claim as the Telegram button; a second coach learns who was first."""
-    from bot.handoff import service
-
     user = await service.coach_user(turn.session, coach)
     lang = service.coach_language(coach, user)
     case = await service.claim(turn, coach, user, lang, case_id)
@@ -346,9 +337,6 @@ async def claim(turn: Turn, coach: Coach, case_id: int) -> Case:
 
 async def reply(turn: Turn, coach: Coach, case: Case, text: str) -> None:
     """The coach's answer to the newcomer through the outbox, as a Telegram reply would go."""
-    from bot.handoff import queue as handoff_queue
-    from bot.handoff import service
-
     must_be_mine(case, coach)
     newcomer, lang = await service.newcomer_of(turn, case)
     await handoff_queue.touch(turn.session, case)
@@ -358,9 +346,6 @@ async def reply(turn: Turn, coach: Coach, case: Case, text: str) -> None:
 async def reply_file(turn: Turn, coach: Coach, case: Case, message_id: int) -> None:
     """A file the coach attached, already in their own chat with the bot (`message_id`), copied to the
     newcomer through the outbox: the way a file a coach sends in Telegram goes."""
-    from bot.handoff import queue as handoff_queue
-    from bot.handoff import service
-
     must_be_mine(case, coach)
     newcomer, _lang = await service.newcomer_of(turn, case)
     await handoff_queue.touch(turn.session, case)

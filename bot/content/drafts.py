@@ -73,11 +73,7 @@ def _apply_to_flow(data: Any, edit: Edit) -> bool:
     if not isinstance(nodes, dict):
         return False
     if edit.field == TITLE:
-        title = data.setdefault("title", {})
-        if not isinstance(title, dict):
-            return False
-        title[edit.lang] = edit.value
-        return True
+        return _set_lang(data, "title", edit)
     if edit.field == NODE_ADD:
         if edit.node in nodes:
             return False
@@ -87,6 +83,14 @@ def _apply_to_flow(data: Any, edit: Edit) -> bool:
         return False
     del nodes[edit.node]
     return True
+
+
+def _set_lang(data: dict[str, Any], key: str, edit: Edit) -> bool:
+    """A title's or text's value in the edit's language."""
+    texts = data.setdefault(key, {})
+    if isinstance(texts, dict):
+        texts[edit.lang] = edit.value
+    return isinstance(texts, dict)
 
 
 def _set_list(node: dict[str, Any], key: str, items: list[Any]) -> None:
@@ -108,31 +112,19 @@ def _apply_one(node: dict[str, Any], edit: Edit) -> bool:
         _set_list(node, "buttons", json.loads(edit.value))
         return True
     if edit.field == TEXT:
-        texts = node.setdefault("text", {})
-        if not isinstance(texts, dict):
+        return _set_lang(node, "text", edit)
+    if edit.field.startswith((GOTO + ".", LABEL + ".", CHECKED + ".")):
+        kind, index = edit.field.split(".", 1)
+        items = node.get("sources" if kind == CHECKED else "buttons") or []
+        if not index.isdigit() or int(index) >= len(items) or not isinstance(items[int(index)], dict):
             return False
-        texts[edit.lang] = edit.value
-        return True
-    if edit.field.startswith(GOTO + "."):
-        index = edit.field.split(".", 1)[1]
-        buttons = node.get("buttons") or []
-        if not index.isdigit() or int(index) >= len(buttons) or not isinstance(buttons[int(index)], dict):
-            return False
-        buttons[int(index)]["goto"] = edit.value
-        return True
-    if edit.field.startswith(LABEL + "."):
-        index = edit.field.split(".", 1)[1]
-        buttons = node.get("buttons") or []
-        if not index.isdigit() or int(index) >= len(buttons) or not isinstance(buttons[int(index)], dict):
-            return False
-        buttons[int(index)].setdefault("label", {})[edit.lang] = edit.value
-        return True
-    if edit.field.startswith(CHECKED + "."):
-        index = edit.field.split(".", 1)[1]
-        sources = node.get("sources") or []
-        if not index.isdigit() or int(index) >= len(sources) or not isinstance(sources[int(index)], dict):
-            return False
-        sources[int(index)]["checked"] = date.fromisoformat(edit.value)
+        item = items[int(index)]
+        if kind == GOTO:
+            item["goto"] = edit.value
+        elif kind == LABEL:
+            item.setdefault("label", {})[edit.lang] = edit.value
+        else:
+            item["checked"] = date.fromisoformat(edit.value)
         return True
     return edit.field in (REVIEWED, NEW_TOPIC)
 

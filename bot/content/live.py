@@ -126,11 +126,10 @@ async def open_content(
     texts = await asyncio.to_thread(read_texts, flows_dir)
     async with sessions() as session:
         newest = await store.head(session)
-        newest_source = (newest.source, newest.files_hash) if newest else None
     wanted = store.files_hash(texts)
-    if newest_source is None or (newest_source[0] in store.FROM_FILES and newest_source[1] != wanted):
+    if newest is None or (newest.source in store.FROM_FILES and newest.files_hash != wanted):
         result = await asyncio.to_thread(check_files, texts, glossary)
-        if result.errors and newest_source is None:
+        if result.errors and newest is None:
             raise FlowsInvalidError(result.errors)
         if result.errors:
             log.warning("flows/ changed but has %d errors: the published content keeps serving", len(result.errors))

@@ -75,10 +75,15 @@ class Recheck:
     checked: date
 
 
+def recheck_limit(today: date, months: int) -> date:
+    """`months` before `today`: a source checked before this date is checked again."""
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    return date(year, month + 1, min(today.day, 28))
+
+
 def to_recheck(flows: FlowSet, today: date, months: int) -> list[Recheck]:
     """Sources last checked more than `months` ago, oldest first (wages change every 1 January and 1 July)."""
-    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-    limit = date(year, month + 1, min(today.day, 28))
+    limit = recheck_limit(today, months)
     found = [
         Recheck(flow_id, node_id, source.url, source.checked)
         for flow_id, flow in flows.flows.items()

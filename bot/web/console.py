@@ -10,13 +10,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.console import auth, cases
 from bot.console.watch import PageWatch
@@ -28,6 +28,7 @@ from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.outbox import Outbox
 from bot.render import Renderer
 from bot.services import Services
+from bot.translate.drafts import DraftRefusedError
 from bot.web import console_translate
 from bot.web.i18n import ConsoleCatalogs, pick_language
 from bot.web.security import CSRF_FIELD, csrf_ok
@@ -42,9 +43,13 @@ CASE_ROUTE = "console-case"
 POLL_ROUTE = "console-transcript"  # what an open case page polls every 2 s
 MAX_REPLY = 4000
 MAX_NOTE = 2000
+CANNED_STAFF = "only staff manage canned replies"
 
 Deliver = Callable[[], Awaitable[None]]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Action = Callable[[Turn, Coach, Case, Any], Awaitable[None]]  # on a case, in one transaction (see _act)
 SIGNED_IN = web.RequestKey("console_signed_in", auth.SignedIn)
+T = TypeVar("T")
 
 
 class Console:
@@ -126,6 +131,7 @@ def _context(request: web.Request) -> dict[str, Any]:
         "ngettext": ngettext,
         "ui_lang": lang,
         "me": who.coach if who else None,
+        "staff": bool(who and who.coach.is_staff),
         "csrf": who.csrf_token if who else "",
         "csrf_field": CSRF_FIELD,
         "native_names": NATIVE_NAMES,
@@ -149,9 +155,7 @@ def _secure(request: web.Request) -> bool:
 
 
 @web.middleware
-async def require_coach(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
+async def require_coach(request: web.Request, handler: Handler) -> web.StreamResponse:
     path = request.path
     if not path.startswith("/console") or path.startswith(PUBLIC):
         return await handler(request)
@@ -215,8 +219,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     async with console.services.sessions() as session, session.begin():
         coach = await auth.redeem(session, request.match_info["token"], utcnow())
         if coach is None:
-            context = {"problem": "link"}
-            return render("signed_out.html", request, context, status=401)
+            return render("signed_out.html", request, {"problem": "link"}, status=401)
         token, _who = await auth.open_session(session, coach, utcnow())
     response = web.HTTPSeeOther("/console/")
     response.set_cookie(COOKIE, token, path="/console", httponly=True, samesite="Lax", secure=_secure(request))
@@ -248,44 +251,38 @@ def _filter(request: web.Request) -> cases.QueueFilter:
     )
 
 
-async def _queue_context(request: web.Request, session: AsyncSession) -> dict[str, Any]:
+async def queue_page(request: web.Request, problem: Any = None, status: int = 200) -> web.StreamResponse:
     who = signed_in(request)
     wanted = _filter(request)
-    return {
-        "filter": wanted,
-        "rows": await cases.queue(session, who.coach, wanted, utcnow()),
-        "counts": await cases.counts(session, who.coach),
-        "topics": await cases.topics(session),
-        "views": cases.VIEWS,
-        "problem": None,
-        "mt_wait": await console_translate.wait_minutes(request, session),
-    }
-
-
-async def queue_page(request: web.Request) -> web.StreamResponse:
     async with _console(request).services.sessions() as session:
-        context = await _queue_context(request, session)
-    return render("queue.html", request, context)
+        context = {
+            "filter": wanted,
+            "rows": await cases.queue(session, who.coach, wanted, utcnow()),
+            "counts": await cases.counts(session, who.coach),
+            "topics": await cases.topics(session),
+            "views": cases.VIEWS,
+            "problem": problem,
+            "mt_wait": await console_translate.wait_minutes(request, session),
+        }
+    return render("queue.html", request, context, status=status)
 
 
 async def claim(request: web.Request) -> web.StreamResponse:
-    case_id = _case_id(request)
+    case_id = path_id(request)
     who = signed_in(request)
     try:
         async with _console(request).turn() as turn:
             coach = await _fresh_coach(turn, who)
             await cases.claim(turn, coach, case_id)
     except cases.Refused as refused:
-        async with _console(request).services.sessions() as session:
-            context = await _queue_context(request, session)
-        context["problem"] = refused
-        return render("queue.html", request, context, status=409)
+        return await queue_page(request, refused, 409)
     raise web.HTTPSeeOther(f"/console/cases/{case_id}")
 
 
 # a case ----------------------------------------------------------------------------------------------
-def _case_id(request: web.Request) -> int:
-    raw = request.match_info["case_id"]
+def path_id(request: web.Request, name: str = "case_id") -> int:
+    """A number of the URL's path (404 for anything else)."""
+    raw = request.match_info[name]
     if not raw.isdigit():
         raise web.HTTPNotFound()
     return int(raw)
@@ -298,18 +295,15 @@ async def _fresh_coach(turn: Turn, who: auth.SignedIn) -> Coach:
     return coach
 
 
+def found(value: T | None) -> T:
+    """`value`, or 404 when there is none."""
+    if value is None:
+        raise web.HTTPNotFound()
+    return value
+
+
 async def _case(session: AsyncSession, case_id: int) -> Case:
-    case = await session.get(Case, case_id)
-    if case is None:
-        raise web.HTTPNotFound()
-    return case
-
-
-async def _case_view(db: AsyncConnection, case_id: int, viewer: Coach | None = None) -> cases.CaseView_:
-    view = await cases.case_view(db, case_id, viewer)
-    if view is None:
-        raise web.HTTPNotFound()
-    return view
+    return found(await session.get(Case, case_id))
 
 
 def _case_context(request: web.Request, view: cases.CaseView_) -> dict[str, Any]:
@@ -337,7 +331,7 @@ async def case_page(request: web.Request, problem: Any = None, status: int = 200
     who = signed_in(request)
     console = _console(request)
     async with console.autocommit_engine.connect() as db:
-        view = await _case_view(db, _case_id(request), who.coach)
+        view = found(await cases.case_view(db, path_id(request), who.coach))
     console.watch.remember_case(view.case.id, view.newest)
     context = _case_context(request, view)
     context["problem"] = problem
@@ -351,7 +345,7 @@ async def transcript(request: web.Request) -> web.StreamResponse:
     after = request.query.get("after", "0")
     watch = _console(request).watch
     async with _console(request).autocommit_engine.connect() as db:
-        view = await _case_view(db, _case_id(request))
+        view = found(await cases.case_view(db, path_id(request)))
     watch.remember_case(view.case.id, view.newest)
     if after.isdigit() and view.newest <= int(after):
         return web.Response(status=204)
@@ -360,9 +354,9 @@ async def transcript(request: web.Request) -> web.StreamResponse:
     return render("_transcript.html", request, context)
 
 
-async def _act(request: web.Request, action: Callable[[Turn, Coach, Case, Any], Awaitable[None]]) -> web.StreamResponse:
+async def _act(request: web.Request, action: Action, *, anchor: str = "") -> web.StreamResponse:
     """Run an action on the case in one transaction, then show the case again (PRG)."""
-    case_id = _case_id(request)
+    case_id = path_id(request)
     form = await request.post()
     try:
         async with _console(request).turn() as turn:
@@ -371,7 +365,9 @@ async def _act(request: web.Request, action: Callable[[Turn, Coach, Case, Any], 
             await action(turn, coach, case, form)
     except cases.Refused as refused:
         return await case_page(request, refused, 409)
-    raise web.HTTPSeeOther(f"/console/cases/{case_id}")
+    except DraftRefusedError as refused:
+        return await case_page(request, console_translate.refused(refused), 409)
+    raise web.HTTPSeeOther(f"/console/cases/{case_id}" + (f"#{anchor}" if anchor else ""))
 
 
 async def reply(request: web.Request) -> web.StreamResponse:
@@ -382,7 +378,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     staged: int | None = None
     if isinstance(upload, web.FileField) and upload.filename:
         async with _console(request).services.sessions() as session:
-            case = await _case(session, _case_id(request))
+            case = await _case(session, path_id(request))
             if case.status != CASE_CLAIMED or case.coach_id != signed_in(request).coach.id:
                 return await case_page(request, cases.Refused("not_yours"), 409)
         staged = await _stage_file(request, upload)
@@ -420,61 +416,59 @@ async def _stage_file(request: web.Request, upload: web.FileField) -> int | None
     return int(sent["result"]["message_id"])
 
 
-async def release(request: web.Request) -> web.StreamResponse:
-    async def act(turn: Turn, coach: Coach, case: Case, _form: Any) -> None:
-        cases.must_be_mine(case, coach)
-        await service.release_case(turn, coach, case)
+def _case_action(action: Action) -> Handler:
+    """A handler that runs `action` on the URL's case (see `_act`)."""
 
-    return await _act(request, act)
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await _act(request, action)
 
-
-async def transfer(request: web.Request) -> web.StreamResponse:
-    async def act(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
-        cases.must_be_mine(case, coach)
-        raw = str(form.get("to", ""))
-        target = await turn.session.get(Coach, int(raw)) if raw.isdigit() else None
-        if target is None or target.id == coach.id:
-            raise cases.Refused("no_target")
-        await service.transfer_case(turn, coach, case, target)
-
-    return await _act(request, act)
+    return handler
 
 
-async def close(request: web.Request) -> web.StreamResponse:
-    async def act(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
-        cases.must_be_mine(case, coach)
-        outcome = str(form.get("outcome", ""))
-        if outcome not in handoff_queue.OUTCOMES:
-            raise cases.Refused("outcome")
-        await service.close_case(turn, coach, case, outcome)
-
-    return await _act(request, act)
+@_case_action
+async def release(turn: Turn, coach: Coach, case: Case, _form: Any) -> None:
+    cases.must_be_mine(case, coach)
+    await service.release_case(turn, coach, case)
 
 
-async def note(request: web.Request) -> web.StreamResponse:
-    async def act(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
-        text = str(form.get("text", "")).strip()
-        if not text or case.status == CASE_CLOSED:
-            raise cases.Refused("empty")
-        await handoff_queue.note(turn.session, coach, case, text[:MAX_NOTE])
+@_case_action
+async def transfer(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
+    cases.must_be_mine(case, coach)
+    raw = str(form.get("to", ""))
+    target = await turn.session.get(Coach, int(raw)) if raw.isdigit() else None
+    if target is None or target.id == coach.id:
+        raise cases.Refused("no_target")
+    await service.transfer_case(turn, coach, case, target)
 
-    return await _act(request, act)
+
+@_case_action
+async def close(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
+    cases.must_be_mine(case, coach)
+    outcome = str(form.get("outcome", ""))
+    if outcome not in handoff_queue.OUTCOMES:
+        raise cases.Refused("outcome")
+    await service.close_case(turn, coach, case, outcome)
+
+
+@_case_action
+async def note(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
+    text = str(form.get("text", "")).strip()
+    if not text or case.status == CASE_CLOSED:
+        raise cases.Refused("empty")
+    await handoff_queue.note(turn.session, coach, case, text[:MAX_NOTE])
 
 
 async def media(request: web.Request) -> web.StreamResponse:
     """A newcomer's photo or voice message, fetched from Telegram for a signed-in coach (logged)."""
     console = _console(request)
     who = signed_in(request)
-    message_id = request.match_info["message_id"]
-    if not message_id.isdigit():
-        raise web.HTTPNotFound()
     async with console.services.sessions() as session, session.begin():
-        case = await _case(session, _case_id(request))
-        message = await session.get(Message, int(message_id))
+        case = await _case(session, path_id(request))
+        message = await session.get(Message, path_id(request, "message_id"))
         user = await session.get(User, case.user_id) if case.user_id else None
         if message is None or user is None or message.user_id != user.id or message.kind not in cases.MEDIA_KINDS:
             raise web.HTTPNotFound()
-        file_id = await cases.file_id_of(session, message)
+        file_id = message.file_id
         if file_id is None:
             raise web.HTTPNotFound(text="this file is no longer available")
         await cases.record_view(session, case.id, who.coach, "media")
@@ -506,10 +500,16 @@ async def canned_page(request: web.Request, problem: str | None = None, status: 
     return render("canned.html", request, context, status=status)
 
 
+def staff_only(request: web.Request, refusal: str) -> Coach:
+    coach = signed_in(request).coach
+    if not coach.is_staff:
+        raise web.HTTPForbidden(text=refusal)
+    return coach
+
+
 async def canned_save(request: web.Request) -> web.StreamResponse:
     """Staff add or edit a canned reply: a title and a text per language (empty: missing)."""
-    if not signed_in(request).coach.is_staff:
-        raise web.HTTPForbidden(text="only staff manage canned replies")
+    staff_only(request, CANNED_STAFF)
     form = await request.post()
     title = str(form.get("title", "")).strip()[:120]
     if not title:
@@ -528,8 +528,7 @@ async def canned_save(request: web.Request) -> web.StreamResponse:
 
 
 async def canned_delete(request: web.Request) -> web.StreamResponse:
-    if not signed_in(request).coach.is_staff:
-        raise web.HTTPForbidden(text="only staff manage canned replies")
+    staff_only(request, CANNED_STAFF)
     raw = request.match_info["canned_id"]
     async with _console(request).services.sessions() as session, session.begin():
         row = await session.get(CannedReply, int(raw)) if raw.isdigit() else None
@@ -542,7 +541,7 @@ async def canned_insert(request: web.Request) -> web.StreamResponse:
     """The reply box with the canned reply in the newcomer's language, or a note that it is missing."""
     raw = request.query.get("canned", "")
     async with _console(request).services.sessions() as session:
-        case = await _case(session, _case_id(request))
+        case = await _case(session, path_id(request))
         row = await session.get(CannedReply, int(raw)) if raw.isdigit() else None
         newcomer = await session.get(User, case.user_id) if case.user_id else None
     lang = (newcomer.chosen_language or newcomer.last_language if newcomer else None) or case.language

@@ -3,7 +3,9 @@ sent once confirmed after their back-translation; the provider is asked outside 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -61,7 +63,7 @@ async def annotate(request: web.Request, context: dict[str, Any]) -> None:
     for line in reversed(view.lines):  # the newest first: they matter most when the budget runs out
         draft = made_from.get(draft_of.get(line.id) or 0)
         if draft is not None:
-            lines.append(cases.Line(**{**line.__dict__, "who": "coach", "original": draft.original}))
+            lines.append(replace(line, who="coach", original=draft.original))
             continue
         source = language_of.get(line.id)
         if line.who != "newcomer" or not line.text or source is None or source in coach.speaks() or source == reader:
@@ -70,16 +72,12 @@ async def annotate(request: web.Request, context: dict[str, Any]) -> None:
         translation: str | None = None
         if budget > 0:
             budget -= 1
-            try:
+            with suppress(TranslationUnavailableError):
                 translated = await cached_translate(
                     services.sessions, services.machine_translator, line.text, source, reader, user_id=case.user_id
                 )
                 translation = translated.text
-            except TranslationUnavailableError:
-                translation = None
-        lines.append(
-            cases.Line(**{**line.__dict__, "translation": translation, "translation_missing": translation is None})
-        )
+        lines.append(replace(line, translation=translation, translation_missing=translation is None))
     view.lines = list(reversed(lines))
 
 
@@ -94,20 +92,13 @@ async def wait_minutes(request: web.Request, session: AsyncSession) -> Callable[
     )
 
 
-def _draft_id(request: web.Request) -> int:
-    raw = request.match_info["draft_id"]
-    if not raw.isdigit():
-        raise web.HTTPNotFound()
-    return int(raw)
-
-
-def _refused(refused: drafts.DraftRefusedError) -> cases.Refused:
-    return cases.Refused("not_yours" if refused.reason == "not_yours" else f"mt_{refused.reason}")
+def refused(error: drafts.DraftRefusedError) -> cases.Refused:
+    return cases.Refused("not_yours" if error.reason == "not_yours" else f"mt_{error.reason}")
 
 
 async def translate(request: web.Request) -> web.StreamResponse:
     """ "Translate": the coach's text and its back-translation become a draft shown on the page."""
-    case_id = console._case_id(request)
+    case_id = console.path_id(request)
     who = console.signed_in(request)
     services = console._console(request).services
     form = await request.post()
@@ -125,64 +116,43 @@ async def translate(request: web.Request) -> web.StreamResponse:
             return await console.case_page(request, cases.Refused("not_yours"), 409)
         target = machine.newcomer_language(newcomer, case)
         source = machine.coach_writes_in(coach, None, text)
-        if source == _reader(request, coach) or source not in coach.speaks():
-            source = _reader(request, coach)
+        source = source if source in coach.speaks() else _reader(request, coach)
     prepared = await machine.translate_reply(services, newcomer.id, text, source, target)
 
     async def act(turn: Turn, coach: Coach, case: Case, _form: Any) -> None:
         cases.must_be_mine(case, coach)
         await drafts.open_draft(turn.session, coach, case, newcomer, prepared)
 
-    return await _act(request, act, anchor="translation")
+    return await console._act(request, act, anchor="translation")
 
 
-async def _act(request: web.Request, action: Any, *, anchor: str = "") -> web.StreamResponse:
-    case_id = console._case_id(request)
-    form = await request.post()
-    try:
-        async with console._console(request).turn() as turn:
-            coach = await console._fresh_coach(turn, console.signed_in(request))
-            case = await console._case(turn.session, case_id)
-            await action(turn, coach, case, form)
-    except cases.Refused as refused:
-        return await console.case_page(request, refused, 409)
-    except drafts.DraftRefusedError as refused:
-        return await console.case_page(request, _refused(refused), 409)
-    raise web.HTTPSeeOther(f"/console/cases/{case_id}" + (f"#{anchor}" if anchor else ""))
+def _decide(decision: Callable[[Turn, Coach, int, Any], Awaitable[object]]) -> console.Handler:
+    """A handler for a coach's decision on a draft (`decision(turn, coach, draft_id, form)`)."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        draft_id = console.path_id(request, "draft_id")
+
+        async def act(turn: Turn, coach: Coach, _case: Case, form: Any) -> None:
+            await decision(turn, coach, draft_id, form)
+
+        return await console._act(request, act)
+
+    return handler
 
 
-async def send(request: web.Request) -> web.StreamResponse:
-    """Confirmed: the (possibly edited) translation goes to the newcomer, once."""
-    draft_id = _draft_id(request)
-
-    async def act(turn: Turn, coach: Coach, _case: Case, form: Any) -> None:
-        edited = str(form.get("translation", ""))[: console.MAX_REPLY]
-        await drafts.send_translation(turn, coach, draft_id, edited)
-
-    return await _act(request, act)
-
-
-async def send_original(request: web.Request) -> web.StreamResponse:
-    draft_id = _draft_id(request)
-
-    async def act(turn: Turn, coach: Coach, _case: Case, _form: Any) -> None:
-        await drafts.send_original(turn, coach, draft_id)
-
-    return await _act(request, act)
-
-
-async def discard(request: web.Request) -> web.StreamResponse:
-    draft_id = _draft_id(request)
-
-    async def act(turn: Turn, coach: Coach, _case: Case, _form: Any) -> None:
-        await drafts.discard(turn, coach, draft_id)
-
-    return await _act(request, act)
+# Confirmed: the (possibly edited) translation goes to the newcomer, once.
+send = _decide(
+    lambda turn, coach, draft_id, form: drafts.send_translation(
+        turn, coach, draft_id, str(form.get("translation", ""))[: console.MAX_REPLY]
+    )
+)
+send_original = _decide(lambda turn, coach, draft_id, _form: drafts.send_original(turn, coach, draft_id))
+discard = _decide(lambda turn, coach, draft_id, _form: drafts.discard(turn, coach, draft_id))
 
 
 async def check(request: web.Request) -> web.StreamResponse:
     """After editing: translate the edited text back (or, with no translation yet, try again)."""
-    draft_id = _draft_id(request)
+    draft_id = console.path_id(request, "draft_id")
     services = console._console(request).services
     form = await request.post()
     edited = str(form.get("translation", "")).strip()[: console.MAX_REPLY]
@@ -205,7 +175,7 @@ async def check(request: web.Request) -> web.StreamResponse:
         else:
             row.problem = prepared.problem
 
-    return await _act(request, act, anchor="translation")
+    return await console._act(request, act, anchor="translation")
 
 
 def add_routes(app: web.Application) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -15,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.content import examples, store, sync, views, yamltext
-from bot.content.drafts import CHECKED, GOTO, LABEL, NEW_TOPIC, NODE_REMOVE, REVIEWED, TEXT, apply
+from bot.content.drafts import CHECKED, GOTO, LABEL, NEW_TOPIC, NODE_REMOVE, REVIEWED, TEXT, Edit, apply
 from bot.content.live import check_files
-from bot.db.models import Coach, ContentDraft, ContentRevision, NluExample, UnansweredQuestion, utcnow
+from bot.db.models import Coach, ContentDraft, ContentRevision, UnansweredQuestion, utcnow
 from bot.dialog import node_reply
 from bot.flows.loader import LINK, MAX_TEXT, CheckResult, Problem, read_texts
 from bot.flows.model import FlowSet
@@ -25,7 +26,7 @@ from bot.languages import LANGUAGES
 from bot.nlu.types import INTENTS
 from bot.render import Renderer
 from bot.tools.unanswered import picked_topics
-from bot.web.console import CONSOLE, render, signed_in
+from bot.web.console import CONSOLE, path_id, render, signed_in, staff_only
 
 TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]{2,39}$")
 URL = re.compile(r"^https://\S{4,500}$")
@@ -35,10 +36,7 @@ RESERVED = frozenset({"publish", "import", "worklist", "recheck", "history", "un
 GOTO_PATTERN = re.compile(r"^[a-z0-9_]{1,40}(\.[a-z0-9_]{1,40})?$")
 MAX_COMMENT = 500
 MAX_LABEL_INPUT = 200  # longer than a label may be, so the check at publishing says so
-
-
-def may_enter(coach: Coach) -> bool:
-    return coach.is_staff or bool(coach.translates())
+Field = tuple[str, str, str, str]  # a draft's flow, node, field and language
 
 
 def may_edit(coach: Coach, lang: str) -> bool:
@@ -48,7 +46,7 @@ def may_edit(coach: Coach, lang: str) -> bool:
 
 def _coach(request: web.Request) -> Coach:
     coach = signed_in(request).coach
-    if not may_enter(coach):
+    if not (coach.is_staff or coach.translates()):
         raise web.HTTPForbidden(text="only staff and translators edit the FAQ")
     return coach
 
@@ -65,10 +63,8 @@ def _editor(request: web.Request, languages: Iterable[str], refusal: str) -> tup
 
 
 def _staff(request: web.Request) -> Coach:
-    coach = _coach(request)
-    if not coach.is_staff:
-        raise web.HTTPForbidden(text="only staff publish and restore")
-    return coach
+    _coach(request)  # a coach who is neither staff nor translator is refused as on every content page
+    return staff_only(request, "only staff publish and restore")
 
 
 @dataclass(frozen=True)
@@ -78,11 +74,7 @@ class Refusal:
 
     place: str
     code: str
-    params: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def args(self) -> dict[str, str]:
-        return dict(self.params)
+    args: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -115,10 +107,6 @@ async def snapshot(request: web.Request) -> Snapshot:
     return Snapshot(base, drafts, files, result, services.flows)
 
 
-def _nav(request: web.Request, here: str) -> dict[str, Any]:
-    return {"here": here, "staff": signed_in(request).coach.is_staff}
-
-
 # the topic list and publishing -----------------------------------------------------------------------
 async def topics_page(request: web.Request, problems: list[Problem] | None = None, status: int = 200) -> web.Response:
     _coach(request)
@@ -128,12 +116,9 @@ async def topics_page(request: web.Request, problems: list[Problem] | None = Non
     comparison = sync.compare_with(texts, snap.base)
     async with services.sessions() as session:
         waiting = len(await examples.pending(session))
-    by_flow: dict[str, int] = {}
-    for draft in snap.drafts:
-        by_flow[draft.flow] = by_flow.get(draft.flow, 0) + 1
     context = {
-        **_nav(request, "topics"),
-        "rows": views.topics(snap.flows, by_flow),
+        "here": "topics",
+        "rows": views.topics(snap.flows, Counter(d.flow for d in snap.drafts)),
         "base": snap.base,
         "drafts": snap.drafts,
         "waiting_examples": waiting,
@@ -146,10 +131,6 @@ async def topics_page(request: web.Request, problems: list[Problem] | None = Non
     return render("content_topics.html", request, context, status=status)
 
 
-def _problem_flow(problem: Problem) -> str:
-    return problem.file.removeprefix("flows/").removesuffix(".yml")
-
-
 async def publish(request: web.Request) -> web.StreamResponse:
     coach = _staff(request)
     form = await request.post()
@@ -160,81 +141,82 @@ async def publish(request: web.Request) -> web.StreamResponse:
         waiting = len(await examples.pending(session))
     if not snap.drafts and not waiting:
         raise web.HTTPSeeOther("/console/content/")
-    if snap.result.errors:
-        return await topics_page(request, snap.result.errors, 400)
-    _files, applied = apply(dict(snap.base.files), store.edits(snap.drafts))
+    return await _publish(request, coach, snap.files, store.CONSOLE, comment, snap=snap)
+
+
+async def _publish(
+    request: web.Request,
+    coach: Coach,
+    files: dict[str, str],
+    source: str,
+    comment: str,
+    *,
+    snap: Snapshot | None = None,
+    from_files: str | None = None,
+) -> web.StreamResponse:
+    """Publish `files` if they pass the checks. With `snap`, they are its drafts applied: those drafts
+    (unless someone changed one meanwhile) and the waiting training examples go into the revision."""
+    services = request.app[CONSOLE].services
+    result = snap.result if snap else await asyncio.to_thread(check_files, files, services.content.glossary)
+    if result.errors or not files:
+        return await topics_page(request, result.errors, 400)
+    changes = [edit.change() for edit in apply(dict(snap.base.files), store.edits(snap.drafts))[1]] if snap else []
     try:
         async with services.sessions() as session, session.begin():
-            now = await store.drafts(session)
-            if [(d.id, d.updated_at) for d in now] != [(d.id, d.updated_at) for d in snap.drafts]:
-                raise store.PublishConflictError
+            base = snap.base if snap else await store.head(session)
+            if snap is not None:
+                now = await store.drafts(session)
+                if [(d.id, d.updated_at) for d in now] != [(d.id, d.updated_at) for d in snap.drafts]:
+                    raise store.PublishConflictError
+                # The examples' intent and language, not the newcomer's words: the history is open to translators.
+                waiting = await examples.pending(session)
+                changes += [
+                    Edit(r.intent, "", "example", r.language, "", r.author, r.created_at).change() for r in waiting
+                ]
             row = await store.publish(
                 session,
-                snap.files,
-                parent=snap.base.number,
-                source=store.CONSOLE,
+                files,
+                parent=base.number if base else None,
+                source=source,
                 author=coach.name,
                 coach=coach,
                 comment=comment,
-                changes=[*(edit.change() for edit in applied), *_examples_changed(await examples.pending(session))],
+                changes=changes,
+                from_files=from_files,
             )
-            await store.clear_drafts(session, [d.id for d in snap.drafts])
-            await examples.publish_pending(session, row.number)  # every replica trains on them now
+            if snap is not None:
+                await store.clear_drafts(session, [d.id for d in snap.drafts])
+                await examples.publish_pending(session, row.number)  # every replica trains on them now
     except (IntegrityError, store.PublishConflictError):
         return await topics_page(request, [Problem("", 0, "conflict")], 409)
     services.content.request_refresh()
     raise web.HTTPSeeOther(f"/console/content/?published={row.number}")
-
-
-def _examples_changed(rows: list[NluExample]) -> list[dict[str, object]]:
-    """Training examples in the history: their intent and language, not the newcomer's words (the history
-    is open to translators)."""
-    return [
-        {
-            "flow": r.intent,
-            "node": "",
-            "field": "example",
-            "lang": r.language,
-            "by": r.author,
-            "at": r.created_at.isoformat(timespec="seconds"),
-        }
-        for r in rows
-    ]
 
 
 async def import_files(request: web.Request) -> web.StreamResponse:
     """Publish flows/ as it is on the server (offered when it differs from the published content)."""
     coach = _staff(request)
-    services = request.app[CONSOLE].services
-    texts = await asyncio.to_thread(read_texts, services.settings.flows_dir)
-    result = await asyncio.to_thread(check_files, texts, services.content.glossary)
-    if result.errors or not texts:
-        return await topics_page(request, result.errors, 400)
-    try:
-        async with services.sessions() as session, session.begin():
-            base = await store.head(session)
-            row = await store.publish(
-                session,
-                texts,
-                parent=base.number if base else None,
-                source=store.IMPORT,
-                author=coach.name,
-                coach=coach,
-                comment="flows/",
-                from_files=store.files_hash(texts),
-            )
-    except (IntegrityError, store.PublishConflictError):
-        return await topics_page(request, [Problem("", 0, "conflict")], 409)
-    services.content.request_refresh()
-    raise web.HTTPSeeOther(f"/console/content/?published={row.number}")
+    texts = await asyncio.to_thread(read_texts, request.app[CONSOLE].services.settings.flows_dir)
+    return await _publish(request, coach, texts, store.IMPORT, "flows/", from_files=store.files_hash(texts))
 
 
 # a topic ---------------------------------------------------------------------------------------------
-def _flow_id(request: web.Request, flows: FlowSet) -> str:
+async def _at_flow(request: web.Request) -> tuple[Snapshot, str]:
+    """The snapshot, and the URL's topic in it."""
+    snap = await snapshot(request)
     flow = request.match_info["flow"]
-    if flow not in flows.flows:
+    if flow not in snap.flows.flows:
         raise web.HTTPNotFound(text="no such topic")
-    return flow
+    return snap, flow
+
+
+async def _at_node(request: web.Request) -> tuple[Snapshot, str, str]:
+    """The snapshot, and the URL's topic and node in it."""
+    snap, flow = await _at_flow(request)
+    node = request.match_info["node"]
+    if node not in snap.flows.flows[flow].nodes:
+        raise web.HTTPNotFound(text="no such node")
+    return snap, flow, node
 
 
 def _where(problems: list[Problem], flow: str) -> dict[str, dict[str, list[Problem]]]:
@@ -242,7 +224,7 @@ def _where(problems: list[Problem], flow: str) -> dict[str, dict[str, list[Probl
     topic's own problems under node "" (place: title, intents, ...)."""
     out: dict[str, dict[str, list[Problem]]] = {}
     for problem in problems:
-        if _problem_flow(problem) != flow:
+        if problem.file.removeprefix("flows/").removesuffix(".yml") != flow:
             continue
         path = [str(p) for p in problem.path]
         node = path[1] if len(path) > 1 and path[0] == "nodes" else ""
@@ -260,8 +242,7 @@ def _where(problems: list[Problem], flow: str) -> dict[str, dict[str, list[Probl
 
 async def topic_page(request: web.Request, refusal: Refusal | None = None, status: int = 200) -> web.Response:
     coach = _coach(request)
-    snap = await snapshot(request)
-    flow_id = _flow_id(request, snap.flows)
+    snap, flow_id = await _at_flow(request)
     flow = snap.flows.flows[flow_id]
     published = snap.published.flows.get(flow_id)
     services = request.app[CONSOLE].services
@@ -272,7 +253,7 @@ async def topic_page(request: web.Request, refusal: Refusal | None = None, statu
                 questions += await examples.of_intent(session, intent)
     own = [i for i in flow.intents if i not in INTENTS]
     context = {
-        **_nav(request, "topics"),
+        "here": "topics",
         "flow": flow,
         "published": published,
         "drafted": snap.draft_keys(),
@@ -282,7 +263,7 @@ async def topic_page(request: web.Request, refusal: Refusal | None = None, statu
         "order": ("nl", *views.TRANSLATIONS),
         "state": views.state,
         "max_text": MAX_TEXT,
-        "old_before": _recheck_limit(request),
+        "old_before": views.recheck_limit(utcnow().date(), services.settings.content_review_months),
         "today": utcnow().date().isoformat(),
         "refusal": refusal,
         "questions": questions,
@@ -293,19 +274,30 @@ async def topic_page(request: web.Request, refusal: Refusal | None = None, statu
     return render("content_topic.html", request, context, status=status)
 
 
-def _recheck_limit(request: web.Request) -> Any:
-    months = request.app[CONSOLE].services.settings.content_review_months
-    today = utcnow().date()
-    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-    return today.replace(year=year, month=month + 1, day=min(today.day, 28))
+def _index(request: web.Request, length: int) -> int:
+    """The URL's place in a list of `length` items (404 past its end)."""
+    index = path_id(request, "index")
+    if index >= length:
+        raise web.HTTPNotFound()
+    return index
 
 
-def _node_of(request: web.Request, flows: FlowSet) -> tuple[str, str]:
-    flow = _flow_id(request, flows)
-    node = request.match_info["node"]
-    if node not in flows.flows[flow].nodes:
-        raise web.HTTPNotFound(text="no such node")
-    return flow, node
+def _published_node(snap: Snapshot, flow: str, node: str) -> dict[str, Any]:
+    text = snap.base.files.get(flow)  # a new topic is not published yet
+    data = yamltext.load(text) if text else {}
+    found = (data.get("nodes") or {}).get(node) if isinstance(data, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+async def _draft(request: web.Request, coach: Coach, at: Field, value: str | None, nl_hash: str | None = None) -> None:
+    """The draft of one field (`at`: flow, node, field, language) in its own transaction; value None: no
+    draft (the value is what is published)."""
+    flow, node, field, lang = at
+    async with request.app[CONSOLE].services.sessions() as session, session.begin():
+        if value is None:
+            await store.drop_draft(session, flow, node, field, lang)
+        else:
+            await store.save_draft(session, coach, flow, node, field, lang, value, nl_hash)
 
 
 def _back(flow: str, node: str) -> web.HTTPSeeOther:
@@ -314,82 +306,62 @@ def _back(flow: str, node: str) -> web.HTTPSeeOther:
 
 async def save_text(request: web.Request) -> web.StreamResponse:
     coach, lang = _editor(request, LANGUAGES, "you translate other languages")
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
-    form = await request.post()
-    value = str(form.get("text", "")).replace("\r\n", "\n").strip()[: MAX_TEXT * 2]
-    published_flow = snap.base.files.get(flow)  # a new topic is not published yet
-    published_node = yamltext.load(published_flow)["nodes"].get(node, {}) if published_flow else {}
-    published = published_node.get("text") or {}
-    async with request.app[CONSOLE].services.sessions() as session, session.begin():
-        if str(published.get(lang, "")).strip() == value:
-            await store.drop_draft(session, flow, node, TEXT, lang)  # back to what is published
-        else:
-            made_against = None if lang == "nl" else snap.flows.flows[flow].nodes[node].nl_hash()
-            await store.save_draft(session, coach, flow, node, TEXT, lang, value, made_against)
+    snap, flow, node = await _at_node(request)
+    value = str((await request.post()).get("text", "")).replace("\r\n", "\n").strip()[: MAX_TEXT * 2]
+    published = _published_node(snap, flow, node).get("text") or {}
+    made_against = None if lang == "nl" else snap.flows.flows[flow].nodes[node].nl_hash()
+    back = str(published.get(lang, "")).strip() == value  # back to what is published
+    await _draft(request, coach, (flow, node, TEXT, lang), None if back else value, made_against)
     raise _back(flow, node)
 
 
 async def mark_reviewed(request: web.Request) -> web.StreamResponse:
     coach, lang = _editor(request, views.TRANSLATIONS, "you review other languages")
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
-    async with request.app[CONSOLE].services.sessions() as session, session.begin():
-        made_against = snap.flows.flows[flow].nodes[node].nl_hash()  # the Dutch the reviewer saw
-        await store.save_draft(session, coach, flow, node, REVIEWED, lang, "1", made_against)
+    snap, flow, node = await _at_node(request)
+    made_against = snap.flows.flows[flow].nodes[node].nl_hash()  # the Dutch the reviewer saw
+    await _draft(request, coach, (flow, node, REVIEWED, lang), "1", made_against)
     raise _back(flow, node)
 
 
 async def save_goto(request: web.Request) -> web.StreamResponse:
     coach = _staff(request)
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
-    index = request.match_info["index"]
+    snap, flow, node = await _at_node(request)
     buttons = snap.flows.flows[flow].nodes[node].buttons
-    if not index.isdigit() or int(index) >= len(buttons) or buttons[int(index)].goto is None:
+    index = _index(request, len(buttons))
+    if buttons[index].goto is None:
         raise web.HTTPNotFound()
     value = str((await request.post()).get("goto", "")).strip()
     if not GOTO_PATTERN.match(value):
         raise web.HTTPBadRequest(text="a target is a node id, or topic.node (lowercase letters, digits and _)")
-    async with request.app[CONSOLE].services.sessions() as session, session.begin():
-        await store.save_draft(session, coach, flow, node, f"{GOTO}.{index}", "", value)
+    await _draft(request, coach, (flow, node, f"{GOTO}.{index}", ""), value)
     raise _back(flow, node)
 
 
 async def save_label(request: web.Request) -> web.StreamResponse:
     """A button's label in one language (the Dutch label is part of what translations are made from)."""
     coach, lang = _editor(request, LANGUAGES, "you translate other languages")
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
-    index = request.match_info["index"]
+    snap, flow, node = await _at_node(request)
     found = snap.flows.flows[flow].nodes[node]
-    if not index.isdigit() or int(index) >= len(found.buttons):
-        raise web.HTTPNotFound()
+    index = _index(request, len(found.buttons))
     value = str((await request.post()).get("label", "")).strip()[:MAX_LABEL_INPUT]
     made_against = None if lang == "nl" else found.nl_hash()
-    async with request.app[CONSOLE].services.sessions() as session, session.begin():
-        await store.save_draft(session, coach, flow, node, f"{LABEL}.{index}", lang, value, made_against)
+    await _draft(request, coach, (flow, node, f"{LABEL}.{index}", lang), value, made_against)
     raise _back(flow, node)
 
 
 async def source_checked(request: web.Request) -> web.StreamResponse:
     """Staff checked a source again today (after reading it and fixing the answer if the fact changed)."""
     coach = _staff(request)
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
-    index = request.match_info["index"]
-    if not index.isdigit() or int(index) >= len(snap.flows.flows[flow].nodes[node].sources):
-        raise web.HTTPNotFound()
-    async with request.app[CONSOLE].services.sessions() as session, session.begin():
-        await store.save_draft(session, coach, flow, node, f"{CHECKED}.{index}", "", utcnow().date().isoformat())
+    snap, flow, node = await _at_node(request)
+    index = _index(request, len(snap.flows.flows[flow].nodes[node].sources))
+    await _draft(request, coach, (flow, node, f"{CHECKED}.{index}", ""), utcnow().date().isoformat())
     raise _back(flow, node)
 
 
 async def discard(request: web.Request) -> web.StreamResponse:
     """Staff throw away every draft of a node (the published text stays)."""
     _staff(request)
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
+    snap, flow, node = await _at_node(request)
     async with request.app[CONSOLE].services.sessions() as session, session.begin():
         new_topic = flow not in snap.base.files  # a draft topic goes away as a whole
         for draft in snap.drafts:
@@ -403,8 +375,7 @@ async def discard(request: web.Request) -> web.StreamResponse:
 async def preview(request: web.Request) -> web.Response:
     """The node as the bot would send it now with the drafts published, in any language."""
     _coach(request)
-    snap = await snapshot(request)
-    flow_id, node_id = _node_of(request, snap.flows)
+    snap, flow_id, node_id = await _at_node(request)
     lang = request.query.get("lang", "nl")
     lang = lang if lang in LANGUAGES else "nl"
     services = request.app[CONSOLE].services
@@ -412,7 +383,7 @@ async def preview(request: web.Request) -> web.Response:
     flow = snap.flows.flows[flow_id]
     messages = renderer.render(node_reply(flow, node_id, frozenset({"menu", "language", "coach"})), lang)
     context = {
-        **_nav(request, "topics"),
+        "here": "topics",
         "flow": flow,
         "node": node_id,
         "lang": lang,
@@ -430,7 +401,7 @@ async def worklist_page(request: web.Request) -> web.Response:
     wanted = request.query.get("lang", "")
     if wanted in languages:
         languages = [wanted]
-    context = {**_nav(request, "worklist"), "items": views.worklist(snap.flows, languages), "languages": languages}
+    context = {"here": "worklist", "items": views.worklist(snap.flows, languages), "languages": languages}
     return render("content_worklist.html", request, context)
 
 
@@ -439,7 +410,7 @@ async def recheck_page(request: web.Request) -> web.Response:
     months = request.app[CONSOLE].services.settings.content_review_months
     flows = request.app[CONSOLE].services.flows
     items = views.to_recheck(flows, utcnow().date(), months)
-    return render("content_recheck.html", request, {**_nav(request, "recheck"), "items": items, "months": months})
+    return render("content_recheck.html", request, {"here": "recheck", "items": items, "months": months})
 
 
 # history ---------------------------------------------------------------------------------------------
@@ -447,14 +418,12 @@ async def history_page(request: web.Request) -> web.Response:
     _coach(request)
     async with request.app[CONSOLE].services.sessions() as session:
         rows = await store.revisions(session)
-    return render("content_history.html", request, {**_nav(request, "history"), "rows": rows})
+    return render("content_history.html", request, {"here": "history", "rows": rows})
 
 
-async def _revision(request: web.Request, number: str) -> ContentRevision:
-    if not number.isdigit():
-        raise web.HTTPNotFound()
+async def _revision(request: web.Request, number: int) -> ContentRevision:
     async with request.app[CONSOLE].services.sessions() as session:
-        row = await store.revision(session, int(number))
+        row = await store.revision(session, number)
     if row is None:
         raise web.HTTPNotFound(text="no such revision")
     return row
@@ -463,40 +432,21 @@ async def _revision(request: web.Request, number: str) -> ContentRevision:
 async def revision_page(request: web.Request) -> web.Response:
     """One revision compared with the one before it (or `?against=N`)."""
     _coach(request)
-    row = await _revision(request, request.match_info["number"])
+    row = await _revision(request, path_id(request, "number"))
     against_raw = request.query.get("against", str(row.number - 1))
-    other = await _revision(request, against_raw) if against_raw.isdigit() and int(against_raw) > 0 else None
+    other = await _revision(request, int(against_raw)) if against_raw.isdigit() and int(against_raw) > 0 else None
     old_files = dict(other.files) if other else {}
     changes = await asyncio.to_thread(views.diff, old_files, dict(row.files))
     async with request.app[CONSOLE].services.sessions() as session:
         is_head = await store.head_number(session) == row.number
-    context = {**_nav(request, "history"), "row": row, "other": other, "changes": changes, "is_head": is_head}
+    context = {"here": "history", "row": row, "other": other, "changes": changes, "is_head": is_head}
     return render("content_revision.html", request, context)
 
 
 async def restore(request: web.Request) -> web.StreamResponse:
     coach = _staff(request)
-    row = await _revision(request, request.match_info["number"])
-    services = request.app[CONSOLE].services
-    result = await asyncio.to_thread(check_files, dict(row.files), services.content.glossary)
-    if result.errors:
-        return await topics_page(request, result.errors, 400)
-    try:
-        async with services.sessions() as session, session.begin():
-            base = await store.head(session)
-            new = await store.publish(
-                session,
-                dict(row.files),
-                parent=base.number if base else None,
-                source=store.RESTORE,
-                author=coach.name,
-                coach=coach,
-                comment=f"restored revision {row.number}",
-            )
-    except (IntegrityError, store.PublishConflictError):
-        return await topics_page(request, [Problem("", 0, "conflict")], 409)
-    services.content.request_refresh()
-    raise web.HTTPSeeOther(f"/console/content/?published={new.number}")
+    row = await _revision(request, path_id(request, "number"))
+    return await _publish(request, coach, dict(row.files), store.RESTORE, f"restored revision {row.number}")
 
 
 # unanswered questions -> training examples -------------------------------------------------------------
@@ -540,7 +490,7 @@ async def unanswered_page(request: web.Request, status: int = 200) -> web.Respon
             )
     groups.sort(key=lambda g: (-g["count"], g["language"]))
     context = {
-        **_nav(request, "unanswered"),
+        "here": "unanswered",
         "groups": groups,
         "days": days,
         "intents": examples.known_intents(services.flows),

@@ -13,7 +13,7 @@ from aiohttp import web
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content import examples, store, yamltext
+from bot.content import examples, store
 from bot.content.drafts import BUTTONS, CHECKED, FACTUAL, GOTO, LABEL, NODE_ADD, NODE_REMOVE, SOURCES, TITLE
 from bot.db.models import ContentDraft, utcnow
 from bot.flows.loader import MAX_TEXT
@@ -25,13 +25,14 @@ from bot.web.content import (
     MAX_LABEL_INPUT,
     MAX_TITLE,
     Refusal,
-    Snapshot,
+    _at_flow,
+    _at_node,
     _back,
+    _draft,
     _editor,
-    _flow_id,
-    _node_of,
+    _index,
+    _published_node,
     _staff,
-    snapshot,
     topic_page,
 )
 
@@ -39,13 +40,6 @@ NODE_ID = re.compile(r"^[a-z0-9_]{1,40}$")
 SOURCE_URL = re.compile(r"^https?://\S{4,500}$")  # as the flow schema's Source.url
 MAX_SOURCES = 10
 MAX_BUTTONS = 8  # the checker and Telegram decide what is too many; this only bounds the form
-
-
-def _published_node(snap: Snapshot, flow: str, node: str) -> dict[str, Any]:
-    text = snap.base.files.get(flow)  # a new topic is not published yet
-    data = yamltext.load(text) if text else {}
-    found = (data.get("nodes") or {}).get(node) if isinstance(data, dict) else None
-    return found if isinstance(found, dict) else {}
 
 
 def _sources(found: list[Source]) -> list[dict[str, str]]:
@@ -56,20 +50,16 @@ def _buttons(found: list[FlowButton]) -> list[dict[str, Any]]:
     return [{k: v for k, v in b.model_dump().items() if v not in (None, {})} for b in found]
 
 
-async def _drafts_of(session: AsyncSession, flow: str, node: str, prefix: str) -> list[tuple[int, ContentDraft]]:
-    """The node's index drafts (`goto.N`, `label.N`, `checked.N`) with their index, lowest first."""
+async def _shift_after(session: AsyncSession, flow: str, node: str, prefix: str, removed: int) -> None:
+    """Item `removed` of a list is gone: its index drafts (`goto.N`, `label.N`) go, the later ones move up
+    one place, lowest first."""
     rows = await session.scalars(
         select(ContentDraft).where(
             ContentDraft.flow == flow, ContentDraft.node == node, ContentDraft.field.startswith(prefix + ".")
         )
     )
     found = [(int(r.field.split(".", 1)[1]), r) for r in rows if r.field.split(".", 1)[1].isdigit()]
-    return sorted(found, key=lambda pair: pair[0])
-
-
-async def _shift_after(session: AsyncSession, flow: str, node: str, prefix: str, removed: int) -> None:
-    """Item `removed` of a list is gone: its index drafts go, the later ones move up one place."""
-    for index, row in await _drafts_of(session, flow, node, prefix):
+    for index, row in sorted(found, key=lambda pair: pair[0]):
         if index == removed:
             await session.delete(row)
             await session.flush()
@@ -78,40 +68,25 @@ async def _shift_after(session: AsyncSession, flow: str, node: str, prefix: str,
             await session.flush()  # one at a time: the unique (flow, node, field, lang) holds throughout
 
 
-def _index(request: web.Request, length: int) -> int:
-    raw = request.match_info["index"]
-    if not raw.isdigit() or int(raw) >= length:
-        raise web.HTTPNotFound()
-    return int(raw)
-
-
 # the title -------------------------------------------------------------------------------------------
 async def save_title(request: web.Request) -> web.StreamResponse:
     coach, lang = _editor(request, LANGUAGES, "you translate other languages")
-    snap = await snapshot(request)
-    flow = _flow_id(request, snap.flows)
+    snap, flow = await _at_flow(request)
     value = str((await request.post()).get("title", "")).strip()[:MAX_TITLE]
     published = snap.published.flows.get(flow)
-    async with request.app[CONSOLE].services.sessions() as session, session.begin():
-        if published is not None and published.title.get(lang, "") == value:
-            await store.drop_draft(session, flow, "", TITLE, lang)  # back to what is published
-        else:
-            await store.save_draft(session, coach, flow, "", TITLE, lang, value)
+    back = published is not None and published.title.get(lang, "") == value  # back to what is published
+    await _draft(request, coach, (flow, "", TITLE, lang), None if back else value)
     raise web.HTTPSeeOther(f"/console/content/{flow}#title")
 
 
 # facts and sources -----------------------------------------------------------------------------------
 async def save_factual(request: web.Request) -> web.StreamResponse:
     coach = _staff(request)
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
+    snap, flow, node = await _at_node(request)
     value = "1" if (await request.post()).get("factual") == "1" else "0"
     published = _published_node(snap, flow, node)
-    async with request.app[CONSOLE].services.sessions() as session, session.begin():
-        if published and bool(published.get("factual", False)) == (value == "1"):
-            await store.drop_draft(session, flow, node, FACTUAL, "")
-        else:
-            await store.save_draft(session, coach, flow, node, FACTUAL, "", value)
+    back = bool(published) and bool(published.get("factual", False)) == (value == "1")
+    await _draft(request, coach, (flow, node, FACTUAL, ""), None if back else value)
     raise _back(flow, node)
 
 
@@ -140,36 +115,24 @@ async def _save_sources(request: web.Request, flow: str, node: str, sources: lis
         )
 
 
-async def add_source(request: web.Request) -> web.StreamResponse:
-    _staff(request)
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
-    current = _sources(snap.flows.flows[flow].nodes[node].sources)
-    source = _source_form(await request.post())
-    if source is None or len(current) >= MAX_SOURCES:
-        return await topic_page(request, Refusal(f"sources:{node}", "source_invalid"), 400)
-    await _save_sources(request, flow, node, [*current, source])
-    raise _back(flow, node)
-
-
 async def save_source(request: web.Request) -> web.StreamResponse:
+    """A source changed (`sources/{index}`) or added (`sources`, up to MAX_SOURCES)."""
     _staff(request)
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
+    snap, flow, node = await _at_node(request)
     current = _sources(snap.flows.flows[flow].nodes[node].sources)
-    index = _index(request, len(current))
+    adding = "index" not in request.match_info
+    index = len(current) if adding else _index(request, len(current))
     source = _source_form(await request.post())
-    if source is None:
+    if source is None or (adding and len(current) >= MAX_SOURCES):
         return await topic_page(request, Refusal(f"sources:{node}", "source_invalid"), 400)
-    current[index] = source
+    current[index : index + 1] = [source]
     await _save_sources(request, flow, node, current)
     raise _back(flow, node)
 
 
 async def remove_source(request: web.Request) -> web.StreamResponse:
     _staff(request)
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
+    snap, flow, node = await _at_node(request)
     current = _sources(snap.flows.flows[flow].nodes[node].sources)
     del current[_index(request, len(current))]
     await _save_sources(request, flow, node, current)
@@ -179,8 +142,7 @@ async def remove_source(request: web.Request) -> web.StreamResponse:
 # buttons ---------------------------------------------------------------------------------------------
 async def add_button(request: web.Request) -> web.StreamResponse:
     coach = _staff(request)
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
+    snap, flow, node = await _at_node(request)
     form = await request.post()
     target = str(form.get("goto", "")).strip()
     labels = {lang: str(form.get(f"label_{lang}", "")).strip()[:MAX_LABEL_INPUT] for lang in LANGUAGES}
@@ -188,15 +150,13 @@ async def add_button(request: web.Request) -> web.StreamResponse:
     if not GOTO_PATTERN.match(target) or not labels["nl"] or len(current) >= MAX_BUTTONS:
         return await topic_page(request, Refusal(f"buttons:{node}", "button_invalid"), 400)
     button = {"goto": target, "label": {lang: label for lang, label in labels.items() if label}}
-    async with request.app[CONSOLE].services.sessions() as session, session.begin():
-        await store.save_draft(session, coach, flow, node, BUTTONS, "", json.dumps([*current, button]))
+    await _draft(request, coach, (flow, node, BUTTONS, ""), json.dumps([*current, button]))
     raise _back(flow, node)
 
 
 async def remove_button(request: web.Request) -> web.StreamResponse:
     coach = _staff(request)
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
+    snap, flow, node = await _at_node(request)
     current = _buttons(snap.flows.flows[flow].nodes[node].buttons)
     index = _index(request, len(current))
     del current[index]
@@ -210,8 +170,7 @@ async def remove_button(request: web.Request) -> web.StreamResponse:
 # nodes -----------------------------------------------------------------------------------------------
 async def add_node(request: web.Request) -> web.StreamResponse:
     coach = _staff(request)
-    snap = await snapshot(request)
-    flow = _flow_id(request, snap.flows)
+    snap, flow = await _at_flow(request)
     form = await request.post()
     node = str(form.get("node", "")).strip()
     text = str(form.get("text", "")).replace("\r\n", "\n").strip()[: MAX_TEXT * 2]
@@ -219,10 +178,9 @@ async def add_node(request: web.Request) -> web.StreamResponse:
     taken = node in snap.flows.flows[flow].nodes or (published is not None and node in published.nodes)
     if not NODE_ID.match(node) or taken or not text:
         code = "node_taken" if taken else "node_invalid"
-        return await topic_page(request, Refusal("add-node", code, (("node", node),)), 400)
+        return await topic_page(request, Refusal("add-node", code, {"node": node}), 400)
     value = json.dumps({"factual": False, "text": {"nl": text}}, ensure_ascii=False)
-    async with request.app[CONSOLE].services.sessions() as session, session.begin():
-        await store.save_draft(session, coach, flow, node, NODE_ADD, "", value)
+    await _draft(request, coach, (flow, node, NODE_ADD, ""), value)
     raise _back(flow, node)
 
 
@@ -244,11 +202,10 @@ async def remove_node(request: web.Request) -> web.StreamResponse:
     """Refused kindly, at the node, while something still leads to it; a node added in a draft simply
     goes (with its drafts)."""
     coach = _staff(request)
-    snap = await snapshot(request)
-    flow, node = _node_of(request, snap.flows)
+    snap, flow, node = await _at_node(request)
     leading = links_to(snap.flows.flows, flow, node)
     if leading:
-        return await topic_page(request, Refusal(f"node:{node}", "node_linked", (("links", ", ".join(leading)),)), 409)
+        return await topic_page(request, Refusal(f"node:{node}", "node_linked", {"links": ", ".join(leading)}), 409)
     added = (flow, node, NODE_ADD, "") in snap.draft_keys()
     async with request.app[CONSOLE].services.sessions() as session, session.begin():
         for draft in snap.drafts:
@@ -260,15 +217,13 @@ async def remove_node(request: web.Request) -> web.StreamResponse:
 
 
 async def keep_node(request: web.Request) -> web.StreamResponse:
-    """Undo a node's removal (the draft); it is not on the page any more, so `_node_of` cannot find it."""
-    _staff(request)
-    snap = await snapshot(request)
-    flow = _flow_id(request, snap.flows)
+    """Undo a node's removal (the draft); it is not on the page any more, so `_at_node` cannot find it."""
+    coach = _staff(request)
+    snap, flow = await _at_flow(request)
     node = request.match_info["node"]
     if (flow, node, NODE_REMOVE, "") not in snap.draft_keys():
         raise web.HTTPNotFound()
-    async with request.app[CONSOLE].services.sessions() as session, session.begin():
-        await store.drop_draft(session, flow, node, NODE_REMOVE, "")
+    await _draft(request, coach, (flow, node, NODE_REMOVE, ""), None)
     raise _back(flow, node)
 
 
@@ -277,8 +232,7 @@ async def add_topic_example(request: web.Request) -> web.StreamResponse:
     """A question newcomers ask about this topic, as a training example of its intent (published, and
     trained on, with the next publication)."""
     coach = _staff(request)
-    snap = await snapshot(request)
-    flow = _flow_id(request, snap.flows)
+    snap, flow = await _at_flow(request)
     form = await request.post()
     text = str(form.get("text", "")).strip()[: examples.MAX_EXAMPLE]
     language, intent = str(form.get("language", "")), str(form.get("intent", ""))
@@ -297,7 +251,7 @@ def setup_structure(app: web.Application) -> None:
     add("POST", "/console/content/{flow}/{node}/remove", remove_node)
     add("POST", "/console/content/{flow}/{node}/keep", keep_node)
     add("POST", "/console/content/{flow}/{node}/factual", save_factual)
-    add("POST", "/console/content/{flow}/{node}/sources", add_source)
+    add("POST", "/console/content/{flow}/{node}/sources", save_source)
     add("POST", "/console/content/{flow}/{node}/sources/{index}", save_source)
     add("POST", "/console/content/{flow}/{node}/sources/{index}/remove", remove_source)
     add("POST", "/console/content/{flow}/{node}/buttons", add_button)

@@ -17,16 +17,12 @@ from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.reports.charts import all_charts
 from bot.reports.figures import Cell, Period, Report, Table, build
 from bot.reports.summary import parse_period, topic_predicate
-from bot.web.console import CONSOLE, _context, render, signed_in
+from bot.web.console import CONSOLE, _context, render, staff_only
 
 PRESETS = (7, 30, 90, 365)
+STAFF_ONLY = "only staff see the reports"
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _staff_only(request: web.Request) -> None:
-    if not signed_in(request).coach.is_staff:
-        raise web.HTTPForbidden(text="only staff see the reports")
 
 
 def _today() -> date:
@@ -66,12 +62,9 @@ def _labeller(request: web.Request, labels: Any) -> Any:
     def label(value: str) -> str:
         if value.startswith("months:"):
             return str(labels.months(int(value.removeprefix("months:"))))
-        if value in NATIVE_NAMES:
-            return NATIVE_NAMES[value]
-        if value in values:
-            return values[value]
-        if value in columns:
-            return columns[value]
+        for names in (NATIVE_NAMES, values, columns):
+            if value in names:
+                return names[value]
         title = service.topic_title(flows, value, lang)
         return value if title == "-" else title
 
@@ -79,7 +72,7 @@ def _labeller(request: web.Request, labels: Any) -> Any:
 
 
 async def reports_page(request: web.Request) -> web.StreamResponse:
-    _staff_only(request)
+    staff_only(request, STAFF_ONLY)
     problem = None
     try:
         period = _period(request)
@@ -130,7 +123,7 @@ def to_csv(table: Table) -> str:
 
 
 async def reports_csv(request: web.Request) -> web.StreamResponse:
-    _staff_only(request)
+    staff_only(request, STAFF_ONLY)
     key = request.match_info["table"]
     try:
         period = _period(request)
