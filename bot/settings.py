@@ -157,12 +157,8 @@ class Settings(BaseSettings):
     @classmethod
     def _valid_fallback(cls, value: str) -> str:
         for part in filter(None, (p.strip() for p in value.split(","))):
-            lang, _, fallback = part.partition("=")
-            if (
-                lang.strip() not in LANGUAGES
-                or fallback.strip() not in ("nl", "en")
-                or lang.strip() == fallback.strip()
-            ):
+            lang, _, fallback = map(str.strip, part.partition("="))
+            if lang not in LANGUAGES or fallback not in ("nl", "en") or lang == fallback:
                 raise ValueError("use LANG=nl or LANG=en per language, e.g. ti=en,ar=nl")
         return value
 

@@ -246,9 +246,8 @@ async def announce(turn: Turn, case: Case, user: User) -> None:
         reply = await card(turn, case, user, lang)
         turn.outbox.reply(None, group, lang, reply, case_id=case.id, thread_id=case.thread_id, kind="card")
         return
-    wait = machine.any_coach_after(turn.settings)
-    # machine translation on and waited long enough: any coach may take it now
-    anyone = wait is not None and turn.now - case.created_at >= wait
+    since = any_coach_since(turn)  # machine translation on and waited long enough: any coach may take it now
+    anyone = since is not None and case.created_at <= since
     for coach in await _coaches_for(turn, case, anyone=anyone):
         coach_user = await _coach_user(turn.session, coach)
         lang = coach_language(coach, coach_user)
@@ -386,7 +385,7 @@ async def newcomer_of(turn: Turn, case: Case) -> tuple[User, str]:
     """The newcomer of an open case and the language to write to them in."""
     user = await turn.session.get(User, case.user_id)
     assert user is not None
-    return user, user.chosen_language or user.last_language or case.language
+    return user, machine.newcomer_language(user, case)
 
 
 async def _after_claim(turn: Turn, coach: Coach, coach_user: User, lang: str, case: Case) -> None:
@@ -685,18 +684,11 @@ def relay_text(turn: Turn, coach: Coach, case: Case, newcomer: User, newcomer_la
     )
 
 
-async def case_for_coach_message(
-    turn: Turn, coach: Coach, chat_id: int, reply_to: int | None, thread_id: int | None
-) -> Case | None:
-    """Which case a coach's message is for: the case's topic, the relayed message they reply to, or
-    their active case."""
-    return await find_case_for_coach(turn.session, turn.settings, coach, chat_id, reply_to, thread_id)
-
-
 async def find_case_for_coach(
     session: AsyncSession, settings: Settings, coach: Coach, chat_id: int, reply_to: int | None, thread_id: int | None
 ) -> Case | None:
-    """case_for_coach_message without a Turn (machine translation asks before the transaction)."""
+    """Which case a coach's message is for: the case's topic, the relayed message they reply to, or
+    their active case. No Turn: machine translation asks before the transaction."""
     case: Case | None = None
     if thread_id is not None and chat_id == settings.coach_chat_id:
         case = await session.scalar(select(Case).where(Case.thread_id == thread_id, Case.status != CASE_CLOSED))

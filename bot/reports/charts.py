@@ -90,7 +90,7 @@ def work_outcomes(table: Table, title: str, label: Label) -> str:
     return str(chart.render(is_unicode=True))
 
 
-# The bar charts: table key -> (the column of the x labels, the series).
+# The bar charts: table key -> (the column of the x labels, the series); those in _STACKED stacked.
 _BARS = {
     "per_language": ("language", ("conversations", "messages", "handoffs")),
     "per_topic": ("topic", ("messages", "handoffs")),
@@ -98,21 +98,18 @@ _BARS = {
     "outcomes": ("outcome", ("cases",)),
     "per_coach": ("coach", ("cases", "replied")),
     "intake_funnel": ("step", ("newcomers",)),
+    "satisfaction_language": ("language", ("helped", "a_little", "no")),
 }
+_STACKED = {"satisfaction_language"}
 
 
 def all_charts(report: Report, titles: Mapping[str, str], label: Label) -> dict[str, str]:
     """The chart of each table that has one, as a data: URL, keyed like the tables."""
-    svgs = {key: bars(report[key], x, series, titles[key], label) for key, (x, series) in _BARS.items()}
+    svgs = {
+        key: bars(report[key], x, series, titles[key], label, stacked=key in _STACKED)
+        for key, (x, series) in _BARS.items()
+    }
     svgs["per_day"] = per_day(report["per_day"], titles["per_day"], label)
     svgs["answers"] = shares(report["answers"], "answer", "messages", titles["answers"], label)
-    svgs["satisfaction_language"] = bars(
-        report["satisfaction_language"],
-        "language",
-        ("helped", "a_little", "no"),
-        titles["satisfaction_language"],
-        label,
-        stacked=True,
-    )
     svgs["work_outcomes"] = work_outcomes(report["work_outcomes"], titles["work_outcomes"], label)
     return {key: data_url(svg) for key, svg in svgs.items()}

@@ -337,11 +337,8 @@ async def _intake_funnel(session: AsyncSession, period: Period) -> Table:
         query = query.join(User, User.id == Intake.user_id).where(
             func.coalesce(User.chosen_language, User.last_language) == period.language
         )
-    started, consented, completed, sent = (await session.execute(query)).one()
-    table = Table("intake_funnel", ("step", "newcomers"))
-    for step, n in zip(FUNNEL, (started, consented, completed, sent), strict=True):
-        table.rows.append((step, int(n or 0)))
-    return table
+    steps = zip(FUNNEL, (await session.execute(query)).one(), strict=True)
+    return Table("intake_funnel", ("step", "newcomers"), [(step, int(n or 0)) for step, n in steps])
 
 
 async def _work_outcomes(session: AsyncSession, period: Period) -> Table:

@@ -53,8 +53,8 @@ async def _coach_update(ctx: Ctx) -> bool:
         return False
     if incoming.kind == "edited":
         return incoming.in_group
-    case = await service.case_for_coach_message(
-        turn, coach, incoming.chat_id, incoming.reply_to_message_id, incoming.thread_id
+    case = await service.find_case_for_coach(
+        turn.session, turn.settings, coach, incoming.chat_id, incoming.reply_to_message_id, incoming.thread_id
     )
     if case is None:
         if not incoming.in_group:

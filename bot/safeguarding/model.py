@@ -1,19 +1,11 @@
 """The learned half of the safeguarding recogniser: a character n-gram naive Bayes model, trained at start-up.
 
 The patterns (patterns.py) are precise but miss new phrasings; this model generalises from the examples
-in nlu/safeguarding/ (positives) against the ordinary intents of nlu/data plus the `none` hard negatives.
-The recogniser fires on patterns OR model, recall first. The model is independent of the intent
-classifier and of any NLU backend: it has its own data, features and thresholds.
-
-- Features, per sentence of the normalised text (recognise.normalize: bot/textnorm.py plus the Ethiopic
-  consonant skeleton): character 3-5-grams of the padded sentence, so within and across word boundaries,
-  plus words and word pairs; binary.
-- Model: binary naive Bayes log-count ratios (training is counting: ~0.2 s on 6,000 examples, NumPy only),
-  and a second naive Bayes over the six categories that names the category when only the model fires.
-- A message's score is the highest over its sentences and the whole message, as the patterns do.
-- Thresholds per detected language (bot/languages.detect_language), chosen on cross-validated scores of
-  the ordinary data only: the lowest threshold that keeps false alarms within FALSE_ALARM_BUDGET.
-"""
+in nlu/safeguarding/ (positives) against the ordinary intents of nlu/data plus the `none` hard negatives,
+and the recogniser fires on patterns OR model, recall first. Independent of the intent classifier: its own
+data, features and thresholds. Naive Bayes because training is counting (~0.2 s on 6,000 examples, NumPy
+only); a second naive Bayes over the six categories names the category when only the model fires.
+Thresholds per detected language, on cross-validated scores of the ordinary data only (FALSE_ALARM_BUDGET)."""
 
 from __future__ import annotations
 

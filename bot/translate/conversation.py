@@ -63,7 +63,7 @@ def newcomer_language(user: User, case: Case) -> str:
 
 def coach_writes_in(coach: Coach, coach_user: User | None, text: str | None = None) -> str:
     """The language of the coach's own words: what the text looks like, if the coach speaks it; else
-    the coach's chosen language; else the first they speak."""
+    the coach's chosen language; else the first they speak. Without a text: the language they read in."""
     speaks = coach.speaks()
     detected = detect_language(text) if text else None
     if detected in speaks:
@@ -73,11 +73,6 @@ def coach_writes_in(coach: Coach, coach_user: User | None, text: str | None = No
         if lang in LANGUAGES and lang in speaks:
             return lang
     return "nl"
-
-
-def reading_language(coach: Coach, coach_user: User | None) -> str:
-    """The language a coach reads translations in: their console/chat language if they speak it."""
-    return coach_writes_in(coach, coach_user)
 
 
 def needs_translation(settings: Settings, coach: Coach, newcomer_lang: str) -> bool:
@@ -98,7 +93,7 @@ async def reader_of(session: AsyncSession, settings: Settings, case: Case, sourc
         if coach is not None:
             if source in coach.speaks():
                 return None
-            return reading_language(coach, await coach_user_of(session, coach))
+            return coach_writes_in(coach, await coach_user_of(session, coach))
     target = settings.default_language
     return None if target == source else target
 
@@ -212,7 +207,7 @@ async def _claim_plan(session: AsyncSession, coach: Coach, case_id: int) -> _Pla
     if source in coach.speaks():
         return None
     texts = await service.last_texts(session, newcomer.id)
-    target = reading_language(coach, await coach_user_of(session, coach))
+    target = coach_writes_in(coach, await coach_user_of(session, coach))
     return _Plan(newcomer.id, "\n".join(texts), source, target, each_line=tuple(texts)) if texts else None
 
 
@@ -296,17 +291,6 @@ async def relay_reply(turn: Turn, case: Case, header: str, text: str, source: st
     return Reply(msg), target
 
 
-async def _cached(session: AsyncSession, user_id: int, text: str, sources: list[str], target: str) -> str | None:
-    keys = [cache_key(text, source, target) for source in sources if source != target]
-    if not keys:
-        return None
-    return await session.scalar(
-        select(CachedTranslation.text)
-        .where(CachedTranslation.user_id == user_id, CachedTranslation.key.in_(keys))
-        .limit(1)
-    )
-
-
 async def last_texts_translated(turn: Turn, coach: Coach, coach_user: User, case: Case, newcomer: User) -> Reply | None:
     """After a claim by a coach who does not speak the newcomer's language: the last messages in the
     coach's language, from the cache (`prepare` translated them before the claim's transaction).
@@ -316,11 +300,13 @@ async def last_texts_translated(turn: Turn, coach: Coach, coach_user: User, case
     source = newcomer_language(newcomer, case)
     if not needs_translation(turn.settings, coach, source):
         return None
-    target = reading_language(coach, coach_user)
-    sources = list(dict.fromkeys([source, case.language]))
+    target = coach_writes_in(coach, coach_user)
+    sources = {source, case.language} - {target}
     lines = []
     for text in await service.last_texts(turn.session, newcomer.id):
-        translation = await _cached(turn.session, newcomer.id, text, sources, target)
+        keys = [cache_key(text, lang, target) for lang in sources]
+        query = select(CachedTranslation.text).where(CachedTranslation.user_id == newcomer.id)
+        translation = await turn.session.scalar(query.where(CachedTranslation.key.in_(keys)).limit(1)) if keys else None
         lines.append(f"> {translation}" if translation is not None else f"> ({text})")
     if not lines:
         return None
