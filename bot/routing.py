@@ -100,6 +100,11 @@ Predicate = Callable[[Ctx], bool | Awaitable[bool]]
 Handler = Callable[[Ctx], Awaitable[bool]]
 
 
+def pressed(*kinds: type[Callback]) -> Predicate:
+    """A route's predicate: the update is a press of one of these kinds of button."""
+    return lambda ctx: isinstance(ctx.button, kinds)
+
+
 @dataclass(frozen=True)
 class Route:
     name: str
