@@ -124,8 +124,8 @@ class _File:
 
 
 def _read(stem: str, text: str, display: str, problems: list[Problem]) -> _File | None:
-    def fail(line: int, message: str, *, code: str, **params: str) -> None:
-        problems.append(Problem(display, line, message, code=code, params=tuple(params.items())))
+    def fail(line: int, message: str, *, code: str, path: Path_ = (), **params: str) -> None:
+        problems.append(Problem(display, line, message, path=path, code=code, params=tuple(params.items())))
 
     lines: dict[Path_, int] = {}
     try:
@@ -153,15 +153,11 @@ def _read(stem: str, text: str, display: str, problems: list[Problem]) -> _File 
             kind, detail = error.get("type", ""), str(error.get("msg", ""))
             code = f"field_{kind}" if kind in _PLAIN else "field"
             message = f"{where}: {_PLAIN.get(kind) or str(error.get('msg', 'invalid value'))}"
-            params = (("where", where), ("detail", detail))
-            problems.append(Problem(display, _line(lines, loc), message, path=loc, code=code, params=params))
+            fail(_line(lines, loc), message, code=code, path=loc, where=where, detail=detail)
         return None
     if flow.id != stem:
         message = f"id '{flow.id}' must be the file name '{stem}'"
-        params = (("id", flow.id), ("name", stem))
-        problems.append(
-            Problem(display, _line(lines, ("id",)), message, path=("id",), code="id_not_file_name", params=params)
-        )
+        fail(_line(lines, ("id",)), message, code="id_not_file_name", path=("id",), id=flow.id, name=stem)
     return _File(display, flow, lines)
 
 
