@@ -102,10 +102,6 @@ def _add_entries(text: str, mapping: yaml.MappingNode, entries: list[str], newli
     return _lines_after(text, mapping, [indent + e for e in entries], newline, seq)
 
 
-def _new_entry(lang: str, nl_hash: str) -> str:
-    return f"{lang}: {{reviewed: false, nl_hash: {_scalar(nl_hash)}}}"
-
-
 def _count_ids(node: yaml.Node, counts: dict[int, int]) -> None:
     counts[id(node)] = counts.get(id(node), 0) + 1
     if counts[id(node)] > 1:
@@ -154,7 +150,7 @@ def _plan_node(
             edits.append(_add_entries(text, lang_map, [f"nl_hash: {_scalar(nl_hash)}"], newline, seq + len(edits)))
     if not missing:
         return edits
-    entries = [_new_entry(lang, nl_hash) for lang in missing]
+    entries = [f"{lang}: {{reviewed: false, nl_hash: {_scalar(nl_hash)}}}" for lang in missing]
     if review_item is not None:
         review = review_item[1]
         if not isinstance(review, yaml.MappingNode) or id(review) in shared:
@@ -192,14 +188,10 @@ def _stamp_text(
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        flow = Flow.model_validate(data)  # not a mapping (an empty file included): a ValidationError
+    except (yaml.YAMLError, ValidationError) as exc:
         raise _Skip(_CHECK) from exc
-    if root is None or not isinstance(data, dict):
-        raise _Skip(_CHECK)
-    try:
-        flow = Flow.model_validate(data)
-    except ValidationError as exc:
-        raise _Skip(_CHECK) from exc
+    assert root is not None
     counts: dict[int, int] = {}
     _count_ids(root, counts)
     shared = {key for key, n in counts.items() if n > 1}
