@@ -123,10 +123,6 @@ def with_menu_button(text: Msg) -> Reply:
     return Reply(text, ((MAIN_MENU,),))
 
 
-def _footer(actions: frozenset[str]) -> tuple[Button, ...]:
-    return (Button(t_("Talk to a coach"), COACH), MAIN_MENU) if "coach" in actions else (MAIN_MENU,)
-
-
 def node_reply(flow: Flow, node_id: str, actions: frozenset[str], extra: tuple[tuple[Button, ...], ...] = ()) -> Reply:
     """A flow node as a reply: its text, its follow-up buttons, `extra` rows, then the main-menu button."""
     node = flow.nodes[node_id]
@@ -140,7 +136,7 @@ def node_reply(flow: Flow, node_id: str, actions: frozenset[str], extra: tuple[t
     rows.extend(extra)
     if "intake" in actions and flow.menu is not None:
         rows.append((Button(t_("Sign up for guidance"), INTAKE),))
-    rows.append(_footer(actions))
+    rows.append((Button(t_("Talk to a coach"), COACH), MAIN_MENU) if "coach" in actions else (MAIN_MENU,))
     return Reply(NodeText(flow.id, node_id), tuple(rows))
 
 

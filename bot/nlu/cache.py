@@ -32,10 +32,6 @@ LOCK_POLL_SECONDS = 0.1
 T = TypeVar("T")
 
 
-def _code_files() -> list[Path]:
-    return [*sorted((_BOT / "nlu").glob("*.py")), _BOT / "textnorm.py"]
-
-
 def version_of(package: str) -> str:
     try:
         return version(package)
@@ -53,7 +49,7 @@ def cache_key(nlu_dir: Path, extra: str = "") -> str:
     bot/content/examples.py); over the files' bytes, so a start that finds its model does not even parse YAML."""
     parts = [b"console\0" + extra.encode()] if extra else []
     parts += [part.encode() for part in (platform.python_version(), version_of("numpy"), version_of("scikit-learn"))]
-    files = [(path.name, path) for path in _code_files()]
+    files = [(path.name, path) for path in [*sorted((_BOT / "nlu").glob("*.py")), _BOT / "textnorm.py"]]
     files += [(str(path.relative_to(nlu_dir)), path) for path in training_files(nlu_dir)]
     return digest_of(parts, files)
 
