@@ -162,14 +162,7 @@ def _aligned(rows: list[tuple[str, ...]], indent: str, left: tuple[int, ...]) ->
 def _plain_language(report: StatusReport) -> list[str]:
     if not report.readability:
         return []
-    rows = [
-        (
-            "flow",
-            *(f"{lang} words/sentence" for lang in READABILITY_LANGUAGES),
-            *(f"{lang} LIX" for lang in READABILITY_LANGUAGES),
-            "",
-        )
-    ]
+    rows = [("flow", *(f"{lang} {what}" for what in ("words/sentence", "LIX") for lang in READABILITY_LANGUAGES), "")]
     for flow_id, by_lang in report.readability.items():
         measured = [by_lang[lang] for lang in READABILITY_LANGUAGES]
         hard = [lang for lang, r in zip(READABILITY_LANGUAGES, measured, strict=True) if r.words and not r.plain]
