@@ -163,13 +163,8 @@ Callback = (
 KINDS: tuple[type[Callback], ...] = get_args(Callback)
 
 
-def _layout(kind: type[Callback]) -> tuple[tuple[str, Any, Any], ...]:
-    """(name, type, default) of each field, in wire order."""
-    hints = get_type_hints(kind)
-    return tuple((f.name, hints[f.name], f.default) for f in fields(kind))
-
-
-_LAYOUTS = {kind: _layout(kind) for kind in KINDS}
+# (name, type, default) of each field of each kind, in wire order.
+_LAYOUTS = {kind: tuple((f.name, get_type_hints(kind)[f.name], f.default) for f in fields(kind)) for kind in KINDS}
 # Longest prefix first: `sg:no:` is tried before a kind whose prefix were `sg`.
 _BY_PREFIX = sorted(((kind.prefix + ":", kind) for kind in KINDS), key=lambda item: -len(item[0]))
 

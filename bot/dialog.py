@@ -123,10 +123,6 @@ def with_menu_button(text: Msg) -> Reply:
     return Reply(text, ((MAIN_MENU,),))
 
 
-def _footer(actions: frozenset[str]) -> tuple[Button, ...]:
-    return (Button(t_("Talk to a coach"), COACH), MAIN_MENU) if "coach" in actions else (MAIN_MENU,)
-
-
 def node_reply(flow: Flow, node_id: str, actions: frozenset[str], extra: tuple[tuple[Button, ...], ...] = ()) -> Reply:
     """A flow node as a reply: its text, its follow-up buttons, `extra` rows, then the main-menu button."""
     node = flow.nodes[node_id]
@@ -140,7 +136,7 @@ def node_reply(flow: Flow, node_id: str, actions: frozenset[str], extra: tuple[t
     rows.extend(extra)
     if "intake" in actions and flow.menu is not None:
         rows.append((Button(t_("Sign up for guidance"), INTAKE),))
-    rows.append(_footer(actions))
+    rows.append((Button(t_("Talk to a coach"), COACH), MAIN_MENU) if "coach" in actions else (MAIN_MENU,))
     return Reply(NodeText(flow.id, node_id), tuple(rows))
 
 
@@ -214,7 +210,7 @@ class Dialog:
             case ActionButton("intake") if "intake" in self._actions:
                 return Outcome((), state, start_intake=True)
             case ActionButton("coach") if self._handoff is not None:
-                return self._offer_coach(state)
+                return Outcome((self._coach_offer(),), state)
             case ActionButton("coach_yes") if self._handoff is not None:
                 return Outcome((Reply(QUEUED),), state, handoff=HandoffRequest(self._reason(state), state.flow))
             case ActionButton("language"):
@@ -228,10 +224,11 @@ class Dialog:
         if not any(ch.isalnum() for ch in event.text):
             return self._with_menu(NO_WORDS, state)
         if nlu.gibberish:
-            return self._not_understood(nlu, state, Reply(GIBBERISH))
+            return self._not_answered(Outcome((Reply(GIBBERISH),), state, unanswered=True, intent=nlu.intent), state)
         if len(event.text.split()) <= VAGUE_WORDS and nlu.intent == "out_of_scope":
             # "papieren", "ik heb een vraag": too little to guess from; the topics are the best answer.
-            return self._not_understood(nlu, state, Reply(VAGUE, menu_buttons(self._flows)))
+            vague = Reply(VAGUE, menu_buttons(self._flows))
+            return self._not_answered(Outcome((vague,), state, unanswered=True, intent=nlu.intent), state)
         if nlu.confidence < self._threshold:
             return self._unsure(nlu, state)
         if nlu.intent in SMALL_TALK_WITHOUT_FLOW:
@@ -244,17 +241,14 @@ class Dialog:
         if nlu.intent == "start_intake" and "intake" in self._actions:
             return Outcome((), replace(state, low_confidence_streak=0), intent=nlu.intent, start_intake=True)
         if nlu.intent == "request_human" and self._handoff is not None:
-            return replace(self._offer_coach(state), intent=nlu.intent)
+            return Outcome((self._coach_offer(),), state, intent=nlu.intent)
         if nlu.intent == "change_language" and self._flows.for_intent("change_language") is None:
             return self._ask_language(state, nlu.intent)
         flow = self._flows.for_intent(nlu.intent)
         if flow is None:
             return self._unsure(nlu, state)
         if nlu.intent == "out_of_scope":
-            outcome = self._answer(flow, flow.start, state, intent=nlu.intent, unanswered=True)
-            streak = state.low_confidence_streak + 1  # not answered: counts towards offering a coach
-            replies = self._then_coach(outcome.replies, streak)
-            return replace(outcome, replies=replies, state=replace(outcome.state, low_confidence_streak=streak))
+            return self._not_answered(self._answer(flow, flow.start, state, intent=nlu.intent, unanswered=True), state)
         node_id = flow.start
         for entity, routes in flow.entities.items():
             value = nlu.entity(entity)
@@ -297,24 +291,19 @@ class Dialog:
     def _with_coach(self, rows: tuple[tuple[Button, ...], ...]) -> tuple[tuple[Button, ...], ...]:
         return ((Button(t_("Talk to a coach"), COACH),), *rows) if self._handoff is not None else rows
 
-    def _offer_coach(self, state: State) -> Outcome:
-        return Outcome((self._coach_offer(),), state)
-
     def _coach_offer(self) -> Reply:
         """Confirm first, and say honestly what happens next."""
         assert self._handoff is not None
         buttons = ((Button(t_("Yes, connect me"), COACH_YES),), (Button(t_("No, back to the menu"), MENU),))
         return Reply(self._handoff.wait, buttons)
 
-    def _then_coach(self, replies: tuple[Reply, ...], streak: int) -> tuple[Reply, ...]:
-        """The third unsure, vague or out-of-scope turn in a row also offers a coach."""
-        return (*replies, self._coach_offer()) if streak >= COACH_AFTER and self._handoff is not None else replies
-
-    def _not_understood(self, nlu: NluResult, state: State, reply: Reply) -> Outcome:
-        """Gibberish or too vague to guess: say so."""
+    def _not_answered(self, outcome: Outcome, state: State) -> Outcome:
+        """Gibberish, vague or out of scope counts towards a coach: the third such turn in a row also offers one."""
         streak = state.low_confidence_streak + 1
-        replies = self._then_coach((reply,), streak)
-        return Outcome(replies, replace(state, low_confidence_streak=streak), unanswered=True, intent=nlu.intent)
+        replies = outcome.replies
+        if streak >= COACH_AFTER and self._handoff is not None:
+            replies = (*replies, self._coach_offer())
+        return replace(outcome, replies=replies, state=replace(outcome.state, low_confidence_streak=streak))
 
     def _unsure(self, nlu: NluResult, state: State) -> Outcome:
         """Ask which of the likeliest topics was meant instead of guessing."""

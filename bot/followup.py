@@ -50,11 +50,8 @@ def offer_reply() -> Reply:
 
 async def offer(turn: Turn, sender: Sender, chat_id: int) -> None:
     """At the end of the intake: ask for consent, unless nothing is configured or already agreed."""
-    if not parse_months(turn.settings.followup_months):
-        return
-    if await _pending(turn, sender.user.id):
-        return
-    turn.outbox.reply(sender.user, chat_id, sender.lang, offer_reply())
+    if parse_months(turn.settings.followup_months) and not await _pending(turn, sender.user.id):
+        turn.outbox.reply(sender.user, chat_id, sender.lang, offer_reply())
 
 
 def _still_due(user_id: int) -> tuple[ColumnElement[bool], ...]:

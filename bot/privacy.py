@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import ColumnElement, delete, event, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
@@ -153,10 +153,10 @@ async def erase(session: AsyncSession, user: User) -> Erased:
             await queue.close(session, case, "erased")
         case.group_message_id = None
     case_ids = [c.id for c in cases]
-    removed = 0
+    # Relays and cards about the case hold the newcomer's name and words; then the newcomer's own messages.
+    removed = await _deleted(session, Message.case_id.in_(case_ids)) if case_ids else 0
+    removed += await _deleted(session, (Message.user_id == user.id) | (Message.chat_id == user.telegram_id))
     if case_ids:
-        # Relays and cards about the case hold the newcomer's name and words.
-        removed += (await session.execute(delete(Message).where(Message.case_id.in_(case_ids)))).rowcount or 0  # type: ignore[attr-defined]
         await session.execute(update(CaseEvent).where(CaseEvent.case_id.in_(case_ids)).values(detail=None))
         await session.execute(delete(CaseView).where(CaseView.case_id.in_(case_ids)))  # the access log
         session.add_all(
@@ -164,11 +164,6 @@ async def erase(session: AsyncSession, user: User) -> Erased:
             for cid in case_ids
         )
         await session.execute(update(Case).where(Case.id.in_(case_ids)).values(user_id=None, safeguarding=None))
-    removed += (
-        await session.execute(
-            delete(Message).where((Message.user_id == user.id) | (Message.chat_id == user.telegram_id))
-        )
-    ).rowcount or 0  # type: ignore[attr-defined]
     await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.user_id == user.id))
     await session.execute(delete(Intake).where(Intake.user_id == user.id))
     await session.execute(delete(WorkFollowup).where(WorkFollowup.user_id == user.id))
@@ -183,6 +178,11 @@ async def erase(session: AsyncSession, user: User) -> Erased:
     await session.flush()
     _scrub_after_commit(session)
     return Erased(removed, len(case_ids))
+
+
+async def _deleted(session: AsyncSession, where: ColumnElement[bool]) -> int:
+    """Delete the messages `where` holds; how many there were."""
+    return (await session.execute(delete(Message).where(where))).rowcount or 0  # type: ignore[attr-defined]
 
 
 async def scrub(engine: AsyncEngine, *, vacuum_postgres: bool = False) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.flows.model import FlowSet
 from bot.i18n import Translator, directional
-from bot.messages import ButtonLabel, FlowTitle, Label, Lines, Listing, Msg, NodeText, Plain, Reply, Text, t_
+from bot.messages import ButtonLabel, FlowTitle, Label, Lines, Listing, Msg, Plain, Reply, Text, t_
 
 TELEGRAM_MAX_TEXT = 4096
 # Above an answer served in Dutch or English because its translation is stale (CONTENT_STALE_FALLBACK).
@@ -83,6 +83,3 @@ class Renderer:
         )
         parts = split_text(text)
         return [RenderedReply(part, buttons if i == len(parts) - 1 else ()) for i, part in enumerate(parts)]
-
-
-__all__ = ["Keyboard", "NodeText", "RenderedReply", "Renderer", "split_text"]

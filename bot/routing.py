@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.callbacks import Callback
 from bot.db.models import Case, ConversationState, Intake
@@ -16,6 +17,8 @@ from bot.intake import form
 from bot.intake import store as intake_store
 from bot.nlu.types import NluResult
 from bot.services import Services
+
+_UNREAD: Any = object()  # a lazily read value not read yet
 
 
 @dataclass
@@ -29,21 +32,17 @@ class Ctx:
     nlu: NluResult | None
     button: Callback | None  # the decoded callback data of a button press
     language: str  # of the replies; the dialog may change it (a language button)
-    _case: Case | None = None
-    _case_read: bool = False
-    _intake: form.IntakeState | None = None
-    _intake_read: bool = False
-    _state: ConversationState | None = None
-    _state_read: bool = False
+    _case: Case | None = _UNREAD
+    _intake: form.IntakeState | None = _UNREAD
+    _state: ConversationState | None = _UNREAD
     typed_recently: int | None = None  # the flood rule's count when read with the sender
 
     def known(
         self, case: Case | None, intake: Intake | None, state: ConversationState | None, typed_recently: int | None
     ) -> None:
         """What was read with the sender, as the update arrived (saves a statement each)."""
-        self._case, self._case_read = case, True
-        self._intake, self._intake_read = (None if intake is None else intake_store.to_state(intake)), True
-        self._state, self._state_read = state, True
+        self._case, self._state = case, state
+        self._intake = None if intake is None else intake_store.to_state(intake)
         self.typed_recently = typed_recently
 
     @property
@@ -53,20 +52,20 @@ class Ctx:
 
     async def case(self) -> Case | None:
         """The sender's open case, read once per update."""
-        if not self._case_read:
-            self._case, self._case_read = await queue.open_case_of(self.turn.session, self.sender.user.id), True
+        if self._case is _UNREAD:
+            self._case = await queue.open_case_of(self.turn.session, self.sender.user.id)
         return self._case
 
     async def intake(self) -> form.IntakeState | None:
         """The sender's intake as it was when the update arrived, read once per update."""
-        if not self._intake_read:
-            self._intake, self._intake_read = await intake_store.load(self.turn.session, self.sender.user.id), True
+        if self._intake is _UNREAD:
+            self._intake = await intake_store.load(self.turn.session, self.sender.user.id)
         return self._intake
 
     async def state(self) -> ConversationState | None:
         """The sender's dialog state row, read once per update."""
-        if not self._state_read:
-            self._state, self._state_read = await self.turn.session.get(ConversationState, self.sender.user.id), True
+        if self._state is _UNREAD:
+            self._state = await self.turn.session.get(ConversationState, self.sender.user.id)
         return self._state
 
     def store(
@@ -98,6 +97,11 @@ class Ctx:
 
 Predicate = Callable[[Ctx], bool | Awaitable[bool]]
 Handler = Callable[[Ctx], Awaitable[bool]]
+
+
+def pressed(*kinds: type[Callback]) -> Predicate:
+    """A route's predicate: the update is a press of one of these kinds of button."""
+    return lambda ctx: isinstance(ctx.button, kinds)
 
 
 @dataclass(frozen=True)

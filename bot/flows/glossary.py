@@ -34,10 +34,6 @@ def _pattern(word: str) -> re.Pattern[str]:
     return re.compile(re.escape(word))
 
 
-def _cells(line: str) -> list[str]:
-    return [c.strip() for c in line.strip().strip("|").split("|")]
-
-
 def load_glossary(path: Path) -> list[Entry]:
     """The entries of the glossary at `path`; [] when there is none."""
     if not path.is_file():
@@ -50,7 +46,7 @@ def load_glossary(path: Path) -> list[Entry]:
             continue
         if lang is None or not line.lstrip().startswith("|"):
             continue
-        cells = _cells(line)
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) < 3 or set(cells[0]) <= {"-", ":", " "} or cells[0].lower() == "term":
             continue
         for alternative in (a.strip().strip("`") for a in cells[2].split(",")):

@@ -124,8 +124,8 @@ class _File:
 
 
 def _read(stem: str, text: str, display: str, problems: list[Problem]) -> _File | None:
-    def fail(line: int, message: str, *, code: str, **params: str) -> None:
-        problems.append(Problem(display, line, message, code=code, params=tuple(params.items())))
+    def fail(line: int, message: str, *, code: str, path: Path_ = (), **params: str) -> None:
+        problems.append(Problem(display, line, message, path=path, code=code, params=tuple(params.items())))
 
     lines: dict[Path_, int] = {}
     try:
@@ -153,15 +153,11 @@ def _read(stem: str, text: str, display: str, problems: list[Problem]) -> _File 
             kind, detail = error.get("type", ""), str(error.get("msg", ""))
             code = f"field_{kind}" if kind in _PLAIN else "field"
             message = f"{where}: {_PLAIN.get(kind) or str(error.get('msg', 'invalid value'))}"
-            params = (("where", where), ("detail", detail))
-            problems.append(Problem(display, _line(lines, loc), message, path=loc, code=code, params=params))
+            fail(_line(lines, loc), message, code=code, path=loc, where=where, detail=detail)
         return None
     if flow.id != stem:
         message = f"id '{flow.id}' must be the file name '{stem}'"
-        params = (("id", flow.id), ("name", stem))
-        problems.append(
-            Problem(display, _line(lines, ("id",)), message, path=("id",), code="id_not_file_name", params=params)
-        )
+        fail(_line(lines, ("id",)), message, code="id_not_file_name", path=("id",), id=flow.id, name=stem)
     return _File(display, flow, lines)
 
 
@@ -221,32 +217,24 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], g
         if not fits(NodeButton(flow.id, node_id)):
             at(base, f"node id '{node_id}' is too long for a Telegram button; shorten it", code="node_id_long")
         for lang in LANGUAGES:
-            text, where = node.text.get(lang, ""), (*base, "text", lang)
+            text, at_text = node.text.get(lang, ""), partial(at, (*base, "text", lang), lang=lang)
             the_text = f"{who}: the {LANGUAGE_NAMES[lang]} text"
             if not text.strip():
                 # shown at that language's text; the same line for the CLI
-                at(where, f"{who} has no {LANGUAGE_NAMES[lang]} text", code="text_missing", lang=lang)
+                at_text(f"{who} has no {LANGUAGE_NAMES[lang]} text", code="text_missing")
             elif len(text) > MAX_TEXT:
                 message = f"{the_text} is too long ({len(text)} characters, at most {MAX_TEXT})"
-                at(where, message, code="text_too_long", lang=lang, length=len(text), most=MAX_TEXT)
+                at_text(message, code="text_too_long", length=len(text), most=MAX_TEXT)
             if len(text) > PHONE_SCREEN:
                 message = (
                     f"{the_text} is long for a phone screen ({len(text)} characters; aim for at most {PHONE_SCREEN})"
                 )
-                at(
-                    where,
-                    message,
-                    "warning",
-                    code="text_long_for_phone",
-                    lang=lang,
-                    length=len(text),
-                    most=PHONE_SCREEN,
-                )
+                at_text(message, "warning", code="text_long_for_phone", length=len(text), most=PHONE_SCREEN)
             if lang != "nl" and text.strip():
                 review = node.review.get(lang)
                 if review is None:
                     message = f"{the_text} has no review status (add review: {lang}: {{reviewed: false}})"
-                    at(where, message, "warning", code="review_missing", lang=lang)
+                    at_text(message, "warning", code="review_missing")
                 elif node.is_stale(lang):
                     message = f"{who}: the Dutch text changed after the {LANGUAGE_NAMES[lang]} translation was made; update the translation"
                     at((*base, "review", lang), message, "warning", code="translation_stale", lang=lang)
@@ -267,52 +255,37 @@ def _check_file(f: _File, all_flows: dict[str, Flow], problems: list[Problem], g
             message = f"{who} states {' and '.join(found)} but is marked factual: false; set factual: true and add the source that says it"
             at((*base, "factual"), message, code="rule_not_factual")
         for lang in LANGUAGES:
-            text, where = node.text.get(lang, ""), (*base, "text", lang)
+            text, at_text = node.text.get(lang, ""), partial(at, (*base, "text", lang), lang=lang)
             the_text = f"{who}: the {LANGUAGE_NAMES[lang]} text"
             if amount_without_date(text):
                 message = f"{the_text} names an amount without a date; say from when it holds (for example 'sinds 1 januari 2026')"
-                at(where, message, code="amount_without_date", lang=lang)
+                at_text(message, code="amount_without_date")
             for entry in alternatives_used(text, lang, glossary):
                 says, parts = _glossary_says(entry)
-                at(where, f"{the_text} {says}", "warning", code="glossary_text", lang=lang, **parts)
+                at_text(f"{the_text} {says}", "warning", code="glossary_text", **parts)
         for i, button in enumerate(node.buttons):
-            bpath, this = (*base, "buttons", i), f"{who} button {i + 1}"
+            this = f"{who} button {i + 1}"
+            at_button = partial(at, (*base, "buttons", i), number=i + 1)  # a problem of this button
             if (button.goto is None) == (button.action is None):
-                at(bpath, f"{this} needs exactly one of goto or action", code="button_goto_or_action", number=i + 1)
+                at_button(f"{this} needs exactly one of goto or action", code="button_goto_or_action")
                 continue
             if button.goto is not None:
                 target_flow, target_node = flow.resolve(button.goto)
                 linked = all_flows.get(target_flow)
                 if linked is None or target_node not in linked.nodes:
                     message = f"{this} goes to '{button.goto}', which does not exist"
-                    at(bpath, message, code="button_target_missing", number=i + 1, target=button.goto)
+                    at_button(message, code="button_target_missing", target=button.goto)
                 for lang in LANGUAGES:
-                    label, the_label = button.label.get(lang, ""), f"{this}: the {LANGUAGE_NAMES[lang]} label"
+                    label, at_label = button.label.get(lang, ""), partial(at_button, lang=lang)
+                    the_label = f"{this}: the {LANGUAGE_NAMES[lang]} label"
                     for entry in alternatives_used(label, lang, glossary):
                         says, parts = _glossary_says(entry)
-                        at(
-                            bpath,
-                            f"{the_label} {says}",
-                            "warning",
-                            code="glossary_label",
-                            number=i + 1,
-                            lang=lang,
-                            **parts,
-                        )
+                        at_label(f"{the_label} {says}", "warning", code="glossary_label", **parts)
                     if not label.strip():
-                        message = f"{this} has no {LANGUAGE_NAMES[lang]} label"
-                        at(bpath, message, code="label_missing", number=i + 1, lang=lang)
+                        at_label(f"{this} has no {LANGUAGE_NAMES[lang]} label", code="label_missing")
                     elif len(label) > MAX_LABEL:
                         message = f"{the_label} is too long ({len(label)} characters, at most {MAX_LABEL})"
-                        at(
-                            bpath,
-                            message,
-                            code="label_too_long",
-                            number=i + 1,
-                            lang=lang,
-                            length=len(label),
-                            most=MAX_LABEL,
-                        )
+                        at_label(message, code="label_too_long", length=len(label), most=MAX_LABEL)
 
 
 def read_texts(flows_dir: Path) -> dict[str, str]:

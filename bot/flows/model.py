@@ -9,8 +9,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.languages import LANGUAGES
-
 ID_PATTERN = r"^[a-z0-9_]+$"
 Action = Literal["coach", "menu", "language", "intake"]
 
@@ -105,6 +103,3 @@ class FlowSet:
         if found is None:
             raise KeyError(f"{flow}.{node}")
         return (found.text.get(lang) or found.text["nl"]).strip()
-
-
-__all__ = ["LANGUAGES", "Flow", "FlowButton", "FlowSet", "Node", "Review", "Source"]

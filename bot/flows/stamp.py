@@ -16,14 +16,10 @@ import yaml
 from pydantic import ValidationError
 
 from bot.flows.model import Flow
-from bot.languages import LANGUAGES
+from bot.flows.status import SOURCE_LANGUAGE, STATUS_LANGUAGES
 
-SOURCE_LANGUAGE = "nl"
 # The translation languages in the order the flow files list them under `review:`.
-_ORDER = ("en", "ar", "ti")
-TRANSLATION_LANGUAGES: tuple[str, ...] = tuple(
-    sorted((lang for lang in LANGUAGES if lang != SOURCE_LANGUAGE), key=lambda lang: (*_ORDER, lang).index(lang))
-)
+TRANSLATION_LANGUAGES = tuple(lang for lang in STATUS_LANGUAGES if lang != SOURCE_LANGUAGE)
 
 
 class StampError(ValueError):
@@ -98,8 +94,12 @@ def _flow_append(mapping: yaml.MappingNode, entry: str, seq: int, after: yaml.No
     return _Edit(after.end_mark.index, after.end_mark.index, ", " + entry, seq)
 
 
-def _new_entry(lang: str, nl_hash: str) -> str:
-    return f"{lang}: {{reviewed: false, nl_hash: {_scalar(nl_hash)}}}"
+def _add_entries(text: str, mapping: yaml.MappingNode, entries: list[str], newline: str, seq: int) -> _Edit:
+    """Add `key: value` entries at the end of a non-empty mapping, in its own style (flow or block)."""
+    if mapping.flow_style:
+        return _flow_append(mapping, ", ".join(entries), seq)
+    indent = " " * mapping.value[0][0].start_mark.column
+    return _lines_after(text, mapping, [indent + e for e in entries], newline, seq)
 
 
 def _count_ids(node: yaml.Node, counts: dict[int, int]) -> None:
@@ -146,26 +146,16 @@ def _plan_node(
             if start == end and text[start - 1 : start] == ":":
                 new = " " + new  # `nl_hash:` without a value
             edits.append(_Edit(start, end, new, seq + len(edits)))
-        elif lang_map.flow_style:
-            edits.append(_flow_append(lang_map, f"nl_hash: {_scalar(nl_hash)}", seq + len(edits)))
         else:
-            indent = " " * lang_map.value[0][0].start_mark.column
-            edits.append(
-                _lines_after(text, lang_map, [f"{indent}nl_hash: {_scalar(nl_hash)}"], newline, seq + len(edits))
-            )
+            edits.append(_add_entries(text, lang_map, [f"nl_hash: {_scalar(nl_hash)}"], newline, seq + len(edits)))
     if not missing:
         return edits
-    entries = [_new_entry(lang, nl_hash) for lang in missing]
+    entries = [f"{lang}: {{reviewed: false, nl_hash: {_scalar(nl_hash)}}}" for lang in missing]
     if review_item is not None:
         review = review_item[1]
         if not isinstance(review, yaml.MappingNode) or id(review) in shared:
             raise _Skip("review is not a mapping (or uses YAML anchors)")
-        if review.flow_style:
-            edits.append(_flow_append(review, ", ".join(entries), seq + len(edits)))
-        else:
-            indent = " " * review.value[0][0].start_mark.column
-            edits.append(_lines_after(text, review, [indent + e for e in entries], newline, seq + len(edits)))
-        return edits
+        return [*edits, _add_entries(text, review, entries, newline, seq + len(edits))]
     text_item = _get(node_map, "text")
     if text_item is None:
         raise _Skip("a node has no text")
@@ -198,14 +188,10 @@ def _stamp_text(
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        flow = Flow.model_validate(data)  # not a mapping (an empty file included): a ValidationError
+    except (yaml.YAMLError, ValidationError) as exc:
         raise _Skip(_CHECK) from exc
-    if root is None or not isinstance(data, dict):
-        raise _Skip(_CHECK)
-    try:
-        flow = Flow.model_validate(data)
-    except ValidationError as exc:
-        raise _Skip(_CHECK) from exc
+    assert root is not None
     counts: dict[int, int] = {}
     _count_ids(root, counts)
     shared = {key for key, n in counts.items() if n > 1}

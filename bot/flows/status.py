@@ -143,12 +143,10 @@ _HEADER = ("language", "nodes", "translated", "reviewed", "stale", "unstamped")
 def _table(languages: tuple[str, ...], counts: dict[str, Counts], indent: str = "") -> list[str]:
     rows: list[tuple[str, ...]] = [_HEADER]
     for lang in languages:
-        c = counts[lang]
-        name = f"{lang} {LANGUAGE_NAMES.get(lang, lang)}"
-        if lang == SOURCE_LANGUAGE:
-            rows.append((f"{name} (source)", str(c.nodes), str(c.translated), str(c.reviewed), "-", "-"))
-        else:
-            rows.append((name, str(c.nodes), str(c.translated), str(c.reviewed), str(c.stale), str(c.unstamped)))
+        c, source = counts[lang], lang == SOURCE_LANGUAGE
+        name = f"{lang} {LANGUAGE_NAMES.get(lang, lang)}{' (source)' if source else ''}"
+        rest = ("-", "-") if source else (str(c.stale), str(c.unstamped))  # the source is never stale
+        rows.append((name, str(c.nodes), str(c.translated), str(c.reviewed), *rest))
     return _aligned(rows, indent, left=(0,))
 
 
@@ -164,14 +162,7 @@ def _aligned(rows: list[tuple[str, ...]], indent: str, left: tuple[int, ...]) ->
 def _plain_language(report: StatusReport) -> list[str]:
     if not report.readability:
         return []
-    rows = [
-        (
-            "flow",
-            *(f"{lang} words/sentence" for lang in READABILITY_LANGUAGES),
-            *(f"{lang} LIX" for lang in READABILITY_LANGUAGES),
-            "",
-        )
-    ]
+    rows = [("flow", *(f"{lang} {what}" for what in ("words/sentence", "LIX") for lang in READABILITY_LANGUAGES), "")]
     for flow_id, by_lang in report.readability.items():
         measured = [by_lang[lang] for lang in READABILITY_LANGUAGES]
         hard = [lang for lang, r in zip(READABILITY_LANGUAGES, measured, strict=True) if r.words and not r.plain]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Intake, utcnow
@@ -16,12 +14,8 @@ async def load(session: AsyncSession, user_id: int) -> IntakeState | None:
 
 
 def to_state(row: Intake) -> IntakeState:
-    return state_of(row.status, row.field, row.answers, row.editing, row.selected)
-
-
-def state_of(status: str, field: str | None, answers: Any, editing: bool | None, selected: Any) -> IntakeState:
     """An intake's state from its columns."""
-    return IntakeState(status, field, dict(answers or {}), bool(editing), tuple(selected or ()))  # type: ignore[arg-type]
+    return IntakeState(row.status, row.field, dict(row.answers or {}), bool(row.editing), tuple(row.selected or ()))  # type: ignore[arg-type]
 
 
 async def save(session: AsyncSession, user_id: int, state: IntakeState) -> None:

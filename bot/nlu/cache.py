@@ -1,11 +1,8 @@
 """A trained embedded classifier kept on disk, so a normal start loads it instead of training again.
 
-The file name holds a hash of everything the model depends on: the training files, the source of
-bot/nlu and bot/textnorm.py, and the versions of Python, NumPy and scikit-learn. New data or code gives a
-new name, so a stale model is never loaded; older files are removed. Files are written to a temporary
-name and renamed (atomic), and a lock file makes replicas that start together train once: the others
-wait for it and load the result. The cache directory is the process's own (0700); a file owned by
-someone else or writable by others is not unpickled.
+The name holds a hash of all the model depends on (training files, NLU code, library versions): a stale model is
+never loaded. Writes are atomic, a lock makes replicas that start together train once, and a file that is not
+privately this user's own is never unpickled.
 """
 
 from __future__ import annotations
@@ -35,10 +32,6 @@ LOCK_POLL_SECONDS = 0.1
 T = TypeVar("T")
 
 
-def _code_files() -> list[Path]:
-    return [*sorted((_BOT / "nlu").glob("*.py")), _BOT / "textnorm.py"]
-
-
 def version_of(package: str) -> str:
     try:
         return version(package)
@@ -52,13 +45,11 @@ def training_files(nlu_dir: Path) -> list[Path]:
 
 
 def cache_key(nlu_dir: Path, extra: str = "") -> str:
-    """A hash of the training files, the NLU code and the library versions that shape the model, and
-    `extra`: a fingerprint of the examples added in the console (bot/content/examples.py), if any.
-
-    Taken over the files' bytes, so a start that finds its model does not even parse the YAML."""
+    """A hash of the training files, the NLU code, the library versions and `extra` (the console's examples,
+    bot/content/examples.py); over the files' bytes, so a start that finds its model does not even parse YAML."""
     parts = [b"console\0" + extra.encode()] if extra else []
     parts += [part.encode() for part in (platform.python_version(), version_of("numpy"), version_of("scikit-learn"))]
-    files = [(path.name, path) for path in _code_files()]
+    files = [(path.name, path) for path in [*sorted((_BOT / "nlu").glob("*.py")), _BOT / "textnorm.py"]]
     files += [(str(path.relative_to(nlu_dir)), path) for path in training_files(nlu_dir)]
     return digest_of(parts, files)
 
@@ -159,10 +150,8 @@ def store(path: Path, model: object) -> None:
 async def load_or_train(
     nlu_dir: Path, directory: Path, train: Callable[[], Awaitable[EmbeddedClassifier]], extra: str = ""
 ) -> tuple[EmbeddedClassifier, bool]:
-    """The cached classifier for the training files of `nlu_dir`, or one `train()` makes, then cached.
-
-    Returns (classifier, loaded from the cache). When the directory cannot be used, trains without it.
-    File work runs in a thread: the event loop stays free while a replica waits or loads."""
+    """(the cached classifier for `nlu_dir`, or one `train()` makes and caches; loaded from the cache). File work
+    runs in a thread, so the event loop stays free while a replica waits or loads."""
     path = await asyncio.to_thread(_model_path, nlu_dir, directory, extra)
     if path is None:
         return await train(), False

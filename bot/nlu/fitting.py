@@ -1,16 +1,9 @@
-"""The SVM fits of one training run (the cross-validation folds and the final fit), side by side in processes.
+"""The SVM fits of one training run (the cross-validation folds and the final fit), side by side in forked processes.
 
-Each fit is independent of the others, and liblinear seeds its random generator at the start of every fit
-(`random_state` fixed), so a fit gives the same numbers in any process and in any order: running them in
-forked processes changes the time, not the model. Threads would not do: liblinear's generator is one per
-process, and fits running together would draw from it in turn and train differently each time.
-
-The workers are forked, so they inherit the feature matrix instead of receiving a copy, and send back only
-the held-out scores of their fold or the final coefficients. Fork is only used when asked (`processes` > 1):
-the training process (bot/nlu/trainer.py) is a fresh interpreter without threads, where forking is safe.
-
-All fits run on the matrix with its identical columns merged (`merge_identical_columns`): the same problem
-for a linear SVM, with a quarter fewer non-zeros to go through (~28% less CPU on nlu/).
+liblinear seeds its generator at the start of every fit, so a fit gives the same numbers in any process and order;
+threads would not (one generator per process, drawn from in turn). Forked workers inherit the matrix and send back
+only scores or coefficients; fork is used only when asked, in the thread-free training process (trainer.py).
+All fits run with identical columns merged (`merge_identical_columns`): the same problem, ~28% less CPU on nlu/.
 """
 
 from __future__ import annotations
@@ -40,14 +33,10 @@ def available_processes() -> int:
 
 
 def merge_identical_columns(features: Any) -> tuple[Any, Any, Any]:
-    """`features` (CSR) with each set of k identical columns replaced by one column scaled by √k; the merged
-    column of every original column; and its √k, so that `coef[:, merged] / scale[merged]` are the weights
-    of the original columns.
-
-    liblinear's dual sees the rows only through their products, and k equal columns v add k·v_i·v_j to them
-    as one column √k·v does: the same optimisation (up to rounding), and each original column's weight is
-    the merged one's divided by √k. Character n-grams of a word that always come together (the 3-5-grams of
-    "bijstand") are such columns: on nlu/ ~57% of the columns and ~25% of the non-zeros liblinear visits."""
+    """`features` (CSR) with each set of k identical columns replaced by one scaled by √k, the merged column of each
+    original column, and its √k: `coef[:, merged] / scale[merged]` are the original columns' weights.
+    liblinear's dual sees rows only through their products, to which k equal columns v add what one column √k·v
+    does: the same optimisation. N-grams that always come together are such columns (~57% of them on nlu/)."""
     import scipy.sparse as sp
 
     features = sp.csr_matrix(features)
@@ -86,12 +75,9 @@ def _fit(job: tuple[Any, Any]) -> tuple[Any, Any]:
 def fit_folds(
     estimator: Any, features: Any, labels: Any, folds: Iterable[tuple[Any, Any]], processes: int = 1
 ) -> Generator[Any, None, None]:
-    """Yields the held-out decision scores of `folds` (rows in the order of `features`, as scikit-learn's
-    `cross_val_predict` gives them), then (coefficients, intercepts) of `estimator` fitted on all rows: the
-    same numbers up to rounding, the coefficients per column of `features`.
-
-    With `processes` > 1 the fits run in that many forked processes, the final fit last: the caller works on
-    the held-out scores (the Platt fits) on the core the last fold leaves free while the final fit runs."""
+    """Yields the held-out decision scores of `folds` (rows in the order of `features`, as `cross_val_predict`),
+    then (coefficients, intercepts) fitted on all rows. With `processes` > 1 the fits run forked, the final fit
+    last: the caller does the Platt fits on the core the last fold leaves free meanwhile."""
     global _shared
     folds = list(folds)
     jobs: list[tuple[Any, Any]] = [*folds, (None, None)]

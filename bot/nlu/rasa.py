@@ -59,12 +59,8 @@ def _result(text: str, body: dict[str, Any]) -> NluResult:
 
 
 class FallbackParser:
-    """Parse with `primary` (Rasa); when it fails, answer from `fallback` (the embedded classifier).
-
-    The outage is logged once, and its end once. While the primary is down, messages go straight to the
-    fallback and the primary is tried again only every `retry_after` seconds, so that a slow or dead
-    server does not make every message wait for the timeout.
-    """
+    """Parse with `primary` (Rasa); when it fails, answer from `fallback` (the embedded classifier). While it is
+    down the primary is tried only every `retry_after` seconds, so a dead server does not delay every message."""
 
     def __init__(
         self,

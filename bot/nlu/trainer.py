@@ -1,8 +1,5 @@
 """The training process of the embedded classifier: `python -m bot.nlu.trainer` (see `train_in_process`).
-
-Reads a pickled list of `Example` on stdin, trains, and writes the pickled `(True, classifier)` or
-`(False, exception)` on stdout. Anything else that would go to stdout goes to stderr instead.
-"""
+Pickled `Example`s on stdin; the pickled `(True, classifier)` or `(False, exception)` on stdout, all else to stderr."""
 
 from __future__ import annotations
 

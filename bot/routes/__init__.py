@@ -1,14 +1,12 @@
-"""The routing table: every update goes down these routes in order until one answers it (see
-`bot.routing`). To add a route: a handler (and its predicate) in its own module here, and one row below.
-
-Safeguarding comes first, before everything else, the flood rule included: a disclosure is always
-answered with the help lines, however many messages came before it. A message the safeguarding model
-is unsure about gets "Are you safe right now?" only on its way to the bot's own answer."""
+"""The routing table: every update goes down these routes in order until one answers it (see `bot.routing`); to add
+a route, a handler (and predicate) in its own module here and one row below. Safeguarding comes first, the flood rule
+included: a disclosure always gets the help lines, however many messages came before it."""
 
 from __future__ import annotations
 
+from bot.callbacks import CoachButton, FollowupAnswer, FollowupConsent, ShowOriginal
 from bot.routes import case, coach, data_rights, dialog, flood, followup, intake, safeguarding, staff, translation
-from bot.routing import Route
+from bot.routing import Route, pressed
 
 ROUTES = (
     Route("safeguarding", safeguarding.applies, safeguarding.handle),
@@ -17,10 +15,10 @@ ROUTES = (
     Route("coach", coach.is_coach, coach.private),  # declines what is not coach business
     Route("flood", flood.applies, flood.handle),
     Route("data rights", data_rights.applies, data_rights.handle),
-    Route("coach button of a non-coach", case.coach_button, case.ignore),
+    Route("coach button of a non-coach", pressed(CoachButton), case.ignore),
     Route("satisfaction", case.rates_own_closed_case, case.satisfaction),
-    Route("work follow-up", followup.applies, followup.handle),
-    Route("show the original", translation.show_original, translation.handle),
+    Route("work follow-up", pressed(FollowupConsent, FollowupAnswer), followup.handle),
+    Route("show the original", pressed(ShowOriginal), translation.handle),
     Route("intake", intake.applies, intake.handle),
     Route("intake left for elsewhere", intake.went_elsewhere, intake.pause),  # pauses it, never answers
     Route("case relay", case.open_case, case.relay),

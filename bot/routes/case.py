@@ -3,14 +3,10 @@ quiet). Coach buttons pressed (or forged) by someone who is not a coach do nothi
 
 from __future__ import annotations
 
-from bot.callbacks import CoachButton, SatisfactionButton
+from bot.callbacks import SatisfactionButton
 from bot.db.models import CASE_CLOSED, Case
 from bot.handoff import service
 from bot.routing import Ctx
-
-
-def coach_button(ctx: Ctx) -> bool:
-    return isinstance(ctx.button, CoachButton)
 
 
 async def ignore(ctx: Ctx) -> bool:

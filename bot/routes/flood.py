@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Message
 from bot.db.queries import typed_since
@@ -34,19 +33,10 @@ async def applies(ctx: Ctx) -> bool:
 async def handle(ctx: Ctx) -> bool:
     ctx.store()
     turn, user = ctx.turn, ctx.sender.user
-    if not await _noticed(turn.session, user.id, turn.now, turn.settings.rate_window_seconds):
+    since = turn.now - timedelta(seconds=turn.settings.rate_window_seconds)
+    noticed = select(Message.id).where(
+        Message.user_id == user.id, Message.kind == "ratelimit", Message.created_at > since
+    )
+    if await turn.session.scalar(noticed.limit(1)) is None:  # one notice per window
         turn.outbox.reply(user, ctx.incoming.chat_id, ctx.language, Reply(SLOW_DOWN), kind="ratelimit")
     return True
-
-
-async def _noticed(session: AsyncSession, user_id: int, now: datetime, window: int) -> bool:
-    notice = await session.scalar(
-        select(Message.id)
-        .where(
-            Message.user_id == user_id,
-            Message.kind == "ratelimit",
-            Message.created_at > now - timedelta(seconds=window),
-        )
-        .limit(1)
-    )
-    return notice is not None

@@ -7,10 +7,6 @@ from bot.callbacks import FollowupAnswer, FollowupConsent
 from bot.routing import Ctx
 
 
-def applies(ctx: Ctx) -> bool:
-    return isinstance(ctx.button, FollowupConsent | FollowupAnswer)
-
-
 async def handle(ctx: Ctx) -> bool:
     assert isinstance(ctx.button, FollowupConsent | FollowupAnswer)
     ctx.store()

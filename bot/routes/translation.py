@@ -7,10 +7,6 @@ from bot.routing import Ctx
 from bot.translate import drafts
 
 
-def show_original(ctx: Ctx) -> bool:
-    return isinstance(ctx.button, ShowOriginal)
-
-
 async def handle(ctx: Ctx) -> bool:
     assert isinstance(ctx.button, ShowOriginal)
     case = await ctx.case()

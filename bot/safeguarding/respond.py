@@ -233,27 +233,21 @@ def _concern(case: Case) -> tuple[tuple[Msg, Msg], ...]:
     return ((CONCERN, CATEGORY_LABELS.get(case.safeguarding or "", t_("safeguarding"))),)
 
 
-def _urgent_card_text(case: Case, user: User, since: str, messages: str) -> Lines:
+async def _card(turn: Turn, case: Case, user: User, lang: str) -> Reply:
+    from bot.handoff.service import _last_texts  # the same excerpt as the ordinary card
+
+    await turn.outbox.write()  # this turn's message belongs on the card
     heading = t_(
         "URGENT – safeguarding. Case #%(id)s – %(name)s\nLanguage: %(language)s\nWaiting since: %(since)s\n"
         "Last messages:\n%(messages)s\nThe newcomer was given the help lines. Please take this case first.",
         id=case.id,
         name=user.first_name or "?",
         language=NATIVE_NAMES.get(case.language, case.language),
-        since=since,
-        messages=messages,
+        since=format_opening(case.created_at.astimezone(turn.hours.zone), lang),
+        messages="\n".join(f"> {t}" for t in await _last_texts(turn.session, user.id)) or "-",
     )
-    return Lines(heading, _concern(case))
-
-
-async def _card(turn: Turn, case: Case, user: User, lang: str) -> Reply:
-    from bot.handoff.service import _last_texts  # the same excerpt as the ordinary card
-
-    await turn.outbox.write()  # this turn's message belongs on the card
-    since = format_opening(case.created_at.astimezone(turn.hours.zone), lang)
-    lines = "\n".join(f"> {t}" for t in await _last_texts(turn.session, user.id)) or "-"
     claim = ((Button(t_("Claim"), encode(CoachButton("claim", case.id))),),)
-    return Reply(_urgent_card_text(case, user, since, lines), claim)
+    return Reply(Lines(heading, _concern(case)), claim)
 
 
 async def announce_urgent(turn: Turn, case: Case, user: User) -> None:
