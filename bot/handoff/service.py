@@ -183,9 +183,6 @@ async def last_texts(session: AsyncSession, user_id: int, limit: int = 5) -> lis
     return [t[:300] for t in reversed([r for r in rows if r])]
 
 
-_last_texts = last_texts  # the name bot.safeguarding.respond imports
-
-
 async def card(turn: Turn, case: Case, user: User, lang: str, coach: Coach | None = None) -> Reply:
     """The summary card coaches see: language, topic, the last messages, waiting since."""
     since = format_opening(case.created_at.astimezone(turn.hours.zone), lang)
@@ -223,9 +220,6 @@ async def coach_user(session: AsyncSession, coach: Coach) -> User:
     return await user_of(session, coach.telegram_id)
 
 
-_coach_user = coach_user  # the name bot.safeguarding.respond imports
-
-
 def coach_language(coach: Coach, user: User | None) -> str:
     for lang in (user.chosen_language if user else None, user.last_language if user else None, *coach.speaks()):
         if lang in LANGUAGES:
@@ -248,13 +242,13 @@ async def announce(turn: Turn, case: Case, user: User) -> None:
         return
     since = any_coach_since(turn)  # machine translation on and waited long enough: any coach may take it now
     anyone = since is not None and case.created_at <= since
-    for coach in await _coaches_for(turn, case, anyone=anyone):
-        coach_user = await _coach_user(turn.session, coach)
-        lang = coach_language(coach, coach_user)
-        turn.outbox.reply(coach_user, coach.telegram_id, lang, await card(turn, case, user, lang), case_id=case.id)
+    for coach in await coaches_for(turn, case, anyone=anyone):
+        chat_user = await coach_user(turn.session, coach)
+        lang = coach_language(coach, chat_user)
+        turn.outbox.reply(chat_user, coach.telegram_id, lang, await card(turn, case, user, lang), case_id=case.id)
 
 
-async def _coaches_for(turn: Turn, case: Case, *, anyone: bool = False) -> list[Coach]:
+async def coaches_for(turn: Turn, case: Case, *, anyone: bool = False) -> list[Coach]:
     """The coaches who speak the case's language; nobody does (or `anyone`): everyone rather than no one."""
     everyone = list(await turn.session.scalars(select(Coach)))
     return [c for c in everyone if case.language in c.speaks() and not anyone] or everyone
@@ -329,7 +323,7 @@ async def _relay_target(turn: Turn, case: Case) -> tuple[User | None, int, int |
     if case.status == CASE_CLAIMED and case.coach_id is not None:
         coach = await turn.session.get(Coach, case.coach_id)
         if coach is not None:
-            return await _coach_user(turn.session, coach), coach.telegram_id, None
+            return await coach_user(turn.session, coach), coach.telegram_id, None
     return None
 
 
@@ -345,9 +339,9 @@ async def satisfaction(turn: Turn, sender: Sender, button: SatisfactionButton, c
 
 async def tell_coach(turn: Turn, coach: Coach, message: Msg | Reply, case_id: int | None = None) -> None:
     """A message to a coach's private chat, in the coach's language."""
-    coach_user = await _coach_user(turn.session, coach)
+    chat_user = await coach_user(turn.session, coach)
     reply = message if isinstance(message, Reply) else Reply(message)
-    turn.outbox.reply(coach_user, coach.telegram_id, coach_language(coach, coach_user), reply, case_id=case_id)
+    turn.outbox.reply(chat_user, coach.telegram_id, coach_language(coach, chat_user), reply, case_id=case_id)
 
 
 def intake_card(case_id: int, answers: dict[str, str]) -> Reply:
@@ -365,7 +359,7 @@ async def _send_intake(turn: Turn, case: Case, answers: dict[str, str]) -> None:
     elif group is not None:
         turn.outbox.reply(None, group, turn.settings.default_language, reply, case_id=case.id, thread_id=case.thread_id)
     else:
-        for coach in await _coaches_for(turn, case):
+        for coach in await coaches_for(turn, case):
             await tell_coach(turn, coach, reply, case.id)
 
 
@@ -478,7 +472,7 @@ async def release_case(turn: Turn, coach: Coach, case: Case) -> None:
 async def transfer_case(turn: Turn, coach: Coach, case: Case, target: Coach) -> None:
     """The case goes to `target`, who gets it as if they had claimed it (Telegram and console)."""
     await queue.transfer(turn.session, coach, case, target)
-    target_user = await _coach_user(turn.session, target)
+    target_user = await coach_user(turn.session, target)
     await _after_claim(turn, target, target_user, coach_language(target, target_user), case)
 
 
@@ -754,7 +748,7 @@ async def _chat_language(turn: Turn, chat_id: int) -> str:
     coach = await turn.session.scalar(select(Coach).where(Coach.telegram_id == chat_id))
     if coach is None:  # the coaches' group
         return turn.settings.default_language
-    return coach_language(coach, await _coach_user(turn.session, coach))
+    return coach_language(coach, await coach_user(turn.session, coach))
 
 
 # timers --------------------------------------------------------------------------------------------

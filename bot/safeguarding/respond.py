@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Literal, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from bot.callbacks import Callback, CoachButton, DismissAlarm, SafeguardingCategory, SafetyAnswer, encode
 from bot.db.models import (
@@ -234,7 +234,7 @@ def _concern(case: Case) -> tuple[tuple[Msg, Msg], ...]:
 
 
 async def _card(turn: Turn, case: Case, user: User, lang: str) -> Reply:
-    from bot.handoff.service import _last_texts  # the same excerpt as the ordinary card
+    from bot.handoff.service import last_texts  # the same excerpt as the ordinary card
 
     await turn.outbox.write()  # this turn's message belongs on the card
     heading = t_(
@@ -244,7 +244,7 @@ async def _card(turn: Turn, case: Case, user: User, lang: str) -> Reply:
         name=user.first_name or "?",
         language=NATIVE_NAMES.get(case.language, case.language),
         since=format_opening(case.created_at.astimezone(turn.hours.zone), lang),
-        messages="\n".join(f"> {t}" for t in await _last_texts(turn.session, user.id)) or "-",
+        messages="\n".join(f"> {t}" for t in await last_texts(turn.session, user.id)) or "-",
     )
     claim = ((Button(t_("Claim"), encode(CoachButton("claim", case.id))),),)
     return Reply(Lines(heading, _concern(case)), claim)
@@ -253,19 +253,17 @@ async def _card(turn: Turn, case: Case, user: User, lang: str) -> Reply:
 async def announce_urgent(turn: Turn, case: Case, user: User) -> None:
     """An urgent card in the coaches' group (if any) AND privately to every coach who speaks the
     language (everyone, when nobody does)."""
-    from bot.handoff.service import _coach_user, coach_language
+    from bot.handoff.service import coach_language, coach_user, coaches_for
 
     group = turn.settings.coach_chat_id
     if group is not None:
         lang = turn.settings.default_language
         reply = await _card(turn, case, user, lang)
         turn.outbox.reply(None, group, lang, reply, case_id=case.id, thread_id=case.thread_id, kind="card")
-    coaches = list(await turn.session.scalars(select(Coach)))
-    speakers = [c for c in coaches if case.language in c.speaks()]
-    for coach in speakers or coaches:
-        coach_user = await _coach_user(turn.session, coach)
-        lang = coach_language(coach, coach_user)
-        turn.outbox.reply(coach_user, coach.telegram_id, lang, await _card(turn, case, user, lang), case_id=case.id)
+    for coach in await coaches_for(turn, case):
+        chat_user = await coach_user(turn.session, coach)
+        lang = coach_language(coach, chat_user)
+        turn.outbox.reply(chat_user, coach.telegram_id, lang, await _card(turn, case, user, lang), case_id=case.id)
 
 
 async def _alert_coach(turn: Turn, case: Case, user: User, coach: Coach) -> None:
