@@ -280,11 +280,15 @@ def _undelivered_query(*, settled: bool = False) -> Select[Any]:
     return query
 
 
-async def undelivered(session: AsyncSession, limit: int = 100, *, user_id: int | None = None) -> list[Outgoing]:
-    """A user's undelivered messages (to answer a redelivered update), or for the outbox drain those
-    nobody is sending (see `_undelivered_query`)."""
-    query = _undelivered_query(settled=user_id is None)
-    query = query.limit(limit) if user_id is None else query.where(table(Message).c.user_id == user_id)
+async def undelivered_for_user(session: AsyncSession, user_id: int) -> list[Outgoing]:
+    """A user's undelivered messages (to answer a redelivered update)."""
+    query = _undelivered_query().where(table(Message).c.user_id == user_id)
+    return [to_outgoing(r) for r in (await session.execute(query)).mappings()]
+
+
+async def undelivered(session: AsyncSession, limit: int = 100) -> list[Outgoing]:
+    """For the outbox drain: undelivered messages that nobody is sending (see `_undelivered_query`)."""
+    query = _undelivered_query(settled=True).limit(limit)
     return [to_outgoing(r) for r in (await session.execute(query)).mappings()]
 
 

@@ -47,6 +47,7 @@ from bot.outbox import (
     Outcome,
     Outgoing,
     record,
+    undelivered_for_user,
     write_together,
 )
 from bot.outbox import undelivered as _undelivered
@@ -316,7 +317,7 @@ async def _route(
     if not fresh:
         user = await user_of(session, incoming.telegram_user_id)
         touch_user(user, incoming)
-        return Result(await _undelivered(session, user_id=user.id))
+        return Result(await undelivered_for_user(session, user.id))
     settings = services.settings
     now = utcnow()
     if known is None:
