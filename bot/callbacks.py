@@ -55,6 +55,15 @@ class TopicButton:
 
 
 @dataclass(frozen=True)
+class OtherTopic:
+    """`o:<intent>`: the likeliest other topic, offered below a confident answer (read by the unanswered
+    report: a newcomer who taps it says the answer missed)."""
+
+    prefix: ClassVar[str] = "o"
+    intent: str
+
+
+@dataclass(frozen=True)
 class CoachButton:
     """`c:claim:<case>` (case card, /queue) and `c:use:<case>` (/mine: switch the active case)."""
 
@@ -149,6 +158,7 @@ Callback = (
     | ActionButton
     | LanguageButton
     | TopicButton
+    | OtherTopic
     | CoachButton
     | SatisfactionButton
     | DeleteButton

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.callbacks import ActionButton, LanguageButton, NodeButton, TopicButton, decode, encode
+from bot.callbacks import ActionButton, LanguageButton, NodeButton, OtherTopic, TopicButton, decode, encode
 from bot.flows.model import Flow, FlowSet
 from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.messages import Button, ButtonLabel, FlowTitle, Msg, NodeText, Plain, Reply, t_, tn_
@@ -201,7 +201,7 @@ class Dialog:
             case LanguageButton(lang) if lang in LANGUAGES:
                 switched = t_("I will speak English with you now. You can change this any time with /language.")
                 return self._with_menu(switched, state, language=lang)
-            case TopicButton(intent):
+            case TopicButton(intent) | OtherTopic(intent):
                 flow = self._flows.for_intent(intent)
                 if flow is not None:
                     return self._answer(flow, flow.start, state, intent=intent)
@@ -264,6 +264,11 @@ class Dialog:
         if nlu.second and second is not None and second.id != flow.id and second.menu is not None:
             other = Button(FlowTitle(second.id), encode(TopicButton(nlu.second)))  # the message's other question
             extra = ((other,), *extra)
+        elif (runner_up := nlu.runner_up()) is not None:
+            # Close to another topic: that one a tap away, in case this answer missed.
+            near = self._flows.for_intent(runner_up)
+            if near is not None and near.id != flow.id and near.menu is not None:
+                extra = (*extra, (Button(FlowTitle(near.id), encode(OtherTopic(runner_up))),))
         return self._answer(flow, node_id, state, intent=nlu.intent, extra=extra)
 
     def _answer(

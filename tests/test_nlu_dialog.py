@@ -7,7 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialog import COACH, GIBBERISH, MENU, UNSURE, VAGUE, Dialog, DialogConfig, HandoffInfo, State, TextIn
+from bot.dialog import (
+    COACH,
+    GIBBERISH,
+    MENU,
+    UNSURE,
+    VAGUE,
+    ButtonIn,
+    Dialog,
+    DialogConfig,
+    HandoffInfo,
+    State,
+    TextIn,
+)
 from bot.flows.loader import load_flows
 from bot.flows.model import FlowSet
 from bot.messages import FlowTitle, NodeText, t_
@@ -57,6 +69,37 @@ def test_a_second_question_is_offered_as_a_button(dialog: Dialog) -> None:
     assert reply.text == NodeText("cv_help", "start")
     offered = [b for row in reply.buttons for b in row if b.data == "i:job_application"]
     assert [b.label for b in offered] == [FlowTitle("job_application")]
+
+
+def close_call(second: str | None = None, runner_up: float = 0.3) -> NluResult:
+    ranking = (("job_application", 0.6), ("greet", 0.35), ("cv_help", runner_up), ("work_culture", 0.01))
+    return NluResult("x", "nl", "job_application", 0.6, ranking, second=second)
+
+
+def test_a_close_second_topic_is_offered_below_the_answer(dialog: Dialog) -> None:
+    (reply,) = dialog.decide(TextIn("ik heb mijn cv gestuurd en nu?", close_call()), State()).replies
+    assert reply.text == NodeText("job_application", "start")
+    buttons = [b for row in reply.buttons for b in row]
+    offered = [b for b in buttons if b.data == "o:cv_help"]
+    assert [b.label for b in offered] == [FlowTitle("cv_help")]  # the topic, never small talk such as greet
+    # Below the answer's own buttons: the answer comes first, the way out after it.
+    node_buttons = [i for i, b in enumerate(buttons) if b.data.startswith("n:job_application.")]
+    assert node_buttons
+    assert max(node_buttons) < buttons.index(offered[0])
+
+
+def test_no_other_topic_when_it_is_far_behind_or_the_message_asks_two_things(dialog: Dialog) -> None:
+    (far,) = dialog.decide(TextIn("vacatures", close_call(runner_up=0.1)), State()).replies
+    assert not [d for d in data(far.buttons) if d.startswith("o:")]
+    (two,) = dialog.decide(TextIn("vacatures? en werk?", close_call(second="work_culture")), State()).replies
+    assert "i:work_culture" in data(two.buttons)
+    assert not [d for d in data(two.buttons) if d.startswith("o:")]  # one extra topic button at most
+
+
+def test_tapping_the_other_topic_answers_it(dialog: Dialog) -> None:
+    outcome = dialog.decide(ButtonIn("o:cv_help"), State("job_application", "start"))
+    assert outcome.replies[0].text == NodeText("cv_help", "start")
+    assert outcome.state.flow == "cv_help"
 
 
 def test_gibberish_is_asked_again_without_the_out_of_scope_text(dialog: Dialog) -> None:

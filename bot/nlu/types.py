@@ -30,6 +30,9 @@ NOT_TOPICS = frozenset(
     {"greet", "goodbye", "thanks", "affirm", "deny", "start_intake", "request_human", "change_language", "out_of_scope"}
 )
 TOPICS: tuple[str, ...] = tuple(i for i in INTENTS if i not in NOT_TOPICS)
+# A confident answer also offers the likeliest other topic from this confidence on: on the realistic sets A-C
+# half of the confidently wrong answers had the right topic there, for an extra button on 4% of the right ones.
+RUNNER_UP = 0.15
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,10 @@ class NluResult:
     node: str | None = None
     second: str | None = None
     gibberish: bool = False  # no word and few character n-grams the training data knows ("qwerty zxcv")
+
+    def runner_up(self, minimum: float = RUNNER_UP) -> str | None:
+        """The likeliest topic other than the answered intent, if its confidence reaches `minimum`."""
+        return next((i for i, c in self.ranking if i != self.intent and i in TOPICS and c >= minimum), None)
 
     def entity(self, name: str) -> str | None:
         return next((e.value for e in self.entities if e.entity == name), None)
