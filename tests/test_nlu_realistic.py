@@ -70,7 +70,8 @@ def test_evaluation_counts_right_asked_back_and_wrong(tmp_path: Path) -> None:
         "- {text: a, intent: cv_help, node: gaps}\n"
         "- {text: b, intent: cv_help}\n"
         "- {text: c, intent: cv_help}\n"
-        "- {text: d, intent: cv_help}\n",
+        "- {text: d, intent: cv_help}\n"
+        "- {text: e, intent: cv_help}\n",
         encoding="utf-8",
     )
     answers = {
@@ -78,10 +79,13 @@ def test_evaluation_counts_right_asked_back_and_wrong(tmp_path: Path) -> None:
         "b": _result("job_application", 0.4, [("job_application", 0.4), ("greet", 0.3), ("cv_help", 0.2)]),
         "c": _result("job_application", 0.8, [("job_application", 0.8), ("cv_help", 0.1)]),  # confidently wrong
         "d": _result("greet", 0.3, [("greet", 0.3), ("thanks", 0.3)]),  # asked, cv_help not offered
+        # Confidently wrong, but cv_help close behind: offered below the answer.
+        "e": _result("job_application", 0.6, [("job_application", 0.6), ("greet", 0.2), ("cv_help", 0.15)]),
     }
     report = evaluate_realistic(lambda text: answers[text], load_realistic(path), threshold=0.5)
     (nl,) = report.languages
-    assert (nl.answered_right, nl.asked_back, nl.answered_wrong, nl.asked_wrong) == (0.25, 0.25, 0.25, 0.25)
+    assert (nl.answered_right, nl.asked_back, nl.answered_wrong, nl.asked_wrong) == (0.2, 0.2, 0.4, 0.2)
+    assert nl.wrong_offered == 0.5  # e, not c (cv_help at 0.1)
     assert (nl.node_questions, nl.node_right) == (1, 1.0)
     assert "nl" in format_realistic(report)
     assert offered_topics(answers["b"]) == ["job_application", "cv_help"]  # greet is not a topic

@@ -50,6 +50,7 @@ class RealisticLanguage:
     node_right: float  # of the messages with a node: the right intent and node, answered directly
     second_offered: float | None  # of two-question messages: the second question offered as a button
     node_overreach: float = 0.0  # of the general questions answered with the right intent: given a node
+    wrong_offered: float = 0.0  # of the confidently wrong answers: the right topic on a button below (a tap away)
     misses: list[tuple[str, str, str]] = field(default_factory=list)  # (text, expected, got)
 
 
@@ -75,6 +76,7 @@ def evaluate_realistic(
             right = confident and r.intent == m.intent
             if confident:
                 tally["right" if right else "wrong"] += 1
+                tally["wrong_offered"] += not right and m.intent in {r.second, r.runner_up()}
             else:
                 tally["asked" if m.intent in offered_topics(r) else "asked_wrong"] += 1
             if right and m.node is not None:
@@ -101,6 +103,7 @@ def evaluate_realistic(
                 tally["node_right"] / nodes if nodes else 0.0,
                 tally["second_ok"] / seconds if seconds else None,
                 tally["overreach"] / tally["general"] if tally["general"] else 0.0,
+                tally["wrong_offered"] / tally["wrong"] if tally["wrong"] else 0.0,
                 misses,
             )
         )
@@ -119,13 +122,15 @@ def format_realistic(report: RealisticReport, misses: bool = True) -> str:
         lines.append(
             f"{r.language:<5} {r.messages:>8} {r.answered_right:>6.3f} {r.asked_back:>6.3f} {r.answered_wrong:>6.3f}"
             f" {r.asked_wrong:>12.3f} {r.node_questions:>7} {r.node_right:>11.3f} {r.node_overreach:>10.3f} {second:>12}"
+            f" {r.wrong_offered:>15.3f}"
         )
     lines += [
         "",
         "right: confident and the right intent; asked: below the threshold with the right topic on a button;",
         "wrong: confident and wrong; asked-wrong: asked back without the right topic; node right: the",
         "specific question answered with its node directly (share of the messages that have one); overreach:",
-        "general questions (no node) answered with a node instead of the topic's opening.",
+        "general questions (no node) answered with a node instead of the topic's opening; wrong, offered: of the",
+        "wrong answers, the share with the right topic on a button below (the second question or the runner-up).",
     ]
     if misses:
         lines += ["", "misses (expected -> got):"]
