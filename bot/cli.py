@@ -278,10 +278,11 @@ async def _privacy_purge(settings: Settings, months: int | None) -> int:
 
 
 async def _report_unanswered(settings: Settings, days: int) -> int:
-    from bot.tools.unanswered import format_groups, unanswered_groups
+    from bot.tools.unanswered import corrections, format_groups, unanswered_groups
 
     async with _session(settings) as session:
-        print(format_groups(await unanswered_groups(session, days=days), days))
+        corrected = await corrections(session, days=days)
+        print(format_groups(await unanswered_groups(session, days=days), days, corrected))
     return 0
 
 

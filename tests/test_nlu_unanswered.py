@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import UnansweredQuestion
+from bot.db.models import Message, UnansweredQuestion
 from bot.pipeline import Incoming, process
 from bot.services import Services
-from bot.tools.unanswered import format_groups, unanswered_groups
+from bot.tools.unanswered import Correction, corrections, format_groups, unanswered_groups
 
 NEWCOMER = 7301
 
@@ -39,3 +39,38 @@ async def test_the_topic_chosen_after_asking_back_is_a_training_suggestion(servi
     assert f"[nl] diploma_recognition: {unsure}" in report
     assert f"{other}" in report
     assert f"[nl] diploma_recognition: {other}" not in report
+
+
+# Between two topics for the model (job_application ~0.5, cv_help ~0.5): answered, with cv_help offered below.
+BETWEEN = "hoe schrijf ik een motivatiebrief bij mijn cv"
+
+
+@pytest.mark.parametrize("settings_overrides", [{"nlu_threshold": 0.3}])
+async def test_a_tap_on_the_other_topic_below_an_answer_is_a_training_suggestion(services: Services) -> None:
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "text", text=BETWEEN, telegram_language="nl"))
+    async with services.sessions() as session:
+        (question,) = list(await session.scalars(select(Message).where(Message.direction == "in")))
+        (answer,) = list(await session.scalars(select(Message).where(Message.direction == "out")))
+        assert question.intent == "job_application"
+        assert any(data == "o:cv_help" for row in answer.buttons or [] for _, data in row), answer.buttons
+    # A follow-up button of the answer and small talk first, then the other topic: still a correction of
+    # the question.
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "button", data="n:job_application.letter"))
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "text", text="dank je wel"))
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "button", data="o:cv_help"))
+    async with services.sessions() as session:
+        last = await session.scalar(select(Message).where(Message.direction == "out").order_by(Message.id.desc()))
+        assert last is not None
+        assert any(data.startswith("n:cv_help.") for row in last.buttons or [] for _, data in row)  # the CV topic
+        (corrected,) = await corrections(session, days=30)
+        groups = await unanswered_groups(session, days=30)
+    assert corrected == Correction("nl", BETWEEN, "job_application", "cv_help")
+    report = format_groups(groups, 30, [corrected])
+    assert f"[nl] cv_help (answered: job_application): {BETWEEN}" in report
+
+
+async def test_no_correction_without_a_tap_on_the_other_topic(services: Services) -> None:
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "text", text=BETWEEN, telegram_language="nl"))
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "button", data="i:cv_help"))
+    async with services.sessions() as session:
+        assert await corrections(session, days=30) == []

@@ -3,8 +3,9 @@ and similarity, so staff see which answer is missing.
 
 When the bot asked back and the newcomer tapped one of the offered topics (button `i:<intent>`, the
 next thing they sent), the report shows that topic with the message: a training suggestion, ready to
-add to nlu/data/<lang>.yml under that intent. The choice is read from the transcript, so nothing extra
-is stored."""
+add to nlu/data/<lang>.yml under that intent. Likewise a confident answer the newcomer corrected by tapping
+the other topic offered below it (`o:<intent>`): that message, with the topic they meant. Both are read from
+the transcript, so nothing extra is stored."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import TopicButton, decode
+from bot.callbacks import OtherTopic, TopicButton, decode
 from bot.db.models import Message, UnansweredQuestion, utcnow
+from bot.nlu.types import TOPICS
 from bot.textnorm import normalize
 
 SIMILARITY = 0.35
@@ -56,6 +58,45 @@ async def picked_topics(session: AsyncSession, rows: list[UnansweredQuestion]) -
         button = decode(after.text) if after.kind == "button" else None
         if isinstance(button, TopicButton):  # a topic offered when the bot asked back
             found[r.id] = button.intent
+    return found
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A confident answer the newcomer corrected: their message, the topic answered, the topic they tapped."""
+
+    language: str
+    text: str
+    answered: str
+    picked: str
+
+
+async def corrections(session: AsyncSession, *, days: int, now: datetime | None = None) -> list[Correction]:
+    """Taps on the other topic below an answer in the last `days`, each with the newcomer's message it
+    answered (their last typed message about a topic before the tap), oldest first."""
+    since = (now or utcnow()) - timedelta(days=days)
+    taps = list(
+        await session.scalars(
+            select(Message)
+            .where(Message.direction == "in", Message.kind == "button", Message.created_at >= since)
+            .where(Message.text.startswith(OtherTopic.prefix + ":"))
+            .order_by(Message.id)
+        )
+    )
+    found: list[Correction] = []
+    for tap in taps:
+        picked = decode(tap.text)
+        question = await session.scalar(
+            select(Message)
+            .where(Message.user_id == tap.user_id, Message.direction == "in", Message.kind == "text")
+            .where(Message.id < tap.id, Message.intent.in_(TOPICS))  # the button is only under a topic's answer
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        if not isinstance(picked, OtherTopic) or question is None or not question.text:
+            continue
+        if question.intent != picked.intent:  # else the tap only repeated the answer
+            found.append(Correction(question.language or "?", question.text, question.intent or "?", picked.intent))
     return found
 
 
@@ -104,7 +145,7 @@ async def unanswered_groups(session: AsyncSession, *, days: int, now: datetime |
     return result
 
 
-def format_groups(groups: list[Group], days: int) -> str:
+def format_groups(groups: list[Group], days: int, corrected: list[Correction] | None = None) -> str:
     total = sum(len(g.texts) for g in groups)
     lines = [f"{total} unanswered messages in the last {days} days, in {len(groups)} groups (largest first):", ""]
     for group in groups:
@@ -121,4 +162,7 @@ def format_groups(groups: list[Group], days: int) -> str:
     if suggestions:
         lines += ["", "Training suggestions: the newcomer chose this topic when the bot asked back", ""]
         lines += [f"[{language}] {topic}: {text[:120]}" for language, topic, text in suggestions]
+    if corrected:
+        lines += ["", "Training suggestions: the newcomer chose another topic after the bot's answer", ""]
+        lines += [f"[{c.language}] {c.picked} (answered: {c.answered}): {c.text[:120]}" for c in corrected]
     return "\n".join(lines)
