@@ -293,3 +293,37 @@ async def test_staff_start_a_new_topic_from_an_unanswered_question(services: Ser
         await expect(start.locator("form.lang-ar .problem")).to_contain_text("geen tekst in het Arabisch")
         await eva.goto(f"{console_url}/console/content/worklist?lang=ti")
         await expect(eva.locator("tbody")).to_contain_text("housing")
+
+
+async def test_staff_see_answers_newcomers_corrected_and_add_them_as_examples(
+    services: Services, console_url: str
+) -> None:
+    """A newcomer tapped the other topic offered below an answer: staff see the question with that topic
+    chosen, and add it as a training example in one click."""
+    from sqlalchemy import select
+
+    from bot.db.models import Message, NluExample, User
+
+    question = "ارسلت السيرة الذاتية للشركة وما ردوا علي شو اعمل"
+    async with services.sessions() as session, session.begin():
+        user = User(telegram_id=8701)
+        session.add(user)
+        await session.flush()
+        said = {"user_id": user.id, "chat_id": 8701, "direction": "in"}
+        session.add(Message(**said, kind="text", text=question, language="ar", intent="job_application"))
+        await session.flush()
+        session.add(Message(**said, kind="button", text="o:cv_help"))
+    async with chromium() as browser:
+        eva = await signed_in(services, await new_context(browser), console_url, EVA)
+        await eva.goto(f"{console_url}/console/content/unanswered", timeout=60_000)
+        section = eva.locator("section.group").filter(has_text="Beantwoord, daarna een ander onderwerp gekozen")
+        await expect(section).to_contain_text(question)
+        await expect(section).to_contain_text("beantwoord als job_application")
+        await expect(section.locator("span[dir=auto]", has_text=question)).to_be_visible()
+        await expect(section.get_by_label("Onderwerp")).to_have_value("cv_help")
+        await shot(eva, "content-corrected")
+        await section.get_by_role("button", name="Toevoegen als trainingsvoorbeeld").click()
+        await eva.wait_for_url(re.compile(r"added=1"))
+    async with services.sessions() as session:
+        (example,) = list(await session.scalars(select(NluExample)))
+    assert (example.text, example.language, example.intent) == (question, "ar", "cv_help")

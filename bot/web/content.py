@@ -25,7 +25,7 @@ from bot.flows.model import FlowSet
 from bot.languages import LANGUAGES
 from bot.nlu.types import INTENTS
 from bot.render import Renderer
-from bot.tools.unanswered import picked_topics
+from bot.tools.unanswered import corrections, picked_topics
 from bot.web.console import CONSOLE, path_id, render, signed_in, staff_only
 
 TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]{2,39}$")
@@ -451,6 +451,7 @@ async def restore(request: web.Request) -> web.StreamResponse:
 
 # unanswered questions -> training examples -------------------------------------------------------------
 MAX_SHOWN = 5
+MAX_CORRECTED = 100  # the newest answers newcomers corrected
 MAX_GROUP = 100  # questions of a group that become a new topic's training examples
 
 
@@ -472,6 +473,7 @@ async def unanswered_page(request: web.Request, status: int = 200) -> web.Respon
             )
         )
         picked = await picked_topics(session, rows)
+        corrected = await corrections(session, days=days)
         waiting = await examples.pending(session)
     groups: list[dict[str, Any]] = []
     for language in sorted({r.language or "?" for r in rows}):
@@ -492,6 +494,7 @@ async def unanswered_page(request: web.Request, status: int = 200) -> web.Respon
     context = {
         "here": "unanswered",
         "groups": groups,
+        "corrected": corrected[-MAX_CORRECTED:],
         "days": days,
         "intents": examples.known_intents(services.flows),
         "waiting": waiting,
