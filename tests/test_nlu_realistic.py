@@ -71,7 +71,8 @@ def test_evaluation_counts_right_asked_back_and_wrong(tmp_path: Path) -> None:
         "- {text: b, intent: cv_help}\n"
         "- {text: c, intent: cv_help}\n"
         "- {text: d, intent: cv_help}\n"
-        "- {text: e, intent: cv_help}\n",
+        "- {text: e, intent: cv_help}\n"
+        "- {text: f, intent: request_human}\n",
         encoding="utf-8",
     )
     answers = {
@@ -81,11 +82,14 @@ def test_evaluation_counts_right_asked_back_and_wrong(tmp_path: Path) -> None:
         "d": _result("greet", 0.3, [("greet", 0.3), ("thanks", 0.3)]),  # asked, cv_help not offered
         # Confidently wrong, but cv_help close behind: offered below the answer.
         "e": _result("job_application", 0.6, [("job_application", 0.6), ("greet", 0.2), ("cv_help", 0.15)]),
+        # Wrong, but "Talk to a coach" is under every topic's answer.
+        "f": _result("job_application", 0.9, [("job_application", 0.9), ("request_human", 0.05)]),
     }
     report = evaluate_realistic(lambda text: answers[text], load_realistic(path), threshold=0.5)
     (nl,) = report.languages
-    assert (nl.answered_right, nl.asked_back, nl.answered_wrong, nl.asked_wrong) == (0.2, 0.2, 0.4, 0.2)
-    assert nl.wrong_offered == 0.5  # e, not c (cv_help at 0.1)
+    assert (nl.messages, nl.answered_right, nl.asked_back, nl.asked_wrong) == (6, 1 / 6, 1 / 6, 1 / 6)
+    assert nl.answered_wrong == 3 / 6
+    assert nl.wrong_offered == 2 / 3  # e and f, not c (cv_help at 0.1)
     assert (nl.node_questions, nl.node_right) == (1, 1.0)
     assert "nl" in format_realistic(report)
     assert offered_topics(answers["b"]) == ["job_application", "cv_help"]  # greet is not a topic

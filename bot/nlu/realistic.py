@@ -38,6 +38,16 @@ def offered_topics(result: NluResult) -> list[str]:
     return [intent for intent, _ in result.ranking if intent in TOPICS][:OFFERED]
 
 
+# Under every topic's answer the bot shows "Sign up for guidance" and "Talk to a coach" (bot.dialog.node_reply).
+_UNDER_EVERY_ANSWER = frozenset({"start_intake", "request_human"})
+
+
+def below_answer(result: NluResult) -> set[str | None]:
+    """The intents a confident answer offers on its buttons besides its own: the message's second question, the
+    runner-up topic, and, below a topic's answer, the intake and a coach."""
+    return {result.second, result.runner_up(), *(_UNDER_EVERY_ANSWER if result.intent in TOPICS else ())}
+
+
 @dataclass(frozen=True)
 class RealisticLanguage:
     language: str
@@ -76,7 +86,7 @@ def evaluate_realistic(
             right = confident and r.intent == m.intent
             if confident:
                 tally["right" if right else "wrong"] += 1
-                tally["wrong_offered"] += not right and m.intent in {r.second, r.runner_up()}
+                tally["wrong_offered"] += not right and m.intent in below_answer(r)
             else:
                 tally["asked" if m.intent in offered_topics(r) else "asked_wrong"] += 1
             if right and m.node is not None:
@@ -130,7 +140,8 @@ def format_realistic(report: RealisticReport, misses: bool = True) -> str:
         "wrong: confident and wrong; asked-wrong: asked back without the right topic; node right: the",
         "specific question answered with its node directly (share of the messages that have one); overreach:",
         "general questions (no node) answered with a node instead of the topic's opening; wrong, offered: of the",
-        "wrong answers, the share with the right topic on a button below (the second question or the runner-up).",
+        "wrong answers, the share with the right one on a button below (the second question, the runner-up, or",
+        "under a topic's answer the intake and a coach).",
     ]
     if misses:
         lines += ["", "misses (expected -> got):"]
