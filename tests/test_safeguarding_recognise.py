@@ -379,3 +379,22 @@ def test_round_12_look_alikes_and_what_they_must_not_hide(text: str, category: s
 )
 def test_round_13_idioms_and_what_they_must_not_hide(text: str, category: str | None) -> None:
     assert patterns_only(text) == category
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # round 14: breaks and travel costs are lawfully unpaid; asking about them is no disclosure
+        ("break is not paid is it allowed", None),
+        ("my lunch break is not paid, is that normal?", None),
+        ("travel costs are not paid by my employer", None),
+        ("unpaid break of 30 minutes is that ok", None),
+        # and what they must not hide
+        ("break is not paid and my boss keeps my passport", "exploitation"),
+        ("my break is not paid and I have not been paid for two months", "exploitation"),
+        ("overtime is not paid", "exploitation"),
+        ("they have not paid me", "exploitation"),
+    ],
+)
+def test_round_14_lawfully_unpaid_and_what_it_must_not_hide(text: str, category: str | None) -> None:
+    assert patterns_only(text) == category

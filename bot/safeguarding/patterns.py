@@ -434,6 +434,12 @@ EXCEPTIONS: dict[str, list[str]] = {
 _SUBJECT_OTHER = r"\b(?:my|mijn|m'n|our|onze|the|de|het|a|een) (?:new |nieuwe |young |jonge )?(?:colleague|co-?worker|nephew|niece|cousin|neighbou?r'?s?|collega|neef|nicht|buurjongen|buurmeisje|buurvrouw|buurman|stagiair|intern)\b|\b(?:the|de|het|a|een) (?:new|nieuwe) (?:girl|boy|guy|meisje|jongen)\b"
 _AGE_EN_NL = rf"(?:only |just |still |pas |nog maar |maar )?(?:{_NUM_MINOR}|{_WORD_MINOR_EN}|{_WORD_MINOR_NL})\b"
 MASKS: dict[str, list[str]] = {
+    # Round 14: breaks and travel costs are lawfully unpaid in the Netherlands; asking about them is not
+    # a disclosure ("the rest of the sentence still counts": "break is not paid and they keep my passport").
+    "exploitation": [
+        r"\b(?:(?:the|my|our|a) )?(?:lunch ?)?(?:breaks?|pauses?|travel (?:costs?|expenses)|commut(?:e|ing)(?: costs?)?)"
+        r" (?:(?:is|are|was|were|gets?) )?(?:not|never) (?:being )?paid\b|\bunpaid (?:lunch ?)?breaks?\b",
+    ],
     "danger": [
         rf"(?:{_COURSE}) (?:[^ ]+ ){{0,3}}?(?:{_EMERGENCY_TOPIC})|(?:{_EMERGENCY_TOPIC}) ?(?:[^ ]+ ){{0,2}}?(?:{_COURSE})",
         r"(?:الانتظار|الحر|الملل|الشغل|الدوام|التعب|الروتين|الغربه|الوجع|الضغط|الدراسه|الزهق|الاوراق) (?:[^ ]+ ){0,4}?(?:عم )?(?:يقتلني|بيقتلني|قاتلني)",
