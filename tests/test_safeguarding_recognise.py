@@ -389,11 +389,15 @@ def test_round_13_idioms_and_what_they_must_not_hide(text: str, category: str | 
         ("my lunch break is not paid, is that normal?", None),
         ("travel costs are not paid by my employer", None),
         ("unpaid break of 30 minutes is that ok", None),
+        ("ik zit al twee jaar zonder betaald werk", None),
+        ("بدي اكتسب خبرة بهولندا حتى لو بلا راتب", None),
         # and what they must not hide
         ("break is not paid and my boss keeps my passport", "exploitation"),
         ("my break is not paid and I have not been paid for two months", "exploitation"),
         ("overtime is not paid", "exploitation"),
         ("they have not paid me", "exploitation"),
+        ("ik werk al maanden zonder betaald te worden", "exploitation"),
+        ("اشتغلت شهرين بلا راتب", "exploitation"),
     ],
 )
 def test_round_14_lawfully_unpaid_and_what_it_must_not_hide(text: str, category: str | None) -> None:

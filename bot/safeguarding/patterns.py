@@ -439,6 +439,8 @@ MASKS: dict[str, list[str]] = {
     "exploitation": [
         r"\b(?:(?:the|my|our|a) )?(?:lunch ?)?(?:breaks?|pauses?|travel (?:costs?|expenses)|commut(?:e|ing)(?: costs?)?)"
         r" (?:(?:is|are|was|were|gets?) )?(?:not|never) (?:being )?paid\b|\bunpaid (?:lunch ?)?breaks?\b",
+        # "without paid work" is being unemployed; "even if unpaid" is willingness to volunteer
+        r"\bzonder betaald werk\b|(?:حتى لو|ولو|حتى) (?:بلا|بدون) (?:راتب|اجر|مصاري)",
     ],
     "danger": [
         rf"(?:{_COURSE}) (?:[^ ]+ ){{0,3}}?(?:{_EMERGENCY_TOPIC})|(?:{_EMERGENCY_TOPIC}) ?(?:[^ ]+ ){{0,2}}?(?:{_COURSE})",
