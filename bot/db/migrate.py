@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+_LOCK = zlib.crc32(b"werkhelpdesk migrations")
 
 
 class MigrationsPendingError(RuntimeError):
@@ -29,14 +32,23 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
+async def _one_at_a_time(conn: AsyncConnection) -> None:
+    """Replicas starting together (PostgreSQL): one migrates, the others wait here until it commits and then
+    find nothing left to do. The lock ends with the transaction."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.begin() as conn:
+        await _one_at_a_time(conn)
         await conn.run_sync(lambda connection: command.upgrade(_config(connection), revision))
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
     """Back to `revision` ("-1": the one before the current one)."""
     async with engine.begin() as conn:
+        await _one_at_a_time(conn)
         await conn.run_sync(lambda connection: command.downgrade(_config(connection), revision))
 
 
