@@ -130,6 +130,18 @@ class Settings(BaseSettings):
         OfficeHours.parse(value, "UTC")
         return value
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        """A misspelt zone would otherwise fail every handoff later, with the bot reporting ready."""
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}: use an IANA name such as Europe/Amsterdam") from None
+        return value
+
     @field_validator("followup_months")
     @classmethod
     def _valid_followup_months(cls, value: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import select, update
 
 from bot.db.models import Case, Timer, User
@@ -28,6 +29,7 @@ from bot.messages import Msg, t_
 from bot.nlu.types import NluResult
 from bot.pipeline import Incoming, process, run_timers
 from bot.services import Services
+from bot.settings import Settings
 
 HOURS = OfficeHours.parse("mon-fri 09:00-17:00", "Europe/Amsterdam")
 SATURDAY_NOON = datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
@@ -46,6 +48,14 @@ def test_office_hours() -> None:
 def test_bad_office_hours_are_refused(spec: str) -> None:
     with pytest.raises(ValueError, match="office hours"):
         OfficeHours.parse(spec, "Europe/Amsterdam")
+
+
+@pytest.mark.parametrize("zone", ["Europe/Amstredam", "CET+1", "../etc/passwd"])
+def test_an_unknown_time_zone_stops_the_start(zone: str) -> None:
+    # Checked when the settings are read: otherwise every request for a coach would fail later.
+    with pytest.raises(ValidationError, match="unknown time zone"):
+        Settings(_env_file=None, timezone=zone)  # type: ignore[call-arg]
+    assert Settings(_env_file=None, timezone="Africa/Asmara").timezone == "Africa/Asmara"  # type: ignore[call-arg]
 
 
 def test_next_opening_is_formatted_per_language() -> None:
