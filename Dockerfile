@@ -7,8 +7,9 @@ COPY flows ./flows
 COPY nlu ./nlu
 COPY locales ./locales
 RUN pybabel compile -d locales -D messages
+# XDG_CACHE_HOME, not NLU_CACHE_DIR: compose passes .env in, whose empty NLU_CACHE_DIR means "the default"
 ENV FLOWS_DIR=/app/flows NLU_DIR=/app/nlu LOCALES_DIR=/app/locales PYTHONUNBUFFERED=1 \
-    NLU_CACHE_DIR=/var/cache/werkhelpdesk/nlu
+    XDG_CACHE_HOME=/var/cache
 # the trained NLU model is cached here (mode 0700, owned by the user the bot runs as)
 RUN mkdir -p -m 0700 /var/cache/werkhelpdesk/nlu && chown -R nobody /var/cache/werkhelpdesk
 USER nobody

@@ -62,3 +62,23 @@ def test_compose_file_is_valid_for_docker_compose(tmp_path: Path) -> None:
     assert (
         bot["environment"]["DATABASE_URL"] == "postgresql+asyncpg://werkhelpdesk:change-me@postgres:5432/werkhelpdesk"
     )
+
+
+def test_the_image_keeps_the_nlu_model_in_its_cache_directory_with_the_env_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Compose passes .env into the container; its empty NLU_CACHE_DIR must still mean the directory the
+    image makes for the bot's user (not ~/.cache of `nobody`, which does not exist: a retraining per start)."""
+    import re
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    env_block = re.search(r"^ENV (.*?)(?<!\\)$", dockerfile, re.MULTILINE | re.DOTALL)
+    assert env_block is not None
+    for name, value in re.findall(r"(\w+)=(\S+)", env_block.group(1).replace("\\\n", " ")):
+        monkeypatch.setenv(name, value)
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line.startswith("NLU_CACHE_DIR="):
+            monkeypatch.setenv("NLU_CACHE_DIR", line.split("=", 1)[1])
+    made = re.search(r"mkdir -p -m 0700 (\S+)", dockerfile)
+    assert made is not None
+    assert Settings(_env_file=None).nlu_cache_dir == Path(made.group(1))  # type: ignore[call-arg]
