@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from bot.dialog import INTAKE
+from bot.i18n import directional
+from bot.intake import form
+from bot.messages import Msg
 from bot.pipeline import Incoming, Result, process
 from bot.services import Services
 
@@ -17,6 +23,18 @@ async def say(services: Services, text: str, lang: str = "ar") -> Result:
 
 async def command(services: Services, name: str, lang: str = "ar") -> Result:
     return await process(services, Incoming(NEWCOMER, NEWCOMER, "command", command=name, telegram_language=lang))
+
+
+async def press(services: Services, data: str, lang: str = "ar") -> Result:
+    return await process(services, Incoming(NEWCOMER, NEWCOMER, "button", data=data, telegram_language=lang))
+
+
+def text_of(services: Services, msg: Msg, lang: str) -> str:
+    return directional(services.translator.gettext(lang, msg), lang)
+
+
+def texts(result: Result) -> list[str]:
+    return [o.text for o in result.outgoing]
 
 
 def export_of(result: Result) -> dict[str, object]:
@@ -37,3 +55,26 @@ async def test_an_export_names_earlier_exports_instead_of_containing_them(servic
     assert [(f["text"], f["file"]) for f in files] == [(None, "werkhelpdesk-my-data.json")] * 3
     # Each export grows by a few lines, not by a copy of the previous one.
     assert sizes[3] - sizes[2] < 1000, sizes
+
+
+@pytest.mark.parametrize(("lang", "yes"), [("ar", "نعم"), ("ti", "እወ"), ("nl", "ja"), ("en", "yes")])
+async def test_a_typed_yes_to_the_consent_question_is_a_yes(services: Services, lang: str, yes: str) -> None:
+    assert texts(await press(services, INTAKE, lang)) == [text_of(services, form.CONSENT, lang)]
+    first = form.BY_KEY["first_name"].question
+    assert texts(await say(services, yes, lang)) == [text_of(services, first, lang)]
+
+
+async def test_a_typed_no_to_the_consent_question_stores_nothing(services: Services) -> None:
+    await press(services, INTAKE, "ar")
+    (declined,) = texts(await say(services, "لا", "ar"))
+    assert declined == text_of(services, form.DECLINED, "ar")
+
+
+async def test_a_question_typed_at_the_consent_question_is_answered(services: Services) -> None:
+    await press(services, INTAKE, "en")
+    (answer,) = (await say(services, "how do i get my diploma checked", "en")).outgoing
+    assert answer.text != text_of(services, form.CONSENT, "en")
+    assert "IDW" in answer.text
+    # The consent question is still open: its button works.
+    first = form.BY_KEY["first_name"].question
+    assert texts(await press(services, "in:consent:yes", "en")) == [text_of(services, first, "en")]

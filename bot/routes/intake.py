@@ -12,14 +12,27 @@ from bot.intake import store as intake_store
 from bot.routing import Ctx
 
 
+def typed_consent(ctx: Ctx) -> IntakeButton | None:
+    """A yes or no typed to the consent question ("نعم", "ja", "እወ"), as the button it means."""
+    nlu = ctx.nlu
+    if nlu is None or nlu.confidence < ctx.services.settings.nlu_threshold:
+        return None
+    return {"affirm": IntakeButton("consent", "yes"), "deny": IntakeButton("consent", "no")}.get(nlu.intent)
+
+
 async def applies(ctx: Ctx) -> bool:
     incoming = ctx.incoming
+    intake = await ctx.intake()
+    if incoming.kind == "text" and intake is not None and intake.status == "consent":
+        # Anything but a yes or no is a question: the routes below answer it, the consent
+        # question stays open (repeating it would leave the question unanswered).
+        return typed_consent(ctx) is not None
     takes = (
         incoming.kind == "text"
         or isinstance(ctx.button, IntakeButton)
         or (incoming.kind == "command" and incoming.command == "cancel")
     )
-    return takes and form.is_active(await ctx.intake())
+    return takes and form.is_active(intake)
 
 
 async def handle(ctx: Ctx) -> bool:
@@ -32,6 +45,8 @@ async def handle(ctx: Ctx) -> bool:
         step = form.on_button(intake, IntakeButton("stop"), municipalities.match)
     elif isinstance(ctx.button, IntakeButton):
         step = form.on_button(intake, ctx.button, municipalities.match)
+    elif (answer := typed_consent(ctx)) is not None and intake.status == "consent":
+        step = form.on_button(intake, answer, municipalities.match)
     else:
         step = form.on_text(intake, incoming.text or "", municipalities.match)
     await intake_store.save(turn.session, sender.user.id, step.state)
