@@ -78,3 +78,15 @@ async def test_a_question_typed_at_the_consent_question_is_answered(services: Se
     # The consent question is still open: its button works.
     first = form.BY_KEY["first_name"].question
     assert texts(await press(services, "in:consent:yes", "en")) == [text_of(services, first, "en")]
+
+
+async def test_the_intake_goes_on_after_a_language_change(services: Services) -> None:
+    await press(services, INTAKE)
+    await press(services, "in:consent:yes")
+    await say(services, "Yusuf")
+    await command(services, "language")
+    switched, asked = (await press(services, "l:ti")).outgoing
+    assert switched.buttons == ()  # not the topic menu: the intake is not over
+    assert asked.text == text_of(services, form.BY_KEY["municipality"].question, "ti")
+    # The answer typed next is the intake's, in the new language.
+    assert texts(await say(services, "Utrecht")) == [text_of(services, form.BY_KEY["country"].question, "ti")]

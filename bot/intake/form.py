@@ -271,6 +271,15 @@ def start(state: IntakeState | None) -> IntakeOutcome:
     return IntakeOutcome(replace(state, status="review"), (Reply(ALREADY), review_reply(state)))
 
 
+def waiting_on(state: IntakeState | None) -> Reply | None:
+    """The question an active intake waits for an answer to (asked again after a language change)."""
+    if state is None or state.status not in {"consent", "asking", "review"}:
+        return None
+    if state.status == "consent":
+        return consent_reply()
+    return review_reply(state) if state.status == "review" else question(state)
+
+
 def is_active(state: IntakeState | None) -> bool:
     return state is not None and state.status in {"consent", "asking", "review"}
 

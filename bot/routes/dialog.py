@@ -77,6 +77,9 @@ async def handle(ctx: Ctx) -> bool:
         started = form.start(await ctx.intake())
         await intake_store.save(session, user.id, started.state)
         replies += started.replies
+    if outcome.chosen_language is not None and (waiting := form.waiting_on(await ctx.intake())) is not None:
+        # The intake goes on in the new language: its question again instead of the topic menu.
+        replies = (*(dc_replace(r, buttons=()) for r in replies), waiting)
     for reply in replies:
         outbox.reply(user, incoming.chat_id, language, reply)
     if outcome.handoff is not None:

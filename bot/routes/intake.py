@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot import followup
-from bot.callbacks import IntakeButton
+from bot.callbacks import IntakeButton, LanguageButton
 from bot.handoff import service
 from bot.intake import form, validate
 from bot.intake import store as intake_store
@@ -58,9 +58,20 @@ async def handle(ctx: Ctx) -> bool:
     return True
 
 
+def changes_language(ctx: Ctx) -> bool:
+    """/language or a language button: how to talk, not a step away from the intake."""
+    incoming = ctx.incoming
+    return isinstance(ctx.button, LanguageButton) or (incoming.kind == "command" and incoming.command == "language")
+
+
 async def went_elsewhere(ctx: Ctx) -> bool:
     intake = await ctx.intake()
-    return intake is not None and intake.status == "asking" and ctx.incoming.kind in {"command", "button"}
+    return (
+        intake is not None
+        and intake.status == "asking"
+        and ctx.incoming.kind in {"command", "button"}
+        and not changes_language(ctx)
+    )
 
 
 async def pause(ctx: Ctx) -> bool:
