@@ -12,6 +12,7 @@ from bot.i18n import directional
 from bot.intake import form
 from bot.messages import Msg
 from bot.pipeline import Incoming, Result, process
+from bot.safeguarding import respond
 from bot.services import Services
 
 NEWCOMER = 7601
@@ -90,3 +91,12 @@ async def test_the_intake_goes_on_after_a_language_change(services: Services) ->
     assert asked.text == text_of(services, form.BY_KEY["municipality"].question, "ti")
     # The answer typed next is the intake's, in the new language.
     assert texts(await say(services, "Utrecht")) == [text_of(services, form.BY_KEY["country"].question, "ti")]
+
+
+async def test_a_disclosure_without_any_coach_is_not_promised_one(services: Services) -> None:
+    # No coach is registered: the help lines, then honestly that nobody reads this, not "a coach will".
+    help_lines, next_step = (await say(services, "بدي انتحر")).outgoing
+    assert help_lines.text == services.flows.text("safeguarding", "suicide", "ar")
+    assert next_step.text == text_of(services, respond.NEXT_NOBODY, "ar")
+    # The next message while the case waits: the same, never "a coach will write to you".
+    assert texts(await say(services, "كيف اكتب سيرة ذاتية")) == [help_lines.text, next_step.text]
