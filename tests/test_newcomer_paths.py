@@ -100,3 +100,17 @@ async def test_a_disclosure_without_any_coach_is_not_promised_one(services: Serv
     assert next_step.text == text_of(services, respond.NEXT_NOBODY, "ar")
     # The next message while the case waits: the same, never "a coach will write to you".
     assert texts(await say(services, "كيف اكتب سيرة ذاتية")) == [help_lines.text, next_step.text]
+
+
+async def test_mydata_without_intake_answers_lists_no_skipped_questions(services: Services) -> None:
+    await say(services, "مرحبا")
+    (summary,) = [o.text for o in (await command(services, "mydata")).outgoing if o.kind != "document"]
+    assert text_of(services, form.SKIPPED, "ar") not in summary
+    assert summary == text_of(
+        services,
+        Msg(
+            "You have not answered any sign-up questions. The attached file has everything I have stored "
+            "about you, including all messages."
+        ),
+        "ar",
+    )

@@ -26,10 +26,18 @@ async def handle(ctx: Ctx) -> bool:
     user, lang, chat = ctx.sender.user, ctx.sender.lang, incoming.chat_id
     if incoming.command == "mydata":
         document = await privacy.export(turn.session, user)
-        intake = document["intake"] or {}
-        summary = form.summary(
-            intake.get("answers") or {},
-            t_("This is what I have stored about you. The attached file has everything, including all messages."),
+        answers = (document["intake"] or {}).get("answers") or {}
+        summary = (
+            form.summary(
+                answers,
+                t_("This is what I have stored about you. The attached file has everything, including all messages."),
+            )
+            if answers
+            # Without answers the summary would list every question as "(skipped)", never asked or not.
+            else t_(
+                "You have not answered any sign-up questions. The attached file has everything I have stored "
+                "about you, including all messages."
+            )
         )
         turn.outbox.reply(user, chat, lang, Reply(summary))
         turn.outbox.document(user, chat, privacy.export_json(document), "werkhelpdesk-my-data.json")
