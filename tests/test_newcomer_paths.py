@@ -114,3 +114,16 @@ async def test_mydata_without_intake_answers_lists_no_skipped_questions(services
         ),
         "ar",
     )
+
+
+@pytest.mark.parametrize(("lang", "joined"), [("ar", "الرعاية الصحية والبناء"), ("ti", "፣ "), ("nl", "Zorg, Bouw")])
+async def test_chosen_sectors_are_listed_the_way_the_language_lists(services: Services, lang: str, joined: str) -> None:
+    await press(services, INTAKE, lang)
+    await press(services, "in:consent:yes", lang)
+    for _ in range([f.key for f in form.FIELDS].index("sectors")):
+        await press(services, "in:skip", lang)
+    await press(services, "in:toggle:care", lang)
+    (asked,) = texts(await press(services, "in:toggle:construction", lang))
+    chosen = asked.splitlines()[-1]
+    assert joined in chosen
+    assert "," not in chosen or lang == "nl"
