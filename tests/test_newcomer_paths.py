@@ -7,7 +7,9 @@ import json
 
 import pytest
 
-from bot.dialog import INTAKE
+from bot.dialog import COACH_YES, INTAKE, MENU, QUEUED
+from bot.handoff.coaches import add_coach
+from bot.handoff.service import RELAY_NOTE
 from bot.i18n import directional
 from bot.intake import form
 from bot.messages import Msg
@@ -127,3 +129,13 @@ async def test_chosen_sectors_are_listed_the_way_the_language_lists(services: Se
     chosen = asked.splitlines()[-1]
     assert joined in chosen
     assert "," not in chosen or lang == "nl"
+
+
+async def test_a_button_while_waiting_for_a_coach_does_not_say_a_coach_is_there(services: Services) -> None:
+    async with services.sessions() as session, session.begin():
+        await add_coach(session, 501, "Fatima", "ar", staff=False)
+    await say(services, "بدي احكي مع مرشد")
+    await press(services, COACH_YES)
+    assert texts(await press(services, MENU)) == [text_of(services, QUEUED, "ar")]
+    await process(services, Incoming(501, 501, "command", command="claim", telegram_language="ar"))
+    assert texts(await press(services, MENU)) == [text_of(services, RELAY_NOTE, "ar")]
