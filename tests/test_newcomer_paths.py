@@ -11,7 +11,7 @@ from bot.dialog import COACH_YES, INTAKE, MENU, QUEUED
 from bot.handoff.coaches import add_coach
 from bot.handoff.service import RELAY_NOTE
 from bot.i18n import directional
-from bot.intake import form
+from bot.intake import form, validate
 from bot.messages import Msg
 from bot.pipeline import Incoming, Result, process
 from bot.safeguarding import respond
@@ -139,3 +139,20 @@ async def test_a_button_while_waiting_for_a_coach_does_not_say_a_coach_is_there(
     assert texts(await press(services, MENU)) == [text_of(services, QUEUED, "ar")]
     await process(services, Incoming(501, 501, "command", command="claim", telegram_language="ar"))
     assert texts(await press(services, MENU)) == [text_of(services, RELAY_NOTE, "ar")]
+
+
+@pytest.mark.parametrize(("typed", "lang"), [("أمستردام", "ar"), ("اوتريخت", "ar"), ("لاهاي", "ar"), ("ኣምስተርዳም", "ti")])
+async def test_a_municipality_typed_in_arabic_or_ethiopic_script_is_known(
+    services: Services, typed: str, lang: str
+) -> None:
+    await press(services, INTAKE, lang)
+    await press(services, "in:consent:yes", lang)
+    await press(services, "in:skip", lang)  # the first name
+    assert texts(await say(services, typed, lang)) == [text_of(services, form.BY_KEY["country"].question, lang)]
+
+
+def test_every_alias_names_a_municipality() -> None:
+    known = validate.municipalities()
+    aliases = (validate.DATA / "municipality_aliases.txt").read_text("utf-8").splitlines()
+    targets = {line.split("\t", 1)[1] for line in aliases if "\t" in line}
+    assert targets <= set(known.names)
