@@ -156,3 +156,29 @@ def test_every_alias_names_a_municipality() -> None:
     aliases = (validate.DATA / "municipality_aliases.txt").read_text("utf-8").splitlines()
     targets = {line.split("\t", 1)[1] for line in aliases if "\t" in line}
     assert targets <= set(known.names)
+
+
+async def skip_to(services: Services, key: str, lang: str = "ar") -> None:
+    await press(services, INTAKE, lang)
+    await press(services, "in:consent:yes", lang)
+    for _ in range([f.key for f in form.FIELDS].index(key)):
+        await press(services, "in:skip", lang)
+
+
+async def test_a_typed_number_of_days_is_taken(services: Services) -> None:
+    await skip_to(services, "availability")
+    (asked,) = texts(await say(services, "٥"))
+    assert asked.startswith(text_of(services, form.BY_KEY["sectors"].question, "ar"))
+
+
+async def test_a_typed_dutch_level_is_taken(services: Services) -> None:
+    await skip_to(services, "dutch_level", "nl")
+    assert texts(await say(services, "a2", "nl")) == [text_of(services, form.BY_KEY["other_languages"].question, "nl")]
+
+
+async def test_other_text_at_a_choice_says_to_tap_a_button(services: Services) -> None:
+    await skip_to(services, "education_level", "ti")
+    hint, again = (await say(services, "ዩኒቨርሲቲ", "ti")).outgoing
+    assert hint.text == text_of(services, form.USE_BUTTONS, "ti")
+    assert again.text == text_of(services, form.BY_KEY["education_level"].question, "ti")
+    assert again.buttons  # the choices again
