@@ -182,3 +182,16 @@ async def test_other_text_at_a_choice_says_to_tap_a_button(services: Services) -
     assert hint.text == text_of(services, form.USE_BUTTONS, "ti")
     assert again.text == text_of(services, form.BY_KEY["education_level"].question, "ti")
     assert again.buttons  # the choices again
+
+
+async def test_a_false_alarm_in_the_intake_leads_back_to_it(services: Services) -> None:
+    await skip_to(services, "profession")
+    await say(services, "كنت اشتغل بمطعم بس صاحب المطعم ما دفعلي ومسك جوازي")  # pauses the intake
+    (dismissed,) = (await press(services, "sg:no:1:o")).outgoing
+    assert dismissed.text == text_of(services, respond.DISMISSED, "ar")
+    assert [data for row in dismissed.buttons for _, data in row] == [INTAKE, MENU]
+    resumed = texts(await press(services, INTAKE))
+    assert resumed == [
+        text_of(services, form.RESUME, "ar"),
+        text_of(services, form.BY_KEY["profession"].question, "ar"),
+    ]

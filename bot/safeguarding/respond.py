@@ -22,7 +22,7 @@ from bot.db.models import (
     Timer,
     User,
 )
-from bot.dialog import with_menu_button
+from bot.dialog import INTAKE, with_menu_button
 from bot.handoff import coaches, queue
 from bot.handoff.hours import format_opening
 from bot.handoff.service import Sender, Turn
@@ -290,9 +290,14 @@ async def _dismiss(turn: Turn, sender: Sender, button: DismissAlarm, chat_id: in
     from bot.handoff.service import tell_coach
 
     user, lang = sender.user, sender.lang
+    dismissed = with_menu_button(DISMISSED)
+    intake = await intake_store.load(turn.session, user.id)
+    if intake is not None and intake.status == "paused":
+        # The alarm paused the intake (or it was paused before): the way back to it, not only the menu.
+        dismissed = replace(dismissed, buttons=((Button(t_("Sign up for guidance"), INTAKE),), *dismissed.buttons))
     case = await turn.session.get(Case, button.case_id)
     if case is None or case.user_id != user.id or case.status == CASE_CLOSED or case.safeguarding is None:
-        turn.outbox.reply(user, chat_id, lang, with_menu_button(DISMISSED))
+        turn.outbox.reply(user, chat_id, lang, dismissed)
         return Handled(None)
     coach = await turn.session.get(Coach, case.coach_id) if case.coach_id else None
     turn.session.add(CaseEvent(case_id=case.id, action="alarm_dismissed"))
@@ -303,7 +308,7 @@ async def _dismiss(turn: Turn, sender: Sender, button: DismissAlarm, chat_id: in
     if coach is not None:
         note = t_("The newcomer of case #%(id)s says they are fine: it was a false alarm.", id=case.id)
         await tell_coach(turn, coach, note, case.id)
-    turn.outbox.reply(user, chat_id, lang, with_menu_button(DISMISSED))
+    turn.outbox.reply(user, chat_id, lang, dismissed)
     return Handled(case.id)
 
 
