@@ -14,6 +14,7 @@ from bot.i18n import directional
 from bot.intake import form, validate
 from bot.messages import Msg
 from bot.pipeline import Incoming, Result, process
+from bot.routes import data_rights
 from bot.safeguarding import respond
 from bot.services import Services
 
@@ -195,3 +196,28 @@ async def test_a_false_alarm_in_the_intake_leads_back_to_it(services: Services) 
         text_of(services, form.RESUME, "ar"),
         text_of(services, form.BY_KEY["profession"].question, "ar"),
     ]
+
+
+@pytest.mark.parametrize(("lang", "hello", "yes"), [("ar", "مرحبا", "نعم"), ("nl", "hallo", "ja")])
+async def test_a_typed_yes_to_delete_is_not_answered_okay(services: Services, lang: str, hello: str, yes: str) -> None:
+    await say(services, hello, lang)
+    (question,) = texts(await command(services, "delete", lang))
+    hint, again = texts(await say(services, yes, lang))
+    by_button = Msg('To delete everything, tap "Yes, delete everything" below the question.')
+    assert (hint, again) == (text_of(services, by_button, lang), question)
+    # Nothing was erased by the typed word: the export still has the conversation.
+    transcript = export_of(await command(services, "mydata", lang))["transcript"]
+    assert isinstance(transcript, list)
+    assert any(entry["text"] == yes for entry in transcript)
+
+
+async def test_a_typed_no_to_delete_deletes_nothing_and_says_so(services: Services) -> None:
+    await command(services, "delete")
+    assert texts(await say(services, "لا")) == [text_of(services, data_rights.NOTHING_DELETED, "ar")]
+
+
+async def test_a_yes_long_after_delete_is_the_dialogs_again(services: Services) -> None:
+    await command(services, "delete", "en")
+    await say(services, "how do i write a cv", "en")  # the conversation went on
+    (okay,) = texts(await say(services, "yes", "en"))
+    assert okay.startswith(text_of(services, Msg("Okay! What else would you like to know?"), "en"))

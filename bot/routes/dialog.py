@@ -61,6 +61,7 @@ async def handle(ctx: Ctx) -> bool:
     language = user.last_language = ctx.language
     state_row.flow, state_row.node = outcome.state.flow, outcome.state.node
     state_row.low_confidence_streak = outcome.state.low_confidence_streak
+    state_row.pending = []  # the conversation went on: a question asked before (/delete) is no longer open
     ctx.store(nlu=nlu, intent=outcome.intent, answer=answer_kind(turn.flows, nlu, outcome))
     if outcome.unanswered and nlu is not None and incoming.words:
         session.add(

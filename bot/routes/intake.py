@@ -13,11 +13,9 @@ from bot.routing import Ctx
 
 
 def typed_consent(ctx: Ctx) -> IntakeButton | None:
-    """A yes or no typed to the consent question ("نعم", "ja", "እወ"), as the button it means."""
-    nlu = ctx.nlu
-    if nlu is None or nlu.confidence < ctx.services.settings.nlu_threshold:
-        return None
-    return {"affirm": IntakeButton("consent", "yes"), "deny": IntakeButton("consent", "no")}.get(nlu.intent)
+    """A yes or no typed to the consent question, as the button it means."""
+    answer = ctx.typed_yes_no()
+    return None if answer is None else IntakeButton("consent", "yes" if answer else "no")
 
 
 async def applies(ctx: Ctx) -> bool:
