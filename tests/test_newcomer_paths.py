@@ -221,3 +221,12 @@ async def test_a_yes_long_after_delete_is_the_dialogs_again(services: Services) 
     await say(services, "how do i write a cv", "en")  # the conversation went on
     (okay,) = texts(await say(services, "yes", "en"))
     assert okay.startswith(text_of(services, Msg("Okay! What else would you like to know?"), "en"))
+
+
+async def test_a_voice_message_in_the_intake_gets_the_question_again(services: Services) -> None:
+    await press(services, INTAKE)
+    await press(services, "in:consent:yes")
+    voice = Incoming(NEWCOMER, NEWCOMER, "voice", telegram_language="ar")
+    note, asked = (await process(services, voice)).outgoing
+    assert note.buttons == ()  # not the topic menu: the intake waits for its answer
+    assert asked.text == text_of(services, form.BY_KEY["first_name"].question, "ar")
