@@ -84,6 +84,8 @@ PATTERNS: dict[str, list[str]] = {
         r"(?:بدي|اريد) (?:نام|انام) وما (?:فيق|اصحى)|بدي خلص من كل شي",
         # Arabizi
         r"\b(?:bdi|badi|baddi|bde|bidi|3ayez|3awez|abgha) ?(?:a|i)?(?:mout|moot|mot|amout|amoot|ente7er|nt7er|2tol 7ali|i2tol 7ali|o2tol 7ali)\b",
+        # the same with "bade", the feminine "3ayza" and "2ente7er"/"ente7ir" (exploratory test, 2026-12-05)
+        r"\b(?:bdi|badi|baddi|bade|bde|bidi|3ayez|3awez|3ayza|3awza|abgha) ?(?:a|i|2)?(?:mout|moot|amout|amoot|ente7[aei]r|nte7[ei]r|nt7er)\b",
         r"\bente7ar|\bent7ar|\b2tol 7ali\b",
         r"\bma (?:3ad )?(?:badi|bdi|bde) (?:3ish|3eesh|e3ish)\b",
         # ti
@@ -216,6 +218,8 @@ PATTERNS: dict[str, list[str]] = {
         r"عنف (?:اسري|منزلي|بالبيت)|في عنف بالبيت|(?:مش|لست) (?:با|ب)?(?:امان|أمان) بالبيت",
         r"بالبيت (?:بيضربوني|بيضربني|يضربوني)|كدمات من",
         r"\b(?:jozi|zawji|joze|zoji) (?:3am )?(?:bi|b|y|ya)?(?:d|dr|dir)(?:o|a|i)?(?:b|rb)",
+        # "jozi byedrebni", Egyptian "gozy bydrabny" (exploratory test, 2026-12-05)
+        r"\b(?:jozi|zawji|joze|zoji|gozy|gozi|goze) (?:3am )?(?:bi|by|be|b|y)(?:e|i)?dr(?:o|a|i|e)b",
         r"\b(?:jozi|zawji) (?:bi ?darbni|yadribuni|bidrobni|ydrobni)\b",
         # ti
         r"(?:ሰብኣየይ|ሰበይተይ|መጻምድተይ|ሓወይ|ኣቦይ|ስድራይ|ዓርከይ|ሓማተይ)(?:ን)?.{0,25}(?:ይወቕዓኒ|ይሃርመኒ|ትወቕዓኒ|ይጎድኣኒ|ሃሪሙኒ|የፈራርሃና|ይወቕዑኒ|ይረግጸኒ|የሳቕየኒ|ዓመጸኛ|ብግዲ|ኣይፈቕደለይን)",
