@@ -388,6 +388,7 @@ def test_round_13_idioms_and_what_they_must_not_hide(text: str, category: str | 
         ("bade 2ente7er", "suicide"),
         ("baddi ente7ir", "suicide"),
         ("ana 3ayza amoot", "suicide"),
+        ("ana mish 3ayez a3eesh", "suicide"),
         ("jozi byedrebni", "domestic_violence"),
         ("gozy bydrabny kol yom", "domestic_violence"),
         # and their look-alikes

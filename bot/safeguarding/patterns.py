@@ -88,6 +88,7 @@ PATTERNS: dict[str, list[str]] = {
         r"\b(?:bdi|badi|baddi|bade|bde|bidi|3ayez|3awez|3ayza|3awza|abgha) ?(?:a|i|2)?(?:mout|moot|amout|amoot|ente7[aei]r|nte7[ei]r|nt7er)\b",
         r"\bente7ar|\bent7ar|\b2tol 7ali\b",
         r"\bma (?:3ad )?(?:badi|bdi|bde) (?:3ish|3eesh|e3ish)\b",
+        r"\b(?:mish|msh|mosh) (?:3ayez|3ayza|3awez|3awza) a?3(?:ee|i|ii)sh\b",  # Egyptian: I don't want to live
         # ti
         # (?<!\w): not the end of another word ("ሕምምቲ እያ", she is ill, meets "ምሟት እየ" on the skeleton)
         r"(?<!\w)(?:ክመውት|ክሞት|ምሟት|ክመዉት) ?(?:እደሊ|ደልየ|ደልዬ|እየ|ይሓይሽ)",
