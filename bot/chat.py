@@ -20,6 +20,9 @@ LOCAL_USER_ID = 0  # Telegram user ids are positive; 0 is the local terminal use
 
 def _show(out: Outgoing, buttons: list[str], stream: TextIO) -> None:
     print(out.text, file=stream)
+    if out.kind == "document":  # its "button" row carries the file name: not a button to press
+        print(f"  (file: {out.buttons[0][0][0]})\n", file=stream)
+        return
     for row in out.buttons:
         for label, data in row:
             buttons.append(data)

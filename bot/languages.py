@@ -279,6 +279,8 @@ _TI_LATIN_WORDS = frozenset(
 )
 _ARABIZI_DIGIT = re.compile(r"[a-z][2379]|[2379][a-z]")
 _WORD = re.compile(r"[^\W\d_]+|\w+", re.UNICODE)
+# A Dutch level (the intake asks for it) is no word: "a2" would count as the English "a".
+_LEVEL = re.compile(r"\b[abc][0-2]\b")
 
 
 @dataclass(frozen=True)
@@ -311,7 +313,7 @@ def detect_language(text: str) -> str | None:
         return "ar"
     if counts.latin == 0:
         return None
-    words = _WORD.findall(normalize(text))
+    words = _WORD.findall(_LEVEL.sub(" ", normalize(text)))
     nl = sum(w in _NL_WORDS for w in words)
     en = sum(w in _EN_WORDS for w in words)
     arabizi = sum(w in _ARABIZI_WORDS or bool(_ARABIZI_DIGIT.search(w)) for w in words)

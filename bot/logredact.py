@@ -67,8 +67,10 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a record whose arguments do not fit its format: keep only the format
             message = str(record.msg)
-        if record.name.startswith("sqlalchemy.engine") and record.args:
-            message = "[statement parameters removed]"  # echo's parameter lines are the row values
+        if (record.name.startswith("sqlalchemy.engine") or record.name == "aiosqlite") and record.args:
+            # echo's parameter lines are the row values; aiosqlite's debug records show each call
+            # with its statement and parameters
+            message = "[statement parameters removed]"
         record.msg, record.args = redact(message), None
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))

@@ -58,6 +58,15 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _transcript_entry(m: Message) -> dict[str, Any]:
+    entry = {"at": _iso(m.created_at), "from": "you" if m.direction == "in" else "werkhelpdesk", "kind": m.kind}
+    if m.direction == "out" and m.kind == "document":
+        # A file the bot sent (an earlier export) by its name: its content in this export would
+        # nest every earlier export, and the file would double at each /mydata.
+        return {**entry, "text": None, "file": (m.buttons or [[[None]]])[0][0][0]}
+    return {**entry, "text": m.text}
+
+
 async def export(session: AsyncSession, user: User) -> dict[str, Any]:
     """Everything stored about the user, as a JSON-ready document."""
     state = await session.get(ConversationState, user.id)
@@ -121,15 +130,7 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
         ],
         # machine translation (issue 26): cached translations and the coaches' translated replies
         "machine_translations": await export_translations(session, user.id),
-        "transcript": [
-            {
-                "at": _iso(m.created_at),
-                "from": "you" if m.direction == "in" else "werkhelpdesk",
-                "kind": m.kind,
-                "text": m.text,
-            }
-            for m in messages
-        ],
+        "transcript": [_transcript_entry(m) for m in messages],
     }
 
 

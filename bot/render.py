@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+
+from babel import Locale
 
 from bot.flows.model import FlowSet
 from bot.i18n import Translator, directional
@@ -22,6 +25,14 @@ Keyboard = tuple[tuple[tuple[str, str], ...], ...]  # rows of (label, callback d
 class RenderedReply:
     text: str
     buttons: Keyboard = ()
+
+
+@cache
+def list_separator(lang: str) -> str:
+    """What goes between two items of a list in `lang` (CLDR's middle pattern): ", " in Dutch and
+    English, "፣ " in Tigrinya, " و" in Arabic (a Latin comma there reads as a foreign fragment)."""
+    middle: str = Locale.parse(lang).list_patterns["standard"]["middle"]
+    return middle.replace("{0}", "").replace("{1}", "")
 
 
 def split_text(text: str, limit: int = TELEGRAM_MAX_TEXT) -> list[str]:
@@ -53,7 +64,7 @@ class Renderer:
         if isinstance(text, Plain):
             return text.text
         if isinstance(text, Listing):
-            return ", ".join(self.text(item, lang) for item in text.items)
+            return list_separator(lang).join(self.text(item, lang) for item in text.items)
         if isinstance(text, Lines):
             lines = [self.text(text.heading, lang)]
             lines += [f"• {self.text(label, lang)}: {self.text(value, lang)}" for label, value in text.items]

@@ -50,6 +50,13 @@ class Ctx:
         """Not a registered coach (a coach may still try the bot's dialog, see the coach route)."""
         return self.sender.coach is None
 
+    def typed_yes_no(self) -> bool | None:
+        """A typed yes (True) or no (False) the NLU is sure of ("نعم", "ja", "እወ"); None otherwise."""
+        nlu = self.nlu
+        if self.incoming.kind != "text" or nlu is None or nlu.confidence < self.services.settings.nlu_threshold:
+            return None
+        return {"affirm": True, "deny": False}.get(nlu.intent)
+
     async def case(self) -> Case | None:
         """The sender's open case, read once per update."""
         if self._case is _UNREAD:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from bot.chat import chat
+from bot.dialog import STALE_BUTTON
 from bot.services import Services
 
 
@@ -25,3 +26,13 @@ async def test_chat_with_a_fixed_language(services: Services) -> None:
     out = io.StringIO()
     await chat(services, "ti", io.StringIO("ik wil CV maken\n/help\n"), out)
     assert services.flows.text("cv_help", "start", "ti") in out.getvalue()
+
+
+async def test_chat_shows_the_mydata_file_by_name_not_as_a_button(services: Services) -> None:
+    out = io.StringIO()
+    await chat(services, "ar", io.StringIO("/mydata\n1\n"), out)
+    transcript = out.getvalue()
+    assert "(file: werkhelpdesk-my-data.json)" in transcript
+    assert "[1] werkhelpdesk-my-data.json" not in transcript
+    # "1" was not a button: it went to the bot as text, not as a press of a stale button.
+    assert services.translator.gettext("ar", STALE_BUTTON) not in transcript

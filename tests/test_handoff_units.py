@@ -64,6 +64,10 @@ def test_next_opening_is_formatted_per_language() -> None:
     assert format_opening(opening, "en") == "Monday 30 November, 09:00"
     assert "30" in format_opening(opening, "ar")
     assert "ሰኑይ" in format_opening(opening, "ti")
+    # Each language's own separator between day and time, never the Latin comma.
+    assert format_opening(opening, "ar").endswith("، 09:00")
+    assert format_opening(opening, "ti").endswith(" 09:00")
+    assert "," not in format_opening(opening, "ar") + format_opening(opening, "ti")
 
 
 def test_coach_languages_are_validated() -> None:

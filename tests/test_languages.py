@@ -23,6 +23,9 @@ from bot.languages import detect_language, negotiate, resolve_language
         ("selam kemey aleka, srah delye", "ti"),  # Tigrinya in Latin letters
         ("kemey geire diplomay kfelto", "ti"),
         ("selam ik zoek werk", "nl"),  # one Tigrinya greeting does not outweigh the Dutch
+        ("A2", None),  # a Dutch level, typed at the intake's question: not the English "a"
+        ("ik heb a2", "nl"),
+        ("i have a car", "en"),
     ],
 )
 def test_detect_language(text: str, expected: str | None) -> None:

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+import aiosqlite
 import pytest
 from telegram import Bot
 from telegram.error import TelegramError
@@ -87,6 +88,21 @@ def test_library_records_lose_texts_names_phones_and_payloads(captured: io.Strin
     assert_clean(output)
     assert "ValueError" in output
     assert "9002" in output
+
+
+async def test_the_sqlite_drivers_debug_records_lose_the_statement_parameters(captured: io.StringIO) -> None:
+    driver = logging.getLogger("aiosqlite")
+    level = driver.level
+    driver.setLevel(logging.DEBUG)  # someone debugging the local chat database
+    try:
+        async with aiosqlite.connect(":memory:") as db:
+            await db.execute("create table t (name text, phone text)")
+            await db.execute("insert into t values (?, ?)", ("Mariamqx", "0612345678"))
+    finally:
+        driver.setLevel(level)
+    output = captured.getvalue()
+    assert "DEBUG aiosqlite" in output
+    assert_clean(output)
 
 
 def test_redact_keeps_ids_and_plain_events() -> None:

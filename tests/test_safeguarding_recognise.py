@@ -402,3 +402,23 @@ def test_round_13_idioms_and_what_they_must_not_hide(text: str, category: str | 
 )
 def test_round_14_lawfully_unpaid_and_what_it_must_not_hide(text: str, category: str | None) -> None:
     assert patterns_only(text) == category
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # exploratory test, 2026-12-05: Arabizi the patterns missed (and nothing asked: two words)
+        ("bade 2ente7er", "suicide"),
+        ("baddi ente7ir", "suicide"),
+        ("ana 3ayza amoot", "suicide"),
+        ("ana mish 3ayez a3eesh", "suicide"),
+        ("jozi byedrebni", "domestic_violence"),
+        ("gozy bydrabny kol yom", "domestic_violence"),
+        # and their look-alikes
+        ("bade et3allam hollandi", None),
+        ("3ayza a3mel cv", None),
+        ("bdi 2ente2el la amsterdam", None),
+    ],
+)
+def test_arabizi_of_the_exploratory_test(text: str, category: str | None) -> None:
+    assert patterns_only(text) == category

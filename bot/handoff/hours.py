@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, get_datetime_format
 
 _DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _SPEC = re.compile(
@@ -57,4 +57,7 @@ class OfficeHours:
 def format_opening(moment: datetime, lang: str) -> str:
     """'Monday 24 November at 09:00' in the user's language (Babel/CLDR). Cached: the next opening
     is the same moment for hours, and every turn may offer a coach."""
-    return format_datetime(moment, "EEEE d MMMM, HH:mm", tzinfo=moment.tzinfo, locale=lang)
+    day = format_datetime(moment, "EEEE d MMMM", tzinfo=moment.tzinfo, locale=lang)
+    clock = format_datetime(moment, "HH:mm", tzinfo=moment.tzinfo, locale=lang)
+    # The locale joins them (a Latin ", " read as a stray fragment in Arabic and Tigrinya).
+    return str(get_datetime_format("medium", locale=lang)).format(clock, day)

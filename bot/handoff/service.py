@@ -24,7 +24,7 @@ from bot.db.models import (
     User,
 )
 from bot.db.queries import typed_by, user_of
-from bot.dialog import MENU
+from bot.dialog import MENU, QUEUED
 from bot.flows.model import FlowSet
 from bot.handoff import coaches, queue
 from bot.handoff.hours import OfficeHours, format_opening
@@ -294,7 +294,14 @@ async def newcomer_in_case(
             await tell_coach(turn, coach, left, case.id)
         return
     if kind in {"command", "button", "edited"}:
-        turn.outbox.reply(user, chat_id, lang, Reply(RELAY_NOTE))
+        # Still waiting, nobody is talking with them yet: where they are (a disclosure: the help lines).
+        if case.status == CASE_WAITING:
+            from bot.safeguarding.respond import care_reply
+
+            for reply in care_reply(turn, case, lang) or [Reply(QUEUED)]:
+                turn.outbox.reply(user, chat_id, lang, reply)
+        else:
+            turn.outbox.reply(user, chat_id, lang, Reply(RELAY_NOTE))
         return
     await queue.touch(turn.session, case)
     target = await _relay_target(turn, case)

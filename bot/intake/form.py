@@ -12,6 +12,7 @@ from bot.callbacks import IntakeButton, encode
 from bot.dialog import with_menu_button
 from bot.intake import validate
 from bot.messages import Button, Lines, Listing, Msg, Plain, Reply, t_
+from bot.textnorm import normalize
 
 Status = Literal["consent", "asking", "paused", "review", "submitted", "declined"]
 Kind = Literal["text", "choice", "multi"]
@@ -184,6 +185,7 @@ REVIEW = t_("Please check your answers. Tap a field to change it, or tap Send.")
 SUBMITTED = t_("Thank you! Your answers are sent. A coach will contact you here.")
 ALREADY = t_("You have already sent your answers. A coach will contact you here. You can change them:")
 SKIPPED = t_("(skipped)")
+USE_BUTTONS = t_("Please tap one of the buttons below the question.")
 
 
 @dataclass(frozen=True)
@@ -271,6 +273,15 @@ def start(state: IntakeState | None) -> IntakeOutcome:
     return IntakeOutcome(replace(state, status="review"), (Reply(ALREADY), review_reply(state)))
 
 
+def waiting_on(state: IntakeState | None) -> Reply | None:
+    """The question an active intake waits for an answer to (asked again after a language change)."""
+    if state is None or state.status not in {"consent", "asking", "review"}:
+        return None
+    if state.status == "consent":
+        return consent_reply()
+    return review_reply(state) if state.status == "review" else question(state)
+
+
 def is_active(state: IntakeState | None) -> bool:
     return state is not None and state.status in {"consent", "asking", "review"}
 
@@ -325,8 +336,14 @@ def on_text(
     if state.status == "review":
         return IntakeOutcome(state, (review_reply(state),))
     f = BY_KEY[state.field or FIELDS[0].key]
+    if f.kind == "choice":
+        # "5" or "a2" typed for a choice that reads the same in every language (days, Dutch level).
+        typed = normalize(text).strip().casefold()
+        same = [value for value, label in f.choices if isinstance(label, Plain) and value.casefold() == typed]
+        if same:
+            return _next(state, {**state.answers, f.key: same[0]})
     if f.kind in {"choice", "multi"}:
-        return IntakeOutcome(state, (question(state),))  # please use the buttons
+        return IntakeOutcome(state, (Reply(USE_BUTTONS), question(state)))
     if f.key == "municipality":
         value, suggestions = match_municipality(text)
         if value is None and suggestions:

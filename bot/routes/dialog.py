@@ -50,7 +50,8 @@ async def handle(ctx: Ctx) -> bool:
         session.add(state_row)
     dialog = Dialog(DialogConfig(turn.flows, settings.nlu_threshold, ACTIONS), HandoffInfo(_WAIT))
     state = State(state_row.flow, state_row.node, state_row.low_confidence_streak or 0)
-    outcome = dialog.decide(event(incoming, nlu), state)
+    happened = event(incoming, nlu)
+    outcome = dialog.decide(happened, state)
     if any(reply.text is _WAIT for reply in outcome.replies):
         # The queue is counted only when the offer is shown (a statement less on most turns).
         wait = service.wait_message(turn, await queue.waiting_count(session), ctx.language)
@@ -61,6 +62,7 @@ async def handle(ctx: Ctx) -> bool:
     language = user.last_language = ctx.language
     state_row.flow, state_row.node = outcome.state.flow, outcome.state.node
     state_row.low_confidence_streak = outcome.state.low_confidence_streak
+    state_row.pending = []  # the conversation went on: a question asked before (/delete) is no longer open
     ctx.store(nlu=nlu, intent=outcome.intent, answer=answer_kind(turn.flows, nlu, outcome))
     if outcome.unanswered and nlu is not None and incoming.words:
         session.add(
@@ -77,6 +79,12 @@ async def handle(ctx: Ctx) -> bool:
         started = form.start(await ctx.intake())
         await intake_store.save(session, user.id, started.state)
         replies += started.replies
+    if (outcome.chosen_language is not None or isinstance(happened, MediaIn)) and (
+        waiting := form.waiting_on(await ctx.intake())
+    ) is not None:
+        # The intake goes on (in the new language; after a photo or voice message it cannot read):
+        # its question again instead of the topic menu.
+        replies = (*(dc_replace(r, buttons=()) for r in replies), waiting)
     for reply in replies:
         outbox.reply(user, incoming.chat_id, language, reply)
     if outcome.handoff is not None:

@@ -84,8 +84,11 @@ PATTERNS: dict[str, list[str]] = {
         r"(?:بدي|اريد) (?:نام|انام) وما (?:فيق|اصحى)|بدي خلص من كل شي",
         # Arabizi
         r"\b(?:bdi|badi|baddi|bde|bidi|3ayez|3awez|abgha) ?(?:a|i)?(?:mout|moot|mot|amout|amoot|ente7er|nt7er|2tol 7ali|i2tol 7ali|o2tol 7ali)\b",
+        # the same with "bade", the feminine "3ayza" and "2ente7er"/"ente7ir" (exploratory test, 2026-12-05)
+        r"\b(?:bdi|badi|baddi|bade|bde|bidi|3ayez|3awez|3ayza|3awza|abgha) ?(?:a|i|2)?(?:mout|moot|amout|amoot|ente7[aei]r|nte7[ei]r|nt7er)\b",
         r"\bente7ar|\bent7ar|\b2tol 7ali\b",
         r"\bma (?:3ad )?(?:badi|bdi|bde) (?:3ish|3eesh|e3ish)\b",
+        r"\b(?:mish|msh|mosh) (?:3ayez|3ayza|3awez|3awza) a?3(?:ee|i|ii)sh\b",  # Egyptian: I don't want to live
         # ti
         # (?<!\w): not the end of another word ("ሕምምቲ እያ", she is ill, meets "ምሟት እየ" on the skeleton)
         r"(?<!\w)(?:ክመውት|ክሞት|ምሟት|ክመዉት) ?(?:እደሊ|ደልየ|ደልዬ|እየ|ይሓይሽ)",
@@ -216,6 +219,8 @@ PATTERNS: dict[str, list[str]] = {
         r"عنف (?:اسري|منزلي|بالبيت)|في عنف بالبيت|(?:مش|لست) (?:با|ب)?(?:امان|أمان) بالبيت",
         r"بالبيت (?:بيضربوني|بيضربني|يضربوني)|كدمات من",
         r"\b(?:jozi|zawji|joze|zoji) (?:3am )?(?:bi|b|y|ya)?(?:d|dr|dir)(?:o|a|i)?(?:b|rb)",
+        # "jozi byedrebni", Egyptian "gozy bydrabny" (exploratory test, 2026-12-05)
+        r"\b(?:jozi|zawji|joze|zoji|gozy|gozi|goze) (?:3am )?(?:bi|by|be|b|y)(?:e|i)?dr(?:o|a|i|e)b",
         r"\b(?:jozi|zawji) (?:bi ?darbni|yadribuni|bidrobni|ydrobni)\b",
         # ti
         r"(?:ሰብኣየይ|ሰበይተይ|መጻምድተይ|ሓወይ|ኣቦይ|ስድራይ|ዓርከይ|ሓማተይ)(?:ን)?.{0,25}(?:ይወቕዓኒ|ይሃርመኒ|ትወቕዓኒ|ይጎድኣኒ|ሃሪሙኒ|የፈራርሃና|ይወቕዑኒ|ይረግጸኒ|የሳቕየኒ|ዓመጸኛ|ብግዲ|ኣይፈቕደለይን)",

@@ -22,8 +22,8 @@ from bot.db.models import (
     Timer,
     User,
 )
-from bot.dialog import with_menu_button
-from bot.handoff import queue
+from bot.dialog import INTAKE, with_menu_button
+from bot.handoff import coaches, queue
 from bot.handoff.hours import format_opening
 from bot.handoff.service import Sender, Turn
 from bot.intake import store as intake_store
@@ -46,6 +46,10 @@ NEXT_CLAIMED = t_("What happens now: your coach %(name)s has been told and will 
 NEXT_CLOSED = t_(
     "Our coaches are not working right now, so no person can read this at the moment. A coach will read "
     "your messages on %(when)s. If you need help now, please call the number above: it is there day and night."
+)
+NEXT_NOBODY = t_(
+    "Right now no coach can be reached through this helpdesk, so no person can read this. If you need help "
+    "now, please call the number above: it is there day and night."
 )
 # The middle band: the model is unsure, so the bot asks once, gently, and then answers the message as usual.
 ASK = t_("Before I answer: are you safe right now? If something is wrong, I can put you in touch with a person.")
@@ -168,6 +172,9 @@ async def _next_step(turn: Turn, case: Case, lang: str) -> Reply:
     if case.status == CASE_CLAIMED and case.coach_id is not None:
         coach = await turn.session.get(Coach, case.coach_id)
         return Reply(replace(NEXT_CLAIMED, params=(("name", coach.name if coach else "?"),)))
+    # Counted now (a disclosure is rare): promising a coach when none is registered would mislead.
+    if not (await coaches.availability(turn.session, turn.settings)).reachable:
+        return Reply(NEXT_NOBODY)
     if turn.hours.is_open(turn.now):
         return Reply(NEXT_OPEN)
     return Reply(_closed(turn, lang))
@@ -283,9 +290,14 @@ async def _dismiss(turn: Turn, sender: Sender, button: DismissAlarm, chat_id: in
     from bot.handoff.service import tell_coach
 
     user, lang = sender.user, sender.lang
+    dismissed = with_menu_button(DISMISSED)
+    intake = await intake_store.load(turn.session, user.id)
+    if intake is not None and intake.status == "paused":
+        # The alarm paused the intake (or it was paused before): the way back to it, not only the menu.
+        dismissed = replace(dismissed, buttons=((Button(t_("Sign up for guidance"), INTAKE),), *dismissed.buttons))
     case = await turn.session.get(Case, button.case_id)
     if case is None or case.user_id != user.id or case.status == CASE_CLOSED or case.safeguarding is None:
-        turn.outbox.reply(user, chat_id, lang, with_menu_button(DISMISSED))
+        turn.outbox.reply(user, chat_id, lang, dismissed)
         return Handled(None)
     coach = await turn.session.get(Coach, case.coach_id) if case.coach_id else None
     turn.session.add(CaseEvent(case_id=case.id, action="alarm_dismissed"))
@@ -296,7 +308,7 @@ async def _dismiss(turn: Turn, sender: Sender, button: DismissAlarm, chat_id: in
     if coach is not None:
         note = t_("The newcomer of case #%(id)s says they are fine: it was a false alarm.", id=case.id)
         await tell_coach(turn, coach, note, case.id)
-    turn.outbox.reply(user, chat_id, lang, with_menu_button(DISMISSED))
+    turn.outbox.reply(user, chat_id, lang, dismissed)
     return Handled(case.id)
 
 
@@ -305,6 +317,8 @@ def care_reply(turn: Turn, case: Case, lang: str) -> list[Reply] | None:
     that nobody is there, and the help lines again. None for ordinary cases."""
     if case.safeguarding is None:
         return None
+    if not coaches.believed_reachable(turn.settings):
+        return [Reply(NodeText(FLOW, case.safeguarding)), Reply(NEXT_NOBODY)]
     if turn.hours.is_open(turn.now):
         return [Reply(CARE_OPEN)]
     return [Reply(NodeText(FLOW, case.safeguarding)), Reply(_closed(turn, lang))]
