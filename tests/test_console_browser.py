@@ -449,3 +449,107 @@ async def test_a_file_attached_in_the_browser_reaches_the_newcomer(
         assert int(copied["from_chat_id"]) == 501
         await expect(page.locator(".msg.coach")).to_contain_text("een bestand of foto van de coach")
         assert staged
+
+
+# refusals and stale pages ----------------------------------------------------------------------------
+async def test_stale_pages_keep_the_reply_and_say_what_happened(
+    fake: FakeBotAPI, site: Site, services: Services
+) -> None:
+    await queue_newcomer(fake, AMAL, "كيف أعادل شهادتي في هولندا؟")
+    case = await case_of(services, 2003)
+    typed = "مرحبا أمل، أرسلي لي صورة الشهادة من فضلك"
+    async with chromium() as browser:
+        context = await new_context(browser)
+        page = await sign_in(context, await site.link_for(502))
+        other = await context.new_page()  # a second tab, as a coach keeps the queue open
+        await other.goto(f"{site.url}/console/")
+
+        # "Claim" pressed again on a page from before the claim: the case page, not "taken by Pieter".
+        await page.goto(f"{site.url}/console/cases/{case.id}")
+        await page.get_by_role("button", name="Oppakken").click()
+        await other.get_by_role("button", name=f"Zaak #{case.id} oppakken").click()
+        await expect(other).to_have_url(f"{site.url}/console/cases/{case.id}")
+        await expect(other.get_by_role("alert")).to_have_count(0)
+
+        # The case is released in the other tab while a reply is typed: the text is still there to copy.
+        await page.get_by_label("Je antwoord aan de nieuwkomer").fill(typed)
+        await other.get_by_role("button", name="Teruggeven").click()
+        fake.mark()
+        await page.get_by_role("button", name="Versturen").click()
+        await expect(page.get_by_role("alert")).to_contain_text("Pak de zaak eerst op")
+        await expect(
+            page.get_by_label("Wat je typte is niet verstuurd. Kopieer het voordat je verdergaat.")
+        ).to_have_value(typed)
+        assert not [c for c in fake.sent_since_mark() if typed in str(c.get("text", ""))]
+
+        # A reply refused while the case is still theirs (Telegram refused its file) stays in the box.
+        await page.goto(f"{site.url}/console/cases/{case.id}")
+        await page.get_by_role("button", name="Oppakken").click()
+        await page.get_by_label("Je antwoord aan de nieuwkomer").fill(typed)
+        letter = {"name": "diploma.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 too big"}
+        await page.get_by_label("Een bestand meesturen (hoogstens 1 MB)").set_input_files(letter)  # type: ignore[arg-type]
+        fake.fail_next("sendDocument", status=413, description="Request Entity Too Large")
+        await page.get_by_role("button", name="Versturen").click()
+        await expect(page.get_by_role("alert")).to_contain_text("Telegram nam het bestand niet aan")
+        await expect(page.get_by_label("Je antwoord aan de nieuwkomer")).to_have_value(typed)
+
+        # Closed in one tab, "Close" pressed again in the other: closed already, not "claim it first".
+        await page.goto(f"{site.url}/console/cases/{case.id}")
+        await other.goto(f"{site.url}/console/cases/{case.id}")
+        await page.get_by_role("button", name="Zaak sluiten").click()
+        await other.get_by_role("button", name="Zaak sluiten").click()
+        await expect(other.get_by_role("alert")).to_have_text("Deze zaak is al gesloten.")
+
+
+async def test_refusals_are_pages_in_the_coachs_language_that_keep_what_was_typed(
+    fake: FakeBotAPI, site: Site, services: Services
+) -> None:
+    await queue_newcomer(fake, YONAS, "ዲፕሎማይ ከመይ ክፈልጦ")
+    case = await case_of(services, 2002)
+    typed = "ሰላም ዮናስ፣ ዲፕሎማኻ ስደደለይ"
+    kept = "Wat je typte is niet verstuurd. Kopieer het voordat je verdergaat."
+    async with chromium() as browser:
+        context = await new_context(browser, bypass_csp=True)  # only to inject axe-core
+        page = await sign_in(context, await site.link_for(502))  # Pieter: not staff
+
+        # Pages that are not his, or not there: a sentence in Dutch and the way back, not a bare English line.
+        for path, status, sentence in (
+            ("/console/reports", 403, "Je hebt geen toegang tot deze pagina."),
+            ("/console/content/", 403, "Je hebt geen toegang tot deze pagina."),
+            ("/console/cases/999", 404, "Deze pagina bestaat niet (meer)."),
+            (f"/console/cases/{case.id}/media/1", 404, "Deze pagina bestaat niet (meer)."),
+        ):
+            response = await page.goto(site.url + path)
+            assert response is not None
+            assert response.status == status, path
+            await expect(page.get_by_role("alert")).to_have_text(sentence)
+            await expect(page.get_by_role("link", name="Terug naar de wachtrij")).to_be_visible()
+        assert await axe_problems(page) == []
+        await shot(page, "refusal-not-found")
+
+        # A form from before signing in again (its CSRF token is the old session's): nothing is sent,
+        # the reply is shown to copy.
+        await page.goto(f"{site.url}/console/cases/{case.id}")
+        await page.get_by_role("button", name="Oppakken").click()
+        await page.get_by_label("Je antwoord aan de nieuwkomer").fill(typed)
+        again = await context.new_page()
+        await again.goto(await site.link_for(502))
+        await again.locator("form button[type=submit]").click()
+        await again.wait_for_url(re.compile(r"/console/$"))
+        fake.mark()
+        await page.get_by_role("button", name="Versturen").click()
+        await expect(page.get_by_role("alert")).to_contain_text("Dit formulier was verouderd")
+        await expect(page.get_by_label(kept)).to_have_value(typed)
+        assert await axe_problems(page) == []
+        await shot(page, "refusal-form-expired")
+
+        # Signed out in another window while typing: the sign-in page says so and shows the reply.
+        await page.goto(f"{site.url}/console/cases/{case.id}")
+        await page.get_by_label("Je antwoord aan de nieuwkomer").fill(typed)
+        await again.get_by_role("button", name="Uitloggen").click()
+        await page.get_by_role("button", name="Versturen").click()
+        await expect(page.get_by_role("alert")).to_have_text(
+            "Je bent uitgelogd: je sessie is afgelopen, dus dit is niet gedaan."
+        )
+        await expect(page.get_by_label(kept)).to_have_value(typed)
+        assert not [c for c in fake.sent_since_mark() if typed in str(c.get("text", ""))]

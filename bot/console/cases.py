@@ -315,6 +315,8 @@ class Refused(Exception):
 
 
 def must_be_mine(case: Case, coach: Coach) -> None:
+    if case.status == CASE_CLOSED:  # e.g. a second tab's "Close": not "claim it first"
+        raise Refused("closed")
     if case.status != CASE_CLAIMED or case.coach_id != coach.id:
         raise Refused("not_yours")
 
@@ -327,6 +329,8 @@ async def claim(turn: Turn, coach: Coach, case_id: int) -> Case:
     if case is None:
         existing = await turn.session.get(Case, case_id)
         taken_by = await turn.session.get(Coach, existing.coach_id) if existing and existing.coach_id else None
+        if existing is not None and existing.status == CASE_CLAIMED and existing.coach_id == coach.id:
+            return existing  # a double click on "Claim": the second press finds the case already theirs
         if taken_by is not None:
             raise Refused("taken", name=taken_by.name)
         if existing is not None and existing.status == CASE_WAITING:

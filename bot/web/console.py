@@ -44,6 +44,7 @@ POLL_ROUTE = "console-transcript"  # what an open case page polls every 2 s
 MAX_REPLY = 4000
 MAX_NOTE = 2000
 CANNED_STAFF = "only staff manage canned replies"
+REPLY_ACTIONS = frozenset({"reply", "translate"})  # the forms of the reply box (its text is `text`)
 
 Deliver = Callable[[], Awaitable[None]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -177,8 +178,44 @@ async def require_coach(request: web.Request, handler: Handler) -> web.StreamRes
     if route in {CASE_ROUTE, POLL_ROUTE}:  # a page that polls: its next polls can be answered from the watch
         console.watch.remember_session(who.session_hash, who.seen_at)
     if request.method not in {"GET", "HEAD"} and not await csrf_ok(request, who.csrf_token):
-        raise web.HTTPForbidden(text="the form expired: reload the page and try again")
+        raise FormExpired(text="the form expired: reload the page and try again")
     return await handler(request)
+
+
+class FormExpired(web.HTTPForbidden):
+    """A form of an earlier session (or none): nothing of it was done."""
+
+
+FILE_GONE = "this file is no longer available"
+FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+@web.middleware
+async def readable_refusals(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A refusal as a console page in the coach's language instead of a bare English line, with what
+    they typed when it was a form (a session that ended or a stale form must not lose a reply)."""
+    try:
+        return await handler(request)
+    except web.HTTPException as refusal:
+        if (
+            refusal.status not in {401, 403, 404}
+            or not request.path.startswith("/console")
+            or "HX-Request" in request.headers  # htmx swaps no error answer: a page would go unseen
+        ):
+            raise
+        unsent = ""
+        if request.method == "POST" and request.content_type in FORMS:
+            unsent = str((await request.post()).get("text", "")).strip()
+        if refusal.status == 401 or request.path.startswith("/console/login/"):
+            problem = "session" if refusal.status == 401 else "link"
+            return render("signed_out.html", request, {"problem": problem, "unsent": unsent}, status=refusal.status)
+        if isinstance(refusal, FormExpired):
+            reason = "form_expired"
+        elif refusal.status == 403:
+            reason = "forbidden"
+        else:
+            reason = "file_gone" if refusal.text == FILE_GONE else "not_found"
+        return render("refusal.html", request, {"reason": reason, "unsent": unsent}, status=refusal.status)
 
 
 async def _nothing_new(request: web.Request, console: Console, token: str) -> bool:
@@ -191,7 +228,7 @@ async def _nothing_new(request: web.Request, console: Console, token: str) -> bo
 
 
 async def signed_out(request: web.Request) -> web.StreamResponse:
-    return render("signed_out.html", request, {"problem": None})
+    return render("signed_out.html", request, {"problem": None, "unsent": ""})
 
 
 async def login_page(request: web.Request) -> web.StreamResponse:
@@ -219,7 +256,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     async with console.services.sessions() as session, session.begin():
         coach = await auth.redeem(session, request.match_info["token"], utcnow())
         if coach is None:
-            return render("signed_out.html", request, {"problem": "link"}, status=401)
+            return render("signed_out.html", request, {"problem": "link", "unsent": ""}, status=401)
         token, _who = await auth.open_session(session, coach, utcnow())
     response = web.HTTPSeeOther("/console/")
     response.set_cookie(COOKIE, token, path="/console", httponly=True, samesite="Lax", secure=_secure(request))
@@ -322,6 +359,7 @@ def _case_context(request: web.Request, view: cases.CaseView_) -> dict[str, Any]
         "problem": None,
         "draft": "",
         "missing": None,
+        "unsent": "",
     }
 
 
@@ -335,6 +373,10 @@ async def case_page(request: web.Request, problem: Any = None, status: int = 200
     console.watch.remember_case(view.case.id, view.newest)
     context = _case_context(request, view)
     context["problem"] = problem
+    if problem is not None and request.path.rsplit("/", 1)[-1] in REPLY_ACTIONS:
+        # A refused reply keeps its text: in the box, or shown to copy when the case is no longer theirs.
+        typed = str((await request.post()).get("text", "")).strip()
+        context["draft" if context["mine"] else "unsent"] = typed
     await console_translate.annotate(request, context)  # machine translation, outside the transaction
     return render("case.html", request, context, status=status)
 
@@ -470,7 +512,7 @@ async def media(request: web.Request) -> web.StreamResponse:
             raise web.HTTPNotFound()
         file_id = message.file_id
         if file_id is None:
-            raise web.HTTPNotFound(text="this file is no longer available")
+            raise web.HTTPNotFound(text=FILE_GONE)
         await cases.record_view(session, case.id, who.coach, "media")
     settings = console.services.settings
     api = f"{settings.telegram_api_url}/bot{settings.telegram_token}"
@@ -479,10 +521,10 @@ async def media(request: web.Request) -> web.StreamResponse:
         found = await answer.json()
     path = (found.get("result") or {}).get("file_path")
     if not found.get("ok") or not path:
-        raise web.HTTPNotFound(text="this file is no longer available")
+        raise web.HTTPNotFound(text=FILE_GONE)
     async with http.get(f"{settings.telegram_api_url}/file/bot{settings.telegram_token}/{path}") as download:
         if download.status != 200:
-            raise web.HTTPNotFound(text="this file is no longer available")
+            raise web.HTTPNotFound(text=FILE_GONE)
         body = await download.read()
     name = f"case{case.id}-{message.kind}-{message.id}"
     return web.Response(
@@ -567,6 +609,7 @@ def setup_console(app: web.Application, services: Services, deliver: Deliver | N
     # Filters, not method calls: a template's call of a method goes through Jinja's Context.call.
     env.filters["day_time"] = day_time
     env.filters["iso"] = datetime.isoformat
+    app.middlewares.append(readable_refusals)  # outside require_coach: it shows that one's refusals too
     app.middlewares.append(require_coach)
     app.router.add_static("/console/static/", HERE / "static", append_version=False)
     add = app.router.add_route
