@@ -553,3 +553,35 @@ async def test_refusals_are_pages_in_the_coachs_language_that_keep_what_was_type
         )
         await expect(page.get_by_label(kept)).to_have_value(typed)
         assert not [c for c in fake.sent_since_mark() if typed in str(c.get("text", ""))]
+
+
+async def test_on_a_phone_each_figure_says_what_it_is(fake: FakeBotAPI, site: Site, services: Services) -> None:
+    """The tables' header rows are hidden at phone width: without a label per cell, "0 0 0" or three
+    "not reviewed" badges in a row do not say which column (which language) they belong to."""
+    await queue_newcomer(fake, AMAL, "كيف أعادل شهادتي في هولندا؟")
+
+    async def labels(cells: Locator) -> list[str]:
+        return list(await cells.evaluate_all("tds => tds.map(td => getComputedStyle(td, '::before').content)"))
+
+    async with chromium() as browser:
+        page = await sign_in(await new_context(browser, width=390), await site.link_for(501))  # staff
+        assert await labels(page.locator(".cases tbody tr:first-child td:nth-child(n+3):nth-child(-n+6)")) == [
+            '"Taal: "',
+            '"Onderwerp: "',
+            '"Wachtend: "',
+            '"Coach: "',
+        ]
+        await page.goto(f"{site.url}/console/content/")
+        topic = await labels(page.locator(".cases tbody tr:first-child td:nth-child(n+2):nth-child(-n+5)"))
+        assert topic == ['"Antwoorden: "', '"English: "', '"العربية: "', '"ትግርኛ: "']
+        # Isolated: else "العربية: <badge> 7" forms one right-to-left run and reads "7 <badge> :العربية".
+        arabic = page.locator(".cases tbody tr:first-child td:nth-child(4)")
+        assert await arabic.evaluate("td => getComputedStyle(td, '::before').unicodeBidi") == "isolate"
+        await page.goto(f"{site.url}/console/reports")
+        first_row = page.locator(".report-table").first.locator("tbody tr:first-child td")
+        assert (await labels(first_row))[1:] == [
+            '"Gesprekken: "',
+            '"Berichten: "',
+            '"Overdrachten aan een coach: "',
+        ]
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
