@@ -454,7 +454,7 @@ MAX_SHOWN = 5
 MAX_GROUP = 100  # questions of a group that become a new topic's training examples
 
 
-async def unanswered_page(request: web.Request, status: int = 200) -> web.Response:
+async def unanswered_page(request: web.Request, status: int = 200, typed: dict[str, Any] | None = None) -> web.Response:
     """What newcomers asked that no answer matched, grouped by language and similarity (staff only: these
     are newcomers' own words)."""
     _staff(request)
@@ -497,6 +497,8 @@ async def unanswered_page(request: web.Request, status: int = 200) -> web.Respon
         "waiting": waiting,
         "rasa": bool(services.settings.rasa_url),
         "added": request.query.get("added", ""),
+        "typed": typed,  # a refused new topic: what was typed, shown again in its group's form
+        "typed_group": next((g for g in groups if typed and g["ids"] == typed["ids"]), None),
     }
     return render("content_unanswered.html", request, context, status=status)
 
@@ -524,6 +526,25 @@ def _new_topic_yaml(topic: str, titles: dict[str, str], text: str, menu: int, ur
     return yamltext.dump(flow)
 
 
+def _new_topic_problem(snap: Snapshot, topic: str, titles: dict[str, str], text: str, url: str, checked: str) -> str:
+    """Why a new topic cannot be made as typed (a code the page says in the console's language), or ""."""
+    if not TOPIC_ID.match(topic):
+        return "name"
+    if topic in snap.base.files or topic in RESERVED or topic in INTENTS:
+        return "taken"
+    # The same name again before it is published: the new titles and answer replace the draft.
+    if not titles.get("nl") or not text:
+        return "dutch"
+    if url or LINK.search(text):
+        try:
+            date.fromisoformat(checked)
+        except ValueError:
+            return "source"
+        if not URL.match(url):
+            return "source"
+    return ""
+
+
 async def new_topic(request: web.Request) -> web.StreamResponse:
     """Staff start a new topic for questions no answer matched: a draft of a new flow, published (and
     checked) with the next publication once its translations are there."""
@@ -535,23 +556,13 @@ async def new_topic(request: web.Request) -> web.StreamResponse:
     text = str(form.get("text", "")).replace("\r\n", "\n").strip()[:MAX_TEXT]
     url, checked = str(form.get("url", "")).strip(), str(form.get("checked", "")).strip()
     snap = await snapshot(request)
-    if not TOPIC_ID.match(topic):
-        raise web.HTTPBadRequest(text="the name of a topic is 3 to 40 lowercase letters, digits and _")
-    if topic in snap.base.files or topic in RESERVED or topic in INTENTS:
-        raise web.HTTPBadRequest(text="a topic with this name exists; choose another name")
-    # The same name again before it is published: the new titles and answer replace the draft.
-    if not titles.get("nl") or not text:
-        raise web.HTTPBadRequest(text="a new topic needs a Dutch title and a Dutch answer")
-    if url or LINK.search(text):
-        try:
-            date.fromisoformat(checked)
-        except ValueError:
-            raise web.HTTPBadRequest(text="give the source's web address and the date you checked it") from None
-        if not URL.match(url):
-            raise web.HTTPBadRequest(text="give the source's web address (https://...) and the date you checked it")
+    ids = [int(str(raw)) for raw in form.getall("question", []) if str(raw).isdigit()][:MAX_GROUP]
+    problem = _new_topic_problem(snap, topic, titles, text, url, checked)
+    if problem:  # the page again, with everything typed in its form: none of it is lost
+        typed = {"ids": ids, "topic": topic, "titles": titles, "text": text, "url": url, "checked": checked}
+        return await unanswered_page(request, 400, {**typed, "problem": problem})
     menu = max((f.menu or 0 for f in snap.flows.flows.values()), default=0) + 10
     value = _new_topic_yaml(topic, titles, text, menu, url, checked)
-    ids = [int(str(raw)) for raw in form.getall("question", []) if str(raw).isdigit()][:MAX_GROUP]
     async with request.app[CONSOLE].services.sessions() as session, session.begin():
         await store.save_draft(session, coach, topic, "", NEW_TOPIC, "", value)
         # The group's questions wait, with the draft, as examples of the topic's intent (once each).
