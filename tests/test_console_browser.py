@@ -414,6 +414,12 @@ async def test_canned_replies_in_the_newcomers_language_and_media_downloads(
         await page.get_by_role("button", name="Oppakken").click()
         await page.get_by_role("button", name="Invoegen").click()
         await expect(page.get_by_label("Je antwoord aan de nieuwkomer")).to_have_value("انظر idw.nl لتقييم الشهادة.")
+        # What the coach typed before inserting stays, the canned text after it.
+        await page.get_by_label("Je antwoord aan de nieuwkomer").fill("مرحبا أمل،")
+        await page.get_by_role("button", name="Invoegen").click()
+        await expect(page.get_by_label("Je antwoord aan de nieuwkomer")).to_have_value(
+            "مرحبا أمل،\n\nانظر idw.nl لتقييم الشهادة."
+        )
 
         # The photo is a download link served only to a signed-in coach; the view is logged.
         link = page.get_by_role("link", name="foto")

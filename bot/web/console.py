@@ -588,7 +588,9 @@ async def canned_insert(request: web.Request) -> web.StreamResponse:
         newcomer = await session.get(User, case.user_id) if case.user_id else None
     lang = (newcomer.chosen_language or newcomer.last_language if newcomer else None) or case.language
     text = (row.texts or {}).get(lang) if row else None
-    context = {"case": case, "draft": text or "", "missing": None if text or row is None else lang}
+    typed = request.query.get("text", "").strip()  # the reply box's text so far (hx-include): kept, first
+    draft = "\n\n".join(part for part in (typed, text) if part)
+    context = {"case": case, "draft": draft, "missing": None if text or row is None else lang}
     return render("_reply_box.html", request, context)
 
 
