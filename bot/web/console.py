@@ -171,6 +171,9 @@ async def require_coach(request: web.Request, handler: Handler) -> web.StreamRes
         async with console.autocommit_engine.connect() as db:
             who = await auth.current(db, token, utcnow(), timedelta(hours=settings.console_session_hours))
     if who is None:
+        if route == POLL_ROUTE and "HX-Request" in request.headers:
+            # htmx drops a 401: the page would go quiet. Say it where the conversation was; no more polls.
+            return render("_transcript_signed_out.html", request, {})
         if request.method == "GET" and "HX-Request" not in request.headers:
             raise web.HTTPSeeOther("/console/login")
         raise web.HTTPUnauthorized(text="sign in again: send /console to the bot")
