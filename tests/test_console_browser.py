@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import Locator, Page, expect
 from sqlalchemy import select
 
-from bot.db.models import Case, CaseView, ConsoleSession, Message, User
+from bot.db.models import Case, CaseView, ConsoleSession, Intake, Message, User
 from bot.handoff.coaches import add_coach, remove_coach
 from bot.privacy import export
 from bot.services import Services
@@ -601,3 +601,28 @@ async def test_on_a_phone_each_figure_says_what_it_is(fake: FakeBotAPI, site: Si
             '"Overdrachten aan een coach: "',
         ]
         assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+async def test_the_intake_reads_as_on_the_coachs_card(fake: FakeBotAPI, site: Site, services: Services) -> None:
+    """Labels and chosen options in the console's language, as the Telegram card has them, not the
+    stored keys and codes ("education_level", "bachelor") a volunteer cannot read."""
+    await queue_newcomer(fake, AMAL, "كيف أعادل شهادتي في هولندا؟")
+    case = await case_of(services, 2003)
+    async with services.sessions() as session, session.begin():
+        session.add(
+            Intake(
+                user_id=case.user_id,
+                status="done",
+                answers={"first_name": "أمل", "municipality": "Utrecht", "education_level": "bachelor"},
+            )
+        )
+    async with chromium() as browser:
+        page = await sign_in(await new_context(browser), await site.link_for(501))
+        await page.goto(f"{site.url}/console/cases/{case.id}")
+        intake = page.locator("section[aria-labelledby=intake-title] dl")
+        await expect(intake.locator("dt").first).to_have_text("Voornaam")
+        await expect(intake.locator("dd").first).to_have_text("أمل")
+        await expect(intake).to_contain_text("Hoogste opleiding")
+        await expect(intake).to_contain_text("Bachelor (hbo of uni)")
+        await expect(intake).to_contain_text("(overgeslagen)")
+        await expect(intake).not_to_contain_text("education_level")

@@ -24,6 +24,7 @@ from bot.db.models import CASE_CLAIMED, CASE_CLOSED, CannedReply, Case, Coach, M
 from bot.handoff import queue as handoff_queue
 from bot.handoff import service
 from bot.handoff.service import Turn
+from bot.intake import form as intake_form
 from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.outbox import Outbox
 from bot.render import Renderer
@@ -346,6 +347,20 @@ async def _case(session: AsyncSession, case_id: int) -> Case:
     return found(await session.get(Case, case_id))
 
 
+def _intake_rows(request: web.Request, answers: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The intake as the coach's Telegram card shows it: labels and chosen options in the coach's
+    language (the bot's catalogs), not the stored keys and codes ("education_level: bachelor")."""
+    if not answers:
+        return []
+    services = _console(request).services
+    renderer, lang = Renderer(services.translator, services.flows), _lang(request)
+    rows = [
+        (renderer.text(f.label, lang), renderer.text(intake_form.value_text(f.key, answers.get(f.key)), lang))
+        for f in intake_form.FIELDS
+    ]
+    return rows + [(key, str(value)) for key, value in answers.items() if key not in intake_form.BY_KEY]
+
+
 def _case_context(request: web.Request, view: cases.CaseView_) -> dict[str, Any]:
     case = view.case
     me = signed_in(request).coach.id
@@ -353,6 +368,7 @@ def _case_context(request: web.Request, view: cases.CaseView_) -> dict[str, Any]
     return {
         "view": view,
         "case": case,
+        "intake": _intake_rows(request, view.intake),
         "mine": mine,
         "closed": case.status == CASE_CLOSED,
         "last_id": view.newest,
