@@ -273,6 +273,7 @@ async def test_two_coaches_claim_reply_live_transfer_close(fake: FakeBotAPI, sit
             f"s:{case.id}:1",
         ]
         await expect(second.locator(".facts")).to_contain_text("gesloten")
+        await expect(second.locator(".facts")).to_contain_text("doorverwezen")  # the outcome, not "referred"
 
     # Every view of the case page is in the newcomer's /mydata.
     async with services.sessions() as session:
