@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import Locator, Page, expect
 from sqlalchemy import select
 
-from bot.db.models import Case, CaseView, ConsoleSession, Intake, Message, User
+from bot.db.models import Case, CaseEvent, CaseView, ConsoleSession, Intake, Message, User
 from bot.handoff.coaches import add_coach, remove_coach
 from bot.privacy import export
 from bot.services import Services
@@ -604,7 +604,9 @@ async def test_on_a_phone_each_figure_says_what_it_is(fake: FakeBotAPI, site: Si
         assert await page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-async def test_the_intake_reads_as_on_the_coachs_card(fake: FakeBotAPI, site: Site, services: Services) -> None:
+async def test_the_intake_and_history_read_in_the_coachs_language(
+    fake: FakeBotAPI, site: Site, services: Services
+) -> None:
     """Labels and chosen options in the console's language, as the Telegram card has them, not the
     stored keys and codes ("education_level", "bachelor") a volunteer cannot read."""
     await queue_newcomer(fake, AMAL, "كيف أعادل شهادتي في هولندا؟")
@@ -617,9 +619,15 @@ async def test_the_intake_reads_as_on_the_coachs_card(fake: FakeBotAPI, site: Si
                 answers={"first_name": "أمل", "municipality": "Utrecht", "education_level": "bachelor"},
             )
         )
+        # A safeguarding alarm and its dismissal are in the case's history, in words too.
+        session.add_all([CaseEvent(case_id=case.id, action=a) for a in ("urgent", "alarm_dismissed")])
     async with chromium() as browser:
         page = await sign_in(await new_context(browser), await site.link_for(501))
         await page.goto(f"{site.url}/console/cases/{case.id}")
+        history = page.locator("ol.events")
+        await expect(history).to_contain_text("dringend gemaakt (veiligheid)")
+        await expect(history).to_contain_text("alarm ingetrokken door de nieuwkomer")
+        await expect(history).not_to_contain_text("alarm_dismissed")
         intake = page.locator("section[aria-labelledby=intake-title] dl")
         await expect(intake.locator("dt").first).to_have_text("Voornaam")
         await expect(intake.locator("dd").first).to_have_text("أمل")
