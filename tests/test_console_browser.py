@@ -608,7 +608,8 @@ async def test_the_intake_and_history_read_in_the_coachs_language(
     fake: FakeBotAPI, site: Site, services: Services
 ) -> None:
     """Labels and chosen options in the console's language, as the Telegram card has them, not the
-    stored keys and codes ("education_level", "bachelor") a volunteer cannot read."""
+    stored keys and codes ("education_level", "bachelor") a volunteer cannot read; an urgent case
+    marked so on its page."""
     await queue_newcomer(fake, AMAL, "كيف أعادل شهادتي في هولندا؟")
     case = await case_of(services, 2003)
     async with services.sessions() as session, session.begin():
@@ -621,9 +622,15 @@ async def test_the_intake_and_history_read_in_the_coachs_language(
         )
         # A safeguarding alarm and its dismissal are in the case's history, in words too.
         session.add_all([CaseEvent(case_id=case.id, action=a) for a in ("urgent", "alarm_dismissed")])
+        urgent = await session.get(Case, case.id)
+        assert urgent is not None
+        urgent.priority, urgent.safeguarding = "urgent", "exploitation"
     async with chromium() as browser:
         page = await sign_in(await new_context(browser), await site.link_for(501))
         await page.goto(f"{site.url}/console/cases/{case.id}")
+        # An urgent case says so on its own page, not only in the queue, with what kind of danger.
+        await expect(page.get_by_role("heading", level=1)).to_contain_text("dringend")
+        await expect(page.locator(".facts").first).to_contain_text("Uitbuiting")
         history = page.locator("ol.events")
         await expect(history).to_contain_text("dringend gemaakt (veiligheid)")
         await expect(history).to_contain_text("alarm ingetrokken door de nieuwkomer")
