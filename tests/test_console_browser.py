@@ -590,7 +590,7 @@ async def test_on_a_phone_each_figure_says_what_it_is(fake: FakeBotAPI, site: Si
         ]
         await page.goto(f"{site.url}/console/content/")
         topic = await labels(page.locator(".cases tbody tr:first-child td:nth-child(n+2):nth-child(-n+5)"))
-        assert topic == ['"Antwoorden: "', '"English: "', '"العربية: "', '"ትግርኛ: "']
+        assert topic == ['"Antwoorden: "', '"Engels (English): "', '"Arabisch (العربية): "', '"Tigrinya (ትግርኛ): "']
         # Isolated: else "العربية: <badge> 7" forms one right-to-left run and reads "7 <badge> :العربية".
         arabic = page.locator(".cases tbody tr:first-child td:nth-child(4)")
         assert await arabic.evaluate("td => getComputedStyle(td, '::before').unicodeBidi") == "isolate"
@@ -631,6 +631,8 @@ async def test_the_intake_and_history_read_in_the_coachs_language(
         # An urgent case says so on its own page, not only in the queue, with what kind of danger.
         await expect(page.get_by_role("heading", level=1)).to_contain_text("dringend")
         await expect(page.locator(".facts").first).to_contain_text("Uitbuiting")
+        # The newcomer's language by a name a Dutch-only coach can read, and its own.
+        await expect(page.locator(".facts").first).to_contain_text("Arabisch (العربية)")
         history = page.locator("ol.events")
         await expect(history).to_contain_text("dringend gemaakt (veiligheid)")
         await expect(history).to_contain_text("alarm ingetrokken door de nieuwkomer")

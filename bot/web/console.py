@@ -116,6 +116,20 @@ def _lang(request: web.Request) -> str:
     return pick_language(preferred, request.headers.get("Accept-Language", ""))
 
 
+# The console's names of the languages (their msgids are in the console catalog: content_unanswered.html).
+LANGUAGE_MSGIDS = {"nl": "Dutch", "en": "English", "ar": "Arabic", "ti": "Tigrinya"}
+
+
+def language_names(catalogs: ConsoleCatalogs, lang: str) -> dict[str, str]:
+    """Each language by its name in the console's language and its own: "Tigrinya (ትግርኛ)". A coach who
+    reads only Dutch cannot tell which language "ትግርኛ" is; a translator still finds their own."""
+    names = {}
+    for code, native in NATIVE_NAMES.items():
+        name = catalogs.gettext(lang, LANGUAGE_MSGIDS[code])
+        names[code] = native if name == native else f"{name} ({native})"
+    return names
+
+
 def _context(request: web.Request) -> dict[str, Any]:
     catalogs = _console(request).catalogs
     lang = _lang(request)
@@ -136,7 +150,7 @@ def _context(request: web.Request) -> dict[str, Any]:
         "staff": bool(who and who.coach.is_staff),
         "csrf": who.csrf_token if who else "",
         "csrf_field": CSRF_FIELD,
-        "native_names": NATIVE_NAMES,
+        "native_names": language_names(catalogs, lang),
         "topic_title": lambda topic: service.topic_title(_console(request).services.flows, topic, lang),
         "languages": LANGUAGES,
     }
