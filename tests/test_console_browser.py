@@ -644,3 +644,22 @@ async def test_the_intake_and_history_read_in_the_coachs_language(
         await expect(intake).to_contain_text("Bachelor (hbo of uni)")
         await expect(intake).to_contain_text("(overgeslagen)")
         await expect(intake).not_to_contain_text("education_level")
+
+
+async def test_a_transcript_read_without_its_page_is_in_the_access_log(
+    fake: FakeBotAPI, site: Site, services: Services
+) -> None:
+    """The live transcript's address gives the whole conversation (`after=0`): read that way, without
+    the case page, it must still be in the log the newcomer sees in /mydata."""
+    await queue_newcomer(fake, AMAL, "كيف أعادل شهادتي في هولندا؟")
+    case = await case_of(services, 2003)
+    async with chromium() as browser:
+        page = await sign_in(await new_context(browser), await site.link_for(502))
+        response = await page.request.get(
+            f"{site.url}/console/cases/{case.id}/transcript?after=0", headers={"HX-Request": "true"}
+        )
+        assert response.status == 200
+        assert "كيف أعادل شهادتي في هولندا؟" in await response.text()
+    async with services.sessions() as session:
+        viewers = list(await session.scalars(select(CaseView.coach_name).where(CaseView.case_id == case.id)))
+    assert viewers == ["Pieter"]

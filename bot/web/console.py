@@ -421,8 +421,11 @@ async def transcript(request: web.Request) -> web.StreamResponse:
     watch = _console(request).watch
     async with _console(request).autocommit_engine.connect() as db:
         view = found(await cases.case_view(db, path_id(request)))
+        fresh = not after.isdigit() or view.newest > int(after)
+        if fresh:  # what it shows is in the access log too: else ?after=0 reads a transcript unrecorded
+            await cases.record_view(db, view.case.id, signed_in(request).coach, "case")
     watch.remember_case(view.case.id, view.newest)
-    if after.isdigit() and view.newest <= int(after):
+    if not fresh:
         return web.Response(status=204)
     context = {"view": view, "case": view.case, "last_id": view.newest}
     await console_translate.annotate(request, context)
