@@ -433,6 +433,9 @@ async def test_canned_replies_in_the_newcomers_language_and_media_downloads(
             await link.click()
         download = await info.value
         assert len(await asyncio.to_thread((await download.path()).read_bytes)) > 0
+        # Not kept in the browser's cache (a coach may work on a shared computer).
+        fetched = await page.request.get(site.url + (await link.get_attribute("href") or ""))
+        assert fetched.headers["cache-control"] == "no-store"
         anonymous = await browser.new_context()
         response = await anonymous.request.get(site.url + (await link.get_attribute("href") or ""), max_redirects=0)
         assert response.status == 303
