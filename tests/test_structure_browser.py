@@ -273,3 +273,29 @@ async def test_a_refused_new_topic_keeps_everything_typed(services: Services, si
         await group.get_by_label("Gecontroleerd op").fill("2026-12-01")
         await group.get_by_role("button", name="Onderwerp als concept maken").click()
         await eva.wait_for_url(re.compile(r"/console/content/childcare$"))
+
+
+async def test_a_translation_saved_from_a_page_older_than_the_dutch_stays_stale(site: Site) -> None:
+    """The translator opened the topic; staff then changed the Dutch. The translation the translator
+    saves was made from the old Dutch: it must show as stale, not as a fresh translation of the new."""
+    async with chromium() as browser:
+        amal = await sign_in(await new_context(browser), await site.link_for(AMAL))
+        await amal.goto(f"{site.url}/console/content/cv_help#n-start")
+        eva = await sign_in(await new_context(browser), await site.link_for(EVA))
+        await eva.goto(f"{site.url}/console/content/cv_help#n-start")
+        await eva.locator("#t-start-nl").fill(PORTFOLIO_NL)
+        await save_in(eva, "#n-start form.lang-card.lang-nl")
+        await expect(eva.locator("#n-start form.lang-card.lang-ar")).to_contain_text(
+            "verouderd: het Nederlands is gewijzigd"
+        )
+
+        await amal.locator("#t-start-ar").fill("السيرة الذاتية الجيدة صفحة واحدة.")
+        await save_in(amal, "#n-start form.lang-card.lang-ar")
+        card = amal.locator("#n-start form.lang-card.lang-ar")
+        await expect(card.locator("#t-start-ar")).to_have_value("السيرة الذاتية الجيدة صفحة واحدة.")
+        await expect(card).to_contain_text("verouderd: het Nederlands is gewijzigd")
+
+        # Saved again from the page that shows the new Dutch: a translation of it, waiting for review.
+        await save_in(amal, "#n-start form.lang-card.lang-ar")
+        await expect(amal.locator("#n-start form.lang-card.lang-ar")).to_contain_text("niet nagekeken")
+        await expect(amal.locator("#n-start form.lang-card.lang-ar")).not_to_contain_text("verouderd")

@@ -35,6 +35,7 @@ MAX_TITLE = 80
 RESERVED = frozenset({"publish", "import", "worklist", "recheck", "history", "unanswered"})
 GOTO_PATTERN = re.compile(r"^[a-z0-9_]{1,40}(\.[a-z0-9_]{1,40})?$")
 MAX_COMMENT = 500
+NL_HASH = re.compile(r"[0-9a-f]{10}")  # bot.flows.model.nl_hash_of
 MAX_LABEL_INPUT = 200  # longer than a label may be, so the check at publishing says so
 Field = tuple[str, str, str, str]  # a draft's flow, node, field and language
 
@@ -304,12 +305,22 @@ def _back(flow: str, node: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(f"/console/content/{flow}#n-{node}")
 
 
+def _seen_dutch(form: Any, current: str) -> str:
+    """The Dutch a translation or review was made against: the stamp of the page the translator had open.
+    Stamped with the Dutch of the moment of saving, an edit of the Dutch made meanwhile would be lost
+    on them (the translation would not turn stale)."""
+    seen = str(form.get("nl_hash", ""))
+    return seen if NL_HASH.fullmatch(seen) else current
+
+
 async def save_text(request: web.Request) -> web.StreamResponse:
     coach, lang = _editor(request, LANGUAGES, "you translate other languages")
     snap, flow, node = await _at_node(request)
-    value = str((await request.post()).get("text", "")).replace("\r\n", "\n").strip()[: MAX_TEXT * 2]
+    form = await request.post()
+    value = str(form.get("text", "")).replace("\r\n", "\n").strip()[: MAX_TEXT * 2]
     published = _published_node(snap, flow, node).get("text") or {}
-    made_against = None if lang == "nl" else snap.flows.flows[flow].nodes[node].nl_hash()
+    current = snap.flows.flows[flow].nodes[node].nl_hash()
+    made_against = None if lang == "nl" else _seen_dutch(form, current)
     back = str(published.get(lang, "")).strip() == value  # back to what is published
     await _draft(request, coach, (flow, node, TEXT, lang), None if back else value, made_against)
     raise _back(flow, node)
@@ -318,7 +329,7 @@ async def save_text(request: web.Request) -> web.StreamResponse:
 async def mark_reviewed(request: web.Request) -> web.StreamResponse:
     coach, lang = _editor(request, views.TRANSLATIONS, "you review other languages")
     snap, flow, node = await _at_node(request)
-    made_against = snap.flows.flows[flow].nodes[node].nl_hash()  # the Dutch the reviewer saw
+    made_against = _seen_dutch(await request.post(), snap.flows.flows[flow].nodes[node].nl_hash())
     await _draft(request, coach, (flow, node, REVIEWED, lang), "1", made_against)
     raise _back(flow, node)
 
