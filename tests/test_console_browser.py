@@ -666,3 +666,35 @@ async def test_a_transcript_read_without_its_page_is_in_the_access_log(
     async with services.sessions() as session:
         viewers = list(await session.scalars(select(CaseView.coach_name).where(CaseView.case_id == case.id)))
     assert viewers == ["Pieter"]
+
+
+async def test_numbers_beyond_any_id_are_not_found_not_server_errors(
+    fake: FakeBotAPI, site: Site, services: Services
+) -> None:
+    await queue_newcomer(fake, AMAL, "كيف أعادل شهادتي في هولندا؟")
+    case = await case_of(services, 2003)
+    huge, endless = "9" * 20, "9" * 5000  # past the database's integers; past what int() reads
+    async with chromium() as browser:
+        page = await sign_in(await new_context(browser), await site.link_for(501))  # staff
+        token = await page.locator("input[name=csrf]").first.input_value()
+        for path, status in (
+            (f"/console/?waited={huge}", 200),
+            (f"/console/?waited={endless}", 200),
+            (f"/console/cases/{huge}", 404),
+            (f"/console/cases/{endless}", 404),
+            (f"/console/cases/{case.id}/canned?canned={huge}", 200),
+            (f"/console/content/history/{huge}", 404),
+            (f"/console/content/history/1?against={huge}", 200),  # compared with nothing
+            (f"/console/content/unanswered?days={endless}", 200),
+        ):
+            response = await page.request.get(site.url + path)
+            assert response.status == status, path
+        htmx = {"HX-Request": "true"}
+        poll = await page.request.get(f"{site.url}/console/cases/{case.id}/transcript?after={endless}", headers=htmx)
+        assert poll.status == 200
+        for path, form in (
+            (f"/console/canned/{huge}/delete", {}),
+            ("/console/canned", {"id": huge, "title": "Welkom"}),
+        ):
+            response = await page.request.post(site.url + path, form={**form, "csrf": token}, max_redirects=0)
+            assert response.status == 303, path

@@ -43,6 +43,7 @@ PUBLIC = ("/console/static/", "/console/login")
 CASE_ROUTE = "console-case"
 POLL_ROUTE = "console-transcript"  # what an open case page polls every 2 s
 MAX_REPLY = 4000
+MAX_WAITED = 60 * 24 * 366 * 10  # the queue's "waiting at least" filter, in minutes (ten years)
 MAX_NOTE = 2000
 CANNED_STAFF = "only staff manage canned replies"
 REPLY_ACTIONS = frozenset({"reply", "translate"})  # the forms of the reply box (its text is `text`)
@@ -238,11 +239,11 @@ async def readable_refusals(request: web.Request, handler: Handler) -> web.Strea
 
 async def _nothing_new(request: web.Request, console: Console, token: str) -> bool:
     """A poll of an open page answered from the replica's watch (bot/console/watch.py): no query."""
-    case_id, after = request.match_info["case_id"], request.query.get("after", "")
-    if not (case_id.isdigit() and after.isdigit()):
+    case_id, after = number(request.match_info["case_id"]), number(request.query.get("after", ""))
+    if case_id is None or after is None:
         return False
     session_hash = auth.digest(token)
-    return await console.watch.nothing_new(session_hash, int(case_id), int(after), utcnow(), auth.TOUCH_EVERY)
+    return await console.watch.nothing_new(session_hash, case_id, after, utcnow(), auth.TOUCH_EVERY)
 
 
 async def signed_out(request: web.Request) -> web.StreamResponse:
@@ -302,7 +303,7 @@ def _filter(request: web.Request) -> cases.QueueFilter:
         language=query.get("language", "") if query.get("language", "") in LANGUAGES else "",
         topic=query.get("topic", "")[:64],
         urgent=query.get("urgent") == "1",
-        waited_minutes=int(waited) if waited.isdigit() else 0,
+        waited_minutes=number(waited, MAX_WAITED) or 0,
     )
 
 
@@ -335,12 +336,23 @@ async def claim(request: web.Request) -> web.StreamResponse:
 
 
 # a case ----------------------------------------------------------------------------------------------
+MAX_ID = 2**31 - 1  # database ids are PostgreSQL integers: a larger number names nothing
+
+
+def number(raw: str, largest: int = MAX_ID) -> int | None:
+    """A whole number from a URL or form up to `largest`, else None: a larger one fails in the database
+    (or, long enough, in int()) and would be a server error instead of "not found"."""
+    if not raw.isdigit() or len(raw) > len(str(largest)) or int(raw) > largest:
+        return None
+    return int(raw)
+
+
 def path_id(request: web.Request, name: str = "case_id") -> int:
     """A number of the URL's path (404 for anything else)."""
-    raw = request.match_info[name]
-    if not raw.isdigit():
+    found = number(request.match_info[name])
+    if found is None:
         raise web.HTTPNotFound()
-    return int(raw)
+    return found
 
 
 async def _fresh_coach(turn: Turn, who: auth.SignedIn) -> Coach:
@@ -417,11 +429,11 @@ async def case_page(request: web.Request, problem: Any = None, status: int = 200
 async def transcript(request: web.Request) -> web.StreamResponse:
     """htmx polls this: 204 (nothing to swap) until a message newer than `after` exists. Most polls
     are answered before this, from the replica's watch (require_coach)."""
-    after = request.query.get("after", "0")
+    after = number(request.query.get("after", "0"))
     watch = _console(request).watch
     async with _console(request).autocommit_engine.connect() as db:
         view = found(await cases.case_view(db, path_id(request)))
-        fresh = not after.isdigit() or view.newest > int(after)
+        fresh = after is None or view.newest > after
         if fresh:  # what it shows is in the access log too: else ?after=0 reads a transcript unrecorded
             await cases.record_view(db, view.case.id, signed_in(request).coach, "case")
     watch.remember_case(view.case.id, view.newest)
@@ -513,7 +525,8 @@ async def release(turn: Turn, coach: Coach, case: Case, _form: Any) -> None:
 async def transfer(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
     cases.must_be_mine(case, coach)
     raw = str(form.get("to", ""))
-    target = await turn.session.get(Coach, int(raw)) if raw.isdigit() else None
+    target_id = number(raw)
+    target = await turn.session.get(Coach, target_id) if target_id is not None else None
     if target is None or target.id == coach.id:
         raise cases.Refused("no_target")
     await service.transfer_case(turn, coach, case, target)
@@ -596,7 +609,8 @@ async def canned_save(request: web.Request) -> web.StreamResponse:
     texts = {lang: text for lang, text in texts.items() if text}
     raw_id = str(form.get("id", ""))
     async with _console(request).services.sessions() as session, session.begin():
-        row = await session.get(CannedReply, int(raw_id)) if raw_id.isdigit() else None
+        row_id = number(raw_id)
+        row = await session.get(CannedReply, row_id) if row_id is not None else None
         if row is None:
             row = CannedReply(title=title, texts=texts)
             session.add(row)
@@ -609,7 +623,8 @@ async def canned_delete(request: web.Request) -> web.StreamResponse:
     staff_only(request, CANNED_STAFF)
     raw = request.match_info["canned_id"]
     async with _console(request).services.sessions() as session, session.begin():
-        row = await session.get(CannedReply, int(raw)) if raw.isdigit() else None
+        row_id = number(raw)
+        row = await session.get(CannedReply, row_id) if row_id is not None else None
         if row is not None:
             await session.delete(row)
     raise web.HTTPSeeOther("/console/canned")
@@ -620,7 +635,8 @@ async def canned_insert(request: web.Request) -> web.StreamResponse:
     raw = request.query.get("canned", "")
     async with _console(request).services.sessions() as session:
         case = await _case(session, path_id(request))
-        row = await session.get(CannedReply, int(raw)) if raw.isdigit() else None
+        row_id = number(raw)
+        row = await session.get(CannedReply, row_id) if row_id is not None else None
         newcomer = await session.get(User, case.user_id) if case.user_id else None
     lang = (newcomer.chosen_language or newcomer.last_language if newcomer else None) or case.language
     text = (row.texts or {}).get(lang) if row else None

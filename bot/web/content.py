@@ -26,7 +26,7 @@ from bot.languages import LANGUAGES
 from bot.nlu.types import INTENTS
 from bot.render import Renderer
 from bot.tools.unanswered import picked_topics
-from bot.web.console import CONSOLE, path_id, render, signed_in, staff_only
+from bot.web.console import CONSOLE, number, path_id, render, signed_in, staff_only
 
 TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]{2,39}$")
 URL = re.compile(r"^https://\S{4,500}$")
@@ -444,8 +444,8 @@ async def revision_page(request: web.Request) -> web.Response:
     """One revision compared with the one before it (or `?against=N`)."""
     _coach(request)
     row = await _revision(request, path_id(request, "number"))
-    against_raw = request.query.get("against", str(row.number - 1))
-    other = await _revision(request, int(against_raw)) if against_raw.isdigit() and int(against_raw) > 0 else None
+    against = number(request.query.get("against", str(row.number - 1)))
+    other = await _revision(request, against) if against else None
     old_files = dict(other.files) if other else {}
     changes = await asyncio.to_thread(views.diff, old_files, dict(row.files))
     async with request.app[CONSOLE].services.sessions() as session:
@@ -471,7 +471,7 @@ async def unanswered_page(request: web.Request, status: int = 200, typed: dict[s
     _staff(request)
     services = request.app[CONSOLE].services
     raw = request.query.get("days", "30")
-    days = min(int(raw), 365) if raw.isdigit() and int(raw) > 0 else 30
+    days = min(number(raw) or 30, 365)
     since = utcnow() - timedelta(days=days)
     async with services.sessions() as session:
         rows = list(
@@ -567,7 +567,7 @@ async def new_topic(request: web.Request) -> web.StreamResponse:
     text = str(form.get("text", "")).replace("\r\n", "\n").strip()[:MAX_TEXT]
     url, checked = str(form.get("url", "")).strip(), str(form.get("checked", "")).strip()
     snap = await snapshot(request)
-    ids = [int(str(raw)) for raw in form.getall("question", []) if str(raw).isdigit()][:MAX_GROUP]
+    ids = [i for i in (number(str(raw)) for raw in form.getall("question", [])) if i is not None][:MAX_GROUP]
     problem = _new_topic_problem(snap, topic, titles, text, url, checked)
     if problem:  # the page again, with everything typed in its form: none of it is lost
         typed = {"ids": ids, "topic": topic, "titles": titles, "text": text, "url": url, "checked": checked}
