@@ -298,6 +298,12 @@ async def case_view(db: AsyncConnection, case_id: int, viewer: Coach | None = No
     )
 
 
+async def viewed_since(db: AsyncConnection, case_id: int, coach: Coach, since: datetime) -> bool:
+    """Whether the access log has this coach's view of the case since `since`."""
+    seen = select(CaseView.id).where(CaseView.case_id == case_id, CaseView.coach_id == coach.id, CaseView.at >= since)
+    return (await db.execute(seen.limit(1))).first() is not None
+
+
 async def record_view(db: AsyncConnection | AsyncSession, case_id: int, coach: Coach, what: str) -> None:
     """The access log the newcomer sees in /mydata (an INSERT of its own: no unit of work to flush)."""
     row = {"case_id": case_id, "coach_id": coach.id, "coach_name": coach.name, "what": what, "at": utcnow()}

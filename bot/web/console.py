@@ -434,8 +434,11 @@ async def transcript(request: web.Request) -> web.StreamResponse:
     async with _console(request).autocommit_engine.connect() as db:
         view = found(await cases.case_view(db, path_id(request)))
         fresh = after is None or view.newest > after
-        if fresh:  # what it shows is in the access log too: else ?after=0 reads a transcript unrecorded
-            await cases.record_view(db, view.case.id, signed_in(request).coach, "case")
+        # Polls of an open page are not views (its view is logged), but ?after=0 without the page would
+        # read a transcript unlogged: a poll that shows messages is logged unless the page was viewed.
+        coach, hours = signed_in(request).coach, _console(request).services.settings.console_session_hours
+        if fresh and not await cases.viewed_since(db, view.case.id, coach, utcnow() - timedelta(hours=hours)):
+            await cases.record_view(db, view.case.id, coach, "case")
     watch.remember_case(view.case.id, view.newest)
     if not fresh:
         return web.Response(status=204)
