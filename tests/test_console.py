@@ -27,6 +27,7 @@ from bot.handoff import queue
 from bot.handoff.coaches import add_coach, remove_coach
 from bot.privacy import erase, export
 from bot.services import Services
+from bot.web.console import LANGUAGE_MSGIDS, language_names
 from bot.web.i18n import CONSOLE_LANGUAGES, ConsoleCatalogs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,6 +143,15 @@ def test_every_console_string_is_in_the_nl_and_en_catalogs() -> None:
         assert all(all(m.string if isinstance(m.string, tuple) else (m.string,)) for m in present.values()), lang
     catalogs = ConsoleCatalogs.load(ROOT / "locales")
     assert catalogs.gettext("nl", "Queue") == "Wachtrij"
+    # The languages' names come from the catalog too (console.language_names).
+    assert set(LANGUAGE_MSGIDS.values()) <= wanted
+    assert language_names(catalogs, "nl") == {
+        "nl": "Nederlands",
+        "ar": "Arabisch (العربية)",
+        "ti": "Tigrinya (ትግርኛ)",
+        "en": "Engels (English)",
+    }
+    assert language_names(catalogs, "en")["en"] == "English"
     assert catalogs.ngettext("nl", "%(num)d minute", "%(num)d minutes", 2) == "%(num)d minuten"
 
 

@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import Locator, Page, expect
 from sqlalchemy import select
 
-from bot.db.models import Case, CaseView, ConsoleSession, Message, User
+from bot.db.models import Case, CaseEvent, CaseView, ConsoleSession, Intake, Message, User
 from bot.handoff.coaches import add_coach, remove_coach
 from bot.privacy import export
 from bot.services import Services
@@ -169,7 +169,12 @@ async def test_signed_out_browsers_and_removed_coaches_get_nothing(site: Site, s
             assert response.status == 303, url
             assert response.headers["location"] == "/console/login", url
             htmx = await page.request.get(site.url + url, headers={"HX-Request": "true"})
-            assert htmx.status == 401, url
+            if url.endswith("/transcript"):  # an open page's poll: told so in the page, no data, no more polls
+                assert htmx.status == 200
+                assert "hx-trigger" not in await htmx.text()
+                assert "Direct" not in await htmx.text()
+            else:
+                assert htmx.status == 401, url
         for url in posts:
             assert (await page.request.post(site.url + url, form={"text": "x"})).status == 401, url
         # A made-up session cookie is no better than none.
@@ -268,6 +273,7 @@ async def test_two_coaches_claim_reply_live_transfer_close(fake: FakeBotAPI, sit
             f"s:{case.id}:1",
         ]
         await expect(second.locator(".facts")).to_contain_text("gesloten")
+        await expect(second.locator(".facts")).to_contain_text("doorverwezen")  # the outcome, not "referred"
 
     # Every view of the case page is in the newcomer's /mydata.
     async with services.sessions() as session:
@@ -414,6 +420,12 @@ async def test_canned_replies_in_the_newcomers_language_and_media_downloads(
         await page.get_by_role("button", name="Oppakken").click()
         await page.get_by_role("button", name="Invoegen").click()
         await expect(page.get_by_label("Je antwoord aan de nieuwkomer")).to_have_value("انظر idw.nl لتقييم الشهادة.")
+        # What the coach typed before inserting stays, the canned text after it.
+        await page.get_by_label("Je antwoord aan de nieuwkomer").fill("مرحبا أمل،")
+        await page.get_by_role("button", name="Invoegen").click()
+        await expect(page.get_by_label("Je antwoord aan de nieuwkomer")).to_have_value(
+            "مرحبا أمل،\n\nانظر idw.nl لتقييم الشهادة."
+        )
 
         # The photo is a download link served only to a signed-in coach; the view is logged.
         link = page.get_by_role("link", name="foto")
@@ -421,6 +433,9 @@ async def test_canned_replies_in_the_newcomers_language_and_media_downloads(
             await link.click()
         download = await info.value
         assert len(await asyncio.to_thread((await download.path()).read_bytes)) > 0
+        # Not kept in the browser's cache (a coach may work on a shared computer).
+        fetched = await page.request.get(site.url + (await link.get_attribute("href") or ""))
+        assert fetched.headers["cache-control"] == "no-store"
         anonymous = await browser.new_context()
         response = await anonymous.request.get(site.url + (await link.get_attribute("href") or ""), max_redirects=0)
         assert response.status == 303
@@ -449,3 +464,237 @@ async def test_a_file_attached_in_the_browser_reaches_the_newcomer(
         assert int(copied["from_chat_id"]) == 501
         await expect(page.locator(".msg.coach")).to_contain_text("een bestand of foto van de coach")
         assert staged
+
+
+# refusals and stale pages ----------------------------------------------------------------------------
+async def test_stale_pages_keep_the_reply_and_say_what_happened(
+    fake: FakeBotAPI, site: Site, services: Services
+) -> None:
+    await queue_newcomer(fake, AMAL, "كيف أعادل شهادتي في هولندا؟")
+    case = await case_of(services, 2003)
+    typed = "مرحبا أمل، أرسلي لي صورة الشهادة من فضلك"
+    async with chromium() as browser:
+        context = await new_context(browser)
+        page = await sign_in(context, await site.link_for(502))
+        other = await context.new_page()  # a second tab, as a coach keeps the queue open
+        await other.goto(f"{site.url}/console/")
+
+        # "Claim" pressed again on a page from before the claim: the case page, not "taken by Pieter".
+        await page.goto(f"{site.url}/console/cases/{case.id}")
+        await page.get_by_role("button", name="Oppakken").click()
+        await other.get_by_role("button", name=f"Zaak #{case.id} oppakken").click()
+        await expect(other).to_have_url(f"{site.url}/console/cases/{case.id}")
+        await expect(other.get_by_role("alert")).to_have_count(0)
+
+        # The case is released in the other tab while a reply is typed: the text is still there to copy.
+        await page.get_by_label("Je antwoord aan de nieuwkomer").fill(typed)
+        await other.get_by_role("button", name="Teruggeven").click()
+        fake.mark()
+        await page.get_by_role("button", name="Versturen").click()
+        await expect(page.get_by_role("alert")).to_contain_text("Pak de zaak eerst op")
+        await expect(
+            page.get_by_label("Wat je typte is niet verstuurd. Kopieer het voordat je verdergaat.")
+        ).to_have_value(typed)
+        assert not [c for c in fake.sent_since_mark() if typed in str(c.get("text", ""))]
+
+        # A reply refused while the case is still theirs (Telegram refused its file) stays in the box.
+        await page.goto(f"{site.url}/console/cases/{case.id}")
+        await page.get_by_role("button", name="Oppakken").click()
+        await page.get_by_label("Je antwoord aan de nieuwkomer").fill(typed)
+        letter = {"name": "diploma.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 too big"}
+        await page.get_by_label("Een bestand meesturen (hoogstens 1 MB)").set_input_files(letter)  # type: ignore[arg-type]
+        fake.fail_next("sendDocument", status=413, description="Request Entity Too Large")
+        await page.get_by_role("button", name="Versturen").click()
+        await expect(page.get_by_role("alert")).to_contain_text("Telegram nam het bestand niet aan")
+        await expect(page.get_by_label("Je antwoord aan de nieuwkomer")).to_have_value(typed)
+
+        # Closed in one tab, "Close" pressed again in the other: closed already, not "claim it first".
+        await page.goto(f"{site.url}/console/cases/{case.id}")
+        await other.goto(f"{site.url}/console/cases/{case.id}")
+        await page.get_by_role("button", name="Zaak sluiten").click()
+        await other.get_by_role("button", name="Zaak sluiten").click()
+        await expect(other.get_by_role("alert")).to_have_text("Deze zaak is al gesloten.")
+
+
+async def test_refusals_are_pages_in_the_coachs_language_that_keep_what_was_typed(
+    fake: FakeBotAPI, site: Site, services: Services
+) -> None:
+    await queue_newcomer(fake, YONAS, "ዲፕሎማይ ከመይ ክፈልጦ")
+    case = await case_of(services, 2002)
+    typed = "ሰላም ዮናስ፣ ዲፕሎማኻ ስደደለይ"
+    kept = "Wat je typte is niet verstuurd. Kopieer het voordat je verdergaat."
+    async with chromium() as browser:
+        context = await new_context(browser, bypass_csp=True)  # only to inject axe-core
+        page = await sign_in(context, await site.link_for(502))  # Pieter: not staff
+
+        # Pages that are not his, or not there: a sentence in Dutch and the way back, not a bare English line.
+        for path, status, sentence in (
+            ("/console/reports", 403, "Je hebt geen toegang tot deze pagina."),
+            ("/console/content/", 403, "Je hebt geen toegang tot deze pagina."),
+            ("/console/cases/999", 404, "Deze pagina bestaat niet (meer)."),
+            (f"/console/cases/{case.id}/media/1", 404, "Deze pagina bestaat niet (meer)."),
+        ):
+            response = await page.goto(site.url + path)
+            assert response is not None
+            assert response.status == status, path
+            await expect(page.get_by_role("alert")).to_have_text(sentence)
+            await expect(page.get_by_role("link", name="Terug naar de wachtrij")).to_be_visible()
+        assert await axe_problems(page) == []
+        await shot(page, "refusal-not-found")
+
+        # A form from before signing in again (its CSRF token is the old session's): nothing is sent,
+        # the reply is shown to copy.
+        await page.goto(f"{site.url}/console/cases/{case.id}")
+        await page.get_by_role("button", name="Oppakken").click()
+        await page.get_by_label("Je antwoord aan de nieuwkomer").fill(typed)
+        again = await context.new_page()
+        await again.goto(await site.link_for(502))
+        await again.locator("form button[type=submit]").click()
+        await again.wait_for_url(re.compile(r"/console/$"))
+        fake.mark()
+        await page.get_by_role("button", name="Versturen").click()
+        await expect(page.get_by_role("alert")).to_contain_text("Dit formulier was verouderd")
+        await expect(page.get_by_label(kept)).to_have_value(typed)
+        assert await axe_problems(page) == []
+        await shot(page, "refusal-form-expired")
+
+        # Signed out in another window while typing: the sign-in page says so and shows the reply.
+        await page.goto(f"{site.url}/console/cases/{case.id}")
+        await page.get_by_label("Je antwoord aan de nieuwkomer").fill(typed)
+        await again.get_by_role("button", name="Uitloggen").click()
+        # The open page's live transcript says so at once, instead of silently no longer updating.
+        await expect(page.locator("#transcript").get_by_role("alert")).to_contain_text(
+            "Je bent uitgelogd", timeout=15_000
+        )
+        await expect(page.get_by_label("Je antwoord aan de nieuwkomer")).to_have_value(typed)
+        await page.get_by_role("button", name="Versturen").click()
+        await expect(page.get_by_role("alert")).to_have_text(
+            "Je bent uitgelogd: je sessie is afgelopen, dus dit is niet gedaan."
+        )
+        await expect(page.get_by_label(kept)).to_have_value(typed)
+        assert not [c for c in fake.sent_since_mark() if typed in str(c.get("text", ""))]
+
+
+async def test_on_a_phone_each_figure_says_what_it_is(fake: FakeBotAPI, site: Site, services: Services) -> None:
+    """The tables' header rows are hidden at phone width: without a label per cell, "0 0 0" or three
+    "not reviewed" badges in a row do not say which column (which language) they belong to."""
+    await queue_newcomer(fake, AMAL, "كيف أعادل شهادتي في هولندا؟")
+
+    async def labels(cells: Locator) -> list[str]:
+        return list(await cells.evaluate_all("tds => tds.map(td => getComputedStyle(td, '::before').content)"))
+
+    async with chromium() as browser:
+        page = await sign_in(await new_context(browser, width=390), await site.link_for(501))  # staff
+        assert await labels(page.locator(".cases tbody tr:first-child td:nth-child(n+3):nth-child(-n+6)")) == [
+            '"Taal: "',
+            '"Onderwerp: "',
+            '"Wachtend: "',
+            '"Coach: "',
+        ]
+        await page.goto(f"{site.url}/console/content/")
+        topic = await labels(page.locator(".cases tbody tr:first-child td:nth-child(n+2):nth-child(-n+5)"))
+        assert topic == ['"Antwoorden: "', '"Engels (English): "', '"Arabisch (العربية): "', '"Tigrinya (ትግርኛ): "']
+        # Isolated: else "العربية: <badge> 7" forms one right-to-left run and reads "7 <badge> :العربية".
+        arabic = page.locator(".cases tbody tr:first-child td:nth-child(4)")
+        assert await arabic.evaluate("td => getComputedStyle(td, '::before').unicodeBidi") == "isolate"
+        await page.goto(f"{site.url}/console/reports")
+        first_row = page.locator(".report-table").first.locator("tbody tr:first-child td")
+        assert (await labels(first_row))[1:] == [
+            '"Gesprekken: "',
+            '"Berichten: "',
+            '"Overdrachten aan een coach: "',
+        ]
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+async def test_the_intake_and_history_read_in_the_coachs_language(
+    fake: FakeBotAPI, site: Site, services: Services
+) -> None:
+    """Labels and chosen options in the console's language, as the Telegram card has them, not the
+    stored keys and codes ("education_level", "bachelor") a volunteer cannot read; an urgent case
+    marked so on its page."""
+    await queue_newcomer(fake, AMAL, "كيف أعادل شهادتي في هولندا؟")
+    case = await case_of(services, 2003)
+    async with services.sessions() as session, session.begin():
+        session.add(
+            Intake(
+                user_id=case.user_id,
+                status="done",
+                answers={"first_name": "أمل", "municipality": "Utrecht", "education_level": "bachelor"},
+            )
+        )
+        # A safeguarding alarm and its dismissal are in the case's history, in words too.
+        session.add_all([CaseEvent(case_id=case.id, action=a) for a in ("urgent", "alarm_dismissed")])
+        urgent = await session.get(Case, case.id)
+        assert urgent is not None
+        urgent.priority, urgent.safeguarding = "urgent", "exploitation"
+    async with chromium() as browser:
+        page = await sign_in(await new_context(browser), await site.link_for(501))
+        await page.goto(f"{site.url}/console/cases/{case.id}")
+        # An urgent case says so on its own page, not only in the queue, with what kind of danger.
+        await expect(page.get_by_role("heading", level=1)).to_contain_text("dringend")
+        await expect(page.locator(".facts").first).to_contain_text("Uitbuiting")
+        # The newcomer's language by a name a Dutch-only coach can read, and its own.
+        await expect(page.locator(".facts").first).to_contain_text("Arabisch (العربية)")
+        history = page.locator("ol.events")
+        await expect(history).to_contain_text("dringend gemaakt (veiligheid)")
+        await expect(history).to_contain_text("alarm ingetrokken door de nieuwkomer")
+        await expect(history).not_to_contain_text("alarm_dismissed")
+        intake = page.locator("section[aria-labelledby=intake-title] dl")
+        await expect(intake.locator("dt").first).to_have_text("Voornaam")
+        await expect(intake.locator("dd").first).to_have_text("أمل")
+        await expect(intake).to_contain_text("Hoogste opleiding")
+        await expect(intake).to_contain_text("Bachelor (hbo of uni)")
+        await expect(intake).to_contain_text("(overgeslagen)")
+        await expect(intake).not_to_contain_text("education_level")
+
+
+async def test_a_transcript_read_without_its_page_is_in_the_access_log(
+    fake: FakeBotAPI, site: Site, services: Services
+) -> None:
+    """The live transcript's address gives the whole conversation (`after=0`): read that way, without
+    the case page, it must still be in the log the newcomer sees in /mydata."""
+    await queue_newcomer(fake, AMAL, "كيف أعادل شهادتي في هولندا؟")
+    case = await case_of(services, 2003)
+    async with chromium() as browser:
+        page = await sign_in(await new_context(browser), await site.link_for(502))
+        response = await page.request.get(
+            f"{site.url}/console/cases/{case.id}/transcript?after=0", headers={"HX-Request": "true"}
+        )
+        assert response.status == 200
+        assert "كيف أعادل شهادتي في هولندا؟" in await response.text()
+    async with services.sessions() as session:
+        viewers = list(await session.scalars(select(CaseView.coach_name).where(CaseView.case_id == case.id)))
+    assert viewers == ["Pieter"]
+
+
+async def test_numbers_beyond_any_id_are_not_found_not_server_errors(
+    fake: FakeBotAPI, site: Site, services: Services
+) -> None:
+    await queue_newcomer(fake, AMAL, "كيف أعادل شهادتي في هولندا؟")
+    case = await case_of(services, 2003)
+    huge, endless = "9" * 20, "9" * 5000  # past the database's integers; past what int() reads
+    async with chromium() as browser:
+        page = await sign_in(await new_context(browser), await site.link_for(501))  # staff
+        token = await page.locator("input[name=csrf]").first.input_value()
+        for path, status in (
+            (f"/console/?waited={huge}", 200),
+            (f"/console/?waited={endless}", 200),
+            (f"/console/cases/{huge}", 404),
+            (f"/console/cases/{endless}", 404),
+            (f"/console/cases/{case.id}/canned?canned={huge}", 200),
+            (f"/console/content/history/{huge}", 404),
+            (f"/console/content/history/1?against={huge}", 200),  # compared with nothing
+            (f"/console/content/unanswered?days={endless}", 200),
+        ):
+            response = await page.request.get(site.url + path)
+            assert response.status == status, path
+        htmx = {"HX-Request": "true"}
+        poll = await page.request.get(f"{site.url}/console/cases/{case.id}/transcript?after={endless}", headers=htmx)
+        assert poll.status == 200
+        for path, form in (
+            (f"/console/canned/{huge}/delete", {}),
+            ("/console/canned", {"id": huge, "title": "Welkom"}),
+        ):
+            response = await page.request.post(site.url + path, form={**form, "csrf": token}, max_redirects=0)
+            assert response.status == 303, path

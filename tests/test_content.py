@@ -457,7 +457,9 @@ async def test_staff_start_a_new_topic_from_unanswered_questions(
             assert r.status == 403  # no CSRF token
         async with staff.post(url, data=form, allow_redirects=False) as r:
             assert r.status == 400  # a link needs its source and the date it was checked
-            assert "source" in await r.text()
+            page = await r.text()  # the form again, with what was typed, and why (in the console's language)
+            assert "het webadres van de bron" in page
+            assert "https://www.rijksoverheid.nl/huren</textarea>" in page
         async with staff.post(url, data={**form, "topic": "cv_help"}, allow_redirects=False) as r:
             assert r.status == 400  # the name is taken
         async with staff.post(url, data={**form, "topic": "Huis!"}, allow_redirects=False) as r:

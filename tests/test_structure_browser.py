@@ -229,3 +229,73 @@ async def test_a_new_topic_from_unanswered_questions_answers_a_similar_question(
     assert ASKED not in GROUP + ADDED
     answer = await ask(fake, tg.user(7402, "Yonas", language_code="nl"), ASKED)
     assert answer["text"] == CHILDCARE_NL
+
+
+async def test_a_refused_new_topic_keeps_everything_typed(services: Services, site: Site) -> None:
+    async with services.sessions() as session, session.begin():
+        for i, text in enumerate(GROUP[:3]):
+            user = User(telegram_id=8700 + i)
+            session.add(user)
+            await session.flush()
+            session.add(UnansweredQuestion(user_id=user.id, text=text, language="nl"))
+    titles = {"Nederlands": "Kinderopvang", "Engels": "Childcare", "Arabisch": "رعاية الأطفال", "Tigrinya": "ክንክን ቆልዑ"}
+    answer = "Kijk op https://www.kinderopvangtoeslag.nl hoeveel toeslag je krijgt."
+    async with chromium() as browser:
+        eva = await sign_in(await new_context(browser, bypass_csp=True), await site.link_for(EVA))
+        await eva.goto(f"{site.url}/console/content/unanswered?days=60", timeout=60_000)
+        group = eva.locator("section.group").first
+        await group.get_by_text("Begin een nieuw onderwerp").click()
+        await group.get_by_label("Naam (kleine letters, cijfers en _)").fill("cv_help")  # taken
+        for language, title in titles.items():
+            await group.get_by_label(f"Titel in het {language}").fill(title)
+        await group.get_by_label("Antwoord in het Nederlands").fill(answer)
+        await group.get_by_role("button", name="Onderwerp als concept maken").click()
+
+        # Refused in Dutch at the form, with everything typed still in it.
+        group = eva.locator("section.group", has_text=GROUP[0])
+        await expect(group.get_by_role("alert")).to_have_text(
+            "Er is al een onderwerp met deze naam: kies een andere naam."
+        )
+        await expect(group.get_by_label("Naam (kleine letters, cijfers en _)")).to_have_value("cv_help")
+        for language, title in titles.items():
+            await expect(group.get_by_label(f"Titel in het {language}")).to_have_value(title)
+        await expect(group.get_by_label("Antwoord in het Nederlands")).to_have_value(answer)
+        assert await axe_problems(eva) == []
+
+        # Another name, but the link's source is missing: refused again, then made once it is there.
+        await group.get_by_label("Naam (kleine letters, cijfers en _)").fill("childcare")
+        await group.get_by_role("button", name="Onderwerp als concept maken").click()
+        group = eva.locator("section.group", has_text=GROUP[0])
+        await expect(group.get_by_role("alert")).to_contain_text("de datum waarop je die controleerde")
+        await group.get_by_label("Bron (webadres), als het antwoord feiten noemt of een link heeft").fill(
+            "https://www.kinderopvangtoeslag.nl"
+        )
+        await group.get_by_label("Gecontroleerd op").fill("2026-12-01")
+        await group.get_by_role("button", name="Onderwerp als concept maken").click()
+        await eva.wait_for_url(re.compile(r"/console/content/childcare$"))
+
+
+async def test_a_translation_saved_from_a_page_older_than_the_dutch_stays_stale(site: Site) -> None:
+    """The translator opened the topic; staff then changed the Dutch. The translation the translator
+    saves was made from the old Dutch: it must show as stale, not as a fresh translation of the new."""
+    async with chromium() as browser:
+        amal = await sign_in(await new_context(browser), await site.link_for(AMAL))
+        await amal.goto(f"{site.url}/console/content/cv_help#n-start")
+        eva = await sign_in(await new_context(browser), await site.link_for(EVA))
+        await eva.goto(f"{site.url}/console/content/cv_help#n-start")
+        await eva.locator("#t-start-nl").fill(PORTFOLIO_NL)
+        await save_in(eva, "#n-start form.lang-card.lang-nl")
+        await expect(eva.locator("#n-start form.lang-card.lang-ar")).to_contain_text(
+            "verouderd: het Nederlands is gewijzigd"
+        )
+
+        await amal.locator("#t-start-ar").fill("السيرة الذاتية الجيدة صفحة واحدة.")
+        await save_in(amal, "#n-start form.lang-card.lang-ar")
+        card = amal.locator("#n-start form.lang-card.lang-ar")
+        await expect(card.locator("#t-start-ar")).to_have_value("السيرة الذاتية الجيدة صفحة واحدة.")
+        await expect(card).to_contain_text("verouderd: het Nederlands is gewijzigd")
+
+        # Saved again from the page that shows the new Dutch: a translation of it, waiting for review.
+        await save_in(amal, "#n-start form.lang-card.lang-ar")
+        await expect(amal.locator("#n-start form.lang-card.lang-ar")).to_contain_text("niet nagekeken")
+        await expect(amal.locator("#n-start form.lang-card.lang-ar")).not_to_contain_text("verouderd")

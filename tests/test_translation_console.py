@@ -192,7 +192,7 @@ async def test_console_queue_waits_for_a_speaker(fake: FakeBotAPI, site: Site) -
         context = await new_context(browser)
         page = await sign_in(context, await site.link_for(502))
         row = page.locator("table.cases tbody tr").first
-        await expect(row).to_contain_text("Wacht nog 30 minuten op een coach die ትግርኛ spreekt")
+        await expect(row).to_contain_text("Wacht nog 30 minuten op een coach die Tigrinya (ትግርኛ) spreekt")
         await expect(row.get_by_role("button")).to_have_count(0)
         await page.goto(f"{site.url}/console/cases/1")
         await page.get_by_role("button", name="Oppakken").click()

@@ -298,6 +298,12 @@ async def case_view(db: AsyncConnection, case_id: int, viewer: Coach | None = No
     )
 
 
+async def viewed_since(db: AsyncConnection, case_id: int, coach: Coach, since: datetime) -> bool:
+    """Whether the access log has this coach's view of the case since `since`."""
+    seen = select(CaseView.id).where(CaseView.case_id == case_id, CaseView.coach_id == coach.id, CaseView.at >= since)
+    return (await db.execute(seen.limit(1))).first() is not None
+
+
 async def record_view(db: AsyncConnection | AsyncSession, case_id: int, coach: Coach, what: str) -> None:
     """The access log the newcomer sees in /mydata (an INSERT of its own: no unit of work to flush)."""
     row = {"case_id": case_id, "coach_id": coach.id, "coach_name": coach.name, "what": what, "at": utcnow()}
@@ -315,6 +321,8 @@ class Refused(Exception):
 
 
 def must_be_mine(case: Case, coach: Coach) -> None:
+    if case.status == CASE_CLOSED:  # e.g. a second tab's "Close": not "claim it first"
+        raise Refused("closed")
     if case.status != CASE_CLAIMED or case.coach_id != coach.id:
         raise Refused("not_yours")
 
@@ -327,6 +335,8 @@ async def claim(turn: Turn, coach: Coach, case_id: int) -> Case:
     if case is None:
         existing = await turn.session.get(Case, case_id)
         taken_by = await turn.session.get(Coach, existing.coach_id) if existing and existing.coach_id else None
+        if existing is not None and existing.status == CASE_CLAIMED and existing.coach_id == coach.id:
+            return existing  # a double click on "Claim": the second press finds the case already theirs
         if taken_by is not None:
             raise Refused("taken", name=taken_by.name)
         if existing is not None and existing.status == CASE_WAITING:

@@ -24,6 +24,7 @@ from bot.db.models import CASE_CLAIMED, CASE_CLOSED, CannedReply, Case, Coach, M
 from bot.handoff import queue as handoff_queue
 from bot.handoff import service
 from bot.handoff.service import Turn
+from bot.intake import form as intake_form
 from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.outbox import Outbox
 from bot.render import Renderer
@@ -42,8 +43,10 @@ PUBLIC = ("/console/static/", "/console/login")
 CASE_ROUTE = "console-case"
 POLL_ROUTE = "console-transcript"  # what an open case page polls every 2 s
 MAX_REPLY = 4000
+MAX_WAITED = 60 * 24 * 366 * 10  # the queue's "waiting at least" filter, in minutes (ten years)
 MAX_NOTE = 2000
 CANNED_STAFF = "only staff manage canned replies"
+REPLY_ACTIONS = frozenset({"reply", "translate"})  # the forms of the reply box (its text is `text`)
 
 Deliver = Callable[[], Awaitable[None]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -114,6 +117,20 @@ def _lang(request: web.Request) -> str:
     return pick_language(preferred, request.headers.get("Accept-Language", ""))
 
 
+# The console's names of the languages (their msgids are in the console catalog: content_unanswered.html).
+LANGUAGE_MSGIDS = {"nl": "Dutch", "en": "English", "ar": "Arabic", "ti": "Tigrinya"}
+
+
+def language_names(catalogs: ConsoleCatalogs, lang: str) -> dict[str, str]:
+    """Each language by its name in the console's language and its own: "Tigrinya (ትግርኛ)". A coach who
+    reads only Dutch cannot tell which language "ትግርኛ" is; a translator still finds their own."""
+    names = {}
+    for code, native in NATIVE_NAMES.items():
+        name = catalogs.gettext(lang, LANGUAGE_MSGIDS[code])
+        names[code] = native if name == native else f"{name} ({native})"
+    return names
+
+
 def _context(request: web.Request) -> dict[str, Any]:
     catalogs = _console(request).catalogs
     lang = _lang(request)
@@ -134,7 +151,7 @@ def _context(request: web.Request) -> dict[str, Any]:
         "staff": bool(who and who.coach.is_staff),
         "csrf": who.csrf_token if who else "",
         "csrf_field": CSRF_FIELD,
-        "native_names": NATIVE_NAMES,
+        "native_names": language_names(catalogs, lang),
         "topic_title": lambda topic: service.topic_title(_console(request).services.flows, topic, lang),
         "languages": LANGUAGES,
     }
@@ -170,6 +187,9 @@ async def require_coach(request: web.Request, handler: Handler) -> web.StreamRes
         async with console.autocommit_engine.connect() as db:
             who = await auth.current(db, token, utcnow(), timedelta(hours=settings.console_session_hours))
     if who is None:
+        if route == POLL_ROUTE and "HX-Request" in request.headers:
+            # htmx drops a 401: the page would go quiet. Say it where the conversation was; no more polls.
+            return render("_transcript_signed_out.html", request, {})
         if request.method == "GET" and "HX-Request" not in request.headers:
             raise web.HTTPSeeOther("/console/login")
         raise web.HTTPUnauthorized(text="sign in again: send /console to the bot")
@@ -177,21 +197,57 @@ async def require_coach(request: web.Request, handler: Handler) -> web.StreamRes
     if route in {CASE_ROUTE, POLL_ROUTE}:  # a page that polls: its next polls can be answered from the watch
         console.watch.remember_session(who.session_hash, who.seen_at)
     if request.method not in {"GET", "HEAD"} and not await csrf_ok(request, who.csrf_token):
-        raise web.HTTPForbidden(text="the form expired: reload the page and try again")
+        raise FormExpired(text="the form expired: reload the page and try again")
     return await handler(request)
+
+
+class FormExpired(web.HTTPForbidden):
+    """A form of an earlier session (or none): nothing of it was done."""
+
+
+FILE_GONE = "this file is no longer available"
+FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+@web.middleware
+async def readable_refusals(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A refusal as a console page in the coach's language instead of a bare English line, with what
+    they typed when it was a form (a session that ended or a stale form must not lose a reply)."""
+    try:
+        return await handler(request)
+    except web.HTTPException as refusal:
+        if (
+            refusal.status not in {401, 403, 404}
+            or not request.path.startswith("/console")
+            or "HX-Request" in request.headers  # htmx swaps no error answer: a page would go unseen
+        ):
+            raise
+        unsent = ""
+        if request.method == "POST" and request.content_type in FORMS:
+            unsent = str((await request.post()).get("text", "")).strip()
+        if refusal.status == 401 or request.path.startswith("/console/login/"):
+            problem = "session" if refusal.status == 401 else "link"
+            return render("signed_out.html", request, {"problem": problem, "unsent": unsent}, status=refusal.status)
+        if isinstance(refusal, FormExpired):
+            reason = "form_expired"
+        elif refusal.status == 403:
+            reason = "forbidden"
+        else:
+            reason = "file_gone" if refusal.text == FILE_GONE else "not_found"
+        return render("refusal.html", request, {"reason": reason, "unsent": unsent}, status=refusal.status)
 
 
 async def _nothing_new(request: web.Request, console: Console, token: str) -> bool:
     """A poll of an open page answered from the replica's watch (bot/console/watch.py): no query."""
-    case_id, after = request.match_info["case_id"], request.query.get("after", "")
-    if not (case_id.isdigit() and after.isdigit()):
+    case_id, after = number(request.match_info["case_id"]), number(request.query.get("after", ""))
+    if case_id is None or after is None:
         return False
     session_hash = auth.digest(token)
-    return await console.watch.nothing_new(session_hash, int(case_id), int(after), utcnow(), auth.TOUCH_EVERY)
+    return await console.watch.nothing_new(session_hash, case_id, after, utcnow(), auth.TOUCH_EVERY)
 
 
 async def signed_out(request: web.Request) -> web.StreamResponse:
-    return render("signed_out.html", request, {"problem": None})
+    return render("signed_out.html", request, {"problem": None, "unsent": ""})
 
 
 async def login_page(request: web.Request) -> web.StreamResponse:
@@ -219,7 +275,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     async with console.services.sessions() as session, session.begin():
         coach = await auth.redeem(session, request.match_info["token"], utcnow())
         if coach is None:
-            return render("signed_out.html", request, {"problem": "link"}, status=401)
+            return render("signed_out.html", request, {"problem": "link", "unsent": ""}, status=401)
         token, _who = await auth.open_session(session, coach, utcnow())
     response = web.HTTPSeeOther("/console/")
     response.set_cookie(COOKIE, token, path="/console", httponly=True, samesite="Lax", secure=_secure(request))
@@ -247,7 +303,7 @@ def _filter(request: web.Request) -> cases.QueueFilter:
         language=query.get("language", "") if query.get("language", "") in LANGUAGES else "",
         topic=query.get("topic", "")[:64],
         urgent=query.get("urgent") == "1",
-        waited_minutes=int(waited) if waited.isdigit() else 0,
+        waited_minutes=number(waited, MAX_WAITED) or 0,
     )
 
 
@@ -280,12 +336,23 @@ async def claim(request: web.Request) -> web.StreamResponse:
 
 
 # a case ----------------------------------------------------------------------------------------------
+MAX_ID = 2**31 - 1  # database ids are PostgreSQL integers: a larger number names nothing
+
+
+def number(raw: str, largest: int = MAX_ID) -> int | None:
+    """A whole number from a URL or form up to `largest`, else None: a larger one fails in the database
+    (or, long enough, in int()) and would be a server error instead of "not found"."""
+    if not raw.isdigit() or len(raw) > len(str(largest)) or int(raw) > largest:
+        return None
+    return int(raw)
+
+
 def path_id(request: web.Request, name: str = "case_id") -> int:
     """A number of the URL's path (404 for anything else)."""
-    raw = request.match_info[name]
-    if not raw.isdigit():
+    found = number(request.match_info[name])
+    if found is None:
         raise web.HTTPNotFound()
-    return int(raw)
+    return found
 
 
 async def _fresh_coach(turn: Turn, who: auth.SignedIn) -> Coach:
@@ -306,6 +373,20 @@ async def _case(session: AsyncSession, case_id: int) -> Case:
     return found(await session.get(Case, case_id))
 
 
+def _intake_rows(request: web.Request, answers: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The intake as the coach's Telegram card shows it: labels and chosen options in the coach's
+    language (the bot's catalogs), not the stored keys and codes ("education_level: bachelor")."""
+    if not answers:
+        return []
+    services = _console(request).services
+    renderer, lang = Renderer(services.translator, services.flows), _lang(request)
+    rows = [
+        (renderer.text(f.label, lang), renderer.text(intake_form.value_text(f.key, answers.get(f.key)), lang))
+        for f in intake_form.FIELDS
+    ]
+    return rows + [(key, str(value)) for key, value in answers.items() if key not in intake_form.BY_KEY]
+
+
 def _case_context(request: web.Request, view: cases.CaseView_) -> dict[str, Any]:
     case = view.case
     me = signed_in(request).coach.id
@@ -313,6 +394,7 @@ def _case_context(request: web.Request, view: cases.CaseView_) -> dict[str, Any]
     return {
         "view": view,
         "case": case,
+        "intake": _intake_rows(request, view.intake),
         "mine": mine,
         "closed": case.status == CASE_CLOSED,
         "last_id": view.newest,
@@ -322,6 +404,7 @@ def _case_context(request: web.Request, view: cases.CaseView_) -> dict[str, Any]
         "problem": None,
         "draft": "",
         "missing": None,
+        "unsent": "",
     }
 
 
@@ -335,6 +418,10 @@ async def case_page(request: web.Request, problem: Any = None, status: int = 200
     console.watch.remember_case(view.case.id, view.newest)
     context = _case_context(request, view)
     context["problem"] = problem
+    if problem is not None and request.path.rsplit("/", 1)[-1] in REPLY_ACTIONS:
+        # A refused reply keeps its text: in the box, or shown to copy when the case is no longer theirs.
+        typed = str((await request.post()).get("text", "")).strip()
+        context["draft" if context["mine"] else "unsent"] = typed
     await console_translate.annotate(request, context)  # machine translation, outside the transaction
     return render("case.html", request, context, status=status)
 
@@ -342,12 +429,18 @@ async def case_page(request: web.Request, problem: Any = None, status: int = 200
 async def transcript(request: web.Request) -> web.StreamResponse:
     """htmx polls this: 204 (nothing to swap) until a message newer than `after` exists. Most polls
     are answered before this, from the replica's watch (require_coach)."""
-    after = request.query.get("after", "0")
+    after = number(request.query.get("after", "0"))
     watch = _console(request).watch
     async with _console(request).autocommit_engine.connect() as db:
         view = found(await cases.case_view(db, path_id(request)))
+        fresh = after is None or view.newest > after
+        # Polls of an open page are not views (its view is logged), but ?after=0 without the page would
+        # read a transcript unlogged: a poll that shows messages is logged unless the page was viewed.
+        coach, hours = signed_in(request).coach, _console(request).services.settings.console_session_hours
+        if fresh and not await cases.viewed_since(db, view.case.id, coach, utcnow() - timedelta(hours=hours)):
+            await cases.record_view(db, view.case.id, coach, "case")
     watch.remember_case(view.case.id, view.newest)
-    if after.isdigit() and view.newest <= int(after):
+    if not fresh:
         return web.Response(status=204)
     context = {"view": view, "case": view.case, "last_id": view.newest}
     await console_translate.annotate(request, context)
@@ -435,7 +528,8 @@ async def release(turn: Turn, coach: Coach, case: Case, _form: Any) -> None:
 async def transfer(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
     cases.must_be_mine(case, coach)
     raw = str(form.get("to", ""))
-    target = await turn.session.get(Coach, int(raw)) if raw.isdigit() else None
+    target_id = number(raw)
+    target = await turn.session.get(Coach, target_id) if target_id is not None else None
     if target is None or target.id == coach.id:
         raise cases.Refused("no_target")
     await service.transfer_case(turn, coach, case, target)
@@ -470,7 +564,7 @@ async def media(request: web.Request) -> web.StreamResponse:
             raise web.HTTPNotFound()
         file_id = message.file_id
         if file_id is None:
-            raise web.HTTPNotFound(text="this file is no longer available")
+            raise web.HTTPNotFound(text=FILE_GONE)
         await cases.record_view(session, case.id, who.coach, "media")
     settings = console.services.settings
     api = f"{settings.telegram_api_url}/bot{settings.telegram_token}"
@@ -479,10 +573,10 @@ async def media(request: web.Request) -> web.StreamResponse:
         found = await answer.json()
     path = (found.get("result") or {}).get("file_path")
     if not found.get("ok") or not path:
-        raise web.HTTPNotFound(text="this file is no longer available")
+        raise web.HTTPNotFound(text=FILE_GONE)
     async with http.get(f"{settings.telegram_api_url}/file/bot{settings.telegram_token}/{path}") as download:
         if download.status != 200:
-            raise web.HTTPNotFound(text="this file is no longer available")
+            raise web.HTTPNotFound(text=FILE_GONE)
         body = await download.read()
     name = f"case{case.id}-{message.kind}-{message.id}"
     return web.Response(
@@ -518,7 +612,8 @@ async def canned_save(request: web.Request) -> web.StreamResponse:
     texts = {lang: text for lang, text in texts.items() if text}
     raw_id = str(form.get("id", ""))
     async with _console(request).services.sessions() as session, session.begin():
-        row = await session.get(CannedReply, int(raw_id)) if raw_id.isdigit() else None
+        row_id = number(raw_id)
+        row = await session.get(CannedReply, row_id) if row_id is not None else None
         if row is None:
             row = CannedReply(title=title, texts=texts)
             session.add(row)
@@ -531,7 +626,8 @@ async def canned_delete(request: web.Request) -> web.StreamResponse:
     staff_only(request, CANNED_STAFF)
     raw = request.match_info["canned_id"]
     async with _console(request).services.sessions() as session, session.begin():
-        row = await session.get(CannedReply, int(raw)) if raw.isdigit() else None
+        row_id = number(raw)
+        row = await session.get(CannedReply, row_id) if row_id is not None else None
         if row is not None:
             await session.delete(row)
     raise web.HTTPSeeOther("/console/canned")
@@ -542,11 +638,14 @@ async def canned_insert(request: web.Request) -> web.StreamResponse:
     raw = request.query.get("canned", "")
     async with _console(request).services.sessions() as session:
         case = await _case(session, path_id(request))
-        row = await session.get(CannedReply, int(raw)) if raw.isdigit() else None
+        row_id = number(raw)
+        row = await session.get(CannedReply, row_id) if row_id is not None else None
         newcomer = await session.get(User, case.user_id) if case.user_id else None
     lang = (newcomer.chosen_language or newcomer.last_language if newcomer else None) or case.language
     text = (row.texts or {}).get(lang) if row else None
-    context = {"case": case, "draft": text or "", "missing": None if text or row is None else lang}
+    typed = request.query.get("text", "").strip()  # the reply box's text so far (hx-include): kept, first
+    draft = "\n\n".join(part for part in (typed, text) if part)
+    context = {"case": case, "draft": draft, "missing": None if text or row is None else lang}
     return render("_reply_box.html", request, context)
 
 
@@ -567,6 +666,7 @@ def setup_console(app: web.Application, services: Services, deliver: Deliver | N
     # Filters, not method calls: a template's call of a method goes through Jinja's Context.call.
     env.filters["day_time"] = day_time
     env.filters["iso"] = datetime.isoformat
+    app.middlewares.append(readable_refusals)  # outside require_coach: it shows that one's refusals too
     app.middlewares.append(require_coach)
     app.router.add_static("/console/static/", HERE / "static", append_version=False)
     add = app.router.add_route

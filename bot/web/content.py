@@ -26,7 +26,7 @@ from bot.languages import LANGUAGES
 from bot.nlu.types import INTENTS
 from bot.render import Renderer
 from bot.tools.unanswered import corrections, picked_topics
-from bot.web.console import CONSOLE, path_id, render, signed_in, staff_only
+from bot.web.console import CONSOLE, number, path_id, render, signed_in, staff_only
 
 TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]{2,39}$")
 URL = re.compile(r"^https://\S{4,500}$")
@@ -35,6 +35,7 @@ MAX_TITLE = 80
 RESERVED = frozenset({"publish", "import", "worklist", "recheck", "history", "unanswered"})
 GOTO_PATTERN = re.compile(r"^[a-z0-9_]{1,40}(\.[a-z0-9_]{1,40})?$")
 MAX_COMMENT = 500
+NL_HASH = re.compile(r"[0-9a-f]{10}")  # bot.flows.model.nl_hash_of
 MAX_LABEL_INPUT = 200  # longer than a label may be, so the check at publishing says so
 Field = tuple[str, str, str, str]  # a draft's flow, node, field and language
 
@@ -304,12 +305,22 @@ def _back(flow: str, node: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(f"/console/content/{flow}#n-{node}")
 
 
+def _seen_dutch(form: Any, current: str) -> str:
+    """The Dutch a translation or review was made against: the stamp of the page the translator had open.
+    Stamped with the Dutch of the moment of saving, an edit of the Dutch made meanwhile would be lost
+    on them (the translation would not turn stale)."""
+    seen = str(form.get("nl_hash", ""))
+    return seen if NL_HASH.fullmatch(seen) else current
+
+
 async def save_text(request: web.Request) -> web.StreamResponse:
     coach, lang = _editor(request, LANGUAGES, "you translate other languages")
     snap, flow, node = await _at_node(request)
-    value = str((await request.post()).get("text", "")).replace("\r\n", "\n").strip()[: MAX_TEXT * 2]
+    form = await request.post()
+    value = str(form.get("text", "")).replace("\r\n", "\n").strip()[: MAX_TEXT * 2]
     published = _published_node(snap, flow, node).get("text") or {}
-    made_against = None if lang == "nl" else snap.flows.flows[flow].nodes[node].nl_hash()
+    current = snap.flows.flows[flow].nodes[node].nl_hash()
+    made_against = None if lang == "nl" else _seen_dutch(form, current)
     back = str(published.get(lang, "")).strip() == value  # back to what is published
     await _draft(request, coach, (flow, node, TEXT, lang), None if back else value, made_against)
     raise _back(flow, node)
@@ -318,7 +329,7 @@ async def save_text(request: web.Request) -> web.StreamResponse:
 async def mark_reviewed(request: web.Request) -> web.StreamResponse:
     coach, lang = _editor(request, views.TRANSLATIONS, "you review other languages")
     snap, flow, node = await _at_node(request)
-    made_against = snap.flows.flows[flow].nodes[node].nl_hash()  # the Dutch the reviewer saw
+    made_against = _seen_dutch(await request.post(), snap.flows.flows[flow].nodes[node].nl_hash())
     await _draft(request, coach, (flow, node, REVIEWED, lang), "1", made_against)
     raise _back(flow, node)
 
@@ -433,8 +444,8 @@ async def revision_page(request: web.Request) -> web.Response:
     """One revision compared with the one before it (or `?against=N`)."""
     _coach(request)
     row = await _revision(request, path_id(request, "number"))
-    against_raw = request.query.get("against", str(row.number - 1))
-    other = await _revision(request, int(against_raw)) if against_raw.isdigit() and int(against_raw) > 0 else None
+    against = number(request.query.get("against", str(row.number - 1)))
+    other = await _revision(request, against) if against else None
     old_files = dict(other.files) if other else {}
     changes = await asyncio.to_thread(views.diff, old_files, dict(row.files))
     async with request.app[CONSOLE].services.sessions() as session:
@@ -455,13 +466,13 @@ MAX_CORRECTED = 100  # the newest answers newcomers corrected
 MAX_GROUP = 100  # questions of a group that become a new topic's training examples
 
 
-async def unanswered_page(request: web.Request, status: int = 200) -> web.Response:
+async def unanswered_page(request: web.Request, status: int = 200, typed: dict[str, Any] | None = None) -> web.Response:
     """What newcomers asked that no answer matched, grouped by language and similarity (staff only: these
     are newcomers' own words)."""
     _staff(request)
     services = request.app[CONSOLE].services
     raw = request.query.get("days", "30")
-    days = min(int(raw), 365) if raw.isdigit() and int(raw) > 0 else 30
+    days = min(number(raw) or 30, 365)
     since = utcnow() - timedelta(days=days)
     async with services.sessions() as session:
         rows = list(
@@ -500,6 +511,8 @@ async def unanswered_page(request: web.Request, status: int = 200) -> web.Respon
         "waiting": waiting,
         "rasa": bool(services.settings.rasa_url),
         "added": request.query.get("added", ""),
+        "typed": typed,  # a refused new topic: what was typed, shown again in its group's form
+        "typed_group": next((g for g in groups if typed and g["ids"] == typed["ids"]), None),
     }
     return render("content_unanswered.html", request, context, status=status)
 
@@ -527,6 +540,25 @@ def _new_topic_yaml(topic: str, titles: dict[str, str], text: str, menu: int, ur
     return yamltext.dump(flow)
 
 
+def _new_topic_problem(snap: Snapshot, topic: str, titles: dict[str, str], text: str, url: str, checked: str) -> str:
+    """Why a new topic cannot be made as typed (a code the page says in the console's language), or ""."""
+    if not TOPIC_ID.match(topic):
+        return "name"
+    if topic in snap.base.files or topic in RESERVED or topic in INTENTS:
+        return "taken"
+    # The same name again before it is published: the new titles and answer replace the draft.
+    if not titles.get("nl") or not text:
+        return "dutch"
+    if url or LINK.search(text):
+        try:
+            date.fromisoformat(checked)
+        except ValueError:
+            return "source"
+        if not URL.match(url):
+            return "source"
+    return ""
+
+
 async def new_topic(request: web.Request) -> web.StreamResponse:
     """Staff start a new topic for questions no answer matched: a draft of a new flow, published (and
     checked) with the next publication once its translations are there."""
@@ -538,23 +570,13 @@ async def new_topic(request: web.Request) -> web.StreamResponse:
     text = str(form.get("text", "")).replace("\r\n", "\n").strip()[:MAX_TEXT]
     url, checked = str(form.get("url", "")).strip(), str(form.get("checked", "")).strip()
     snap = await snapshot(request)
-    if not TOPIC_ID.match(topic):
-        raise web.HTTPBadRequest(text="the name of a topic is 3 to 40 lowercase letters, digits and _")
-    if topic in snap.base.files or topic in RESERVED or topic in INTENTS:
-        raise web.HTTPBadRequest(text="a topic with this name exists; choose another name")
-    # The same name again before it is published: the new titles and answer replace the draft.
-    if not titles.get("nl") or not text:
-        raise web.HTTPBadRequest(text="a new topic needs a Dutch title and a Dutch answer")
-    if url or LINK.search(text):
-        try:
-            date.fromisoformat(checked)
-        except ValueError:
-            raise web.HTTPBadRequest(text="give the source's web address and the date you checked it") from None
-        if not URL.match(url):
-            raise web.HTTPBadRequest(text="give the source's web address (https://...) and the date you checked it")
+    ids = [i for i in (number(str(raw)) for raw in form.getall("question", [])) if i is not None][:MAX_GROUP]
+    problem = _new_topic_problem(snap, topic, titles, text, url, checked)
+    if problem:  # the page again, with everything typed in its form: none of it is lost
+        typed = {"ids": ids, "topic": topic, "titles": titles, "text": text, "url": url, "checked": checked}
+        return await unanswered_page(request, 400, {**typed, "problem": problem})
     menu = max((f.menu or 0 for f in snap.flows.flows.values()), default=0) + 10
     value = _new_topic_yaml(topic, titles, text, menu, url, checked)
-    ids = [int(str(raw)) for raw in form.getall("question", []) if str(raw).isdigit()][:MAX_GROUP]
     async with request.app[CONSOLE].services.sessions() as session, session.begin():
         await store.save_draft(session, coach, topic, "", NEW_TOPIC, "", value)
         # The group's questions wait, with the draft, as examples of the topic's intent (once each).

@@ -13,10 +13,11 @@ CSP = (
 )
 SERVER = "werkhelpdesk"  # no framework or Python version for scanners to match against
 CSRF_FIELD = "csrf"
+STATIC = "/console/static/"
 CSRF_HEADER = "X-CSRF-Token"
 
 
-async def security_headers(_request: web.Request, response: web.StreamResponse) -> None:
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
     """on_response_prepare: runs before aiohttp fills in its default Server header."""
     response.headers["Server"] = SERVER
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -24,6 +25,10 @@ async def security_headers(_request: web.Request, response: web.StreamResponse) 
     response.headers["Referrer-Policy"] = "no-referrer"
     if response.content_type == "text/html":
         response.headers["Content-Security-Policy"] = CSP
+    if response.content_type == "text/html" or (
+        request.path.startswith("/console/") and not request.path.startswith(STATIC)
+    ):
+        # Pages and downloads (a newcomer's photo, a report's CSV) stay out of a shared computer's cache.
         response.headers.setdefault("Cache-Control", "no-store")
 
 
