@@ -185,7 +185,9 @@ async def test_coach_queue_and_claim_commands(fake: FakeBotAPI, services: Servic
         await queue_yonas(fake)
         (listing,) = await say(fake, tg.command_update(FATIMA, "queue"))
         assert "#1" in listing["text"]
-        assert ("Claim #1", "c:claim:1") in buttons(listing)
+        claim = services.translator.gettext("nl", t_("Claim #%(id)s", id=1))
+        assert claim == "Oppakken #1"  # in the coach's language, like the rest of the listing
+        assert (claim, "c:claim:1") in buttons(listing)
         (bad,) = await say(fake, tg.command_update(FATIMA, "claim", "abc"))
         assert "/claim 12" in bad["text"]
         (missing,) = await say(fake, tg.command_update(FATIMA, "claim", "999999"))

@@ -532,7 +532,7 @@ async def coach_command(turn: Turn, sender: Sender, command: str, args: str, cha
             lines.append(
                 f"{urgent}#{case.id} · {case.language} · {topic_title(turn.flows, case.topic, lang)} · {minutes} min"
             )
-        buttons = tuple((Button(Plain(f"Claim #{c.id}"), encode(CoachButton("claim", c.id))),) for c in cases[:8])
+        buttons = tuple((Button(t_("Claim #%(id)s", id=c.id), encode(CoachButton("claim", c.id))),) for c in cases[:8])
         say(
             tn_(
                 "%(num)d case is waiting:\n%(cases)s",
