@@ -74,3 +74,38 @@ async def test_no_correction_without_a_tap_on_the_other_topic(services: Services
     await process(services, Incoming(NEWCOMER, NEWCOMER, "button", data="i:cv_help"))
     async with services.sessions() as session:
         assert await corrections(session, days=30) == []
+
+
+async def test_each_tap_is_matched_to_its_own_newcomers_question(services: Services) -> None:
+    from bot.db.models import User
+
+    async with services.sessions() as session, session.begin():
+        amal, yonas = User(telegram_id=7401), User(telegram_id=7402)
+        session.add_all([amal, yonas])
+        await session.flush()
+        said = [
+            (amal, "text", "كيف اكتب رسالة تحفيزية", "ar", "job_application"),
+            (yonas, "text", "ሲቪ ከመይ ይጸሓፍ", "ti", "cv_help"),
+            (amal, "button", "o:cv_help", None, None),
+            (yonas, "text", "ስራሕ ኣበይ ይርከብ", "ti", "job_application"),
+            (yonas, "button", "o:cv_help", None, None),
+        ]
+        for user, kind, text, language, intent in said:
+            session.add(
+                Message(
+                    user_id=user.id,
+                    chat_id=user.telegram_id,
+                    direction="in",
+                    kind=kind,
+                    text=text,
+                    language=language,
+                    intent=intent,
+                )
+            )
+            await session.flush()
+    async with services.sessions() as session:
+        found = await corrections(session, days=30)
+    assert found == [
+        Correction("ar", "كيف اكتب رسالة تحفيزية", "job_application", "cv_help"),
+        Correction("ti", "ስራሕ ኣበይ ይርከብ", "job_application", "cv_help"),  # the question just before the tap
+    ]

@@ -75,25 +75,31 @@ async def corrections(session: AsyncSession, *, days: int, now: datetime | None 
     """Taps on the other topic below an answer in the last `days`, each with the newcomer's message it
     answered (their last typed message about a topic before the tap), oldest first."""
     since = (now or utcnow()) - timedelta(days=days)
-    taps = list(
-        await session.scalars(
+    taps = [
+        (tap, picked)
+        for tap in await session.scalars(
             select(Message)
             .where(Message.direction == "in", Message.kind == "button", Message.created_at >= since)
             .where(Message.text.startswith(OtherTopic.prefix + ":"))
             .order_by(Message.id)
         )
-    )
+        if isinstance(picked := decode(tap.text), OtherTopic)
+    ]
+    if not taps:
+        return []
+    # The button is only under a topic's answer: the tapper's typed messages about a topic, one query for all.
+    asked: dict[int, list[Message]] = {}
+    for m in await session.scalars(
+        select(Message)
+        .where(Message.user_id.in_(sorted({tap.user_id for tap, _ in taps if tap.user_id})), Message.direction == "in")
+        .where(Message.kind == "text", Message.intent.in_(TOPICS), Message.id < taps[-1][0].id)
+        .order_by(Message.id)
+    ):
+        asked.setdefault(int(m.user_id or 0), []).append(m)
     found: list[Correction] = []
-    for tap in taps:
-        picked = decode(tap.text)
-        question = await session.scalar(
-            select(Message)
-            .where(Message.user_id == tap.user_id, Message.direction == "in", Message.kind == "text")
-            .where(Message.id < tap.id, Message.intent.in_(TOPICS))  # the button is only under a topic's answer
-            .order_by(Message.id.desc())
-            .limit(1)
-        )
-        if not isinstance(picked, OtherTopic) or question is None or not question.text:
+    for tap, picked in taps:
+        question = next((m for m in reversed(asked.get(int(tap.user_id or 0), [])) if m.id < tap.id), None)
+        if question is None or not question.text:
             continue
         if question.intent != picked.intent:  # else the tap only repeated the answer
             found.append(Correction(question.language or "?", question.text, question.intent or "?", picked.intent))
