@@ -241,8 +241,13 @@ def value_text(key: str, value: str | None) -> Msg | Plain | Listing:
     return Plain(value)
 
 
+def summary_rows(answers: Mapping[str, str]) -> tuple[tuple[Msg, Msg | Plain | Listing], ...]:
+    """Each question's label with its answer in words (what the newcomer, the card and the console show)."""
+    return tuple((f.label, value_text(f.key, answers.get(f.key))) for f in FIELDS)
+
+
 def summary(answers: Mapping[str, str], heading: Msg) -> Lines:
-    return Lines(heading, tuple((f.label, value_text(f.key, answers.get(f.key))) for f in FIELDS))
+    return Lines(heading, summary_rows(answers))
 
 
 def review_reply(state: IntakeState) -> Reply:

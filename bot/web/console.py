@@ -347,6 +347,12 @@ def number(raw: str, largest: int = MAX_ID) -> int | None:
     return int(raw)
 
 
+async def by_number(session: AsyncSession, model: type[T], raw: str) -> T | None:
+    """The row whose id is the number `raw` from a URL or form, or None (not a number, or no such row)."""
+    row_id = number(raw)
+    return await session.get(model, row_id) if row_id is not None else None
+
+
 def path_id(request: web.Request, name: str = "case_id") -> int:
     """A number of the URL's path (404 for anything else)."""
     found = number(request.match_info[name])
@@ -381,8 +387,7 @@ def _intake_rows(request: web.Request, answers: dict[str, Any] | None) -> list[t
     services = _console(request).services
     renderer, lang = Renderer(services.translator, services.flows), _lang(request)
     rows = [
-        (renderer.text(f.label, lang), renderer.text(intake_form.value_text(f.key, answers.get(f.key)), lang))
-        for f in intake_form.FIELDS
+        (renderer.text(label, lang), renderer.text(value, lang)) for label, value in intake_form.summary_rows(answers)
     ]
     return rows + [(key, str(value)) for key, value in answers.items() if key not in intake_form.BY_KEY]
 
@@ -527,9 +532,7 @@ async def release(turn: Turn, coach: Coach, case: Case, _form: Any) -> None:
 @_case_action
 async def transfer(turn: Turn, coach: Coach, case: Case, form: Any) -> None:
     cases.must_be_mine(case, coach)
-    raw = str(form.get("to", ""))
-    target_id = number(raw)
-    target = await turn.session.get(Coach, target_id) if target_id is not None else None
+    target = await by_number(turn.session, Coach, str(form.get("to", "")))
     if target is None or target.id == coach.id:
         raise cases.Refused("no_target")
     await service.transfer_case(turn, coach, case, target)
@@ -612,8 +615,7 @@ async def canned_save(request: web.Request) -> web.StreamResponse:
     texts = {lang: text for lang, text in texts.items() if text}
     raw_id = str(form.get("id", ""))
     async with _console(request).services.sessions() as session, session.begin():
-        row_id = number(raw_id)
-        row = await session.get(CannedReply, row_id) if row_id is not None else None
+        row = await by_number(session, CannedReply, raw_id)
         if row is None:
             row = CannedReply(title=title, texts=texts)
             session.add(row)
@@ -626,8 +628,7 @@ async def canned_delete(request: web.Request) -> web.StreamResponse:
     staff_only(request, CANNED_STAFF)
     raw = request.match_info["canned_id"]
     async with _console(request).services.sessions() as session, session.begin():
-        row_id = number(raw)
-        row = await session.get(CannedReply, row_id) if row_id is not None else None
+        row = await by_number(session, CannedReply, raw)
         if row is not None:
             await session.delete(row)
     raise web.HTTPSeeOther("/console/canned")
@@ -638,8 +639,7 @@ async def canned_insert(request: web.Request) -> web.StreamResponse:
     raw = request.query.get("canned", "")
     async with _console(request).services.sessions() as session:
         case = await _case(session, path_id(request))
-        row_id = number(raw)
-        row = await session.get(CannedReply, row_id) if row_id is not None else None
+        row = await by_number(session, CannedReply, raw)
         newcomer = await session.get(User, case.user_id) if case.user_id else None
     lang = (newcomer.chosen_language or newcomer.last_language if newcomer else None) or case.language
     text = (row.texts or {}).get(lang) if row else None
