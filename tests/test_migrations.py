@@ -137,23 +137,17 @@ async def test_the_lease_query_reads_only_waiting_updates(engine: AsyncEngine) -
     assert _removed_by_filter(root["Plan"]) < 100, json.dumps(root["Plan"], indent=1)
 
 
-async def test_replicas_starting_together_migrate_once() -> None:
+async def test_replicas_starting_together_migrate_once(database_url: str) -> None:
     """`docker compose up --scale bot=3` runs `werkhelpdesk db upgrade` in every container at once: one
-    migrates, the others wait for it and then find nothing to do, instead of failing on what now exists.
-    Replicas share a PostgreSQL database (SQLite serves one process)."""
+    migrates, the others wait for it and then find nothing to do, instead of failing on what now exists."""
     import asyncio
     import os
     import sys
 
     from bot.db.migrate import current_revision, head_revision
-    from tests.conftest import _reset_postgres
 
-    database_url = os.environ.get("TEST_DATABASE_URL", "")
     if not database_url.startswith("postgresql"):
-        if os.environ.get("TEST_REQUIRE_POSTGRES"):
-            pytest.fail("TEST_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not a PostgreSQL URL")
-        pytest.skip("replicas share a PostgreSQL database: set TEST_DATABASE_URL=postgresql+asyncpg://...")
-    await _reset_postgres(database_url)
+        pytest.skip("replicas share a PostgreSQL database (SQLite serves one process)")
     env = {**os.environ, "DATABASE_URL": database_url}
     runs = [
         await asyncio.create_subprocess_exec(
