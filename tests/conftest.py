@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import fcntl
-import hashlib
 import os
-import pickle
 import shutil
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import cast
 
 import pytest
+import pytest_asyncio
+import yaml
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from sqlalchemy import event, text
@@ -23,8 +21,9 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from bot.db.engine import create_engine
 from bot.db.migrate import upgrade
 from bot.languages import LANGUAGES
+from bot.nlu.cache import load_or_train
 from bot.nlu.data import load_training
-from bot.nlu.embedded import EmbeddedClassifier
+from bot.nlu.embedded import EmbeddedClassifier, train_in_process
 from bot.services import Services, open_services
 from bot.settings import Settings
 from bot.tg.webhook import webhook_path
@@ -39,6 +38,9 @@ WEBHOOK_URL = "https://werkhelpdesk.example/tg/webhook"
 def pytest_configure(config: pytest.Config) -> None:
     # As `werkhelpdesk` does at start-up: python-telegram-bot's time periods as timedelta.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
+    # One model cache for the tests and the bot processes they start (not the user's ~/.cache): nlu/ is
+    # trained once per change, not once per process.
+    os.environ["NLU_CACHE_DIR"] = str(ROOT / ".pytest_cache" / "nlu-models")
     # pytest-xdist: each worker erases and fills its own database, <name>_gw0, <name>_gw1, ...
     url, worker = os.environ.get("TEST_DATABASE_URL", ""), os.environ.get("PYTEST_XDIST_WORKER")
     if worker and url.startswith("postgresql") and "test" in (make_url(url).database or "").lower():
@@ -78,26 +80,43 @@ def locales_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def embedded() -> EmbeddedClassifier:
+    """The embedded classifier for nlu/, from the model cache that the bot processes the tests start use
+    too (NLU_CACHE_DIR, set above): trained once, by one worker while the others wait, and kept for the
+    next runs."""
+
+    async def train() -> EmbeddedClassifier:
+        return await train_in_process(load_training(ROOT / "nlu"))
+
+    classifier, _ = await load_or_train(ROOT / "nlu", Path(os.environ["NLU_CACHE_DIR"]), train)
+    return classifier
+
+
 @pytest.fixture(scope="session")
-def embedded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> EmbeddedClassifier:
-    """The embedded classifier, trained once: kept as a pickle (named by a hash of the training data and
-    the code) for the other pytest-xdist workers and the next runs; training takes seconds."""
-    digest = hashlib.sha256()
-    for path in sorted([*(ROOT / "nlu").rglob("*"), *(ROOT / "bot").rglob("*.py")]):
-        if path.is_file():
-            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-    cache = getattr(request.config, "cache", None)
-    folder = cache.mkdir("embedded-nlu") if cache is not None else tmp_path_factory.getbasetemp().parent
-    pickled = folder / f"{digest.hexdigest()[:20]}.pickle"
-    with (folder / "training.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one worker trains, the others wait and read its pickle
-        if pickled.exists():
-            return cast(EmbeddedClassifier, pickle.loads(pickled.read_bytes()))
-        classifier = EmbeddedClassifier.train(load_training(ROOT / "nlu"))
-        partial = pickled.with_suffix(".partial")
-        partial.write_bytes(pickle.dumps(classifier, protocol=pickle.HIGHEST_PROTOCOL))
-        partial.replace(pickled)
-        return classifier
+def small_nlu_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """nlu/ cut to 20 examples per intent, 3 per answer node and 10 openers, for the tests marked
+    `small_nlu` that publish examples and wait for the retraining: 1-2 s of CPU instead of 9."""
+    target = tmp_path_factory.mktemp("small") / "nlu"
+    shutil.copytree(ROOT / "nlu", target, ignore=shutil.ignore_patterns("eval"))
+
+    def rewrite(path: Path, cut: Callable[[object], object]) -> None:
+        doc = cut(yaml.safe_load(path.read_text(encoding="utf-8")))
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    def intents(doc: dict[str, list[dict[str, str]]]) -> object:
+        for block in doc["nlu"]:
+            if "examples" in block:
+                block["examples"] = "".join(line + "\n" for line in block["examples"].splitlines()[:20])
+        return doc
+
+    for path in (target / "data").glob("*.yml"):
+        rewrite(path, intents)  # type: ignore[arg-type]
+    for path in (target / "nodes").glob("*.yml"):
+        rewrite(path, lambda doc: {i: {n: q[:3] for n, q in nodes.items()} for i, nodes in doc.items()})  # type: ignore[attr-defined]
+    for path in (target / "openers").glob("*.yml"):
+        rewrite(path, lambda doc: doc[:10])  # type: ignore[index]
+    return target
 
 
 def refuse_unless_test_database(url: str) -> None:
@@ -121,6 +140,15 @@ async def _reset_postgres(url: str) -> None:
             await conn.execute(text("CREATE SCHEMA public"))
     finally:
         await engine.dispose()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session", autouse=True)
+async def _stop_chromium() -> AsyncIterator[None]:
+    """The browser the browser tests shared (tests/console_browser.py), stopped once at the end."""
+    yield
+    from tests.console_browser import stop_chromium
+
+    await stop_chromium()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -195,6 +223,7 @@ def updates_via(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def settings(
+    request: pytest.FixtureRequest,
     database_url: str,
     locales_dir: Path,
     fake: FakeBotAPI,
@@ -204,6 +233,9 @@ async def settings(
 ) -> Settings:
     """Settings for a bot that talks to the fake Bot API, on a migrated database."""
     mode: dict[str, object] = {}
+    if request.node.get_closest_marker("small_nlu"):  # its models in a cache of their own: nlu/'s stays
+        small = request.getfixturevalue("small_nlu_dir")
+        mode.update(nlu_dir=small, nlu_cache_dir=small.parent / "cache")
     if updates_via == "webhook":
         port = free_port()
         mode = {"webhook_url": WEBHOOK_URL, "webhook_secret": "test-webhook-secret", "web_port": port}

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 from sqlalchemy import select
 
 from bot.console import auth
@@ -64,15 +64,34 @@ async def running_site(services: Services) -> AsyncIterator[Site]:
         yield Site(services, application, url)
 
 
+# One Chromium per test process, started by the first browser test on the session's event loop (pyproject:
+# asyncio_default_test_loop_scope) and stopped at the end (conftest): a launch costs ~0.8 s of CPU.
+_running: tuple[Playwright, Browser] | None = None
+
+
 @asynccontextmanager
 async def chromium() -> AsyncIterator[Browser]:
+    """This process's Chromium; the browser contexts (cookies, pages) a test opened are closed after it."""
+    global _running
     need_chromium()
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    if _running is None or not _running[1].is_connected():
+        playwright = await async_playwright().start()
+        _running = (playwright, await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"]))
+    browser = _running[1]
+    try:
+        yield browser
+    finally:
+        for context in browser.contexts:
+            await context.close()
+
+
+async def stop_chromium() -> None:
+    global _running
+    if _running is not None:
+        playwright, browser = _running
+        _running = None
+        await browser.close()
+        await playwright.stop()
 
 
 async def new_context(

@@ -297,6 +297,7 @@ async def test_a_stale_translation_is_served_in_the_fallback_language_with_a_not
     assert services.translator.gettext("ar", STALE_NOTES["en"]) not in ar
 
 
+@pytest.mark.small_nlu
 async def test_unanswered_questions_become_training_examples_on_publish(services: Services, web_url: str) -> None:
     from bot.db.models import NluExample, UnansweredQuestion, User
 

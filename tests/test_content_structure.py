@@ -257,6 +257,7 @@ async def unanswered(services: Services, texts: list[str], first_user: int) -> l
     return ids
 
 
+@pytest.mark.small_nlu
 async def test_a_new_topic_learns_its_groups_questions_and_answers_a_similar_one(
     services: Services, web_url: str, tmp_path: Path
 ) -> None:

@@ -181,6 +181,7 @@ async def test_staff_add_remove_and_edit_structure(services: Services, fake: Fak
         assert await axe_problems(checker) == []
 
 
+@pytest.mark.small_nlu
 async def test_a_new_topic_from_unanswered_questions_answers_a_similar_question(
     services: Services, fake: FakeBotAPI, site: Site
 ) -> None:
