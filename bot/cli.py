@@ -191,7 +191,8 @@ async def _nlu_parse(settings: Settings) -> int:
     from bot.services import train_embedded
 
     classifier = await train_embedded(settings)
-    ensure_trained(settings.nlu_dir)  # patterns OR model, as the bot runs it
+    # patterns OR model, as the bot runs it (and from the same model cache)
+    ensure_trained(settings.nlu_dir, settings.nlu_cache_dir if settings.nlu_cache else None)
     for line in sys.stdin:
         text = line.rstrip("\n")
         if text.strip():
