@@ -3,6 +3,7 @@ so the bot's catalogs stay what newcomers read. Compiled in memory at start-up, 
 
 from __future__ import annotations
 
+import functools
 import io
 from pathlib import Path
 
@@ -27,12 +28,7 @@ class ConsoleCatalogs:
             po = locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
             if not po.is_file():
                 po = source / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-            with po.open("rb") as fp:
-                catalog = read_po(fp, locale=lang, domain=DOMAIN)
-            buffer = io.BytesIO()
-            write_mo(buffer, catalog)
-            buffer.seek(0)
-            catalogs[lang] = Translations(buffer, domain=DOMAIN)
+            catalogs[lang] = _compiled(po, lang, po.stat().st_mtime_ns)
         return cls(catalogs)
 
     def gettext(self, lang: str, msgid: str) -> str:
@@ -40,6 +36,16 @@ class ConsoleCatalogs:
 
     def ngettext(self, lang: str, singular: str, plural: str, n: int) -> str:
         return self._catalogs.get(lang, self._catalogs["en"]).ngettext(singular, plural, n)
+
+
+@functools.cache  # once per file version and process (the tests start hundreds of web apps)
+def _compiled(po: Path, lang: str, _mtime_ns: int) -> Translations:
+    with po.open("rb") as fp:
+        catalog = read_po(fp, locale=lang, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
 
 
 def pick_language(preferred: list[str | None], accept_language: str = "") -> str:
