@@ -229,10 +229,15 @@ def _nlu_evaluate(settings: Settings, folds: int, json_path: str | None, realist
 
 
 async def _coach(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from bot.db.models import Coach
     from bot.handoff.coaches import CoachError, add_coach, list_coaches, parse_translator, remove_coach
 
     async with _session(settings) as session, session.begin():
         if args.coach_command == "add":
+            before = await session.scalar(select(Coach).where(Coach.telegram_id == args.telegram_id))
+            was_staff, translated = (before.is_staff, before.translator_languages) if before else (False, "")
             try:
                 coach = await add_coach(session, args.telegram_id, args.name, args.languages, staff=args.staff)
                 coach.translator_languages = parse_translator(args.translator)
@@ -244,6 +249,12 @@ async def _coach(settings: Settings, args: argparse.Namespace) -> int:
                 f"coach {coach.name} ({args.telegram_id}) speaks {coach.languages}{' (staff)' if coach.is_staff else ''}"
                 + translates
             )
+            # `add` sets the whole record: say which rights an update took away, and how to keep them.
+            if was_staff and not coach.is_staff:
+                print("note: no longer staff (to keep it, add again with --staff)")
+            dropped = sorted(set(translated.split(",")) - set(coach.translator_languages.split(",")) - {""})
+            if dropped:
+                print(f"note: no longer translates {','.join(dropped)} (to keep it, add again with --translator)")
         elif args.coach_command == "list":
             coaches = await list_coaches(session)
             for c in coaches:

@@ -100,7 +100,8 @@ async def test_a_disclosure_without_any_coach_is_not_promised_one(services: Serv
     # No coach is registered: the help lines, then honestly that nobody reads this, not "a coach will".
     help_lines, next_step = (await say(services, "بدي انتحر")).outgoing
     assert help_lines.text == services.flows.text("safeguarding", "suicide", "ar")
-    assert "coach" not in help_lines.text and "مرشد" not in help_lines.text  # was: "a coach is being told now"
+    assert "coach" not in help_lines.text  # it said "a coach is being told now" (also in Arabic)
+    assert "مرشد" not in help_lines.text
     assert next_step.text == text_of(services, respond.NEXT_NOBODY, "ar")
     # The next message while the case waits: the same, never "a coach will write to you".
     assert texts(await say(services, "كيف اكتب سيرة ذاتية")) == [help_lines.text, next_step.text]
