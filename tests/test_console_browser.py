@@ -262,8 +262,12 @@ async def test_two_coaches_claim_reply_live_transfer_close(fake: FakeBotAPI, sit
         # The new coach closes it with an outcome; the newcomer gets the satisfaction question.
         await second.goto(f"{second.url.split('/console')[0]}/console/cases/{case.id}")
         fake.mark()
+        close = second.get_by_role("button", name="Zaak sluiten", exact=True)
+        await expect(close).to_be_hidden()  # two steps: a stray click closes nothing
+        await second.get_by_text("Zaak sluiten…").click()
+        await expect(second.locator(".close-case")).to_contain_text("bericht dat het gesprek met de coach is afgelopen")
         await second.get_by_label("Uitkomst").select_option("referred")
-        await second.get_by_role("button", name="Zaak sluiten").click()
+        await close.click()
         (closing,) = await fake.wait_for(
             "sendMessage", lambda p: int(p["chat_id"]) == 2002 and "reply_markup" in p, ok=True
         )
@@ -439,6 +443,16 @@ async def test_canned_replies_in_the_newcomers_language_and_media_downloads(
         anonymous = await browser.new_context()
         response = await anonymous.request.get(site.url + (await link.get_attribute("href") or ""), max_redirects=0)
         assert response.status == 303
+
+        # Deleting one takes two steps and says what it does.
+        await page.goto(f"{site.url}/console/canned")
+        delete = reply.get_by_role("button", name="Verwijderen", exact=True)
+        await expect(delete).to_be_hidden()
+        await reply.get_by_text("Verwijderen…").click()
+        await expect(reply).to_contain_text("Dit kan niet ongedaan worden gemaakt.")
+        await delete.click()
+        await expect(page.locator("article.canned-reply")).to_have_count(0)
+        assert await axe_problems(page) == []
     async with services.sessions() as session:
         whats = list(await session.scalars(select(CaseView.what).where(CaseView.case_id == case.id)))
         assert "media" in whats
@@ -511,8 +525,9 @@ async def test_stale_pages_keep_the_reply_and_say_what_happened(
         # Closed in one tab, "Close" pressed again in the other: closed already, not "claim it first".
         await page.goto(f"{site.url}/console/cases/{case.id}")
         await other.goto(f"{site.url}/console/cases/{case.id}")
-        await page.get_by_role("button", name="Zaak sluiten").click()
-        await other.get_by_role("button", name="Zaak sluiten").click()
+        for tab in (page, other):
+            await tab.get_by_text("Zaak sluiten…").click()
+            await tab.get_by_role("button", name="Zaak sluiten", exact=True).click()
         await expect(other.get_by_role("alert")).to_have_text("Deze zaak is al gesloten.")
 
 
