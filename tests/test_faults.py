@@ -6,7 +6,9 @@ import asyncio
 import os
 import signal
 import socket
+from typing import cast
 
+import aiohttp
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,9 +22,10 @@ from bot.nlu.embedded import EmbeddedClassifier
 from bot.pipeline import Incoming, process_reliably
 from bot.services import Services, open_services
 from bot.settings import Settings
+from bot.web import create_web_app
 from tests import fake_bot_api as tg
 from tests.fake_bot_api import FakeBotAPI
-from tests.netutil import cut_database_connections, start_werkhelpdesk
+from tests.netutil import cut_database_connections, serving, start_werkhelpdesk
 from tests.telegram_harness import running_bot, say
 
 SARA = tg.user(3003, "Sara", language_code="nl")
@@ -201,12 +204,22 @@ async def test_rasa_down_falls_back_to_the_embedded_classifier(
         sock.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
     rasa_settings = settings.model_copy(update={"rasa_url": dead, "rasa_timeout": 0.5})
-    async with open_services(rasa_settings, embedded=embedded) as services:
+    async with open_services(rasa_settings, embedded=embedded) as services, serving(create_web_app(services)) as url:
+        assert (await _ready(url))["nlu"] == "ok"
         for update_id, text_ in enumerate(["ik wil CV maken", "Hoe kan ik mijn diploma laten waarderen?"], 1):
             result = await process_reliably(services, Incoming(3003, 3003, "text", text=text_, update_id=update_id))
             assert len(result.outgoing) == 1
         assert result.outgoing[0].text == services.flows.text("diploma_recognition", "start", "nl")
+        # Still ready (the bot answers), and /readyz says on what.
+        ready = await _ready(url)
+        assert (ready["status"], ready["nlu"]) == ("ok", "Rasa unavailable: the embedded classifier answers")
     assert sum("Rasa server unavailable" in r.getMessage() for r in caplog.records) == 1
+
+
+async def _ready(url: str) -> dict[str, str]:
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/readyz") as response:
+        assert response.status == 200
+        return cast(dict[str, str], await response.json())
 
 
 def test_a_bot_api_answer_that_is_no_json_is_an_error_and_not_logged(caplog: pytest.LogCaptureFixture) -> None:

@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 from sqlalchemy import func, select
 
@@ -16,7 +17,9 @@ from bot.services import Services
 from bot.translate.cache import cached_translate
 from bot.translate.guard import GuardedTranslator
 from bot.translate.types import TranslationUnavailableError, Translator
+from bot.web import create_web_app
 from tests.libretranslate_standin import LibreTranslateStandIn
+from tests.netutil import serving
 
 SECRET = "ስራሕ ይደሊ ኣለኹ 0612345678"
 
@@ -120,3 +123,15 @@ async def test_erase_takes_the_users_translations_only(services: Services) -> No
     async with services.sessions() as session:
         owners = list(await session.scalars(select(CachedTranslation.user_id)))
     assert owners == [kept, kept]
+
+
+async def test_readyz_says_when_the_translator_is_down(services: Services, standin: LibreTranslateStandIn) -> None:
+    async with serving(create_web_app(services)) as url, aiohttp.ClientSession() as http:
+        async with http.get(f"{url}/readyz") as response:
+            assert (await response.json())["translator"] == "ok"
+        standin.mode = "500"
+        with pytest.raises(TranslationUnavailableError):
+            await _mt(services).translate("ስራሕ", "ti", "nl")
+        async with http.get(f"{url}/readyz") as response:
+            assert response.status == 200  # coaches see "translation unavailable"; another replica would not help
+            assert (await response.json())["translator"] == "libretranslate unavailable"

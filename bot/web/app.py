@@ -8,7 +8,9 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.handoff import coaches
+from bot.nlu.rasa import FallbackParser
 from bot.services import Services
+from bot.translate.guard import GuardedTranslator
 from bot.web.security import security_headers
 
 SERVICES = web.AppKey("services", Services)
@@ -27,7 +29,24 @@ async def readyz(request: web.Request) -> web.Response:
             await conn.execute(text("SELECT 1"))
     except Exception as exc:
         return web.json_response({"status": "unavailable", "database": type(exc).__name__}, status=503)
-    return web.json_response({"status": "ok", "database": "ok", "nlu": "ok", **await coaches.readiness(services)})
+    return web.json_response(
+        {"status": "ok", "database": "ok", **_outside_services(services), **await coaches.readiness(services)}
+    )
+
+
+def _outside_services(services: Services) -> dict[str, str]:
+    """Rasa and the translator as the bot last found them (no probe here). Still ready when they are down:
+    the embedded classifier answers and coaches see "translation unavailable"; another replica would not help."""
+    nlu = services.nlu
+    down = isinstance(nlu, FallbackParser) and nlu.degraded
+    translator = services.machine_translator
+    if translator is None:
+        translation = "off"
+    elif isinstance(translator, GuardedTranslator) and translator.down:
+        translation = f"{translator.name} unavailable"
+    else:
+        translation = "ok"
+    return {"nlu": "Rasa unavailable: the embedded classifier answers" if down else "ok", "translator": translation}
 
 
 def create_web_app(
