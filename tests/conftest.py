@@ -197,6 +197,16 @@ async def migrate(url: str) -> None:
         await engine.dispose()
 
 
+async def migrate_or_copy(url: str, migrated_sqlite: Path) -> None:
+    """`url` at the newest migration; a new SQLite file is a copy of `migrated_sqlite` (SQLite's migrations
+    rebuild tables: ~0.3 s of CPU each time)."""
+    fresh = Path(make_url(url).database or "") if url.startswith("sqlite") else None
+    if fresh is not None and not fresh.exists():
+        shutil.copyfile(migrated_sqlite, fresh)
+    else:
+        await migrate(url)
+
+
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeBotAPI]:
     """A fake Telegram Bot API server on a free local port."""
@@ -238,7 +248,7 @@ async def settings(
         mode.update(nlu_dir=small, nlu_cache_dir=small.parent / "cache")
     if updates_via == "webhook":
         port = free_port()
-        mode = {"webhook_url": WEBHOOK_URL, "webhook_secret": "test-webhook-secret", "web_port": port}
+        mode.update(webhook_url=WEBHOOK_URL, webhook_secret="test-webhook-secret", web_port=port)
         fake.deliver_webhook_to(f"http://127.0.0.1:{port}{webhook_path(WEBHOOK_URL)}")
     settings = make_settings(
         database_url,
@@ -247,11 +257,7 @@ async def settings(
         telegram_token=fake.token,
         **{**mode, **settings_overrides},
     )
-    fresh_sqlite = Path(make_url(settings.database_url).database or "") if database_url.startswith("sqlite") else None
-    if fresh_sqlite is not None and not fresh_sqlite.exists():
-        shutil.copyfile(migrated_sqlite, fresh_sqlite)  # a copy of the migrated schema: much faster
-    else:
-        await migrate(settings.database_url)
+    await migrate_or_copy(settings.database_url, migrated_sqlite)
     return settings
 
 

@@ -7,6 +7,7 @@ import json
 import os
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -17,7 +18,7 @@ from bot.db.models import Message, ReportDay, User
 from bot.handoff.hours import OfficeHours
 from bot.reports.figures import Period, Report, bucket, build, office_seconds, p90
 from bot.reports.summary import parse_period
-from tests.conftest import migrate
+from tests.conftest import migrate_or_copy
 from tests.netutil import start_werkhelpdesk
 from tests.reports_data import PERIOD, at, generate
 
@@ -26,8 +27,8 @@ NOT_GREET = lambda intent: intent != "greet"  # noqa: E731 - the topics of this 
 
 
 @pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    await migrate(database_url)
+async def sessions(database_url: str, migrated_sqlite: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    await migrate_or_copy(database_url, migrated_sqlite)
     engine = create_engine(database_url)
     maker = create_sessionmaker(engine)
     async with maker() as session, session.begin():

@@ -11,29 +11,25 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.db.engine import create_engine
-from bot.db.migrate import upgrade
 from bot.db.models import UnansweredQuestion
 from bot.handoff.coaches import add_coach
 from bot.nlu.embedded import EmbeddedClassifier
 from bot.pipeline import Incoming, process
 from bot.services import Services, open_services
 from bot.tools.unanswered import group_similar, unanswered_groups
-from tests.conftest import ROOT, make_settings
+from tests.conftest import ROOT, make_settings, migrate_or_copy
 
 STAFF, COACH, NEWCOMER = 601, 602, 7001
 
 
 @pytest.fixture
 async def staff_services(
-    database_url: str, locales_dir: Path, tmp_path: Path, embedded: EmbeddedClassifier
+    database_url: str, locales_dir: Path, tmp_path: Path, embedded: EmbeddedClassifier, migrated_sqlite: Path
 ) -> AsyncIterator[Services]:
     flows_dir = tmp_path / "flows"
     shutil.copytree(ROOT / "flows", flows_dir)
     settings = make_settings(database_url, locales_dir, flows_dir=flows_dir)
-    engine = create_engine(settings.database_url)
-    await upgrade(engine)
-    await engine.dispose()
+    await migrate_or_copy(settings.database_url, migrated_sqlite)
     async with open_services(settings, embedded=embedded) as services:
         async with services.sessions() as session, session.begin():
             await add_coach(session, STAFF, "Eva", "nl", staff=True)
