@@ -274,12 +274,28 @@ async def _privacy_purge(settings: Settings, months: int | None) -> int:
     from datetime import timedelta
 
     from bot.db.engine import create_sessionmaker
-    from bot.privacy import purge_inactive, scrub, scrubs_done
+    from bot.db.models import User, utcnow
+    from bot.flows.loader import load_flows
+    from bot.handoff.service import Turn, erase_newcomer
+    from bot.i18n import Translator
+    from bot.outbox import Outbox
+    from bot.privacy import Erased, purge_inactive, scrub, scrubs_done
+    from bot.render import Renderer
 
     months = months or settings.retention_months
+    flows = load_flows(settings.flows_dir)
+    renderer = Renderer(Translator.load(settings.locales_dir), flows)
     async with _engine(settings) as engine:
         async with create_sessionmaker(engine)() as session, session.begin():
-            report = await purge_inactive(session, inactive_for=timedelta(days=30 * months))
+            # As /delete does: the cards and relays in coaches' chats are edited to a note (deleted when
+            # younger than 48 hours) by the running bot, which sends what this writes to the outbox.
+            turn = Turn(session, Outbox(session, renderer, None), settings, flows, utcnow())
+
+            async def erase_user(user: User) -> Erased:
+                return await erase_newcomer(turn, user)
+
+            report = await purge_inactive(session, inactive_for=timedelta(days=30 * months), erase_user=erase_user)
+            await turn.outbox.write()
         await scrubs_done()
         await scrub(engine, vacuum_postgres=True)  # the erased bytes: WAL truncated / tables vacuumed
     print(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -241,9 +242,16 @@ class PurgeReport:
     cases_anonymised: int
 
 
-async def purge_inactive(session: AsyncSession, *, inactive_for: timedelta, now: datetime | None = None) -> PurgeReport:
-    """Erase newcomers inactive for longer than `inactive_for`. Safe to run from cron: running it
-    again finds nothing more to do."""
+async def purge_inactive(
+    session: AsyncSession,
+    *,
+    inactive_for: timedelta,
+    now: datetime | None = None,
+    erase_user: Callable[[User], Awaitable[Erased]] | None = None,
+) -> PurgeReport:
+    """Erase newcomers inactive for longer than `inactive_for` (with `erase_user`, which also retracts
+    what coaches received: bot.handoff.service.erase_newcomer). Safe to run from cron: running it again
+    finds nothing more to do."""
     cutoff = (now or utcnow()) - inactive_for
     coach_ids = select(Coach.telegram_id)
     users = list(
@@ -251,7 +259,7 @@ async def purge_inactive(session: AsyncSession, *, inactive_for: timedelta, now:
     )
     messages = cases = 0
     for user in users:
-        erased = await erase(session, user)
+        erased = await (erase_user(user) if erase_user else erase(session, user))
         messages += erased.messages
         cases += erased.cases_anonymised
     return PurgeReport(len(users), messages, cases)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from bot.db.models import Case, Coach, Intake, Message, UnansweredQuestion, User
 from bot.dialog import COACH_YES
 from bot.handoff.coaches import add_coach
+from bot.handoff.service import ERASED_NOTE
 from bot.pipeline import Incoming, process
 from bot.services import Services
 from tests.netutil import start_werkhelpdesk
@@ -39,10 +40,19 @@ async def test_purge_erases_inactive_newcomers_only(services: Services) -> None:
         )
         long_ago = datetime.now(UTC) - timedelta(days=400)
         await session.execute(update(User).where(User.telegram_id.in_([7001, 7002, 501])).values(last_seen_at=long_ago))
+        # The case's announcement as Telegram took it (message 4242 in Fatima's chat), long ago.
+        card = await session.scalar(select(Message).where(Message.case_id.is_not(None), Message.chat_id == 501))
+        assert card is not None
+        card.telegram_message_id, card.created_at = 4242, long_ago
 
     code, output = await _run_purge(services)
     assert code == 0, output
     assert "purged 2 newcomers" in output
+    async with services.sessions() as session:  # for the running bot to send, as after /delete
+        outbox = list(await session.scalars(select(Message).where(Message.direction == "out", Message.chat_id == 501)))
+    (edit,) = [m for m in outbox if m.kind == "edit"]
+    assert (edit.copy_message_id, edit.text) == (4242, services.translator.gettext("ar", ERASED_NOTE))
+    assert [m.kind for m in outbox] == ["edit", "text"]  # then the chat is told what happened
     async with services.sessions() as session:
         remaining = set(await session.scalars(select(User.telegram_id)))
         assert remaining == {501, 7003}  # the coach and the recent newcomer stay

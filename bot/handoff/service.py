@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +35,9 @@ from bot.outbox import Outbox
 from bot.settings import Settings
 from bot.translate import conversation as machine
 from bot.translate import drafts
+
+if TYPE_CHECKING:
+    from bot.privacy import Erased  # bot.privacy imports bot.handoff: imported where used
 
 RELAY_NOTE = t_("You are talking with a coach. Send /cancel to go back to the bot.")
 SAVED_WAITING = t_(
@@ -710,7 +714,7 @@ DELETE_WITHIN = timedelta(hours=47)  # Telegram lets a bot delete its messages f
 ERASED_NOTE = t_("(Erased at the newcomer's request.)")
 
 
-async def erase_newcomer(turn: Turn, user: User) -> None:
+async def erase_newcomer(turn: Turn, user: User) -> Erased:
     """/delete: erase the newcomer's data (bot.privacy.erase) and retract what coaches received about
     them (cards, relays, intake cards): deleted when younger than 48 hours, older texts edited to a
     note; each chat concerned is told."""
@@ -731,7 +735,7 @@ async def erase_newcomer(turn: Turn, user: User) -> None:
             .order_by(Message.id)
         )
         sent = list(rows.all())
-    await privacy.erase(turn.session, user)
+    erased = await privacy.erase(turn.session, user)
     chats: dict[int, str] = {}
     for chat_id, message_id, created_at, kind in sent:
         if message_id is None:
@@ -749,6 +753,7 @@ async def erase_newcomer(turn: Turn, user: User) -> None:
             id=case_ids[-1],
         )
         turn.outbox.reply(None, chat_id, lang, Reply(notice))
+    return erased
 
 
 async def _chat_language(turn: Turn, chat_id: int) -> str:
