@@ -21,7 +21,6 @@ from bot.db.models import Coach, utcnow
 from bot.services import Services
 from bot.tg.app import WerkApplication, drain_outbox
 from bot.web import create_web_app
-from tests.conftest import _reset_postgres
 from tests.fake_bot_api import FakeBotAPI
 from tests.netutil import serving
 from tests.telegram_harness import running_bot
@@ -139,7 +138,6 @@ async def one_backend_database_url(tmp_path: Path) -> AsyncIterator[str]:
     A module overrides conftest's two-backend `database_url` by importing this."""
     url = os.environ.get("TEST_DATABASE_URL", "")
     if url.startswith("postgresql"):
-        await _reset_postgres(url)
-        yield url
+        yield url  # emptied or migrated by conftest's migrate_or_copy (the settings fixture)
     else:
         yield f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"

@@ -20,11 +20,14 @@ from bot.db.inbox import take_statement
 from bot.db.migrate import downgrade, upgrade
 from bot.db.models import Base, InboxUpdate, Message, User, utcnow
 from bot.db.queries import table, typed_since
+from tests.conftest import _reset_postgres
 
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    """An engine on a database brought up to the newest migration."""
+    """An engine on an empty database brought up to the newest migration."""
+    if database_url.startswith("postgresql"):
+        await _reset_postgres(database_url)
     engine = create_engine(database_url)
     try:
         await upgrade(engine)
@@ -148,6 +151,7 @@ async def test_replicas_starting_together_migrate_once(database_url: str) -> Non
 
     if not database_url.startswith("postgresql"):
         pytest.skip("replicas share a PostgreSQL database (SQLite serves one process)")
+    await _reset_postgres(database_url)
     env = {**os.environ, "DATABASE_URL": database_url}
     runs = [
         await asyncio.create_subprocess_exec(

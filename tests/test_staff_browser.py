@@ -28,7 +28,7 @@ from bot.handoff.coaches import add_coach
 from bot.services import Services
 from bot.web import create_web_app
 from tests import fake_bot_api as tg
-from tests.conftest import ROOT, _reset_postgres
+from tests.conftest import ROOT
 from tests.console_browser import axe_problems, chromium, new_context, shot
 from tests.fake_bot_api import FakeBotAPI
 from tests.netutil import free_port, serving, start_werkhelpdesk, wait_until_ok
@@ -48,8 +48,7 @@ async def database_url() -> str:
         if os.environ.get("TEST_REQUIRE_POSTGRES"):
             pytest.fail("TEST_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not a PostgreSQL URL")
         pytest.skip("two replicas share a PostgreSQL database: set TEST_DATABASE_URL=postgresql+asyncpg://...")
-    await _reset_postgres(url)
-    return url
+    return url  # emptied or migrated by conftest's migrate_or_copy (the settings fixture)
 
 
 @pytest.fixture
