@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import shutil
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -19,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.db.engine import create_engine
-from bot.db.migrate import upgrade
+from bot.db.migrate import current_revision, head_revision, upgrade
 from bot.languages import LANGUAGES
 from bot.nlu.cache import load_or_train
 from bot.nlu.data import load_training
@@ -100,7 +102,7 @@ def small_nlu_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("small") / "nlu"
     shutil.copytree(ROOT / "nlu", target, ignore=shutil.ignore_patterns("eval"))
 
-    def rewrite(path: Path, cut: Callable[[object], object]) -> None:
+    def rewrite(path: Path, cut: Callable[[Any], object]) -> None:
         doc = cut(yaml.safe_load(path.read_text(encoding="utf-8")))
         path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
@@ -110,12 +112,15 @@ def small_nlu_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 block["examples"] = "".join(line + "\n" for line in block["examples"].splitlines()[:20])
         return doc
 
+    def nodes(doc: dict[str, dict[str, list[str]]]) -> object:
+        return {intent: {node: questions[:3] for node, questions in by_node.items()} for intent, by_node in doc.items()}
+
     for path in (target / "data").glob("*.yml"):
-        rewrite(path, intents)  # type: ignore[arg-type]
+        rewrite(path, intents)
     for path in (target / "nodes").glob("*.yml"):
-        rewrite(path, lambda doc: {i: {n: q[:3] for n, q in nodes.items()} for i, nodes in doc.items()})  # type: ignore[attr-defined]
+        rewrite(path, nodes)
     for path in (target / "openers").glob("*.yml"):
-        rewrite(path, lambda doc: doc[:10])  # type: ignore[index]
+        rewrite(path, lambda openers: openers[:10])
     return target
 
 
@@ -143,27 +148,26 @@ async def _reset_postgres(url: str) -> None:
         await engine.dispose()
 
 
-# The revision this process migrated its PostgreSQL database to (None: not yet).
-_migrated_to: str | None = None
+@functools.cache
+def _head() -> str | None:
+    return head_revision()  # reads every migration file: once per process
 
 
 async def _emptied_at_head(url: str) -> bool:
-    """When the database is still at the revision this process migrated it to: its tables emptied (ids
-    from 1 again) and True. A quarter of the time of dropping and migrating, which ~250 tests would do."""
+    """When the database is at the newest migration: its tables emptied (ids from 1 again) and True.
+    A quarter of the time of dropping and migrating, which ~250 tests would do."""
     refuse_unless_test_database(url)
-    if _migrated_to is None:
-        return False
     engine = create_engine(url)
     try:
+        if await current_revision(engine) != _head():
+            return False  # a new database, or a migration test went back a revision
         async with engine.begin() as conn:
-            tables = list(await conn.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")))
-            if "alembic_version" not in tables:
-                return False
-            if await conn.scalar(text("SELECT version_num FROM alembic_version")) != _migrated_to:
-                return False  # e.g. a migration test went back a revision
-            names = ", ".join(f'"{t}"' for t in tables if t != "alembic_version")
+            tables = await conn.scalars(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            )
+            names = ", ".join(f'"{t}"' for t in tables)
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            return True
+        return True
     finally:
         await engine.dispose()
 
@@ -225,7 +229,6 @@ async def migrate(url: str) -> None:
 async def migrate_or_copy(url: str, migrated_sqlite: Path) -> None:
     """`url` empty at the newest migration; a new SQLite file is a copy of `migrated_sqlite` (SQLite's
     migrations rebuild tables: ~0.3 s of CPU each time), PostgreSQL's tables are emptied when it can."""
-    global _migrated_to
     fresh = Path(make_url(url).database or "") if url.startswith("sqlite") else None
     if fresh is not None and not fresh.exists():
         shutil.copyfile(migrated_sqlite, fresh)
@@ -233,18 +236,8 @@ async def migrate_or_copy(url: str, migrated_sqlite: Path) -> None:
         if not await _emptied_at_head(url):
             await _reset_postgres(url)
             await migrate(url)
-            _migrated_to = await revision_of(url)
     else:
         await migrate(url)
-
-
-async def revision_of(url: str) -> str | None:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            return await conn.scalar(text("SELECT version_num FROM alembic_version"))
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture
