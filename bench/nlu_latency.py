@@ -59,17 +59,17 @@ def _timed(label: str, repeats: int, train: Callable[[], EmbeddedClassifier]) ->
 
 def main(repeats: int, processes: int) -> None:
     print(f"cores: {os.cpu_count()}  load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    examples = load_training(ROOT / "nlu")
+    examples = load_training(ROOT / "nlu", followups=True)
     print(f"{len(examples)} examples (with nlu/nodes and nlu/openers)")
     _timed(
         "cold start training in a child process (load + child incl. imports)",
         repeats,
-        lambda: asyncio.run(train_in_process(load_training(ROOT / "nlu"))),
+        lambda: asyncio.run(train_in_process(load_training(ROOT / "nlu", followups=True))),
     )
     model = _timed(
         f"training here (load + train, {processes} process(es) for the fits)",
         repeats,
-        lambda: EmbeddedClassifier.train(load_training(ROOT / "nlu"), processes),
+        lambda: EmbeddedClassifier.train(load_training(ROOT / "nlu", followups=True), processes),
     )
     texts = [e.text for e in examples]
     realistic = [m.text for m in load_realistic(ROOT / "nlu" / "eval" / "realistic.yml")] * 4

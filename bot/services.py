@@ -81,7 +81,7 @@ async def train_embedded(settings: Settings, extra: Sequence[Example] = ()) -> E
     started = time.perf_counter()
 
     async def train() -> EmbeddedClassifier:
-        return await train_in_process([*load_training(settings.nlu_dir), *extra])
+        return await train_in_process([*load_training(settings.nlu_dir, followups=True), *extra])
 
     if not settings.nlu_cache:
         classifier, cached = await train(), False

@@ -89,7 +89,7 @@ async def embedded() -> EmbeddedClassifier:
     next runs."""
 
     async def train() -> EmbeddedClassifier:
-        return await train_in_process(load_training(ROOT / "nlu"))
+        return await train_in_process(load_training(ROOT / "nlu", followups=True))
 
     classifier, _ = await load_or_train(ROOT / "nlu", Path(os.environ["NLU_CACHE_DIR"]), train)
     return classifier

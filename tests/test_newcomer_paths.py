@@ -7,13 +7,14 @@ import json
 
 import pytest
 
-from bot.dialog import COACH_YES, INTAKE, MENU, QUEUED
+from bot.dialog import COACH_YES, INTAKE, MENU, QUEUED, VAGUE
 from bot.handoff.coaches import add_coach
 from bot.handoff.service import RELAY_NOTE
 from bot.i18n import directional
 from bot.intake import form, validate
-from bot.messages import Msg
+from bot.messages import Msg, NodeText, Reply
 from bot.pipeline import Incoming, Result, process
+from bot.render import Renderer
 from bot.routes import data_rights
 from bot.safeguarding import respond
 from bot.services import Services
@@ -232,3 +233,24 @@ async def test_a_voice_message_in_the_intake_gets_the_question_again(services: S
     note, asked = (await process(services, voice)).outgoing
     assert note.buttons == ()  # not the topic menu: the intake waits for its answer
     assert asked.text == text_of(services, form.BY_KEY["first_name"].question, "ar")
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "followup"),
+    [("ar", "كيف اعادل شهادتي", "كم تكلف؟"), ("nl", "hoe laat ik mijn diploma waarderen", "hoeveel kost dat")],
+)
+async def test_a_short_follow_up_after_an_answer_is_answered_in_its_topic(
+    services: Services, lang: str, question: str, followup: str
+) -> None:
+    def node(node_id: str) -> str:
+        return (
+            Renderer(services.translator, services.flows)
+            .render(Reply(NodeText("diploma_recognition", node_id)), lang)[0]
+            .text
+        )
+
+    assert texts(await say(services, question, lang))[0] == node("start")
+    assert texts(await say(services, followup, lang))[0] == node("cost_time")
+    # Without the answer before it, the same words are too vague: the topics are offered.
+    assert texts(await command(services, "menu", lang))
+    assert texts(await say(services, followup, lang))[0] == text_of(services, VAGUE, lang)

@@ -3,12 +3,15 @@ and when a coach is offered (bot/dialog.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from bot.dialog import (
     COACH,
+    FOLLOWUP_MARGIN,
+    FOLLOWUP_MARGIN_OFF_TOPIC,
     GIBBERISH,
     MENU,
     UNSURE,
@@ -16,6 +19,7 @@ from bot.dialog import (
     ButtonIn,
     Dialog,
     DialogConfig,
+    FollowupQuery,
     HandoffInfo,
     State,
     TextIn,
@@ -142,3 +146,68 @@ def test_the_third_unsure_turn_in_a_row_offers_a_coach(dialog: Dialog) -> None:
     # Asking back still names the likeliest topic in the third turn.
     assert outcome.replies[0].text != UNSURE
     assert "i:cv_help" in data(outcome.replies[0].buttons)
+
+
+# Follow-ups: a short message right after an answer, read against the nodes of the topic just answered.
+IN_DIPLOMA = State("diploma_recognition", "start")
+
+
+def test_a_follow_up_after_an_answer_gets_the_node_it_asks_about(dialog: Dialog) -> None:
+    event = TextIn("hoeveel kost dat", nlu("out_of_scope", 0.96), followup="cost_time")
+    assert dialog.followup_topic(event, IN_DIPLOMA) == FollowupQuery("diploma_recognition", FOLLOWUP_MARGIN_OFF_TOPIC)
+    same_topic = TextIn("is het gratis", nlu("diploma_recognition", 0.8))
+    assert dialog.followup_topic(same_topic, IN_DIPLOMA) == FollowupQuery("diploma_recognition", 0.0)
+    unsure = TextIn("is het gratis", nlu("diploma_recognition", 0.3))
+    assert dialog.followup_topic(unsure, IN_DIPLOMA) == FollowupQuery("diploma_recognition", FOLLOWUP_MARGIN)
+    outcome = dialog.decide(event, IN_DIPLOMA)
+    (reply,) = outcome.replies
+    assert reply.text == NodeText("diploma_recognition", "cost_time")
+    assert outcome.state == State("diploma_recognition", "cost_time", 0)
+    assert (outcome.intent, outcome.unanswered) == ("diploma_recognition", False)
+    assert "n:diploma_recognition.lost_papers" in data(reply.buttons)  # the topic's other answers below it
+
+
+def test_an_unsure_follow_up_or_one_of_the_same_topic_is_read_in_the_topic(dialog: Dialog) -> None:
+    unsure = dialog.decide(
+        TextIn("en na de uitslag?", nlu("job_application", 0.47), followup="after_result"), IN_DIPLOMA
+    )
+    assert unsure.state.node == "after_result"
+    same = dialog.decide(TextIn("is het gratis", nlu("diploma_recognition"), followup="cost_time"), IN_DIPLOMA)
+    assert same.state.node == "cost_time"
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        nlu("cv_help", 0.96),  # a confident question about another topic: that topic answers
+        nlu("thanks", 0.98),  # small talk stays small talk
+        nlu("request_human", 0.9),
+        nlu("diploma_recognition", 0.9, node="lost_papers"),  # the classifier's own node wins
+    ],
+)
+def test_a_confident_message_of_its_own_is_not_read_as_a_follow_up(dialog: Dialog, result: NluResult) -> None:
+    without = dialog.decide(TextIn("x", result), IN_DIPLOMA)
+    assert dialog.decide(TextIn("x", result, followup="cost_time"), IN_DIPLOMA) == without
+
+
+def test_no_follow_up_without_a_topic_or_for_a_long_message(dialog: Dialog) -> None:
+    short = TextIn("hoeveel kost dat", nlu("out_of_scope"))
+    assert dialog.followup_topic(short, State()) is None
+    assert dialog.followup_topic(short, State("greet", "start")) is None  # small talk is no topic
+    assert dialog.followup_topic(ButtonIn(MENU), IN_DIPLOMA) is None
+    long = TextIn("ik wil graag weten hoeveel dat allemaal gaat kosten voor mij en mijn vrouw", nlu("out_of_scope"))
+    assert dialog.followup_topic(long, IN_DIPLOMA) is None
+    # Without a topic the vague message gets the topic menu, as before.
+    assert (
+        dialog.decide(TextIn("hoeveel kost dat", nlu("out_of_scope"), followup=None), State()).replies[0].text == VAGUE
+    )
+
+
+def test_a_follow_up_wins_over_another_topic_read_without_much_confidence_which_gets_a_button(dialog: Dialog) -> None:
+    event = TextIn("en moet ik daarvoor betalen", nlu("work_and_benefits", 0.62), followup="cost_time")
+    outcome = dialog.decide(event, IN_DIPLOMA)
+    assert outcome.state.node == "cost_time"
+    assert "o:work_and_benefits" in data(outcome.replies[0].buttons)  # the other reading, a tap away
+    assert (
+        dialog.decide(replace(event, nlu=nlu("work_and_benefits", 0.75)), IN_DIPLOMA).state.flow == "work_and_benefits"
+    )

@@ -13,6 +13,8 @@ import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from bot.dialog import Dialog, DialogConfig, State, TextIn
+from bot.flows.loader import load_flows
 from bot.nlu import features
 from bot.nlu.data import Example, load_examples
 from bot.nlu.embedded import OUT_OF_SCOPE, EmbeddedClassifier, Gazetteer, sigmoid, train_in_process
@@ -321,3 +323,56 @@ def test_the_bot_process_never_imports_scikit_learn_or_scipy() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "node"),
+    [
+        ("diploma_recognition", "hoeveel kost dat", "cost_time"),
+        ("diploma_recognition", "how long does it take", "cost_time"),
+        ("diploma_recognition", "كم تكلف؟", "cost_time"),
+        ("diploma_recognition", "en als ik mijn papieren kwijt ben?", "lost_papers"),
+        ("employment_contract", "hoe lang duurt het?", "probation"),
+        ("profession_accreditation", "en voor een advocaat?", "lawyer"),
+        ("language_learning", "and where can i practise", "practise"),
+        ("diploma_recognition", "ok", None),  # nothing of the topic in it
+        ("employment_contract", "my phone is broken", None),
+        ("diploma_recognition", "what's the weather tomorrow", None),
+        ("diploma_recognition", "ik heb geen tijd nu", None),  # "ik heb geen ..." as in "no papers": not enough
+    ],
+)
+def test_a_follow_up_is_read_against_the_nodes_of_the_topic_just_answered(
+    embedded: EmbeddedClassifier, intent: str, text: str, node: str | None
+) -> None:
+    """With the margin the dialog asks for (bot.dialog.Dialog.followup_topic)."""
+    flows = load_flows(ROOT / "flows")
+    dialog = Dialog(DialogConfig(flows, 0.5))
+    flow = flows.for_intent(intent)
+    assert flow is not None
+    query = dialog.followup_topic(TextIn(text, embedded.predict(text)), State(flow.id, "start"))
+    assert query is not None
+    assert embedded.followup(query.intent, text, query.margin) == node
+
+
+def test_follow_up_lines_teach_the_node_lookup_but_not_the_intents() -> None:
+    nodes = {
+        "cost_time": ["wat kost een diplomawaardering", "hoe lang duurt de diplomawaardering"],
+        "lost_papers": ["diploma kwijt wat nu", "geen papieren van mijn diploma"],
+        "start": ["vraag over mijn diploma", "diploma laten waarderen"],
+    }
+    examples = [Example(t, "diploma_recognition", "nl", (), n) for n, texts in nodes.items() for t in texts]
+    examples += [Example(t, "cv_help", "nl") for t in ["cv maken", "mijn cv", "cv verbeteren", "cv schrijven"]]
+    followups = [
+        Example(t, "diploma_recognition", "nl", (), "cost_time", True) for t in ["moet ik betalen", "is het gratis"]
+    ]
+    plain, taught = EmbeddedClassifier.train(examples), EmbeddedClassifier.train(examples + followups)
+    assert plain.followup("diploma_recognition", "is dat gratis", 0.1) is None
+    assert taught.followup("diploma_recognition", "is dat gratis", 0.1) == "cost_time"
+    for text in ["is dat gratis", "moet ik betalen", "wat kost een cv"]:  # the intents learnt nothing from them
+        assert taught.predict(text).ranking == plain.predict(text).ranking
+
+
+def test_a_follow_up_needs_its_lead_over_the_general_questions(embedded: EmbeddedClassifier) -> None:
+    # Near both a node and the general questions of the topic: a node only when a small lead will do.
+    assert embedded.followup("education_routes", "kan ik mbo doen met uitkering", 0.1) is None
+    assert embedded.followup("education_routes", "kan ik mbo doen met uitkering", 0.0) == "types"

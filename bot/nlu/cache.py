@@ -40,8 +40,8 @@ def version_of(package: str) -> str:
 
 
 def training_files(nlu_dir: Path) -> list[Path]:
-    """The files the classifier trains on (bot.nlu.data.load_training): nlu/data, nodes and openers."""
-    return sorted(p for part in ("data", "nodes", "openers") for p in (nlu_dir / part).glob("*.yml"))
+    """The files the classifier trains on (bot.nlu.data.load_training): nlu/data, nodes, openers, followups."""
+    return sorted(p for part in ("data", "nodes", "openers", "followups") for p in (nlu_dir / part).glob("*.yml"))
 
 
 def cache_key(nlu_dir: Path, extra: str = "") -> str:

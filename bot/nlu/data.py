@@ -24,6 +24,7 @@ class Example:
     language: str
     entities: tuple[tuple[str, Entity], ...] = ()  # (surface text, entity)
     node: str | None = None  # from nlu/nodes: the node of the intent's flow this question is about
+    followup: bool = False  # from nlu/followups: only for follow-ups of that node, never an intent example
 
 
 class TrainingDataError(ValueError):
@@ -110,10 +111,11 @@ def load_examples(data_dir: Path) -> list[Example]:
     return examples
 
 
-def load_node_examples(nodes_dir: Path) -> list[Example]:
+def load_node_examples(nodes_dir: Path, *, followup: bool = False) -> list[Example]:
     """Questions per answer node (nlu/nodes/<lang>.yml: intent -> node -> list of questions).
 
-    They are examples of their intent as well, and teach the classifier which node of the flow answers."""
+    They are examples of their intent as well, and teach the classifier which node of the flow answers.
+    `followup`: nlu/followups, the same layout: follow-ups without the topic's words, for nodes only."""
     examples: list[Example] = []
     for path in sorted(nodes_dir.glob("*.yml")):
         doc = _read_yaml(path) or {}
@@ -121,7 +123,7 @@ def load_node_examples(nodes_dir: Path) -> list[Example]:
             for node, texts in (nodes or {}).items():
                 for text in texts or []:
                     if str(text).strip():
-                        examples.append(Example(str(text).strip(), str(intent), path.stem, (), str(node)))
+                        examples.append(Example(str(text).strip(), str(intent), path.stem, (), str(node), followup))
     return examples
 
 
@@ -139,12 +141,15 @@ def load_openers(openers_dir: Path) -> list[Example]:
     ]
 
 
-def load_training(nlu_dir: Path) -> list[Example]:
+def load_training(nlu_dir: Path, *, followups: bool = False) -> list[Example]:
     """Everything the embedded classifier trains on: nlu/data (intents), nlu/nodes (answer nodes) and
-    nlu/openers (openings put in front of questions)."""
+    nlu/openers (openings put in front of questions); with `followups`, also nlu/followups (the bot's
+    model: only its node lookup for follow-ups reads them; evaluations of intents leave them out)."""
     found = load_examples(nlu_dir / "data")
     if (nlu_dir / "nodes").is_dir():
         found += load_node_examples(nlu_dir / "nodes")
     if (nlu_dir / "openers").is_dir():
         found += load_openers(nlu_dir / "openers")
+    if followups and (nlu_dir / "followups").is_dir():
+        found += load_node_examples(nlu_dir / "followups", followup=True)
     return found

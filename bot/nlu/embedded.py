@@ -53,6 +53,9 @@ TIE_MARGIN = 0.1  # the whole message's two best topics closer than this: its pa
 NODE_SIMILARITY = 0.10
 NODE_START_MARGIN = 0.03  # a specific node must beat the general questions ("start") by this much
 NODE_CENTROIDS = True
+# A short message after an answer ("hoeveel kost dat", "and how long does it take?") is read against the nodes
+# of the topic just answered: it must be this near a node (how far above the general questions: bot.dialog).
+FOLLOWUP_SIMILARITY = 0.10
 GIBBERISH_COVERAGE = 0.4  # below this share of known character 3-5-grams, with no known word: gibberish
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding the `bot` package
 
@@ -215,24 +218,29 @@ class NodeIndex:
 
     def find(self, intent: str, indices: Any, values: Any) -> str | None:
         """The node of `intent` the feature vector is about, or None (the flow's start)."""
+        node, best, start = self.nearest(intent, indices, values)
+        # Chosen on cross-validation (bench/nlu_nodes_cv.py): fewer general questions answered with a node.
+        if node is None or best < NODE_SIMILARITY or best - start <= NODE_START_MARGIN:
+            return None
+        return node
+
+    def nearest(self, intent: str, indices: Any, values: Any) -> tuple[str | None, float, float]:
+        """(the nearest specific node of `intent`, its cosine, the cosine of the nearest general question)."""
         entry = self._intents.get(intent)
         if entry is None or not len(indices):
-            return None
+            return None, -1.0, -1.0
         columns, matrix, nodes = entry
         picked = [(columns[int(i)], float(v)) for i, v in zip(indices, values, strict=True) if int(i) in columns]
         if not picked:
-            return None
+            return None, -1.0, -1.0
         norm = float(np.linalg.norm(values)) or 1.0
         cols = [c for c, _ in picked]
         similarity = matrix[:, cols] @ np.array([v for _, v in picked], dtype=np.float32) / norm
-        # Chosen on cross-validation (bench/nlu_nodes_cv.py): fewer general questions answered with a node.
         start = max((float(s) for n, s in zip(nodes, similarity, strict=True) if n == "start"), default=-1.0)
         best, node = max(
             ((float(s), n) for n, s in zip(nodes, similarity, strict=True) if n != "start"), default=(-1.0, "")
         )
-        if best < NODE_SIMILARITY or best - start <= NODE_START_MARGIN:
-            return None
-        return node
+        return node or None, best, start
 
 
 class EmbeddedClassifier:
@@ -243,18 +251,22 @@ class EmbeddedClassifier:
         gazetteer: Gazetteer,
         ranking_size: int = 5,
         nodes: NodeIndex | None = None,
+        followup_nodes: NodeIndex | None = None,
     ) -> None:
         self._space = space
         self._model = model
         self._gazetteer = gazetteer
         self._ranking_size = ranking_size
         self._nodes = nodes
+        self._followup_nodes = followup_nodes or nodes
 
     @classmethod
     def train(cls, examples: Sequence[Example], processes: int = 1) -> EmbeddedClassifier:
         """Train on intent examples, node examples (nlu/nodes) and, shaped like real messages, copies with an
         opening in front (nlu/openers; bot/nlu/compose.py). `processes` > 1: the SVM fits run in that many
         forked processes (the same model; bot/nlu/fitting.py)."""
+        followups = [e for e in examples if e.followup]
+        examples = [e for e in examples if not e.followup]
         real = [e for e in examples if e.intent != OPENER]
         training = real + augment(examples) if AUGMENT else real
         space, features = FeatureSpace.fit([normalize(e.text[:MAX_CHARS]) for e in training])
@@ -262,11 +274,33 @@ class EmbeddedClassifier:
         model = CalibratedLinearModel.fit(features, labels, {OUT_OF_SCOPE: OUT_OF_SCOPE_PRIOR}, processes)
         with_node = [i for i, e in enumerate(real) if e.node is not None]  # `real` are the first rows of `features`
         nodes = NodeIndex.build(space, [real[i] for i in with_node], features[with_node])
-        return cls(space, model, Gazetteer(real), nodes=nodes)
+        # Follow-ups are read against the node questions and the nlu/followups lines together.
+        followup_nodes = nodes
+        if followups:
+            import scipy.sparse as sp  # training runs in the child process, which imports SciPy anyway
+
+            rows = [space.vector(normalize(e.text[:MAX_CHARS])) for e in followups]
+            indptr = np.cumsum([0, *(len(indices) for indices, _ in rows)])
+            extra = sp.csr_matrix(
+                (np.concatenate([v for _, v in rows]), np.concatenate([i for i, _ in rows]), indptr),
+                shape=(len(rows), features.shape[1]),
+            )
+            both = sp.vstack([features[with_node], extra], format="csr")
+            followup_nodes = NodeIndex.build(space, [real[i] for i in with_node] + followups, both)
+        return cls(space, model, Gazetteer(real), nodes=nodes, followup_nodes=followup_nodes)
 
     @property
     def intents(self) -> tuple[str, ...]:
         return tuple(self._model.classes)
+
+    def followup(self, intent: str, text: str, margin: float) -> str | None:
+        """The node of `intent`'s flow a follow-up question is about ("and how much does it cost?" after the
+        diploma answer), or None: the nearest one, if it is `margin` nearer than the topic's general questions.
+        Only the topic's own nodes are compared; the dialog decides when to ask, and how sure it must be."""
+        if self._followup_nodes is None:
+            return None
+        node, best, start = self._followup_nodes.nearest(intent, *self._space.vector(normalize(text[:MAX_CHARS])))
+        return node if best >= FOLLOWUP_SIMILARITY and best - start >= margin else None
 
     def probabilities(self, normalized: Sequence[str]) -> Any:
         """Confidences per normalised text: one row each, columns in `intents` order, rows summing to 1."""
