@@ -91,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--realistic", metavar="FILE", help="instead: train on everything, then score these held-out messages"
     )
+    evaluate.add_argument(
+        "--followups", metavar="FILE", help="instead: train on everything, then score these held-out follow-ups"
+    )
     return parser
 
 
@@ -201,17 +204,32 @@ async def _nlu_parse(settings: Settings) -> int:
     return 0
 
 
-def _nlu_evaluate(settings: Settings, folds: int, json_path: str | None, realistic: str | None = None) -> int:
+def _nlu_evaluate(
+    settings: Settings, folds: int, json_path: str | None, realistic: str | None = None, followups: str | None = None
+) -> int:
     from pathlib import Path
 
     from bot.nlu.data import load_training
     from bot.nlu.evaluate import cross_validate, format_report
 
+    if followups is not None:
+        from bot.flows.loader import load_flows
+        from bot.nlu.embedded import EmbeddedClassifier
+        from bot.nlu.followups import evaluate_followups, format_followups, load_followups
+
+        model = EmbeddedClassifier.train(load_training(settings.nlu_dir, followups=True))
+        flows = load_flows(settings.flows_dir)
+        messages = load_followups(Path(followups))
+        scored = evaluate_followups(model.predict, model.followup, flows, messages, settings.nlu_threshold)
+        print(format_followups(scored))
+        if json_path:
+            _write_json(json_path, scored.as_json())
+        return 0
     if realistic is not None:
         from bot.nlu.embedded import EmbeddedClassifier
         from bot.nlu.realistic import evaluate_realistic, format_realistic, load_realistic
 
-        model = EmbeddedClassifier.train(load_training(settings.nlu_dir))
+        model = EmbeddedClassifier.train(load_training(settings.nlu_dir, followups=True))
         held_out = evaluate_realistic(model.predict, load_realistic(Path(realistic)), settings.nlu_threshold)
         print(format_realistic(held_out))
         if json_path:
@@ -463,7 +481,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "nlu" and args.nlu_command == "parse":
             return asyncio.run(_nlu_parse(settings))
         if args.command == "nlu":
-            return _nlu_evaluate(settings, args.folds, args.json_path, args.realistic)
+            return _nlu_evaluate(settings, args.folds, args.json_path, args.realistic, args.followups)
     except _cannot_start() as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
