@@ -51,6 +51,7 @@ class TextIn:
 class FollowupQuery:
     intent: str  # the topic just answered: the message is compared with its nodes
     margin: float  # how much nearer a node must be than the topic's general questions
+    among: frozenset[str]  # the nodes in reach: the answer shown, where it leads, and the topic's own answers
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,25 @@ def topic_buttons(flow: Flow, node_id: str) -> tuple[tuple[Button, ...], ...]:
     return tuple(rows)
 
 
+def _linked(flow: Flow, node_id: str) -> set[str]:
+    """The nodes of the same flow that the node's buttons lead to."""
+    found = set()
+    for button in flow.nodes[node_id].buttons:
+        if button.goto is not None and (target := flow.resolve(button.goto))[0] == flow.id:
+            found.add(target[1])
+    return found
+
+
+def _reachable(flow: Flow, node_id: str) -> set[str]:
+    """The node and every node of the same flow its buttons lead to, step by step."""
+    found, todo = {node_id}, [node_id]
+    while todo:
+        for target in _linked(flow, todo.pop()) - found:
+            found.add(target)
+            todo.append(target)
+    return found
+
+
 MAIN_MENU = Button(t_("Main menu"), MENU)
 
 
@@ -187,11 +207,14 @@ class Dialog:
         if flow is None or flow.menu is None or not flow.intents:
             return None
         topic, nlu = flow.intents[0], event.nlu
+        # Not a node of another branch: after the teacher's answer "how long does it take" is not BIG's cost.
+        shown = state.node if state.node in flow.nodes else flow.start
+        among = frozenset({*_reachable(flow, shown), *_linked(flow, flow.start)})
         if nlu.intent == topic and nlu.confidence >= self._threshold:
-            return FollowupQuery(topic, FOLLOWUP_MARGIN_SAME_TOPIC)
+            return FollowupQuery(topic, FOLLOWUP_MARGIN_SAME_TOPIC, among)
         if nlu.intent == "out_of_scope" and nlu.confidence >= OFF_TOPIC_SURE:
-            return FollowupQuery(topic, FOLLOWUP_MARGIN_OFF_TOPIC)
-        return FollowupQuery(topic, FOLLOWUP_MARGIN)
+            return FollowupQuery(topic, FOLLOWUP_MARGIN_OFF_TOPIC, among)
+        return FollowupQuery(topic, FOLLOWUP_MARGIN, among)
 
     # commands -------------------------------------------------------------------------------------
     def _command(self, event: CommandIn, state: State) -> Outcome:

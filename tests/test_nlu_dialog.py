@@ -154,11 +154,14 @@ IN_DIPLOMA = State("diploma_recognition", "start")
 
 def test_a_follow_up_after_an_answer_gets_the_node_it_asks_about(dialog: Dialog) -> None:
     event = TextIn("hoeveel kost dat", nlu("out_of_scope", 0.96), followup="cost_time")
-    assert dialog.followup_topic(event, IN_DIPLOMA) == FollowupQuery("diploma_recognition", FOLLOWUP_MARGIN_OFF_TOPIC)
+    every = frozenset({"start", "have_papers", "lost_papers", "not_finished", "cost_time", "after_result", "nuffic"})
+    assert dialog.followup_topic(event, IN_DIPLOMA) == FollowupQuery(
+        "diploma_recognition", FOLLOWUP_MARGIN_OFF_TOPIC, every
+    )
     same_topic = TextIn("is het gratis", nlu("diploma_recognition", 0.8))
-    assert dialog.followup_topic(same_topic, IN_DIPLOMA) == FollowupQuery("diploma_recognition", 0.0)
+    assert dialog.followup_topic(same_topic, IN_DIPLOMA) == FollowupQuery("diploma_recognition", 0.0, every)
     unsure = TextIn("is het gratis", nlu("diploma_recognition", 0.3))
-    assert dialog.followup_topic(unsure, IN_DIPLOMA) == FollowupQuery("diploma_recognition", FOLLOWUP_MARGIN)
+    assert dialog.followup_topic(unsure, IN_DIPLOMA) == FollowupQuery("diploma_recognition", FOLLOWUP_MARGIN, every)
     outcome = dialog.decide(event, IN_DIPLOMA)
     (reply,) = outcome.replies
     assert reply.text == NodeText("diploma_recognition", "cost_time")
@@ -211,3 +214,18 @@ def test_a_follow_up_wins_over_another_topic_read_without_much_confidence_which_
     assert (
         dialog.decide(replace(event, nlu=nlu("work_and_benefits", 0.75)), IN_DIPLOMA).state.flow == "work_and_benefits"
     )
+
+
+def test_a_follow_up_is_about_a_node_in_reach_not_one_of_another_branch(dialog: Dialog) -> None:
+    """After the teacher's answer, "how long does it take" must not get the BIG register's cost and duration."""
+    query = dialog.followup_topic(
+        TextIn("en hoe lang duurt dat", nlu("out_of_scope", 0.8)), State("profession_accreditation", "teacher")
+    )
+    assert query is not None
+    assert "big_cost" not in query.among
+    assert {"teacher", "uaf", "big", "lawyer"} <= query.among  # the answer shown, where it leads, the topic's answers
+    after_big = dialog.followup_topic(
+        TextIn("en hoe lang duurt dat", nlu("out_of_scope", 0.8)), State("profession_accreditation", "big")
+    )
+    assert after_big is not None
+    assert "big_cost" in after_big.among

@@ -21,7 +21,7 @@ import os
 import pickle
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -224,8 +224,11 @@ class NodeIndex:
             return None
         return node
 
-    def nearest(self, intent: str, indices: Any, values: Any) -> tuple[str | None, float, float]:
-        """(the nearest specific node of `intent`, its cosine, the cosine of the nearest general question)."""
+    def nearest(
+        self, intent: str, indices: Any, values: Any, among: Collection[str] | None = None
+    ) -> tuple[str | None, float, float]:
+        """(the nearest specific node of `intent` (of those `among`), its cosine, the cosine of the nearest
+        general question)."""
         entry = self._intents.get(intent)
         if entry is None or not len(indices):
             return None, -1.0, -1.0
@@ -238,7 +241,12 @@ class NodeIndex:
         similarity = matrix[:, cols] @ np.array([v for _, v in picked], dtype=np.float32) / norm
         start = max((float(s) for n, s in zip(nodes, similarity, strict=True) if n == "start"), default=-1.0)
         best, node = max(
-            ((float(s), n) for n, s in zip(nodes, similarity, strict=True) if n != "start"), default=(-1.0, "")
+            (
+                (float(s), n)
+                for n, s in zip(nodes, similarity, strict=True)
+                if n != "start" and (among is None or n in among)
+            ),
+            default=(-1.0, ""),
         )
         return node or None, best, start
 
@@ -293,13 +301,14 @@ class EmbeddedClassifier:
     def intents(self) -> tuple[str, ...]:
         return tuple(self._model.classes)
 
-    def followup(self, intent: str, text: str, margin: float) -> str | None:
-        """The node of `intent`'s flow a follow-up question is about ("and how much does it cost?" after the
-        diploma answer), or None: the nearest one, if it is `margin` nearer than the topic's general questions.
-        Only the topic's own nodes are compared; the dialog decides when to ask, and how sure it must be."""
+    def followup(self, intent: str, text: str, margin: float, among: Collection[str] | None = None) -> str | None:
+        """The node of `intent`'s flow (of those `among`) a follow-up question is about ("and how much does it
+        cost?" after the diploma answer), or None: the nearest one, if it is `margin` nearer than the topic's
+        general questions. The dialog decides when to ask, how sure it must be and which nodes are near."""
         if self._followup_nodes is None:
             return None
-        node, best, start = self._followup_nodes.nearest(intent, *self._space.vector(normalize(text[:MAX_CHARS])))
+        vector = self._space.vector(normalize(text[:MAX_CHARS]))
+        node, best, start = self._followup_nodes.nearest(intent, *vector, among)
         return node if best >= FOLLOWUP_SIMILARITY and best - start >= margin else None
 
     def probabilities(self, normalized: Sequence[str]) -> Any:

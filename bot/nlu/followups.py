@@ -71,12 +71,12 @@ class FollowupReport:
 
 def evaluate_followups(
     parse: Callable[[str], NluResult],
-    followup: Callable[[str, str, float], str | None],
+    followup: Callable[[str, str, float, frozenset[str]], str | None],
     flows: FlowSet,
     messages: Sequence[FollowupMessage],
     threshold: float,
 ) -> FollowupReport:
-    """`followup(intent, text, margin)`: the classifier's node of a follow-up (EmbeddedClassifier.followup)."""
+    """`followup(intent, text, margin, among)`: the classifier's node of a follow-up (EmbeddedClassifier.followup)."""
     dialog = Dialog(DialogConfig(flows, threshold, ACTIONS), HandoffInfo(Msg("")))
     reports = []
     for language in sorted({m.language for m in messages}):
@@ -87,7 +87,7 @@ def evaluate_followups(
             state = State(m.topic, m.shown)
             plain = TextIn(m.text, parse(m.text))
             query = dialog.followup_topic(plain, state)
-            found = followup(query.intent, m.text, query.margin) if query is not None else None
+            found = followup(query.intent, m.text, query.margin, query.among) if query is not None else None
             read = replace(plain, followup=found)
             for with_followups, event in ((True, read), (False, plain)):
                 outcome = dialog.decide(event, state)

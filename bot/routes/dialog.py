@@ -52,7 +52,7 @@ async def handle(ctx: Ctx) -> bool:
     state = State(state_row.flow, state_row.node, state_row.low_confidence_streak or 0)
     happened = event(incoming, nlu)
     if isinstance(happened, TextIn) and (query := dialog.followup_topic(happened, state)) is not None:
-        found = ctx.services.embedded.followup(query.intent, happened.text, query.margin)
+        found = ctx.services.embedded.followup(query.intent, happened.text, query.margin, query.among)
         happened = dc_replace(happened, followup=found)
     outcome = dialog.decide(happened, state)
     if any(reply.text is _WAIT for reply in outcome.replies):
