@@ -133,7 +133,7 @@ async def measure(url: str, start: date, days: int, repeat: int) -> None:
         "30 days, all languages": Period(end - timedelta(days=29), end),
     }
     async with open_services(settings) as services:
-        hours = OfficeHours.parse(settings.office_hours, settings.timezone)
+        hours = OfficeHours.of(settings)
         is_topic = topic_predicate(services.flows)
         async with services.sessions() as session, session.begin():
             staff = await session.get(Coach, 1)

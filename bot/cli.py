@@ -348,7 +348,7 @@ async def _report_summary(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     is_topic = topic_predicate(check_flows(settings.flows_dir).flows)
     async with _session(settings) as session:
-        hours = OfficeHours.parse(settings.office_hours, settings.timezone)
+        hours = OfficeHours.of(settings)
         report = await build(session, period, hours, is_topic=is_topic)
     print(json.dumps(report.as_json(), indent=2, ensure_ascii=False) if args.json else format_report(report))
     return 0

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     coach_chat_id: int | None = None
 
     office_hours: str = "mon-fri 09:00-17:00"
+    office_closed: str = ""  # dates without coaches (holidays): "2026-12-25, 2026-12-26"
     timezone: str = "Europe/Amsterdam"
     reannounce_after_minutes: int = Field(default=15, ge=1)
     idle_after_minutes: int = Field(default=30, ge=1)
@@ -128,6 +129,14 @@ class Settings(BaseSettings):
         from bot.handoff.hours import OfficeHours
 
         OfficeHours.parse(value, "UTC")
+        return value
+
+    @field_validator("office_closed")
+    @classmethod
+    def _valid_closed_days(cls, value: str) -> str:
+        from bot.handoff.hours import OfficeHours
+
+        OfficeHours.parse("mon 09:00-17:00", "UTC", value)
         return value
 
     @field_validator("timezone")

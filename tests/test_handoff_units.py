@@ -44,10 +44,43 @@ def test_office_hours() -> None:
     assert HOURS.next_opening(datetime(2026, 11, 24, 6, 0, tzinfo=UTC)).day == 24  # Tuesday 07:00 -> 09:00 same day
 
 
-@pytest.mark.parametrize("spec", ["weekdays", "mon-fri 17:00-09:00", "xyz 09:00-17:00", "mon-fri 9-17"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "weekdays",
+        "mon-fri 17:00-09:00",
+        "xyz 09:00-17:00",
+        "mon-fri 9-17",
+        "mon-fri 09:00-25:00",
+        "mon-fri 09:00-17:00,",
+        "mon-fri 09:00-17:00, wed 16:00-18:00",  # overlaps on Wednesday
+    ],
+)
 def test_bad_office_hours_are_refused(spec: str) -> None:
     with pytest.raises(ValueError, match="office hours"):
         OfficeHours.parse(spec, "Europe/Amsterdam")
+
+
+def test_office_hours_with_a_lunch_break_a_short_friday_and_holidays() -> None:
+    hours = OfficeHours.parse(
+        "mon-thu 09:00-12:30, mon-thu 13:30-17:00, fri 09:00-12:00", "Europe/Amsterdam", "2026-12-24, 2026-12-25"
+    )
+    local = hours.zone
+    assert hours.is_open(datetime(2026, 12, 1, 10, 0, tzinfo=local))  # Tuesday morning
+    assert not hours.is_open(datetime(2026, 12, 1, 13, 0, tzinfo=local))  # lunch
+    assert hours.next_opening(datetime(2026, 12, 1, 13, 0, tzinfo=local)) == datetime(2026, 12, 1, 13, 30, tzinfo=local)
+    assert not hours.is_open(datetime(2026, 12, 4, 14, 0, tzinfo=local))  # Friday afternoon
+    assert hours.next_opening(datetime(2026, 12, 4, 14, 0, tzinfo=local)) == datetime(2026, 12, 7, 9, 0, tzinfo=local)
+    # Christmas Eve (Thursday) and Christmas (Friday) are closed: after Wednesday comes Monday.
+    assert not hours.is_open(datetime(2026, 12, 24, 10, 0, tzinfo=local))
+    assert hours.next_opening(datetime(2026, 12, 23, 18, 0, tzinfo=local)) == datetime(2026, 12, 28, 9, 0, tzinfo=local)
+
+
+@pytest.mark.parametrize("closed", ["25-12-2026", "2026-12-25 2026-12-26", "christmas"])
+def test_bad_closed_days_stop_the_start(closed: str) -> None:
+    with pytest.raises(ValidationError, match="closed days must be dates"):
+        Settings(_env_file=None, office_closed=closed)  # type: ignore[call-arg]
+    assert OfficeHours.of(Settings(_env_file=None, office_closed="2026-12-25")).closed  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize("zone", ["Europe/Amstredam", "CET+1", "../etc/passwd"])
@@ -92,6 +125,13 @@ async def test_wait_message_inside_and_outside_office_hours(services: Services) 
     assert dict(outside.params)["when"] == format_opening(HOURS.next_opening(SATURDAY_NOON), "ar")
     rendered = services.translator.gettext("nl", wait_message(_turn(services, SATURDAY_NOON), 3, "nl"))
     assert "maandag 30 november" in rendered
+
+
+async def test_a_newcomer_asking_on_a_holiday_is_told_the_first_day_after_it(services: Services) -> None:
+    settings = services.settings.model_copy(update={"office_closed": "2026-11-30, 2026-12-01"})
+    turn = Turn(None, None, settings, services.flows, SATURDAY_NOON)  # type: ignore[arg-type]
+    rendered = services.translator.gettext("nl", wait_message(turn, 3, "nl"))
+    assert "woensdag 2 december" in rendered  # not Monday 30 November: closed
 
 
 def _dialog(flows: FlowSet) -> Dialog:

@@ -143,6 +143,9 @@ def test_office_hours_clock_and_percentiles() -> None:
     assert office_seconds(friday_evening, monday, HOURS) == 30 * 60
     assert office_seconds(at(2, 7), at(2, 18), HOURS) == 8 * 3600  # a whole working day
     assert office_seconds(at(7, 10), at(8, 10), HOURS) == 0  # the weekend
+    lunch = OfficeHours.parse("mon-fri 09:00-12:00, mon-fri 13:00-17:00", "Europe/Amsterdam", "2026-03-03")
+    assert office_seconds(at(2, 7), at(2, 18), lunch) == 7 * 3600  # a working day without its lunch hour
+    assert office_seconds(at(3, 7), at(3, 18), lunch) == 0  # a closed day
     assert p90([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) == 9
     assert p90([5]) == 5
     assert [bucket(s) for s in (0, 3599, 3600, 4 * 3600, 8 * 3600, 24 * 3600)] == [

@@ -80,7 +80,7 @@ class Turn:
 
     @property
     def hours(self) -> OfficeHours:
-        return OfficeHours.parse(self.settings.office_hours, self.settings.timezone)
+        return OfficeHours.of(self.settings)
 
 
 def satisfaction_buttons(case_id: int) -> tuple[tuple[Button, ...], ...]:

@@ -115,13 +115,10 @@ def office_seconds(start: datetime, end: datetime, hours: OfficeHours) -> float:
     answered on Monday at 09:30 waited half an hour of office time)."""
     if end <= start:
         return 0.0
-    zone = hours.zone
-    day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    day, last = start.astimezone(hours.zone).date(), end.astimezone(hours.zone).date()
     total = 0.0
     while day <= last:
-        if day.weekday() in hours.days:
-            opens = datetime.combine(day, hours.opens, zone)
-            closes = datetime.combine(day, hours.closes, zone)
+        for opens, closes in hours.spans(day):
             total += max((min(end, closes) - max(start, opens)).total_seconds(), 0.0)
         day += timedelta(days=1)
     return total

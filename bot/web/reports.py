@@ -42,7 +42,7 @@ def _period(request: web.Request) -> Period:
 
 async def _report(request: web.Request, period: Period) -> Report:
     services = request.app[CONSOLE].services
-    hours = OfficeHours.parse(services.settings.office_hours, services.settings.timezone)
+    hours = OfficeHours.of(services.settings)
     async with services.sessions() as session:
         return await build(session, period, hours, is_topic=topic_predicate(services.flows))
 
