@@ -207,6 +207,8 @@ class Dialog:
         if flow is None or flow.menu is None or not flow.intents:
             return None
         topic, nlu = flow.intents[0], event.nlu
+        if not self._may_follow(nlu, topic):
+            return None  # the classifier's own reading answers: no need to look
         # Not a node of another branch: after the teacher's answer "how long does it take" is not BIG's cost.
         shown = state.node if state.node in flow.nodes else flow.start
         among = frozenset({*_reachable(flow, shown), *_linked(flow, flow.start)})
@@ -336,9 +338,7 @@ class Dialog:
         flow = self._flows.flows.get(state.flow) if state.flow else None
         if event.followup is None or flow is None or event.followup not in flow.nodes or not flow.intents:
             return None
-        topic = flow.intents[0]
-        unsure = nlu.confidence < max(self._threshold, FOLLOWUP_OVER) or nlu.intent == "out_of_scope"
-        if not (unsure or (nlu.intent == topic and nlu.node is None)):
+        if not self._may_follow(nlu, topic := flow.intents[0]):
             return None
         node_id = event.followup
         extra = topic_buttons(flow, node_id)
@@ -346,6 +346,15 @@ class Dialog:
         if other is not None and other.id != flow.id and other.menu is not None and nlu.confidence >= RUNNER_UP:
             extra = ((Button(FlowTitle(other.id), encode(OtherTopic(nlu.intent))),), *extra)  # in case it was new
         return self._answer(flow, node_id, state, intent=topic, extra=extra)
+
+    @staticmethod
+    def _may_follow(nlu: NluResult, topic: str) -> bool:
+        """Whether a follow-up of `topic` may answer instead of the classifier's reading: out of scope, read
+        below FOLLOWUP_OVER (another topic, or the same one's node, which the follow-up's may improve on), or
+        the same topic without a node. Confident readings keep their answers."""
+        return (
+            nlu.intent == "out_of_scope" or nlu.confidence < FOLLOWUP_OVER or (nlu.intent == topic and nlu.node is None)
+        )
 
     def _answer(
         self,

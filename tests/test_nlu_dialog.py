@@ -229,3 +229,9 @@ def test_a_follow_up_is_about_a_node_in_reach_not_one_of_another_branch(dialog: 
     )
     assert after_big is not None
     assert "big_cost" in after_big.among
+
+
+def test_no_follow_up_is_looked_for_when_the_classifier_reading_answers_anyway(dialog: Dialog) -> None:
+    for result in (nlu("cv_help", 0.96), nlu("thanks", 0.98), nlu("diploma_recognition", 0.9, node="lost_papers")):
+        assert dialog.followup_topic(TextIn("x", result), IN_DIPLOMA) is None
+    assert dialog.followup_topic(TextIn("x", nlu("cv_help", 0.6)), IN_DIPLOMA) is not None  # may yield to one

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -344,14 +345,17 @@ def test_the_bot_process_never_imports_scikit_learn_or_scipy() -> None:
 def test_a_follow_up_is_read_against_the_nodes_of_the_topic_just_answered(
     embedded: EmbeddedClassifier, intent: str, text: str, node: str | None
 ) -> None:
-    """With the margin the dialog asks for (bot.dialog.Dialog.followup_topic)."""
+    """Right after the topic's opening, as the bot decides it (bot.routes.dialog): which node answers."""
     flows = load_flows(ROOT / "flows")
     dialog = Dialog(DialogConfig(flows, 0.5))
     flow = flows.for_intent(intent)
     assert flow is not None
-    query = dialog.followup_topic(TextIn(text, embedded.predict(text)), State(flow.id, "start"))
-    assert query is not None
-    assert embedded.followup(query.intent, text, query.margin) == node
+    state, event = State(flow.id, "start"), TextIn(text, embedded.predict(text))
+    if (query := dialog.followup_topic(event, state)) is not None:
+        event = replace(event, followup=embedded.followup(query.intent, text, query.margin, query.among))
+    outcome = dialog.decide(event, state)
+    answered = outcome.state.node if outcome.state.flow == flow.id and outcome.state.node != "start" else None
+    assert answered == node
 
 
 def test_follow_up_lines_teach_the_node_lookup_but_not_the_intents() -> None:
