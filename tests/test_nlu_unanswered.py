@@ -109,3 +109,21 @@ async def test_each_tap_is_matched_to_its_own_newcomers_question(services: Servi
         Correction("ar", "كيف اكتب رسالة تحفيزية", "job_application", "cv_help"),
         Correction("ti", "ስራሕ ኣበይ ይርከብ", "job_application", "cv_help"),  # the question just before the tap
     ]
+
+
+@pytest.mark.parametrize("settings_overrides", [{"nlu_threshold": 0.5}])
+async def test_an_unanswered_follow_up_is_shown_with_the_topic_answered_before_it(services: Services) -> None:
+    """ "hoe lang duurt dat" means nothing to staff without the answer it follows (here the teacher's)."""
+    teacher, followup = "ik was leraar in syrie, mag ik hier ook leraar worden?", "en hoe lang duurt dat dan"
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "text", text=teacher, telegram_language="nl"))
+    await process(services, Incoming(NEWCOMER, NEWCOMER, "text", text=followup, telegram_language="nl"))
+    # The same words with nothing before them, from someone else.
+    await process(services, Incoming(NEWCOMER + 1, NEWCOMER + 1, "text", text=followup, telegram_language="nl"))
+    async with services.sessions() as session:
+        rows = list(await session.scalars(select(UnansweredQuestion).order_by(UnansweredQuestion.id)))
+        assert [r.text for r in rows] == [followup, followup]  # the teacher's question was answered
+        groups = await unanswered_groups(session, days=30)
+    (group,) = groups
+    assert sorted(group.after, key=str) == sorted(["profession_accreditation", None], key=str)
+    report = format_groups(groups, 30)
+    assert f"{followup}  (after an answer about profession_accreditation)" in report

@@ -294,6 +294,31 @@ async def test_staff_start_a_new_topic_from_an_unanswered_question(services: Ser
         await expect(eva.locator("tbody")).to_contain_text("housing")
 
 
+async def test_staff_see_the_topic_an_unanswered_follow_up_came_after(services: Services, console_url: str) -> None:
+    """ "en hoe lang duurt dat" is only a question about something: the page names the topic answered before."""
+    from datetime import timedelta
+
+    from bot.db.models import Message, UnansweredQuestion, User, utcnow
+
+    followup, earlier = "en hoe lang duurt dat dan", utcnow() - timedelta(minutes=2)
+    async with services.sessions() as session, session.begin():
+        user = User(telegram_id=8702)
+        session.add(user)
+        await session.flush()
+        said = {"user_id": user.id, "chat_id": 8702, "direction": "in", "language": "nl"}
+        teacher = "mag ik hier leraar worden"
+        session.add(Message(**said, kind="text", text=teacher, intent="profession_accreditation", created_at=earlier))
+        session.add(Message(**said, kind="text", text=followup, intent="out_of_scope"))
+        session.add(UnansweredQuestion(user_id=user.id, text=followup, language="nl", intent="out_of_scope"))
+    async with chromium() as browser:
+        eva = await signed_in(services, await new_context(browser), console_url, EVA)
+        await eva.goto(f"{console_url}/console/content/unanswered", timeout=60_000)
+        item = eva.locator("ul.questions li").filter(has_text=followup)
+        await expect(item).to_contain_text("na een antwoord over profession_accreditation")
+        await expect(item.locator("span[dir=auto]", has_text=followup)).to_be_visible()
+        await shot(eva, "content-unanswered-after")
+
+
 async def test_staff_see_answers_newcomers_corrected_and_add_them_as_examples(
     services: Services, console_url: str
 ) -> None:

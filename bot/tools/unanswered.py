@@ -4,8 +4,9 @@ and similarity, so staff see which answer is missing.
 When the bot asked back and the newcomer tapped one of the offered topics (button `i:<intent>`, the
 next thing they sent), the report shows that topic with the message: a training suggestion, ready to
 add to nlu/data/<lang>.yml under that intent. Likewise a confident answer the newcomer corrected by tapping
-the other topic offered below it (`o:<intent>`): that message, with the topic they meant. Both are read from
-the transcript, so nothing extra is stored."""
+the other topic offered below it (`o:<intent>`): that message, with the topic they meant. And a short
+follow-up ("hoe lang duurt dat") is shown with the topic of the answer before it, without which staff cannot
+tell what it asks. All are read from the transcript, so nothing extra is stored."""
 
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import OtherTopic, TopicButton, decode
+from bot.callbacks import NodeButton, OtherTopic, TopicButton, decode
 from bot.db.models import Message, UnansweredQuestion, utcnow
 from bot.nlu.types import TOPICS
 from bot.textnorm import normalize
 
 SIMILARITY = 0.35
+AFTER_WITHIN = timedelta(minutes=30)  # an answer longer ago than this is no longer the question's context
 
 
 @dataclass
@@ -29,13 +31,22 @@ class Group:
     language: str
     texts: list[str] = field(default_factory=list)
     picked: list[str | None] = field(default_factory=list)  # per text: the topic the newcomer chose
+    after: list[str | None] = field(default_factory=list)  # per text: the topic answered just before it
 
 
-async def picked_topics(session: AsyncSession, rows: list[UnansweredQuestion]) -> dict[int, str]:
-    """Per unanswered question id: the topic the newcomer tapped right after it, if that is what they did."""
+@dataclass(frozen=True)
+class Context:
+    """Read from the newcomer's messages around an unanswered question."""
+
+    picked: dict[int, str]  # question id -> the topic tapped right after it, when the bot asked back
+    after: dict[int, str]  # question id -> the topic of the newcomer's message just before it
+
+
+async def contexts(session: AsyncSession, rows: list[UnansweredQuestion]) -> Context:
+    """The topic each unanswered question was followed by (a training suggestion) and came after."""
     if not rows:
-        return {}
-    since = min(r.created_at for r in rows) - timedelta(minutes=1)
+        return Context({}, {})
+    since = min(r.created_at for r in rows) - AFTER_WITHIN
     users = sorted({r.user_id for r in rows})
     incoming = list(
         await session.scalars(
@@ -47,18 +58,41 @@ async def picked_topics(session: AsyncSession, rows: list[UnansweredQuestion]) -
     by_user: dict[int, list[Message]] = {}
     for m in incoming:
         by_user.setdefault(int(m.user_id or 0), []).append(m)
-    found: dict[int, str] = {}
+    picked: dict[int, str] = {}
+    after: dict[int, str] = {}
     for r in rows:
         messages = by_user.get(r.user_id, [])
-        # The question's own message, then whatever the newcomer sent next.
-        at = next((i for i, m in enumerate(messages) if m.text == r.text and m.created_at >= since), None)
-        if at is None or at + 1 >= len(messages):
+        # The question's own message, then whatever the newcomer sent next; before it, what led to it.
+        at = next(
+            (i for i, m in enumerate(messages) if m.text == r.text and m.created_at >= r.created_at - _SLACK), None
+        )
+        if at is None:
             continue
-        after = messages[at + 1]
-        button = decode(after.text) if after.kind == "button" else None
-        if isinstance(button, TopicButton):  # a topic offered when the bot asked back
-            found[r.id] = button.intent
-    return found
+        if at + 1 < len(messages):
+            button = decode(messages[at + 1].text) if messages[at + 1].kind == "button" else None
+            if isinstance(button, TopicButton):  # a topic offered when the bot asked back
+                picked[r.id] = button.intent
+        before = messages[at - 1] if at > 0 else None
+        if before is not None and before.created_at >= messages[at].created_at - AFTER_WITHIN:
+            topic = _topic_of(before)
+            if topic is not None:
+                after[r.id] = topic
+    return Context(picked, after)
+
+
+_SLACK = timedelta(minutes=1)  # the question's row is written in the turn of its message, a moment later
+
+
+def _topic_of(message: Message) -> str | None:
+    """The topic a newcomer's message asked about or a button opened, if it was one."""
+    if message.kind == "text":
+        return message.intent if message.intent in TOPICS else None
+    match decode(message.text or "") if message.kind == "button" else None:
+        case TopicButton(intent) | OtherTopic(intent) if intent in TOPICS:
+            return intent
+        case NodeButton(flow, _) if flow in TOPICS:
+            return flow
+    return None
 
 
 @dataclass(frozen=True)
@@ -140,13 +174,17 @@ async def unanswered_groups(session: AsyncSession, *, days: int, now: datetime |
             select(UnansweredQuestion).where(UnansweredQuestion.created_at >= since).order_by(UnansweredQuestion.id)
         )
     )
-    picked = await picked_topics(session, rows)
+    context = await contexts(session, rows)
     result: list[Group] = []
     for language in sorted({r.language or "?" for r in rows}):
         same = [r for r in rows if (r.language or "?") == language]
         texts = [r.text for r in same]
         for indices in group_similar(texts):
-            result.append(Group(language, [texts[i] for i in indices], [picked.get(same[i].id) for i in indices]))
+            members = [same[i] for i in indices]
+            picked = [context.picked.get(m.id) for m in members]
+            result.append(
+                Group(language, [m.text for m in members], picked, [context.after.get(m.id) for m in members])
+            )
     result.sort(key=lambda g: (-len(g.texts), g.language))
     return result
 
@@ -156,7 +194,8 @@ def format_groups(groups: list[Group], days: int, corrected: list[Correction] | 
     lines = [f"{total} unanswered messages in the last {days} days, in {len(groups)} groups (largest first):", ""]
     for group in groups:
         lines.append(f"[{group.language}] {len(group.texts)}×")
-        lines.extend(f"    {text[:120]}" for text in group.texts[:3])
+        for text, after in list(zip(group.texts, group.after or [None] * len(group.texts), strict=True))[:3]:
+            lines.append(f"    {text[:120]}" + (f"  (after an answer about {after})" if after else ""))
         if len(group.texts) > 3:
             lines.append(f"    … and {len(group.texts) - 3} more")
     suggestions = [

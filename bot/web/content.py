@@ -25,7 +25,7 @@ from bot.flows.model import FlowSet
 from bot.languages import LANGUAGES
 from bot.nlu.types import INTENTS
 from bot.render import Renderer
-from bot.tools.unanswered import corrections, picked_topics
+from bot.tools.unanswered import contexts, corrections
 from bot.web.console import CONSOLE, number, path_id, render, signed_in, staff_only
 
 TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]{2,39}$")
@@ -483,7 +483,7 @@ async def unanswered_page(request: web.Request, status: int = 200, typed: dict[s
                 .limit(2000)
             )
         )
-        picked = await picked_topics(session, rows)
+        around = await contexts(session, rows)
         corrected = await corrections(session, days=days)
         waiting = await examples.pending(session)
     groups: list[dict[str, Any]] = []
@@ -491,12 +491,13 @@ async def unanswered_page(request: web.Request, status: int = 200, typed: dict[s
         same = [r for r in rows if (r.language or "?") == language]
         for indices in await examples.group_in_process([r.text for r in same]):
             members = [same[i] for i in indices]
-            topics = [picked[m.id] for m in members if m.id in picked]
+            topics = [around.picked[m.id] for m in members if m.id in around.picked]
             groups.append(
                 {
                     "language": language,
                     "count": len(members),
                     "texts": [m.text for m in members[:MAX_SHOWN]],
+                    "after": [around.after.get(m.id, "") for m in members[:MAX_SHOWN]],
                     "ids": [m.id for m in members[:MAX_GROUP]],
                     "suggested": max(set(topics), key=topics.count) if topics else "",
                 }
