@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from sklearn.metrics import f1_score
 
 from bot.nlu import embedded
@@ -52,16 +51,11 @@ class Parsed:
 
 
 def similarities(index: NodeIndex, intent: str, indices: Any, values: Any) -> tuple[tuple[str, float], ...]:
-    """The cosines `NodeIndex.find` compares (the same arithmetic, read from the index's fitted numbers)."""
-    entry = index._intents.get(intent)  # bench only: the bot's decision needs no more than `find`
-    if entry is None or not len(indices):
+    """The cosines `NodeIndex.find` compares, per centroid of the intent."""
+    found = index.similarities(intent, indices, values)
+    if found is None:
         return ()
-    columns, matrix, nodes = entry
-    picked = [(columns[int(i)], float(v)) for i, v in zip(indices, values, strict=True) if int(i) in columns]
-    if not picked:
-        return ()
-    norm = float(np.linalg.norm(values)) or 1.0
-    cosine = matrix[:, [c for c, _ in picked]] @ np.array([v for _, v in picked], dtype=np.float32) / norm
+    nodes, cosine = found
     return tuple((str(n), float(s)) for n, s in zip(nodes, cosine, strict=True))
 
 

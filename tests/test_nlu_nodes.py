@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -67,12 +68,41 @@ def test_the_index_from_the_training_matrix_equals_the_one_from_the_texts() -> N
     space, features = FeatureSpace.fit([normalize(e.text) for e in examples])
     computed, taken = NodeIndex.build(space, examples), NodeIndex.build(space, examples, features)
     assert computed._intents.keys() == taken._intents.keys()
-    for intent, (columns, matrix, nodes) in computed._intents.items():
-        other_columns, other_matrix, other_nodes = taken._intents[intent]
-        assert set(other_columns) == set(columns)
-        assert other_nodes == nodes
-        order = [other_columns[c] for c in columns]
-        assert np.allclose(other_matrix[:, order], matrix, rtol=0, atol=1e-6)
+    for intent, mine in computed._intents.items():
+        other = taken._intents[intent]
+        assert np.array_equal(other.features, mine.features)
+        assert other.labels == mine.labels
+        assert np.allclose(_dense(other), _dense(mine), rtol=0, atol=1e-6)
     for e in load_node_examples(ROOT / "nlu" / "nodes")[1::7]:
         vector = space.vector(normalize(e.text))
         assert taken.find(e.intent, *vector) == computed.find(e.intent, *vector)
+
+
+def _dense(centroids: Any) -> Any:
+    """An intent's centroids as a dense matrix (label x feature), from the index's sparse columns."""
+    matrix = np.zeros((len(centroids.labels), len(centroids.features)))
+    for column in range(len(centroids.features)):
+        begin, end = centroids.starts[column], centroids.starts[column + 1]
+        matrix[centroids.rows[begin:end], column] = centroids.values[begin:end]
+    return matrix
+
+
+def test_a_lookup_is_the_cosine_with_each_centroid() -> None:
+    """The sparse sum over the message's features equals the plain product with the dense centroids."""
+    examples = load_node_examples(ROOT / "nlu" / "nodes")[::3]
+    space, features = FeatureSpace.fit([normalize(e.text) for e in examples])
+    index = NodeIndex.build(space, examples, features)
+    for e in load_node_examples(ROOT / "nlu" / "nodes")[2::11]:
+        indices, values = space.vector(normalize(e.text))
+        found = index.similarities(e.intent, indices, values)
+        entry = index._intents[e.intent]
+        dense = np.zeros(len(entry.features))
+        known = np.isin(indices, entry.features)
+        dense[np.searchsorted(entry.features, indices[known])] = values[known]
+        if not known.any():
+            assert found is None
+            continue
+        assert found is not None
+        labels, cosine = found
+        assert labels == entry.labels
+        assert np.allclose(cosine, _dense(entry) @ dense / np.linalg.norm(values), rtol=0, atol=1e-6)

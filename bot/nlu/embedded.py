@@ -22,6 +22,7 @@ import pickle
 import re
 import sys
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -172,23 +173,35 @@ class Gazetteer:
         return tuple(found.values())
 
 
+@dataclass(frozen=True)
+class _Centroids:
+    """One intent's centroids, stored by feature (compressed sparse columns): most are zero, since a feature
+    occurs in one language's questions of a few nodes."""
+
+    features: Any  # the global feature numbers used, ascending (int64)
+    starts: Any  # per feature, where its nonzero entries begin in `rows` and `values` (one more at the end)
+    rows: Any  # the centroid (label) of each nonzero entry (int32)
+    values: Any  # its value (float32)
+    labels: list[str]  # the node of each centroid
+
+
 class NodeIndex:
     """Which node of a flow a question is about: the nearest node centroid per language (cosine of the
     classifier's own feature vectors) among the nodes of the recognised intent, from `NODE_SIMILARITY` on
     and `NODE_START_MARGIN` above the nearest general question ("start").
 
-    Per intent a small dense matrix over only the features its node examples use, so a lookup is one
-    dictionary pass over the message's features and one small product. Examples of node "start" are
-    general questions about the topic: the nearest one means "the topic's opening"."""
+    Per intent only the features its node examples use, stored by feature, so a lookup is a search of the
+    message's features and a sum over their entries. Examples of node "start" are general questions about
+    the topic: the nearest one means "the topic's opening"."""
 
-    def __init__(self, intents: dict[str, tuple[dict[int, int], Any, list[str]]]) -> None:
+    def __init__(self, intents: dict[str, _Centroids]) -> None:
         self._intents = intents
 
     @classmethod
     def build(cls, space: FeatureSpace, examples: Sequence[Example], features: Any = None) -> NodeIndex:
         """`features`: the examples' feature vectors (CSR, one row each) when the training has them at hand;
         otherwise they are computed here (the same numbers, up to rounding)."""
-        intents: dict[str, tuple[dict[int, int], Any, list[str]]] = {}
+        intents: dict[str, _Centroids] = {}
         for intent in sorted({e.intent for e in examples}):
             at = [i for i, e in enumerate(examples) if e.intent == intent]
             rows = [examples[i] for i in at]
@@ -197,14 +210,11 @@ class NodeIndex:
             else:
                 mine = features[at]
                 vectors = [(mine.indices[a:b], mine.data[a:b]) for a, b in itertools.pairwise(mine.indptr)]
-            columns: dict[int, int] = {}
-            for indices, _ in vectors:
-                for i in indices.tolist():
-                    columns.setdefault(i, len(columns))
-            matrix = np.zeros((len(rows), len(columns)), dtype=np.float32)
+            used = np.unique(np.concatenate([indices for indices, _ in vectors])).astype(np.int64)
+            matrix = np.zeros((len(rows), len(used)), dtype=np.float32)
             for r, (indices, values) in enumerate(vectors):
                 norm = float(np.linalg.norm(values)) or 1.0
-                matrix[r, [columns[i] for i in indices.tolist()]] = values / norm
+                matrix[r, np.searchsorted(used, indices)] = values / norm
             labels = [str(e.node) for e in rows]
             if NODE_CENTROIDS:  # one row per node and language: the normalised mean of its examples
                 groups = sorted({(str(e.node), e.language) for e in rows})
@@ -213,8 +223,29 @@ class NodeIndex:
                 )
                 matrix = (sums / np.linalg.norm(sums, axis=1, keepdims=True)).astype(np.float32)
                 labels = [node for node, _ in groups]
-            intents[intent] = (columns, matrix, labels)
+            columns, centroid = np.nonzero(matrix.T)  # by feature, then by centroid
+            starts = np.searchsorted(columns, np.arange(len(used) + 1)).astype(np.int64)
+            values = matrix.T[columns, centroid].astype(np.float32)
+            intents[intent] = _Centroids(used, starts, centroid.astype(np.int32), values, labels)
         return cls(intents)
+
+    def similarities(self, intent: str, indices: Any, values: Any) -> tuple[list[str], Any] | None:
+        """(the node of each centroid of `intent`, the cosine of each with the feature vector), or None
+        when the vector has no feature the intent's questions use."""
+        entry = self._intents.get(intent)
+        if entry is None or not len(indices):
+            return None
+        at = np.searchsorted(entry.features, indices)
+        known = at < len(entry.features)
+        known[known] = entry.features[at[known]] == np.asarray(indices)[known]
+        if not known.any():
+            return None
+        at, weights = at[known], np.asarray(values, dtype=np.float64)[known]
+        begin, count = entry.starts[at], entry.starts[at + 1] - entry.starts[at]
+        # The nonzero entries of the picked features, one after the other.
+        entries = np.repeat(begin - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+        total = np.bincount(entry.rows[entries], np.repeat(weights, count) * entry.values[entries], len(entry.labels))
+        return entry.labels, total / (float(np.linalg.norm(values)) or 1.0)
 
     def find(self, intent: str, indices: Any, values: Any) -> str | None:
         """The node of `intent` the feature vector is about, or None (the flow's start)."""
@@ -229,16 +260,10 @@ class NodeIndex:
     ) -> tuple[str | None, float, float]:
         """(the nearest specific node of `intent` (of those `among`), its cosine, the cosine of the nearest
         general question)."""
-        entry = self._intents.get(intent)
-        if entry is None or not len(indices):
+        found = self.similarities(intent, indices, values)
+        if found is None:
             return None, -1.0, -1.0
-        columns, matrix, nodes = entry
-        picked = [(columns[int(i)], float(v)) for i, v in zip(indices, values, strict=True) if int(i) in columns]
-        if not picked:
-            return None, -1.0, -1.0
-        norm = float(np.linalg.norm(values)) or 1.0
-        cols = [c for c, _ in picked]
-        similarity = matrix[:, cols] @ np.array([v for _, v in picked], dtype=np.float32) / norm
+        nodes, similarity = found
         start = max((float(s) for n, s in zip(nodes, similarity, strict=True) if n == "start"), default=-1.0)
         best, node = max(
             (
