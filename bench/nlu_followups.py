@@ -6,20 +6,29 @@ topic, --off: when it is sure the message is out of scope) and FOLLOWUP_OVER (an
 confidence yields to a follow-up; 0: only unsure or out-of-scope messages do).
 
     .venv/bin/python bench/nlu_followups.py nlu/eval/followups.yml --margin 0.1 0.05 --off 0.1 0.15 --over 0 0.7
+
+--general FILE...: also the cost, on the general questions (no node) of realistic files, each asked right after
+its topic's opening: the share answered with a node instead of the opening, with and without follow-ups.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+from dataclasses import replace
 from pathlib import Path
 
 import bot.dialog
 import bot.nlu.embedded
 from bot.flows.loader import load_flows
+from bot.flows.model import FlowSet
+from bot.messages import Msg
 from bot.nlu.data import load_training
 from bot.nlu.embedded import EmbeddedClassifier
 from bot.nlu.followups import KINDS, evaluate_followups, load_followups
+from bot.nlu.realistic import load_realistic
+from bot.nlu.types import TOPICS
+from bot.routes.dialog import ACTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +42,7 @@ def main() -> None:
     parser.add_argument("--same", nargs="+", type=float, default=[bot.dialog.FOLLOWUP_MARGIN_SAME_TOPIC])
     parser.add_argument("--off", nargs="+", type=float, default=[bot.dialog.FOLLOWUP_MARGIN_OFF_TOPIC])
     parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--general", nargs="*", type=Path, default=[], help="realistic files (general questions)")
     args = parser.parse_args()
     model = EmbeddedClassifier.train(load_training(ROOT / "nlu", followups=True))
     flows = load_flows(ROOT / "flows")
@@ -48,6 +58,38 @@ def main() -> None:
             for r in report.languages
         ]
         print(f"{path.name} {similarity:.2f} {margin:.2f} {same:.2f} {off:.2f} {over:.2f}: " + "  ".join(cells))
+    for same in args.same if args.general else []:
+        bot.dialog.FOLLOWUP_MARGIN_SAME_TOPIC = same
+        with_node, without_node, answered = general_with_node(model, flows, args.general, args.threshold)
+        print(f"general questions right after their topic's opening, same-topic margin {same:.2f}: given a node")
+        print(f"    {with_node}/{answered} with follow-ups, {without_node}/{answered} without")
+
+
+def general_with_node(
+    model: EmbeddedClassifier, flows: FlowSet, files: list[Path], threshold: float
+) -> tuple[int, int, int]:
+    """Of the general questions answered with their topic: how many got a node, with and without follow-ups."""
+    dialog = bot.dialog.Dialog(bot.dialog.DialogConfig(flows, threshold, ACTIONS), bot.dialog.HandoffInfo(Msg("")))
+    counts = [0, 0, 0]
+    for path in files:
+        for m in load_realistic(path):
+            flow = flows.for_intent(m.intent)
+            if m.node is not None or m.second is not None or m.intent not in TOPICS or flow is None:
+                continue
+            state = bot.dialog.State(flow.id, flow.start)
+            plain = bot.dialog.TextIn(m.text, model.predict(m.text))
+            query = dialog.followup_topic(plain, state)
+            read = (
+                plain
+                if query is None
+                else replace(plain, followup=model.followup(query.intent, m.text, query.margin, query.among))
+            )
+            outcomes = [dialog.decide(event, state) for event in (read, plain)]
+            if all(o.state.flow == flow.id and o.intent == m.intent and not o.unanswered for o in outcomes):
+                counts[0] += outcomes[0].state.node != flow.start
+                counts[1] += outcomes[1].state.node != flow.start
+                counts[2] += 1
+    return counts[0], counts[1], counts[2]
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from bot.dialog import (
     COACH,
     FOLLOWUP_MARGIN,
     FOLLOWUP_MARGIN_OFF_TOPIC,
+    FOLLOWUP_MARGIN_SAME_TOPIC,
     GIBBERISH,
     MENU,
     UNSURE,
@@ -159,7 +160,9 @@ def test_a_follow_up_after_an_answer_gets_the_node_it_asks_about(dialog: Dialog)
         "diploma_recognition", FOLLOWUP_MARGIN_OFF_TOPIC, every
     )
     same_topic = TextIn("is het gratis", nlu("diploma_recognition", 0.8))
-    assert dialog.followup_topic(same_topic, IN_DIPLOMA) == FollowupQuery("diploma_recognition", 0.0, every)
+    assert dialog.followup_topic(same_topic, IN_DIPLOMA) == FollowupQuery(
+        "diploma_recognition", FOLLOWUP_MARGIN_SAME_TOPIC, every
+    )
     unsure = TextIn("is het gratis", nlu("diploma_recognition", 0.3))
     assert dialog.followup_topic(unsure, IN_DIPLOMA) == FollowupQuery("diploma_recognition", FOLLOWUP_MARGIN, every)
     outcome = dialog.decide(event, IN_DIPLOMA)
