@@ -146,6 +146,15 @@ def _linked(flow: Flow, node_id: str) -> set[str]:
     return found
 
 
+def _entity_node(flow: Flow, nlu: NluResult) -> str | None:
+    """The node the flow routes one of the message's entities to ("ik ben apotheker": BIG), if any."""
+    for entity, routes in flow.entities.items():
+        value = nlu.entity(entity)
+        if value is not None and value in routes:
+            return routes[value]
+    return None
+
+
 def _reachable(flow: Flow, node_id: str) -> set[str]:
     """The node and every node of the same flow its buttons lead to, step by step."""
     found, todo = {node_id}, [node_id]
@@ -311,12 +320,7 @@ class Dialog:
             return self._unsure(nlu, state)
         if nlu.intent == "out_of_scope":
             return self._not_answered(self._answer(flow, flow.start, state, intent=nlu.intent, unanswered=True), state)
-        node_id = flow.start
-        for entity, routes in flow.entities.items():
-            value = nlu.entity(entity)
-            if value is not None and value in routes:
-                node_id = routes[value]
-                break
+        node_id = _entity_node(flow, nlu) or flow.start
         extra: tuple[tuple[Button, ...], ...] = ()
         if node_id == flow.start and nlu.node is not None and nlu.node in flow.nodes:
             # A specific question: its answer directly, the topic's other answers below it.
@@ -342,6 +346,8 @@ class Dialog:
             return None
         if not self._may_follow(nlu, topic := flow.intents[0]):
             return None
+        if nlu.intent == topic and _entity_node(flow, nlu) is not None:
+            return None  # a named profession (or other entity) of this topic routes more surely than likeness
         node_id = event.followup
         extra = topic_buttons(flow, node_id)
         other = self._flows.for_intent(nlu.intent)

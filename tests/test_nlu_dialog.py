@@ -28,7 +28,7 @@ from bot.dialog import (
 from bot.flows.loader import load_flows
 from bot.flows.model import FlowSet
 from bot.messages import FlowTitle, NodeText, t_
-from bot.nlu.types import NluResult
+from bot.nlu.types import Entity, NluResult
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -238,3 +238,13 @@ def test_no_follow_up_is_looked_for_when_the_classifier_reading_answers_anyway(d
     for result in (nlu("cv_help", 0.96), nlu("thanks", 0.98), nlu("diploma_recognition", 0.9, node="lost_papers")):
         assert dialog.followup_topic(TextIn("x", result), IN_DIPLOMA) is None
     assert dialog.followup_topic(TextIn("x", nlu("cv_help", 0.6)), IN_DIPLOMA) is not None  # may yield to one
+
+
+def test_a_named_profession_routes_before_a_follow_up(dialog: Dialog) -> None:
+    """After the regulated professions' opening, "كنت معلمة في بلدي" names a teacher: the teacher's answer,
+    whatever node the follow-up lookup found nearest."""
+    state = State("profession_accreditation", "start")
+    named = nlu("profession_accreditation", 0.64, entities=(Entity("profession", "teacher"),))
+    assert dialog.decide(TextIn("كنت معلمة في بلدي", named, followup="big"), state).state.node == "teacher"
+    unnamed = nlu("profession_accreditation", 0.64)
+    assert dialog.decide(TextIn("كنت في بلدي", unnamed, followup="big"), state).state.node == "big"
