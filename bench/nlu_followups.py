@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-from dataclasses import replace
 from pathlib import Path
 
 import bot.dialog
@@ -78,12 +77,7 @@ def general_with_node(
                 continue
             state = bot.dialog.State(flow.id, flow.start)
             plain = bot.dialog.TextIn(m.text, model.predict(m.text))
-            query = dialog.followup_topic(plain, state)
-            read = (
-                plain
-                if query is None
-                else replace(plain, followup=model.followup(query.intent, m.text, query.margin, query.among))
-            )
+            read = dialog.read_followup(plain, state, model.followup)
             outcomes = [dialog.decide(event, state) for event in (read, plain)]
             if all(o.state.flow == flow.id and o.intent == m.intent and not o.unanswered for o in outcomes):
                 counts[0] += outcomes[0].state.node != flow.start

@@ -3,6 +3,7 @@ ids and flow references), the new state and any change of language; it sends and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.callbacks import ActionButton, LanguageButton, NodeButton, OtherTopic, TopicButton, decode, encode
@@ -45,7 +46,7 @@ class TextIn:
     text: str
     nlu: NluResult
     # The node of the topic just answered that the message asks about, read as a follow-up ("and how much does
-    # it cost?"); None when it is not one. Set by the caller for the intent `Dialog.followup_topic` names.
+    # it cost?"); None when it is not one. Set by `Dialog.read_followup`.
     followup: str | None = None
 
 
@@ -54,6 +55,10 @@ class FollowupQuery:
     intent: str  # the topic just answered: the message is compared with its nodes
     margin: float  # how much nearer a node must be than the topic's general questions
     among: frozenset[str]  # the nodes in reach: the answer shown, where it leads, and the topic's own answers
+
+
+# (intent, text, margin, nodes in reach) -> the node a follow-up asks about (EmbeddedClassifier.followup)
+FollowupLookup = Callable[[str, str, float, frozenset[str]], str | None]
 
 
 @dataclass(frozen=True)
@@ -210,6 +215,14 @@ class Dialog:
             return Outcome((Reply(EDITED),), state)
         return self._text(event, state)
 
+    def read_followup(self, event: Event, state: State, lookup: FollowupLookup) -> Event:
+        """The event with the node it asks about as a follow-up of the topic just answered, if `lookup` finds one
+        (only asked when its answer could count)."""
+        query = self.followup_topic(event, state)
+        if query is None or not isinstance(event, TextIn):
+            return event
+        return replace(event, followup=lookup(query.intent, event.text, query.margin, query.among))
+
     def followup_topic(self, event: Event, state: State) -> FollowupQuery | None:
         """The intent whose nodes a short typed message should be compared with (the topic just answered)."""
         if not isinstance(event, TextIn) or state.flow is None or len(event.text.split()) > FOLLOWUP_WORDS:
@@ -218,7 +231,7 @@ class Dialog:
         if flow is None or flow.menu is None or not flow.intents:
             return None
         topic, nlu = flow.intents[0], event.nlu
-        if not self._may_follow(nlu, topic):
+        if not self._may_follow(nlu, flow):
             return None  # the classifier's own reading answers: no need to look
         # Not a node of another branch: after the teacher's answer "how long does it take" is not BIG's cost.
         shown = state.node if state.node in flow.nodes else flow.start
@@ -344,11 +357,9 @@ class Dialog:
         flow = self._flows.flows.get(state.flow) if state.flow else None
         if event.followup is None or flow is None or event.followup not in flow.nodes or not flow.intents:
             return None
-        if not self._may_follow(nlu, topic := flow.intents[0]):
+        if not self._may_follow(nlu, flow):
             return None
-        if nlu.intent == topic and _entity_node(flow, nlu) is not None:
-            return None  # a named profession (or other entity) of this topic routes more surely than likeness
-        node_id = event.followup
+        topic, node_id = flow.intents[0], event.followup
         extra = topic_buttons(flow, node_id)
         other = self._flows.for_intent(nlu.intent)
         if other is not None and other.id != flow.id and other.menu is not None and nlu.confidence >= RUNNER_UP:
@@ -356,12 +367,17 @@ class Dialog:
         return self._answer(flow, node_id, state, intent=topic, extra=extra)
 
     @staticmethod
-    def _may_follow(nlu: NluResult, topic: str) -> bool:
-        """Whether a follow-up of `topic` may answer instead of the classifier's reading: out of scope, read
-        below FOLLOWUP_OVER (another topic, or the same one's node, which the follow-up's may improve on), or
-        the same topic without a node. Confident readings keep their answers."""
+    def _may_follow(nlu: NluResult, flow: Flow) -> bool:
+        """Whether a follow-up of `flow`'s topic may answer instead of the classifier's reading: out of scope,
+        read below FOLLOWUP_OVER (another topic, or the same one's node, which the follow-up's may improve on),
+        or the same topic without a node. Confident readings keep their answers, and so does a named
+        profession (or other entity) the topic routes: surer than likeness."""
+        if nlu.intent == flow.intents[0] and _entity_node(flow, nlu) is not None:
+            return False
         return (
-            nlu.intent == "out_of_scope" or nlu.confidence < FOLLOWUP_OVER or (nlu.intent == topic and nlu.node is None)
+            nlu.intent == "out_of_scope"
+            or nlu.confidence < FOLLOWUP_OVER
+            or (nlu.intent == flow.intents[0] and nlu.node is None)
         )
 
     def _answer(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -350,10 +349,8 @@ def test_a_follow_up_is_read_against_the_nodes_of_the_topic_just_answered(
     dialog = Dialog(DialogConfig(flows, 0.5))
     flow = flows.for_intent(intent)
     assert flow is not None
-    state, event = State(flow.id, "start"), TextIn(text, embedded.predict(text))
-    if (query := dialog.followup_topic(event, state)) is not None:
-        event = replace(event, followup=embedded.followup(query.intent, text, query.margin, query.among))
-    outcome = dialog.decide(event, state)
+    state = State(flow.id, "start")
+    outcome = dialog.decide(dialog.read_followup(TextIn(text, embedded.predict(text)), state, embedded.followup), state)
     answered = outcome.state.node if outcome.state.flow == flow.id and outcome.state.node != "start" else None
     assert answered == node
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import yaml
 
-from bot.dialog import Dialog, DialogConfig, HandoffInfo, Outcome, State, TextIn
+from bot.dialog import Dialog, DialogConfig, FollowupLookup, HandoffInfo, Outcome, State, TextIn
 from bot.flows.model import FlowSet
 from bot.messages import Msg
 from bot.nlu.types import NluResult
@@ -71,7 +71,7 @@ class FollowupReport:
 
 def evaluate_followups(
     parse: Callable[[str], NluResult],
-    followup: Callable[[str, str, float, frozenset[str]], str | None],
+    followup: FollowupLookup,
     flows: FlowSet,
     messages: Sequence[FollowupMessage],
     threshold: float,
@@ -86,9 +86,7 @@ def evaluate_followups(
         for m in rows:
             state = State(m.topic, m.shown)
             plain = TextIn(m.text, parse(m.text))
-            query = dialog.followup_topic(plain, state)
-            found = followup(query.intent, m.text, query.margin, query.among) if query is not None else None
-            read = replace(plain, followup=found)
+            read = dialog.read_followup(plain, state, followup)
             for with_followups, event in ((True, read), (False, plain)):
                 outcome = dialog.decide(event, state)
                 ok = right(m, outcome)

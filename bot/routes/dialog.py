@@ -51,9 +51,7 @@ async def handle(ctx: Ctx) -> bool:
     dialog = Dialog(DialogConfig(turn.flows, settings.nlu_threshold, ACTIONS), HandoffInfo(_WAIT))
     state = State(state_row.flow, state_row.node, state_row.low_confidence_streak or 0)
     happened = event(incoming, nlu)
-    if isinstance(happened, TextIn) and (query := dialog.followup_topic(happened, state)) is not None:
-        found = ctx.services.embedded.followup(query.intent, happened.text, query.margin, query.among)
-        happened = dc_replace(happened, followup=found)
+    happened = dialog.read_followup(happened, state, ctx.services.embedded.followup)
     outcome = dialog.decide(happened, state)
     if any(reply.text is _WAIT for reply in outcome.replies):
         # The queue is counted only when the offer is shown (a statement less on most turns).
