@@ -134,9 +134,9 @@ class Settings(BaseSettings):
     @field_validator("office_closed")
     @classmethod
     def _valid_closed_days(cls, value: str) -> str:
-        from bot.handoff.hours import OfficeHours
+        from bot.handoff.hours import parse_closed
 
-        OfficeHours.parse("mon 09:00-17:00", "UTC", value)
+        parse_closed(value)
         return value
 
     @field_validator("timezone")

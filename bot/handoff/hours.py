@@ -51,13 +51,7 @@ class OfficeHours:
             spans = sorted((p.opens, p.closes) for p in periods if day in p.days)
             if any(later[0] < earlier[1] for earlier, later in itertools.pairwise(spans)):
                 raise ValueError(f"office hours overlap on {_DAYS[day]}: {spec!r}")
-        try:
-            days = frozenset(date.fromisoformat(part.strip()) for part in closed.split(",") if part.strip())
-        except ValueError:
-            raise ValueError(
-                f"closed days must be dates like 2026-12-25, separated by commas, not {closed!r}"
-            ) from None
-        return cls(periods, ZoneInfo(zone), days)
+        return cls(periods, ZoneInfo(zone), parse_closed(closed))
 
     def spans(self, day: date) -> list[tuple[datetime, datetime]]:
         """The opening times of one day, in order (none on a closed day)."""
@@ -77,6 +71,14 @@ class OfficeHours:
                 if opens > local:
                     return opens
         raise ValueError("no opening in the coming year: check OFFICE_CLOSED")
+
+
+def parse_closed(closed: str) -> frozenset[date]:
+    """OFFICE_CLOSED: '2026-12-25, 2026-12-26' (empty: none). Raises ValueError."""
+    try:
+        return frozenset(date.fromisoformat(part.strip()) for part in closed.split(",") if part.strip())
+    except ValueError:
+        raise ValueError(f"closed days must be dates like 2026-12-25, separated by commas, not {closed!r}") from None
 
 
 def _period(part: str) -> Period:

@@ -24,6 +24,7 @@ from bot.textnorm import normalize
 
 SIMILARITY = 0.35
 AFTER_WITHIN = timedelta(minutes=30)  # an answer longer ago than this is no longer the question's context
+_SLACK = timedelta(minutes=1)  # the question's row is written in the turn of its message, a moment later
 
 
 @dataclass
@@ -78,9 +79,6 @@ async def contexts(session: AsyncSession, rows: list[UnansweredQuestion]) -> Con
             if topic is not None:
                 after[r.id] = topic
     return Context(picked, after)
-
-
-_SLACK = timedelta(minutes=1)  # the question's row is written in the turn of its message, a moment later
 
 
 def _topic_of(message: Message) -> str | None:
