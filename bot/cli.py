@@ -212,12 +212,14 @@ def _nlu_evaluate(
     from bot.nlu.data import load_training
     from bot.nlu.evaluate import cross_validate, format_report
 
+    if followups is not None or realistic is not None:
+        from bot.nlu.embedded import EmbeddedClassifier
+
+        model = EmbeddedClassifier.train(load_training(settings.nlu_dir, followups=True))  # the bot's model
     if followups is not None:
         from bot.flows.loader import load_flows
-        from bot.nlu.embedded import EmbeddedClassifier
         from bot.nlu.followups import evaluate_followups, format_followups, load_followups
 
-        model = EmbeddedClassifier.train(load_training(settings.nlu_dir, followups=True))
         flows = load_flows(settings.flows_dir)
         messages = load_followups(Path(followups))
         scored = evaluate_followups(model.predict, model.followup, flows, messages, settings.nlu_threshold)
@@ -226,10 +228,8 @@ def _nlu_evaluate(
             _write_json(json_path, scored.as_json())
         return 0
     if realistic is not None:
-        from bot.nlu.embedded import EmbeddedClassifier
         from bot.nlu.realistic import evaluate_realistic, format_realistic, load_realistic
 
-        model = EmbeddedClassifier.train(load_training(settings.nlu_dir, followups=True))
         held_out = evaluate_realistic(model.predict, load_realistic(Path(realistic)), settings.nlu_threshold)
         print(format_realistic(held_out))
         if json_path:
