@@ -300,22 +300,29 @@ async def test_staff_see_the_topic_an_unanswered_follow_up_came_after(services: 
 
     from bot.db.models import Message, UnansweredQuestion, User, utcnow
 
-    followup, earlier = "en hoe lang duurt dat dan", utcnow() - timedelta(minutes=2)
+    earlier = utcnow() - timedelta(minutes=2)
+    # (Telegram id, language, what came before and its topic, the follow-up) - also right to left and in Ge'ez.
+    talks = [
+        (8702, "nl", "mag ik hier leraar worden", "profession_accreditation", "en hoe lang duurt dat dan"),
+        (8703, "ar", "كيف اعادل شهادتي", "diploma_recognition", "وبعدين شو بصير بالنتيجة بالضبط"),
+        (8704, "ti", "ሲቪ ብኸመይ ይጽሓፍ", "cv_help", "ኣብ ሆላንድ ሰብ ዝሕግዝ ኣሎ ዶ"),
+    ]
     async with services.sessions() as session, session.begin():
-        user = User(telegram_id=8702)
-        session.add(user)
-        await session.flush()
-        said = {"user_id": user.id, "chat_id": 8702, "direction": "in", "language": "nl"}
-        teacher = "mag ik hier leraar worden"
-        session.add(Message(**said, kind="text", text=teacher, intent="profession_accreditation", created_at=earlier))
-        session.add(Message(**said, kind="text", text=followup, intent="out_of_scope"))
-        session.add(UnansweredQuestion(user_id=user.id, text=followup, language="nl", intent="out_of_scope"))
+        for telegram_id, language, before, topic, followup in talks:
+            user = User(telegram_id=telegram_id)
+            session.add(user)
+            await session.flush()
+            said = {"user_id": user.id, "chat_id": telegram_id, "direction": "in", "language": language}
+            session.add(Message(**said, kind="text", text=before, intent=topic, created_at=earlier))
+            session.add(Message(**said, kind="text", text=followup, intent="out_of_scope"))
+            session.add(UnansweredQuestion(user_id=user.id, text=followup, language=language, intent="out_of_scope"))
     async with chromium() as browser:
         eva = await signed_in(services, await new_context(browser), console_url, EVA)
         await eva.goto(f"{console_url}/console/content/unanswered", timeout=60_000)
-        item = eva.locator("ul.questions li").filter(has_text=followup)
-        await expect(item).to_contain_text("na een antwoord over profession_accreditation")
-        await expect(item.locator("span[dir=auto]", has_text=followup)).to_be_visible()
+        for _, _, _, topic, followup in talks:
+            item = eva.locator("ul.questions li").filter(has_text=followup)
+            await expect(item).to_contain_text(f"na een antwoord over {topic}")
+            await expect(item.locator("span[dir=auto]", has_text=followup)).to_be_visible()
         await shot(eva, "content-unanswered-after")
 
 
