@@ -149,12 +149,23 @@ async def test_source_prefix_token_goes_first(tmp_path: Path) -> None:
 
 
 async def test_too_slow_is_a_timeout(opus_dir: Path) -> None:
-    provider = await CTranslate2Translator.open(opus_dir, 1e-6)
+    provider = await CTranslate2Translator.open(opus_dir, 0.05)
+    model = provider._models[opus_dir / "ti-en"]
+    original = model.translator
+    release = threading.Event()
+
+    class Slow:  # the tiny model can beat any timer; this one answers only once the caller has given up
+        def translate_batch(self, batch: list[list[str]], **kwargs: Any) -> Any:
+            release.wait(5)
+            return original.translate_batch(batch, **kwargs)
+
+    model.translator = Slow()
     try:
         with pytest.raises(TranslationUnavailableError) as caught:
-            await provider.translate(SECRET * 20, "ti", "nl")
+            await provider.translate(SECRET, "ti", "nl")
         assert caught.value.reason == "timeout"
     finally:
+        release.set()
         await provider.close()
 
 
