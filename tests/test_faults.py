@@ -163,6 +163,7 @@ async def test_killed_mid_update_the_reply_is_sent_once_after_restart(
         "RASA_URL": "",
         "WEB_PORT": "0",
         "INBOX_LEASE_SECONDS": "2",  # the killed process's updates go to the next one soon
+        "TELEGRAM_TIMEOUT": "4",  # its claimed reply too: the send's lease is this + 5 s
     }
 
     async def start() -> asyncio.subprocess.Process:

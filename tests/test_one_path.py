@@ -57,6 +57,7 @@ async def test_polling_killed_with_updates_queued_behind_a_hanging_reply_answers
         "RASA_URL": "",
         "WEB_PORT": "0",
         "INBOX_LEASE_SECONDS": "2",  # the killed process's updates go to the next one soon
+        "TELEGRAM_TIMEOUT": "4",  # its claimed reply too: the send's lease is this + 5 s
     }
     cv, diploma = (services.flows.text(flow, "start", "nl") for flow in ("cv_help", "diploma_recognition"))
     sara_says = ["ik wil CV maken", "Hoe kan ik mijn diploma laten waarderen?", "ik wil CV maken"]
