@@ -10,6 +10,7 @@ from bot.callbacks import ActionButton, LanguageButton, NodeButton, OtherTopic, 
 from bot.flows.model import Flow, FlowSet
 from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.messages import Button, ButtonLabel, FlowTitle, Msg, NodeText, Plain, Reply, t_, tn_
+from bot.nlu.compose import NOT_QUESTIONS
 from bot.nlu.types import RUNNER_UP, NluResult
 
 MENU = encode(ActionButton("menu"))
@@ -305,10 +306,10 @@ class Dialog:
         nlu = event.nlu
         if not any(ch.isalnum() for ch in event.text):
             return self._with_menu(NO_WORDS, state)
+        if (followed := self._followup(event, state)) is not None:
+            return followed  # before gibberish: a node this near is words ("ደንጉየ እንተ መጺአኸ?" read as noise)
         if nlu.gibberish:
             return self._not_answered(Outcome((Reply(GIBBERISH),), state, unanswered=True, intent=nlu.intent), state)
-        if (followed := self._followup(event, state)) is not None:
-            return followed
         if len(event.text.split()) <= VAGUE_WORDS and nlu.intent == "out_of_scope":
             # "papieren", "ik heb een vraag": too little to guess from; the topics are the best answer.
             vague = Reply(VAGUE, menu_buttons(self._flows))
@@ -369,13 +370,14 @@ class Dialog:
     @staticmethod
     def _may_follow(nlu: NluResult, flow: Flow) -> bool:
         """Whether a follow-up of `flow`'s topic may answer instead of the classifier's reading: out of scope,
-        read below FOLLOWUP_OVER (another topic, or the same one's node, which the follow-up's may improve on),
-        or the same topic without a node. Confident readings keep their answers, and so does a named
-        profession (or other entity) the topic routes: surer than likeness."""
+        small talk (a question read as "ok"; real small talk is near no node), read below FOLLOWUP_OVER (another
+        topic, or the same one's node, which the follow-up's may improve on), or the same topic without a node.
+        Confident readings keep their answers, and so does a named profession (or other entity) the topic
+        routes: surer than likeness."""
         if nlu.intent == flow.intents[0] and _entity_node(flow, nlu) is not None:
             return False
         return (
-            nlu.intent == "out_of_scope"
+            nlu.intent in NOT_QUESTIONS
             or nlu.confidence < FOLLOWUP_OVER
             or (nlu.intent == flow.intents[0] and nlu.node is None)
         )

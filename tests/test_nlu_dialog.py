@@ -186,7 +186,6 @@ def test_an_unsure_follow_up_or_one_of_the_same_topic_is_read_in_the_topic(dialo
     "result",
     [
         nlu("cv_help", 0.96),  # a confident question about another topic: that topic answers
-        nlu("thanks", 0.98),  # small talk stays small talk
         nlu("request_human", 0.9),
         nlu("diploma_recognition", 0.9, node="lost_papers"),  # the classifier's own node wins
     ],
@@ -235,9 +234,35 @@ def test_a_follow_up_is_about_a_node_in_reach_not_one_of_another_branch(dialog: 
 
 
 def test_no_follow_up_is_looked_for_when_the_classifier_reading_answers_anyway(dialog: Dialog) -> None:
-    for result in (nlu("cv_help", 0.96), nlu("thanks", 0.98), nlu("diploma_recognition", 0.9, node="lost_papers")):
+    for result in (
+        nlu("cv_help", 0.96),
+        nlu("start_intake", 0.98),
+        nlu("diploma_recognition", 0.9, node="lost_papers"),
+    ):
         assert dialog.followup_topic(TextIn("x", result), IN_DIPLOMA) is None
     assert dialog.followup_topic(TextIn("x", nlu("cv_help", 0.6)), IN_DIPLOMA) is not None  # may yield to one
+
+
+@pytest.mark.parametrize("pleasantry", ["affirm", "deny", "thanks", "greet", "goodbye"])
+def test_a_question_read_as_small_talk_after_an_answer_gets_the_node_the_lookup_finds(
+    dialog: Dialog, pleasantry: str
+) -> None:
+    """ "any good examples online?" read as affirm at 0.72 and "moet ik betalen of niet" as deny at 0.92: the
+    follow-up lookup decides; real small talk ("oke dank je wel") is near no node, so it stays small talk."""
+    event = TextIn("moet ik betalen of niet", nlu(pleasantry, 0.92))
+    assert dialog.followup_topic(event, IN_DIPLOMA) is not None
+    assert dialog.decide(replace(event, followup="cost_time"), IN_DIPLOMA).state.node == "cost_time"
+    small_talk = dialog.decide(event, IN_DIPLOMA)
+    assert small_talk.intent == pleasantry
+    assert small_talk.state.node != "cost_time"
+
+
+def test_a_follow_up_read_as_gibberish_gets_its_node(dialog: Dialog) -> None:
+    """ "ደንጉየ እንተ መጺአኸ?" (and if I come late?) looks like noise to the classifier; near a node, it is words."""
+    noise = replace(nlu("out_of_scope", 0.73), gibberish=True)
+    state = State("work_culture", "start")
+    assert dialog.decide(TextIn("ደንጉየ እንተ መጺአኸ?", noise, followup="punctual"), state).state.node == "punctual"
+    assert dialog.decide(TextIn("ደንጉየ እንተ መጺአኸ?", noise), state).replies[0].text == GIBBERISH
 
 
 def test_a_named_profession_routes_before_a_follow_up(dialog: Dialog) -> None:
