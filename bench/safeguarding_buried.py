@@ -22,8 +22,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.nlu.data import load_examples  # noqa: E402
-from bot.safeguarding import data  # noqa: E402
 from bot.safeguarding import model as sg  # noqa: E402
 from bot.safeguarding.evaluate import judge  # noqa: E402
 
@@ -36,9 +34,7 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=sg.WINDOW, help="words per window; 0: none")
     args = parser.parse_args()
     sg.WINDOW = args.window
-    root = ROOT / "nlu" / "safeguarding"
-    examples = data.load(root) + data.load(root / "heldout")
-    ordinary = [(e.language, e.text) for e in load_examples(ROOT / "nlu" / "data")]
+    examples, ordinary = sg.load_data(ROOT / "nlu")  # as `werkhelpdesk nlu evaluate` reads it
     wall, cpu = time.perf_counter(), time.process_time()
     training = sg.Training.build(examples, ordinary)
     fold = sg.fold_of(training)

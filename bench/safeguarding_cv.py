@@ -17,9 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.nlu.data import load_examples  # noqa: E402
-from bot.safeguarding import data  # noqa: E402
 from bot.safeguarding.evaluate import Report, cross_validate, format_report  # noqa: E402
+from bot.safeguarding.model import load_data  # noqa: E402
 
 
 def main() -> None:
@@ -27,9 +26,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--by-round", action="store_true", help="one fold per round file")
     args = parser.parse_args()
-    root = ROOT / "nlu" / "safeguarding"
-    safeguarding = data.load(root) + data.load(root / "heldout")
-    ordinary = [(e.language, e.text) for e in load_examples(ROOT / "nlu" / "data")]
+    safeguarding, ordinary = load_data(ROOT / "nlu")  # as `werkhelpdesk nlu evaluate` reads it
     wall, cpu = time.perf_counter(), time.process_time()
     report = cross_validate(safeguarding, ordinary, args.folds, args.by_round)
     print(format_report(Report([report], {})))

@@ -20,10 +20,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.nlu.data import load_examples  # noqa: E402
 from bot.safeguarding import data  # noqa: E402
 from bot.safeguarding.evaluate import Verdict, judge  # noqa: E402
-from bot.safeguarding.model import Training, fold_of, train  # noqa: E402
+from bot.safeguarding.model import Training, fold_of, load_data, train  # noqa: E402
 
 
 def main() -> None:
@@ -31,12 +30,10 @@ def main() -> None:
     parser.add_argument("--round", default="round9", help="the file name part of the round to score apart")
     parser.add_argument("--without", action="store_true", help="leave that round out of the data")
     args = parser.parse_args()
-    root = ROOT / "nlu" / "safeguarding"
-    examples = data.load(root) + data.load(root / "heldout")
+    examples, ordinary = load_data(ROOT / "nlu")  # as `werkhelpdesk nlu evaluate` reads it
     source = f"safeguarding/{args.round}"
     if args.without:
         examples = [e for e in examples if e.source != source]
-    ordinary = [(e.language, e.text) for e in load_examples(ROOT / "nlu" / "data")]
     wall, cpu = time.perf_counter(), time.process_time()
     training = Training.build(examples, ordinary)
     n = len(examples)
