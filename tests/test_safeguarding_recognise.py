@@ -407,6 +407,25 @@ def test_round_14_lawfully_unpaid_and_what_it_must_not_hide(text: str, category:
 @pytest.mark.parametrize(
     ("text", "category"),
     [
+        # round 15: care for the elderly (المسنين holds لمسني, "he touched me"), an unpaid placement on a benefit
+        ("بدي اشتغل بدار رعاية المسنين", None),
+        ("عندي خبرة مع المسنين والاطفال", None),
+        ("the gemeente says I must do a work experience place without pay, is that normal?", None),
+        ("UWV wants me to work 3 months without salary at a company", None),
+        # and what they must not hide
+        ("مديري لمسني", "harassment"),
+        ("بالشغل ولمسني المدير", "harassment"),
+        ("my boss makes me work without pay", "exploitation"),
+        ("the municipality found me a job but the boss keeps my passport", "exploitation"),
+    ],
+)
+def test_round_15_the_elderly_and_placements_and_what_they_must_not_hide(text: str, category: str | None) -> None:
+    assert patterns_only(text) == category
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
         # exploratory test, 2026-12-05: Arabizi the patterns missed (and nothing asked: two words)
         ("bade 2ente7er", "suicide"),
         ("baddi ente7ir", "suicide"),

@@ -307,7 +307,7 @@ PATTERNS: dict[str, list[str]] = {
         r"\bhoofddoek af(?:doen)?\b|\bopmerkingen over mijn lichaam\b|\bseks voor een contract\b|\bbeledigen (?:me|mij)\b",
         r"\bseksuele (?:berichtjes|berichten|foto)|\bnoem\w* (?:me|mij) terrorist\b|\baan mijn (?:borst|lichaam|billen) gezeten\b|\bintimideert (?:me|mij)\b|\bomdat ik (?:afrikaans|zwart|moslim) ben\b",
         # ar
-        r"(?:عم )?(?:يلمسني|بيلمسني|بيلمس جسمي|يلمس جسمي|لمسني|بيبوسني|يبوسني|حاول يبوسني)",
+        r"(?:عم )?(?:يلمسني|بيلمسني|بيلمس جسمي|يلمس جسمي|لمسني|بيبوسني|يبوسني|حاول يبوسني)(?!ن)",  # not in المسنين (the elderly)
         r"تحرش|يتحرش|بيتحرش|عنصري|عنصريه|تمييز|يميزوا ضدي|تنمر",
         r"(?:رسائل|صور|تعليقات) جنسيه|بيعلق على جسمي",
         r"(?:لاني|لأني|بسبب) (?:اسود|لاجئ|محجبه|الحجاب|ديني|اسمي|لهجتي|عربي)|بسبب (?:الحجاب|ديني|اسمي)",
@@ -446,6 +446,9 @@ MASKS: dict[str, list[str]] = {
         r" (?:(?:is|are|was|were|gets?) )?(?:not|never) (?:being )?paid\b|\bunpaid (?:lunch ?)?breaks?\b",
         # "without paid work" is being unemployed; "even if unpaid" is willingness to volunteer
         r"\bzonder betaald werk\b|(?:حتى لو|ولو|حتى) (?:بلا|بدون) (?:راتب|اجر|مصاري)",
+        # A placement the municipality or UWV arranges (werkervaringsplaats) is unpaid work on a benefit.
+        r"\b(?:municipality|gemeente|uwv|work experience|werkervaringsplaats|participatiebaan|proefplaatsing)\b"
+        r".{0,40}\bwithout (?:pay|salary|wages?)\b",
     ],
     "danger": [
         rf"(?:{_COURSE}) (?:[^ ]+ ){{0,3}}?(?:{_EMERGENCY_TOPIC})|(?:{_EMERGENCY_TOPIC}) ?(?:[^ ]+ ){{0,2}}?(?:{_COURSE})",
