@@ -16,10 +16,12 @@ from bot.textnorm import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_FILES = sorted((ROOT / "nlu" / "eval").glob("realistic*.yml"))
+PROBE_FILES = sorted((ROOT / "nlu" / "eval").glob("probe*.yml"))  # small held-out sets about one confusion
 
 
 def test_every_evaluation_set_is_checked() -> None:
     assert [p.name for p in EVAL_FILES][:2] == ["realistic.yml", "realistic_b.yml"]
+    assert [p.name for p in PROBE_FILES] == ["probe_language.yml"]
 
 
 @pytest.mark.parametrize("path", EVAL_FILES, ids=lambda p: p.name)
@@ -38,7 +40,7 @@ def test_realistic_file_has_60_messages_per_language_with_valid_labels(path: Pat
             assert m.node in flow.nodes, m
 
 
-@pytest.mark.parametrize("path", EVAL_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", EVAL_FILES + PROBE_FILES, ids=lambda p: p.name)
 def test_no_realistic_message_is_in_the_training_data(path: Path) -> None:
     """Held out means never trained on: not in nlu/data, nlu/nodes or nlu/openers (after normalisation)."""
     trained = {normalize(e.text) for e in load_training(ROOT / "nlu", followups=True)}
