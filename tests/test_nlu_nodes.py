@@ -43,6 +43,9 @@ def test_node_files_name_real_intents_and_nodes_in_every_language() -> None:
         ("ما عندي أوراق الشهادة، شو أعمل؟", "diploma_recognition", "lost_papers"),
         ("كم يكلف تقييم الشهادة؟", "diploma_recognition", "cost_time"),
         ("ዝተሓተ ደሞዝ ክንደይ እዩ፧", "employment_contract", "wage"),
+        # not training lines (2026-12-05): a node that did not exist, and a trade that got BIG registration
+        ("de kinderopvang vraagt een verklaring van goed gedrag", "job_application", "vog"),
+        ("i want to work as a driver", "profession_accreditation", "other"),
     ],
 )
 def test_specific_questions_get_their_node(embedded: EmbeddedClassifier, text: str, intent: str, node: str) -> None:
