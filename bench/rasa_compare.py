@@ -55,8 +55,8 @@ import aiohttp
 import yaml
 from sklearn.metrics import f1_score, recall_score
 
-from bot.nlu.compose import augment
-from bot.nlu.data import OPENER, Example, load_examples, load_training, rasa_yaml
+from bot.nlu.compose import intent_training
+from bot.nlu.data import Example, load_examples, load_training, rasa_yaml
 from bot.nlu.embedded import EmbeddedClassifier
 from bot.nlu.evaluate import DEFAULT_THRESHOLD, folds_for
 from bot.nlu.realistic import evaluate_realistic, format_realistic, load_realistic
@@ -220,8 +220,7 @@ def run_realistic(
 ) -> dict[str, Any]:
     """Train both sides once on the same texts; score every file of held-out realistic messages with each."""
     training = load_training(ROOT / "nlu")
-    texts = [e for e in training if e.intent != OPENER]
-    texts += augment(training)  # the embedded classifier trains on exactly these
+    texts = intent_training(training)  # the embedded classifier trains on exactly these, and `nlu export` writes them
     files = {str(path): load_realistic(path) for path in paths}
     started, cpu_started = time.perf_counter(), time.process_time()
     embedded = EmbeddedClassifier.train(training)

@@ -295,11 +295,9 @@ async def test_a_new_topic_learns_its_groups_questions_and_answers_a_similar_one
     recorded = [c for c in newest.changes if c["field"] == "example"]
     assert [(c["flow"], c["lang"]) for c in recorded] == [("childcare", "nl")] * len(rows)
     assert not any(c.get("text") for c in recorded)  # the newcomers' words stay out of the history
-    # `nlu export` gives a Rasa server the same examples: nlu/data as it is, plus the console's
+    # `nlu export` gives a Rasa server the same examples: what nlu/ teaches the embedded classifier, plus the console's
     assert await nlu_export(services.settings, str(tmp_path / "rasa")) == 0
-    assert sorted(p.name for p in (tmp_path / "rasa").glob("*.yml")) == sorted(
-        ["console.yml", *(p.name for p in (ROOT / "nlu" / "data").glob("*.yml"))]
-    )
+    assert sorted(p.name for p in (tmp_path / "rasa").glob("*.yml")) == ["console.yml", "nlu.yml"]
     exported = yaml.safe_load((tmp_path / "rasa" / "console.yml").read_text(encoding="utf-8"))["nlu"]
     assert [block["intent"] for block in exported] == ["childcare"]
     assert sorted(line[2:] for line in exported[0]["examples"].splitlines()) == sorted(r.text for r in rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -16,9 +17,17 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_compose_topology() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"postgres", "rasa-train", "rasa", "bot"}
+    assert set(services) == {"postgres", "nlu-export", "rasa-train", "rasa", "bot"}
     assert services["rasa"]["image"] == services["rasa-train"]["image"] == "rasa/rasa:3.6.21"
     assert "nlu/config.yml" in services["rasa-train"]["command"]
+    # Rasa trains on what the embedded classifier learns from (nlu/data, nlu/nodes, openings, the console's)
+    export = services["nlu-export"]
+    assert "werkhelpdesk nlu export /rasa-data" in " ".join(export["command"])
+    assert "rasa-data:/rasa-data" in export["volumes"]
+    assert "rasa-data:/app/data:ro" in services["rasa-train"]["volumes"]
+    assert services["rasa-train"]["command"][services["rasa-train"]["command"].index("--nlu") + 1] == "data"
+    assert services["rasa-train"]["depends_on"]["nlu-export"]["condition"] == "service_completed_successfully"
+    assert export["environment"]["DATABASE_URL"] == bot_database_url(compose)
     assert "--enable-api" in services["rasa"]["command"]
     assert services["rasa"]["depends_on"]["rasa-train"]["condition"] == "service_completed_successfully"
     bot = services["bot"]
@@ -29,6 +38,10 @@ def test_compose_topology() -> None:
     assert "werkhelpdesk db upgrade && exec werkhelpdesk run" in " ".join(bot["command"])
     assert "healthcheck" in services["postgres"]
     assert "pgdata" in compose["volumes"]
+
+
+def bot_database_url(compose: dict[str, Any]) -> str:
+    return str(compose["services"]["bot"]["environment"]["DATABASE_URL"])
 
 
 def test_env_example_documents_every_setting() -> None:

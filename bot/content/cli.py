@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 
@@ -14,7 +13,9 @@ from bot.db.migrate import ensure_current
 from bot.flows.glossary import GLOSSARY_FILE, load_glossary
 from bot.flows.loader import check_texts, read_texts
 from bot.flows.status import format_status, status_of
-from bot.nlu.data import Example, rasa_yaml
+from bot.languages import LANGUAGES
+from bot.nlu.compose import intent_training
+from bot.nlu.data import Example, load_training, rasa_yaml
 from bot.settings import Settings
 
 
@@ -99,8 +100,9 @@ async def flows_db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def nlu_export(settings: Settings, target: str) -> int:
-    """A Rasa training directory: the files of nlu/data as they are, and `console.yml` with the examples
-    staff published in the console (those the embedded classifier learns too)."""
+    """A Rasa training directory: `nlu.yml` with the texts the embedded classifier's intents learn from
+    (nlu/data, nlu/nodes, their copies with an opening in front), and `console.yml` with the examples staff
+    published in the console (those the embedded classifier learns too)."""
     engine = create_engine(settings.database_url)
     try:
         await ensure_current(engine)
@@ -110,17 +112,23 @@ async def nlu_export(settings: Settings, target: str) -> int:
     finally:
         await engine.dispose()
     learnt = examples.trainable(found, check_files(dict(head.files), []).flows) if head is not None else []
-    write_rasa_data(settings.nlu_dir / "data", learnt, Path(target))
-    print(f"wrote nlu/data and {len(learnt)} console examples to {target}: rasa train nlu --nlu {target}")
+    written = write_rasa_data(settings.nlu_dir, learnt, Path(target))
+    print(
+        f"wrote {written} examples of nlu/ and {len(learnt)} console examples to {target}: rasa train nlu --nlu {target}"
+    )
     return 0
 
 
-def write_rasa_data(data: Path, learnt: list[Example], directory: Path) -> None:
+def write_rasa_data(nlu_dir: Path, learnt: list[Example], directory: Path) -> int:
+    """Write the directory; how many examples of nlu/ it holds."""
     directory.mkdir(parents=True, exist_ok=True)
-    for source in sorted(data.glob("*.yml")):
-        shutil.copyfile(source, directory / source.name)
+    for language in LANGUAGES:  # copies of nlu/data written by exports before 2026-12-05: now in nlu.yml
+        (directory / f"{language}.yml").unlink(missing_ok=True)
+    training = intent_training(load_training(nlu_dir))
+    (directory / "nlu.yml").write_text(rasa_yaml(training), encoding="utf-8")
     console = directory / "console.yml"
     if learnt:
         console.write_text(rasa_yaml(learnt), encoding="utf-8")
     elif console.exists():
         console.unlink()
+    return len(training)

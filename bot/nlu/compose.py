@@ -59,6 +59,15 @@ def segments(text: str) -> list[str]:
     return parts or [text]
 
 
+def intent_training(examples: Sequence[Example], augmented: bool = True) -> list[Example]:
+    """The texts an intent model learns from: the intent and node examples first (not the openings alone, not
+    the follow-up lines), then, `augmented`, their copies with an opening in front. The embedded classifier and
+    the Rasa export (`werkhelpdesk nlu export`) both train on exactly these."""
+    examples = [e for e in examples if not e.followup]
+    real = [e for e in examples if e.intent != OPENER]
+    return real + augment(examples) if augmented else real
+
+
 def augment(examples: Sequence[Example], share: float = AUGMENT_SHARE) -> list[Example]:
     """Extra training examples: content examples with a greeting, thanks or introduction in front.
 

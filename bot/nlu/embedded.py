@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from bot.languages import detect_language
-from bot.nlu.compose import NOT_QUESTIONS, QUESTION_WORD, augment, segments
+from bot.nlu.compose import NOT_QUESTIONS, QUESTION_WORD, intent_training, segments
 from bot.nlu.data import OPENER, Example
 from bot.nlu.features import FeatureSpace
 from bot.nlu.fitting import fit_folds
@@ -299,9 +299,8 @@ class EmbeddedClassifier:
         opening in front (nlu/openers; bot/nlu/compose.py). `processes` > 1: the SVM fits run in that many
         forked processes (the same model; bot/nlu/fitting.py)."""
         followups = [e for e in examples if e.followup]
-        examples = [e for e in examples if not e.followup]
-        real = [e for e in examples if e.intent != OPENER]
-        training = real + augment(examples) if AUGMENT else real
+        training = intent_training(examples, AUGMENT)
+        real = [e for e in examples if not e.followup and e.intent != OPENER]  # the first rows of `training`
         space, features = FeatureSpace.fit([normalize(e.text[:MAX_CHARS]) for e in training])
         labels = [e.intent for e in training]
         model = CalibratedLinearModel.fit(features, labels, {OUT_OF_SCOPE: OUT_OF_SCOPE_PRIOR}, processes)
