@@ -417,6 +417,7 @@ def test_round_14_lawfully_unpaid_and_what_it_must_not_hide(text: str, category:
         ("بالشغل ولمسني المدير", "harassment"),
         ("my boss makes me work without pay", "exploitation"),
         ("the municipality found me a job but the boss keeps my passport", "exploitation"),
+        ("my boss at the municipality job makes me work without pay", "exploitation"),
     ],
 )
 def test_round_15_the_elderly_and_placements_and_what_they_must_not_hide(text: str, category: str | None) -> None:

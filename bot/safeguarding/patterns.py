@@ -446,9 +446,11 @@ MASKS: dict[str, list[str]] = {
         r" (?:(?:is|are|was|were|gets?) )?(?:not|never) (?:being )?paid\b|\bunpaid (?:lunch ?)?breaks?\b",
         # "without paid work" is being unemployed; "even if unpaid" is willingness to volunteer
         r"\bzonder betaald werk\b|(?:حتى لو|ولو|حتى) (?:بلا|بدون) (?:راتب|اجر|مصاري)",
-        # A placement the municipality or UWV arranges (werkervaringsplaats) is unpaid work on a benefit.
-        r"\b(?:municipality|gemeente|uwv|work experience|werkervaringsplaats|participatiebaan|proefplaatsing)\b"
-        r".{0,40}\bwithout (?:pay|salary|wages?)\b",
+        # A placement the municipality or UWV arranges (werkervaringsplaats) is unpaid work on a benefit; "my boss
+        # at the municipality job makes me work without pay" still counts.
+        r"\b(?:municipality|gemeente|uwv) (?:wants|says|asks|requires|told|tells|sends) (?:me )?.{0,30}\bwithout"
+        r" (?:pay|salary|wages?)\b|\b(?:work experience (?:place|placement|job)|werkervaringsplaats|participatiebaan"
+        r"|proefplaatsing)\b.{0,40}\bwithout (?:pay|salary|wages?)\b",
     ],
     "danger": [
         rf"(?:{_COURSE}) (?:[^ ]+ ){{0,3}}?(?:{_EMERGENCY_TOPIC})|(?:{_EMERGENCY_TOPIC}) ?(?:[^ ]+ ){{0,2}}?(?:{_COURSE})",
