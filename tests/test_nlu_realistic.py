@@ -21,7 +21,12 @@ PROBE_FILES = sorted((ROOT / "nlu" / "eval").glob("probe*.yml"))  # small held-o
 
 def test_every_evaluation_set_is_checked() -> None:
     assert [p.name for p in EVAL_FILES][:2] == ["realistic.yml", "realistic_b.yml"]
-    assert [p.name for p in PROBE_FILES] == ["probe_language.yml", "probe_professions.yml", "probe_reporting.yml"]
+    assert [p.name for p in PROBE_FILES] == [
+        "probe_language.yml",
+        "probe_professions.yml",
+        "probe_reporting.yml",
+        "probe_toeslagen.yml",
+    ]
 
 
 @pytest.mark.parametrize("path", EVAL_FILES, ids=lambda p: p.name)
