@@ -26,6 +26,7 @@ def test_every_evaluation_set_is_checked() -> None:
         "probe_professions.yml",
         "probe_reporting.yml",
         "probe_toeslagen.yml",
+        "probe_ww.yml",
     ]
 
 
