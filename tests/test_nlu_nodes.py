@@ -47,6 +47,7 @@ def test_node_files_name_real_intents_and_nodes_in_every_language() -> None:
         ("de kinderopvang vraagt een verklaring van goed gedrag", "job_application", "vog"),
         ("i want to work as a driver", "profession_accreditation", "other"),
         ("ik ga werken, krijg ik dan nog zorgtoeslag?", "work_and_benefits", "toeslagen"),
+        ("ik heb geen referentie, wie kan ik vragen?", "job_application", "references"),
     ],
 )
 def test_specific_questions_get_their_node(embedded: EmbeddedClassifier, text: str, intent: str, node: str) -> None:
