@@ -30,7 +30,7 @@ import numpy as np
 
 from bot.languages import detect_language
 from bot.nlu.compose import NOT_QUESTIONS, QUESTION_WORD, intent_training, segments
-from bot.nlu.data import OPENER, Example
+from bot.nlu.data import Example
 from bot.nlu.features import FeatureSpace
 from bot.nlu.fitting import fit_folds
 from bot.nlu.types import Entity, NluResult
@@ -300,7 +300,7 @@ class EmbeddedClassifier:
         forked processes (the same model; bot/nlu/fitting.py)."""
         followups = [e for e in examples if e.followup]
         training = intent_training(examples, AUGMENT)
-        real = [e for e in examples if not e.followup and e.intent != OPENER]  # the first rows of `training`
+        real = intent_training(examples, augmented=False)  # the first rows of `training`
         space, features = FeatureSpace.fit([normalize(e.text[:MAX_CHARS]) for e in training])
         labels = [e.intent for e in training]
         model = CalibratedLinearModel.fit(features, labels, {OUT_OF_SCOPE: OUT_OF_SCOPE_PRIOR}, processes)
