@@ -324,11 +324,13 @@ async def _privacy_purge(settings: Settings, months: int | None) -> int:
 
 
 async def _report_unanswered(settings: Settings, days: int) -> int:
+    from bot.flows.loader import check_flows
     from bot.tools.unanswered import corrections, format_groups, unanswered_groups
 
+    is_topic = check_flows(settings.flows_dir).flows.is_topic
     async with _session(settings) as session:
-        corrected = await corrections(session, days=days)
-        print(format_groups(await unanswered_groups(session, days=days), days, corrected))
+        corrected = await corrections(session, days=days, is_topic=is_topic)
+        print(format_groups(await unanswered_groups(session, days=days, is_topic=is_topic), days, corrected))
     return 0
 
 
@@ -339,14 +341,14 @@ async def _report_summary(settings: Settings, args: argparse.Namespace) -> int:
     from bot.flows.loader import check_flows
     from bot.handoff.hours import OfficeHours
     from bot.reports.figures import build
-    from bot.reports.summary import format_report, parse_period, topic_predicate
+    from bot.reports.summary import format_report, parse_period
 
     try:
         period = parse_period(args.start, args.end, args.language, datetime.now(UTC).date())
     except ValueError as exc:
         print(f"invalid period: {exc} (use --from and --to as YYYY-MM-DD)", file=sys.stderr)
         return 2
-    is_topic = topic_predicate(check_flows(settings.flows_dir).flows)
+    is_topic = check_flows(settings.flows_dir).flows.is_topic
     async with _session(settings) as session:
         hours = OfficeHours.of(settings)
         report = await build(session, period, hours, is_topic=is_topic)

@@ -344,10 +344,10 @@ class Dialog:
         if nlu.second and second is not None and second.id != flow.id and second.menu is not None:
             other = Button(FlowTitle(second.id), encode(TopicButton(nlu.second)))  # the message's other question
             extra = ((other,), *extra)
-        elif (runner_up := nlu.runner_up()) is not None:
+        elif (runner_up := nlu.runner_up(self._flows.is_topic)) is not None:
             # Close to another topic: that one a tap away, in case this answer missed.
             near = self._flows.for_intent(runner_up)
-            if near is not None and near.id != flow.id and near.menu is not None:
+            if near is not None and near.id != flow.id:
                 extra = (*extra, (Button(FlowTitle(near.id), encode(OtherTopic(runner_up))),))
         return self._answer(flow, node_id, state, intent=nlu.intent, extra=extra)
 

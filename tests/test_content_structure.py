@@ -340,8 +340,8 @@ def test_exported_new_topic_checks_clean(tmp_path: Path) -> None:
 def test_the_dialog_answers_and_offers_a_topics_own_intent() -> None:
     """Nothing in the dialog is special for a topic's own intent: it answers it with the topic's first
     answer, and offers the topic when it asks back."""
-    from bot.callbacks import TopicButton, encode
-    from bot.dialog import Dialog, DialogConfig, State, TextIn
+    from bot.callbacks import OtherTopic, TopicButton, encode
+    from bot.dialog import Button, Dialog, DialogConfig, State, TextIn
     from bot.messages import FlowTitle, NodeText
     from bot.nlu.types import NluResult
 
@@ -357,6 +357,11 @@ def test_the_dialog_answers_and_offers_a_topics_own_intent() -> None:
     offered = [b for row in outcome.replies[0].buttons for b in row]
     assert offered[0].label == FlowTitle("childcare")
     assert offered[0].data == encode(TopicButton("childcare"))
+    # Close behind a confident answer, it is the other topic offered below it.
+    close = NluResult(ASKED, "nl", "cv_help", 0.7, (("cv_help", 0.7), ("greet", 0.2), ("childcare", 0.16)))
+    outcome = dialog.decide(TextIn(ASKED, close), State())
+    offered = [b for row in outcome.replies[0].buttons for b in row]
+    assert Button(FlowTitle("childcare"), encode(OtherTopic("childcare"))) in offered, offered
 
 
 async def test_structure_forms_need_the_csrf_token_and_escape_what_staff_write(

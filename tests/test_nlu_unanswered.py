@@ -31,7 +31,7 @@ async def test_the_topic_chosen_after_asking_back_is_a_training_suggestion(servi
     await process(services, Incoming(NEWCOMER + 1, NEWCOMER + 1, "text", text=other, telegram_language="nl"))
     await process(services, Incoming(NEWCOMER + 1, NEWCOMER + 1, "text", text="hallo"))
     async with services.sessions() as session:
-        groups = await unanswered_groups(session, days=30)
+        groups = await unanswered_groups(session, days=30, is_topic=services.flows.is_topic)
     picked = {t: p for g in groups for t, p in zip(g.texts, g.picked, strict=True)}
     assert picked[unsure] == "diploma_recognition"
     assert picked[other] is None
@@ -62,8 +62,8 @@ async def test_a_tap_on_the_other_topic_below_an_answer_is_a_training_suggestion
         last = await session.scalar(select(Message).where(Message.direction == "out").order_by(Message.id.desc()))
         assert last is not None
         assert any(data.startswith("n:cv_help.") for row in last.buttons or [] for _, data in row)  # the CV topic
-        (corrected,) = await corrections(session, days=30)
-        groups = await unanswered_groups(session, days=30)
+        (corrected,) = await corrections(session, days=30, is_topic=services.flows.is_topic)
+        groups = await unanswered_groups(session, days=30, is_topic=services.flows.is_topic)
     assert corrected == Correction("nl", BETWEEN, "job_application", "cv_help")
     report = format_groups(groups, 30, [corrected])
     assert f"[nl] cv_help (answered: job_application): {BETWEEN}" in report
@@ -73,7 +73,7 @@ async def test_no_correction_without_a_tap_on_the_other_topic(services: Services
     await process(services, Incoming(NEWCOMER, NEWCOMER, "text", text=BETWEEN, telegram_language="nl"))
     await process(services, Incoming(NEWCOMER, NEWCOMER, "button", data="i:cv_help"))
     async with services.sessions() as session:
-        assert await corrections(session, days=30) == []
+        assert await corrections(session, days=30, is_topic=services.flows.is_topic) == []
 
 
 async def test_each_tap_is_matched_to_its_own_newcomers_question(services: Services) -> None:
@@ -104,7 +104,7 @@ async def test_each_tap_is_matched_to_its_own_newcomers_question(services: Servi
             )
             await session.flush()
     async with services.sessions() as session:
-        found = await corrections(session, days=30)
+        found = await corrections(session, days=30, is_topic=services.flows.is_topic)
     assert found == [
         Correction("ar", "كيف اكتب رسالة تحفيزية", "job_application", "cv_help"),
         Correction("ti", "ስራሕ ኣበይ ይርከብ", "job_application", "cv_help"),  # the question just before the tap
@@ -122,8 +122,47 @@ async def test_an_unanswered_follow_up_is_shown_with_the_topic_answered_before_i
     async with services.sessions() as session:
         rows = list(await session.scalars(select(UnansweredQuestion).order_by(UnansweredQuestion.id)))
         assert [r.text for r in rows] == [followup, followup]  # the teacher's question was answered
-        groups = await unanswered_groups(session, days=30)
+        groups = await unanswered_groups(session, days=30, is_topic=services.flows.is_topic)
     (group,) = groups
     assert sorted(group.after, key=str) == sorted(["profession_accreditation", None], key=str)
     report = format_groups(groups, 30)
     assert f"{followup}  (after an answer about profession_accreditation)" in report
+
+
+async def test_a_topic_staff_made_counts_as_a_topic_in_the_report(services: Services) -> None:
+    """A new topic from the console has its own intent, which the NLU's built-in topic list does not know."""
+    from bot.db.models import User
+    from bot.flows.loader import check_texts, read_texts
+    from tests.conftest import ROOT
+
+    texts = read_texts(ROOT / "flows")
+    topic = texts["cv_help"].replace("id: cv_help", "id: childcare", 1).replace("[cv_help]", "[childcare]", 1)
+    flows = check_texts({**texts, "childcare": topic}, []).flows
+    followup = "en hoe lang is de wachtlijst daar"
+    async with services.sessions() as session, session.begin():
+        user = User(telegram_id=7501)
+        session.add(user)
+        await session.flush()
+        said = [
+            ("text", "waar kan mijn kind naar de opvang als ik werk", "childcare"),
+            ("text", followup, "out_of_scope"),
+            ("text", "hoe maak ik een cv", "cv_help"),
+            ("button", "o:childcare", None),
+        ]
+        for kind, text, intent in said:
+            session.add(
+                Message(
+                    user_id=user.id, chat_id=7501, direction="in", kind=kind, text=text, language="nl", intent=intent
+                )
+            )
+            await session.flush()
+        session.add(UnansweredQuestion(user_id=user.id, text=followup, language="nl"))
+    async with services.sessions() as session:
+        groups = await unanswered_groups(session, days=30, is_topic=flows.is_topic)
+        found = await corrections(session, days=30, is_topic=flows.is_topic)
+        unknown = await unanswered_groups(session, days=30, is_topic=services.flows.is_topic)
+    (group,) = [g for g in groups if followup in g.texts]
+    assert group.after == ["childcare"]
+    assert [g.after for g in unknown if followup in g.texts] == [[None]]  # a flow that is not there is no topic
+    assert "(after an answer about childcare)" in format_groups(groups, 30)
+    assert found == [Correction("nl", "hoe maak ik een cv", "cv_help", "childcare")]

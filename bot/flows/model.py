@@ -95,6 +95,12 @@ class FlowSet:
     def for_intent(self, intent: str) -> Flow | None:
         return next((f for f in self.flows.values() if intent in f.intents), None)
 
+    def is_topic(self, intent: str) -> bool:
+        """An FAQ topic is a flow in the menu (greetings, thanks, asking for a person are not); staff's
+        new topics included, which the NLU's built-in list of topics does not know."""
+        flow = self.for_intent(intent)
+        return flow is not None and flow.menu is not None
+
     def menu(self) -> list[Flow]:
         return sorted((f for f in self.flows.values() if f.menu is not None), key=lambda f: f.menu or 0)
 

@@ -148,12 +148,7 @@ async def last_topic(session: AsyncSession, flows: FlowSet, user_id: int) -> str
         .order_by(Message.id.desc())
         .limit(20)
     )
-    return next((i for i in intents if i and _is_topic(flows, i)), None)
-
-
-def _is_topic(flows: FlowSet, intent: str) -> bool:
-    flow = flows.for_intent(intent)  # the topics are the flows in the menu
-    return flow is not None and flow.menu is not None
+    return next((i for i in intents if i and flows.is_topic(i)), None)
 
 
 async def _case_topic(turn: Turn, case: Case, user: User) -> str | None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -55,9 +56,11 @@ class NluResult:
     second: str | None = None
     gibberish: bool = False  # no word and few character n-grams the training data knows ("qwerty zxcv")
 
-    def runner_up(self, minimum: float = RUNNER_UP) -> str | None:
+    def runner_up(
+        self, is_topic: Callable[[str], bool] = TOPICS.__contains__, minimum: float = RUNNER_UP
+    ) -> str | None:
         """The likeliest topic other than the answered intent, if its confidence reaches `minimum`."""
-        return next((i for i, c in self.ranking if i != self.intent and i in TOPICS and c >= minimum), None)
+        return next((i for i, c in self.ranking if i != self.intent and is_topic(i) and c >= minimum), None)
 
     def entity(self, name: str) -> str | None:
         return next((e.value for e in self.entities if e.entity == name), None)

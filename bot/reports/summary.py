@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
 
-from bot.flows.model import FlowSet
 from bot.reports.figures import Period, Report, Table
 
 DEFAULT_DAYS = 30
@@ -22,16 +20,6 @@ def parse_period(start: str | None, end: str | None, language: str | None, today
     if (last - first).days >= MAX_DAYS:
         raise ValueError(f"the period is longer than {MAX_DAYS} days")
     return Period(first, last, language or None)
-
-
-def topic_predicate(flows: FlowSet) -> Callable[[str], bool]:
-    """The FAQ's topics are the flows in the menu (greetings, thanks, asking for a person are not)."""
-
-    def is_topic(intent: str) -> bool:
-        flow = flows.for_intent(intent)
-        return flow is not None and flow.menu is not None
-
-    return is_topic
 
 
 def format_table(table: Table) -> str:

@@ -10,6 +10,7 @@ tell what it asks. All are read from the transcript, so nothing extra is stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import NodeButton, OtherTopic, TopicButton, decode
 from bot.db.models import Message, UnansweredQuestion, utcnow
-from bot.nlu.types import TOPICS
 from bot.textnorm import normalize
 
 SIMILARITY = 0.35
+IsTopic = Callable[[str], bool]  # FlowSet.is_topic: the menu's flows, staff's new topics included
 AFTER_WITHIN = timedelta(minutes=30)  # an answer longer ago than this is no longer the question's context
 _SLACK = timedelta(minutes=1)  # the question's row is written in the turn of its message, a moment later
 
@@ -43,7 +44,7 @@ class Context:
     after: dict[int, str]  # question id -> the topic of the newcomer's message just before it
 
 
-async def contexts(session: AsyncSession, rows: list[UnansweredQuestion]) -> Context:
+async def contexts(session: AsyncSession, rows: list[UnansweredQuestion], is_topic: IsTopic) -> Context:
     """The topic each unanswered question was followed by (a training suggestion) and came after."""
     if not rows:
         return Context({}, {})
@@ -75,20 +76,20 @@ async def contexts(session: AsyncSession, rows: list[UnansweredQuestion]) -> Con
                 picked[r.id] = button.intent
         before = messages[at - 1] if at > 0 else None
         if before is not None and before.created_at >= messages[at].created_at - AFTER_WITHIN:
-            topic = _topic_of(before)
+            topic = _topic_of(before, is_topic)
             if topic is not None:
                 after[r.id] = topic
     return Context(picked, after)
 
 
-def _topic_of(message: Message) -> str | None:
+def _topic_of(message: Message, is_topic: IsTopic) -> str | None:
     """The topic a newcomer's message asked about or a button opened, if it was one."""
     if message.kind == "text":
-        return message.intent if message.intent in TOPICS else None
+        return message.intent if message.intent and is_topic(message.intent) else None
     match decode(message.text or "") if message.kind == "button" else None:
-        case TopicButton(intent) | OtherTopic(intent) if intent in TOPICS:
+        case TopicButton(intent) | OtherTopic(intent) if is_topic(intent):
             return intent
-        case NodeButton(flow, _) if flow in TOPICS:
+        case NodeButton(flow, _) if is_topic(flow):
             return flow
     return None
 
@@ -103,7 +104,9 @@ class Correction:
     picked: str
 
 
-async def corrections(session: AsyncSession, *, days: int, now: datetime | None = None) -> list[Correction]:
+async def corrections(
+    session: AsyncSession, *, days: int, is_topic: IsTopic, now: datetime | None = None
+) -> list[Correction]:
     """Taps on the other topic below an answer in the last `days`, each with the newcomer's message it
     answered (their last typed message about a topic before the tap), oldest first."""
     since = (now or utcnow()) - timedelta(days=days)
@@ -124,10 +127,11 @@ async def corrections(session: AsyncSession, *, days: int, now: datetime | None 
     for m in await session.scalars(
         select(Message)
         .where(Message.user_id.in_(sorted({tap.user_id for tap, _ in taps if tap.user_id})), Message.direction == "in")
-        .where(Message.kind == "text", Message.intent.in_(TOPICS), Message.id < taps[-1][0].id)
+        .where(Message.kind == "text", Message.intent.is_not(None), Message.id < taps[-1][0].id)
         .order_by(Message.id)
     ):
-        asked.setdefault(int(m.user_id or 0), []).append(m)
+        if m.intent and is_topic(m.intent):
+            asked.setdefault(int(m.user_id or 0), []).append(m)
     found: list[Correction] = []
     for tap, picked in taps:
         question = next((m for m in reversed(asked.get(int(tap.user_id or 0), [])) if m.id < tap.id), None)
@@ -165,14 +169,16 @@ def group_similar(texts: list[str], threshold: float = SIMILARITY) -> list[list[
     return groups
 
 
-async def unanswered_groups(session: AsyncSession, *, days: int, now: datetime | None = None) -> list[Group]:
+async def unanswered_groups(
+    session: AsyncSession, *, days: int, is_topic: IsTopic, now: datetime | None = None
+) -> list[Group]:
     since = (now or utcnow()) - timedelta(days=days)
     rows = list(
         await session.scalars(
             select(UnansweredQuestion).where(UnansweredQuestion.created_at >= since).order_by(UnansweredQuestion.id)
         )
     )
-    context = await contexts(session, rows)
+    context = await contexts(session, rows, is_topic)
     result: list[Group] = []
     for language in sorted({r.language or "?" for r in rows}):
         same = [r for r in rows if (r.language or "?") == language]

@@ -483,8 +483,8 @@ async def unanswered_page(request: web.Request, status: int = 200, typed: dict[s
                 .limit(2000)
             )
         )
-        around = await contexts(session, rows)
-        corrected = await corrections(session, days=days)
+        around = await contexts(session, rows, services.flows.is_topic)
+        corrected = await corrections(session, days=days, is_topic=services.flows.is_topic)
         waiting = await examples.pending(session)
     groups: list[dict[str, Any]] = []
     for language in sorted({r.language or "?" for r in rows}):

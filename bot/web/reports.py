@@ -16,7 +16,7 @@ from bot.handoff.hours import OfficeHours
 from bot.languages import LANGUAGES, NATIVE_NAMES
 from bot.reports.charts import all_charts
 from bot.reports.figures import Cell, Period, Report, Table, build
-from bot.reports.summary import parse_period, topic_predicate
+from bot.reports.summary import parse_period
 from bot.web.console import CONSOLE, _context, render, staff_only
 
 PRESETS = (7, 30, 90, 365)
@@ -44,7 +44,7 @@ async def _report(request: web.Request, period: Period) -> Report:
     services = request.app[CONSOLE].services
     hours = OfficeHours.of(services.settings)
     async with services.sessions() as session:
-        return await build(session, period, hours, is_topic=topic_predicate(services.flows))
+        return await build(session, period, hours, is_topic=services.flows.is_topic)
 
 
 def _labels(request: web.Request) -> Any:
