@@ -46,6 +46,8 @@ def test_node_files_name_real_intents_and_nodes_in_every_language() -> None:
         # not training lines (2026-12-05): a node that did not exist, and a trade that got BIG registration
         ("de kinderopvang vraagt een verklaring van goed gedrag", "job_application", "vog"),
         ("i want to work as a driver", "profession_accreditation", "other"),
+        # not training lines (2026-12-05, evening): an answer that did not exist
+        ("kan ik mijn marokkaanse rijbewijs inwisselen voor een nederlandse", "education_routes", "licence"),
         ("ik ga werken, krijg ik dan nog zorgtoeslag?", "work_and_benefits", "toeslagen"),
         ("ik heb geen referentie, wie kan ik vragen?", "job_application", "references"),
     ],
