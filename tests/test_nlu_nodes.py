@@ -46,8 +46,10 @@ def test_node_files_name_real_intents_and_nodes_in_every_language() -> None:
         # not training lines (2026-12-05): a node that did not exist, and a trade that got BIG registration
         ("de kinderopvang vraagt een verklaring van goed gedrag", "job_application", "vog"),
         ("i want to work as a driver", "profession_accreditation", "other"),
-        # not training lines (2026-12-05, evening): an answer that did not exist
+        # not training lines (2026-12-05, evening): two answers that did not exist
         ("kan ik mijn marokkaanse rijbewijs inwisselen voor een nederlandse", "education_routes", "licence"),
+        ("the employer says because i am pregnant there is no new contract", "employment_contract", "pregnancy"),
+        ("هل يحق للمدير يفصلني وانا حامل بالشهر الخامس", "employment_contract", "pregnancy"),
         ("ik ga werken, krijg ik dan nog zorgtoeslag?", "work_and_benefits", "toeslagen"),
         ("ik heb geen referentie, wie kan ik vragen?", "job_application", "references"),
     ],
@@ -60,6 +62,11 @@ def test_specific_questions_get_their_node(embedded: EmbeddedClassifier, text: s
 def test_general_questions_get_no_node(embedded: EmbeddedClassifier) -> None:
     assert embedded.predict("ik wil iets vragen over mijn arbeidscontract").node is None
     assert embedded.predict("hallo").node is None
+
+
+def test_pregnancy_care_is_not_the_work_answer(embedded: EmbeddedClassifier) -> None:
+    """The pregnancy node is about work; a hospital or midwife question stays out of scope (not training lines)."""
+    assert embedded.predict("my wife is pregnant, which hospital should she go to").intent == "out_of_scope"
 
 
 def test_the_pickled_classifier_finds_the_same_nodes(embedded: EmbeddedClassifier) -> None:

@@ -24,6 +24,7 @@ def test_every_evaluation_set_is_checked() -> None:
     assert [p.name for p in PROBE_FILES] == [
         "probe_language.yml",
         "probe_licence.yml",
+        "probe_pregnancy.yml",
         "probe_professions.yml",
         "probe_references.yml",
         "probe_reporting.yml",
