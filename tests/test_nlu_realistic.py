@@ -22,6 +22,7 @@ PROBE_FILES = sorted((ROOT / "nlu" / "eval").glob("probe*.yml"))  # small held-o
 def test_every_evaluation_set_is_checked() -> None:
     assert [p.name for p in EVAL_FILES][:2] == ["realistic.yml", "realistic_b.yml"]
     assert [p.name for p in PROBE_FILES] == [
+        "probe_bsn.yml",
         "probe_language.yml",
         "probe_licence.yml",
         "probe_pregnancy.yml",
