@@ -51,6 +51,7 @@ def test_node_files_name_real_intents_and_nodes_in_every_language() -> None:
         ("the employer says because i am pregnant there is no new contract", "employment_contract", "pregnancy"),
         ("هل يحق للمدير يفصلني وانا حامل بالشهر الخامس", "employment_contract", "pregnancy"),
         ("het uitzendbureau wil mijn burgerservicenummer weten", "job_application", "bsn"),
+        ("does the employer need a permit to hire a refugee with status", "job_application", "permit"),
         ("ik ga werken, krijg ik dan nog zorgtoeslag?", "work_and_benefits", "toeslagen"),
         ("ik heb geen referentie, wie kan ik vragen?", "job_application", "references"),
     ],

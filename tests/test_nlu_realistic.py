@@ -25,6 +25,7 @@ def test_every_evaluation_set_is_checked() -> None:
         "probe_bsn.yml",
         "probe_language.yml",
         "probe_licence.yml",
+        "probe_permit.yml",
         "probe_pregnancy.yml",
         "probe_professions.yml",
         "probe_references.yml",
