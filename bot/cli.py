@@ -89,7 +89,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--folds", type=int, default=5)
     evaluate.add_argument("--json", dest="json_path", help="also write the report as JSON to this file")
     evaluate.add_argument(
-        "--realistic", metavar="FILE", help="instead: train on everything, then score these held-out messages"
+        "--realistic",
+        metavar="FILE",
+        nargs="+",
+        help="instead: train on everything once, then score these held-out messages (one report per file)",
     )
     evaluate.add_argument(
         "--followups", metavar="FILE", help="instead: train on everything, then score these held-out follow-ups"
@@ -205,7 +208,11 @@ async def _nlu_parse(settings: Settings) -> int:
 
 
 def _nlu_evaluate(
-    settings: Settings, folds: int, json_path: str | None, realistic: str | None = None, followups: str | None = None
+    settings: Settings,
+    folds: int,
+    json_path: str | None,
+    realistic: list[str] | None = None,
+    followups: str | None = None,
 ) -> int:
     from pathlib import Path
 
@@ -230,10 +237,15 @@ def _nlu_evaluate(
     if realistic is not None:
         from bot.nlu.realistic import evaluate_realistic, format_realistic, load_realistic
 
-        held_out = evaluate_realistic(model.predict, load_realistic(Path(realistic)), settings.nlu_threshold)
-        print(format_realistic(held_out))
+        reports = {
+            name: evaluate_realistic(model.predict, load_realistic(Path(name)), settings.nlu_threshold)
+            for name in realistic
+        }
+        for name, held_out in reports.items():
+            print(f"== {name}\n{format_realistic(held_out)}" if len(reports) > 1 else format_realistic(held_out))
         if json_path:
-            _write_json(json_path, held_out.as_json())
+            documents = {name: held_out.as_json() for name, held_out in reports.items()}
+            _write_json(json_path, documents if len(reports) > 1 else documents[realistic[0]])
         return 0
     report = cross_validate(load_training(settings.nlu_dir), folds, threshold=settings.nlu_threshold)
     print(format_report(report))

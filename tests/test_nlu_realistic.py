@@ -10,6 +10,7 @@ import pytest
 
 from bot.flows.loader import load_flows
 from bot.nlu.data import load_training
+from bot.nlu.embedded import EmbeddedClassifier
 from bot.nlu.realistic import evaluate_realistic, format_realistic, load_realistic, offered_topics
 from bot.nlu.types import INTENTS, NluResult
 from bot.textnorm import normalize
@@ -108,3 +109,34 @@ def test_evaluation_counts_right_asked_back_and_wrong(tmp_path: Path) -> None:
     assert (nl.node_questions, nl.node_right) == (1, 1.0)
     assert "nl" in format_realistic(report)
     assert offered_topics(answers["b"]) == ["job_application", "cv_help"]  # greet is not a topic
+
+
+def test_evaluate_scores_several_files_with_one_training(
+    embedded: EmbeddedClassifier, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`nlu evaluate --realistic A B` trains once and prints a report per file (JSON keyed by file)."""
+    import json
+
+    from bot import cli
+    from tests.conftest import make_settings
+
+    trained: list[int] = []
+
+    def train(*_args: object, **_kwargs: object) -> EmbeddedClassifier:
+        trained.append(1)
+        return embedded
+
+    monkeypatch.setattr(EmbeddedClassifier, "train", staticmethod(train))
+    first, second = tmp_path / "a.yml", tmp_path / "b.yml"
+    first.write_text('nl:\n- {text: "hoe maak ik een cv", intent: cv_help}\n', encoding="utf-8")
+    second.write_text('en:\n- {text: "what is the weather tomorrow", intent: out_of_scope}\n', encoding="utf-8")
+    settings = make_settings("sqlite+aiosqlite://", ROOT / "locales", nlu_dir=ROOT / "nlu")
+    out = tmp_path / "report.json"
+    assert cli._nlu_evaluate(settings, 5, str(out), realistic=[str(first), str(second)]) == 0
+    printed = capsys.readouterr().out
+    assert trained == [1]
+    assert printed.index(f"== {first}") < printed.index(f"== {second}")
+    before, after = printed.split(f"== {second}")
+    assert "\nnl " in before
+    assert "\nen " in after
+    assert sorted(json.loads(out.read_text(encoding="utf-8"))) == sorted([str(first), str(second)])
