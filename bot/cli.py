@@ -336,11 +336,11 @@ async def _privacy_purge(settings: Settings, months: int | None) -> int:
 
 
 async def _report_unanswered(settings: Settings, days: int) -> int:
-    from bot.flows.loader import check_flows
+    from bot.content.live import published_flows
     from bot.tools.unanswered import corrections, format_groups, unanswered_groups
 
-    is_topic = check_flows(settings.flows_dir).flows.is_topic
     async with _session(settings) as session:
+        is_topic = (await published_flows(session, settings.flows_dir)).is_topic
         corrected = await corrections(session, days=days, is_topic=is_topic)
         print(format_groups(await unanswered_groups(session, days=days, is_topic=is_topic), days, corrected))
     return 0
@@ -350,7 +350,7 @@ async def _report_summary(settings: Settings, args: argparse.Namespace) -> int:
     import json
     from datetime import UTC, datetime
 
-    from bot.flows.loader import check_flows
+    from bot.content.live import published_flows
     from bot.handoff.hours import OfficeHours
     from bot.reports.figures import build
     from bot.reports.summary import format_report, parse_period
@@ -360,8 +360,8 @@ async def _report_summary(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"invalid period: {exc} (use --from and --to as YYYY-MM-DD)", file=sys.stderr)
         return 2
-    is_topic = check_flows(settings.flows_dir).flows.is_topic
     async with _session(settings) as session:
+        is_topic = (await published_flows(session, settings.flows_dir)).is_topic
         hours = OfficeHours.of(settings)
         report = await build(session, period, hours, is_topic=is_topic)
     print(json.dumps(report.as_json(), indent=2, ensure_ascii=False) if args.json else format_report(report))

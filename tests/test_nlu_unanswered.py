@@ -166,3 +166,34 @@ async def test_a_topic_staff_made_counts_as_a_topic_in_the_report(services: Serv
     assert [g.after for g in unknown if followup in g.texts] == [[None]]  # a flow that is not there is no topic
     assert "(after an answer about childcare)" in format_groups(groups, 30)
     assert found == [Correction("nl", "hoe maak ik een cv", "cv_help", "childcare")]
+
+
+async def test_the_report_command_knows_the_published_topics(
+    services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`werkhelpdesk report unanswered` reads the topics from the published content, not only flows/."""
+    from bot import cli
+    from bot.content import store
+    from bot.content.live import published_flows
+    from bot.db.models import User
+    from bot.flows.loader import read_texts
+    from tests.conftest import ROOT
+
+    texts = read_texts(ROOT / "flows")
+    topic = texts["cv_help"].replace("id: cv_help", "id: childcare", 1).replace("[cv_help]", "[childcare]", 1)
+    followup = "en hoe lang is de wachtlijst daar"
+    async with services.sessions() as session, session.begin():
+        assert not (await published_flows(session, services.settings.flows_dir)).is_topic("childcare")
+        parent = await store.head_number(session)
+        await store.publish(session, {**texts, "childcare": topic}, parent=parent, source=store.CONSOLE, author="t")
+        user = User(telegram_id=7601)
+        session.add(user)
+        await session.flush()
+        for text, intent in (("waar kan mijn kind naar de opvang als ik werk", "childcare"), (followup, None)):
+            session.add(Message(user_id=user.id, chat_id=7601, direction="in", kind="text", text=text, intent=intent))
+            await session.flush()
+        session.add(UnansweredQuestion(user_id=user.id, text=followup, language="nl"))
+    async with services.sessions() as session:
+        assert (await published_flows(session, services.settings.flows_dir)).is_topic("childcare")
+    assert await cli._report_unanswered(services.settings, 30) == 0
+    assert f"{followup}  (after an answer about childcare)" in capsys.readouterr().out

@@ -152,3 +152,16 @@ async def open_content(
     if not content.current.flows:
         raise FlowsInvalidError(check_files(texts, glossary).errors)
     return content
+
+
+async def published_flows(session: AsyncSession, flows_dir: Path) -> FlowSet:
+    """What the bot serves, for a command outside the bot (reports): the newest published revision, with the
+    topics staff made in the console; the files of `flows_dir` before anything was published."""
+    newest = await store.head(session)
+    glossary = await asyncio.to_thread(load_glossary, flows_dir / GLOSSARY_FILE)
+    if newest is not None:
+        result = await asyncio.to_thread(check_files, dict(newest.files), glossary)
+        if not result.errors:
+            return result.flows
+    texts = await asyncio.to_thread(read_texts, flows_dir)
+    return (await asyncio.to_thread(check_files, texts, glossary)).flows
