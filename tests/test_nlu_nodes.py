@@ -52,6 +52,7 @@ def test_node_files_name_real_intents_and_nodes_in_every_language() -> None:
         ("هل يحق للمدير يفصلني وانا حامل بالشهر الخامس", "employment_contract", "pregnancy"),
         ("het uitzendbureau wil mijn burgerservicenummer weten", "job_application", "bsn"),
         ("does the employer need a permit to hire a refugee with status", "job_application", "permit"),
+        ("ik mag morgen komen proefdraaien bij albert heijn, krijg ik geld", "employment_contract", "trial"),
         (
             "the form from my new job asks about loonheffingskorting, what do i fill in",
             "employment_contract",

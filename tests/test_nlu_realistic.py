@@ -34,6 +34,7 @@ def test_every_evaluation_set_is_checked() -> None:
         "probe_resign.yml",
         "probe_tax_travel.yml",
         "probe_toeslagen.yml",
+        "probe_trial.yml",
         "probe_ww.yml",
     ]
 
