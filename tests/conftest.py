@@ -22,6 +22,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.db.engine import create_engine
 from bot.db.migrate import current_revision, head_revision, upgrade
+from bot.flows.loader import read_texts
 from bot.languages import LANGUAGES
 from bot.nlu.cache import load_or_train
 from bot.nlu.data import load_training
@@ -325,3 +326,11 @@ def connections_in_use(engine: AsyncEngine) -> Callable[[], int]:
     event.listen(engine.sync_engine, "checkout", checkout)
     event.listen(engine.sync_engine, "checkin", checkin)
     return lambda: len(out)
+
+
+def texts_with_new_topic(topic: str = "childcare") -> dict[str, str]:
+    """The texts of flows/ plus a topic like one staff make in the console: cv_help copied under its own id and
+    intent."""
+    texts = read_texts(ROOT / "flows")
+    copy = texts["cv_help"].replace("id: cv_help", f"id: {topic}", 1).replace("[cv_help]", f"[{topic}]", 1)
+    return {**texts, topic: copy}

@@ -24,7 +24,7 @@ from bot.incoming import Incoming
 from bot.nlu.data import Example
 from bot.pipeline import process
 from bot.services import Services
-from tests.conftest import ROOT
+from tests.conftest import ROOT, texts_with_new_topic
 from tests.test_content import STAFF, TRANSLATOR, _signed_in
 
 CV = "/console/content/cv_help"
@@ -217,9 +217,7 @@ def test_a_topic_may_have_its_own_intent_and_no_other_unknown_one() -> None:
 
 def test_only_published_topics_with_enough_examples_are_learnt() -> None:
     flows = check_texts(read_texts(ROOT / "flows"), []).flows
-    texts = read_texts(ROOT / "flows")
-    topic = texts["cv_help"].replace("id: cv_help", "id: childcare", 1).replace("[cv_help]", "[childcare]", 1)
-    with_topic = check_texts({**texts, "childcare": topic}, []).flows
+    with_topic = check_texts(texts_with_new_topic(), []).flows
     few = [Example(f"opvang {i}", "childcare", "nl") for i in range(examples.MIN_EXAMPLES - 1)]
     enough = [*few, Example("opvang", "childcare", "nl")]
     base = [Example("cv maken", "cv_help", "nl")]
@@ -331,10 +329,9 @@ async def test_discarding_a_draft_topic_drops_its_waiting_questions(services: Se
 
 def test_exported_new_topic_checks_clean(tmp_path: Path) -> None:
     """A topic with its own intent passes `flows check` as a file (what `flows export` writes)."""
-    texts = read_texts(ROOT / "flows")
-    topic = texts["cv_help"].replace("id: cv_help", "id: childcare", 1).replace("[cv_help]", "[childcare]", 1)
-    assert re.search(r"^intents: \[childcare\]$", topic, re.MULTILINE)
-    assert check_texts({**texts, "childcare": topic}, []).errors == []
+    files = texts_with_new_topic()
+    assert re.search(r"^intents: \[childcare\]$", files["childcare"], re.MULTILINE)
+    assert check_texts(files, []).errors == []
 
 
 def test_the_dialog_answers_and_offers_a_topics_own_intent() -> None:
@@ -345,9 +342,7 @@ def test_the_dialog_answers_and_offers_a_topics_own_intent() -> None:
     from bot.messages import FlowTitle, NodeText
     from bot.nlu.types import NluResult
 
-    texts = read_texts(ROOT / "flows")
-    topic = texts["cv_help"].replace("id: cv_help", "id: childcare", 1).replace("[cv_help]", "[childcare]", 1)
-    flows = check_texts({**texts, "childcare": topic}, []).flows
+    flows = check_texts(texts_with_new_topic(), []).flows
     dialog = Dialog(DialogConfig(flows, threshold=0.5))
     sure = NluResult(ASKED, "nl", "childcare", 0.9, (("childcare", 0.9),))
     outcome = dialog.decide(TextIn(ASKED, sure), State())

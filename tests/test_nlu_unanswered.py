@@ -132,12 +132,10 @@ async def test_an_unanswered_follow_up_is_shown_with_the_topic_answered_before_i
 async def test_a_topic_staff_made_counts_as_a_topic_in_the_report(services: Services) -> None:
     """A new topic from the console has its own intent, which the NLU's built-in topic list does not know."""
     from bot.db.models import User
-    from bot.flows.loader import check_texts, read_texts
-    from tests.conftest import ROOT
+    from bot.flows.loader import check_texts
+    from tests.conftest import texts_with_new_topic
 
-    texts = read_texts(ROOT / "flows")
-    topic = texts["cv_help"].replace("id: cv_help", "id: childcare", 1).replace("[cv_help]", "[childcare]", 1)
-    flows = check_texts({**texts, "childcare": topic}, []).flows
+    flows = check_texts(texts_with_new_topic(), []).flows
     followup = "en hoe lang is de wachtlijst daar"
     async with services.sessions() as session, session.begin():
         user = User(telegram_id=7501)
@@ -176,16 +174,13 @@ async def test_the_report_command_knows_the_published_topics(
     from bot.content import store
     from bot.content.live import published_flows
     from bot.db.models import User
-    from bot.flows.loader import read_texts
-    from tests.conftest import ROOT
+    from tests.conftest import texts_with_new_topic
 
-    texts = read_texts(ROOT / "flows")
-    topic = texts["cv_help"].replace("id: cv_help", "id: childcare", 1).replace("[cv_help]", "[childcare]", 1)
     followup = "en hoe lang is de wachtlijst daar"
     async with services.sessions() as session, session.begin():
         assert not (await published_flows(session, services.settings.flows_dir)).is_topic("childcare")
         parent = await store.head_number(session)
-        await store.publish(session, {**texts, "childcare": topic}, parent=parent, source=store.CONSOLE, author="t")
+        await store.publish(session, texts_with_new_topic(), parent=parent, source=store.CONSOLE, author="t")
         user = User(telegram_id=7601)
         session.add(user)
         await session.flush()
