@@ -60,6 +60,13 @@ def test_node_files_name_real_intents_and_nodes_in_every_language() -> None:
         ),
         ("ik ga werken, krijg ik dan nog zorgtoeslag?", "work_and_benefits", "toeslagen"),
         ("ik heb geen referentie, wie kan ik vragen?", "job_application", "references"),
+        # not training lines (2026-12-05, night): working hours and Sundays; illness or disability on bijstand
+        ("my shift is 10 hours and there is no break at all", "employment_contract", "hours"),
+        (
+            "ik heb bijstand maar door mijn hernia kan ik niet tillen, moet ik toch solliciteren",
+            "work_and_benefits",
+            "health",
+        ),
     ],
 )
 def test_specific_questions_get_their_node(embedded: EmbeddedClassifier, text: str, intent: str, node: str) -> None:
