@@ -62,6 +62,7 @@ def test_node_files_name_real_intents_and_nodes_in_every_language() -> None:
         ("ik heb geen referentie, wie kan ik vragen?", "job_application", "references"),
         # not training lines (2026-12-05, night): working hours and Sundays; illness or disability on bijstand
         ("my shift is 10 hours and there is no break at all", "employment_contract", "hours"),
+        ("the uitzendbureau asks 75 euro for registration before i can start", "job_application", "scam"),
         (
             "ik heb bijstand maar door mijn hernia kan ik niet tillen, moet ik toch solliciteren",
             "work_and_benefits",
