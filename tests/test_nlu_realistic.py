@@ -38,6 +38,7 @@ def test_every_evaluation_set_is_checked() -> None:
         "probe_tax_travel.yml",
         "probe_toeslagen.yml",
         "probe_trial.yml",
+        "probe_vca.yml",
         "probe_ww.yml",
     ]
 
