@@ -64,6 +64,7 @@ def test_node_files_name_real_intents_and_nodes_in_every_language() -> None:
         ("my shift is 10 hours and there is no break at all", "employment_contract", "hours"),
         ("the uitzendbureau asks 75 euro for registration before i can start", "job_application", "scam"),
         ("ابي اشتغل بمخزن وطلبو مني شهادة vca من وين اجيبها", "education_routes", "vca"),
+        ("hoeveel keer per week moet ik solliciteren van de gemeente", "work_and_benefits", "duties"),
         (
             "ik heb bijstand maar door mijn hernia kan ik niet tillen, moet ik toch solliciteren",
             "work_and_benefits",
