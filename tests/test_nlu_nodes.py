@@ -65,6 +65,7 @@ def test_node_files_name_real_intents_and_nodes_in_every_language() -> None:
         ("the uitzendbureau asks 75 euro for registration before i can start", "job_application", "scam"),
         ("ابي اشتغل بمخزن وطلبو مني شهادة vca من وين اجيبها", "education_routes", "vca"),
         ("hoeveel keer per week moet ik solliciteren van de gemeente", "work_and_benefits", "duties"),
+        ("ik heb 3 kinderen en de gemeente wil dat ik werk, wie betaalt de opvang", "work_and_benefits", "childcare"),
         (
             "ik heb bijstand maar door mijn hernia kan ik niet tillen, moet ik toch solliciteren",
             "work_and_benefits",
