@@ -60,7 +60,8 @@ def test_node_files_name_real_intents_and_nodes_in_every_language() -> None:
         ),
         ("ik ga werken, krijg ik dan nog zorgtoeslag?", "work_and_benefits", "toeslagen"),
         ("ik heb geen referentie, wie kan ik vragen?", "job_application", "references"),
-        # not training lines (2026-12-05, night): working hours and Sundays; illness or disability on bijstand
+        # not training lines (2026-12-05, night): the six answers that did not exist (hours, scam, vca, duties,
+        # childcare, health)
         ("my shift is 10 hours and there is no break at all", "employment_contract", "hours"),
         ("the uitzendbureau asks 75 euro for registration before i can start", "job_application", "scam"),
         ("ابي اشتغل بمخزن وطلبو مني شهادة vca من وين اجيبها", "education_routes", "vca"),
