@@ -111,3 +111,35 @@ def test_columns_with_the_same_key_but_different_values_are_not_merged(monkeypat
     assert merged.tolist() == [0, 1, 2]
     assert scale.tolist() == [1.0, 1.0, 1.0]
     assert np.array_equal(merged_features.toarray(), features.toarray())
+
+
+def test_fits_of_some_folds_score_only_their_held_out_rows(problem: Problem) -> None:
+    """Fitting one fold of five: its held-out rows get that fit's scores, every other row stays NaN."""
+    svm, features, labels, folds = problem
+    train, test = folds[0]
+    scores, _ = fit_folds(svm, features, labels, folds[:1])
+    expected = LinearSVC(class_weight="balanced", tol=1e-3, random_state=0).fit(features[train], labels[train])
+    assert np.allclose(scores[test], expected.decision_function(features[test]), rtol=0, atol=1e-12)
+    assert np.isnan(scores[train]).all()
+
+
+def test_platt_fits_read_the_scores_of_the_held_out_fold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With CALIBRATION_HELD_OUT 1 each class's sigmoid is fitted on the held-out scores of one fold of five (a
+    model on the other four) alone, its penalty weighed as on all rows (C 5: else a fifth of the rows flattens it)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from bot.nlu import embedded
+
+    monkeypatch.setattr(embedded, "CALIBRATION_HELD_OUT", 1)
+    texts = [normalize(e.text) for e in EXAMPLES]
+    labels = np.array([e.intent for e in EXAMPLES])
+    _, features = FeatureSpace.fit(texts)
+    model = embedded.CalibratedLinearModel.fit(features, list(labels), {})
+    folds = StratifiedKFold(n_splits=embedded.CALIBRATION_FOLDS, shuffle=True, random_state=0)
+    train, test = next(folds.split(features, labels))
+    svm = LinearSVC(class_weight="balanced", max_iter=5000, tol=embedded.SVM_TOLERANCE, random_state=0)
+    held_out = svm.fit(features[train], labels[train]).decision_function(features[test])
+    for k, name in enumerate(model.classes):
+        platt = LogisticRegression(C=len(labels) / len(test)).fit(held_out[:, k : k + 1], labels[test] == name)
+        assert model._slope[k] == pytest.approx(platt.coef_[0, 0], abs=1e-6)
+        assert model._offset[k] == pytest.approx(platt.intercept_[0], abs=1e-6)

@@ -1,8 +1,8 @@
 """The embedded intent classifier: character and word n-grams with a linear model, trained at start-up.
 
 The features are three TF-IDF views of the normalised text (bot/nlu/features.py). The model is a linear
-SVM, one-vs-rest, whose scores become confidences by Platt scaling: one sigmoid per intent, fitted on
-cross-validated scores so that the confidences mean something on messages the model has not seen. The
+SVM, one-vs-rest, whose scores become confidences by Platt scaling: one sigmoid per intent, fitted on held-out
+scores (of one fold of five) so that the confidences mean something on messages the model has not seen. The
 dialog compares the best confidence with its threshold and asks instead of guessing below it.
 
 Training needs scikit-learn and SciPy (about 120 MiB once imported); predicting needs only NumPy and the
@@ -43,6 +43,9 @@ OUT_OF_SCOPE = "out_of_scope"
 # 25% of the out_of_scope answers at 0.50-0.55); unsure, the bot asks instead (bench/README.md, NLU).
 OUT_OF_SCOPE_PRIOR = 1.0
 CALIBRATION_FOLDS = 5
+# The Platt fits read the held-out scores of this many of the CALIBRATION_FOLDS folds: 1 (a fit on 80% scoring the
+# rest) trains in ~55% of the CPU of all 5, macro-F1 0 to -0.002 (bench/README.md, Start-up and parse latency).
+CALIBRATION_HELD_OUT = 1
 SVM_TOLERANCE = 1e-3  # liblinear's stopping tolerance: 1e-4 trained ~25% longer for the same figures
 # Settings of the multi-part handling (bot/nlu/compose.py); switches so bench runs can compare.
 AUGMENT = True
@@ -95,15 +98,19 @@ class CalibratedLinearModel:
         # dual=True: what "auto" picks with more features than texts (always here), also on the merged columns.
         svm = LinearSVC(C=1.0, class_weight="balanced", dual=True, max_iter=5000, tol=SVM_TOLERANCE, random_state=0)
         folds = StratifiedKFold(n_splits=min(CALIBRATION_FOLDS, int(counts.min())), shuffle=True, random_state=0)
+        splits = list(folds.split(features, y))[:CALIBRATION_HELD_OUT]
+        scored = np.sort(np.concatenate([test for _, test in splits]))
+        # The sigmoids' L2 penalty as on all rows (C=1 on all, 5 on a fifth): else fewer rows give flatter sigmoids.
+        weight = len(y) / len(scored)
         # One BLAS thread: the Platt fits are tiny, and more threads only wait on each other (4x the CPU, same numbers).
         with (
             threadpool_limits(limits=1),
-            contextlib.closing(fit_folds(svm, features, y, folds.split(features, y), processes)) as fits,
+            contextlib.closing(fit_folds(svm, features, y, splits, processes)) as fits,
         ):
-            held_out = _two_columns(next(fits))
+            held_out = _two_columns(next(fits))[scored]
             slope, offset = np.zeros(len(classes)), np.zeros(len(classes))
             for k, name in enumerate(classes):  # while the final fit may still run
-                platt = LogisticRegression().fit(held_out[:, k : k + 1], y == name)
+                platt = LogisticRegression(C=weight).fit(held_out[:, k : k + 1], y[scored] == name)
                 slope[k], offset[k] = platt.coef_[0, 0], platt.intercept_[0]
             coef, bias = next(fits)
         if len(classes) == 2:

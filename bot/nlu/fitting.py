@@ -75,9 +75,9 @@ def _fit(job: tuple[Any, Any]) -> tuple[Any, Any]:
 def fit_folds(
     estimator: Any, features: Any, labels: Any, folds: Iterable[tuple[Any, Any]], processes: int = 1
 ) -> Generator[Any, None, None]:
-    """Yields the held-out decision scores of `folds` (rows in the order of `features`, as `cross_val_predict`),
-    then (coefficients, intercepts) fitted on all rows. With `processes` > 1 the fits run forked, the final fit
-    last: the caller does the Platt fits on the core the last fold leaves free meanwhile."""
+    """Yields the held-out decision scores of `folds` (rows in the order of `features`, as `cross_val_predict`;
+    NaN in rows no fold holds out), then (coefficients, intercepts) fitted on all rows. With `processes` > 1 the
+    fits run forked, the final fit last: the caller does the Platt fits on the core a fold leaves free meanwhile."""
     global _shared
     folds = list(folds)
     jobs: list[tuple[Any, Any]] = [*folds, (None, None)]
@@ -97,7 +97,7 @@ def fit_folds(
             for _, test in folds:
                 scores, _ = next(results)
                 if held_out is None:
-                    held_out = np.empty((len(labels), *scores.shape[1:]), dtype=scores.dtype)
+                    held_out = np.full((len(labels), *scores.shape[1:]), np.nan)  # rows no fold holds out: NaN
                 held_out[test] = scores
             yield held_out
             coef, intercept = next(results)
