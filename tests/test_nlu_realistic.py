@@ -24,6 +24,7 @@ def test_every_evaluation_set_is_checked() -> None:
     assert [p.name for p in EVAL_FILES][:2] == ["realistic.yml", "realistic_b.yml"]
     assert [p.name for p in PROBE_FILES] == [
         "probe_bsn.yml",
+        "probe_cao.yml",
         "probe_childcare.yml",
         "probe_duties.yml",
         "probe_health.yml",
