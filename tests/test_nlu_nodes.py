@@ -72,10 +72,11 @@ def test_node_files_name_real_intents_and_nodes_in_every_language() -> None:
             "work_and_benefits",
             "health",
         ),
-        # not training lines (2026-12-05, late evening): the collective agreement and holiday pay
+        # not training lines (2026-12-05, late evening): the collective agreement, holiday pay and pension
         ("ik werk in een hotel, welke cao hoort daarbij", "employment_contract", "cao"),
         ("ما فهمت شو هي الـ cao المكتوبة بعقدي", "employment_contract", "cao"),
         ("do i get holiday pay on a zero hours contract", "employment_contract", "holiday_pay"),
+        ("krijg ik aow als ik pas op mijn 45e naar nederland kwam", "employment_contract", "pension"),
     ],
 )
 def test_specific_questions_get_their_node(embedded: EmbeddedClassifier, text: str, intent: str, node: str) -> None:
