@@ -8,8 +8,8 @@ Safeguarding). Prints figures only, never a message of nlu/eval or nlu/safeguard
 - `--as none`: the lines are negatives like the `none` hard negatives, outside the population the thresholds
   are chosen on (nlu/data); `--as ordinary`: they join nlu/data, thresholds included.
 - `--weight`: each extra line weighs this much of an nlu/data line of its language (`balance`).
-- `--seed`: the seed of the cross-validation folds (`fold_of` uses 7); the thresholds come from the
-  cross-validated scores, so other seeds show how much of a difference is the folds' noise.
+- `--seed`: the seed of the one fold split used here (the bot averages the thresholds of `FOLD_SEEDS`, 7-11);
+  the thresholds come from the cross-validated scores, so other seeds show how much of a difference is noise.
 - `--unseen`: also the unseen sets A-F (figures only). Choose with the rest; use the unseen sets for the
   keep/leave decision only.
 
@@ -65,17 +65,15 @@ def extra_negatives(nlu_dir: Path, directories: Sequence[str]) -> list[tuple[str
 
 
 def use_seed(seed: int) -> None:
-    """Replace the folds' seed in sg.fold_of (train() picks its thresholds with it)."""
+    """One fold split with this seed, for train()'s thresholds and this script's folds (the bot averages the
+    thresholds of sg.FOLD_SEEDS; one split shows how much a difference is the folds' noise)."""
+    one_split = sg.fold_of
 
-    def fold_of(training: sg.Training, folds: int = sg.FOLDS) -> sg.IntArray:
-        fold = np.zeros(len(training.texts), dtype=np.int64)
-        for category in sorted(set(training.category)):
-            members = np.flatnonzero(np.asarray(training.category) == category)
-            members = np.random.default_rng(seed).permutation(members)
-            fold[members] = np.arange(len(members)) % folds
-        return fold
+    def fold_of(training: sg.Training, folds: int = sg.FOLDS, seed: int = seed) -> sg.IntArray:
+        return one_split(training, folds, seed)
 
-    sg.fold_of = fold_of  # type: ignore[assignment]
+    sg.FOLD_SEEDS = (seed,)
+    sg.fold_of = fold_of
 
 
 def use_weight(extra: set[str], weight: float) -> None:

@@ -256,3 +256,58 @@ def test_a_long_question_above_the_alarm_threshold_is_asked_about() -> None:
     assert above.band("عقدي بيخلص بعد اسبوعين وقالوا يمكن يرجعوا يتصلوا فيني بالربيع، شو بيصير بالمساعده؟") == "ask"
     assert not above.fires(f"{long_text}?")
     assert above.fires(long_text)
+
+
+def test_thresholds_are_the_mean_over_the_fold_splits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One split's threshold is a quantile of a few top scores and moves with the seed; the model takes the
+    mean over FOLD_SEEDS, so an edit of nlu/data no longer moves the operating point by chance."""
+    full = model.load_training(PROJECT_ROOT / "nlu")
+    training = full.subset(np.arange(0, len(full.texts), 4))
+    alone = {}
+    for seed in (7, 8):
+        monkeypatch.setattr(model, "FOLD_SEEDS", (seed,))
+        alone[seed] = model.train(training)
+    monkeypatch.setattr(model, "FOLD_SEEDS", (7, 8))
+    both = model.train(training)
+    assert alone[7].thresholds != alone[8].thresholds
+    for key in both.thresholds:
+        assert both.thresholds[key] == pytest.approx((alone[7].thresholds[key] + alone[8].thresholds[key]) / 2)
+        assert both.ask_thresholds[key] == pytest.approx(
+            (alone[7].ask_thresholds[key] + alone[8].ask_thresholds[key]) / 2
+        )
+    np.testing.assert_array_equal(both.weights, alone[7].weights)  # the final fit does not depend on the splits
+
+
+def test_a_fit_counts_the_whole_texts_only() -> None:
+    """Naive Bayes log-count ratios of the whole-text features, each language weighing the same."""
+    examples = [
+        data.Example("hij slaat mij, ik ben bang", "domestic_violence", "nl"),
+        data.Example("he hits me", "danger", "en"),
+    ]
+    training = model.Training.build(examples, [("nl", "hallo daar"), ("en", "hello there"), ("en", "hi there")])
+    vocabulary: dict[str, int] = {}
+    rows = model._rows(training.texts, vocabulary, grow=True)
+    weights = model._fit(rows, training, np.arange(5), len(vocabulary))
+    pos, neg = np.zeros(len(vocabulary)), np.zeros(len(vocabulary))
+    for text, counts, weight in (
+        ("hij slaat mij, ik ben bang", pos, 1.0),  # its clauses are rows of their own, not counted
+        ("he hits me", pos, 1.0),
+        ("hallo daar", neg, 1.5),  # 3 negatives in 2 languages: nl's one weighs 3 / (2 * 1)
+        ("hello there", neg, 0.75),
+        ("hi there", neg, 0.75),
+    ):
+        for feature in model.features(normalize(text)):
+            counts[vocabulary[feature]] += weight
+    expected = np.log((pos + 0.5) / (pos + 0.5).sum()) - np.log((neg + 0.5) / (neg + 0.5).sum())
+    np.testing.assert_allclose(weights, np.where(pos + neg > 0, expected, 0.0))
+
+
+def test_a_line_added_to_the_data_moves_no_other_line_to_another_fold() -> None:
+    ordinary = [("nl", f"vraag nummer {i} over werk") for i in range(200)]
+    examples = [data.Example(f"hij slaat mij {i}", "domestic_violence", "nl") for i in range(50)]
+    before = model.fold_of(model.Training.build(examples, ordinary))
+    after = model.fold_of(model.Training.build(examples, [("nl", "hallo eerste keer hier"), *ordinary]))
+    np.testing.assert_array_equal(after[: len(examples)], before[: len(examples)])
+    np.testing.assert_array_equal(after[len(examples) + 1 :], before[len(examples) :])
+    assert min(np.bincount(before, minlength=model.FOLDS)) > 25
+    assert not np.array_equal(before, model.fold_of(model.Training.build(examples, ordinary), seed=8))
