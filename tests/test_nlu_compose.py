@@ -49,6 +49,13 @@ def test_augment_puts_openings_of_the_same_language_in_front_of_questions_only()
         ("السلام عليكم", "greet"),
         ("ሰላም ከመይ ኣለኹም", "greet"),
         ("thank you very much", "thanks"),
+        # A first message says it is the first one, a last one thanks with a plan: small talk, not a topic.
+        ("hello, first time i use this chat", "greet"),
+        ("goedemorgen allemaal, ik ben voor het eerst hier", "greet"),
+        ("مرحبا، هاي اول مرة بكتب بهالشات", "greet"),
+        ("ሰላም ንመጀመርታ እየ ዝጽሕፍ ኣብዚ", "greet"),
+        ("thanks i will try tomorrow", "thanks"),
+        ("hallo eerste keer hier, hoe laat ik mijn diploma waarderen", "diploma_recognition"),
     ],
 )
 def test_the_question_decides_not_the_opening(embedded: EmbeddedClassifier, text: str, intent: str) -> None:
