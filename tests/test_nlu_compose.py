@@ -35,6 +35,19 @@ def test_augment_puts_openings_of_the_same_language_in_front_of_questions_only()
     assert augment(examples, share=1.0) == extra  # deterministic
 
 
+def test_an_added_line_changes_no_other_examples_opening() -> None:
+    """Openings are chosen by hashing, not drawn from one stream: a data change moves only what it touches."""
+    openings = [Example(f"hallo {i}", "greet", "nl") for i in range(30)]
+    questions = [Example(f"hoe maak ik cv {i}", "cv_help", "nl") for i in range(200)]
+    before = augment([*openings, *questions], share=0.5)
+    after = augment([Example("waar vind ik werk", "job_application", "nl"), *openings, *questions], share=0.5)
+    assert [e for e in after if e.intent == "cv_help"] == before
+    assert 60 < len(before) < 140  # about half the questions get a copy
+    grown = augment([*openings, Example("goedemorgen allemaal", "greet", "nl"), *questions], share=0.5)
+    moved = sum(a.text != b.text for a, b in zip(before, grown, strict=True))
+    assert 0 < moved < len(before) / 4  # only the copies the new opening now wins (about 1 in 31, per opening)
+
+
 @pytest.mark.parametrize(
     ("text", "intent"),
     [

@@ -11,9 +11,12 @@ Two measures (bench/README.md, NLU, tells which helped how much):
 
 from __future__ import annotations
 
-import random
+import hashlib
 import re
 from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
 
 from bot.nlu.data import OPENER, Example
 from bot.textnorm import normalize
@@ -24,7 +27,6 @@ NOT_QUESTIONS = PLEASANTRIES | {"out_of_scope"}
 # Of the content examples, how many get one extra copy with an opening in front. 1.0 since 2026-12-05 night
 # (0.5 before): cross-validated messages with an opening +2-4 points right, short lines the same (bench/README).
 AUGMENT_SHARE = 1.0
-_SEED = 11
 
 # Sentence ends and clause breaks: . ! ? ; new line, Arabic ؟ ، ؛, Ethiopic ። ፧ ፣ ፤ (normalised to Latin
 # marks by bot.textnorm, but `segments` also sees raw text).
@@ -71,20 +73,45 @@ def intent_training(examples: Sequence[Example], augmented: bool = True) -> list
 def augment(examples: Sequence[Example], share: float = AUGMENT_SHARE) -> list[Example]:
     """Extra training examples: content examples with a greeting, thanks or introduction in front.
 
-    Deterministic (seeded), so a model trains the same every time. The openings are the language's own
-    greet and thanks examples and its nlu/openers lines; about a third of the copies get two of them."""
-    rng = random.Random(_SEED)
+    The openings are the language's own greet and thanks examples and its nlu/openers lines; about a third of
+    the copies get two of them. Each choice is a hash of the example and the opening (highest score wins), not
+    a draw from one random stream: an added line changes no other example's opening, and an added opening only
+    those it now wins (a seeded stream moved every copy, and CV and held-out figures with it)."""
     by_language: dict[str, list[str]] = {}
     for e in examples:
         if e.intent in {"greet", "thanks", OPENER}:
             by_language.setdefault(e.language, []).append(e.text)
+    hashes = {language: _hashes(pool) for language, pool in by_language.items()}
     extra: list[Example] = []
     for e in examples:
         pool = by_language.get(e.language)
-        if e.intent in NOT_QUESTIONS or e.intent == OPENER or not pool or rng.random() >= share:
+        if e.intent in NOT_QUESTIONS or e.intent == OPENER or not pool:
             continue
-        opening = rng.choice(pool)
-        if rng.random() < 0.35:
-            opening = f"{opening} {rng.choice(pool)}"
+        key = f"{e.language}\x1f{e.intent}\x1f{e.node}\x1f{e.text}"
+        if _unit(f"{key}\x1fshare") >= share:
+            continue
+        opening = pool[_highest(hashes[e.language], f"{key}\x1ffirst")]
+        if _unit(f"{key}\x1ftwo") < 0.35:
+            second = pool[_highest(hashes[e.language], f"{key}\x1fsecond")]
+            opening = f"{opening} {second}"
         extra.append(Example(f"{opening} {e.text}", e.intent, e.language, e.entities, e.node))
     return extra
+
+
+def _hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+
+
+def _unit(text: str) -> float:
+    return _hash(text) / 2**64
+
+
+def _hashes(pool: Sequence[str]) -> npt.NDArray[np.uint64]:
+    return np.asarray([_hash(text) for text in pool], dtype=np.uint64)
+
+
+def _highest(pool: npt.NDArray[np.uint64], key: str) -> int:
+    """Rendezvous hashing: the index of the opening whose mix with `key` scores highest."""
+    with np.errstate(over="ignore"):
+        mixed = (pool ^ np.uint64(_hash(key))) * np.uint64(0x9E3779B97F4A7C15)
+    return int(np.argmax(mixed ^ (mixed >> np.uint64(29))))
