@@ -77,6 +77,10 @@ def test_node_files_name_real_intents_and_nodes_in_every_language() -> None:
         ("ما فهمت شو هي الـ cao المكتوبة بعقدي", "employment_contract", "cao"),
         ("do i get holiday pay on a zero hours contract", "employment_contract", "holiday_pay"),
         ("krijg ik aow als ik pas op mijn 45e naar nederland kwam", "employment_contract", "pension"),
+        # not training lines (2026-12-05, night): the first day at work, and a copy of the ID on that day
+        ("what do i bring on my first day at work", "work_culture", "first_day"),
+        ("اول يوم الي بالشغل بكرا، شو بدي جيب معي؟", "work_culture", "first_day"),
+        ("on my first day the company wants to copy my passport", "job_application", "bsn"),
     ],
 )
 def test_specific_questions_get_their_node(embedded: EmbeddedClassifier, text: str, intent: str, node: str) -> None:

@@ -28,6 +28,7 @@ def test_every_evaluation_set_is_checked() -> None:
         "probe_childcare.yml",
         "probe_duties.yml",
         "probe_firstcontact.yml",
+        "probe_firstday.yml",
         "probe_health.yml",
         "probe_hours.yml",
         "probe_language.yml",
