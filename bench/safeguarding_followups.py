@@ -3,13 +3,13 @@ of the model, against the model as it is (Round 15, 2026-12-05: tried and left; 
 Safeguarding). Prints figures only, never a message of nlu/eval or nlu/safeguarding/unseen.
 
     .venv/bin/python bench/safeguarding_followups.py [--with followups nodes] [--as none|ordinary]
-                                                     [--weight 1.0] [--seed 7] [--unseen]
+                                                     [--weight 1.0] [--seed N] [--unseen]
 
 - `--as none`: the lines are negatives like the `none` hard negatives, outside the population the thresholds
   are chosen on (nlu/data); `--as ordinary`: they join nlu/data, thresholds included.
 - `--weight`: each extra line weighs this much of an nlu/data line of its language (`balance`).
-- `--seed`: the seed of the one fold split used here (the bot averages the thresholds of `FOLD_SEEDS`, 7-11);
-  the thresholds come from the cross-validated scores, so other seeds show how much of a difference is noise.
+- `--seed`: one fold split with this salt instead of the bot's `FOLD_SEEDS` (whose thresholds it averages);
+  the thresholds come from the cross-validated scores, so single splits show how much of a difference is noise.
 - `--unseen`: also the unseen sets A-F (figures only). Choose with the rest; use the unseen sets for the
   keep/leave decision only.
 
@@ -180,20 +180,21 @@ def main() -> None:
     parser.add_argument("--with", dest="directories", nargs="+", default=["followups", "nodes"])
     parser.add_argument("--as", dest="placement", choices=("none", "ordinary"), default="none")
     parser.add_argument("--weight", type=float, default=1.0)
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seed", type=int, default=None, help="one fold split (default: the bot's FOLD_SEEDS)")
     parser.add_argument("--unseen", action="store_true", help="also the unseen sets A-F (figures only)")
     args = parser.parse_args()
     wall = time.perf_counter()
     nlu_dir = ROOT / "nlu"
     extra = extra_negatives(nlu_dir, args.directories)
-    use_seed(args.seed)
+    if args.seed is not None:
+        use_seed(args.seed)
     before = Run([], args.placement)
     if args.weight != 1.0:
         use_weight({t for _, t in extra}, args.weight)
     after = Run(extra, args.placement)
     print(
         f"extra negatives: {len(extra)} lines of nlu/{' and nlu/'.join(args.directories)} as {args.placement}, "
-        f"weight {args.weight}, fold seed {args.seed}; excluded nodes: {', '.join('/'.join(k) for k in EXCLUDED_NODES)}"
+        f"weight {args.weight}, fold salts {sg.FOLD_SEEDS}; excluded nodes: {', '.join('/'.join(k) for k in EXCLUDED_NODES)}"
     )
     header = "| | " + " | ".join(LANGUAGES) + " |\n|---|" + "---|" * len(LANGUAGES)
     counts_header = "| | " + " | ".join(LANGUAGES) + " | n |\n|---|" + "---|" * (len(LANGUAGES) + 1)
