@@ -81,6 +81,8 @@ def test_node_files_name_real_intents_and_nodes_in_every_language() -> None:
         ("what do i bring on my first day at work", "work_culture", "first_day"),
         ("اول يوم الي بالشغل بكرا، شو بدي جيب معي؟", "work_culture", "first_day"),
         ("on my first day the company wants to copy my passport", "job_application", "bsn"),
+        ("de huisbaas vraagt een werkgeversverklaring wat is dat", "employment_contract", "employer_statement"),
+        ("wat betekent onbepaalde tijd in mijn contract", "employment_contract", "types"),
     ],
 )
 def test_specific_questions_get_their_node(embedded: EmbeddedClassifier, text: str, intent: str, node: str) -> None:
