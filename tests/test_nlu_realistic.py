@@ -42,6 +42,7 @@ def test_every_evaluation_set_is_checked() -> None:
         "probe_resign.yml",
         "probe_scam.yml",
         "probe_statement.yml",
+        "probe_studywork.yml",
         "probe_tax_travel.yml",
         "probe_toeslagen.yml",
         "probe_trial.yml",
