@@ -77,6 +77,17 @@ def test_the_question_decides_not_the_opening(embedded: EmbeddedClassifier, text
     assert result.confidence >= 0.5
 
 
+def test_a_part_overrides_an_out_of_scope_message_only_when_surer(embedded: EmbeddedClassifier) -> None:
+    """A fine, a house, family abroad: told with a word of work in one part, still out of scope; a story about
+    the azc with a work question after it is the work question."""
+    assert embedded.predict(
+        "good morning, i got a fine in the bus, and i have no money to pay it, what now"
+    ).intent == ("out_of_scope")
+    assert embedded.predict(
+        "ik woon nog in het azc en mijn huis is te klein. hoe vind ik werk in de buurt?"
+    ).intent == ("job_application")
+
+
 def test_two_questions_answer_the_first_and_offer_the_second(embedded: EmbeddedClassifier) -> None:
     """One is answered, the other offered: the first question when the whole message is unsure or torn between
     the two topics (TIE_MARGIN), else the one the whole message is most about (bench/README)."""

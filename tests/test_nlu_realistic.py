@@ -33,6 +33,7 @@ def test_every_evaluation_set_is_checked() -> None:
         "probe_hours.yml",
         "probe_language.yml",
         "probe_licence.yml",
+        "probe_lifeq.yml",
         "probe_pension.yml",
         "probe_permit.yml",
         "probe_pregnancy.yml",

@@ -371,8 +371,11 @@ class EmbeddedClassifier:
             found = [(r, v, p) for r, v, p in scored if r[0][0] not in NOT_QUESTIONS and r[0][1] >= SEGMENT_CONFIDENCE]
             questions = [(r, v) for r, v, _ in found]
             intent, confidence = ranking[0]
-            if questions and (intent in NOT_QUESTIONS or confidence < SEGMENT_CONFIDENCE):
-                ranking, vector = questions[0]  # the first question, past the openings
+            # A question outside the bot's work (a house, family reunification, a fine) is often told with work
+            # words in one part: a part overrides an out-of-scope whole only when it is surer than the whole.
+            overriding = [(r, v) for r, v in questions if intent != OUT_OF_SCOPE or r[0][1] > confidence]
+            if overriding and (intent in NOT_QUESTIONS or confidence < SEGMENT_CONFIDENCE):
+                ranking, vector = overriding[0]  # the first question, past the openings
             elif len(ranking) > 1 and confidence - ranking[1][1] < TIE_MARGIN:
                 # The whole message torn between two topics ("how do I make a CV and where are the vacancies":
                 # 0.50 / 0.50): the first part about one of them that asks something decides; a part that only
