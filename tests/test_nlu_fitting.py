@@ -13,7 +13,7 @@ from sklearn.svm import LinearSVC
 
 from bot.nlu import fitting
 from bot.nlu.data import load_examples
-from bot.nlu.embedded import EmbeddedClassifier, train_in_process
+from bot.nlu.embedded import EmbeddedClassifier, hashed_split, train_in_process
 from bot.nlu.features import FeatureSpace
 from bot.nlu.fitting import fit_folds, merge_identical_columns
 from bot.textnorm import normalize
@@ -143,3 +143,16 @@ def test_platt_fits_read_the_scores_of_the_held_out_fold(monkeypatch: pytest.Mon
         platt = LogisticRegression(C=len(labels) / len(test)).fit(held_out[:, k : k + 1], labels[test] == name)
         assert model._slope[k] == pytest.approx(platt.coef_[0, 0], abs=1e-6)
         assert model._offset[k] == pytest.approx(platt.intercept_[0], abs=1e-6)
+
+
+def test_calibration_rows_are_chosen_by_hash_and_stay_put() -> None:
+    """An added training row moves no other row between the SVM's part and the calibration part."""
+    keys = [f"nl\x1fcv_help\x1fNone\x1fhoe maak ik cv {i}" for i in range(300)] + ["nl\x1fgreet\x1fNone\x1fhallo"] * 3
+    labels = np.asarray(["cv_help"] * 300 + ["greet"] * 3)
+    train, held = hashed_split(keys, labels)
+    assert 40 < len(held) < 80  # about a fifth
+    assert {"cv_help", "greet"} <= set(labels[held])
+    assert {"cv_help", "greet"} <= set(labels[train])
+    grown_train, grown_held = hashed_split(["nl\x1fjob\x1fNone\x1fwerk", *keys], np.asarray(["job", *labels]))
+    assert list(grown_held[grown_held > 0] - 1) == list(held)
+    assert list(grown_train[grown_train > 0] - 1) == list(train)

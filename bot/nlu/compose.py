@@ -87,7 +87,7 @@ def augment(examples: Sequence[Example], share: float = AUGMENT_SHARE) -> list[E
         pool = by_language.get(e.language)
         if e.intent in NOT_QUESTIONS or e.intent == OPENER or not pool:
             continue
-        key = f"{e.language}\x1f{e.intent}\x1f{e.node}\x1f{e.text}"
+        key = example_key(e)
         if _unit(f"{key}\x1fshare") >= share:
             continue
         opening = pool[_highest(hashes[e.language], f"{key}\x1ffirst")]
@@ -98,20 +98,26 @@ def augment(examples: Sequence[Example], share: float = AUGMENT_SHARE) -> list[E
     return extra
 
 
-def _hash(text: str) -> int:
+def example_key(example: Example) -> str:
+    """What identifies a training row for the hashed choices (its copy and openings, its calibration fold)."""
+    return f"{example.language}\x1f{example.intent}\x1f{example.node}\x1f{example.text}"
+
+
+def stable_hash(text: str) -> int:
+    """A hash that is the same in every process and run (Python's own `hash` of a str is salted)."""
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
 
 
 def _unit(text: str) -> float:
-    return _hash(text) / 2**64
+    return stable_hash(text) / 2**64
 
 
 def _hashes(pool: Sequence[str]) -> npt.NDArray[np.uint64]:
-    return np.asarray([_hash(text) for text in pool], dtype=np.uint64)
+    return np.asarray([stable_hash(text) for text in pool], dtype=np.uint64)
 
 
 def _highest(pool: npt.NDArray[np.uint64], key: str) -> int:
     """Rendezvous hashing: the index of the opening whose mix with `key` scores highest."""
     with np.errstate(over="ignore"):
-        mixed = (pool ^ np.uint64(_hash(key))) * np.uint64(0x9E3779B97F4A7C15)
+        mixed = (pool ^ np.uint64(stable_hash(key))) * np.uint64(0x9E3779B97F4A7C15)
     return int(np.argmax(mixed ^ (mixed >> np.uint64(29))))

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from bot.languages import detect_language
-from bot.nlu.compose import NOT_QUESTIONS, QUESTION_WORD, intent_training, segments
+from bot.nlu.compose import NOT_QUESTIONS, QUESTION_WORD, example_key, intent_training, segments, stable_hash
 from bot.nlu.data import Example
 from bot.nlu.features import FeatureSpace
 from bot.nlu.fitting import fit_folds
@@ -46,6 +46,9 @@ CALIBRATION_FOLDS = 5
 # The Platt fits read the held-out scores of this many of the CALIBRATION_FOLDS folds: 1 (a fit on 80% scoring the
 # rest) trains in ~55% of the CPU of all 5, macro-F1 0 to -0.002 (bench/README.md, Start-up and parse latency).
 CALIBRATION_HELD_OUT = 1
+# From this many rows in every class on, the calibration rows are chosen by hashing (hashed_split); below it a
+# fifth can be empty or one row, and a stratified fold keeps the tiny models of the tests sound.
+HASHED_MIN_ROWS = 20
 SVM_TOLERANCE = 1e-3  # liblinear's stopping tolerance: 1e-4 trained ~25% longer for the same figures
 # Settings of the multi-part handling (bot/nlu/compose.py); switches so bench runs can compare.
 AUGMENT = True
@@ -82,9 +85,15 @@ class CalibratedLinearModel:
 
     @classmethod
     def fit(
-        cls, features: Any, labels: Sequence[str], priors: dict[str, float], processes: int = 1
+        cls,
+        features: Any,
+        labels: Sequence[str],
+        priors: dict[str, float],
+        processes: int = 1,
+        keys: Sequence[str] | None = None,
     ) -> CalibratedLinearModel:
-        """Fit on a feature matrix; `processes` > 1 runs the SVM fits side by side (bot/nlu/fitting.py)."""
+        """Fit on a feature matrix; `processes` > 1 runs the SVM fits side by side (bot/nlu/fitting.py). `keys`
+        (one per row): the calibration rows are chosen by hashing them, so an added row moves no other row."""
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold
         from sklearn.svm import LinearSVC
@@ -97,8 +106,11 @@ class CalibratedLinearModel:
         # A fixed seed: liblinear's order of visiting the examples, so a model trains the same every time.
         # dual=True: what "auto" picks with more features than texts (always here), also on the merged columns.
         svm = LinearSVC(C=1.0, class_weight="balanced", dual=True, max_iter=5000, tol=SVM_TOLERANCE, random_state=0)
-        folds = StratifiedKFold(n_splits=min(CALIBRATION_FOLDS, int(counts.min())), shuffle=True, random_state=0)
-        splits = list(folds.split(features, y))[:CALIBRATION_HELD_OUT]
+        if keys is None or counts.min() < HASHED_MIN_ROWS:
+            folds = StratifiedKFold(n_splits=min(CALIBRATION_FOLDS, int(counts.min())), shuffle=True, random_state=0)
+            splits = list(folds.split(features, y))[:CALIBRATION_HELD_OUT]
+        else:
+            splits = [hashed_split(keys, y)]
         scored = np.sort(np.concatenate([test for _, test in splits]))
         # The sigmoids' L2 penalty as on all rows (C=1 on all, 5 on a fifth): else fewer rows give flatter sigmoids.
         weight = len(y) / len(scored)
@@ -126,6 +138,20 @@ class CalibratedLinearModel:
     def vector_scores(self, indices: Any, values: Any) -> Any:
         """SVM scores of one sparse feature vector, shape (1, classes)."""
         return (values @ self._weights[indices] + self._bias)[np.newaxis, :]
+
+
+def hashed_split(keys: Sequence[str], labels: Any) -> tuple[Any, Any]:
+    """(training rows, calibration rows): a row is held out when its key hashes into CALIBRATION_HELD_OUT of
+    CALIBRATION_FOLDS buckets; every class keeps at least one row on each side."""
+    hashes = np.asarray([stable_hash(key) for key in keys], dtype=np.uint64)
+    held = hashes % np.uint64(CALIBRATION_FOLDS) < np.uint64(CALIBRATION_HELD_OUT)
+    for name in np.unique(labels):
+        rows = np.flatnonzero(labels == name)
+        if not held[rows].any():
+            held[rows[np.argmin(hashes[rows])]] = True
+        if held[rows].all():
+            held[rows[np.argmax(hashes[rows])]] = False
+    return np.flatnonzero(~held), np.flatnonzero(held)
 
 
 def _two_columns(scores: Any) -> Any:
@@ -310,7 +336,8 @@ class EmbeddedClassifier:
         real = intent_training(examples, augmented=False)  # the first rows of `training`
         space, features = FeatureSpace.fit([normalize(e.text[:MAX_CHARS]) for e in training])
         labels = [e.intent for e in training]
-        model = CalibratedLinearModel.fit(features, labels, {OUT_OF_SCOPE: OUT_OF_SCOPE_PRIOR}, processes)
+        keys = [example_key(e) for e in training]
+        model = CalibratedLinearModel.fit(features, labels, {OUT_OF_SCOPE: OUT_OF_SCOPE_PRIOR}, processes, keys)
         with_node = [i for i, e in enumerate(real) if e.node is not None]  # `real` are the first rows of `features`
         nodes = NodeIndex.build(space, [real[i] for i in with_node], features[with_node])
         # Follow-ups are read against the node questions and the nlu/followups lines together.
