@@ -84,6 +84,7 @@ def test_node_files_name_real_intents_and_nodes_in_every_language() -> None:
         ("de huisbaas vraagt een werkgeversverklaring wat is dat", "employment_contract", "employer_statement"),
         ("wat betekent onbepaalde tijd in mijn contract", "employment_contract", "types"),
         ("can i work 20 hours a week next to my hbo", "education_routes", "study_work"),
+        ("mijn dochter is 17, mag zij na school in een restaurant werken", "employment_contract", "young"),
     ],
 )
 def test_specific_questions_get_their_node(embedded: EmbeddedClassifier, text: str, intent: str, node: str) -> None:

@@ -49,6 +49,7 @@ def test_every_evaluation_set_is_checked() -> None:
         "probe_trial.yml",
         "probe_vca.yml",
         "probe_ww.yml",
+        "probe_young.yml",
     ]
 
 
