@@ -65,8 +65,9 @@ def calibrated_train(pool: dict[str, list[str]], alarm: bool) -> Callable[..., s
         copy_rows = sg._rows(copies, vocabulary, grow=False)
         fold = sg.fold_of(training, folds)
         plain, opened = np.zeros(len(ordinary)), np.zeros(len(copies))
+        whole = sg._WholeEntries.of(rows, training)
         for k in range(folds):
-            weights = sg._fit(rows, training, np.flatnonzero(fold != k), size)
+            weights = whole.fit(np.flatnonzero(fold != k), size)
             held = fold[ordinary] == k
             plain[held] = sg._text_scores(rows, weights, len(training.texts))[ordinary][held]
             opened[held] = sg._text_scores(copy_rows, weights, len(copies))[held]

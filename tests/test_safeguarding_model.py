@@ -287,7 +287,7 @@ def test_a_fit_counts_the_whole_texts_only() -> None:
     training = model.Training.build(examples, [("nl", "hallo daar"), ("en", "hello there"), ("en", "hi there")])
     vocabulary: dict[str, int] = {}
     rows = model._rows(training.texts, vocabulary, grow=True)
-    weights = model._fit(rows, training, np.arange(5), len(vocabulary))
+    weights = model._WholeEntries.of(rows, training).fit(np.arange(5), len(vocabulary))
     pos, neg = np.zeros(len(vocabulary)), np.zeros(len(vocabulary))
     for text, counts, weight in (
         ("hij slaat mij, ik ben bang", pos, 1.0),  # its clauses are rows of their own, not counted

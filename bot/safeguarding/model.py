@@ -181,11 +181,6 @@ def balance(training: Training, train_texts: IntArray) -> FloatArray:
     return weight
 
 
-def _fit(rows: _Rows, training: Training, train_texts: IntArray, size: int) -> FloatArray:
-    """The binary model's weights from the whole-text rows of `train_texts`."""
-    return _WholeEntries.of(rows, training).fit(train_texts, size)
-
-
 @dataclass(frozen=True)
 class _WholeEntries:
     """The entries of the whole-text rows, the only ones a fit counts; kept once for the many fold fits."""
@@ -200,6 +195,7 @@ class _WholeEntries:
         return cls(rows.feature_ids[entry], rows.text_of_row[rows.row_of[entry]], training)
 
     def fit(self, train_texts: IntArray, size: int) -> FloatArray:
+        """The binary model's weights from the whole-text rows of `train_texts`."""
         chosen = np.zeros(len(self.training.texts), dtype=bool)
         chosen[train_texts] = True
         entry = chosen[self.text]
